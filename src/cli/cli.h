@@ -1,0 +1,86 @@
+/* cli.h - what the command files share: the parsed global options, the
+ * command table entry, exit statuses, and helpers for passwords, input and
+ * errors. Only the CLI prints and picks exit statuses. */
+#ifndef SC_CLI_H
+#define SC_CLI_H
+
+#include <stdio.h>
+
+#include "secretctl/secretctl.h"
+
+/* Exit statuses (documented in man/secretctl.1, EXIT STATUS). */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,      /* general failure; `exists`: the secret does not exist */
+	EXIT_USAGE = 2,     /* bad command line or bad input */
+	EXIT_NOTFOUND = 3,  /* no such secret, field or vault */
+	EXIT_AUTH = 4,      /* wrong password, or no password available (locked) */
+	EXIT_PERM = 5,      /* unsafe permissions, wrong owner or a symlink */
+	EXIT_CORRUPT = 6,   /* vault corrupt or tampered with; unsupported format */
+	EXIT_EXISTS = 7,    /* already exists */
+	EXIT_EXPIRED = 8,   /* the secret has expired */
+	EXIT_DENIED = 9,    /* refused by policy or a built-in rule */
+	EXIT_AUDIT = 10,    /* audit log verification failed */
+	EXIT_RUN_FAIL = 125 /* `run`: secretctl failed before the command started */
+};
+
+struct cli {
+	const char *cmd;
+	char *vault_dir; /* malloc'd */
+	int password_fd; /* -1 when not given */
+	int json;
+};
+
+struct cli_cmd {
+	const char *name;
+	int (*fn)(struct cli *c, int argc, char **argv);
+	const char *usage;
+	const char *summary;
+};
+
+extern const struct cli_cmd cli_commands[];
+
+/* The commands, one file each (cmd_<name>.c). */
+int cmd_init(struct cli *c, int argc, char **argv);
+int cmd_set(struct cli *c, int argc, char **argv);
+int cmd_get(struct cli *c, int argc, char **argv);
+int cmd_list(struct cli *c, int argc, char **argv);
+int cmd_exists(struct cli *c, int argc, char **argv);
+int cmd_delete(struct cli *c, int argc, char **argv);
+int cmd_passwd(struct cli *c, int argc, char **argv);
+
+/* Print "secretctl: <msg>[: <detail>]" and return the exit status for st. */
+int cli_fail(int st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Print a usage error for the current command and return EXIT_USAGE. */
+int cli_usage(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cli_exit_status(int st);
+/* The usage error for what getopt_long(":"...) returned as ch. */
+int cli_opt_error(struct cli *c, int ch, char **argv);
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Passwords: from --password-fd, else SECRETCTL_PASSWORD (taken at start-up
+ * and removed from the environment), else the terminal. *pw is secmem. */
+int cli_get_password(struct cli *c, const char *prompt, int confirm, char **pw, size_t *len);
+/* A new password (init, passwd): fd, or asked twice on the terminal. */
+int cli_get_new_password(struct cli *c, int fd, char **pw, size_t *len);
+/* Capture SECRETCTL_PASSWORD into secmem and scrub it from the environment. */
+void cli_take_env_password(void);
+void cli_drop_env_password(void);
+
+/* Open the vault and, when unlock is set, unlock it. */
+int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out);
+
+/* Read all of fd (at most max bytes) into secmem. */
+int cli_read_fd(int fd, size_t max, uint8_t **buf, size_t *len);
+/* Read one line from the terminal without echo. */
+int cli_read_tty_secret(const char *prompt, char **out, size_t *len);
+
+/* "30d", "12h", "45m", "2w", "1y", "90s" -> seconds. */
+int cli_parse_duration(const char *s, int64_t *secs);
+/* A duration from now, or a date "YYYY-MM-DD[THH:MM[:SS]Z]" -> unix time. */
+int cli_parse_expiry(const char *s, int64_t *when);
+void cli_format_time(int64_t t, char *buf, size_t len);
+
+/* Jansson allocations are wiped on free (values may pass through it). */
+void cli_json_init(void);
+#endif

@@ -1,0 +1,183 @@
+/* cmd_list.c - `secretctl list`: secret names, sorted, with metadata under
+ * --json. Never values. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+
+struct item {
+	char *name;
+	json_t *meta; /* NULL unless --json */
+};
+
+struct collect {
+	struct item *items;
+	size_t n, cap;
+	const char *tag;
+	int64_t now, expiring; /* expiring: -1 none, else seconds */
+	int expired_only, json;
+	int err;
+};
+
+static json_t *metadata(const struct sc_secret *s)
+{
+	json_t *o = json_object(), *tags = json_array(), *fields = json_array(),
+	       *bindings = json_object();
+	char when[32];
+	size_t i;
+
+	for (i = 0; i < sc_secret_tag_count(s); i++)
+		json_array_append_new(tags, json_string(sc_secret_tag(s, i)));
+	for (i = 0; i < sc_secret_field_count(s); i++) {
+		const char *fname, *hint;
+		int sensitive;
+
+		if (sc_secret_field(s, i, &fname, NULL, NULL, &sensitive, &hint) != SC_OK)
+			continue;
+		json_array_append_new(fields, json_pack("{s:s,s:b}", "name", fname, "sensitive",
+							sensitive));
+		if (hint != NULL)
+			json_object_set_new(json_array_get(fields, i), "hint", json_string(hint));
+	}
+	for (i = 0; i < sc_secret_binding_count(s); i++) {
+		const char *env, *field;
+
+		if (sc_secret_binding(s, i, &env, &field) == SC_OK)
+			json_object_set_new(bindings, env, json_string(field));
+	}
+	json_object_set_new(o, "name", json_string(sc_secret_name(s)));
+	json_object_set_new(o, "tags", tags);
+	json_object_set_new(o, "fields", fields);
+	json_object_set_new(o, "field_count", json_integer((json_int_t)sc_secret_field_count(s)));
+	json_object_set_new(o, "bindings", bindings);
+	json_object_set_new(o, "has_notes", json_boolean(sc_secret_notes(s) != NULL));
+	json_object_set_new(o, "has_url", json_boolean(sc_secret_url(s) != NULL));
+	if (sc_secret_url(s) != NULL)
+		json_object_set_new(o, "url", json_string(sc_secret_url(s)));
+	if (sc_secret_expires(s) != 0) {
+		cli_format_time(sc_secret_expires(s), when, sizeof(when));
+		json_object_set_new(o, "expires_at", json_string(when));
+	} else {
+		json_object_set_new(o, "expires_at", json_null());
+	}
+	cli_format_time(sc_secret_created(s), when, sizeof(when));
+	json_object_set_new(o, "created_at", json_string(when));
+	cli_format_time(sc_secret_updated(s), when, sizeof(when));
+	json_object_set_new(o, "updated_at", json_string(when));
+	return o;
+}
+
+static int visit(const struct sc_secret *s, void *arg)
+{
+	struct collect *c = arg;
+	int64_t exp = sc_secret_expires(s);
+	struct item *it;
+
+	if (c->tag != NULL && !sc_secret_has_tag(s, c->tag))
+		return 0;
+	if (c->expired_only && !sc_secret_is_expired(s, c->now))
+		return 0;
+	if (c->expiring >= 0 && (exp == 0 || exp > c->now + c->expiring))
+		return 0;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+
+		if ((it = realloc(c->items, cap * sizeof(*it))) == NULL)
+			return SC_ERR_NOMEM;
+		c->items = it;
+		c->cap = cap;
+	}
+	it = &c->items[c->n];
+	it->name = strdup(sc_secret_name(s));
+	it->meta = c->json ? metadata(s) : NULL;
+	if (it->name == NULL || (c->json && it->meta == NULL)) {
+		free(it->name);
+		json_decref(it->meta);
+		return SC_ERR_NOMEM;
+	}
+	c->n++;
+	return 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct item *)a)->name, ((const struct item *)b)->name);
+}
+
+int cmd_list(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"tag", required_argument, NULL, 't'},
+		{"expiring", required_argument, NULL, 'e'},
+		{"expired", no_argument, NULL, 'x'},
+		{NULL, 0, NULL, 0},
+	};
+	struct collect col = {.expiring = -1};
+	struct sc_vault *v = NULL;
+	size_t i;
+	int ch, r, rc = EXIT_FAIL;
+
+	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		switch (ch) {
+		case 't':
+			if (sc_tag_valid(optarg) != SC_OK)
+				return cli_usage(c, "invalid tag '%s'", optarg);
+			col.tag = optarg;
+			break;
+		case 'e':
+			if (cli_parse_duration(optarg, &col.expiring) != SC_OK)
+				return cli_usage(c, "bad --expiring '%s' (use 7d, 12h, 2w ...)", optarg);
+			break;
+		case 'x':
+			col.expired_only = 1;
+			break;
+		default:
+			return cli_opt_error(c, ch, argv);
+		}
+	}
+	if (optind != argc)
+		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	col.json = c->json;
+	col.now = (int64_t)time(NULL);
+	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
+		return cli_fail(r, "cannot unlock the vault");
+	if ((r = sc_vault_walk(v, visit, &col)) != SC_OK) {
+		rc = cli_fail(r, "cannot list the vault");
+		goto out;
+	}
+	if (col.n > 1)
+		qsort(col.items, col.n, sizeof(*col.items), by_name);
+	if (c->json) {
+		json_t *arr = json_array();
+		char *out;
+
+		for (i = 0; i < col.n; i++) {
+			json_array_append_new(arr, col.items[i].meta);
+			col.items[i].meta = NULL;
+		}
+		out = json_dumps(arr, JSON_COMPACT);
+		json_decref(arr);
+		if (out == NULL) {
+			rc = cli_fail(SC_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+		puts(out);
+		free(out);
+	} else {
+		for (i = 0; i < col.n; i++)
+			puts(col.items[i].name);
+	}
+	rc = EXIT_OK;
+out:
+	for (i = 0; i < col.n; i++) {
+		free(col.items[i].name);
+		json_decref(col.items[i].meta);
+	}
+	free(col.items);
+	sc_vault_close(v);
+	return rc;
+}

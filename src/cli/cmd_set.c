@@ -1,0 +1,263 @@
+/* cmd_set.c - `secretctl set NAME`: store a secret. Sensitive values come
+ * from standard input, a file or the terminal, never from argv. */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "secretctl/sanitize.h"
+
+#define MAX_SPECS 64
+
+struct spec {
+	char *field;
+	const char *arg; /* inline value, file name, or NULL for stdin/terminal */
+	int kind;	 /* 'f' inline public, 's' secret from stdin/tty, 'F' secret from file */
+};
+
+static int read_file(const char *path, uint8_t **buf, size_t *len)
+{
+	int fd, r;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		sc_set_error("'%s': %s", path, strerror(errno));
+		return SC_ERR_NOT_FOUND;
+	}
+	r = cli_read_fd(fd, SC_VALUE_MAX, buf, len);
+	close(fd);
+	if (r == SC_ERR_TOOBIG)
+		sc_set_error("'%s' is larger than %d bytes", path, SC_VALUE_MAX);
+	return r;
+}
+
+/* A secret value from stdin (one trailing newline stripped) or, on a
+ * terminal, asked for without echo. */
+static int read_secret_input(const char *secret, const char *field, int *stdin_used,
+			     uint8_t **buf, size_t *len)
+{
+	char prompt[SC_NAME_MAX + SC_FIELD_NAME_MAX + 32];
+	int r;
+
+	if (isatty(0)) {
+		snprintf(prompt, sizeof(prompt), "Value for %s (%s): ", secret, field);
+		return cli_read_tty_secret(prompt, (char **)buf, len);
+	}
+	if (*stdin_used) {
+		sc_set_error("only one value can come from standard input; use "
+			     "--secret-field-file F=FILE for the others");
+		return SC_ERR_INVALID;
+	}
+	*stdin_used = 1;
+	if ((r = cli_read_fd(0, SC_VALUE_MAX + 1, buf, len)) != SC_OK)
+		return r;
+	if (*len > 0 && (*buf)[*len - 1] == '\n')
+		(*buf)[--*len] = '\0';
+	if (*len > SC_VALUE_MAX) {
+		sc_set_error("the value is larger than %d bytes", SC_VALUE_MAX);
+		return SC_ERR_TOOBIG;
+	}
+	return SC_OK;
+}
+
+static int split_eq(char *arg, char **val)
+{
+	char *eq = strchr(arg, '=');
+
+	if (eq == NULL || eq == arg)
+		return SC_ERR_INVALID;
+	*eq = '\0';
+	*val = eq + 1;
+	return SC_OK;
+}
+
+int cmd_set(struct cli *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"value-file", required_argument, NULL, 'v'},
+		{"field", required_argument, NULL, 'f'},
+		{"secret-field", required_argument, NULL, 's'},
+		{"secret-field-file", required_argument, NULL, 'F'},
+		{"binding", required_argument, NULL, 'b'},
+		{"tag", required_argument, NULL, 't'},
+		{"notes", required_argument, NULL, 'n'},
+		{"url", required_argument, NULL, 'u'},
+		{"expires", required_argument, NULL, 'e'},
+		{"hint", required_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	struct spec specs[MAX_SPECS];
+	char *bindings[SC_BINDINGS_MAX], *tags[SC_TAGS_MAX], *hints[SC_FIELDS_MAX];
+	size_t nspecs = 0, nbind = 0, ntags = 0, nhints = 0, i;
+	const char *notes = NULL, *url = NULL, *name;
+	int64_t expires = 0;
+	struct sc_secret *s = NULL;
+	struct sc_vault *v = NULL;
+	int ch, r, stdin_used = 0, rc = EXIT_FAIL;
+
+	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+		char *val = NULL;
+
+		switch (ch) {
+		case 'v':
+		case 'f':
+		case 's':
+		case 'F':
+			if (nspecs == MAX_SPECS)
+				return cli_usage(c, "too many fields (at most %d)", SC_FIELDS_MAX);
+			if (ch == 'v') {
+				specs[nspecs] = (struct spec){(char *)"value", optarg, 'F'};
+			} else if (ch == 's') {
+				specs[nspecs] = (struct spec){optarg, NULL, 's'};
+			} else {
+				if (split_eq(optarg, &val) != SC_OK)
+					return cli_usage(c, "--%s needs FIELD=%s",
+							 ch == 'f' ? "field" : "secret-field-file",
+							 ch == 'f' ? "VALUE" : "FILE");
+				specs[nspecs] = (struct spec){optarg, val, ch};
+			}
+			nspecs++;
+			break;
+		case 'b':
+			if (nbind == SC_BINDINGS_MAX)
+				return cli_usage(c, "too many bindings");
+			bindings[nbind++] = optarg;
+			break;
+		case 't':
+			if (ntags == SC_TAGS_MAX)
+				return cli_usage(c, "too many tags (at most %d)", SC_TAGS_MAX);
+			tags[ntags++] = optarg;
+			break;
+		case 'h':
+			if (nhints == SC_FIELDS_MAX)
+				return cli_usage(c, "too many hints");
+			hints[nhints++] = optarg;
+			break;
+		case 'n':
+			notes = optarg;
+			break;
+		case 'u':
+			url = optarg;
+			break;
+		case 'e':
+			if (cli_parse_expiry(optarg, &expires) != SC_OK)
+				return cli_usage(c, "bad --expires '%s' (use 30d, 12h, 2w, 1y or "
+						    "YYYY-MM-DD)",
+						 optarg);
+			break;
+		default:
+			return cli_opt_error(c, ch, argv);
+		}
+	}
+	if (argc - optind != 1)
+		return cli_usage(c, argc - optind < 1 ? "missing secret NAME"
+						      : "too many arguments (values never go on "
+							"the command line; pipe them in)");
+	name = argv[optind];
+	if (sc_name_valid(name) != SC_OK)
+		return cli_usage(c, "invalid secret name '%s' (1-256 of [A-Za-z0-9._/-], not "
+				    "starting with '.' or '-', no '..' or '//', no leading or "
+				    "trailing '/')",
+				 name);
+	if (nspecs == 0)
+		specs[nspecs++] = (struct spec){(char *)"value", NULL, 's'};
+	for (i = 0; i < nspecs; i++)
+		if (sc_field_name_valid(specs[i].field) != SC_OK)
+			return cli_usage(c, "invalid field name '%s' (1-64 of [A-Za-z0-9._-])",
+					 specs[i].field);
+
+	/* Unlock first: a password on --password-fd 0 precedes the value. */
+	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
+		return cli_fail(r, "cannot unlock the vault");
+	if ((r = sc_secret_new(&s, name)) != SC_OK) {
+		rc = cli_fail(r, "cannot create the secret");
+		goto out;
+	}
+	for (i = 0; i < nspecs; i++) {
+		uint8_t *buf = NULL;
+		size_t len = 0;
+
+		if (specs[i].kind == 'f') {
+			r = sc_secret_add_field(s, specs[i].field, specs[i].arg,
+						strlen(specs[i].arg), 0);
+		} else {
+			r = specs[i].kind == 'F'
+				    ? read_file(specs[i].arg, &buf, &len)
+				    : read_secret_input(name, specs[i].field, &stdin_used, &buf, &len);
+			if (r == SC_OK && len == 0) {
+				sc_set_error("field '%s' is empty", specs[i].field);
+				r = SC_ERR_INVALID;
+			}
+			if (r == SC_OK)
+				r = sc_secret_add_field(s, specs[i].field, buf, len, 1);
+			if (r == SC_OK && len < SC_SANITIZE_MIN_LEN)
+				cli_warn("field '%s' is shorter than %d bytes: 'run' cannot redact it "
+					 "from output",
+					 specs[i].field, SC_SANITIZE_MIN_LEN);
+			sc_secmem_free(buf);
+		}
+		if (r != SC_OK) {
+			rc = cli_fail(r, r == SC_ERR_EXISTS ? "field '%s' given twice"
+							    : "cannot read field '%s'",
+				      specs[i].field);
+			goto out;
+		}
+	}
+	for (i = 0; i < nhints; i++) {
+		char *val;
+
+		if (split_eq(hints[i], &val) != SC_OK ||
+		    (r = sc_secret_set_hint(s, hints[i], val)) != SC_OK) {
+			rc = cli_usage(c, "bad --hint '%s' (use FIELD=TEXT for a field of this "
+					  "secret)",
+				       hints[i]);
+			goto out;
+		}
+	}
+	for (i = 0; i < nbind; i++) {
+		char *field;
+
+		if (split_eq(bindings[i], &field) != SC_OK) {
+			rc = cli_usage(c, "--binding needs ENV=FIELD");
+			goto out;
+		}
+		if (sc_secret_field_index(s, field) < 0) {
+			rc = cli_usage(c, "binding '%s' names field '%s', which this secret does not "
+					  "have",
+				       bindings[i], field);
+			goto out;
+		}
+		if ((r = sc_secret_add_binding(s, bindings[i], field)) != SC_OK) {
+			rc = cli_usage(c, "bad binding '%s=%s' (variable names are [A-Za-z_][A-Za-z0-9_]*)",
+				       bindings[i], field);
+			goto out;
+		}
+	}
+	for (i = 0; i < ntags; i++)
+		if ((r = sc_secret_add_tag(s, tags[i])) != SC_OK) {
+			rc = cli_usage(c, "invalid tag '%s' (1-64 of [A-Za-z0-9._:/@+-])", tags[i]);
+			goto out;
+		}
+	if (notes != NULL && (r = sc_secret_set_notes(s, notes)) != SC_OK) {
+		rc = cli_usage(c, "bad --notes (at most %d bytes, no control characters)",
+			       SC_NOTES_MAX);
+		goto out;
+	}
+	if (url != NULL && (r = sc_secret_set_url(s, url)) != SC_OK) {
+		rc = cli_usage(c, "bad --url (at most %d bytes, one line)", SC_URL_MAX);
+		goto out;
+	}
+	sc_secret_set_expires(s, expires);
+	if ((r = sc_vault_put(v, s)) != SC_OK) {
+		rc = cli_fail(r, "cannot store '%s'", name);
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	sc_secret_free(s);
+	sc_vault_close(v);
+	return rc;
+}

@@ -1,0 +1,307 @@
+/* record.c - the record body codec: the plaintext sealed inside each vault
+ * record. Big-endian, length-prefixed, strictly validated on decode.
+ *
+ *   "SCR1" u8 kind(=1)
+ *   u16 name_len, name
+ *   i64 created, updated, expires
+ *   u8 nfields   { u8 len, name; u8 flags(bit0 sensitive); u16 len, hint; u32 len, value }
+ *   u8 nbindings { u8 len, env; u8 len, field }
+ *   u8 ntags     { u8 len, tag }
+ *   u32 len, notes; u16 len, url          (absent = length 0)
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "secret_int.h"
+
+#define MAGIC "SCR1"
+#define KIND_SECRET 1
+
+struct wbuf {
+	uint8_t *p;
+	size_t len, cap;
+};
+
+static void put(struct wbuf *w, const void *src, size_t n)
+{
+	memcpy(w->p + w->len, src, n);
+	w->len += n;
+}
+
+static void put_u8(struct wbuf *w, uint8_t v)
+{
+	put(w, &v, 1);
+}
+
+static void put_uint(struct wbuf *w, uint64_t v, int bytes)
+{
+	uint8_t b[8];
+	int i;
+
+	for (i = 0; i < bytes; i++)
+		b[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
+	put(w, b, (size_t)bytes);
+}
+
+static void put_str(struct wbuf *w, const char *s, int lenbytes)
+{
+	size_t n = s ? strlen(s) : 0;
+
+	put_uint(w, n, lenbytes);
+	if (n)
+		put(w, s, n);
+}
+
+static size_t slen(const char *s)
+{
+	return s ? strlen(s) : 0;
+}
+
+int sc_record_encode(const struct sc_secret *s, uint8_t **out, size_t *out_len)
+{
+	struct wbuf w = {0};
+	size_t i, need;
+
+	*out = NULL;
+	*out_len = 0;
+	need = 4 + 1 + 2 + slen(s->name) + 24 + 1 + 1 + 1 + 4 + slen(s->notes) + 2 + slen(s->url);
+	for (i = 0; i < s->nfields; i++)
+		need += 1 + slen(s->fields[i].name) + 1 + 2 + slen(s->fields[i].hint) + 4 +
+			s->fields[i].len;
+	for (i = 0; i < s->nbindings; i++)
+		need += 2 + slen(s->bindings[i].env) + slen(s->bindings[i].field);
+	for (i = 0; i < s->ntags; i++)
+		need += 1 + slen(s->tags[i]);
+	if ((w.p = sc_secmem_alloc(need)) == NULL)
+		return SC_ERR_NOMEM;
+	w.cap = need;
+	put(&w, MAGIC, 4);
+	put_u8(&w, KIND_SECRET);
+	put_str(&w, s->name, 2);
+	put_uint(&w, (uint64_t)s->created, 8);
+	put_uint(&w, (uint64_t)s->updated, 8);
+	put_uint(&w, (uint64_t)s->expires, 8);
+	put_u8(&w, (uint8_t)s->nfields);
+	for (i = 0; i < s->nfields; i++) {
+		put_str(&w, s->fields[i].name, 1);
+		put_u8(&w, s->fields[i].sensitive ? 1 : 0);
+		put_str(&w, s->fields[i].hint, 2);
+		put_uint(&w, s->fields[i].len, 4);
+		put(&w, s->fields[i].value, s->fields[i].len);
+	}
+	put_u8(&w, (uint8_t)s->nbindings);
+	for (i = 0; i < s->nbindings; i++) {
+		put_str(&w, s->bindings[i].env, 1);
+		put_str(&w, s->bindings[i].field, 1);
+	}
+	put_u8(&w, (uint8_t)s->ntags);
+	for (i = 0; i < s->ntags; i++)
+		put_str(&w, s->tags[i], 1);
+	put_str(&w, s->notes, 4);
+	put_str(&w, s->url, 2);
+	if (w.len != need) {
+		sc_secmem_free(w.p);
+		return SC_ERR_INTERNAL;
+	}
+	*out = w.p;
+	*out_len = w.len;
+	return SC_OK;
+}
+
+/* ---- decoding ---- */
+
+struct rbuf {
+	const uint8_t *p;
+	size_t len, off;
+	uint8_t *arena; /* strings are copied here, NUL-terminated */
+	size_t arena_off, arena_cap;
+};
+
+static int get_uint(struct rbuf *r, int bytes, uint64_t *v)
+{
+	int i;
+
+	if (r->len - r->off < (size_t)bytes)
+		return SC_ERR_CORRUPT;
+	*v = 0;
+	for (i = 0; i < bytes; i++)
+		*v = (*v << 8) | r->p[r->off++];
+	return SC_OK;
+}
+
+/* Copy the next n bytes into the arena with a NUL after them. */
+static int get_bytes(struct rbuf *r, size_t n, uint8_t **out)
+{
+	if (r->len - r->off < n || r->arena_cap - r->arena_off < n + 1)
+		return SC_ERR_CORRUPT;
+	*out = r->arena + r->arena_off;
+	memcpy(*out, r->p + r->off, n);
+	(*out)[n] = '\0';
+	r->off += n;
+	r->arena_off += n + 1;
+	return SC_OK;
+}
+
+/* A length-prefixed text with no NUL inside; empty gives NULL when
+ * allow_absent. */
+static int get_text(struct rbuf *r, int lenbytes, size_t max, int allow_absent, char **out)
+{
+	uint64_t n;
+	uint8_t *p;
+	int rc;
+
+	*out = NULL;
+	if ((rc = get_uint(r, lenbytes, &n)) != SC_OK)
+		return rc;
+	if (n > max)
+		return SC_ERR_CORRUPT;
+	if (n == 0 && allow_absent)
+		return SC_OK;
+	if ((rc = get_bytes(r, (size_t)n, &p)) != SC_OK)
+		return rc;
+	if (memchr(p, '\0', (size_t)n) != NULL)
+		return SC_ERR_CORRUPT;
+	*out = (char *)p;
+	return SC_OK;
+}
+
+static int decode(struct rbuf *r, struct sc_secret *s)
+{
+	uint64_t v, n, i, j;
+	int rc;
+
+	if (r->len < 5 || memcmp(r->p, MAGIC, 4) != 0 || r->p[4] != KIND_SECRET)
+		return SC_ERR_CORRUPT;
+	r->off = 5;
+	if ((rc = get_text(r, 2, SC_NAME_MAX, 0, &s->name)) != SC_OK)
+		return rc;
+	if (sc_name_valid(s->name) != SC_OK)
+		return SC_ERR_CORRUPT;
+	if ((rc = get_uint(r, 8, &v)) != SC_OK)
+		return rc;
+	s->created = (int64_t)v;
+	if ((rc = get_uint(r, 8, &v)) != SC_OK)
+		return rc;
+	s->updated = (int64_t)v;
+	if ((rc = get_uint(r, 8, &v)) != SC_OK)
+		return rc;
+	s->expires = (int64_t)v;
+	if (s->created < 0 || s->updated < 0 || s->expires < 0)
+		return SC_ERR_CORRUPT;
+
+	if ((rc = get_uint(r, 1, &n)) != SC_OK)
+		return rc;
+	if (n > SC_FIELDS_MAX)
+		return SC_ERR_CORRUPT;
+	for (i = 0; i < n; i++) {
+		struct sc_field *f = &s->fields[i];
+
+		if ((rc = get_text(r, 1, SC_FIELD_NAME_MAX, 0, &f->name)) != SC_OK)
+			return rc;
+		if (sc_field_name_valid(f->name) != SC_OK)
+			return SC_ERR_CORRUPT;
+		for (j = 0; j < i; j++)
+			if (strcmp(s->fields[j].name, f->name) == 0)
+				return SC_ERR_CORRUPT;
+		if ((rc = get_uint(r, 1, &v)) != SC_OK)
+			return rc;
+		if (v > 1)
+			return SC_ERR_CORRUPT;
+		f->sensitive = (int)v;
+		if ((rc = get_text(r, 2, SC_HINT_MAX, 1, &f->hint)) != SC_OK)
+			return rc;
+		if ((rc = get_uint(r, 4, &v)) != SC_OK)
+			return rc;
+		if (v > SC_VALUE_MAX)
+			return SC_ERR_CORRUPT;
+		if ((rc = get_bytes(r, (size_t)v, &f->value)) != SC_OK)
+			return rc;
+		f->len = (size_t)v;
+		s->nfields = (size_t)i + 1;
+	}
+
+	if ((rc = get_uint(r, 1, &n)) != SC_OK)
+		return rc;
+	if (n > SC_BINDINGS_MAX)
+		return SC_ERR_CORRUPT;
+	for (i = 0; i < n; i++) {
+		struct sc_binding *b = &s->bindings[i];
+
+		if ((rc = get_text(r, 1, SC_ENV_NAME_MAX, 0, &b->env)) != SC_OK ||
+		    (rc = get_text(r, 1, SC_FIELD_NAME_MAX, 0, &b->field)) != SC_OK)
+			return rc;
+		if (sc_env_name_valid(b->env) != SC_OK || sc_field_name_valid(b->field) != SC_OK)
+			return SC_ERR_CORRUPT;
+		for (j = 0; j < i; j++)
+			if (strcmp(s->bindings[j].env, b->env) == 0)
+				return SC_ERR_CORRUPT;
+		s->nbindings = (size_t)i + 1;
+	}
+
+	if ((rc = get_uint(r, 1, &n)) != SC_OK)
+		return rc;
+	if (n > SC_TAGS_MAX)
+		return SC_ERR_CORRUPT;
+	for (i = 0; i < n; i++) {
+		if ((rc = get_text(r, 1, SC_TAG_MAX, 0, &s->tags[i])) != SC_OK)
+			return rc;
+		if (sc_tag_valid(s->tags[i]) != SC_OK)
+			return SC_ERR_CORRUPT;
+		s->ntags = (size_t)i + 1;
+	}
+	if ((rc = get_text(r, 4, SC_NOTES_MAX, 1, &s->notes)) != SC_OK ||
+	    (rc = get_text(r, 2, SC_URL_MAX, 1, &s->url)) != SC_OK)
+		return rc;
+	if (r->off != r->len)
+		return SC_ERR_CORRUPT;
+	return SC_OK;
+}
+
+int sc_record_decode_into(const uint8_t *buf, size_t len, struct sc_secret *s, uint8_t **arena,
+			  size_t *arena_cap)
+{
+	struct rbuf r = {.p = buf, .len = len};
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	if (len > SC_FIELDS_MAX * ((size_t)SC_VALUE_MAX + 512) + 2 * SC_NOTES_MAX)
+		return SC_ERR_CORRUPT;
+	/* Every string gains one NUL; there are fewer strings than bytes. */
+	if (*arena == NULL || *arena_cap < len + 1) {
+		sc_secmem_free(*arena);
+		*arena_cap = 0;
+		if ((*arena = sc_secmem_alloc(len + 1)) == NULL)
+			return SC_ERR_NOMEM;
+		*arena_cap = len + 1;
+	}
+	r.arena = *arena;
+	r.arena_cap = *arena_cap;
+	s->arena = *arena;
+	s->arena_cap = *arena_cap;
+	s->arena_borrowed = 1;
+	if ((rc = decode(&r, s)) != SC_OK) {
+		sc_wipe(*arena, r.arena_off);
+		memset(s, 0, sizeof(*s));
+	}
+	return rc;
+}
+
+int sc_record_decode(const uint8_t *buf, size_t len, struct sc_secret **out)
+{
+	struct sc_secret *s;
+	uint8_t *arena = NULL;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return SC_ERR_NOMEM;
+	if ((rc = sc_record_decode_into(buf, len, s, &arena, &cap)) != SC_OK) {
+		sc_secmem_free(arena);
+		free(s);
+		return rc;
+	}
+	s->arena_borrowed = 0;
+	*out = s;
+	return SC_OK;
+}
