@@ -7,6 +7,38 @@
 
 /* Values shorter than this are not pattern-matched (too many false hits). */
 #define SC_SANITIZE_MIN_LEN 4
+/* Upper bound on the bytes of all expanded patterns of one sanitizer (a
+ * value expands to roughly 25 times its length); sc_sanitizer_add fails
+ * with SC_ERR_TOOBIG beyond it. */
+#define SC_SANITIZE_MAX_BYTES (16u * 1024 * 1024)
+/* Longest label accepted by sc_sanitizer_add. */
+#define SC_SANITIZE_LABEL_MAX 256
+
+/*
+ * What gets redacted. Each added value (length >= SC_SANITIZE_MIN_LEN)
+ * expands into byte patterns: the raw value; hex (lower, upper); base64
+ * (standard and URL-safe alphabets) of the value at the three alignments
+ * k = 0, 1, 2 inside a longer encoded string -- the characters whose six
+ * bits come from the value alone -- plus, where the value ends the encoded
+ * data, that form with the final partial character, unpadded and padded;
+ * percent-encoding (every byte %XX; unreserved characters literal; also
+ * with '+' for space and with '/' literal), each with upper- and lower-case
+ * hex digits; JSON string escaping (with '/' literal and as "\/", \uXXXX
+ * hex digits in either case, also with non-ASCII as \uXXXX); and each line
+ * of a multi-line value (a trailing '\r' dropped). Patterns shorter than
+ * SC_SANITIZE_MIN_LEN are dropped; duplicates keep the first label added.
+ *
+ * Output semantics (exactly; the fuzzer's reference implements this):
+ * take every occurrence of every pattern in the whole stream as a half-open
+ * interval [start, end). Intervals that share at least one byte are joined,
+ * transitively, into components (intervals that merely touch are not).
+ * Each component is replaced by "[REDACTED:label]", the label being that of
+ * the longest pattern occurring at the component's first byte; every other
+ * byte is copied unchanged. The result does not depend on how the stream is
+ * split into feeds. A byte is emitted as soon as no continuation of the
+ * stream could make it part of an occurrence, so at most
+ * (longest pattern - 1) bytes of the input are held back.
+ */
 
 /* A compiled set of patterns, shared read-only by any number of streams. */
 struct sc_sanitizer;
