@@ -1,0 +1,46 @@
+# Makefile - the two entry points from the README, and conveniences.
+#   make demo   install what is missing, build, and show the main job on a throwaway vault
+#   make test   install what is missing, build, and pass every test (also run by .ci/run)
+JOBS ?= 2
+
+.PHONY: all deps build demo test test-dev test-asan fuzz-smoke mcp-deps bench clean
+
+all: build
+
+deps:
+	./scripts/deps.sh
+
+build: deps
+	cmake --preset ci >/dev/null
+	cmake --build --preset ci -j$(JOBS)
+
+mcp-deps: deps
+	@if [ -f tests/mcp/package-lock.json ]; then \
+		cd tests/mcp && npm ci --no-audit --no-fund --loglevel=error; fi
+
+demo: build
+	./scripts/demo.sh build/secretctl
+
+test-dev: build mcp-deps
+	ctest --preset ci -j$(JOBS)
+
+test-asan: deps mcp-deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j$(JOBS)
+	ctest --preset asan -j$(JOBS)
+
+fuzz-smoke: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j$(JOBS)
+	./scripts/fuzz-smoke.sh build-fuzz
+
+test: test-dev test-asan fuzz-smoke
+	@echo "make test: all suites passed"
+
+bench: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j$(JOBS)
+	@for b in bench/*.sh; do echo "== $$b"; sh "$$b" build-release || exit 1; done
+
+clean:
+	rm -rf build build-asan build-fuzz build-release
