@@ -843,9 +843,10 @@ static void emit(struct sc_sanitize_stream *st, const uint8_t *p, size_t n)
 
 	if (st->err != 0 || n == 0)
 		return;
-	if (st->olen + n > OBUF_CAP)
+	if (st->olen + n > OBUF_CAP || n >= OBUF_CAP / 2)
 		flush_obuf(st);
 	if (n >= OBUF_CAP / 2) {
+		/* large runs go straight through, after what is queued */
 		if (st->err == 0 && (r = st->sink(st->arg, p, n)) != 0)
 			st->err = r;
 		return;

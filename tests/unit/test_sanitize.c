@@ -75,7 +75,7 @@ static void feed_bytes(const struct sc_sanitizer *z, const uint8_t *in, size_t l
 #define assert_out(o, exp, elen)                                                                   \
 	do {                                                                                       \
 		if ((o)->len != (elen) || memcmp((o)->p, (exp), (elen)) != 0)                        \
-			print_error("got %zu bytes '%.*s'\n", (o)->len, (int)(o)->len,             \
+			print_error("got %zu bytes %.*s\n", (o)->len, (int)((o)->len < 300 ? (o)->len : 300), \
 				    (const char *)(o)->p);                                         \
 		assert_int_equal((o)->len, (elen));                                                \
 		assert_memory_equal((o)->p, (exp), (elen));                                        \
@@ -462,6 +462,44 @@ static void test_repetitive(void **state)
 	sc_sanitizer_free(z);
 }
 
+/* Long runs of clean output between redactions keep their order. */
+static void test_large_runs(void **state)
+{
+	struct secret_def d = {"Sup3r-Secret!", 13, "PW"};
+	struct sc_sanitizer *z = make(&d, 1);
+	static const size_t gaps[] = {1, 5000, 9000, 30000, 70000, 3};
+	uint8_t *in = NULL, *exp = NULL;
+	size_t inlen = 0, incap = 0, elen = 0, ecap = 0, i, k, n;
+	size_t cuts[64];
+	struct out o = {0};
+
+	(void)state;
+	for (i = 0; i < sizeof(gaps) / sizeof(gaps[0]); i++) {
+		for (k = 0; k < gaps[i]; k++) {
+			uint8_t c = (uint8_t)(' ' + (k * 7 + i) % 90);
+
+			append(&in, &inlen, &incap, &c, 1);
+			append(&exp, &elen, &ecap, &c, 1);
+		}
+		append(&in, &inlen, &incap, "=Sup3r-Secret!", 14);
+		append(&exp, &elen, &ecap, "=[REDACTED:PW]", 14);
+	}
+	feed_cuts(z, in, inlen, NULL, 0, &o);
+	assert_out(&o, exp, elen);
+	for (n = 0, k = 0; n < 64; n++) {
+		k += 1 + rnd() % 20000;
+		if (k >= inlen)
+			break;
+		cuts[n] = k;
+	}
+	feed_cuts(z, in, inlen, cuts, n, &o);
+	assert_out(&o, exp, elen);
+	free(in);
+	free(exp);
+	free(o.p);
+	sc_sanitizer_free(z);
+}
+
 static void test_sink_error(void **state)
 {
 	struct secret_def d = {"abcdefgh", 8, "X"};
@@ -522,7 +560,8 @@ int main(void)
 		cmocka_unit_test(test_cases),       cmocka_unit_test(test_pattern_count),
 		cmocka_unit_test(test_min_len),     cmocka_unit_test(test_no_secrets),
 		cmocka_unit_test(test_holdback),    cmocka_unit_test(test_many_secrets),
-		cmocka_unit_test(test_repetitive),  cmocka_unit_test(test_sink_error),
+		cmocka_unit_test(test_repetitive),  cmocka_unit_test(test_large_runs),
+		cmocka_unit_test(test_sink_error),
 		cmocka_unit_test(test_invalid),
 	};
 
