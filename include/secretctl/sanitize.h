@@ -8,7 +8,7 @@
 /* Values shorter than this are not pattern-matched (too many false hits). */
 #define SC_SANITIZE_MIN_LEN 4
 /* Upper bound on the bytes of all expanded patterns of one sanitizer (a
- * value expands to roughly 25 times its length); sc_sanitizer_add fails
+ * value expands to 30 to 100 times its length); sc_sanitizer_add fails
  * with SC_ERR_TOOBIG beyond it. */
 #define SC_SANITIZE_MAX_BYTES (16u * 1024 * 1024)
 /* Longest label accepted by sc_sanitizer_add. */

@@ -70,7 +70,7 @@ struct sc_sanitize_stream {
 	uint64_t g;
 	uint64_t j, last_hit_end, next_bound;
 	uint32_t state;
-	uint64_t out; /* first byte neither written nor redacted */
+	uint64_t out;       /* first byte neither written nor redacted */
 	struct comp *comps; /* not yet final components, in order */
 	size_t ncomps, capcomps;
 	uint8_t *obuf;
@@ -194,10 +194,10 @@ static int add_hex(struct sc_sanitizer *z, const uint8_t *v, size_t n, uint32_t 
  * its bits, and, for when the value ends the data, that run with the last
  * partial character (zero-filled) unpadded and padded. */
 static int add_base64(struct sc_sanitizer *z, const uint8_t *v, size_t n, uint32_t label,
-		      uint8_t *in, char *tmp)
+                      uint8_t *in, char *tmp)
 {
 	static const int variants[] = {sodium_base64_VARIANT_ORIGINAL,
-				       sodium_base64_VARIANT_URLSAFE};
+	                               sodium_base64_VARIANT_URLSAFE};
 	size_t vi, k, m, first, mid_end, unpadded, padded;
 	int r;
 
@@ -207,7 +207,7 @@ static int add_base64(struct sc_sanitizer *z, const uint8_t *v, size_t n, uint32
 			memset(in, 0, k);
 			memcpy(in + k, v, n);
 			sodium_bin2base64(tmp, sodium_base64_ENCODED_LEN(m, variants[vi]), in, m,
-					  variants[vi]);
+			                  variants[vi]);
 			first = (8 * k + 5) / 6;
 			mid_end = 8 * m / 6;
 			padded = 4 * ((m + 2) / 3);
@@ -264,7 +264,7 @@ static size_t pct_encode(char *o, const uint8_t *v, size_t n, enum pct_mode mode
 }
 
 static int add_percent(struct sc_sanitizer *z, const uint8_t *v, size_t n, uint32_t label,
-		       char *tmp)
+                       char *tmp)
 {
 	static const enum pct_mode modes[] = {PCT_ALL, PCT_UNRESERVED, PCT_FORM, PCT_PATH};
 	const char *hx[] = {hex_upper, hex_lower};
@@ -327,7 +327,7 @@ static size_t put_u(char *o, uint32_t u, const char *hx)
 /* JSON string body of v; with ascii, non-ASCII as \uXXXX (0 when v is not
  * valid UTF-8, as no encoder would produce that form then). */
 static size_t json_escape(char *o, const uint8_t *v, size_t n, bool slash, const char *hx,
-			  bool ascii)
+                          bool ascii)
 {
 	size_t i = 0, k = 0, l;
 	uint32_t cp;
@@ -432,7 +432,7 @@ static int add_lines(struct sc_sanitizer *z, const uint8_t *v, size_t n, uint32_
 }
 
 int sc_sanitizer_add(struct sc_sanitizer *z, const uint8_t *value, size_t len, const char *label,
-		     int *added)
+                     int *added)
 {
 	size_t llen, save_pats, save_bytes, save_labels;
 	uint8_t *scratch = NULL;
@@ -685,7 +685,8 @@ static int build(struct sc_sanitizer *z)
 	z->outlen[0] = 0;
 	z->outpat[0] = 0;
 	for (id = 1; id < nn; id++) {
-		z->fail[id] = parent[id] == ROOT ? ROOT : ac_next(z, z->fail[parent[id]], z->inbyte[id]);
+		z->fail[id] =
+		    parent[id] == ROOT ? ROOT : ac_next(z, z->fail[parent[id]], z->inbyte[id]);
 		if (term[id] != 0) {
 			z->outlen[id] = z->depth[id];
 			z->outpat[id] = term[id] - 1;
@@ -738,8 +739,8 @@ size_t sc_sanitizer_max_len(const struct sc_sanitizer *z)
 	return z != NULL && z->compiled ? z->maxlen : 0;
 }
 
-int sc_sanitizer_pattern(const struct sc_sanitizer *z, size_t i, const uint8_t **bytes,
-			 size_t *len, const char **label)
+int sc_sanitizer_pattern(const struct sc_sanitizer *z, size_t i, const uint8_t **bytes, size_t *len,
+                         const char **label)
 {
 	if (bytes != NULL)
 		*bytes = NULL;
@@ -898,7 +899,7 @@ static void flush_to(struct sc_sanitize_stream *st, uint64_t f)
 /* An occurrence [s, e) of pattern p that is the longest ending at e; they
  * arrive in order of e, so a new one can only join the last components. */
 static void add_interval(struct sc_sanitize_stream *st, uint64_t s, uint64_t e, uint32_t p,
-			 uint64_t frontier)
+                         uint64_t frontier)
 {
 	size_t k = st->ncomps;
 	struct comp *c;
@@ -965,7 +966,8 @@ static void run(struct sc_sanitize_stream *st)
 		while (j < pos) {
 			if (j == st->next_bound) {
 				off = (size_t)(j - st->base);
-				if (off + step + 3 > st->used || filter_hit(z, buf + off + step - 1)) {
+				if (off + step + 3 > st->used ||
+				    filter_hit(z, buf + off + step - 1)) {
 					st->last_hit_end = j + step;
 				} else if (j - z->depth[s] >= st->last_hit_end) {
 					st->dfa = false;
@@ -977,7 +979,8 @@ static void run(struct sc_sanitize_stream *st)
 			s = ac_next(z, s, buf[j - st->base]);
 			j++;
 			if (z->outlen[s] != 0)
-				add_interval(st, j - z->outlen[s], j, z->outpat[s], j - z->depth[s]);
+				add_interval(st, j - z->outlen[s], j, z->outpat[s],
+				             j - z->depth[s]);
 		}
 		st->state = s;
 		st->j = j;
@@ -1008,7 +1011,7 @@ static void compact(struct sc_sanitize_stream *st)
 }
 
 int sc_sanitize_feed(struct sc_sanitize_stream *st, const uint8_t *in, size_t len, sc_sink_fn sink,
-		     void *arg)
+                     void *arg)
 {
 	size_t n;
 	int r;

@@ -9,8 +9,8 @@
  * sanitizer, in matcher order, duplicates already removed (the first added
  * wins). *bytes points into guarded memory owned by z; *label is the label
  * of the value it was derived from. */
-int sc_sanitizer_pattern(const struct sc_sanitizer *z, size_t i, const uint8_t **bytes,
-			 size_t *len, const char **label) SC_WUR;
+int sc_sanitizer_pattern(const struct sc_sanitizer *z, size_t i, const uint8_t **bytes, size_t *len,
+                         const char **label) SC_WUR;
 
 /* The replacement text for pattern i: "[REDACTED:label]". */
 const char *sc_sanitizer_replacement(const struct sc_sanitizer *z, size_t i);

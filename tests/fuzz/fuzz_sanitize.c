@@ -126,8 +126,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	memset(slen, 0, sizeof(slen));
 	nsec = 1 + (data[0] & 3);
-	mode = (data[0] >> 2) & 1;       /* small alphabet: many overlaps */
-	ninject = (data[0] >> 3) & 3;    /* patterns pasted into the input */
+	mode = (data[0] >> 2) & 1;    /* small alphabet: many overlaps */
+	ninject = (data[0] >> 3) & 3; /* patterns pasted into the input */
 	seed = (uint32_t)data[1] << 8 | data[2] | 1;
 	off = 3;
 	for (i = 0; i < nsec; i++) {

@@ -40,7 +40,7 @@ static int collect(void *arg, const uint8_t *b, size_t n)
 
 /* Feed `in` cut at the given offsets (ascending), then finish. */
 static void feed_cuts(const struct sc_sanitizer *z, const uint8_t *in, size_t len,
-		      const size_t *cuts, size_t ncuts, struct out *o)
+                      const size_t *cuts, size_t ncuts, struct out *o)
 {
 	struct sc_sanitize_stream *st;
 	size_t i, prev = 0;
@@ -74,9 +74,9 @@ static void feed_bytes(const struct sc_sanitizer *z, const uint8_t *in, size_t l
 
 #define assert_out(o, exp, elen)                                                                   \
 	do {                                                                                       \
-		if ((o)->len != (elen) || memcmp((o)->p, (exp), (elen)) != 0)                        \
-			print_error("got %zu bytes %.*s\n", (o)->len, (int)((o)->len < 300 ? (o)->len : 300), \
-				    (const char *)(o)->p);                                         \
+		if ((o)->len != (elen) || memcmp((o)->p, (exp), (elen)) != 0)                      \
+			print_error("got %zu bytes %.*s\n", (o)->len,                              \
+			            (int)((o)->len < 300 ? (o)->len : 300), (const char *)(o)->p); \
 		assert_int_equal((o)->len, (elen));                                                \
 		assert_memory_equal((o)->p, (exp), (elen));                                        \
 	} while (0)
@@ -84,7 +84,7 @@ static void feed_bytes(const struct sc_sanitizer *z, const uint8_t *in, size_t l
 /* One-shot, cut at every offset, cut at every pair of offsets, and a byte
  * at a time: all must give exactly `exp`. */
 static void check_all_splits(const struct sc_sanitizer *z, const uint8_t *in, size_t len,
-			     const uint8_t *exp, size_t elen)
+                             const uint8_t *exp, size_t elen)
 {
 	struct out o = {0};
 	size_t cuts[2], a, b;
@@ -131,56 +131,474 @@ struct tcase {
  * forms were produced with Python's base64, urllib.parse and json modules,
  * and each expected output was checked against an independent reference. */
 static const struct tcase cases[] = {
-	{"raw", {{"s3cr3t-value", 12, "API_KEY"}, }, 1, "token=s3cr3t-value end", 22, "token=[REDACTED:API_KEY] end", 28},
-	{"hex", {{"s3cr3t-value", 12, "K"}, }, 1, "lo=7333637233742d76616c7565 up=7333637233742D76616C7565.", 56, "lo=[REDACTED:K] up=[REDACTED:K].", 32},
-	{"basic_auth", {{"s3cr3t-value", 12, "PW"}, }, 1, "Authorization: Basic dXNlcjpzM2NyM3QtdmFsdWU=\x0d\x0a", 47, "Authorization: Basic dXNlcjp[REDACTED:PW]\x0d\x0a", 43},
-	{"b64_end_k0_std_pad_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<czNjcjN0LXZhbHVl>", 18, "<[REDACTED:S]>", 14},
-	{"b64_end_k0_std_nopad_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<czNjcjN0LXZhbHVl>", 18, "<[REDACTED:S]>", 14},
-	{"b64_mid_k0_std_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<czNjcjN0LXZhbHVldGFpbCE=>", 26, "<[REDACTED:S]dGFpbCE=>", 22},
-	{"b64_end_k0_url_pad_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<czNjcjN0LXZhbHVl>", 18, "<[REDACTED:S]>", 14},
-	{"b64_end_k0_url_nopad_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<czNjcjN0LXZhbHVl>", 18, "<[REDACTED:S]>", 14},
-	{"b64_mid_k0_url_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<czNjcjN0LXZhbHVldGFpbCE=>", 26, "<[REDACTED:S]dGFpbCE=>", 22},
-	{"b64_end_k1_std_pad_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<eHMzY3IzdC12YWx1ZQ==>", 22, "<eH[REDACTED:S]>", 16},
-	{"b64_end_k1_std_nopad_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<eHMzY3IzdC12YWx1ZQ>", 20, "<eH[REDACTED:S]>", 16},
-	{"b64_mid_k1_std_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<eHMzY3IzdC12YWx1ZXRhaWwh>", 26, "<eH[REDACTED:S]XRhaWwh>", 23},
-	{"b64_end_k1_url_pad_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<eHMzY3IzdC12YWx1ZQ==>", 22, "<eH[REDACTED:S]>", 16},
-	{"b64_end_k1_url_nopad_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<eHMzY3IzdC12YWx1ZQ>", 20, "<eH[REDACTED:S]>", 16},
-	{"b64_mid_k1_url_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<eHMzY3IzdC12YWx1ZXRhaWwh>", 26, "<eH[REDACTED:S]XRhaWwh>", 23},
-	{"b64_end_k2_std_pad_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<eHlzM2NyM3QtdmFsdWU=>", 22, "<eHl[REDACTED:S]>", 17},
-	{"b64_end_k2_std_nopad_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<eHlzM2NyM3QtdmFsdWU>", 21, "<eHl[REDACTED:S]>", 17},
-	{"b64_mid_k2_std_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<eHlzM2NyM3QtdmFsdWV0YWlsIQ==>", 30, "<eHl[REDACTED:S]V0YWlsIQ==>", 27},
-	{"b64_end_k2_url_pad_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<eHlzM2NyM3QtdmFsdWU=>", 22, "<eHl[REDACTED:S]>", 17},
-	{"b64_end_k2_url_nopad_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<eHlzM2NyM3QtdmFsdWU>", 21, "<eHl[REDACTED:S]>", 17},
-	{"b64_mid_k2_url_S", {{"s3cr3t-value", 12, "S"}, }, 1, "<eHlzM2NyM3QtdmFsdWV0YWlsIQ==>", 30, "<eHl[REDACTED:S]V0YWlsIQ==>", 27},
-	{"b64_end_k0_std_pad_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<YT5iP2N+fj4+Pz94eg==>", 22, "<[REDACTED:T]>", 14},
-	{"b64_end_k0_std_nopad_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<YT5iP2N+fj4+Pz94eg>", 20, "<[REDACTED:T]>", 14},
-	{"b64_mid_k0_std_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<YT5iP2N+fj4+Pz94enRhaWwh>", 26, "<[REDACTED:T]nRhaWwh>", 21},
-	{"b64_end_k0_url_pad_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<YT5iP2N-fj4-Pz94eg==>", 22, "<[REDACTED:T]>", 14},
-	{"b64_end_k0_url_nopad_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<YT5iP2N-fj4-Pz94eg>", 20, "<[REDACTED:T]>", 14},
-	{"b64_mid_k0_url_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<YT5iP2N-fj4-Pz94enRhaWwh>", 26, "<[REDACTED:T]nRhaWwh>", 21},
-	{"b64_end_k1_std_pad_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<eGE+Yj9jfn4+Pj8/eHo=>", 22, "<eG[REDACTED:T]>", 16},
-	{"b64_end_k1_std_nopad_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<eGE+Yj9jfn4+Pj8/eHo>", 21, "<eG[REDACTED:T]>", 16},
-	{"b64_mid_k1_std_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<eGE+Yj9jfn4+Pj8/eHp0YWlsIQ==>", 30, "<eG[REDACTED:T]p0YWlsIQ==>", 26},
-	{"b64_end_k1_url_pad_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<eGE-Yj9jfn4-Pj8_eHo=>", 22, "<eG[REDACTED:T]>", 16},
-	{"b64_end_k1_url_nopad_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<eGE-Yj9jfn4-Pj8_eHo>", 21, "<eG[REDACTED:T]>", 16},
-	{"b64_mid_k1_url_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<eGE-Yj9jfn4-Pj8_eHp0YWlsIQ==>", 30, "<eG[REDACTED:T]p0YWlsIQ==>", 26},
-	{"b64_end_k2_std_pad_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<eHlhPmI/Y35+Pj4/P3h6>", 22, "<eHl[REDACTED:T]>", 17},
-	{"b64_end_k2_std_nopad_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<eHlhPmI/Y35+Pj4/P3h6>", 22, "<eHl[REDACTED:T]>", 17},
-	{"b64_mid_k2_std_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<eHlhPmI/Y35+Pj4/P3h6dGFpbCE=>", 30, "<eHl[REDACTED:T]dGFpbCE=>", 25},
-	{"b64_end_k2_url_pad_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<eHlhPmI_Y35-Pj4_P3h6>", 22, "<eHl[REDACTED:T]>", 17},
-	{"b64_end_k2_url_nopad_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<eHlhPmI_Y35-Pj4_P3h6>", 22, "<eHl[REDACTED:T]>", 17},
-	{"b64_mid_k2_url_T", {{"a>b?c~~>>??xz", 13, "T"}, }, 1, "<eHlhPmI_Y35-Pj4_P3h6dGFpbCE=>", 30, "<eHl[REDACTED:T]dGFpbCE=>", 25},
-	{"percent", {{"p@ss w/rd+1", 11, "P"}, }, 1, "q=p%40ss%20w%2Frd%2B1 p%40ss%20w%2frd%2b1 p%40ss+w%2Frd%2B1 p%40ss%20w/rd%2B1 %70%40%73%73%20%77%2F%72%64%2B%31 %70%40%73%73%20%77%2f%72%64%2b%31&", 146, "q=[REDACTED:P] [REDACTED:P] [REDACTED:P] [REDACTED:P] [REDACTED:P] [REDACTED:P]&", 80},
-	{"json", {{"He said \"hi\" \\ a/b\x0a\x09\x65nd\x01\x1f", 25, "J"}, }, 1, "{\"v\":\"He said \\\"hi\\\" \\\\ a/b\\n\\tend\\u0001\\u001f\",\"w\":\"He said \\\"hi\\\" \\\\ a\\/b\\n\\tend\\u0001\\u001f\",\"x\":\"He said \\\"hi\\\" \\\\ a/b\\n\\tend\\u0001\\u001F\"}", 143, "{\"v\":\"[REDACTED:J]\",\"w\":\"[REDACTED:J]\",\"x\":\"[REDACTED:J]\"}", 58},
-	{"json_unicode", {{"p\xc3\xa4ssw\xc3\xb6rd\xe2\x82\xac\xf0\x9f\x98\x80", 17, "U"}, }, 1, "\"p\\u00e4ssw\\u00f6rd\\u20ac\\ud83d\\ude00\" \"p\xc3\xa4ssw\xc3\xb6rd\xe2\x82\xac\xf0\x9f\x98\x80\" \"p\\u00E4ssw\\u00F6rd\\u20AC\\uD83D\\uDE00\"", 97, "\"[REDACTED:U]\" \"[REDACTED:U]\" \"[REDACTED:U]\"", 44},
-	{"multiline", {{"-----BEGIN KEY-----\x0d\x0aMIIBVwIBADANBgkqhkiG9w0B\x0d\x0a\x41QEFAASCAUEwggE9AgEAAkEA\x0d\x0a\x61\x62\x0d\x0a-----END KEY-----\x0d\x0a", 96, "PEM"}, }, 1, "line: MIIBVwIBADANBgkqhkiG9w0B\x0a\x61nd AQEFAASCAUEwggE9AgEAAkEA and ab.\x0a-----BEGIN KEY-----\x0d\x0aMIIBVwIBADANBgkqhkiG9w0B\x0d\x0a\x41QEFAASCAUEwggE9AgEAAkEA\x0d\x0a\x61\x62\x0d\x0a-----END KEY-----\x0d\x0a", 164, "line: [REDACTED:PEM]\x0a\x61nd [REDACTED:PEM] and ab.\x0a[REDACTED:PEM]", 62},
-	{"overlap", {{"abcdef", 6, "A"}, {"defghi", 6, "B"}, }, 2, "xxabcdefghiyy abcdefdefghi", 26, "xx[REDACTED:A]yy [REDACTED:A][REDACTED:B]", 41},
-	{"nested", {{"outer-INNER-outer", 17, "A"}, {"INNER", 5, "B"}, }, 2, "INNER and outer-INNER-outer.", 28, "[REDACTED:B] and [REDACTED:A].", 30},
-	{"leftmost_longest", {{"abcd", 4, "SHORT"}, {"abcdefgh", 8, "LONG"}, }, 2, "abcdefgh abcdxyz", 16, "[REDACTED:LONG] [REDACTED:SHORT]xyz", 35},
-	{"left_extend", {{"abc1", 4, "INNER"}, {"xxabc1def", 9, "OUTER"}, }, 2, "_xxabc1def_xxabc1de_", 20, "_[REDACTED:OUTER]_xx[REDACTED:INNER]de_", 39},
-	{"self_overlap_chain", {{"aaaa", 4, "A"}, }, 1, "baaaaaaaaab aaab", 16, "b[REDACTED:A]b aaab", 19},
-	{"min_len", {{"abc", 3, "SHORT"}, {"wxyz", 4, "FOUR"}, }, 2, "abc wxyz abcwxyz", 16, "abc [REDACTED:FOUR] abc[REDACTED:FOUR]", 38},
-	{"binary", {{"\x00\x01\x02\xff\xfe\x80\x0a\x0d\x1b\x00", 10, "BIN"}, }, 1, "\x00\x00\xff\x00\x01\x02\xff\xfe\x80\x0a\x0d\x1b\x00\x00\x00\x01\x02\xff\xfe\x80\x0a\x0d\x1b\x1b[0m", 27, "\x00\x00\xff[REDACTED:BIN]\x00[REDACTED:BIN]\x0a\x0d\x1b\x1b[0m", 39},
+    {"raw",
+     {
+         {"s3cr3t-value", 12, "API_KEY"},
+     },
+     1,
+     "token=s3cr3t-value end",
+     22,
+     "token=[REDACTED:API_KEY] end",
+     28},
+    {"hex",
+     {
+         {"s3cr3t-value", 12, "K"},
+     },
+     1,
+     "lo=7333637233742d76616c7565 up=7333637233742D76616C7565.",
+     56,
+     "lo=[REDACTED:K] up=[REDACTED:K].",
+     32},
+    {"basic_auth",
+     {
+         {"s3cr3t-value", 12, "PW"},
+     },
+     1,
+     "Authorization: Basic dXNlcjpzM2NyM3QtdmFsdWU=\x0d\x0a",
+     47,
+     "Authorization: Basic dXNlcjp[REDACTED:PW]\x0d\x0a",
+     43},
+    {"b64_end_k0_std_pad_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<czNjcjN0LXZhbHVl>",
+     18,
+     "<[REDACTED:S]>",
+     14},
+    {"b64_end_k0_std_nopad_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<czNjcjN0LXZhbHVl>",
+     18,
+     "<[REDACTED:S]>",
+     14},
+    {"b64_mid_k0_std_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<czNjcjN0LXZhbHVldGFpbCE=>",
+     26,
+     "<[REDACTED:S]dGFpbCE=>",
+     22},
+    {"b64_end_k0_url_pad_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<czNjcjN0LXZhbHVl>",
+     18,
+     "<[REDACTED:S]>",
+     14},
+    {"b64_end_k0_url_nopad_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<czNjcjN0LXZhbHVl>",
+     18,
+     "<[REDACTED:S]>",
+     14},
+    {"b64_mid_k0_url_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<czNjcjN0LXZhbHVldGFpbCE=>",
+     26,
+     "<[REDACTED:S]dGFpbCE=>",
+     22},
+    {"b64_end_k1_std_pad_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<eHMzY3IzdC12YWx1ZQ==>",
+     22,
+     "<eH[REDACTED:S]>",
+     16},
+    {"b64_end_k1_std_nopad_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<eHMzY3IzdC12YWx1ZQ>",
+     20,
+     "<eH[REDACTED:S]>",
+     16},
+    {"b64_mid_k1_std_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<eHMzY3IzdC12YWx1ZXRhaWwh>",
+     26,
+     "<eH[REDACTED:S]XRhaWwh>",
+     23},
+    {"b64_end_k1_url_pad_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<eHMzY3IzdC12YWx1ZQ==>",
+     22,
+     "<eH[REDACTED:S]>",
+     16},
+    {"b64_end_k1_url_nopad_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<eHMzY3IzdC12YWx1ZQ>",
+     20,
+     "<eH[REDACTED:S]>",
+     16},
+    {"b64_mid_k1_url_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<eHMzY3IzdC12YWx1ZXRhaWwh>",
+     26,
+     "<eH[REDACTED:S]XRhaWwh>",
+     23},
+    {"b64_end_k2_std_pad_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<eHlzM2NyM3QtdmFsdWU=>",
+     22,
+     "<eHl[REDACTED:S]>",
+     17},
+    {"b64_end_k2_std_nopad_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<eHlzM2NyM3QtdmFsdWU>",
+     21,
+     "<eHl[REDACTED:S]>",
+     17},
+    {"b64_mid_k2_std_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<eHlzM2NyM3QtdmFsdWV0YWlsIQ==>",
+     30,
+     "<eHl[REDACTED:S]V0YWlsIQ==>",
+     27},
+    {"b64_end_k2_url_pad_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<eHlzM2NyM3QtdmFsdWU=>",
+     22,
+     "<eHl[REDACTED:S]>",
+     17},
+    {"b64_end_k2_url_nopad_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<eHlzM2NyM3QtdmFsdWU>",
+     21,
+     "<eHl[REDACTED:S]>",
+     17},
+    {"b64_mid_k2_url_S",
+     {
+         {"s3cr3t-value", 12, "S"},
+     },
+     1,
+     "<eHlzM2NyM3QtdmFsdWV0YWlsIQ==>",
+     30,
+     "<eHl[REDACTED:S]V0YWlsIQ==>",
+     27},
+    {"b64_end_k0_std_pad_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<YT5iP2N+fj4+Pz94eg==>",
+     22,
+     "<[REDACTED:T]>",
+     14},
+    {"b64_end_k0_std_nopad_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<YT5iP2N+fj4+Pz94eg>",
+     20,
+     "<[REDACTED:T]>",
+     14},
+    {"b64_mid_k0_std_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<YT5iP2N+fj4+Pz94enRhaWwh>",
+     26,
+     "<[REDACTED:T]nRhaWwh>",
+     21},
+    {"b64_end_k0_url_pad_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<YT5iP2N-fj4-Pz94eg==>",
+     22,
+     "<[REDACTED:T]>",
+     14},
+    {"b64_end_k0_url_nopad_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<YT5iP2N-fj4-Pz94eg>",
+     20,
+     "<[REDACTED:T]>",
+     14},
+    {"b64_mid_k0_url_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<YT5iP2N-fj4-Pz94enRhaWwh>",
+     26,
+     "<[REDACTED:T]nRhaWwh>",
+     21},
+    {"b64_end_k1_std_pad_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<eGE+Yj9jfn4+Pj8/eHo=>",
+     22,
+     "<eG[REDACTED:T]>",
+     16},
+    {"b64_end_k1_std_nopad_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<eGE+Yj9jfn4+Pj8/eHo>",
+     21,
+     "<eG[REDACTED:T]>",
+     16},
+    {"b64_mid_k1_std_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<eGE+Yj9jfn4+Pj8/eHp0YWlsIQ==>",
+     30,
+     "<eG[REDACTED:T]p0YWlsIQ==>",
+     26},
+    {"b64_end_k1_url_pad_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<eGE-Yj9jfn4-Pj8_eHo=>",
+     22,
+     "<eG[REDACTED:T]>",
+     16},
+    {"b64_end_k1_url_nopad_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<eGE-Yj9jfn4-Pj8_eHo>",
+     21,
+     "<eG[REDACTED:T]>",
+     16},
+    {"b64_mid_k1_url_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<eGE-Yj9jfn4-Pj8_eHp0YWlsIQ==>",
+     30,
+     "<eG[REDACTED:T]p0YWlsIQ==>",
+     26},
+    {"b64_end_k2_std_pad_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<eHlhPmI/Y35+Pj4/P3h6>",
+     22,
+     "<eHl[REDACTED:T]>",
+     17},
+    {"b64_end_k2_std_nopad_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<eHlhPmI/Y35+Pj4/P3h6>",
+     22,
+     "<eHl[REDACTED:T]>",
+     17},
+    {"b64_mid_k2_std_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<eHlhPmI/Y35+Pj4/P3h6dGFpbCE=>",
+     30,
+     "<eHl[REDACTED:T]dGFpbCE=>",
+     25},
+    {"b64_end_k2_url_pad_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<eHlhPmI_Y35-Pj4_P3h6>",
+     22,
+     "<eHl[REDACTED:T]>",
+     17},
+    {"b64_end_k2_url_nopad_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<eHlhPmI_Y35-Pj4_P3h6>",
+     22,
+     "<eHl[REDACTED:T]>",
+     17},
+    {"b64_mid_k2_url_T",
+     {
+         {"a>b?c~~>>??xz", 13, "T"},
+     },
+     1,
+     "<eHlhPmI_Y35-Pj4_P3h6dGFpbCE=>",
+     30,
+     "<eHl[REDACTED:T]dGFpbCE=>",
+     25},
+    {"percent",
+     {
+         {"p@ss w/rd+1", 11, "P"},
+     },
+     1,
+     "q=p%40ss%20w%2Frd%2B1 p%40ss%20w%2frd%2b1 p%40ss+w%2Frd%2B1 p%40ss%20w/rd%2B1 "
+     "%70%40%73%73%20%77%2F%72%64%2B%31 %70%40%73%73%20%77%2f%72%64%2b%31&",
+     146,
+     "q=[REDACTED:P] [REDACTED:P] [REDACTED:P] [REDACTED:P] [REDACTED:P] [REDACTED:P]&",
+     80},
+    {"json",
+     {
+         {"He said \"hi\" \\ a/b\x0a\x09\x65nd\x01\x1f", 25, "J"},
+     },
+     1,
+     "{\"v\":\"He said \\\"hi\\\" \\\\ a/b\\n\\tend\\u0001\\u001f\",\"w\":\"He said \\\"hi\\\" "
+     "\\\\ a\\/b\\n\\tend\\u0001\\u001f\",\"x\":\"He said \\\"hi\\\" \\\\ "
+     "a/b\\n\\tend\\u0001\\u001F\"}",
+     143,
+     "{\"v\":\"[REDACTED:J]\",\"w\":\"[REDACTED:J]\",\"x\":\"[REDACTED:J]\"}",
+     58},
+    {"json_unicode",
+     {
+         {"p\xc3\xa4ssw\xc3\xb6rd\xe2\x82\xac\xf0\x9f\x98\x80", 17, "U"},
+     },
+     1,
+     "\"p\\u00e4ssw\\u00f6rd\\u20ac\\ud83d\\ude00\" "
+     "\"p\xc3\xa4ssw\xc3\xb6rd\xe2\x82\xac\xf0\x9f\x98\x80\" "
+     "\"p\\u00E4ssw\\u00F6rd\\u20AC\\uD83D\\uDE00\"",
+     97,
+     "\"[REDACTED:U]\" \"[REDACTED:U]\" \"[REDACTED:U]\"",
+     44},
+    {"multiline",
+     {
+         {"-----BEGIN "
+          "KEY-----"
+          "\x0d\x0aMIIBVwIBADANBgkqhkiG9w0B\x0d\x0a\x41QEFAASCAUEwggE9AgEAAkEA\x0d\x0a\x61\x62\x0d"
+          "\x0a-----END KEY-----\x0d\x0a",
+          96, "PEM"},
+     },
+     1,
+     "line: MIIBVwIBADANBgkqhkiG9w0B\x0a\x61nd AQEFAASCAUEwggE9AgEAAkEA and ab.\x0a-----BEGIN "
+     "KEY-----"
+     "\x0d\x0aMIIBVwIBADANBgkqhkiG9w0B\x0d\x0a\x41QEFAASCAUEwggE9AgEAAkEA\x0d\x0a\x61\x62\x0d\x0a--"
+     "---END KEY-----\x0d\x0a",
+     164,
+     "line: [REDACTED:PEM]\x0a\x61nd [REDACTED:PEM] and ab.\x0a[REDACTED:PEM]",
+     62},
+    {"overlap",
+     {
+         {"abcdef", 6, "A"},
+         {"defghi", 6, "B"},
+     },
+     2,
+     "xxabcdefghiyy abcdefdefghi",
+     26,
+     "xx[REDACTED:A]yy [REDACTED:A][REDACTED:B]",
+     41},
+    {"nested",
+     {
+         {"outer-INNER-outer", 17, "A"},
+         {"INNER", 5, "B"},
+     },
+     2,
+     "INNER and outer-INNER-outer.",
+     28,
+     "[REDACTED:B] and [REDACTED:A].",
+     30},
+    {"leftmost_longest",
+     {
+         {"abcd", 4, "SHORT"},
+         {"abcdefgh", 8, "LONG"},
+     },
+     2,
+     "abcdefgh abcdxyz",
+     16,
+     "[REDACTED:LONG] [REDACTED:SHORT]xyz",
+     35},
+    {"left_extend",
+     {
+         {"abc1", 4, "INNER"},
+         {"xxabc1def", 9, "OUTER"},
+     },
+     2,
+     "_xxabc1def_xxabc1de_",
+     20,
+     "_[REDACTED:OUTER]_xx[REDACTED:INNER]de_",
+     39},
+    {"self_overlap_chain",
+     {
+         {"aaaa", 4, "A"},
+     },
+     1,
+     "baaaaaaaaab aaab",
+     16,
+     "b[REDACTED:A]b aaab",
+     19},
+    {"min_len",
+     {
+         {"abc", 3, "SHORT"},
+         {"wxyz", 4, "FOUR"},
+     },
+     2,
+     "abc wxyz abcwxyz",
+     16,
+     "abc [REDACTED:FOUR] abc[REDACTED:FOUR]",
+     38},
+    {"binary",
+     {
+         {"\x00\x01\x02\xff\xfe\x80\x0a\x0d\x1b\x00", 10, "BIN"},
+     },
+     1,
+     "\x00\x00\xff\x00\x01\x02\xff\xfe\x80\x0a\x0d\x1b\x00\x00\x00\x01\x02\xff\xfe\x80\x0a\x0d\x1b"
+     "\x1b[0m",
+     27,
+     "\x00\x00\xff[REDACTED:BIN]\x00[REDACTED:BIN]\x0a\x0d\x1b\x1b[0m",
+     39},
 };
 
 static struct sc_sanitizer *make(const struct secret_def *s, size_t n)
@@ -191,9 +609,9 @@ static struct sc_sanitizer *make(const struct secret_def *s, size_t n)
 
 	assert_int_equal(sc_sanitizer_new(&z), SC_OK);
 	for (i = 0; i < n; i++) {
-		assert_int_equal(sc_sanitizer_add(z, (const uint8_t *)s[i].value, s[i].len,
-						  s[i].label, &added),
-				 SC_OK);
+		assert_int_equal(
+		    sc_sanitizer_add(z, (const uint8_t *)s[i].value, s[i].len, s[i].label, &added),
+		    SC_OK);
 		assert_int_equal(added, s[i].len >= SC_SANITIZE_MIN_LEN);
 	}
 	assert_int_equal(sc_sanitizer_compile(z), SC_OK);
@@ -211,7 +629,7 @@ static void test_cases(void **state)
 
 		print_message("case %s\n", c->name);
 		check_all_splits(z, (const uint8_t *)c->in, c->ilen, (const uint8_t *)c->exp,
-				 c->elen);
+		                 c->elen);
 		sc_sanitizer_free(z);
 	}
 }
@@ -224,11 +642,11 @@ static void test_pattern_count(void **state)
 		const char *v;
 		size_t len, count;
 	} t[] = {
-		{"abcd", 4, 10},
-		{"s3cr3t-value", 12, 12},
-		{"p@ss w/rd+1", 11, 19},
-		{"He said \"hi\"\\/\n\t\x01", 18, 21},
-		{"p\xc3\xa4ssw\xc3\xb6rd\xe2\x82\xac\xf0\x9f\x98\x80", 17, 19},
+	    {"abcd", 4, 10},
+	    {"s3cr3t-value", 12, 12},
+	    {"p@ss w/rd+1", 11, 19},
+	    {"He said \"hi\"\\/\n\t\x01", 18, 21},
+	    {"p\xc3\xa4ssw\xc3\xb6rd\xe2\x82\xac\xf0\x9f\x98\x80", 17, 19},
 	};
 	struct sc_sanitizer *z;
 	const uint8_t *b;
@@ -247,7 +665,7 @@ static void test_pattern_count(void **state)
 		assert_string_equal(label, "L");
 		assert_string_equal(sc_sanitizer_replacement(z, 0), "[REDACTED:L]");
 		assert_int_equal(sc_sanitizer_pattern(z, t[i].count, &b, &len, &label),
-				 SC_ERR_INVALID);
+		                 SC_ERR_INVALID);
 		sc_sanitizer_free(z);
 	}
 }
@@ -286,7 +704,7 @@ static void test_no_secrets(void **state)
 	assert_int_equal(sc_sanitizer_compile(z), SC_OK);
 	assert_int_equal(sc_sanitizer_pattern_count(z), 0);
 	check_all_splits(z, (const uint8_t *)in, sizeof(in) - 1, (const uint8_t *)in,
-			 sizeof(in) - 1);
+	                 sizeof(in) - 1);
 	free(o.p);
 	sc_sanitizer_free(z);
 }
@@ -300,7 +718,7 @@ static void test_holdback(void **state)
 	struct out o = {0};
 	size_t i, maxlen = sc_sanitizer_max_len(z);
 	static const char noise[] = "The quick brown fox jumps over the lazy dog 0123456789 "
-				    "abcdefg! YWJjZGVm%61%62%63 abcde";
+	                            "abcdefg! YWJjZGVm%61%62%63 abcde";
 
 	(void)state;
 	assert_int_equal(sc_sanitize_stream_new(z, &st), SC_OK);
@@ -314,7 +732,7 @@ static void test_holdback(void **state)
 	assert_out(&o, "log: [REDACTED:X] tail abc", 26);
 	/* no feed after finish */
 	assert_int_equal(sc_sanitize_feed(st, (const uint8_t *)"x", 1, collect, &o),
-			 SC_ERR_INVALID);
+	                 SC_ERR_INVALID);
 	sc_sanitize_stream_free(st);
 
 	/* byte at a time: never more than maxlen - 1 bytes pending */
@@ -322,7 +740,7 @@ static void test_holdback(void **state)
 	assert_int_equal(sc_sanitize_stream_new(z, &st), SC_OK);
 	for (i = 0; i < sizeof(noise) - 1; i++) {
 		assert_int_equal(sc_sanitize_feed(st, (const uint8_t *)noise + i, 1, collect, &o),
-				 SC_OK);
+		                 SC_OK);
 		assert_true(o.len + maxlen - 1 >= i + 1);
 	}
 	assert_int_equal(sc_sanitize_finish(st, collect, &o), SC_OK);
@@ -359,7 +777,8 @@ static void append(uint8_t **buf, size_t *len, size_t *cap, const void *p, size_
  * byte at a time. */
 static void test_many_secrets(void **state)
 {
-	static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	static const char alnum[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 	char vals[100][48], labels[100][16], enc[128];
 	struct sc_sanitizer *z;
 	uint8_t *in = NULL, *exp = NULL;
@@ -394,7 +813,7 @@ static void test_many_secrets(void **state)
 				form = enc;
 			} else if (k == 2) {
 				static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
-							  "opqrstuvwxyz0123456789+/";
+				                          "opqrstuvwxyz0123456789+/";
 				const unsigned char *v = (const unsigned char *)vals[i];
 				size_t e = 0;
 
@@ -445,7 +864,8 @@ static void test_many_secrets(void **state)
  * matching it: the matcher stays linear and exact. */
 static void test_repetitive(void **state)
 {
-	struct secret_def d[2] = {{"aaaaaaaaaaaaaaaaaaaab", 21, "A"}, {"aaaaaaaaaaaaaaaaaaaaaaaaab", 26, "B"}};
+	struct secret_def d[2] = {{"aaaaaaaaaaaaaaaaaaaab", 21, "A"},
+	                          {"aaaaaaaaaaaaaaaaaaaaaaaaab", 26, "B"}};
 	struct sc_sanitizer *z = make(d, 2);
 	static uint8_t in[200000];
 	struct out o = {0};
@@ -511,7 +931,7 @@ static void test_sink_error(void **state)
 	o.fail_after = 1;
 	assert_int_equal(sc_sanitize_stream_new(z, &st), SC_OK);
 	assert_int_equal(sc_sanitize_feed(st, (const uint8_t *)"hello world\n", 12, collect, &o),
-			 42);
+	                 42);
 	assert_int_equal(sc_sanitize_feed(st, (const uint8_t *)"more\n", 5, collect, &o), 42);
 	assert_int_equal(sc_sanitize_finish(st, collect, &o), 42);
 	sc_sanitize_stream_free(st);
@@ -534,20 +954,19 @@ static void test_invalid(void **state)
 	memset(label, 'L', sizeof(label) - 1);
 	label[sizeof(label) - 1] = '\0';
 	assert_int_equal(sc_sanitizer_add(z, (const uint8_t *)"abcdef", 6, label, &added),
-			 SC_ERR_INVALID);
+	                 SC_ERR_INVALID);
 	assert_int_equal(added, 0);
 	assert_int_equal(sc_sanitizer_add(z, (const uint8_t *)"abcdef", 6, NULL, NULL),
-			 SC_ERR_INVALID);
+	                 SC_ERR_INVALID);
 	assert_int_equal(sc_sanitizer_add(z, NULL, 6, "X", NULL), SC_ERR_INVALID);
 	assert_int_equal(sc_sanitizer_add(z, (const uint8_t *)"abcdef", 6, "X", NULL), SC_OK);
 	assert_int_equal(sc_sanitizer_compile(z), SC_OK);
 	assert_int_equal(sc_sanitizer_compile(z), SC_ERR_INVALID);
 	assert_int_equal(sc_sanitizer_add(z, (const uint8_t *)"ghijkl", 6, "Y", NULL),
-			 SC_ERR_INVALID);
+	                 SC_ERR_INVALID);
 	assert_int_equal(sc_sanitize_stream_new(z, &st), SC_OK);
 	assert_int_equal(sc_sanitize_feed(st, NULL, 1, collect, NULL), SC_ERR_INVALID);
-	assert_int_equal(sc_sanitize_feed(st, (const uint8_t *)"x", 1, NULL, NULL),
-			 SC_ERR_INVALID);
+	assert_int_equal(sc_sanitize_feed(st, (const uint8_t *)"x", 1, NULL, NULL), SC_ERR_INVALID);
 	sc_sanitize_stream_free(st);
 	sc_sanitizer_free(z);
 	sc_sanitizer_free(NULL);
@@ -557,12 +976,11 @@ static void test_invalid(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_cases),       cmocka_unit_test(test_pattern_count),
-		cmocka_unit_test(test_min_len),     cmocka_unit_test(test_no_secrets),
-		cmocka_unit_test(test_holdback),    cmocka_unit_test(test_many_secrets),
-		cmocka_unit_test(test_repetitive),  cmocka_unit_test(test_large_runs),
-		cmocka_unit_test(test_sink_error),
-		cmocka_unit_test(test_invalid),
+	    cmocka_unit_test(test_cases),      cmocka_unit_test(test_pattern_count),
+	    cmocka_unit_test(test_min_len),    cmocka_unit_test(test_no_secrets),
+	    cmocka_unit_test(test_holdback),   cmocka_unit_test(test_many_secrets),
+	    cmocka_unit_test(test_repetitive), cmocka_unit_test(test_large_runs),
+	    cmocka_unit_test(test_sink_error), cmocka_unit_test(test_invalid),
 	};
 
 	if (sc_init() != SC_OK)
