@@ -274,3 +274,15 @@ sc() {
 	sc run -k api/key -k multi -- sh -c "python3 $BATS_TEST_TMPDIR/emit.py >&2" 2>"$BATS_TEST_TMPDIR/err"
 	[ "$(python3 "$BATS_TEST_TMPDIR/check.py" "$BATS_TEST_TMPDIR/err" "$KEY" "$multi")" -eq 0 ]
 }
+
+@test "on a terminal the command can read it and gets the keyboard's signals" {
+	command -v script >/dev/null || skip "script(1) is not installed"
+	# without the terminal handed over, the read would stop the command (SIGTTIN)
+	out=$( (sleep 0.5; echo typed-line; sleep 0.5) | timeout 10 script -qec \
+		"'$BIN' run -k api/key --timeout 5s -- sh -c 'read a; echo got \$a'" /dev/null)
+	[[ "$out" == *"got typed-line"* ]]
+	# ^C reaches the command, which is in the foreground
+	out=$( (sleep 0.5; printf '\003'; sleep 1) | timeout 10 script -qec \
+		"'$BIN' run -k api/key -- sleep 30; echo status=\$?" /dev/null)
+	[[ "$out" == *"status=130"* ]]
+}
