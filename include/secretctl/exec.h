@@ -62,7 +62,7 @@ struct sc_exec_result {
 	int exit_code;   /* child's status, 128+N on signal N, 124 timeout, 126/127 */
 	int term_signal; /* N when the child was killed by a signal, else 0 */
 	int timed_out;
-	int cancelled;
+	int cancelled;        /* ended by SC_EXEC_CTL_CANCEL; exit_code is what it died of */
 	int exec_errno;       /* errno of a failed exec, else 0 */
 	uint64_t duration_ms; /* CLOCK_MONOTONIC, spawn to end of output */
 	/* Capture mode: sanitized output (malloc'd, wiped on release). */
