@@ -29,6 +29,7 @@ struct cli {
 	char *vault_dir; /* malloc'd */
 	int password_fd; /* -1 when not given */
 	int json;
+	int no_prompt; /* never ask on the terminal (MCP server) */
 };
 
 struct cli_cmd {
@@ -48,6 +49,7 @@ int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_exists(struct cli *c, int argc, char **argv);
 int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_passwd(struct cli *c, int argc, char **argv);
+int cmd_run(struct cli *c, int argc, char **argv);
 
 /* Print "secretctl: <msg>[: <detail>]" and return the exit status for st. */
 int cli_fail(int st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

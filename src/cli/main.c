@@ -23,6 +23,10 @@ const struct cli_cmd cli_commands[] = {
 	{"exists", cmd_exists, "exists NAME", "exit 0 if the secret exists, 1 if not"},
 	{"delete", cmd_delete, "delete NAME", "delete a secret"},
 	{"passwd", cmd_passwd, "passwd [--new-password-fd N]", "change the vault password"},
+	{"run", cmd_run,
+	 "run -k PATTERN... [--env-prefix P] [--timeout DUR] [--no-sanitize] [--clean-env] -- "
+	 "COMMAND [ARGS...]",
+	 "run a command with secrets in its environment, output redacted"},
 	{"version", cmd_version, "version", "print the version"},
 	{"help", cmd_help, "help [COMMAND]", "show help"},
 	{NULL, NULL, NULL, NULL},

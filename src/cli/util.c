@@ -214,6 +214,10 @@ int cli_get_password(struct cli *c, const char *prompt, int confirm, char **pw, 
 		*len = env_pw_len;
 		return SC_OK;
 	}
+	if (c->no_prompt) {
+		sc_set_error("no password given: use --password-fd N or SECRETCTL_PASSWORD");
+		return SC_ERR_LOCKED;
+	}
 	if ((r = cli_read_tty_secret(prompt, pw, len)) != SC_OK) {
 		if (r == SC_ERR_LOCKED)
 			sc_set_error("no password given: use --password-fd N, SECRETCTL_PASSWORD, "
