@@ -50,6 +50,16 @@ int cmd_exists(struct cli *c, int argc, char **argv);
 int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_passwd(struct cli *c, int argc, char **argv);
 int cmd_run(struct cli *c, int argc, char **argv);
+int cmd_agent(struct cli *c, int argc, char **argv); /* and unlock, lock, status */
+int cmd_unlock(struct cli *c, int argc, char **argv);
+int cmd_lock(struct cli *c, int argc, char **argv);
+int cmd_status(struct cli *c, int argc, char **argv);
+
+/* Connect to the vault's unlock agent (cmd_agent.c): SC_OK with *fd, or
+ * SC_ERR_NOT_FOUND when none runs (or SECRETCTL_NO_AGENT is set); callers
+ * then fall back to the password, as they do when the agent answers
+ * SC_ERR_LOCKED or SC_ERR_DENIED. */
+int cli_agent_connect(struct cli *c, int *fd);
 
 /* Print "secretctl: <msg>[: <detail>]" and return the exit status for st. */
 int cli_fail(int st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -27,6 +27,11 @@ const struct cli_cmd cli_commands[] = {
 	 "run -k PATTERN... [--env-prefix P] [--timeout DUR] [--no-sanitize] [--clean-env] -- "
 	 "COMMAND [ARGS...]",
 	 "run a command with secrets in its environment, output redacted"},
+	{"unlock", cmd_unlock, "unlock [--timeout DUR] [--reveal]",
+	 "hand the key to the vault's agent (started if none runs)"},
+	{"lock", cmd_lock, "lock", "wipe the key from the agent"},
+	{"status", cmd_status, "status", "say whether the agent is unlocked, its mode and time left"},
+	{"agent", cmd_agent, "agent", "run the unlock agent in the foreground (starts locked)"},
 	{"version", cmd_version, "version", "print the version"},
 	{"help", cmd_help, "help [COMMAND]", "show help"},
 	{NULL, NULL, NULL, NULL},

@@ -1,0 +1,177 @@
+/* agent.h - the unlock agent's wire protocol (framing, strict request
+ * decoder), its socket paths, and the client library the CLI and the MCP
+ * server use to talk to it (agent_proto.c). docs/AGENT.md describes it. */
+#ifndef SECRETCTL_AGENT_H
+#define SECRETCTL_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "secretctl.h"
+#include "exec.h"
+
+/* Wire format: a frame is a 4-byte big-endian length and that many bytes
+ * of a JSON object. A frame whose object holds "attach": N is followed by
+ * exactly N raw bytes (a key, a record), read straight into secmem so no
+ * key or plaintext passes through a JSON string. File descriptors travel
+ * as SCM_RIGHTS on a frame's first byte. */
+#define SC_AGENT_PROTO 1
+#define SC_AGENT_FRAME_MAX (1024 * 1024)
+#define SC_AGENT_ATTACH_MAX (16 * 1024 * 1024 + 64 * 1024)
+#define SC_AGENT_ARGS_MAX 256        /* argv entries and key patterns */
+#define SC_AGENT_ENV_MAX 4096        /* base environment entries */
+#define SC_AGENT_STRING_MAX 65536    /* any one string */
+#define SC_AGENT_FDS_MAX 3           /* stdin, stdout, stderr */
+#define SC_AGENT_CAPTURE_MAX (256 * 1024)
+#define SC_AGENT_TIMEOUT_DEFAULT (15 * 60)   /* idle timeout, seconds */
+#define SC_AGENT_TIMEOUT_MAX (7 * 24 * 3600)
+
+enum sc_agent_op {
+	SC_AGENT_OP_STATUS = 1,
+	SC_AGENT_OP_LOCK,
+	SC_AGENT_OP_UNLOCK, /* attach: the DEK */
+	SC_AGENT_OP_LIST,   /* metadata of every secret, one item frame each */
+	SC_AGENT_OP_EXISTS,
+	SC_AGENT_OP_FIELDS, /* one secret's metadata (no values) */
+	SC_AGENT_OP_GET,    /* a whole secret; reveal mode only */
+	SC_AGENT_OP_RUN,    /* run a command with secrets; fds 0-2 when streaming */
+};
+
+enum sc_agent_origin {
+	SC_AGENT_ORIGIN_CLI = 0, /* secretctl run */
+	SC_AGENT_ORIGIN_MCP = 1, /* the MCP server's secret_run */
+};
+
+/* A decoded request. Strings point into the parsed JSON (req->json) and
+ * live until sc_agent_req_release. */
+struct sc_agent_req {
+	int op;
+	void *json; /* json_t *, owned */
+	size_t attach_len;
+	/* exists, fields, get */
+	const char *name;
+	/* unlock */
+	uint32_t timeout_s; /* 0: the default */
+	int reveal;
+	/* run */
+	const char **argv; /* argc entries + NULL */
+	size_t argc;
+	const char **keys;
+	size_t nkeys;
+	const char **env; /* caller's environment, nenv entries + NULL */
+	size_t nenv;
+	const char *cwd;      /* NULL: "/" */
+	const char *prefix;   /* NULL: none */
+	const char *path_env; /* PATH to resolve argv[0] with; NULL: the default */
+	const char *env_alias;
+	uint32_t timeout_ms;
+	int clean_env, no_sanitize, origin, line_buffered;
+	int stream;    /* fds 0-2 came with the request */
+	int has_stdin; /* fd 0 is the child's stdin (else /dev/null) */
+	size_t capture_max;
+};
+
+/* Parse and validate one frame body as a request: a JSON object with
+ * "v" == SC_AGENT_PROTO and a known "op"; every member typed, sized and
+ * counted; unknown members refused. SC_ERR_INVALID, SC_ERR_TOOBIG or
+ * SC_ERR_VERSION; *req is filled only on success. */
+int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req) SC_WUR;
+void sc_agent_req_release(struct sc_agent_req *req);
+const char *sc_agent_op_name(int op);
+
+/* ---- framing (both ends) ---- */
+
+/* Send one frame: msg (a json_t *) with "attach" set when alen > 0, then
+ * the attachment; fds (at most SC_AGENT_FDS_MAX) ride on the first byte. */
+int sc_agent_send(int fd, void *msg, const void *attach, size_t alen, const int *fds,
+		  size_t nfds) SC_WUR;
+/* Receive one frame body (malloc'd, wiped on free by the caller) and the
+ * fds that came with it (up to maxfds, O_CLOEXEC; extra ones are closed).
+ * SC_ERR_NOT_FOUND on a clean EOF before the first byte. */
+int sc_agent_recv(int fd, uint8_t **body, size_t *len, int *fds, size_t maxfds,
+		  size_t *nfds) SC_WUR;
+/* Read an announced attachment of n bytes into a new secmem block. */
+int sc_agent_recv_attach(int fd, size_t n, uint8_t **out) SC_WUR;
+
+/* ---- paths ---- */
+
+/* The directory of the agents' sockets: $XDG_RUNTIME_DIR/secretctl, else
+ * /tmp/secretctl-<uid>. malloc'd. */
+int sc_agent_dir(char **out) SC_WUR;
+/* Check (and with create, make) that directory: a real directory, not a
+ * symlink, owned by us, mode 0700. SC_ERR_PERM otherwise. */
+int sc_agent_dir_check(const char *dir, int create) SC_WUR;
+/* Socket and lock-file paths of the agent for a vault: named after a hash
+ * of the vault's real path, so one agent serves one vault. malloc'd. */
+int sc_agent_paths(const char *vault_dir, char **sock, char **lock) SC_WUR;
+
+/* ---- client ---- */
+
+/* Connect to the vault's agent and check that its peer uid is ours.
+ * SC_ERR_NOT_FOUND when no agent listens (no socket, or a stale one);
+ * SC_ERR_PERM for an unsafe directory or a foreign peer. */
+int sc_agent_connect(const char *vault_dir, int *fd) SC_WUR;
+
+struct sc_agent_status {
+	int unlocked;
+	int reveal;
+	int64_t pid;
+	uint32_t timeout_s;
+	uint32_t idle_left_s; /* seconds until the idle lock */
+	uint32_t runs;        /* runs in progress */
+};
+
+int sc_agent_status(int fd, struct sc_agent_status *st) SC_WUR;
+int sc_agent_lock(int fd) SC_WUR;
+/* Hand the agent the DEK (secmem, SC_KEY_LEN bytes). */
+int sc_agent_unlock(int fd, const uint8_t *dek, uint32_t timeout_s, int reveal) SC_WUR;
+/* Visit every secret's metadata (fields carry no values, notes are
+ * replaced by a placeholder). Same contract as sc_vault_walk. */
+int sc_agent_walk(int fd, sc_vault_walk_fn fn, void *arg) SC_WUR;
+int sc_agent_exists(int fd, const char *name, int *exists) SC_WUR;
+/* One secret's metadata, as in sc_agent_walk. */
+int sc_agent_fields(int fd, const char *name, struct sc_secret **out) SC_WUR;
+/* The whole secret; SC_ERR_DENIED unless the agent was unlocked with
+ * reveal. */
+int sc_agent_get(int fd, const char *name, struct sc_secret **out) SC_WUR;
+
+/* A run performed by the agent. */
+struct sc_agent_run {
+	const char *const *argv; /* argv[0]: the command (resolved by the agent) */
+	const char *const *keys;
+	size_t nkeys;
+	char *const *env; /* base environment (usually environ) */
+	const char *cwd;  /* NULL: the caller's current directory */
+	const char *prefix;
+	const char *path_env;
+	const char *env_alias;
+	uint32_t timeout_ms;
+	int clean_env;
+	int origin;
+	/* Streaming: the agent writes the sanitized output to these fds (sent
+	 * over the socket) and reads stdin from stdin_fd. Capture (all -1):
+	 * the output comes back in the result, at most capture_max bytes. */
+	int stdin_fd, out_fd, err_fd;
+	int line_buffered;
+	size_t capture_max;
+	/* Called once the command is about to start, with the variables
+	 * whose values are too short to be redacted. */
+	void (*on_start)(void *arg, const char *const *short_vars, size_t n);
+	void *on_start_arg;
+};
+
+/* Ask the agent to run, forward every byte read from ctl_fd (-1: none) to
+ * it (a signal number, or SC_EXEC_CTL_CANCEL), and wait for the end.
+ * Same statuses as sc_exec_run; *detail (malloc'd or NULL) names what
+ * failed when the environment could not be built (as sc_runenv_build). */
+int sc_agent_run(int fd, const struct sc_agent_run *run, int ctl_fd, struct sc_exec_result *res,
+		 char **detail) SC_WUR;
+
+/* ---- agent side ---- */
+
+/* Encode a secret's metadata as a record body (*out secmem): the same
+ * name, fields with empty values, bindings, tags, url and times; notes
+ * replaced by "-" when set. What list and fields send. */
+int sc_agent_meta_encode(const struct sc_secret *s, uint8_t **out, size_t *len) SC_WUR;
+
+#endif

@@ -1,0 +1,39 @@
+/* agent.h - the unlock agent daemon (src/agent): binding its socket and
+ * serving same-uid clients with the vault's key held in locked memory. */
+#ifndef SC_AGENT_AGENT_H
+#define SC_AGENT_AGENT_H
+
+#include <stdint.h>
+
+#include "secretctl/agent.h"
+
+#define AGENT_CONNS_MAX 64 /* connections served at once (runs included) */
+#define AGENT_RUNS_MAX 16  /* runs at once */
+#define AGENT_IO_TIMEOUT_S 10 /* a client that stalls mid-request is dropped */
+
+struct agent_opts {
+	const char *vault_dir;
+	int listen_fd; /* bound and listening (agent_listen) */
+	int lock_fd;   /* flock held for the agent's whole life */
+	const char *sock_path;
+	int foreground; /* log to stderr; stay up while locked */
+	/* Start unlocked with this DEK (secmem, SC_KEY_LEN; wiped and freed
+	 * by agent_serve), or NULL to start locked. */
+	uint8_t *dek;
+	uint32_t timeout_s; /* 0: SC_AGENT_TIMEOUT_DEFAULT */
+	int reveal;
+};
+
+/* Make the socket directory, take the vault's agent lock and bind its
+ * socket (0600). SC_ERR_BUSY when another agent holds the lock. */
+int agent_listen(const char *vault_dir, int *listen_fd, int *lock_fd, char **sock_path);
+/* Serve until locked (daemon), a terminating signal, or the vault going
+ * away. Returns an sc_status; the socket is unlinked and the key wiped. */
+int agent_serve(struct agent_opts *o);
+
+/* Whether a run may go ahead (agent_policy.c). SC_OK, or SC_ERR_DENIED
+ * with a one-line reason. */
+struct sc_agent_req;
+int agent_policy_check(const char *vault_dir, const struct sc_agent_req *q, const char *resolved,
+		       char *reason, size_t reasonlen);
+#endif
