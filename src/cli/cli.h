@@ -49,6 +49,7 @@ int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_exists(struct cli *c, int argc, char **argv);
 int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_passwd(struct cli *c, int argc, char **argv);
+int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_run(struct cli *c, int argc, char **argv);
 int cmd_agent(struct cli *c, int argc, char **argv); /* and unlock, lock, status */
 int cmd_unlock(struct cli *c, int argc, char **argv);
@@ -81,6 +82,19 @@ void cli_drop_env_password(void);
 
 /* Open the vault and, when unlock is set, unlock it. */
 int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out);
+
+/* The audit log (audit_hook.c). Record an operation's outcome once it is
+ * known: op ("get", "set", "run", ...), the secret names involved (the log
+ * keeps only blinded ids), cmd (for run: the command; only its basename is
+ * kept; else NULL) and status (SC_OK, SC_ERR_DENIED, or the error). v must
+ * be unlocked. Returns SC_OK once the entry is on disk; on anything else a
+ * command fails closed (prints no value, reports the error). Keeps
+ * sc_last_error() of the operation. */
+int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *const *names,
+	      size_t n, const char *cmd, int status);
+/* Record a failed unlock: written without a MAC (no key), taken into the
+ * chain at the next unlock. Keeps sc_last_error(). */
+void cli_audit_unlock_failed(struct cli *c, int status);
 
 /* Read all of fd (at most max bytes) into secmem. */
 int cli_read_fd(int fd, size_t max, uint8_t **buf, size_t *len);

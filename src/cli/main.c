@@ -23,6 +23,12 @@ const struct cli_cmd cli_commands[] = {
 	{"exists", cmd_exists, "exists NAME", "exit 0 if the secret exists, 1 if not"},
 	{"delete", cmd_delete, "delete NAME", "delete a secret"},
 	{"passwd", cmd_passwd, "passwd [--new-password-fd N]", "change the vault password"},
+	{"audit", cmd_audit,
+	 "audit list [--since T] [--until T] [--op OP] [--limit N] [--json]\n"
+	 "       secretctl audit verify [--json]\n"
+	 "       secretctl audit export [--format json|csv]\n"
+	 "       secretctl audit prune --before DATE",
+	 "show, verify, export or prune the audit log"},
 	{"run", cmd_run,
 	 "run -k PATTERN... [--env-prefix P] [--timeout DUR] [--no-sanitize] [--clean-env] -- "
 	 "COMMAND [ARGS...]",
