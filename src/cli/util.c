@@ -284,6 +284,10 @@ int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out)
 			goto fail;
 		r = sc_vault_unlock(v, pw, len);
 		sc_secmem_free(pw);
+		/* audit: a wrong password is recorded without a MAC (no key yet)
+		 * and taken into the chain at the next successful unlock */
+		if (r == SC_ERR_AUTH)
+			cli_audit_unlock_failed(c, r);
 		if (r != SC_OK)
 			goto fail;
 	}
