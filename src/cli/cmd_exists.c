@@ -28,6 +28,12 @@ int cmd_exists(struct cli *c, int argc, char **argv)
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
 	r = sc_vault_exists(v, name, &exists);
+	{
+		int a = cli_audit(c, v, "exists", &name, 1, NULL, r); /* audit the outcome */
+
+		if (r == SC_OK && a != SC_OK)
+			r = a;
+	}
 	sc_vault_close(v);
 	if (r != SC_OK)
 		return cli_fail(r, "cannot look up '%s'", name);
@@ -47,6 +53,12 @@ int cmd_delete(struct cli *c, int argc, char **argv)
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
 	r = sc_vault_delete(v, name);
+	{
+		int a = cli_audit(c, v, "delete", &name, 1, NULL, r); /* audit the outcome */
+
+		if (r == SC_OK && a != SC_OK)
+			r = a;
+	}
 	sc_vault_close(v);
 	if (r != SC_OK)
 		return cli_fail(r, r == SC_ERR_NOT_FOUND ? "no secret '%s'" : "cannot delete '%s'",

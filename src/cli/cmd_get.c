@@ -100,7 +100,16 @@ int cmd_get(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "invalid secret name '%s'", name);
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
-	if ((r = sc_vault_get(v, name, &s)) != SC_OK) {
+	r = sc_vault_get(v, name, &s);
+	{
+		int a = cli_audit(c, v, "get", &name, 1, NULL, r); /* audit; no value without it */
+
+		if (r == SC_OK && a != SC_OK) {
+			rc = cli_fail(a, "cannot write the audit log");
+			goto out;
+		}
+	}
+	if (r != SC_OK) {
 		rc = cli_fail(r, r == SC_ERR_NOT_FOUND ? "no secret '%s'" : "cannot read '%s'", name);
 		goto out;
 	}

@@ -145,7 +145,14 @@ int cmd_list(struct cli *c, int argc, char **argv)
 	col.now = (int64_t)time(NULL);
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
-	if ((r = sc_vault_walk(v, visit, &col)) != SC_OK) {
+	r = sc_vault_walk(v, visit, &col);
+	{
+		int a = cli_audit(c, v, "list", NULL, 0, NULL, r); /* audit the outcome */
+
+		if (r == SC_OK && a != SC_OK)
+			r = a;
+	}
+	if (r != SC_OK) {
 		rc = cli_fail(r, "cannot list the vault");
 		goto out;
 	}

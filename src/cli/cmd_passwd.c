@@ -76,6 +76,12 @@ int cmd_passwd(struct cli *c, int argc, char **argv)
 	}
 	r = sc_vault_passwd(v, pw, len, &kp);
 	sc_secmem_free(pw);
+	{
+		int a = cli_audit(c, v, "passwd", NULL, 0, NULL, r); /* audit the outcome */
+
+		if (r == SC_OK && a != SC_OK)
+			r = a;
+	}
 	sc_vault_close(v);
 	if (r != SC_OK)
 		return cli_fail(r, "cannot change the password");

@@ -251,7 +251,14 @@ int cmd_set(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	sc_secret_set_expires(s, expires);
-	if ((r = sc_vault_put(v, s)) != SC_OK) {
+	r = sc_vault_put(v, s);
+	{
+		int a = cli_audit(c, v, "set", &name, 1, NULL, r); /* audit the outcome */
+
+		if (r == SC_OK && a != SC_OK)
+			r = a;
+	}
+	if (r != SC_OK) {
 		rc = cli_fail(r, "cannot store '%s'", name);
 		goto out;
 	}
