@@ -24,6 +24,7 @@
 #include <sodium.h>
 
 #include "agent/agent.h"
+#include "secretctl/audit.h"
 #include "secretctl/exec.h"
 
 struct agent {
@@ -88,6 +89,33 @@ static void lock_key(struct agent *a, const char *why)
 	a->vault = NULL;
 	a->reveal = 0;
 	agent_log(LOG_INFO, "locked (%s)", why);
+}
+
+/* Record a keyed operation in the vault's audit log, as the CLI does for
+ * its own; caller holds a->lock with the vault unlocked. The operation's
+ * error detail survives. */
+static int agent_audit(struct agent *a, const char *op, int source, const char *const *names,
+		       size_t n, const char *cmd, int status)
+{
+	struct sc_audit_event ev = {
+		.op = op,
+		.source = source,
+		.names = names,
+		.n_names = n,
+		.cmd = cmd,
+		.status = status,
+	};
+	char detail[512];
+	int r;
+
+	snprintf(detail, sizeof(detail), "%s", sc_last_error());
+	r = sc_audit_append(a->vault, &ev);
+	if (r != SC_OK)
+		agent_log(LOG_ERR, "cannot write the audit log: %s", sc_strerror(r));
+	sc_clear_error();
+	if (detail[0] != '\0')
+		sc_set_error("%s", detail);
+	return r;
 }
 
 /* ---- socket ---- */
@@ -265,7 +293,7 @@ out:
 static int op_list(struct agent *a, int fd)
 {
 	struct batch b = {.fd = fd};
-	int r;
+	int r, rr;
 
 	pthread_mutex_lock(&a->lock);
 	if (a->vault == NULL) {
@@ -274,6 +302,9 @@ static int op_list(struct agent *a, int fd)
 	}
 	a->last_use = now_s();
 	r = sc_vault_walk(a->vault, batch_add, &b);
+	if ((rr = agent_audit(a, "list", SC_AUDIT_SRC_AGENT, NULL, 0, NULL, r)) != SC_OK &&
+	    r == SC_OK)
+		r = rr;
 	if (r == SC_OK)
 		r = batch_flush(&b);
 	pthread_mutex_unlock(&a->lock);
@@ -285,7 +316,7 @@ static int op_list(struct agent *a, int fd)
 
 static int op_exists(struct agent *a, int fd, const char *name)
 {
-	int r, exists = 0;
+	int r, rr, exists = 0;
 
 	pthread_mutex_lock(&a->lock);
 	if (a->vault == NULL) {
@@ -294,6 +325,9 @@ static int op_exists(struct agent *a, int fd, const char *name)
 	}
 	a->last_use = now_s();
 	r = sc_vault_exists(a->vault, name, &exists);
+	if ((rr = agent_audit(a, "exists", SC_AUDIT_SRC_AGENT, &name, 1, NULL, r)) != SC_OK &&
+	    r == SC_OK)
+		r = rr;
 	pthread_mutex_unlock(&a->lock);
 	if (r != SC_OK)
 		return reply_status(fd, r);
@@ -305,7 +339,7 @@ static int op_fields_get(struct agent *a, int fd, const char *name, int whole)
 	struct sc_secret *s = NULL;
 	uint8_t *rec = NULL;
 	size_t rl = 0;
-	int r;
+	int r, rr;
 
 	pthread_mutex_lock(&a->lock);
 	if (a->vault == NULL) {
@@ -320,13 +354,17 @@ static int op_fields_get(struct agent *a, int fd, const char *name, int whole)
 	}
 	a->last_use = now_s();
 	r = sc_vault_get(a->vault, name, &s);
+	/* no value leaves without its audit entry on disk */
+	if ((rr = agent_audit(a, whole ? "get" : "fields", SC_AUDIT_SRC_AGENT, &name, 1, NULL,
+			      r)) != SC_OK &&
+	    r == SC_OK)
+		r = rr;
 	pthread_mutex_unlock(&a->lock);
 	if (r == SC_OK)
 		r = whole ? sc_record_encode(s, &rec, &rl) : sc_agent_meta_encode(s, &rec, &rl);
 	sc_secret_free(s);
 	if (r != SC_OK)
-		return r == SC_ERR_NOT_FOUND ? reply_err(fd, r, "no secret '%s'", name)
-					     : reply_status(fd, r);
+		return reply_status(fd, r);
 	r = reply(fd, json_object(), rec, rl);
 	sc_secmem_free(rec);
 	return r;
@@ -503,6 +541,24 @@ static int op_run(struct agent *a, int fd, const struct sc_agent_req *q, const i
 	}
 	a->last_use = now_s();
 	r = sc_runenv_build(a->vault, &ro, &re, &detail);
+	if (r == SC_OK) {
+		/* the run starts only once its audit entry is on disk */
+		const char **names = calloc(sc_runenv_secret_count(re) + 1, sizeof(*names));
+
+		for (i = 0; names != NULL && i < sc_runenv_secret_count(re); i++)
+			names[i] = sc_runenv_secret(re, i);
+		r = names == NULL ? SC_ERR_NOMEM
+				  : agent_audit(a, q->origin == SC_AGENT_ORIGIN_MCP ? "secret_run" : "run",
+						q->origin == SC_AGENT_ORIGIN_MCP ? SC_AUDIT_SRC_MCP
+										  : SC_AUDIT_SRC_AGENT,
+						names, sc_runenv_secret_count(re), path, SC_OK);
+		free(names);
+	} else {
+		(void)agent_audit(a, q->origin == SC_AGENT_ORIGIN_MCP ? "secret_run" : "run",
+				  q->origin == SC_AGENT_ORIGIN_MCP ? SC_AUDIT_SRC_MCP
+								    : SC_AUDIT_SRC_AGENT,
+				  NULL, 0, path, r);
+	}
 	if (r == SC_OK && pipe2(ctl, O_CLOEXEC) == 0) {
 		slot = run_register(a, ctl[1]);
 		a->runs++;

@@ -61,6 +61,19 @@ int cmd_status(struct cli *c, int argc, char **argv);
  * then fall back to the password, as they do when the agent answers
  * SC_ERR_LOCKED or SC_ERR_DENIED. */
 int cli_agent_connect(struct cli *c, int *fd);
+/* Ask an unlocked agent instead of opening the vault. SC_ERR_LOCKED: no
+ * agent, a locked one, or (get) one in use-only mode: ask for the password
+ * and do it in-process. Any other status is the operation's own; the agent
+ * has written the audit entry. */
+int cli_agent_walk(struct cli *c, sc_vault_walk_fn fn, void *arg);
+int cli_agent_exists(struct cli *c, const char *name, int *exists);
+int cli_agent_get(struct cli *c, const char *name, struct sc_secret **out);
+/* `run` through an unlocked agent, which decrypts and runs the command
+ * itself (no value enters this process). SC_ERR_LOCKED: no agent, or it is
+ * locked; run without it. SC_OK: done, *status is the exit status. */
+struct sc_runenv_opts;
+int cli_agent_run(struct cli *c, const struct sc_runenv_opts *ro, const char *path,
+		  char *const *argv, uint32_t timeout_ms, int *status);
 
 /* Print "secretctl: <msg>[: <detail>]" and return the exit status for st. */
 int cli_fail(int st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -14,6 +15,7 @@
 
 #include "agent/agent.h"
 #include "cli/cli.h"
+#include "secretctl/exec.h"
 
 static void print_json(json_t *o)
 {
@@ -42,6 +44,58 @@ int cli_agent_connect(struct cli *c, int *fd)
 		sc_clear_error();
 	}
 	return r;
+}
+
+/* A locked agent, or none: the caller asks for the password instead. */
+static int fall_back(int r)
+{
+	if (r == SC_ERR_LOCKED || r == SC_ERR_NOT_FOUND || r == SC_ERR_NO_VAULT) {
+		sc_clear_error();
+		return SC_ERR_LOCKED;
+	}
+	return r;
+}
+
+int cli_agent_walk(struct cli *c, sc_vault_walk_fn fn, void *arg)
+{
+	int fd, r;
+
+	if ((r = cli_agent_connect(c, &fd)) != SC_OK)
+		return fall_back(r);
+	r = sc_agent_walk(fd, fn, arg);
+	close(fd);
+	return r == SC_ERR_LOCKED ? fall_back(r) : r;
+}
+
+int cli_agent_exists(struct cli *c, const char *name, int *exists)
+{
+	int fd, r;
+
+	*exists = 0;
+	if ((r = cli_agent_connect(c, &fd)) != SC_OK)
+		return fall_back(r);
+	r = sc_agent_exists(fd, name, exists);
+	close(fd);
+	return r == SC_ERR_LOCKED ? fall_back(r) : r;
+}
+
+int cli_agent_get(struct cli *c, const char *name, struct sc_secret **out)
+{
+	int fd, r;
+
+	*out = NULL;
+	if ((r = cli_agent_connect(c, &fd)) != SC_OK)
+		return fall_back(r);
+	r = sc_agent_get(fd, name, out);
+	close(fd);
+	if (r == SC_ERR_DENIED) {
+		/* use-only mode: a value needs the password, as without an agent */
+		fprintf(stderr, "secretctl: the agent does not reveal values in use-only mode "
+				"(see 'secretctl unlock --reveal'); the password is needed\n");
+		sc_clear_error();
+		return SC_ERR_LOCKED;
+	}
+	return r == SC_ERR_LOCKED ? fall_back(r) : r;
 }
 
 static void format_dur(uint32_t s, char *buf, size_t len)
@@ -331,4 +385,154 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		       (long long)st.pid);
 	}
 	return st.unlocked ? EXIT_OK : EXIT_FAIL;
+}
+
+/* ---- `secretctl run` through the agent ---- */
+
+static volatile sig_atomic_t run_ctl_wfd = -1;
+
+static void run_forward(int sig)
+{
+	int saved = errno;
+	unsigned char b = (unsigned char)sig;
+
+	if (run_ctl_wfd >= 0)
+		(void)!write(run_ctl_wfd, &b, 1);
+	errno = saved;
+}
+
+static const int run_signals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
+#define NRUN_SIGNALS (sizeof(run_signals) / sizeof(run_signals[0]))
+
+static void run_warn_short(void *arg, const char *const *vars, size_t n)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < n; i++)
+		cli_warn("the value of '%s' is shorter than %d bytes and will not be redacted",
+			 vars[i], SC_SANITIZE_MIN_LEN);
+	fflush(stderr);
+}
+
+/* The same words as cmd_run.c for a run that could not start. */
+static int run_refused(int r, const char *detail, const char *cmd)
+{
+	const char *d = detail != NULL ? detail : "";
+
+	switch (r) {
+	case SC_ERR_NOT_FOUND:
+		(void)cli_fail(SC_OK, "no secret matches '%s'", d);
+		break;
+	case SC_ERR_EXPIRED:
+		(void)cli_fail(SC_OK, "secret '%s' has expired", d);
+		break;
+	case SC_ERR_DENIED:
+		(void)cli_fail(SC_OK, "the agent refused to run '%s': %s", cmd, d);
+		break;
+	case SC_ERR_EXISTS:
+		(void)cli_fail(SC_OK, "two secrets map to the variable '%s'", d);
+		break;
+	case SC_ERR_NAME:
+		(void)cli_fail(SC_OK, "'%s' does not make a valid variable name", d);
+		break;
+	case SC_ERR_NOEXEC:
+	case SC_ERR_NOTEXEC:
+		(void)cli_fail(SC_OK, "'%s': %s", cmd,
+			       r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
+		return r == SC_ERR_NOEXEC ? SC_EXEC_EXIT_NOEXEC : SC_EXEC_EXIT_NOTEXEC;
+	default:
+		(void)cli_fail(r, "cannot run '%s' through the agent", cmd);
+	}
+	return EXIT_RUN_FAIL;
+}
+
+int cli_agent_run(struct cli *c, const struct sc_runenv_opts *ro, const char *path,
+		  char *const *argv, uint32_t timeout_ms, int *status)
+{
+	struct sigaction sa, old[NRUN_SIGNALS];
+	struct sc_agent_run run;
+	struct sc_exec_result res;
+	const char **av = NULL;
+	char *detail = NULL;
+	int fd = -1, ctl[2] = {-1, -1}, r;
+	size_t i, n;
+	extern char **environ;
+
+	*status = EXIT_RUN_FAIL;
+	if (ro->no_sanitize || cli_agent_connect(c, &fd) != SC_OK)
+		return SC_ERR_LOCKED;
+	for (n = 0; argv[n] != NULL; n++)
+		;
+	if ((av = calloc(n + 1, sizeof(*av))) == NULL) {
+		close(fd);
+		*status = EXIT_RUN_FAIL;
+		(void)cli_fail(SC_ERR_NOMEM, "out of memory");
+		return SC_OK;
+	}
+	/* the command as resolved here, so the agent runs what a run
+	 * without it would have run */
+	av[0] = path;
+	for (i = 1; i < n; i++)
+		av[i] = argv[i];
+	memset(&run, 0, sizeof(run));
+	run.argv = av;
+	run.keys = ro->patterns;
+	run.nkeys = ro->npatterns;
+	run.env = ro->base_env != NULL ? ro->base_env : environ;
+	run.prefix = ro->prefix;
+	run.clean_env = ro->clean_env;
+	run.timeout_ms = timeout_ms;
+	run.origin = SC_AGENT_ORIGIN_CLI;
+	run.stdin_fd = 0;
+	run.out_fd = 1;
+	run.err_fd = 2;
+	run.line_buffered = isatty(1) || isatty(2);
+	run.on_start = run_warn_short;
+	if (pipe2(ctl, O_CLOEXEC | O_NONBLOCK) != 0) {
+		close(fd);
+		free(av);
+		return SC_ERR_LOCKED;
+	}
+	run_ctl_wfd = ctl[1];
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = run_forward;
+	sa.sa_flags = SA_RESTART;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < NRUN_SIGNALS; i++)
+		sigaction(run_signals[i], &sa, &old[i]);
+	signal(SIGPIPE, SIG_IGN);
+	fflush(stdout);
+	fflush(stderr);
+	r = sc_agent_run(fd, &run, ctl[0], &res, &detail);
+	for (i = 0; i < NRUN_SIGNALS; i++)
+		sigaction(run_signals[i], &old[i], NULL);
+	run_ctl_wfd = -1;
+	close(ctl[0]);
+	close(ctl[1]);
+	close(fd);
+	if (r == SC_ERR_LOCKED) {
+		/* locked between connect and run: the password path takes over */
+		free(detail);
+		free(av);
+		sc_clear_error();
+		return SC_ERR_LOCKED;
+	}
+	if (r == SC_OK) {
+		if (res.timed_out)
+			cli_warn("'%s' ran out of time and was stopped", argv[0]);
+		*status = res.exit_code;
+	} else if ((r == SC_ERR_NOEXEC || r == SC_ERR_NOTEXEC) && res.exit_code != 0) {
+		(void)cli_fail(SC_OK, "'%s': %s", argv[0],
+			       r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
+		*status = res.exit_code;
+	} else {
+		if (detail != NULL)
+			sc_clear_error(); /* the detail says it; once is enough */
+		*status = run_refused(r, detail, argv[0]);
+	}
+	sc_exec_result_release(&res);
+	free(detail);
+	free(av);
+	return SC_OK;
 }

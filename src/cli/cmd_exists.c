@@ -25,16 +25,19 @@ int cmd_exists(struct cli *c, int argc, char **argv)
 
 	if ((r = one_name(c, argc, argv, &name)) != EXIT_OK)
 		return r;
-	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
-		return cli_fail(r, "cannot unlock the vault");
-	r = sc_vault_exists(v, name, &exists);
-	{
-		int a = cli_audit(c, v, "exists", &name, 1, NULL, r); /* audit the outcome */
+	/* an unlocked agent answers (and audits) without the password */
+	if ((r = cli_agent_exists(c, name, &exists)) == SC_ERR_LOCKED) {
+		if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
+			return cli_fail(r, "cannot unlock the vault");
+		r = sc_vault_exists(v, name, &exists);
+		{
+			int a = cli_audit(c, v, "exists", &name, 1, NULL, r); /* audit the outcome */
 
-		if (r == SC_OK && a != SC_OK)
-			r = a;
+			if (r == SC_OK && a != SC_OK)
+				r = a;
+		}
+		sc_vault_close(v);
 	}
-	sc_vault_close(v);
 	if (r != SC_OK)
 		return cli_fail(r, "cannot look up '%s'", name);
 	if (c->json)

@@ -98,15 +98,19 @@ int cmd_get(struct cli *c, int argc, char **argv)
 	name = argv[optind];
 	if (sc_name_valid(name) != SC_OK)
 		return cli_usage(c, "invalid secret name '%s'", name);
-	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
-		return cli_fail(r, "cannot unlock the vault");
-	r = sc_vault_get(v, name, &s);
-	{
-		int a = cli_audit(c, v, "get", &name, 1, NULL, r); /* audit; no value without it */
+	/* only an agent unlocked with --reveal hands out values (and it
+	 * audits them); otherwise the password, as without an agent */
+	if ((r = cli_agent_get(c, name, &s)) == SC_ERR_LOCKED) {
+		if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
+			return cli_fail(r, "cannot unlock the vault");
+		r = sc_vault_get(v, name, &s);
+		{
+			int a = cli_audit(c, v, "get", &name, 1, NULL, r); /* no value without it */
 
-		if (r == SC_OK && a != SC_OK) {
-			rc = cli_fail(a, "cannot write the audit log");
-			goto out;
+			if (r == SC_OK && a != SC_OK) {
+				rc = cli_fail(a, "cannot write the audit log");
+				goto out;
+			}
 		}
 	}
 	if (r != SC_OK) {

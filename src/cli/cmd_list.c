@@ -143,14 +143,17 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
 	col.json = c->json;
 	col.now = (int64_t)time(NULL);
-	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
-		return cli_fail(r, "cannot unlock the vault");
-	r = sc_vault_walk(v, visit, &col);
-	{
-		int a = cli_audit(c, v, "list", NULL, 0, NULL, r); /* audit the outcome */
+	/* an unlocked agent answers (and audits) without the password */
+	if ((r = cli_agent_walk(c, visit, &col)) == SC_ERR_LOCKED) {
+		if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
+			return cli_fail(r, "cannot unlock the vault");
+		r = sc_vault_walk(v, visit, &col);
+		{
+			int a = cli_audit(c, v, "list", NULL, 0, NULL, r); /* audit the outcome */
 
-		if (r == SC_OK && a != SC_OK)
-			r = a;
+			if (r == SC_OK && a != SC_OK)
+				r = a;
+		}
 	}
 	if (r != SC_OK) {
 		rc = cli_fail(r, "cannot list the vault");

@@ -196,6 +196,9 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	if (r != SC_OK)
 		return run_fail(r, "cannot find command '%s'", argv[optind]);
 
+	/* An unlocked agent decrypts and runs the command itself. */
+	if (cli_agent_run(c, &ro, path, argv + optind, timeout_ms, &status) == SC_OK)
+		goto out;
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK) {
 		status = run_fail(r, "cannot unlock the vault");
 		goto out;
