@@ -1,0 +1,66 @@
+# helpers.bash - shared set-up for the bats tests of the secretctl binary:
+# the binary's path, a private vault and HOME per test, init with small KDF
+# parameters, and checks on the files of a vault. Use with `load helpers`.
+#
+#   SC_BIN                 the binary ($SECRETCTL_BIN, else build/secretctl)
+#   sc ARGS...             run the binary
+#   sc_setup [DIR]         private HOME, SECRETCTL_VAULT_DIR (default
+#                          $BATS_TEST_TMPDIR/vault, not created) and
+#                          SECRETCTL_PASSWORD=$SC_PW
+#   sc_init [ARGS...]      init that vault (password on fd 0, small KDF)
+#   sc_put NAME VALUE      store VALUE (exact bytes) as NAME's value
+#   sc_vault_hash [DIR]    one sha256 over the names and bytes of every file
+#   sc_assert_no_plaintext DIR STRING...
+#                          fail, naming the file, if any file in DIR holds
+#                          one of the strings
+
+SC_BIN=${SECRETCTL_BIN:-$BATS_TEST_DIRNAME/../../build/secretctl}
+SC_PW='correct-horse-battery-9'
+SC_KDF=(--kdf-memory 8192 --kdf-time 1)
+
+if [ ! -x "$SC_BIN" ]; then
+	echo "secretctl binary not found at '$SC_BIN' (build it, or set SECRETCTL_BIN)" >&2
+	return 1
+fi
+
+sc() {
+	"$SC_BIN" "$@"
+}
+
+sc_setup() {
+	SC_VAULT=${1:-$BATS_TEST_TMPDIR/vault}
+	export HOME="$BATS_TEST_TMPDIR/home"
+	mkdir -p "$HOME"
+	export SECRETCTL_VAULT_DIR="$SC_VAULT"
+	export SECRETCTL_PASSWORD="$SC_PW"
+}
+
+sc_init() {
+	printf '%s\n' "$SC_PW" | "$SC_BIN" init --password-fd 0 "${SC_KDF[@]}" "$@" 2>/dev/null
+}
+
+sc_put() {
+	printf '%s' "$2" | "$SC_BIN" set --value-file /dev/stdin "$1" 2>/dev/null
+}
+
+sc_vault_hash() {
+	local dir=${1:-$SC_VAULT}
+
+	(cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum |
+		cut -d' ' -f1
+}
+
+sc_assert_no_plaintext() {
+	local dir=$1 s f
+	shift
+
+	for s in "$@"; do
+		[ -n "$s" ] || continue
+		while IFS= read -r -d '' f; do
+			if grep -a -q -F -e "$s" "$f"; then
+				echo "plaintext '$s' found in '$f'" >&2
+				return 1
+			fi
+		done < <(find "$dir" -type f -print0)
+	done
+}
