@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <sodium.h>
 
@@ -456,22 +457,31 @@ static int p_u64(struct parser *ps, uint64_t max, uint64_t *out)
 	return 0;
 }
 
+/* Lower-case hex digit values plus one; 0 marks anything else. The
+ * verifier decodes three or more of these per entry: no branches per digit. */
+static const uint8_t hex1[256] = {
+	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,	['6'] = 7,  ['7'] = 8,
+	['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
+
 static int p_hex32(struct parser *ps, uint8_t out[SC_MAC_LEN])
 {
-	const char *p = ps->p;
+	const unsigned char *p = (const unsigned char *)ps->p;
+	unsigned bad = 0;
 	int i;
 
-	if (ps->end - p < 2 * SC_MAC_LEN + 2 || p[0] != '"' || p[2 * SC_MAC_LEN + 1] != '"')
+	if (ps->end - ps->p < 2 * SC_MAC_LEN + 2 || p[0] != '"' || p[2 * SC_MAC_LEN + 1] != '"')
 		return -1;
 	p++;
 	for (i = 0; i < SC_MAC_LEN; i++) {
-		int a = hexval(p[2 * i]), b = hexval(p[2 * i + 1]);
+		unsigned a = hex1[p[2 * i]], b = hex1[p[2 * i + 1]];
 
-		if (a < 0 || b < 0)
-			return -1;
-		out[i] = (uint8_t)(a << 4 | b);
+		bad |= (a == 0) | (b == 0);
+		out[i] = (uint8_t)((a - 1) << 4 | (b - 1));
 	}
-	ps->p = p + 2 * SC_MAC_LEN + 1;
+	if (bad)
+		return -1;
+	ps->p += 2 * SC_MAC_LEN + 2;
 	return 0;
 }
 
@@ -1045,7 +1055,7 @@ int sc_audit_verify_fd(int fd, const uint8_t key[SC_KEY_LEN], const struct sc_au
 	struct sc_audit_entry *e = NULL;
 	uint8_t expect_prev[SC_MAC_LEN], mac[SC_MAC_LEN], head_mac[SC_MAC_LEN];
 	uint64_t expect_seq = 1, head_seq = 0, first_pending = 0;
-	int anchor_seen = anchor->seq == 0 && sc_memcmp_ct(anchor->mac, zero_mac, SC_MAC_LEN) == 0;
+	int anchor_seen = anchor->seq == 0 && CRYPTO_memcmp(anchor->mac, zero_mac, SC_MAC_LEN) == 0;
 	int r, complete, started = 0;
 	const char *line;
 	size_t len;
@@ -1102,7 +1112,7 @@ int sc_audit_verify_fd(int fd, const uint8_t key[SC_KEY_LEN], const struct sc_au
 				r = bad(rep, l.lineno, e->seq, "a checkpoint in the middle of the log");
 				goto out;
 			}
-			if (sc_memcmp_ct(mac, e->mac, SC_MAC_LEN) != 0) {
+			if (CRYPTO_memcmp(mac, e->mac, SC_MAC_LEN) != 0) {
 				r = bad(rep, l.lineno, e->seq,
 					"the checkpoint's MAC does not match: altered or forged");
 				goto out;
@@ -1123,12 +1133,12 @@ int sc_audit_verify_fd(int fd, const uint8_t key[SC_KEY_LEN], const struct sc_au
 					(unsigned long long)e->seq);
 				goto out;
 			}
-			if (sc_memcmp_ct(e->prev, expect_prev, SC_MAC_LEN) != 0) {
+			if (CRYPTO_memcmp(e->prev, expect_prev, SC_MAC_LEN) != 0) {
 				r = bad(rep, l.lineno, e->seq,
 					"'prev' does not match the MAC of the entry before it");
 				goto out;
 			}
-			if (sc_memcmp_ct(mac, e->mac, SC_MAC_LEN) != 0) {
+			if (CRYPTO_memcmp(mac, e->mac, SC_MAC_LEN) != 0) {
 				r = bad(rep, l.lineno, e->seq,
 					"the MAC does not match: the entry was altered");
 				goto out;
@@ -1142,7 +1152,7 @@ int sc_audit_verify_fd(int fd, const uint8_t key[SC_KEY_LEN], const struct sc_au
 		}
 		started = 1;
 		rep->entries++;
-		if (head_seq == anchor->seq && sc_memcmp_ct(head_mac, anchor->mac, SC_MAC_LEN) == 0)
+		if (head_seq == anchor->seq && CRYPTO_memcmp(head_mac, anchor->mac, SC_MAC_LEN) == 0)
 			anchor_seen = 1;
 	}
 	rep->last_seq = head_seq;
