@@ -414,8 +414,6 @@ static int bucket_read(struct sc_vault *v, const struct state *st, unsigned b, s
 	int rc, r;
 
 	memset(bk, 0, sizeof(*bk));
-	if (st->bver[b] == 0)
-		return SC_OK;
 	rc = sqlite3_prepare_v2(v->db, "SELECT body FROM buckets WHERE id = ?", -1, &q, NULL);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(q, 1, (int)b);
@@ -424,6 +422,13 @@ static int bucket_read(struct sc_vault *v, const struct state *st, unsigned b, s
 		goto out;
 	}
 	rc = sqlite3_step(q);
+	if (st->bver[b] == 0) {
+		/* A bucket never written has no row; once written, its row stays
+		 * (empty or not) and its version is never 0 again. A row here
+		 * means the state was rolled back under newer buckets. */
+		r = rc == SQLITE_DONE ? SC_OK : rc == SQLITE_ROW ? SC_ERR_CORRUPT : db_err(v->db, rc);
+		goto out;
+	}
 	if (rc != SQLITE_ROW) {
 		r = rc == SQLITE_DONE ? SC_ERR_CORRUPT : db_err(v->db, rc);
 		goto out;
