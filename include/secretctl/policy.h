@@ -1,0 +1,102 @@
+/* policy.h - the MCP command policy (mcp-policy.yaml): which commands an AI
+ * agent may run through secret_run, with which arguments and which secrets.
+ * The file format, the built-in denials and the opt-in are in docs/POLICY.md. */
+#ifndef SECRETCTL_POLICY_H
+#define SECRETCTL_POLICY_H
+
+#include "secretctl.h"
+
+/* The policy file's name inside the vault directory. */
+#define SC_POLICY_FILE "mcp-policy.yaml"
+
+/* Hard bounds on what the reader accepts. */
+#define SC_POLICY_MAX_BYTES (256 * 1024)
+#define SC_POLICY_MAX_NODES 20000 /* YAML nodes in the whole file */
+#define SC_POLICY_MAX_DEPTH 8     /* nested collections */
+#define SC_POLICY_MAX_ITEMS 1024  /* entries in any one list or map */
+#define SC_POLICY_MAX_STRING 4096 /* bytes in any one string */
+#define SC_POLICY_MAX_TOKENS 64   /* tokens in one argument pattern */
+
+/* Limits: the default when the file says nothing, and the hard cap the file
+ * can not exceed (a larger value is an error, not silently clamped). */
+#define SC_POLICY_TIMEOUT_DEFAULT 300 /* seconds */
+#define SC_POLICY_TIMEOUT_MAX 3600
+#define SC_POLICY_OUTPUT_DEFAULT (1024 * 1024) /* bytes, per stream */
+#define SC_POLICY_OUTPUT_MAX (64 * 1024 * 1024)
+#define SC_POLICY_CONCURRENT_DEFAULT 4
+#define SC_POLICY_CONCURRENT_MAX 32
+
+struct sc_policy;
+
+struct sc_policy_limits {
+	uint32_t max_timeout_sec;  /* longest run an agent may ask for */
+	uint64_t max_output_bytes; /* captured per output stream */
+	uint32_t max_concurrent;   /* runs at the same time */
+};
+
+/* Read and validate a policy file. Refuses a symlink, a file that is not a
+ * regular file, not owned by the effective user, or accessible by group or
+ * others (SC_ERR_PERM, err names the path and the fix); SC_ERR_NOT_FOUND
+ * when the file does not exist (callers treat that as deny-all);
+ * SC_ERR_TOOBIG over SC_POLICY_MAX_BYTES; SC_ERR_INVALID with "PATH: line
+ * N: what is wrong" in err for any syntax or schema error (unknown or
+ * duplicate key, wrong type, bad value). Absolute command paths in the file
+ * are also resolved with realpath() here, so that "/usr/local/bin/aws"
+ * matches the program its symlink points to. err may be NULL; the message
+ * is also left in sc_last_error(). */
+int sc_policy_load(const char *path, struct sc_policy **out, char *err, size_t errlen) SC_WUR;
+/* The same from memory (for `mcp policy check`, tests and the fuzzer): no
+ * file checks and no realpath(); errors read "line N: ...". */
+int sc_policy_parse(const char *buf, size_t len, struct sc_policy **out, char *err,
+                    size_t errlen) SC_WUR;
+/* A policy that denies every run, with the default limits (what no file
+ * means). */
+int sc_policy_deny_all(struct sc_policy **out) SC_WUR;
+void sc_policy_free(struct sc_policy *p);
+
+/* The limits; p NULL gives the defaults. */
+void sc_policy_limits(const struct sc_policy *p, struct sc_policy_limits *out);
+/* 1 when `cli_runs: policy` asks the CLI `run` to obey the command policy
+ * too; 0 (the default, and for p NULL) leaves human runs unrestricted. */
+int sc_policy_cli_runs_obey(const struct sc_policy *p);
+
+/* May this run happen? cmd_as_given is the command as the agent wrote it
+ * ("aws", "./aws", "/usr/bin/aws"); resolved_path is the absolute real path
+ * the caller will execute (sc_exec_resolve); args are the arguments after
+ * argv[0]; secret_names are the names of the secrets that will be injected,
+ * after env_aliases and key patterns were resolved. The caller must pass
+ * cmd_as_given as argv[0], so that a multi-call binary (busybox) runs the
+ * applet the policy checked.
+ *
+ * Order: built-in denials (unless lifted one by one by
+ * unsafe_allow_builtin_denied), then denied_commands, then allowed_commands
+ * and rules (a command any of them names may only run as one of them
+ * allows), then default_action, then secret_commands bindings.
+ *
+ * p NULL denies everything (no policy file). Returns SC_OK or SC_ERR_DENIED
+ * with a one-line reason an agent can act on (never a secret name or value,
+ * never an argument's text beyond a short option); SC_ERR_INVALID for
+ * malformed input. reason may be NULL. */
+int sc_policy_check_run(const struct sc_policy *p, const char *cmd_as_given,
+                        const char *resolved_path, const char *const *args, size_t nargs,
+                        const char *const *secret_names, size_t nsecrets, char *reason,
+                        size_t reasonlen) SC_WUR;
+
+/* env_aliases as the Go secretctl applies them: env NULL or "" leaves key
+ * as is; an env the policy does not define is SC_ERR_NOT_FOUND; otherwise
+ * the first alias whose pattern matches rewrites the key (pattern "db/"
+ * plus a trailing star, target "prod/db/" plus a star, maps "db/host" to
+ * "prod/db/host"; an exact pattern maps to its target), and a key no alias matches is left as is.
+ * SC_ERR_TOOBIG when out (outlen bytes) is too small. */
+int sc_policy_resolve_alias(const struct sc_policy *p, const char *env, const char *key, char *out,
+                            size_t outlen) SC_WUR;
+/* 1 when the policy defines this env alias. */
+int sc_policy_has_env(const struct sc_policy *p, const char *env);
+
+/* The built-in denials, by the id unsafe_allow_builtin_denied uses
+ * ("printenv", "inline-code:sh", "proc-environ", ...). */
+size_t sc_policy_builtin_count(void);
+const char *sc_policy_builtin_id(size_t i);
+const char *sc_policy_builtin_why(size_t i);
+
+#endif
