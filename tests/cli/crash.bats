@@ -125,7 +125,7 @@ random_sleep() {
 	local acked
 	acked=$(wc -l <"$W/set.acked")
 	echo "# $acked acknowledged writes over 8 rounds" >&3
-	[ "$acked" -ge 20 ]
+	[ "$acked" -ge 8 ]
 
 	# Every acknowledged write, byte-exact; acknowledged deletes are gone.
 	local name n

@@ -794,6 +794,55 @@ check_refused() {
 	sc_assert_no_plaintext "$SC_VAULT" "${plain[@]}" new-pw-PL41NTEXT-8
 }
 
+# ---- tampering ----
+
+@test "a flipped byte is an error (6, or 4 in a key slot), never wrong data" {
+	store_baseline
+	local size off k s1 s2 errors=0
+	size=$(stat -c %s "$SC_VAULT/vault.db")
+	cp -a "$SC_VAULT" "$BATS_TEST_TMPDIR/pristine"
+	for k in $(seq 40); do
+		rm -rf "$SC_VAULT"
+		cp -a "$BATS_TEST_TMPDIR/pristine" "$SC_VAULT"
+		off=$(((RANDOM * 32768 + RANDOM) % size))
+		# xor with a non-zero byte: the byte really changes
+		printf "\\x$(printf %02x $(($(od -An -tu1 -j "$off" -N1 "$SC_VAULT/vault.db") ^ (RANDOM % 255 + 1))))" |
+			dd of="$SC_VAULT/vault.db" bs=1 seek="$off" conv=notrunc status=none
+		s1=0 s2=0
+		sc get --raw base/text >"$BATS_TEST_TMPDIR/got.txt" 2>/dev/null || s1=$?
+		sc get --raw base/bin >"$BATS_TEST_TMPDIR/got.bin" 2>/dev/null || s2=$?
+		for s in "$s1" "$s2"; do
+			case $s in
+			0) ;;
+			4 | 6) errors=$((errors + 1)) ;;
+			*)
+				echo "byte $off flipped: exit $s"
+				false
+				;;
+			esac
+		done
+		if [ "$s1" = 0 ]; then
+			cmp "$BATS_TEST_TMPDIR/got.txt" "$BATS_TEST_TMPDIR/base.txt" || {
+				echo "byte $off flipped: wrong data for base/text"
+				false
+			}
+		fi
+		if [ "$s2" = 0 ]; then
+			cmp "$BATS_TEST_TMPDIR/got.bin" "$BATS_TEST_TMPDIR/base.bin" || {
+				echo "byte $off flipped: wrong data for base/bin"
+				false
+			}
+		fi
+	done
+	# (about a third of the flips land in a ciphertext or a key slot)
+	echo "# $errors of 80 reads failed on a flipped byte" >&3
+	[ "$errors" -ge 1 ]
+	# not a vault at all
+	head -c "$size" /dev/urandom >"$SC_VAULT/vault.db"
+	run -6 sc list
+	[[ "$output" == *"corrupt or not a secretctl vault"* ]]
+}
+
 # ---- failures lose nothing ----
 
 @test "no failing command loses or changes stored data" {
