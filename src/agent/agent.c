@@ -392,11 +392,14 @@ static int op_status(struct agent *a, int fd)
 
 static int op_lock(struct agent *a, int fd)
 {
+	int r;
+
 	pthread_mutex_lock(&a->lock);
 	lock_key(a, "lock requested");
 	pthread_mutex_unlock(&a->lock);
+	r = reply_ok(fd);
 	wake_main(a);
-	return reply_ok(fd);
+	return r;
 }
 
 /* Open the vault with a DEK; the caller frees dek. */
@@ -787,7 +790,8 @@ static int vault_gone(struct agent *a)
 	return vault_identity(a->o->vault_dir, &d, &i) != 0 || d != a->vdev || i != a->vino;
 }
 
-/* Cancel the runs still going and wait (bounded) for every connection. */
+/* Cancel the runs still going and wait, bounded, for the connections to
+ * finish (a run's client gets its exit status; a `lock` its reply). */
 static void drain(struct agent *a)
 {
 	struct timespec until;
@@ -801,8 +805,8 @@ static void drain(struct agent *a)
 			(void)!write(a->ctl_fds[i], &b, 1);
 		}
 	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += SC_EXEC_GRACE_MS_DEFAULT / 1000 + 2;
-	while (a->conns > 0 && a->runs > 0)
+	until.tv_sec += a->runs > 0 ? SC_EXEC_GRACE_MS_DEFAULT / 1000 + 2 : 1;
+	while (a->conns > 0)
 		if (pthread_cond_timedwait(&a->idle, &a->lock, &until) != 0)
 			break;
 	pthread_mutex_unlock(&a->lock);

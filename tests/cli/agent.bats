@@ -1,0 +1,411 @@
+#!/usr/bin/env bats
+# Black-box tests of the unlock agent: unlock/lock/status, commands without
+# a password while unlocked, use-only vs --reveal, the idle timeout, socket
+# and directory modes, refusal of other uids (directory mode and the
+# SO_PEERCRED check), kill -9, two vaults, signals, the vault going away.
+
+bats_require_minimum_version 1.5.0
+
+PW='agent-test-password'
+VAL='Agent-Value-7f3e9c1d'
+
+setup() {
+	BIN=${SECRETCTL_BIN:-$BATS_TEST_DIRNAME/../../build/secretctl}
+	[ -x "$BIN" ] || { echo "no binary at $BIN" >&2; return 1; }
+	"$BIN" help unlock >/dev/null 2>&1 || skip "'unlock' is not in the command table"
+	# a short private runtime directory: socket paths have a 108-byte limit
+	RT=$(mktemp -d /tmp/sc-agent-XXXXXX)
+	export XDG_RUNTIME_DIR="$RT"
+	export SECRETCTL_VAULT_DIR="$BATS_TEST_TMPDIR/vault"
+	unset SECRETCTL_PASSWORD SECRETCTL_NO_AGENT
+	printf '%s\n' "$PW" | "$BIN" init --password-fd 0 --kdf-memory 8192 --kdf-time 1 2>/dev/null
+	printf '%s' "$VAL" | SECRETCTL_PASSWORD=$PW "$BIN" set api/key
+	printf 'plain-user' | SECRETCTL_PASSWORD=$PW "$BIN" set api/user
+}
+
+teardown() {
+	local v
+	for v in "$BATS_TEST_TMPDIR/vault" "$BATS_TEST_TMPDIR/vault2"; do
+		[ -d "$v" ] && SECRETCTL_VAULT_DIR=$v "$BIN" lock >/dev/null 2>&1 || true
+	done
+	[ -n "${FG_PID:-}" ] && kill "$FG_PID" 2>/dev/null || true
+	[ -n "${FG_PID:-}" ] && wait "$FG_PID" 2>/dev/null || true
+	rm -rf "$RT"
+}
+
+sc() {
+	"$BIN" "$@"
+}
+
+unlock() {
+	printf '%s\n' "$PW" | "$BIN" unlock --password-fd 0 "$@"
+}
+
+agent_pid() {
+	"$BIN" status --json | jq -r .pid
+}
+
+sock_dir() {
+	echo "$RT/secretctl"
+}
+
+@test "unlock starts an agent; list, exists and run need no password" {
+	run sc status
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"locked (no agent running)"* ]]
+	run unlock
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"unlocked (use-only mode"* ]]
+	run sc status
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"state:  unlocked"* ]]
+	[[ "$output" == *"mode:   use-only"* ]]
+	[[ "$output" == *"locks:  in "* ]]
+	[[ "$output" != *"$VAL"* ]]
+	run sc status --json
+	[ "$(jq -r .mode <<<"$output")" = use-only ]
+	[ "$(jq -r .timeout <<<"$output")" -eq 900 ]
+	# no password anywhere from here on, and no terminal to ask on
+	run sc list </dev/null
+	[ "$status" -eq 0 ]
+	[ "$output" = "$(printf 'api/key\napi/user')" ]
+	run sc list --json </dev/null
+	[ "$(jq -r '.[0].fields[0].sensitive' <<<"$output")" = true ]
+	run sc exists api/key </dev/null
+	[ "$status" -eq 0 ]
+	run sc exists api/none </dev/null
+	[ "$status" -eq 1 ]
+	# the agent runs the command: the value is in the child, redacted in its output
+	run sc run -k api/key -- sh -c 'test "$API_KEY" = "$0" && echo "got $API_KEY"' "$VAL" </dev/null
+	[ "$status" -eq 0 ]
+	[ "$output" = "got [REDACTED:API_KEY]" ]
+	run sc run -k api/key -- sh -c 'echo "$API_KEY" >&2; exit 7' </dev/null
+	[ "$status" -eq 7 ]
+	[ "$output" = "[REDACTED:API_KEY]" ]
+	# stdin reaches the command
+	run sc run -k api/key -- cat <<<"from stdin"
+	[ "$output" = "from stdin" ]
+	# errors keep run's exit statuses and words
+	run -125 sc run -k no/such -- true </dev/null
+	[[ "$output" == *"no secret matches 'no/such'"* ]]
+	run -127 sc run -k api/key -- no-such-command-sc </dev/null
+	# the agent wrote the audit entries (the CLI had no key to do it)
+	run env SECRETCTL_PASSWORD=$PW "$BIN" audit list --json
+	[ "$status" -eq 0 ]
+	[ "$(jq '[.[] | select(.source == "agent")] | length' <<<"$output")" -ge 5 ]
+	[ "$(jq -r '[.[] | select(.source == "agent") | .op] | unique | join(",")' <<<"$output")" = \
+		"exists,list,run" ]
+}
+
+@test "get asks for the password in use-only mode, and is served with --reveal" {
+	unlock
+	run sc get api/key </dev/null
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"does not reveal values in use-only mode"* ]]
+	[[ "$output" != *"$VAL"* ]]
+	# with the password it works as ever
+	run --separate-stderr env SECRETCTL_PASSWORD=$PW "$BIN" get api/key
+	[ "$status" -eq 0 ]
+	[ "$output" = "$VAL" ]
+	run unlock --reveal
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"AI agent's shell"* ]]
+	[[ "$output" == *"unlocked (reveal mode"* ]]
+	[ "$(sc status --json | jq -r .mode)" = reveal ]
+	run sc get api/key </dev/null
+	[ "$status" -eq 0 ]
+	[ "$output" = "$VAL" ]
+	run sc get api/none </dev/null
+	[ "$status" -eq 3 ]
+	# a plain unlock goes back to use-only
+	unlock
+	run sc get api/key </dev/null
+	[ "$status" -eq 4 ]
+}
+
+@test "lock wipes the key: commands need the password again" {
+	unlock
+	pid=$(agent_pid)
+	run sc lock
+	[ "$status" -eq 0 ]
+	[ "$output" = locked ]
+	# the daemon exits once locked
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$pid" 2>/dev/null
+	run sc status
+	[ "$status" -eq 1 ]
+	run sc list </dev/null
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"no password given"* ]]
+	run -125 sc run -k api/key -- true </dev/null
+	run env SECRETCTL_PASSWORD=$PW "$BIN" list
+	[ "$status" -eq 0 ]
+	# locking twice is fine
+	run sc lock
+	[ "$status" -eq 0 ]
+}
+
+@test "the idle timeout locks" {
+	run unlock --timeout 2s
+	[[ "$output" == *"locks after 2s idle"* ]]
+	run sc list </dev/null
+	[ "$status" -eq 0 ]
+	sleep 3.5
+	run sc status
+	[ "$status" -eq 1 ]
+	run sc list </dev/null
+	[ "$status" -eq 4 ]
+	run -2 sc unlock --timeout 0s
+	run -2 sc unlock --timeout soon
+}
+
+@test "a run in progress is not cut short by the idle timeout, and counts as use" {
+	unlock --timeout 2s
+	run sc run -k api/key -- sh -c 'sleep 3; echo done' </dev/null
+	[ "$output" = done ]
+	run sc list </dev/null
+	[ "$status" -eq 0 ]
+}
+
+@test "socket directory 0700, socket 0600, lock file empty" {
+	unlock
+	d=$(sock_dir)
+	[ "$(stat -c %a "$d")" = 700 ]
+	s=$(ls "$d"/*.sock)
+	[ -S "$s" ]
+	[ "$(stat -c %a "$s")" = 600 ]
+	l=$(ls "$d"/*.lock)
+	[ "$(stat -c %a "$l")" = 600 ]
+	[ ! -s "$l" ]
+	# a directory with looser modes is refused, by client and agent alike
+	sc lock
+	chmod 755 "$d"
+	run sc unlock --password-fd 0 <<<"$PW"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"must be 0700"* ]]
+	chmod 700 "$d"
+	# a symlink in its place is refused
+	mv "$d" "$d.real"
+	ln -s "$d.real" "$d"
+	run sc unlock --password-fd 0 <<<"$PW"
+	[ "$status" -eq 5 ]
+	rm "$d"
+	mv "$d.real" "$d"
+}
+
+@test "without XDG_RUNTIME_DIR the socket lives in a private /tmp directory" {
+	unset XDG_RUNTIME_DIR
+	[ ! -e "/tmp/secretctl-$(id -u)" ] || [ -O "/tmp/secretctl-$(id -u)" ]
+	unlock
+	[ "$(stat -c %a "/tmp/secretctl-$(id -u)")" = 700 ]
+	run sc list </dev/null
+	[ "$status" -eq 0 ]
+	sc lock
+}
+
+@test "another uid is refused: by the directory mode, and by the peer check" {
+	command -v setpriv >/dev/null || skip "no setpriv"
+	[ "$(id -u)" -eq 0 ] || skip "needs root to switch uid"
+	# the foreground agent logs to stderr
+	"$BIN" agent 2>"$BATS_TEST_TMPDIR/agent.log" &
+	FG_PID=$!
+	for _ in $(seq 50); do [ -S "$(sock_dir)"/*.sock ] 2>/dev/null && break; sleep 0.1; done
+	unlock
+	s=$(ls "$(sock_dir)"/*.sock)
+	chmod 755 "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/vault" "$RT" 2>/dev/null || true
+	# layer 1: nobody cannot even reach the socket in the 0700 directory
+	run setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+try:
+    s.connect(sys.argv[1])
+except PermissionError:
+    print("EACCES"); sys.exit(0)
+print("connected")' "$s"
+	[ "$output" = EACCES ]
+	# layer 2: with the directory and socket opened up, the agent itself
+	# refuses the foreign uid: it closes without a reply, and logs it
+	chmod 711 "$(sock_dir)"
+	chmod 666 "$s"
+	run setpriv --reuid=65534 --regid=65534 --clear-groups /usr/bin/python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+body = b"{\"v\":1,\"op\":\"status\"}"
+try:
+    s.sendall(struct.pack(">I", len(body)) + body)
+    r = s.recv(65536)
+except (BrokenPipeError, ConnectionResetError):
+    r = b""
+print("closed" if r == b"" else "reply: %r" % r)' "$s"
+	[ "$output" = closed ]
+	grep -q "refused a connection from uid 65534" "$BATS_TEST_TMPDIR/agent.log"
+	# the same request from our own uid is answered
+	run /usr/bin/python3 -c '
+import socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+body = b"{\"v\":1,\"op\":\"status\"}"
+s.sendall(struct.pack(">I", len(body)) + body)
+print(s.recv(65536)[4:].decode())' "$s"
+	[[ "$output" == *'"unlocked":true'* ]]
+	# the secretctl client run as nobody refuses the directory it does not own
+	run setpriv --reuid=65534 --regid=65534 --clear-groups "$BIN" status
+	[ "$status" -ne 0 ]
+	[[ "$output" != *"state:  unlocked"* ]]
+	chmod 700 "$(sock_dir)"
+	chmod 600 "$s"
+}
+
+@test "malformed frames are refused and the agent keeps serving" {
+	unlock
+	s=$(ls "$(sock_dir)"/*.sock)
+	run /usr/bin/python3 -c '
+import socket, struct, sys
+def ask(raw):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(sys.argv[1])
+    s.sendall(raw)
+    s.shutdown(socket.SHUT_WR)
+    out = b""
+    while True:
+        b = s.recv(65536)
+        if not b: break
+        out += b
+    return out
+def frame(b): return struct.pack(">I", len(b)) + b
+print(ask(frame(b"not json"))[4:].decode())
+print(ask(frame(b"{\"v\":2,\"op\":\"status\"}"))[4:].decode())
+print(ask(frame(b"{\"v\":1,\"op\":\"status\",\"x\":1}"))[4:].decode())
+print(ask(frame(b"{\"v\":1,\"op\":\"get\",\"name\":\"../x\"}"))[4:].decode())
+print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
+' "$s"
+	[ "$status" -eq 0 ]
+	[ "$(sed -n 1p <<<"$output" | jq -r .status)" -eq 1 ]  # SC_ERR_INVALID
+	[ "$(sed -n 2p <<<"$output" | jq -r .status)" -eq 10 ] # SC_ERR_VERSION
+	[ "$(sed -n 3p <<<"$output" | jq -r .status)" -eq 1 ]
+	[ "$(sed -n 4p <<<"$output" | jq -r .status)" -eq 12 ] # SC_ERR_NAME
+	[ "$(sed -n 5p <<<"$output")" -eq 0 ]                  # oversize: dropped
+	run sc list </dev/null
+	[ "$status" -eq 0 ]
+}
+
+@test "kill -9 leaves no key material on disk and the next command falls back" {
+	unlock
+	pid=$(agent_pid)
+	before=$(find "$BATS_TEST_TMPDIR/vault" -type f | sort | xargs sha256sum)
+	kill -9 "$pid"
+	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	# what is left: an empty lock file and a dead socket, nothing else
+	run find "$RT" -type f -size +0
+	[ "$output" = "" ]
+	# no core file, no new file in the vault
+	[ "$(find "$BATS_TEST_TMPDIR/vault" -type f | sort | xargs sha256sum)" = "$before" ]
+	run sc status
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"no agent running"* ]]
+	run sc list </dev/null
+	[ "$status" -eq 4 ]
+	[[ "$output" == *"no password given"* ]]
+	run env SECRETCTL_PASSWORD=$PW "$BIN" run -k api/key -- true
+	[ "$status" -eq 0 ]
+	# and a new unlock replaces the stale socket
+	unlock
+	run sc list </dev/null
+	[ "$status" -eq 0 ]
+}
+
+@test "two agents for two vaults do not mix" {
+	V2="$BATS_TEST_TMPDIR/vault2"
+	printf '%s\n' "other-password-2" |
+		SECRETCTL_VAULT_DIR=$V2 "$BIN" init --password-fd 0 --kdf-memory 8192 --kdf-time 1
+	printf 'Second-Vault-Value-42' |
+		SECRETCTL_PASSWORD=other-password-2 SECRETCTL_VAULT_DIR=$V2 "$BIN" set api/key
+	printf 'only-in-two' |
+		SECRETCTL_PASSWORD=other-password-2 SECRETCTL_VAULT_DIR=$V2 "$BIN" set two/only
+	unlock
+	printf '%s\n' "other-password-2" | SECRETCTL_VAULT_DIR=$V2 "$BIN" unlock --password-fd 0 --reveal
+	[ "$(ls "$(sock_dir)"/*.sock | wc -l)" -eq 2 ]
+	p1=$(agent_pid)
+	p2=$(SECRETCTL_VAULT_DIR=$V2 "$BIN" status --json | jq -r .pid)
+	[ "$p1" != "$p2" ]
+	run sc run -k api/key -- sh -c 'test "$API_KEY" = "$0"' "$VAL" </dev/null
+	[ "$status" -eq 0 ]
+	run env SECRETCTL_VAULT_DIR=$V2 "$BIN" run -k api/key -- sh -c 'test "$API_KEY" = "$0"' \
+		'Second-Vault-Value-42' </dev/null
+	[ "$status" -eq 0 ]
+	run sc exists two/only </dev/null
+	[ "$status" -eq 1 ]
+	run env SECRETCTL_VAULT_DIR=$V2 "$BIN" get api/key </dev/null
+	[ "$output" = "Second-Vault-Value-42" ]
+	[ "$(sc status --json | jq -r .mode)" = use-only ]
+	# locking one leaves the other
+	sc lock
+	run env SECRETCTL_VAULT_DIR=$V2 "$BIN" exists two/only </dev/null
+	[ "$status" -eq 0 ]
+	# a key for one vault does not open the other
+	run sc unlock --password-fd 0 <<<"other-password-2"
+	[ "$status" -eq 4 ]
+}
+
+@test "signals reach the command through the agent" {
+	unlock
+	"$BIN" run -k api/key -- sh -c 'trap "echo got-int; exit 9" INT; sleep 10 & wait' \
+		>"$BATS_TEST_TMPDIR/out" </dev/null &
+	cli=$!
+	sleep 0.7
+	kill -INT "$cli"
+	st=0
+	wait "$cli" || st=$?
+	[ "$st" -eq 9 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = got-int ]
+}
+
+@test "--no-sanitize never goes through the agent: it needs the password" {
+	unlock
+	run -125 sc run --no-sanitize -k api/key -- true </dev/null
+	[[ "$output" == *"no password given"* ]]
+}
+
+@test "SIGTERM wipes and exits; SIGHUP locks a foreground agent that stays up" {
+	"$BIN" agent 2>"$BATS_TEST_TMPDIR/agent.log" &
+	FG_PID=$!
+	for _ in $(seq 50); do [ -S "$(sock_dir)"/*.sock ] 2>/dev/null && break; sleep 0.1; done
+	run sc status
+	[[ "$output" == *"state:  locked"* ]]
+	unlock
+	[ "$(sc status --json | jq -r .pid)" -eq "$FG_PID" ]
+	kill -HUP "$FG_PID"
+	sleep 0.5
+	run sc status --json
+	[ "$(jq -r .unlocked <<<"$output")" = false ]
+	kill -0 "$FG_PID"
+	unlock
+	kill -TERM "$FG_PID"
+	st=0
+	wait "$FG_PID" || st=$?
+	[ "$st" -eq 0 ]
+	FG_PID=
+	[ -z "$(ls "$(sock_dir)"/*.sock 2>/dev/null)" ]
+	run sc status
+	[ "$status" -eq 1 ]
+	grep -q "locked (SIGHUP)" "$BATS_TEST_TMPDIR/agent.log"
+}
+
+@test "the agent exits when its vault disappears" {
+	unlock
+	pid=$(agent_pid)
+	mv "$BATS_TEST_TMPDIR/vault" "$BATS_TEST_TMPDIR/moved"
+	for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	! kill -0 "$pid" 2>/dev/null
+	mv "$BATS_TEST_TMPDIR/moved" "$BATS_TEST_TMPDIR/vault"
+}
+
+@test "the agent is not dumpable and holds its key in locked memory" {
+	unlock
+	pid=$(agent_pid)
+	[ "$(awk '/^VmLck/ {print $2}' "/proc/$pid/status")" -gt 0 ]
+	# not dumpable: /proc/PID files belong to root, core limit 0
+	grep -q "^Max core file size *0 *0" "/proc/$pid/limits"
+	[ "$(tr -d '\0' <"/proc/$pid/environ" | grep -c SECRETCTL_PASSWORD)" -eq 0 ]
+}
