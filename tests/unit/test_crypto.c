@@ -53,16 +53,15 @@ struct gcm_vec {
 	"8cb08e48590dbb3da7b08b1056828838c5f61e6393ba7a0abcc9f662"
 
 static const struct gcm_vec gcm_vecs[] = {
-	{"test case 13", "0000000000000000000000000000000000000000000000000000000000000000",
-	 "000000000000000000000000", "", "", "", "530f8afbc74536b9a963b4f1c4cb738b"},
-	{"test case 14", "0000000000000000000000000000000000000000000000000000000000000000",
-	 "000000000000000000000000", "", "00000000000000000000000000000000",
-	 "cea7403d4d606b6e074ec5d3baf39d18", "d0d1c8a799996bf0265b98b5d48ab919"},
-	{"test case 15", K15, "cafebabefacedbaddecaf888", "", P15 "1aafd255", C15 "898015ad",
-	 "b094dac5d93471bdec1a502270e3cc6c"},
-	{"test case 16", K15, "cafebabefacedbaddecaf888",
-	 "feedfacedeadbeeffeedfacedeadbeefabaddad2", P15, C15,
-	 "76fc6ece0f4e1768cddf8853bb2d551b"},
+    {"test case 13", "0000000000000000000000000000000000000000000000000000000000000000",
+     "000000000000000000000000", "", "", "", "530f8afbc74536b9a963b4f1c4cb738b"},
+    {"test case 14", "0000000000000000000000000000000000000000000000000000000000000000",
+     "000000000000000000000000", "", "00000000000000000000000000000000",
+     "cea7403d4d606b6e074ec5d3baf39d18", "d0d1c8a799996bf0265b98b5d48ab919"},
+    {"test case 15", K15, "cafebabefacedbaddecaf888", "", P15 "1aafd255", C15 "898015ad",
+     "b094dac5d93471bdec1a502270e3cc6c"},
+    {"test case 16", K15, "cafebabefacedbaddecaf888", "feedfacedeadbeeffeedfacedeadbeefabaddad2",
+     P15, C15, "76fc6ece0f4e1768cddf8853bb2d551b"},
 };
 
 static void test_gcm_vectors(void **state)
@@ -74,45 +73,46 @@ static void test_gcm_vectors(void **state)
 		const struct gcm_vec *v = &gcm_vecs[i];
 		size_t kl, ivl, al, pl, cl, tl;
 		uint8_t *key = unhex(v->key, &kl), *iv = unhex(v->iv, &ivl),
-			*aad = unhex(v->aad, &al), *pt = unhex(v->pt, &pl), *ct = unhex(v->ct, &cl),
-			*tag = unhex(v->tag, &tl);
+		        *aad = unhex(v->aad, &al), *pt = unhex(v->pt, &pl), *ct = unhex(v->ct, &cl),
+		        *tag = unhex(v->tag, &tl);
 		uint8_t out[128], back[128], t[SC_TAG_LEN];
 
 		assert_int_equal(kl, SC_KEY_LEN);
 		assert_int_equal(tl, SC_TAG_LEN);
 		assert_int_equal(pl, cl);
-		assert_int_equal(sc_aes_gcm_encrypt(key, iv, ivl, al ? aad : NULL, al, pt, pl, out,
-						    t),
-				 SC_OK);
+		assert_int_equal(
+		    sc_aes_gcm_encrypt(key, iv, ivl, al ? aad : NULL, al, pt, pl, out, t), SC_OK);
 		if (memcmp(out, ct, cl) != 0 || memcmp(t, tag, SC_TAG_LEN) != 0)
 			fail_msg("AES-256-GCM %s: wrong ciphertext or tag", v->name);
-		assert_int_equal(sc_aes_gcm_decrypt(key, iv, ivl, al ? aad : NULL, al, ct, cl, tag,
-						    back),
-				 SC_OK);
+		assert_int_equal(
+		    sc_aes_gcm_decrypt(key, iv, ivl, al ? aad : NULL, al, ct, cl, tag, back),
+		    SC_OK);
 		assert_memory_equal(back, pt, pl);
 		/* and the tag gates decryption: one bit of the tag, the
 		 * ciphertext or the AAD changed fails */
 		tag[0] ^= 1;
 		assert_int_equal(sc_aes_gcm_decrypt(key, iv, ivl, aad, al, ct, cl, tag, back),
-				 SC_ERR_CORRUPT);
+		                 SC_ERR_CORRUPT);
 		tag[0] ^= 1;
 		if (cl > 0) {
 			ct[cl - 1] ^= 0x80;
-			assert_int_equal(sc_aes_gcm_decrypt(key, iv, ivl, aad, al, ct, cl, tag, back),
-					 SC_ERR_CORRUPT);
+			assert_int_equal(
+			    sc_aes_gcm_decrypt(key, iv, ivl, aad, al, ct, cl, tag, back),
+			    SC_ERR_CORRUPT);
 			ct[cl - 1] ^= 0x80;
 		}
 		if (al > 0) {
 			/* AAD present in the vector, withheld on decryption */
-			assert_int_equal(sc_aes_gcm_decrypt(key, iv, ivl, NULL, 0, ct, cl, tag, back),
-					 SC_ERR_CORRUPT);
+			assert_int_equal(
+			    sc_aes_gcm_decrypt(key, iv, ivl, NULL, 0, ct, cl, tag, back),
+			    SC_ERR_CORRUPT);
 		} else {
 			/* AAD absent in the vector, added on decryption */
 			static const uint8_t extra[] = {0};
 
-			assert_int_equal(sc_aes_gcm_decrypt(key, iv, ivl, extra, 1, ct, cl, tag,
-							    back),
-					 SC_ERR_CORRUPT);
+			assert_int_equal(
+			    sc_aes_gcm_decrypt(key, iv, ivl, extra, 1, ct, cl, tag, back),
+			    SC_ERR_CORRUPT);
 		}
 		free(key);
 		free(iv);
@@ -130,25 +130,25 @@ static void test_hkdf_vectors(void **state)
 	static const struct {
 		const char *ikm, *salt, *info, *okm;
 	} v[] = {
-		{"0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "000102030405060708090a0b0c",
-		 "f0f1f2f3f4f5f6f7f8f9",
-		 "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b8"
-		 "87185865"},
-		{"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
-		 "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
-		 "404142434445464748494a4b4c4d4e4f",
-		 "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
-		 "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
-		 "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
-		 "b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
-		 "d0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeef"
-		 "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff",
-		 "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c"
-		 "59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71"
-		 "cc30c58179ec3e87c14c01d5c1f3434f1d87"},
-		{"0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "", "",
-		 "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4"
-		 "b61a96c8"},
+	    {"0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "000102030405060708090a0b0c",
+	     "f0f1f2f3f4f5f6f7f8f9",
+	     "3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b8"
+	     "87185865"},
+	    {"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	     "202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+	     "404142434445464748494a4b4c4d4e4f",
+	     "606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+	     "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+	     "a0a1a2a3a4a5a6a7a8a9aaabacadaeaf",
+	     "b0b1b2b3b4b5b6b7b8b9babbbcbdbebfc0c1c2c3c4c5c6c7c8c9cacbcccdcecf"
+	     "d0d1d2d3d4d5d6d7d8d9dadbdcdddedfe0e1e2e3e4e5e6e7e8e9eaebecedeeef"
+	     "f0f1f2f3f4f5f6f7f8f9fafbfcfdfeff",
+	     "b11e398dc80327a1c8e7f78c596a49344f012eda2d4efad8a050cc4c19afa97c"
+	     "59045a99cac7827271cb41c65e590e09da3275600c2f09b8367793a9aca3db71"
+	     "cc30c58179ec3e87c14c01d5c1f3434f1d87"},
+	    {"0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b0b", "", "",
+	     "8da4e775a563c18f715f802a063c5a31b8a11f5c5ee1879ec3454e5f3c738d2d9d201395faa4"
+	     "b61a96c8"},
 	};
 	size_t i;
 
@@ -156,7 +156,7 @@ static void test_hkdf_vectors(void **state)
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		size_t il, sl, nl, ol;
 		uint8_t *ikm = unhex(v[i].ikm, &il), *salt = unhex(v[i].salt, &sl),
-			*info = unhex(v[i].info, &nl), *okm = unhex(v[i].okm, &ol), out[128];
+		        *info = unhex(v[i].info, &nl), *okm = unhex(v[i].okm, &ol), out[128];
 
 		memset(out, 0, sizeof(out));
 		assert_int_equal(sc_hkdf(ikm, il, salt, sl, info, nl, out, ol), SC_OK);
@@ -186,14 +186,14 @@ static void test_hmac_vectors(void **state)
 	(void)state;
 	memset(key1, 0x0b, sizeof(key1));
 	assert_int_equal(sc_hmac_sha256(key1, sizeof(key1), (const uint8_t *)"Hi There", 8, mac),
-			 SC_OK);
+	                 SC_OK);
 	want = unhex("b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7", &n);
 	assert_memory_equal(mac, want, SC_MAC_LEN);
 	free(want);
 
 	assert_int_equal(sc_hmac_sha256((const uint8_t *)"Jefe", 4,
-					(const uint8_t *)"what do ya want for nothing?", 28, mac),
-			 SC_OK);
+	                                (const uint8_t *)"what do ya want for nothing?", 28, mac),
+	                 SC_OK);
 	want = unhex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", &n);
 	assert_memory_equal(mac, want, SC_MAC_LEN);
 	free(want);
@@ -221,21 +221,21 @@ static void test_hmac_vectors(void **state)
 static const struct {
 	const char *hex, *phc;
 } argon_ref[] = {
-	{"09316115d5cf24ed5a15a31a3ba326e5cf32edc24702987c02b6566f61913cf7",
-	 "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc"},
-	{"9dfeb910e80bad0311fee20f9c0e2b12c17987b4cac90c2ef54d5b3021c68bfe",
-	 "$argon2id$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4"},
+    {"09316115d5cf24ed5a15a31a3ba326e5cf32edc24702987c02b6566f61913cf7",
+     "$argon2id$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$CTFhFdXPJO1aFaMaO6Mm5c8y7cJHAph8ArZWb2GRPPc"},
+    {"9dfeb910e80bad0311fee20f9c0e2b12c17987b4cac90c2ef54d5b3021c68bfe",
+     "$argon2id$v=19$m=256,t=2,p=1$c29tZXNhbHQ$nf65EOgLrQMR/uIPnA4rEsF5h7TKyQwu9U1bMCHGi/4"},
 };
 
 static void phc_string(char *out, size_t cap, uint32_t m, uint32_t t, const uint8_t *salt,
-		       size_t salt_len, const uint8_t *hash, size_t hash_len)
+                       size_t salt_len, const uint8_t *hash, size_t hash_len)
 {
 	char s64[64], h64[128];
 
 	sodium_bin2base64(s64, sizeof(s64), salt, salt_len,
-			  sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+	                  sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
 	sodium_bin2base64(h64, sizeof(h64), hash, hash_len,
-			  sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
+	                  sodium_base64_VARIANT_ORIGINAL_NO_PADDING);
 	snprintf(out, cap, "$argon2id$v=19$m=%u,t=%u,p=1$%s$%s", m, t, s64, h64);
 }
 
@@ -252,21 +252,21 @@ static void test_argon2id_reference(void **state)
 
 		/* the PHC string's hash is the published hex */
 		assert_int_equal(sodium_base642bin(raw, sizeof(raw), b64, strlen(b64), NULL,
-						   &raw_len, NULL,
-						   sodium_base64_VARIANT_ORIGINAL_NO_PADDING),
-				 0);
+		                                   &raw_len, NULL,
+		                                   sodium_base64_VARIANT_ORIGINAL_NO_PADDING),
+		                 0);
 		want = unhex(argon_ref[i].hex, &n);
 		assert_int_equal(raw_len, n);
 		assert_memory_equal(raw, want, n);
 		/* and rebuilding the string from parts gives the published one */
 		phc_string(again, sizeof(again), i == 0 ? 65536 : 256, 2,
-			   (const uint8_t *)"somesalt", 8, want, n);
+		           (const uint8_t *)"somesalt", 8, want, n);
 		assert_string_equal(again, argon_ref[i].phc);
 		free(want);
 		assert_int_equal(crypto_pwhash_argon2id_str_verify(argon_ref[i].phc, "password", 8),
-				 0);
+		                 0);
 		assert_int_not_equal(
-			crypto_pwhash_argon2id_str_verify(argon_ref[i].phc, "passwore", 8), 0);
+		    crypto_pwhash_argon2id_str_verify(argon_ref[i].phc, "passwore", 8), 0);
 	}
 }
 
@@ -301,7 +301,7 @@ static void test_argon2id_wiring(void **state)
 	/* nonsense parameters are refused, not clamped */
 	assert_int_equal(sc_argon2id("password", 8, salt, 4, 2, out, sizeof(out)), SC_ERR_INVALID);
 	assert_int_equal(sc_argon2id("password", 8, salt, 256, 0, out, sizeof(out)),
-			 SC_ERR_INVALID);
+	                 SC_ERR_INVALID);
 	assert_int_equal(sc_argon2id("password", 8, salt, 256, 2, out, 8), SC_ERR_INVALID);
 }
 
@@ -310,7 +310,7 @@ static void test_argon2id_wiring(void **state)
 static void test_seal_roundtrip(void **state)
 {
 	uint8_t key[SC_KEY_LEN], pt[300], back[300], a[SC_SEAL_OVERHEAD + 300],
-		b[SC_SEAL_OVERHEAD + 300];
+	    b[SC_SEAL_OVERHEAD + 300];
 	static const uint8_t aad[] = "secretctl/test/aad";
 	size_t n;
 
@@ -321,7 +321,7 @@ static void test_seal_roundtrip(void **state)
 		assert_int_equal(sc_seal(key, aad, sizeof(aad), pt, n, a), SC_OK);
 		memset(back, 0xee, sizeof(back));
 		assert_int_equal(sc_open(key, aad, sizeof(aad), a, n + SC_SEAL_OVERHEAD, back),
-				 SC_OK);
+		                 SC_OK);
 		assert_memory_equal(back, pt, n);
 	}
 	/* a fresh random nonce each time: the same input never seals the same */
@@ -364,7 +364,7 @@ static void test_seal_tamper(void **state)
 			/* nothing of the plaintext is released on failure */
 			if (memchr(back, 'P', sizeof(back)) != NULL)
 				fail_msg("byte %zu bit %d flipped: plaintext left in output", i,
-					 bit);
+				         bit);
 			s[i] ^= (uint8_t)(1u << bit);
 		}
 	assert_int_equal(sc_open(key, aad, sizeof(aad), s, sizeof(s), back), SC_OK);
@@ -375,7 +375,7 @@ static void test_seal_tamper(void **state)
 		memcpy(bad_aad, aad, sizeof(aad));
 		bad_aad[i] ^= 0x01;
 		assert_int_equal(sc_open(key, bad_aad, sizeof(aad), s, sizeof(s), back),
-				 SC_ERR_CORRUPT);
+		                 SC_ERR_CORRUPT);
 	}
 	assert_int_equal(sc_open(key, aad, sizeof(aad) - 1, s, sizeof(s), back), SC_ERR_CORRUPT);
 	assert_int_equal(sc_open(key, NULL, 0, s, sizeof(s), back), SC_ERR_CORRUPT);
@@ -392,7 +392,7 @@ static void test_seal_tamper(void **state)
 		memcpy(longer, s, sizeof(s));
 		longer[sizeof(s)] = 0;
 		assert_int_equal(sc_open(key, aad, sizeof(aad), longer, sizeof(longer), back2),
-				 SC_ERR_CORRUPT);
+		                 SC_ERR_CORRUPT);
 	}
 }
 
@@ -408,10 +408,10 @@ static void test_memcmp_ct(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_gcm_vectors),	   cmocka_unit_test(test_hkdf_vectors),
-		cmocka_unit_test(test_hmac_vectors),	   cmocka_unit_test(test_argon2id_reference),
-		cmocka_unit_test(test_argon2id_wiring),	   cmocka_unit_test(test_seal_roundtrip),
-		cmocka_unit_test(test_seal_tamper),	   cmocka_unit_test(test_memcmp_ct),
+	    cmocka_unit_test(test_gcm_vectors),     cmocka_unit_test(test_hkdf_vectors),
+	    cmocka_unit_test(test_hmac_vectors),    cmocka_unit_test(test_argon2id_reference),
+	    cmocka_unit_test(test_argon2id_wiring), cmocka_unit_test(test_seal_roundtrip),
+	    cmocka_unit_test(test_seal_tamper),     cmocka_unit_test(test_memcmp_ct),
 	};
 
 	if (sc_init() != SC_OK)

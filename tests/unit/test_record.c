@@ -22,9 +22,9 @@
 
 struct lenfield {
 	size_t off;
-	int width;     /* bytes */
-	int is_count;  /* a count of entries, not a byte length */
-	uint64_t max;  /* the bound the decoder must enforce */
+	int width;    /* bytes */
+	int is_count; /* a count of entries, not a byte length */
+	uint64_t max; /* the bound the decoder must enforce */
 };
 
 struct rb {
@@ -88,21 +88,21 @@ struct spec {
 };
 
 static const struct spec good = {
-	.name = "prod/db.main-1_x",
-	.f1 = "password",
-	.f2 = "blob",
-	.env = "DB_PASSWORD",
-	.bfield = "password",
-	.tag1 = "prod",
-	.tag2 = "team:db@x",
-	.hint = "rotate monthly",
-	.notes = "line one\nline two",
-	.url = "https://db.example/",
-	.created = 1700000000,
-	.updated = 1700000001,
-	.expires = 1800000000,
-	.sensitive = 1,
-	.big_len = 5,
+    .name = "prod/db.main-1_x",
+    .f1 = "password",
+    .f2 = "blob",
+    .env = "DB_PASSWORD",
+    .bfield = "password",
+    .tag1 = "prod",
+    .tag2 = "team:db@x",
+    .hint = "rotate monthly",
+    .notes = "line one\nline two",
+    .url = "https://db.example/",
+    .created = 1700000000,
+    .updated = 1700000001,
+    .expires = 1800000000,
+    .sensitive = 1,
+    .big_len = 5,
 };
 
 static const uint8_t val1[] = {'s', 0, 'c', 0xff, 0, 'r'};
@@ -389,47 +389,47 @@ static void test_name_rules(void **state)
 		const char *name;
 		int ok;
 	} cases[] = {
-		{"a", 1},
-		{"A", 1},
-		{"0", 1},
-		{"db", 1},
-		{"prod/db/password", 1},
-		{"a.b", 1},
-		{"a-b_c.d", 1},
-		{"a/b.c/d-e", 1},
-		{"a.", 1},
-		{"a-", 1},
-		{"a_", 1},
-		{"_a", 1},
-		{"a/_b", 1},
-		{"a.b.c", 1},
-		{"a/b.", 1},
-		{"", 0},
-		{".", 0},
-		{"..", 0},
-		{".a", 0},
-		{"-a", 0},
-		{"/a", 0},
-		{"a/", 0},
-		{"a//b", 0},
-		{"a/../b", 0},
-		{"a/./b", 0},
-		{"a/.b", 0},
-		{"a/-b", 0},
-		{"a..b", 0},
-		{"a b", 0},
-		{"a\tb", 0},
-		{"a\nb", 0},
-		{"a:b", 0},
-		{"a*b", 0},
-		{"a?b", 0},
-		{"a\\b", 0},
-		{"a@b", 0},
-		{"a%b", 0},
-		{"a=b", 0},
-		{"caf\xc3\xa9", 0},
-		{"\x7f", 0},
-		{"a\x01", 0},
+	    {"a", 1},
+	    {"A", 1},
+	    {"0", 1},
+	    {"db", 1},
+	    {"prod/db/password", 1},
+	    {"a.b", 1},
+	    {"a-b_c.d", 1},
+	    {"a/b.c/d-e", 1},
+	    {"a.", 1},
+	    {"a-", 1},
+	    {"a_", 1},
+	    {"_a", 1},
+	    {"a/_b", 1},
+	    {"a.b.c", 1},
+	    {"a/b.", 1},
+	    {"", 0},
+	    {".", 0},
+	    {"..", 0},
+	    {".a", 0},
+	    {"-a", 0},
+	    {"/a", 0},
+	    {"a/", 0},
+	    {"a//b", 0},
+	    {"a/../b", 0},
+	    {"a/./b", 0},
+	    {"a/.b", 0},
+	    {"a/-b", 0},
+	    {"a..b", 0},
+	    {"a b", 0},
+	    {"a\tb", 0},
+	    {"a\nb", 0},
+	    {"a:b", 0},
+	    {"a*b", 0},
+	    {"a?b", 0},
+	    {"a\\b", 0},
+	    {"a@b", 0},
+	    {"a%b", 0},
+	    {"a=b", 0},
+	    {"caf\xc3\xa9", 0},
+	    {"\x7f", 0},
+	    {"a\x01", 0},
 	};
 	char name[SC_NAME_MAX + 2];
 	size_t i;
@@ -440,7 +440,7 @@ static void test_name_rules(void **state)
 
 		if (r != (cases[i].ok ? SC_OK : SC_ERR_NAME))
 			fail_msg("sc_name_valid(\"%s\") = %d, want %s", cases[i].name, r,
-				 cases[i].ok ? "valid" : "invalid");
+			         cases[i].ok ? "valid" : "invalid");
 	}
 	assert_int_equal(sc_name_valid(NULL), SC_ERR_NAME);
 	memset(name, 'x', sizeof(name));
@@ -510,7 +510,7 @@ static void test_decode_truncated(void **state)
 	for (i = 0; i < b.len; i++)
 		if (decode_status(b.p, i) != SC_ERR_CORRUPT)
 			fail_msg("hand-written record truncated to %zu of %zu bytes: accepted", i,
-				 b.len);
+			         b.len);
 	free(b.p);
 	assert_int_equal(sc_record_encode(s, &buf, &n), SC_OK);
 	for (i = 0; i < n; i++)
@@ -565,8 +565,8 @@ static void test_decode_length_too_large(void **state)
 			set_uint(copy + f->off, tries[t], f->width);
 			if (decode_status(copy, b.len) != SC_ERR_CORRUPT)
 				fail_msg("length field %zu (offset %zu, %d bytes) set to %llu: "
-					 "accepted",
-					 i, f->off, f->width, (unsigned long long)tries[t]);
+				         "accepted",
+				         i, f->off, f->width, (unsigned long long)tries[t]);
 		}
 	}
 	free(copy);
@@ -579,7 +579,7 @@ static void test_decode_over_bounds(void **state)
 	struct spec sp = good;
 	struct rb b;
 	char name[SC_NAME_MAX + 2], notes[SC_NOTES_MAX + 2], url[SC_URL_MAX + 2],
-		hint[SC_HINT_MAX + 2];
+	    hint[SC_HINT_MAX + 2];
 
 	(void)state;
 	/* a value one byte over 1 MiB */
@@ -663,25 +663,25 @@ static void test_decode_bad_content(void **state)
 		const char *what;
 		struct spec sp;
 	} bad[] = {
-		{"secret name '../x'", {.name = "../x"}},
-		{"secret name 'a//b'", {.name = "a//b"}},
-		{"secret name ''", {.name = ""}},
-		{"secret name '-a'", {.name = "-a"}},
-		{"field name 'a b'", {.f1 = "a b"}},
-		{"field name ''", {.f1 = ""}},
-		{"field name '.x'", {.f2 = ".x"}},
-		{"env name '1X'", {.env = "1X"}},
-		{"env name 'A-B'", {.env = "A-B"}},
-		{"env name ''", {.env = ""}},
-		{"binding field 'a/b'", {.bfield = "a/b"}},
-		{"tag 'a b'", {.tag1 = "a b"}},
-		{"tag ''", {.tag2 = ""}},
-		{"duplicate field", {.f2 = "password"}},
-		{"sensitive flag 2", {.sensitive = 2}},
-		{"sensitive flag 255", {.sensitive = 255}},
-		{"negative created", {.created = -1}},
-		{"negative updated", {.updated = INT64_MIN}},
-		{"negative expires", {.expires = -100}},
+	    {"secret name '../x'", {.name = "../x"}},
+	    {"secret name 'a//b'", {.name = "a//b"}},
+	    {"secret name ''", {.name = ""}},
+	    {"secret name '-a'", {.name = "-a"}},
+	    {"field name 'a b'", {.f1 = "a b"}},
+	    {"field name ''", {.f1 = ""}},
+	    {"field name '.x'", {.f2 = ".x"}},
+	    {"env name '1X'", {.env = "1X"}},
+	    {"env name 'A-B'", {.env = "A-B"}},
+	    {"env name ''", {.env = ""}},
+	    {"binding field 'a/b'", {.bfield = "a/b"}},
+	    {"tag 'a b'", {.tag1 = "a b"}},
+	    {"tag ''", {.tag2 = ""}},
+	    {"duplicate field", {.f2 = "password"}},
+	    {"sensitive flag 2", {.sensitive = 2}},
+	    {"sensitive flag 255", {.sensitive = 255}},
+	    {"negative created", {.created = -1}},
+	    {"negative updated", {.updated = INT64_MIN}},
+	    {"negative expires", {.expires = -100}},
 	};
 	size_t i;
 
@@ -788,20 +788,20 @@ static void test_decode_duplicate_binding(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip_full),
-		cmocka_unit_test(test_roundtrip_minimal),
-		cmocka_unit_test(test_roundtrip_limits),
-		cmocka_unit_test(test_secret_setters),
-		cmocka_unit_test(test_writer_matches_encoder),
-		cmocka_unit_test(test_name_rules),
-		cmocka_unit_test(test_other_name_rules),
-		cmocka_unit_test(test_decode_truncated),
-		cmocka_unit_test(test_decode_length_too_large),
-		cmocka_unit_test(test_decode_over_bounds),
-		cmocka_unit_test(test_decode_trailing_and_magic),
-		cmocka_unit_test(test_decode_bad_content),
-		cmocka_unit_test(test_decode_nul_in_text),
-		cmocka_unit_test(test_decode_duplicate_binding),
+	    cmocka_unit_test(test_roundtrip_full),
+	    cmocka_unit_test(test_roundtrip_minimal),
+	    cmocka_unit_test(test_roundtrip_limits),
+	    cmocka_unit_test(test_secret_setters),
+	    cmocka_unit_test(test_writer_matches_encoder),
+	    cmocka_unit_test(test_name_rules),
+	    cmocka_unit_test(test_other_name_rules),
+	    cmocka_unit_test(test_decode_truncated),
+	    cmocka_unit_test(test_decode_length_too_large),
+	    cmocka_unit_test(test_decode_over_bounds),
+	    cmocka_unit_test(test_decode_trailing_and_magic),
+	    cmocka_unit_test(test_decode_bad_content),
+	    cmocka_unit_test(test_decode_nul_in_text),
+	    cmocka_unit_test(test_decode_duplicate_binding),
 	};
 
 	if (sc_init() != SC_OK)

@@ -110,7 +110,7 @@ static void expect_get(struct sc_vault *v, const char *name, int want, const cha
 
 	if (r != want)
 		fail_msg("get '%s': %s (%d), want %s (%d)", name, sc_strerror(r), r,
-			 sc_strerror(want), want);
+		         sc_strerror(want), want);
 	if (want != SC_OK) {
 		assert_null(s);
 		return;
@@ -139,7 +139,7 @@ static int walk_status(struct sc_vault *v)
 
 /* A name whose blinded index falls in bucket b (the first byte). */
 static void name_in_bucket(struct sc_vault *v, const char *prefix, unsigned b, char *out,
-			   size_t cap)
+                           size_t cap)
 {
 	uint8_t idx[SC_MAC_LEN];
 	int i;
@@ -655,10 +655,10 @@ static void test_swap_records(void **state)
 		char sql[256];
 
 		snprintf(sql, sizeof(sql),
-			 "UPDATE records SET id = -1 WHERE id = %lld;"
-			 "UPDATE records SET id = %lld WHERE id = %lld;"
-			 "UPDATE records SET id = %lld WHERE id = -1;",
-			 (long long)ida, (long long)ida, (long long)idb, (long long)idb);
+		         "UPDATE records SET id = -1 WHERE id = %lld;"
+		         "UPDATE records SET id = %lld WHERE id = %lld;"
+		         "UPDATE records SET id = %lld WHERE id = -1;",
+		         (long long)ida, (long long)ida, (long long)idb, (long long)idb);
 		db_exec(db, sql);
 	}
 	expect_get(v, "alpha", SC_ERR_CORRUPT, NULL);
@@ -809,13 +809,13 @@ static void test_flip_state_and_bucket(void **state)
 	{
 		char sql[128];
 
-		snprintf(sql, sizeof(sql), "UPDATE buckets SET id = %u WHERE id = %u", (b + 1) % 256,
-			 b);
+		snprintf(sql, sizeof(sql), "UPDATE buckets SET id = %u WHERE id = %u",
+		         (b + 1) % 256, b);
 		db_exec(db, sql);
 		expect_get(v, "indexed", SC_ERR_CORRUPT, NULL);
 		assert_int_equal(walk_status(v), SC_ERR_CORRUPT);
 		snprintf(sql, sizeof(sql), "UPDATE buckets SET id = %u WHERE id = %u", b,
-			 (b + 1) % 256);
+		         (b + 1) % 256);
 		db_exec(db, sql);
 	}
 	/* the bucket row deleted */
@@ -944,15 +944,15 @@ static void test_keyslot_params(void **state)
 		uint8_t alg;
 		const char *what;
 	} bad[] = {
-		{0xffffffffu, 1, 1, "4 TiB of memory"},
-		{4u * 1024 * 1024 + 1, 1, 1, "just over 4 GiB"},
-		{8191, 1, 1, "under 8 MiB"},
-		{0, 1, 1, "no memory"},
-		{8192, 0, 1, "no passes"},
-		{8192, 65, 1, "65 passes"},
-		{8192, 0xffffffffu, 1, "4 billion passes"},
-		{8192, 1, 2, "an unknown algorithm"},
-		{8192, 1, 0, "algorithm 0"},
+	    {0xffffffffu, 1, 1, "4 TiB of memory"},
+	    {4u * 1024 * 1024 + 1, 1, 1, "just over 4 GiB"},
+	    {8191, 1, 1, "under 8 MiB"},
+	    {0, 1, 1, "no memory"},
+	    {8192, 0, 1, "no passes"},
+	    {8192, 65, 1, "65 passes"},
+	    {8192, 0xffffffffu, 1, "4 billion passes"},
+	    {8192, 1, 2, "an unknown algorithm"},
+	    {8192, 1, 0, "algorithm 0"},
 	};
 
 	(void)state;
@@ -966,11 +966,11 @@ static void test_keyslot_params(void **state)
 	/* the format is what vault.c says: alg, mem (BE), t (BE), salt */
 	assert_int_equal(params[0], 1);
 	assert_int_equal(((uint32_t)params[1] << 24) | ((uint32_t)params[2] << 16) |
-				 ((uint32_t)params[3] << 8) | params[4],
-			 small_kdf.mem_kib);
+	                     ((uint32_t)params[3] << 8) | params[4],
+	                 small_kdf.mem_kib);
 	assert_int_equal(((uint32_t)params[5] << 24) | ((uint32_t)params[6] << 16) |
-				 ((uint32_t)params[7] << 8) | params[8],
-			 small_kdf.t);
+	                     ((uint32_t)params[7] << 8) | params[8],
+	                 small_kdf.t);
 	p2 = malloc(len + 1);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		struct timespec t0, t1;
@@ -993,12 +993,14 @@ static void test_keyslot_params(void **state)
 		r = sc_vault_unlock(v, PW, strlen(PW));
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		sc_vault_close(v);
-		ms = (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
+		ms =
+		    (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6;
 		/* refused by the bounds check, before Argon2 runs: had it tried, an
 		 * allocation failure would read SC_ERR_NOMEM, and a run would take
 		 * far longer than this */
 		if (r != SC_ERR_CORRUPT)
-			fail_msg("key slot with %s: unlock %s (%d)", bad[i].what, sc_strerror(r), r);
+			fail_msg("key slot with %s: unlock %s (%d)", bad[i].what, sc_strerror(r),
+			         r);
 		if (ms > 500)
 			fail_msg("key slot with %s: refused only after %.0f ms", bad[i].what, ms);
 	}
@@ -1050,8 +1052,8 @@ static void test_format_version(void **state)
 	struct sc_vault *v;
 	sqlite3 *db;
 	char *dir;
-	static const uint8_t v2[8] = {0, 0, 0, 0, 0, 0, 0, 2}, v0[8] = {0}, v1[8] = {0, 0, 0, 0,
-									   0, 0, 0, 1};
+	static const uint8_t v2[8] = {0, 0, 0, 0, 0, 0, 0, 2}, v0[8] = {0},
+	                     v1[8] = {0, 0, 0, 0, 0, 0, 0, 1};
 
 	(void)state;
 	v = new_vault(&dir);
@@ -1157,8 +1159,8 @@ static void test_permissions(void **state)
 	/* and creating through a symlinked directory or over a symlinked file */
 	assert_int_equal(sc_vault_create(link, PW, strlen(PW), &small_kdf), SC_ERR_PERM);
 	{
-		char *d2 = scratch(), *target = path_in(other, "target"), *dbl = path_in(d2,
-											 "vault.db");
+		char *d2 = scratch(), *target = path_in(other, "target"),
+		     *dbl = path_in(d2, "vault.db");
 		struct stat st;
 
 		assert_int_equal(symlink(target, dbl), 0);
@@ -1250,19 +1252,19 @@ static void test_passwd(void **state)
 static void test_no_plaintext_on_disk(void **state)
 {
 	static const char *const plain[] = {
-		"project-zephyr/production/database", /* names */
-		"deleted-quasar/api-token",
-		"replaced-nebula/key",
-		"VALUE-5f3a9c-super-secret-password", /* values */
-		"VALUE-deleted-7d1e0b-value",
-		"VALUE-replaced-old-2c4d6e",
-		"VALUE-replaced-new-9a8b7c",
-		"fieldname-unusual-xyz", /* field name, hint, env, tag, notes, url */
-		"hint-text-the-usual-one",
-		"ENV_VAR_NAME_PLUGH",
-		"tag-marigold-prod",
-		"notes: rotate this after the quarterly audit",
-		"https://console.zephyr.example/db",
+	    "project-zephyr/production/database", /* names */
+	    "deleted-quasar/api-token",
+	    "replaced-nebula/key",
+	    "VALUE-5f3a9c-super-secret-password", /* values */
+	    "VALUE-deleted-7d1e0b-value",
+	    "VALUE-replaced-old-2c4d6e",
+	    "VALUE-replaced-new-9a8b7c",
+	    "fieldname-unusual-xyz", /* field name, hint, env, tag, notes, url */
+	    "hint-text-the-usual-one",
+	    "ENV_VAR_NAME_PLUGH",
+	    "tag-marigold-prod",
+	    "notes: rotate this after the quarterly audit",
+	    "https://console.zephyr.example/db",
 	};
 	struct sc_vault *v;
 	struct sc_secret *s;
@@ -1302,7 +1304,7 @@ static void test_no_plaintext_on_disk(void **state)
 		for (i = 0; i < sizeof(plain) / sizeof(plain[0]); i++)
 			if (memmem(all.p, all.len, plain[i], strlen(plain[i])) != NULL)
 				fail_msg("'%s' found in plain text in the vault directory (%s)",
-					 plain[i], pass == 0 ? "WAL" : "after close");
+				         plain[i], pass == 0 ? "WAL" : "after close");
 		/* and a secret's name is not there in any obvious short form */
 		assert_null(memmem(all.p, all.len, "zephyr", 6));
 		assert_null(memmem(all.p, all.len, "quasar", 6));
@@ -1338,23 +1340,23 @@ static int teardown_base(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_no_vault),
-		cmocka_unit_test(test_wrong_password),
-		cmocka_unit_test(test_create_existing),
-		cmocka_unit_test(test_flip_record_bytes),
-		cmocka_unit_test(test_swap_records),
-		cmocka_unit_test(test_rollback_record),
-		cmocka_unit_test(test_delete_and_insert_rows),
-		cmocka_unit_test(test_flip_state_and_bucket),
-		cmocka_unit_test(test_rollback_bucket),
-		cmocka_unit_test(test_rollback_state_same_bucket),
-		cmocka_unit_test(test_rollback_state_new_bucket),
-		cmocka_unit_test(test_keyslot_params),
-		cmocka_unit_test(test_format_version),
-		cmocka_unit_test(test_permissions),
-		cmocka_unit_test(test_passwd),
-		cmocka_unit_test(test_no_plaintext_on_disk),
+	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_no_vault),
+	    cmocka_unit_test(test_wrong_password),
+	    cmocka_unit_test(test_create_existing),
+	    cmocka_unit_test(test_flip_record_bytes),
+	    cmocka_unit_test(test_swap_records),
+	    cmocka_unit_test(test_rollback_record),
+	    cmocka_unit_test(test_delete_and_insert_rows),
+	    cmocka_unit_test(test_flip_state_and_bucket),
+	    cmocka_unit_test(test_rollback_bucket),
+	    cmocka_unit_test(test_rollback_state_same_bucket),
+	    cmocka_unit_test(test_rollback_state_new_bucket),
+	    cmocka_unit_test(test_keyslot_params),
+	    cmocka_unit_test(test_format_version),
+	    cmocka_unit_test(test_permissions),
+	    cmocka_unit_test(test_passwd),
+	    cmocka_unit_test(test_no_plaintext_on_disk),
 	};
 
 	if (sc_init() != SC_OK)
