@@ -51,6 +51,8 @@ int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_passwd(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_run(struct cli *c, int argc, char **argv);
+int cmd_mcp_server(struct cli *c, int argc, char **argv);
+int cmd_mcp(struct cli *c, int argc, char **argv); /* mcp policy check */
 int cmd_agent(struct cli *c, int argc, char **argv); /* and unlock, lock, status */
 int cmd_unlock(struct cli *c, int argc, char **argv);
 int cmd_lock(struct cli *c, int argc, char **argv);

@@ -33,6 +33,10 @@ const struct cli_cmd cli_commands[] = {
 	 "run -k PATTERN... [--env-prefix P] [--timeout DUR] [--no-sanitize] [--clean-env] -- "
 	 "COMMAND [ARGS...]",
 	 "run a command with secrets in its environment, output redacted"},
+	{"mcp-server", cmd_mcp_server, "mcp-server",
+	 "serve AI agents over MCP (stdio); never returns a sensitive value"},
+	{"mcp", cmd_mcp, "mcp policy check [FILE]",
+	 "validate an MCP policy file (default: mcp-policy.yaml in the vault)"},
 	{"unlock", cmd_unlock, "unlock [--timeout DUR] [--reveal]",
 	 "hand the key to the vault's agent (started if none runs)"},
 	{"lock", cmd_lock, "lock", "wipe the key from the agent"},

@@ -1,0 +1,127 @@
+/* cmd_mcp.c - `secretctl mcp-server` (MCP over stdio) and
+ * `secretctl mcp policy check [FILE]`. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "mcp/mcp.h"
+#include "secretctl/policy.h"
+
+struct unlock_ctx {
+	struct cli *c;
+};
+
+/* The MCP server never prompts: stdin is the protocol, and a prompt on the
+ * terminal would land in the middle of the user's agent session. */
+static int mcp_unlock(void *arg, struct sc_vault **out, char *msg, size_t msglen)
+{
+	struct unlock_ctx *u = arg;
+	struct sc_vault *v = NULL;
+	char *pw = NULL;
+	size_t len;
+	int r;
+
+	*out = NULL;
+	if ((r = sc_vault_open(u->c->vault_dir, &v)) != SC_OK) {
+		snprintf(msg, msglen, "cannot open the vault: %s%s%s", sc_strerror(r),
+			 sc_last_error()[0] ? ": " : "", sc_last_error());
+		sc_clear_error();
+		return r;
+	}
+	if ((r = cli_get_password(u->c, "", 0, &pw, &len)) != SC_OK) {
+		snprintf(msg, msglen,
+			 "the vault is locked: the user must unlock it (for now, start the MCP "
+			 "server with SECRETCTL_PASSWORD in its environment); then call the tool "
+			 "again");
+		sc_vault_close(v);
+		sc_clear_error();
+		return SC_ERR_LOCKED;
+	}
+	r = sc_vault_unlock(v, pw, len);
+	sc_secmem_free(pw);
+	if (r != SC_OK) {
+		snprintf(msg, msglen, "cannot unlock the vault: %s; the user must fix this, not you",
+			 sc_strerror(r));
+		sc_vault_close(v);
+		sc_clear_error();
+		return r;
+	}
+	*out = v;
+	return SC_OK;
+}
+
+static int mcp_server_cmd(struct cli *c, int argc, char **argv)
+{
+	struct unlock_ctx u = {.c = c};
+	struct mcp_config cfg = {0};
+	struct mcp_server *s = NULL;
+	int r;
+
+	if (argc > 1)
+		return cli_usage(c, "unexpected argument '%s'", argv[1]);
+	c->no_prompt = 1;
+	/* a client that goes away must not kill us mid-write */
+	signal(SIGPIPE, SIG_IGN);
+	cfg.vault_dir = c->vault_dir;
+	cfg.unlock = mcp_unlock;
+	cfg.unlock_arg = &u;
+	cfg.out_fd = 1;
+	if ((r = mcp_server_new(&cfg, &s)) != SC_OK)
+		return cli_fail(r, "cannot start the MCP server");
+	r = mcp_server_serve(s, 0);
+	mcp_server_free(s);
+	return r == SC_OK ? EXIT_OK : cli_fail(r, "MCP server failed");
+}
+
+int cmd_mcp_server(struct cli *c, int argc, char **argv)
+{
+	return mcp_server_cmd(c, argc, argv);
+}
+
+/* `secretctl mcp policy check [FILE]`: validate a policy file the way the
+ * server will read it. */
+static int policy_check(struct cli *c, int argc, char **argv)
+{
+	struct sc_policy *p = NULL;
+	struct sc_policy_limits lim;
+	char err[512] = "", *path = NULL;
+	int r;
+
+	if (argc > 1)
+		return cli_usage(c, "usage: secretctl mcp policy check [FILE]");
+	if (argc == 1)
+		path = strdup(argv[0]);
+	else if (asprintf(&path, "%s/%s", c->vault_dir, SC_POLICY_FILE) < 0)
+		path = NULL;
+	if (path == NULL)
+		return cli_fail(SC_ERR_NOMEM, "out of memory");
+	r = sc_policy_load(path, &p, err, sizeof(err));
+	sc_clear_error();
+	if (r == SC_ERR_NOT_FOUND) {
+		r = cli_fail(r, "no policy file '%s' (without one, every MCP run is denied)", path);
+	} else if (r != SC_OK) {
+		fprintf(stderr, "secretctl: policy '%s' is invalid: %s\n", path,
+			err[0] ? err : sc_strerror(r));
+		r = r == SC_ERR_PERM ? EXIT_PERM : EXIT_USAGE;
+	} else {
+		sc_policy_limits(p, &lim);
+		printf("policy '%s' is valid (max_timeout %us, max_output_bytes %llu, "
+		       "max_concurrent %u, cli_runs %s)\n",
+		       path, lim.max_timeout_sec, (unsigned long long)lim.max_output_bytes,
+		       lim.max_concurrent, sc_policy_cli_runs_obey(p) ? "policy" : "allow");
+		r = EXIT_OK;
+	}
+	sc_policy_free(p);
+	free(path);
+	return r;
+}
+
+int cmd_mcp(struct cli *c, int argc, char **argv)
+{
+	if (argc >= 3 && strcmp(argv[1], "policy") == 0 && strcmp(argv[2], "check") == 0)
+		return policy_check(c, argc - 3, argv + 3);
+	return cli_usage(c, "usage: secretctl mcp policy check [FILE]");
+}

@@ -1,0 +1,74 @@
+/* mcp.h - the MCP server: JSON-RPC 2.0 over stdio, one message a line. */
+#ifndef SC_MCP_H
+#define SC_MCP_H
+
+#include <pthread.h>
+#include <stddef.h>
+
+#include <jansson.h>
+
+#include "secretctl/secretctl.h"
+
+#define MCP_LINE_MAX (1024 * 1024) /* longer lines are discarded and answered */
+#define MCP_DEPTH_MAX 32           /* JSON nesting */
+#define MCP_ARGS_MAX 256           /* args[] and keys[] entries */
+#define MCP_STRING_MAX 65536       /* any one string argument */
+#define MCP_RUNS_DEFAULT 4
+
+struct mcp_server;
+struct sc_policy;
+
+/* What the front end hands the server. */
+struct mcp_config {
+	const char *vault_dir;
+	/* Unlock on demand: returns SC_OK with *v unlocked, or a status and a
+	 * message for the model (how to unlock). Called with the vault lock held. */
+	int (*unlock)(void *arg, struct sc_vault **v, char *msg, size_t msglen);
+	void *unlock_arg;
+	int out_fd;
+};
+
+int mcp_server_new(const struct mcp_config *cfg, struct mcp_server **out);
+/* Handle one complete line (without its newline). */
+void mcp_server_handle_line(struct mcp_server *s, const char *line, size_t len);
+/* Handle a line that went over MCP_LINE_MAX (its content is gone). */
+void mcp_server_handle_oversize(struct mcp_server *s);
+/* Read from fd until EOF, then cancel what still runs and wait for it. */
+int mcp_server_serve(struct mcp_server *s, int in_fd);
+void mcp_server_free(struct mcp_server *s);
+
+/* ---- shared between server.c and tools.c ---- */
+
+struct mcp_server {
+	struct mcp_config cfg;
+	pthread_mutex_t out_lock;   /* one writer at a time on stdout */
+	pthread_mutex_t vault_lock; /* one user at a time of the vault handle */
+	pthread_mutex_t jobs_lock;
+	pthread_cond_t jobs_cond;
+	struct sc_vault *vault; /* NULL until first unlocked */
+	struct sc_policy *policy;
+	char policy_error[512]; /* non-empty: the policy is invalid, runs are off */
+	int initialized;
+	char protocol[16];
+	char client_name[128];
+	struct mcp_job *jobs;
+	size_t njobs_running;
+	size_t max_runs;
+	json_t *tools; /* the tools/list array */
+};
+
+void mcp_send(struct mcp_server *s, json_t *msg);
+void mcp_send_result(struct mcp_server *s, json_t *id, json_t *result);
+void mcp_send_error(struct mcp_server *s, json_t *id, int code, const char *msg);
+
+/* tools.c */
+int mcp_tools_init(struct mcp_server *s);
+/* Handle tools/call. Either answers at once or starts a job that answers
+ * later (runs). */
+void mcp_tools_call(struct mcp_server *s, json_t *id, json_t *params);
+/* notifications/cancelled */
+void mcp_tools_cancel(struct mcp_server *s, json_t *request_id);
+/* Cancel every job and wait for all of them. */
+void mcp_tools_shutdown(struct mcp_server *s);
+void mcp_tools_free(struct mcp_server *s);
+#endif

@@ -1,0 +1,86 @@
+// Shared set-up for the MCP tests: a throwaway vault with secrets, a policy,
+// and an SDK client connected to `secretctl mcp-server` over stdio.
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, chmodSync, mkdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+
+export const BIN = process.env.SECRETCTL_BIN ||
+  path.resolve(import.meta.dirname, "../../build/secretctl");
+export const PASSWORD = "mcp test password";
+
+// Values chosen so every encoding is distinctive.
+export const SECRETS = {
+  "api/token": "tok_9f8e7d6c5b4a39281706",
+  "db/prod": { password: "pg-S3cret/Pass+word=", host: "db.internal", user: "app" },
+};
+
+export function makeVault() {
+  const dir = mkdtempSync(path.join(tmpdir(), "sc-mcp-"));
+  const vault = path.join(dir, "vault");
+  const env = { ...process.env, SECRETCTL_VAULT_DIR: vault, SECRETCTL_PASSWORD: PASSWORD };
+  const sc = (args, input) =>
+    execFileSync(BIN, args, { env, input: input ?? "", stdio: ["pipe", "pipe", "pipe"] });
+  sc(["init", "--kdf-memory", "8192", "--kdf-time", "1"]);
+  sc(["set", "api/token", "--tag", "ci"], SECRETS["api/token"]);
+  const db = SECRETS["db/prod"];
+  sc(["set", "db/prod", "--secret-field", "password", "--field", `host=${db.host}`,
+    "--field", `user=${db.user}`, "--binding", "PGPASSWORD=password",
+    "--binding", "PGHOST=host", "--tag", "db"], db.password);
+  // Helper programs the policy allows: a printer of every encoding, a sleeper.
+  const bin = path.join(dir, "bin");
+  mkdirSync(bin);
+  const script = (name, body) => {
+    const p = path.join(bin, name);
+    writeFileSync(p, `#!/bin/sh\n${body}\n`);
+    chmodSync(p, 0o755);
+    return p;
+  };
+  const tools = {
+    leak: script("leak", `
+v="$1"; eval "s=\\$$v"
+printf 'raw:%s\\n' "$s"
+printf '%s' "$s" | base64 -w0; echo
+printf 'x%s' "$s" | base64 -w0; echo
+printf 'xy%s' "$s" | base64 -w0; echo
+printf 'user:%s' "$s" | base64 -w0; echo
+printf '%s' "$s" | base64 -w0 | tr '+/' '-_' | tr -d '='; echo
+printf '%s' "$s" | od -An -tx1 | tr -d ' \\n'; echo
+printf '%s' "$s" | od -An -tx1 | tr -d ' \\n' | tr a-f A-F; echo
+jq -rn --arg s "$s" '$s|@uri'
+printf '{"v":"%s"}\\n' "$(printf '%s' "$s" | sed 's,/,\\\\/,g')"
+printf '%s' "$s" | cut -c1-7 | tr -d '\\n'; sleep 0.05; printf '%s' "$s" | cut -c8-; echo
+printf 'stderr:%s\\n' "$s" >&2
+`),
+    sleeper: script("sleeper", `echo $$ > "$1"; sleep 30 & wait`),
+    slow: script("slow", `sleep 1; echo done`),
+    show: script("show", `echo "host=$PGHOST user=$PGUSER"`),
+  };
+  writeFileSync(path.join(vault, "mcp-policy.yaml"), `version: 1
+default_action: deny
+allowed_commands:
+  - ${tools.leak}
+  - ${tools.sleeper}
+  - ${tools.slow}
+  - ${tools.show}
+  - true
+  - echo
+denied_commands:
+  - rm
+`, { mode: 0o600 });
+  return { dir, vault, env, sc, tools };
+}
+
+export async function connect(env, name = "sdk-test") {
+  const transport = new StdioClientTransport({ command: BIN, args: ["mcp-server"], env,
+    stderr: "pipe" });
+  const client = new Client({ name, version: "1.0.0" });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+export function textOf(result) {
+  return result.content.map((c) => c.text ?? "").join("\n");
+}

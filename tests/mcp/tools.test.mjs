@@ -1,0 +1,177 @@
+// Every MCP tool and its error paths, through the official SDK client.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, symlinkSync, existsSync } from "node:fs";
+import path from "node:path";
+import { makeVault, connect, textOf, SECRETS } from "./helpers.mjs";
+
+let v, client, transport;
+const allSecretStrings = [SECRETS["api/token"], SECRETS["db/prod"].password];
+
+function assertNoSecret(result) {
+  const wire = JSON.stringify(result);
+  for (const s of allSecretStrings) assert.ok(!wire.includes(s), `secret leaked: ${wire}`);
+}
+
+before(async () => {
+  v = makeVault();
+  ({ client, transport } = await connect(v.env));
+});
+after(async () => { await client.close(); });
+
+test("tools/list: seven tools with schemas and annotations", async () => {
+  const { tools } = await client.listTools();
+  assert.deepEqual(tools.map((t) => t.name).sort(), ["secret_exists", "secret_get_field",
+    "secret_get_masked", "secret_list", "secret_list_fields", "secret_run",
+    "secret_run_with_bindings"]);
+  for (const t of tools) {
+    assert.equal(t.inputSchema.type, "object");
+    assert.equal(t.outputSchema.type, "object");
+    assert.equal(typeof t.annotations.readOnlyHint, "boolean");
+    assert.equal(typeof t.annotations.openWorldHint, "boolean");
+    assert.ok(t.title && t.description.length > 40);
+  }
+});
+
+test("secret_list: names and metadata, never values", async () => {
+  const r = await client.callTool({ name: "secret_list", arguments: {} });
+  assert.equal(r.isError, false);
+  assert.deepEqual(r.structuredContent.secrets.map((s) => s.key), ["api/token", "db/prod"]);
+  assert.deepEqual(JSON.parse(textOf(r)), r.structuredContent);
+  const db = r.structuredContent.secrets[1];
+  assert.deepEqual(db.tags, ["db"]);
+  assert.equal(db.field_count, 3);
+  assert.equal(db.has_notes, false);
+  assertNoSecret(r);
+  const tagged = await client.callTool({ name: "secret_list", arguments: { tag: "ci" } });
+  assert.deepEqual(tagged.structuredContent.secrets.map((s) => s.key), ["api/token"]);
+  const exp = await client.callTool({ name: "secret_list", arguments: { expiring_within: "7d" } });
+  assert.deepEqual(exp.structuredContent.secrets, []);
+  const bad = await client.callTool({ name: "secret_list", arguments: { expiring_within: "soon" } });
+  assert.equal(bad.isError, true);
+});
+
+test("secret_exists: true with metadata, false without", async () => {
+  const yes = await client.callTool({ name: "secret_exists", arguments: { key: "db/prod" } });
+  assert.equal(yes.structuredContent.exists, true);
+  assert.equal(yes.structuredContent.key, "db/prod");
+  const no = await client.callTool({ name: "secret_exists", arguments: { key: "nope/x" } });
+  assert.equal(no.isError, false);
+  assert.equal(no.structuredContent.exists, false);
+  const bad = await client.callTool({ name: "secret_exists", arguments: { key: "../etc" } });
+  assert.equal(bad.isError, true);
+  assertNoSecret(yes);
+});
+
+test("secret_get_masked: fixed-width mask, public fields in clear", async () => {
+  const a = await client.callTool({ name: "secret_get_masked", arguments: { key: "api/token" } });
+  const b = await client.callTool({ name: "secret_get_masked", arguments: { key: "db/prod" } });
+  assert.equal(a.structuredContent.masked_value, b.structuredContent.masked_value,
+    "the mask must not depend on the value's length");
+  const host = b.structuredContent.fields.find((f) => f.name === "host");
+  assert.equal(host.value, "db.internal");
+  const pw = b.structuredContent.fields.find((f) => f.name === "password");
+  assert.equal(pw.sensitive, true);
+  assert.equal(pw.value, a.structuredContent.masked_value);
+  assertNoSecret(a); assertNoSecret(b);
+});
+
+test("secret_list_fields and secret_get_field", async () => {
+  const f = await client.callTool({ name: "secret_list_fields", arguments: { key: "db/prod" } });
+  assert.deepEqual(f.structuredContent.fields.map((x) => [x.name, x.sensitive]),
+    [["password", true], ["host", false], ["user", false]]);
+  assert.deepEqual(f.structuredContent.bindings, { PGPASSWORD: "password", PGHOST: "host" });
+  const host = await client.callTool({ name: "secret_get_field",
+    arguments: { key: "db/prod", field: "host" } });
+  assert.equal(host.structuredContent.value, "db.internal");
+  const pw = await client.callTool({ name: "secret_get_field",
+    arguments: { key: "db/prod", field: "password" } });
+  assert.equal(pw.isError, true);
+  assert.match(textOf(pw), /sensitive/);
+  assertNoSecret(pw);
+  const missing = await client.callTool({ name: "secret_get_field",
+    arguments: { key: "db/prod", field: "port" } });
+  assert.equal(missing.isError, true);
+});
+
+test("unknown keys and bad arguments are tool errors that say what to do", async () => {
+  const r = await client.callTool({ name: "secret_list_fields", arguments: { key: "no/such" } });
+  assert.equal(r.isError, true);
+  assert.match(textOf(r), /secret_list/);
+  const extra = await client.callTool({ name: "secret_exists", arguments: { key: "a", evil: 1 } });
+  assert.equal(extra.isError, true);
+  const wrongType = await client.callTool({ name: "secret_run",
+    arguments: { keys: "api/token", command: "true" } });
+  assert.equal(wrongType.isError, true);
+});
+
+test("secret_run: allowed command, exit code and duration", async () => {
+  const r = await client.callTool({ name: "secret_run",
+    arguments: { keys: ["api/token"], command: "echo", args: ["hello", "world"] } });
+  assert.equal(r.isError, false, textOf(r));
+  assert.equal(r.structuredContent.exit_code, 0);
+  assert.equal(r.structuredContent.stdout, "hello world\n");
+  assert.equal(r.structuredContent.timed_out, false);
+  assert.equal(typeof r.structuredContent.duration_ms, "number");
+});
+
+test("secret_run: a secret printed in every encoding never comes back", async () => {
+  for (const [key, v_] of [["api/token", "API_TOKEN"], ["db/prod", "PGPASSWORD"]]) {
+    const r = await client.callTool({ name: "secret_run",
+      arguments: { keys: [key], command: v.tools.leak, args: [v_] } });
+    assert.equal(r.isError, false, textOf(r));
+    assertNoSecret(r);
+    const out = r.structuredContent.stdout;
+    assert.match(out, new RegExp(`raw:\\[REDACTED:${v_}\\]`));
+    // eleven encodings on stdout, every one redacted
+    assert.equal((out.match(/\[REDACTED:/g) || []).length >= 11, true, out);
+    assert.match(r.structuredContent.stderr, /stderr:\[REDACTED:/);
+  }
+});
+
+test("secret_run_with_bindings injects the bindings", async () => {
+  const r = await client.callTool({ name: "secret_run_with_bindings",
+    arguments: { key: "db/prod", command: v.tools.show } });
+  assert.equal(r.isError, false, textOf(r));
+  assert.equal(r.structuredContent.stdout, "host=db.internal user=\n");
+  const none = await client.callTool({ name: "secret_run_with_bindings",
+    arguments: { key: "api/token", command: "true" } });
+  assert.equal(none.isError, true);
+  assert.match(textOf(none), /no bindings/);
+});
+
+test("denied commands: policy, built-ins, symlinks and relative paths", async () => {
+  const deny = async (command, args = []) => {
+    const r = await client.callTool({ name: "secret_run",
+      arguments: { keys: ["api/token"], command, args } });
+    assert.equal(r.isError, true, `${command} ${args.join(" ")} ran: ${JSON.stringify(r)}`);
+    assertNoSecret(r);
+    return textOf(r);
+  };
+  assert.match(await deny("ls"), /denied/);               // not in the allowlist
+  assert.match(await deny("rm", ["-rf", "/nonexistent"]), /denied/);
+  await deny("env");
+  await deny("printenv");
+  await deny("sh", ["-c", "echo $API_TOKEN"]);
+  await deny("bash", ["-xc", "echo $API_TOKEN"]);
+  await deny("python3", ["-c", "import os; print(os.environ)"]);
+  await deny("perl", ["-e", "print %ENV"]);
+  await deny("node", ["-e", "console.log(process.env)"]);
+  await deny("echo", ["/proc/self/environ"]);
+  await deny(v.tools.leak, ["/proc/1/environ"]);
+  // a symlink named like an allowed program but pointing to a shell
+  const link = path.join(v.dir, "bin", "echo");
+  symlinkSync("/bin/sh", link);
+  await deny(link, ["-c", "env"]);
+  await deny("./bin/echo");
+});
+
+test("timeouts are reported", async () => {
+  const pidfile = path.join(v.dir, "timeout.pid");
+  const r = await client.callTool({ name: "secret_run",
+    arguments: { keys: ["api/token"], command: v.tools.sleeper, args: [pidfile], timeout: "1s" } });
+  assert.equal(r.structuredContent.timed_out, true);
+  assert.equal(r.structuredContent.exit_code, 124);
+  const pid = Number(readFileSync(pidfile, "utf8"));
+  assert.throws(() => process.kill(pid, 0), "the run's process must be gone");
+});
