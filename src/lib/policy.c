@@ -1840,13 +1840,13 @@ static int name_hit(const char *const *names, const char *base)
 /* Does the program behind resolved basename rbase count as `name`? The
  * same name; a versioned build of it (python3 -> python3.11, perl ->
  * perl5.36); a member of the same built-in family, which has the same power
- * (sh -> dash, awk -> mawk, fd -> fdfind); or a multi-call binary, which runs
- * the applet its argv[0] names. */
-static int same_program(const char *name, const char *rbase)
+ * (sh -> dash, awk -> mawk, fd -> fdfind); or, when multicall is set, a
+ * multi-call binary, which runs the applet its argv[0] names. */
+static int same_program(const char *name, const char *rbase, int multicall)
 {
 	size_t n = strlen(name), i;
 
-	if (strcmp(name, rbase) == 0 || is_multicall(rbase))
+	if (strcmp(name, rbase) == 0 || (multicall && is_multicall(rbase)))
 		return 1;
 	if (strncmp(name, rbase, n) == 0 && rbase[n] != '\0' &&
 	    strspn(rbase + n, "0123456789.") == strlen(rbase + n))
@@ -1876,10 +1876,12 @@ static int cmd_matches(const struct cmdent *e, const struct runq *q, int for_den
 			return 1;
 		return for_deny && strcmp(q->given, e->cmd) == 0;
 	}
+	/* Deny on either name (denying sh denies bash and dash too). */
 	if (for_deny)
-		return strcmp(q->rbase, e->cmd) == 0 || strcmp(q->gbase, e->cmd) == 0;
-	/* Both names: a look-alike "aws" that resolves to sh is not aws. */
-	return strcmp(q->gbase, e->cmd) == 0 && same_program(e->cmd, q->rbase);
+		return same_program(e->cmd, q->rbase, 0) || same_program(e->cmd, q->gbase, 0);
+	/* Allow on both names: a look-alike "aws" that resolves to sh is not
+	 * aws. */
+	return strcmp(q->gbase, e->cmd) == 0 && same_program(e->cmd, q->rbase, 1);
 }
 
 static int argpat_match(const struct argpat *a, const char *const *args, size_t nargs)

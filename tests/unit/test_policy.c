@@ -456,6 +456,15 @@ static void test_resolved_path(void **state)
 	assert_denied(p, "terraform", "/home/u/.local/bin/terraform", ARGS("plan"), 1,
 	              "not allowed");
 	assert_denied(p, "/opt/tools/bin/terraform", "/tmp/x/terraform", NULL, 0, "not allowed");
+	/* Versioned builds and multi-call binaries run under the allowed name. */
+	sc_policy_free(p);
+	p = parse_ok("version: 1\nallowed_commands: [python3, ls, sh]\n");
+	assert_allowed(p, "python3", "/usr/bin/python3.11", ARGS("x.py"), 1);
+	assert_allowed(p, "ls", "/bin/busybox", ARGS("-l"), 1);
+	assert_allowed(p, "sh", "/usr/bin/dash", ARGS("build.sh"), 1);
+	assert_denied(p, "python3", "/home/u/bin/pythonista", ARGS("x.py"), 1, "resolves to");
+	assert_denied(p, "cat", "/bin/busybox", NULL, 0, "not allowed");
+	assert_denied(p, "ls", "/usr/bin/python3", NULL, 0, "resolves to");
 	/* Malformed calls. */
 	assert_int_equal(run(p, "aws", "aws", NULL, 0, NULL, 0), SC_ERR_INVALID);
 	assert_int_equal(run(p, "aws", NULL, NULL, 0, NULL, 0), SC_ERR_INVALID);
@@ -504,6 +513,16 @@ static void test_denied_beats_allowed(void **state)
 	assert_denied(p, "rm", "/usr/bin/busybox", ARGS("x"), 1, "denied_commands");
 	assert_denied(p, "curl", "/usr/bin/curl", NULL, 0, "denied_commands");
 	assert_denied(p, "/usr/bin/curl", "/usr/lib/curl-real", NULL, 0, "denied_commands");
+	sc_policy_free(p);
+
+	/* A denied name covers its versioned builds and its family. */
+	p = parse_ok("version: 1\ndefault_action: allow\ndenied_commands: [python3, sh]\n");
+	assert_denied(p, "python3.11", "/usr/bin/python3.11", ARGS("x.py"), 1, "denied_commands");
+	assert_denied(p, "bash", "/usr/bin/bash", ARGS("x.sh"), 1, "denied_commands");
+	assert_denied(p, "x", "/usr/bin/zsh", ARGS("x.sh"), 1, "denied_commands");
+	assert_allowed(p, "perl", "/usr/bin/perl", ARGS("x.pl"), 1);
+	/* A multi-call binary is not every applet for a denial. */
+	assert_allowed(p, "ls", "/bin/busybox", ARGS("-l"), 1);
 	sc_policy_free(p);
 }
 
