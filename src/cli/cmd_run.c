@@ -204,6 +204,25 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	r = sc_runenv_build(v, &ro, &re, &detail);
+	{
+		/* audit: the secrets handed to the command, before it starts; it
+		 * does not start unless the entry is on disk */
+		size_t k, n = r == SC_OK ? sc_runenv_secret_count(re) : 0;
+		const char **names = n > 0 ? calloc(n, sizeof(*names)) : NULL;
+		int a;
+
+		for (k = 0; names != NULL && k < n; k++)
+			names[k] = sc_runenv_secret(re, k);
+		a = n > 0 && names == NULL ? SC_ERR_NOMEM
+		                           : cli_audit(c, v, "run", names, n, path, r);
+		free(names);
+		if (r == SC_OK && a != SC_OK) {
+			sc_vault_close(v);
+			v = NULL;
+			status = run_fail(a, "cannot write the audit log");
+			goto out;
+		}
+	}
 	/* The child needs only its environment: the key goes now. */
 	sc_vault_close(v);
 	v = NULL;
