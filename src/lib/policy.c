@@ -1938,7 +1938,7 @@ static int check_builtins(const struct sc_policy *p, const struct runq *q, char 
 			continue;
 		if (b->names == any_name)
 			return deny(reason, reasonlen,
-			            "argument %zu %s and is always denied (built-in rule '%s')",
+			            "argument %zu is always denied: it %s (built-in rule '%s')",
 			            at + 1, b->why, b->id);
 		if (at != (size_t)-1 && q->args[at][0] == '-')
 			return deny(reason, reasonlen,
