@@ -22,7 +22,7 @@
 #define SC_AGENT_ENV_MAX 4096        /* base environment entries */
 #define SC_AGENT_STRING_MAX 65536    /* any one string */
 #define SC_AGENT_FDS_MAX 3           /* stdin, stdout, stderr */
-#define SC_AGENT_CAPTURE_MAX (256 * 1024)
+#define SC_AGENT_CAPTURE_MAX (4 * 1024 * 1024) /* per stream, captured runs */
 #define SC_AGENT_TIMEOUT_DEFAULT (15 * 60)   /* idle timeout, seconds */
 #define SC_AGENT_TIMEOUT_MAX (7 * 24 * 3600)
 
@@ -50,11 +50,13 @@ struct sc_agent_req {
 	size_t attach_len;
 	/* exists, fields, get */
 	const char *name;
+	int origin; /* list, exists, fields, get, run: who asks (audit, policy) */
 	/* unlock */
 	uint32_t timeout_s; /* 0: the default */
 	int reveal;
 	/* run */
-	const char **argv; /* argc entries + NULL */
+	const char **argv; /* argc entries + NULL; argv[0] as the caller wrote it */
+	const char *exe;   /* NULL, or the absolute path argv[0] resolved to */
 	size_t argc;
 	const char **keys;
 	size_t nkeys;
@@ -65,7 +67,7 @@ struct sc_agent_req {
 	const char *path_env; /* PATH to resolve argv[0] with; NULL: the default */
 	const char *env_alias;
 	uint32_t timeout_ms;
-	int clean_env, no_sanitize, origin, line_buffered;
+	int clean_env, no_sanitize, line_buffered;
 	int stream;    /* fds 0-2 came with the request */
 	int has_stdin; /* fd 0 is the child's stdin (else /dev/null) */
 	size_t capture_max;
@@ -126,18 +128,22 @@ int sc_agent_lock(int fd) SC_WUR;
 /* Hand the agent the DEK (secmem, SC_KEY_LEN bytes). */
 int sc_agent_unlock(int fd, const uint8_t *dek, uint32_t timeout_s, int reveal) SC_WUR;
 /* Visit every secret's metadata (fields carry no values, notes are
- * replaced by a placeholder). Same contract as sc_vault_walk. */
-int sc_agent_walk(int fd, sc_vault_walk_fn fn, void *arg) SC_WUR;
-int sc_agent_exists(int fd, const char *name, int *exists) SC_WUR;
-/* One secret's metadata, as in sc_agent_walk. */
-int sc_agent_fields(int fd, const char *name, struct sc_secret **out) SC_WUR;
+ * replaced by a placeholder). Same contract as sc_vault_walk. origin
+ * (enum sc_agent_origin) says who asks, for the audit log. */
+int sc_agent_walk(int fd, int origin, sc_vault_walk_fn fn, void *arg) SC_WUR;
+int sc_agent_exists(int fd, int origin, const char *name, int *exists) SC_WUR;
+/* One secret's metadata: as in sc_agent_walk, but non-sensitive fields
+ * keep their values (what the MCP metadata tools show). */
+int sc_agent_fields(int fd, int origin, const char *name, struct sc_secret **out) SC_WUR;
 /* The whole secret; SC_ERR_DENIED unless the agent was unlocked with
  * reveal. */
 int sc_agent_get(int fd, const char *name, struct sc_secret **out) SC_WUR;
 
 /* A run performed by the agent. */
 struct sc_agent_run {
-	const char *const *argv; /* argv[0]: the command (resolved by the agent) */
+	const char *const *argv; /* argv[0]: the command as written */
+	const char *exe;         /* its resolved absolute path, or NULL: the agent
+				    resolves argv[0] with path_env */
 	const char *const *keys;
 	size_t nkeys;
 	char *const *env; /* base environment (usually environ) */
@@ -150,7 +156,8 @@ struct sc_agent_run {
 	int origin;
 	/* Streaming: the agent writes the sanitized output to these fds (sent
 	 * over the socket) and reads stdin from stdin_fd. Capture (all -1):
-	 * the output comes back in the result, at most capture_max bytes. */
+	 * the output comes back in the result, at most capture_max bytes a
+	 * stream (0: the most the agent allows). */
 	int stdin_fd, out_fd, err_fd;
 	int line_buffered;
 	size_t capture_max;
@@ -170,8 +177,10 @@ int sc_agent_run(int fd, const struct sc_agent_run *run, int ctl_fd, struct sc_e
 /* ---- agent side ---- */
 
 /* Encode a secret's metadata as a record body (*out secmem): the same
- * name, fields with empty values, bindings, tags, url and times; notes
- * replaced by "-" when set. What list and fields send. */
-int sc_agent_meta_encode(const struct sc_secret *s, uint8_t **out, size_t *len) SC_WUR;
+ * name, fields, bindings, tags, url and times; every sensitive value
+ * emptied, and with keep_plain 0 the non-sensitive ones too; notes
+ * replaced by "-" when set. What list (0) and fields (1) send. */
+int sc_agent_meta_encode(const struct sc_secret *s, int keep_plain, uint8_t **out,
+			 size_t *len) SC_WUR;
 
 #endif

@@ -26,6 +26,7 @@
 #include "agent/agent.h"
 #include "secretctl/audit.h"
 #include "secretctl/exec.h"
+#include "secretctl/policy.h"
 
 struct agent {
 	const struct agent_opts *o;
@@ -116,6 +117,11 @@ static int agent_audit(struct agent *a, const char *op, int source, const char *
 	if (detail[0] != '\0')
 		sc_set_error("%s", detail);
 	return r;
+}
+
+static int audit_source(int origin)
+{
+	return origin == SC_AGENT_ORIGIN_MCP ? SC_AUDIT_SRC_MCP : SC_AUDIT_SRC_AGENT;
 }
 
 /* ---- socket ---- */
@@ -262,7 +268,7 @@ static int batch_add(const struct sc_secret *s, void *arg)
 	size_t rl;
 	int r;
 
-	if ((r = sc_agent_meta_encode(s, &rec, &rl)) != SC_OK)
+	if ((r = sc_agent_meta_encode(s, 0, &rec, &rl)) != SC_OK)
 		goto out;
 	if (b->len > 0 && b->len + 4 + rl > 1024 * 1024 && (r = batch_flush(b)) != SC_OK)
 		goto out;
@@ -290,7 +296,7 @@ out:
 	return r;
 }
 
-static int op_list(struct agent *a, int fd)
+static int op_list(struct agent *a, int fd, int origin)
 {
 	struct batch b = {.fd = fd};
 	int r, rr;
@@ -302,7 +308,7 @@ static int op_list(struct agent *a, int fd)
 	}
 	a->last_use = now_s();
 	r = sc_vault_walk(a->vault, batch_add, &b);
-	if ((rr = agent_audit(a, "list", SC_AUDIT_SRC_AGENT, NULL, 0, NULL, r)) != SC_OK &&
+	if ((rr = agent_audit(a, "list", audit_source(origin), NULL, 0, NULL, r)) != SC_OK &&
 	    r == SC_OK)
 		r = rr;
 	if (r == SC_OK)
@@ -314,7 +320,7 @@ static int op_list(struct agent *a, int fd)
 	return reply(fd, json_pack("{s:b}", "end", 1), NULL, 0);
 }
 
-static int op_exists(struct agent *a, int fd, const char *name)
+static int op_exists(struct agent *a, int fd, int origin, const char *name)
 {
 	int r, rr, exists = 0;
 
@@ -325,7 +331,7 @@ static int op_exists(struct agent *a, int fd, const char *name)
 	}
 	a->last_use = now_s();
 	r = sc_vault_exists(a->vault, name, &exists);
-	if ((rr = agent_audit(a, "exists", SC_AUDIT_SRC_AGENT, &name, 1, NULL, r)) != SC_OK &&
+	if ((rr = agent_audit(a, "exists", audit_source(origin), &name, 1, NULL, r)) != SC_OK &&
 	    r == SC_OK)
 		r = rr;
 	pthread_mutex_unlock(&a->lock);
@@ -334,7 +340,7 @@ static int op_exists(struct agent *a, int fd, const char *name)
 	return reply(fd, json_pack("{s:b}", "exists", exists), NULL, 0);
 }
 
-static int op_fields_get(struct agent *a, int fd, const char *name, int whole)
+static int op_fields_get(struct agent *a, int fd, int origin, const char *name, int whole)
 {
 	struct sc_secret *s = NULL;
 	uint8_t *rec = NULL;
@@ -355,13 +361,13 @@ static int op_fields_get(struct agent *a, int fd, const char *name, int whole)
 	a->last_use = now_s();
 	r = sc_vault_get(a->vault, name, &s);
 	/* no value leaves without its audit entry on disk */
-	if ((rr = agent_audit(a, whole ? "get" : "fields", SC_AUDIT_SRC_AGENT, &name, 1, NULL,
-			      r)) != SC_OK &&
+	if ((rr = agent_audit(a, whole ? "get" : "fields", audit_source(origin), &name, 1,
+			      NULL, r)) != SC_OK &&
 	    r == SC_OK)
 		r = rr;
 	pthread_mutex_unlock(&a->lock);
 	if (r == SC_OK)
-		r = whole ? sc_record_encode(s, &rec, &rl) : sc_agent_meta_encode(s, &rec, &rl);
+		r = whole ? sc_record_encode(s, &rec, &rl) : sc_agent_meta_encode(s, 1, &rec, &rl);
 	sc_secret_free(s);
 	if (r != SC_OK)
 		return reply_status(fd, r);
@@ -470,21 +476,6 @@ static void *relay_main(void *arg)
 	return NULL;
 }
 
-static json_t *b64_json(const uint8_t *p, size_t n)
-{
-	size_t cap = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
-	char *s;
-	json_t *j;
-
-	if ((s = malloc(cap)) == NULL)
-		return NULL;
-	sodium_bin2base64(s, cap, p, n, sodium_base64_VARIANT_ORIGINAL);
-	j = json_string(s);
-	sc_wipe(s, cap);
-	free(s);
-	return j;
-}
-
 static int run_register(struct agent *a, int ctl)
 {
 	size_t i;
@@ -497,6 +488,24 @@ static int run_register(struct agent *a, int ctl)
 	return -1;
 }
 
+/* Audit a run's outcome before it starts (or why it did not). */
+static int audit_run(struct agent *a, const struct sc_agent_req *q, const struct sc_runenv *re,
+		     const char *path, int status)
+{
+	const char *op = q->origin == SC_AGENT_ORIGIN_MCP ? "secret_run" : "run";
+	const char **names = NULL;
+	size_t i, n = re != NULL ? sc_runenv_secret_count(re) : 0;
+	int r;
+
+	if (n > 0 && (names = calloc(n, sizeof(*names))) == NULL)
+		return SC_ERR_NOMEM;
+	for (i = 0; i < n; i++)
+		names[i] = sc_runenv_secret(re, i);
+	r = agent_audit(a, op, audit_source(q->origin), names, n, path, status);
+	free(names);
+	return r;
+}
+
 static int op_run(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
 		  size_t nfds)
 {
@@ -504,12 +513,15 @@ static int op_run(struct agent *a, int fd, const struct sc_agent_req *q, const i
 	struct sc_exec_opts xo;
 	struct sc_exec_result res;
 	struct sc_runenv *re = NULL;
+	struct sc_policy *pol = NULL;
 	struct relay rl;
 	pthread_t relay_thr;
-	char *path = NULL, *detail = NULL, reason[512];
+	char *path = NULL, *detail = NULL, reason[512] = "", **aliased = NULL;
 	int ctl[2] = {-1, -1}, slot = -1, relaying = 0, counted = 0, r, rr;
+	uint32_t timeout_ms;
+	size_t capture_max, i;
 	json_t *m, *shorts;
-	size_t i;
+	uint8_t *outbuf = NULL;
 
 	memset(&res, 0, sizeof(res));
 	if (nfds != (q->stream ? 3u : 0u))
@@ -518,18 +530,28 @@ static int op_run(struct agent *a, int fd, const struct sc_agent_req *q, const i
 		return reply_err(fd, SC_ERR_DENIED,
 				 "runs through the agent are always sanitized; --no-sanitize "
 				 "needs the password");
-	r = sc_exec_resolve(q->argv[0], q->path_env, &path);
+	if (q->exe == NULL && strchr(q->argv[0], '/') != NULL && q->argv[0][0] != '/')
+		return reply_err(fd, SC_ERR_INVALID,
+				 "a relative command needs its resolved path (exe)");
+	r = sc_exec_resolve(q->exe != NULL ? q->exe : q->argv[0], q->path_env, &path);
 	if (r != SC_OK)
 		return reply_err(fd, r, "%s", q->argv[0]);
-	if (agent_policy_check(a->o->vault_dir, q, path, reason, sizeof(reason)) != SC_OK) {
-		rr = reply_err(fd, SC_ERR_DENIED, "%s", reason);
+	/* the policy sees the command before anything is decrypted */
+	if ((r = agent_policy_load(a->o->vault_dir, q->origin, &pol, reason, sizeof(reason))) !=
+		    SC_OK ||
+	    (r = agent_policy_check(pol, q, path, NULL, 0, reason, sizeof(reason))) != SC_OK ||
+	    (r = agent_policy_keys(pol, q, &aliased, reason, sizeof(reason))) != SC_OK) {
+		rr = reply_err(fd, r == SC_ERR_NOMEM ? r : SC_ERR_DENIED, "%s",
+			       reason[0] ? reason : sc_strerror(r));
 		goto out;
 	}
+	agent_policy_limits(pol, q, &timeout_ms, &capture_max);
 	memset(&ro, 0, sizeof(ro));
-	ro.patterns = q->keys;
+	ro.patterns = aliased != NULL ? (const char *const *)aliased : q->keys;
 	ro.npatterns = q->nkeys;
 	ro.prefix = q->prefix;
-	ro.clean_env = q->clean_env;
+	/* MCP children get the small base environment only, as from the server */
+	ro.clean_env = q->clean_env || q->origin == SC_AGENT_ORIGIN_MCP;
 	ro.base_env = (char *const *)q->env;
 	pthread_mutex_lock(&a->lock);
 	if (a->vault == NULL) {
@@ -545,23 +567,21 @@ static int op_run(struct agent *a, int fd, const struct sc_agent_req *q, const i
 	a->last_use = now_s();
 	r = sc_runenv_build(a->vault, &ro, &re, &detail);
 	if (r == SC_OK) {
-		/* the run starts only once its audit entry is on disk */
+		/* may each of these secrets reach this command? */
 		const char **names = calloc(sc_runenv_secret_count(re) + 1, sizeof(*names));
 
 		for (i = 0; names != NULL && i < sc_runenv_secret_count(re); i++)
 			names[i] = sc_runenv_secret(re, i);
 		r = names == NULL ? SC_ERR_NOMEM
-				  : agent_audit(a, q->origin == SC_AGENT_ORIGIN_MCP ? "secret_run" : "run",
-						q->origin == SC_AGENT_ORIGIN_MCP ? SC_AUDIT_SRC_MCP
-										  : SC_AUDIT_SRC_AGENT,
-						names, sc_runenv_secret_count(re), path, SC_OK);
+				  : agent_policy_check(pol, q, path, names,
+						       sc_runenv_secret_count(re), reason,
+						       sizeof(reason));
 		free(names);
-	} else {
-		(void)agent_audit(a, q->origin == SC_AGENT_ORIGIN_MCP ? "secret_run" : "run",
-				  q->origin == SC_AGENT_ORIGIN_MCP ? SC_AUDIT_SRC_MCP
-								    : SC_AUDIT_SRC_AGENT,
-				  NULL, 0, path, r);
 	}
+	/* the run starts only once its audit entry is on disk */
+	rr = audit_run(a, q, re, path, r);
+	if (r == SC_OK)
+		r = rr;
 	if (r == SC_OK && pipe2(ctl, O_CLOEXEC) == 0) {
 		slot = run_register(a, ctl[1]);
 		a->runs++;
@@ -572,7 +592,10 @@ static int op_run(struct agent *a, int fd, const struct sc_agent_req *q, const i
 	pthread_mutex_unlock(&a->lock);
 	if (r != SC_OK) {
 		/* detail names a pattern or a variable, never a value */
-		rr = detail != NULL ? reply_err(fd, r, "%s", detail) : reply_status(fd, r);
+		if (r == SC_ERR_DENIED && reason[0] != '\0')
+			rr = reply_err(fd, r, "%s", reason);
+		else
+			rr = detail != NULL ? reply_err(fd, r, "%s", detail) : reply_status(fd, r);
 		goto out;
 	}
 	m = json_object();
@@ -590,14 +613,14 @@ static int op_run(struct agent *a, int fd, const struct sc_agent_req *q, const i
 
 	sc_exec_opts_init(&xo);
 	xo.path = path;
-	xo.argv = (char *const *)q->argv;
+	xo.argv = (char *const *)q->argv; /* argv[0] as written: what the policy checked */
 	xo.envp = sc_runenv_envp(re);
 	xo.cwd = q->cwd;
-	xo.timeout_ms = q->timeout_ms;
+	xo.timeout_ms = timeout_ms;
 	xo.sanitizer = sc_runenv_sanitizer(re);
 	xo.out_fd = q->stream ? fds[1] : -1;
 	xo.err_fd = q->stream ? fds[2] : -1;
-	xo.capture_max = q->capture_max ? q->capture_max : SC_AGENT_CAPTURE_MAX;
+	xo.capture_max = capture_max;
 	xo.line_buffered = q->line_buffered;
 	xo.ctl_fd = ctl[0];
 	xo.stdin_fd = q->has_stdin ? fds[0] : -1;
@@ -609,16 +632,25 @@ static int op_run(struct agent *a, int fd, const struct sc_agent_req *q, const i
 		shutdown(fd, SHUT_RD);
 		pthread_join(relay_thr, NULL);
 	}
-	m = json_pack("{s:i,s:i,s:i,s:b,s:b,s:i,s:I,s:I,s:I}", "status", r, "exit_code",
+	m = json_pack("{s:i,s:i,s:i,s:b,s:b,s:i,s:I,s:I,s:I,s:I,s:I}", "status", r, "exit_code",
 		      res.exit_code, "term_signal", res.term_signal, "timed_out", res.timed_out,
 		      "cancelled", res.cancelled, "exec_errno", res.exec_errno, "duration_ms",
 		      (json_int_t)res.duration_ms, "out_dropped", (json_int_t)res.out_dropped,
-		      "err_dropped", (json_int_t)res.err_dropped);
-	if (m != NULL && res.out_len > 0)
-		json_object_set_new(m, "out", b64_json(res.out, res.out_len));
-	if (m != NULL && res.err_len > 0)
-		json_object_set_new(m, "err", b64_json(res.err, res.err_len));
-	rr = reply(fd, m, NULL, 0);
+		      "err_dropped", (json_int_t)res.err_dropped, "out_len",
+		      (json_int_t)res.out_len, "err_len", (json_int_t)res.err_len);
+	/* captured output (already sanitized) rides as one attachment */
+	if (res.out_len + res.err_len > 0) {
+		if ((outbuf = malloc(res.out_len + res.err_len)) == NULL) {
+			json_decref(m);
+			m = NULL;
+		} else {
+			if (res.out_len > 0)
+				memcpy(outbuf, res.out, res.out_len);
+			if (res.err_len > 0)
+				memcpy(outbuf + res.out_len, res.err, res.err_len);
+		}
+	}
+	rr = reply(fd, m, outbuf, res.out_len + res.err_len);
 out:
 	pthread_mutex_lock(&a->lock);
 	if (slot >= 0)
@@ -633,8 +665,11 @@ out:
 		close(ctl[0]);
 	if (ctl[1] >= 0)
 		close(ctl[1]);
+	free(outbuf);
 	sc_exec_result_release(&res);
 	sc_runenv_free(re);
+	agent_policy_free_keys(aliased, q->nkeys);
+	sc_policy_free(pol);
 	free(detail);
 	free(path);
 	return rr == SC_OK ? SC_ERR_NOT_FOUND : rr; /* a run ends its connection */
@@ -674,16 +709,16 @@ static int serve_one(struct agent *a, int fd)
 		r = op_unlock(a, fd, &q);
 		break;
 	case SC_AGENT_OP_LIST:
-		r = op_list(a, fd);
+		r = op_list(a, fd, q.origin);
 		break;
 	case SC_AGENT_OP_EXISTS:
-		r = op_exists(a, fd, q.name);
+		r = op_exists(a, fd, q.origin, q.name);
 		break;
 	case SC_AGENT_OP_FIELDS:
-		r = op_fields_get(a, fd, q.name, 0);
+		r = op_fields_get(a, fd, q.origin, q.name, 0);
 		break;
 	case SC_AGENT_OP_GET:
-		r = op_fields_get(a, fd, q.name, 1);
+		r = op_fields_get(a, fd, q.origin, q.name, 1);
 		break;
 	case SC_AGENT_OP_RUN:
 		r = op_run(a, fd, &q, fds, nfds);

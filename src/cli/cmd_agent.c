@@ -62,7 +62,7 @@ int cli_agent_walk(struct cli *c, sc_vault_walk_fn fn, void *arg)
 
 	if ((r = cli_agent_connect(c, &fd)) != SC_OK)
 		return fall_back(r);
-	r = sc_agent_walk(fd, fn, arg);
+	r = sc_agent_walk(fd, SC_AGENT_ORIGIN_CLI, fn, arg);
 	close(fd);
 	return r == SC_ERR_LOCKED ? fall_back(r) : r;
 }
@@ -74,7 +74,7 @@ int cli_agent_exists(struct cli *c, const char *name, int *exists)
 	*exists = 0;
 	if ((r = cli_agent_connect(c, &fd)) != SC_OK)
 		return fall_back(r);
-	r = sc_agent_exists(fd, name, exists);
+	r = sc_agent_exists(fd, SC_AGENT_ORIGIN_CLI, name, exists);
 	close(fd);
 	return r == SC_ERR_LOCKED ? fall_back(r) : r;
 }
@@ -470,13 +470,13 @@ int cli_agent_run(struct cli *c, const struct sc_runenv_opts *ro, const char *pa
 		(void)cli_fail(SC_ERR_NOMEM, "out of memory");
 		return SC_OK;
 	}
-	/* the command as resolved here, so the agent runs what a run
-	 * without it would have run */
-	av[0] = path;
-	for (i = 1; i < n; i++)
+	for (i = 0; i < n; i++)
 		av[i] = argv[i];
 	memset(&run, 0, sizeof(run));
 	run.argv = av;
+	/* the command as resolved here, so the agent runs what a run
+	 * without it would have run */
+	run.exe = path;
 	run.keys = ro->patterns;
 	run.nkeys = ro->npatterns;
 	run.env = ro->base_env != NULL ? ro->base_env : environ;

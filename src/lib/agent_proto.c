@@ -39,9 +39,10 @@ const char *sc_agent_op_name(int op)
 static const char *const run_members[] = {
 	"argv",	      "keys",	       "env",	      "cwd",	"prefix", "path",
 	"env_alias",  "timeout_ms",    "clean_env",   "no_sanitize",	"origin", "stream",
-	"line_buffered", "capture_max", "stdin", NULL,
+	"line_buffered", "capture_max", "stdin", "exe", NULL,
 };
-static const char *const name_members[] = {"name", NULL};
+static const char *const name_members[] = {"name", "origin", NULL};
+static const char *const list_members[] = {"origin", NULL};
 static const char *const unlock_members[] = {"timeout", "reveal", NULL};
 static const char *const no_members[] = {NULL};
 
@@ -153,6 +154,10 @@ static int decode_run(json_t *o, struct sc_agent_req *q)
 	for (i = 0; i < q->nenv; i++)
 		if (strchr(q->env[i], '=') == NULL)
 			return SC_ERR_INVALID;
+	if ((r = get_str(o, "exe", 0, PATH_MAX, &q->exe)) != SC_OK)
+		return r;
+	if (q->exe != NULL && q->exe[0] != '/')
+		return SC_ERR_INVALID;
 	if ((r = get_str(o, "cwd", 0, PATH_MAX, &q->cwd)) != SC_OK ||
 	    (r = get_str(o, "prefix", 0, SC_ENV_NAME_MAX, &q->prefix)) != SC_OK ||
 	    (r = get_str(o, "path", 0, SC_AGENT_STRING_MAX, &q->path_env)) != SC_OK ||
@@ -163,9 +168,6 @@ static int decode_run(json_t *o, struct sc_agent_req *q)
 	if ((r = get_uint(o, "timeout_ms", UINT32_MAX, &u)) != SC_OK)
 		return r;
 	q->timeout_ms = (uint32_t)u;
-	if ((r = get_uint(o, "origin", SC_AGENT_ORIGIN_MCP, &u)) != SC_OK)
-		return r;
-	q->origin = (int)u;
 	if ((r = get_uint(o, "capture_max", SC_AGENT_CAPTURE_MAX, &u)) != SC_OK)
 		return r;
 	q->capture_max = (size_t)u;
@@ -225,6 +227,9 @@ int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req
 	case SC_AGENT_OP_UNLOCK:
 		members = unlock_members;
 		break;
+	case SC_AGENT_OP_LIST:
+		members = list_members;
+		break;
 	default:
 		members = no_members;
 	}
@@ -235,6 +240,9 @@ int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req
 	if ((r = get_uint(o, "attach", SC_AGENT_ATTACH_MAX, &u)) != SC_OK)
 		goto fail;
 	q.attach_len = (size_t)u;
+	if ((r = get_uint(o, "origin", SC_AGENT_ORIGIN_MCP, &u)) != SC_OK)
+		goto fail;
+	q.origin = (int)u;
 	r = SC_ERR_INVALID;
 	/* only unlock carries an attachment: exactly the key */
 	if ((q.op == SC_AGENT_OP_UNLOCK) != (q.attach_len != 0))
@@ -821,14 +829,26 @@ out:
 	return r;
 }
 
-int sc_agent_walk(int fd, sc_vault_walk_fn fn, void *arg)
+static json_t *origin_req(int op, int origin)
+{
+	json_t *req = new_req(op);
+
+	if (req != NULL && origin != SC_AGENT_ORIGIN_CLI &&
+	    json_object_set_new(req, "origin", json_integer(origin)) != 0) {
+		json_decref(req);
+		return NULL;
+	}
+	return req;
+}
+
+int sc_agent_walk(int fd, int origin, sc_vault_walk_fn fn, void *arg)
 {
 	json_t *rep = NULL;
 	uint8_t *arena = NULL;
 	size_t arena_cap = 0;
 	int r, stop = 0;
 
-	if ((r = call(fd, new_req(SC_AGENT_OP_LIST), NULL, 0, &rep)) != SC_OK)
+	if ((r = call(fd, origin_req(SC_AGENT_OP_LIST, origin), NULL, 0, &rep)) != SC_OK)
 		return r;
 	/* batches, then the end frame; a callback that stops still drains
 	 * them so the connection stays in step */
@@ -847,9 +867,9 @@ out:
 	return r;
 }
 
-static json_t *name_req(int op, const char *name)
+static json_t *name_req(int op, int origin, const char *name)
 {
-	json_t *req = new_req(op);
+	json_t *req = origin_req(op, origin);
 
 	if (req != NULL && json_object_set_new(req, "name", json_string(name)) != 0) {
 		json_decref(req);
@@ -858,40 +878,40 @@ static json_t *name_req(int op, const char *name)
 	return req;
 }
 
-int sc_agent_exists(int fd, const char *name, int *exists)
+int sc_agent_exists(int fd, int origin, const char *name, int *exists)
 {
 	json_t *rep;
 	int r;
 
 	*exists = 0;
-	if ((r = call(fd, name_req(SC_AGENT_OP_EXISTS, name), NULL, 0, &rep)) != SC_OK)
+	if ((r = call(fd, name_req(SC_AGENT_OP_EXISTS, origin, name), NULL, 0, &rep)) != SC_OK)
 		return r;
 	*exists = json_is_true(json_object_get(rep, "exists"));
 	json_decref(rep);
 	return SC_OK;
 }
 
-static int get_one(int fd, int op, const char *name, struct sc_secret **out)
+static int get_one(int fd, int op, int origin, const char *name, struct sc_secret **out)
 {
 	json_t *rep;
 	int r;
 
 	*out = NULL;
-	if ((r = call(fd, name_req(op, name), NULL, 0, &rep)) != SC_OK)
+	if ((r = call(fd, name_req(op, origin, name), NULL, 0, &rep)) != SC_OK)
 		return r;
 	r = reply_secret(fd, rep, out);
 	json_decref(rep);
 	return r;
 }
 
-int sc_agent_fields(int fd, const char *name, struct sc_secret **out)
+int sc_agent_fields(int fd, int origin, const char *name, struct sc_secret **out)
 {
-	return get_one(fd, SC_AGENT_OP_FIELDS, name, out);
+	return get_one(fd, SC_AGENT_OP_FIELDS, origin, name, out);
 }
 
 int sc_agent_get(int fd, const char *name, struct sc_secret **out)
 {
-	return get_one(fd, SC_AGENT_OP_GET, name, out);
+	return get_one(fd, SC_AGENT_OP_GET, SC_AGENT_ORIGIN_CLI, name, out);
 }
 
 static json_t *strv_json(const char *const *v, size_t n, int nul_terminated)
@@ -930,6 +950,8 @@ static json_t *run_req(const struct sc_agent_run *run)
 	json_object_set_new(req, "keys", k);
 	if (e != NULL)
 		json_object_set_new(req, "env", e);
+	if (run->exe != NULL)
+		json_object_set_new(req, "exe", json_string(run->exe));
 	if (run->cwd != NULL)
 		json_object_set_new(req, "cwd", json_string(run->cwd));
 	else if (getcwd(cwd, sizeof(cwd)) != NULL)
@@ -942,7 +964,8 @@ static json_t *run_req(const struct sc_agent_run *run)
 		json_object_set_new(req, "env_alias", json_string(run->env_alias));
 	json_object_set_new(req, "timeout_ms", json_integer(run->timeout_ms));
 	json_object_set_new(req, "clean_env", json_boolean(run->clean_env));
-	json_object_set_new(req, "origin", json_integer(run->origin));
+	if (run->origin != SC_AGENT_ORIGIN_CLI)
+		json_object_set_new(req, "origin", json_integer(run->origin));
 	json_object_set_new(req, "stream", json_boolean(stream));
 	json_object_set_new(req, "line_buffered", json_boolean(run->line_buffered));
 	if (!stream)
@@ -953,28 +976,36 @@ static json_t *run_req(const struct sc_agent_run *run)
 	return req;
 }
 
-/* Captured output comes back base64-encoded (it need not be UTF-8). */
-static int b64_member(json_t *o, const char *key, uint8_t **out, size_t *len)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-	size_t slen, cap;
-	uint8_t *p;
+static uint64_t u64_member(json_t *o, const char *key);
 
-	*out = NULL;
-	*len = 0;
-	if (s == NULL || (slen = strlen(s)) == 0)
+static int reply_output(int fd, json_t *rep, struct sc_exec_result *res)
+{
+	uint64_t n = u64_member(rep, "attach"), on = u64_member(rep, "out_len"),
+		 en = u64_member(rep, "err_len");
+	uint8_t *buf = NULL;
+	int r;
+
+	if (n == 0)
 		return SC_OK;
-	cap = slen / 4 * 3 + 3;
-	if ((p = malloc(cap + 1)) == NULL)
-		return SC_ERR_NOMEM;
-	if (sodium_base642bin(p, cap, s, slen, NULL, len, NULL, sodium_base64_VARIANT_ORIGINAL) !=
-	    0) {
-		free(p);
+	if (n > SC_AGENT_ATTACH_MAX || on + en != n) {
+		sc_set_error("the agent sent a malformed reply");
 		return SC_ERR_CORRUPT;
 	}
-	p[*len] = '\0';
-	*out = p;
-	return SC_OK;
+	if ((r = sc_agent_recv_attach(fd, (size_t)n, &buf)) != SC_OK)
+		return r;
+	r = SC_ERR_NOMEM;
+	if ((res->out = malloc(on + 1)) == NULL || (res->err = malloc(en + 1)) == NULL)
+		goto out;
+	memcpy(res->out, buf, on);
+	res->out[on] = '\0';
+	res->out_len = on;
+	memcpy(res->err, buf + on, en);
+	res->err[en] = '\0';
+	res->err_len = en;
+	r = SC_OK;
+out:
+	sc_secmem_free(buf);
+	return r;
 }
 
 static uint64_t u64_member(json_t *o, const char *key)
@@ -1070,8 +1101,8 @@ int sc_agent_run(int fd, const struct sc_agent_run *run, int ctl_fd, struct sc_e
 	res->out_dropped = u64_member(rep, "out_dropped");
 	res->err_dropped = u64_member(rep, "err_dropped");
 	st = (int)json_integer_value(json_object_get(rep, "status"));
-	if ((r = b64_member(rep, "out", &res->out, &res->out_len)) != SC_OK ||
-	    (r = b64_member(rep, "err", &res->err, &res->err_len)) != SC_OK) {
+	/* captured output: one attachment, stdout then stderr */
+	if ((r = reply_output(fd, rep, res)) != SC_OK) {
 		json_decref(rep);
 		sc_exec_result_release(res);
 		return r;
@@ -1082,7 +1113,7 @@ int sc_agent_run(int fd, const struct sc_agent_run *run, int ctl_fd, struct sc_e
 
 /* ---- agent side ---- */
 
-int sc_agent_meta_encode(const struct sc_secret *s, uint8_t **out, size_t *len)
+int sc_agent_meta_encode(const struct sc_secret *s, int keep_plain, uint8_t **out, size_t *len)
 {
 	static const char placeholder[] = "-";
 	static uint8_t empty[1];
@@ -1093,6 +1124,8 @@ int sc_agent_meta_encode(const struct sc_secret *s, uint8_t **out, size_t *len)
 	 * no allocation per secret, which a list of thousands would feel */
 	m = *s;
 	for (i = 0; i < m.nfields; i++) {
+		if (keep_plain && !m.fields[i].sensitive)
+			continue;
 		m.fields[i].value = empty;
 		m.fields[i].len = 0;
 	}

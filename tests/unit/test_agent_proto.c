@@ -102,6 +102,16 @@ static void test_decode_run(void **state)
 	assert_true(q.has_stdin);
 	assert_false(q.no_sanitize);
 	sc_agent_req_release(&q);
+	assert_int_equal(decode("{\"v\":1,\"op\":\"run\",\"argv\":[\"./x\"],\"keys\":[\"k\"],"
+				"\"exe\":\"/opt/x\"}",
+				&q),
+			 SC_OK);
+	assert_string_equal(q.exe, "/opt/x");
+	assert_int_equal(q.origin, SC_AGENT_ORIGIN_CLI);
+	sc_agent_req_release(&q);
+	assert_int_equal(decode("{\"v\":1,\"op\":\"list\",\"origin\":1}", &q), SC_OK);
+	assert_int_equal(q.origin, SC_AGENT_ORIGIN_MCP);
+	sc_agent_req_release(&q);
 	/* the smallest run */
 	assert_int_equal(decode("{\"v\":1,\"op\":\"run\",\"argv\":[\"true\"],\"keys\":[\"k\"]}", &q),
 			 SC_OK);
@@ -142,7 +152,11 @@ static void test_decode_refusals(void **state)
 	expect_refused("{\"v\":1,\"op\":\"unlock\",\"attach\":32,\"timeout\":99999999}",
 		       SC_ERR_TOOBIG);
 	expect_refused("{\"v\":1,\"op\":\"unlock\",\"attach\":32,\"reveal\":1}", SC_ERR_INVALID);
+	expect_refused("{\"v\":1,\"op\":\"status\",\"origin\":1}", SC_ERR_INVALID);
+	expect_refused("{\"v\":1,\"op\":\"list\",\"origin\":\"mcp\"}", SC_ERR_INVALID);
 	/* runs */
+	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"x\"],\"keys\":[\"k\"],\"exe\":\"x\"}",
+		       SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"run\",\"keys\":[\"k\"]}", SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[],\"keys\":[\"k\"]}", SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"\"],\"keys\":[\"k\"]}", SC_ERR_INVALID);
@@ -158,7 +172,7 @@ static void test_decode_refusals(void **state)
 	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"x\"],\"keys\":[\"k\"],\"stdin\":true}",
 		       SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"x\"],\"keys\":[\"k\"],"
-		       "\"capture_max\":1048576}",
+		       "\"capture_max\":4194305}",
 		       SC_ERR_TOOBIG);
 	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"x\"],\"keys\":[\"k\"],"
 		       "\"timeout_ms\":4294967296}",
@@ -285,7 +299,7 @@ static void test_meta_encode(void **state)
 	assert_int_equal(sc_secret_set_notes(s, "the notes may be sensitive"), SC_OK);
 	assert_int_equal(sc_secret_set_url(s, "https://db.example"), SC_OK);
 	sc_secret_set_expires(s, 4102444800);
-	assert_int_equal(sc_agent_meta_encode(s, &rec, &rl), SC_OK);
+	assert_int_equal(sc_agent_meta_encode(s, 0, &rec, &rl), SC_OK);
 	assert_null(memmem(rec, rl, "hunter2", 7));
 	assert_null(memmem(rec, rl, "admin", 5));
 	assert_null(memmem(rec, rl, "sensitive", 9));
@@ -306,6 +320,18 @@ static void test_meta_encode(void **state)
 	assert_string_equal(sc_secret_url(m), "https://db.example");
 	assert_int_equal(sc_secret_expires(m), 4102444800);
 	assert_int_equal(sc_secret_created(m), sc_secret_created(s));
+	sc_secret_free(m);
+	sc_secmem_free(rec);
+	/* fields (keep_plain): non-sensitive values stay, sensitive ones go */
+	assert_int_equal(sc_agent_meta_encode(s, 1, &rec, &rl), SC_OK);
+	assert_null(memmem(rec, rl, "hunter2", 7));
+	assert_non_null(memmem(rec, rl, "admin", 5));
+	assert_int_equal(sc_record_decode(rec, rl, &m), SC_OK);
+	assert_int_equal(sc_secret_field(m, 1, &fname, &val, &vlen, &sens, &hint), SC_OK);
+	assert_int_equal(vlen, 5);
+	assert_memory_equal(val, "admin", 5);
+	assert_int_equal(sc_secret_field(m, 0, &fname, &val, &vlen, &sens, &hint), SC_OK);
+	assert_int_equal(vlen, 0);
 	/* the source is untouched */
 	assert_int_equal(sc_secret_field(s, 0, &fname, &val, &vlen, &sens, &hint), SC_OK);
 	assert_int_equal(vlen, 18);
