@@ -9,7 +9,12 @@
 #                          SECRETCTL_PASSWORD=$SC_PW
 #   sc_init [ARGS...]      init that vault (password on fd 0, small KDF)
 #   sc_put NAME VALUE      store VALUE (exact bytes) as NAME's value
-#   sc_vault_hash [DIR]    one sha256 over the names and bytes of every file
+#   sc_vault_hash [DIR]    one sha256 over the vault's data: vault.db and its
+#                          WAL (audit.log is left out: reads and failed
+#                          unlocks append to it by design)
+#   sc_audit_mark [DIR]    remember audit.log as it is now
+#   sc_assert_audit_appended [DIR]
+#                          fail unless audit.log only grew since the mark
 #   sc_assert_no_plaintext DIR STRING...
 #                          fail, naming the file, if any file in DIR holds
 #                          one of the strings
@@ -46,8 +51,27 @@ sc_put() {
 sc_vault_hash() {
 	local dir=${1:-$SC_VAULT}
 
-	(cd "$dir" && find . -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum |
-		cut -d' ' -f1
+	(cd "$dir" && find . -maxdepth 1 -type f \( -name vault.db -o -name vault.db-wal \) \
+		-print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -d' ' -f1
+}
+
+sc_audit_mark() {
+	local dir=${1:-$SC_VAULT}
+
+	rm -f "$BATS_TEST_TMPDIR/audit.mark"
+	[ ! -e "$dir/audit.log" ] || cp "$dir/audit.log" "$BATS_TEST_TMPDIR/audit.mark"
+}
+
+sc_assert_audit_appended() {
+	local dir=${1:-$SC_VAULT} n
+
+	[ -e "$BATS_TEST_TMPDIR/audit.mark" ] || return 0
+	n=$(stat -c %s "$BATS_TEST_TMPDIR/audit.mark")
+	if [ ! -e "$dir/audit.log" ] || [ "$(stat -c %s "$dir/audit.log")" -lt "$n" ] ||
+		! cmp -s -n "$n" "$BATS_TEST_TMPDIR/audit.mark" "$dir/audit.log"; then
+		echo "audit.log was rewritten, not appended to" >&2
+		return 1
+	fi
 }
 
 sc_assert_no_plaintext() {
