@@ -216,6 +216,11 @@ int sc_vault_walk(struct sc_vault *v, sc_vault_walk_fn fn, void *arg) SC_WUR;
 /* Number of secrets (from the authenticated index). */
 int sc_vault_count(struct sc_vault *v, size_t *count) SC_WUR;
 
+/* The vault's write generation, from the authenticated state: it changes
+ * with every put and delete, so a front end can cache what it derived from
+ * the records. */
+int sc_vault_generation(struct sc_vault *v, uint64_t *gen) SC_WUR;
+
 /* Blinded identifier of a secret name (HMAC under the index key), for
  * audit entries: 32 bytes. */
 int sc_vault_blind_name(struct sc_vault *v, const char *name, uint8_t out[SC_MAC_LEN]) SC_WUR;

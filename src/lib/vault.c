@@ -1325,6 +1325,22 @@ int sc_vault_delete(struct sc_vault *v, const char *name)
 	return modify(v, name, NULL);
 }
 
+int sc_vault_generation(struct sc_vault *v, uint64_t *gen)
+{
+	struct state st;
+	int r;
+
+	if (v->k == NULL)
+		return SC_ERR_LOCKED;
+	if ((r = begin_read(v)) != SC_OK)
+		return r;
+	r = state_read(v, &st);
+	end_txn(v, 0);
+	if (r == SC_OK)
+		*gen = st.gen;
+	return r;
+}
+
 int sc_vault_anchor_get(struct sc_vault *v, struct sc_audit_anchor *out)
 {
 	struct state st;

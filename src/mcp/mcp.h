@@ -55,11 +55,20 @@ struct mcp_server {
 	size_t njobs_running;
 	size_t max_runs;
 	json_t *tools; /* the tools/list array */
+	/* secret_list without expiring_within, serialized, for the vault
+	 * generation it was built at (guarded by vault_lock) */
+	struct {
+		uint64_t gen;
+		char *tag; /* the tag filter, or NULL */
+		char *result;
+	} list_cache;
 };
 
 void mcp_send(struct mcp_server *s, json_t *msg);
 void mcp_send_result(struct mcp_server *s, json_t *id, json_t *result);
 void mcp_send_error(struct mcp_server *s, json_t *id, int code, const char *msg);
+/* A result already serialized as JSON text (a cached one). */
+void mcp_send_result_raw(struct mcp_server *s, json_t *id, const char *result_json);
 
 /* tools.c */
 int mcp_tools_init(struct mcp_server *s);

@@ -53,6 +53,23 @@ void mcp_send_result(struct mcp_server *s, json_t *id, json_t *result)
 	mcp_send(s, m);
 }
 
+void mcp_send_result_raw(struct mcp_server *s, json_t *id, const char *result_json)
+{
+	char *idtext = json_dumps(id, JSON_COMPACT | JSON_ENSURE_ASCII | JSON_ENCODE_ANY);
+	static const char a[] = "{\"jsonrpc\":\"2.0\",\"id\":", b[] = ",\"result\":", c[] = "}\n";
+
+	if (idtext == NULL)
+		return;
+	pthread_mutex_lock(&s->out_lock);
+	if (write_all(s->cfg.out_fd, a, sizeof(a) - 1) == 0 &&
+	    write_all(s->cfg.out_fd, idtext, strlen(idtext)) == 0 &&
+	    write_all(s->cfg.out_fd, b, sizeof(b) - 1) == 0 &&
+	    write_all(s->cfg.out_fd, result_json, strlen(result_json)) == 0)
+		(void)write_all(s->cfg.out_fd, c, sizeof(c) - 1);
+	pthread_mutex_unlock(&s->out_lock);
+	free(idtext);
+}
+
 void mcp_send_error(struct mcp_server *s, json_t *id, int code, const char *msg)
 {
 	json_t *m = json_object();

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "mcp/mcp.h"
+#include "secretctl/agent.h"
 #include "mcp/policy_glue.h"
 #include "secretctl/audit.h"
 #include "secretctl/exec.h"
@@ -33,6 +34,13 @@ struct mcp_job {
 	char *tool;
 	char **secrets; /* names injected, for the audit entry */
 	size_t nsecrets;
+	/* through the unlock agent: it decrypts, applies the policy, runs and
+	 * audits; this process never holds a value */
+	int agent_fd;
+	char **akeys;
+	size_t nakeys;
+	char *alias, *prefix;
+	struct sc_agent_run arun;
 };
 
 /* ---- tool definitions ---- */
@@ -283,6 +291,31 @@ static void vault_release(struct mcp_server *s)
 	pthread_mutex_unlock(&s->vault_lock);
 }
 
+/* ---- the unlock agent ----
+ * After `secretctl unlock`, the server needs no password and holds no key:
+ * an unlocked agent answers the metadata tools and performs the runs
+ * itself, applying the policy and writing the audit entries. A server
+ * already unlocked with a password keeps using its own key. */
+static int agent_conn(struct mcp_server *s)
+{
+	struct sc_agent_status st;
+	int fd, own;
+
+	pthread_mutex_lock(&s->vault_lock);
+	own = s->vault != NULL;
+	pthread_mutex_unlock(&s->vault_lock);
+	if (own || sc_agent_connect(s->cfg.vault_dir, &fd) != SC_OK) {
+		sc_clear_error();
+		return -1;
+	}
+	if (sc_agent_status(fd, &st) != SC_OK || !st.unlocked) {
+		sc_clear_error();
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 /* Record a tool call in the audit log (vault_lock must NOT be held). A
  * locked vault has no audit key: nothing to chain to, and nothing was read. */
 static void audit(struct mcp_server *s, const char *op, const char *const *names, size_t n,
@@ -382,10 +415,50 @@ static int list_visit(const struct sc_secret *sec, void *arg)
 	return 0;
 }
 
+struct keyed {
+	const char *key;
+	json_t *obj;
+};
+
 static int by_key(const void *a, const void *b)
 {
-	return strcmp(json_string_value(json_object_get(*(json_t *const *)a, "key")),
-		      json_string_value(json_object_get(*(json_t *const *)b, "key")));
+	return strcmp(((const struct keyed *)a)->key, ((const struct keyed *)b)->key);
+}
+
+/* The whole tool result for a list (sorted by key), serialized. */
+static char *list_result(json_t *arr)
+{
+	struct keyed *items;
+	json_t *sorted, *res, *full;
+	size_t i, n = json_array_size(arr);
+	char *text, *out = NULL;
+
+	if ((items = calloc(n ? n : 1, sizeof(*items))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		items[i].obj = json_array_get(arr, i);
+		items[i].key = json_string_value(json_object_get(items[i].obj, "key"));
+	}
+	qsort(items, n, sizeof(*items), by_key);
+	sorted = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append(sorted, items[i].obj);
+	free(items);
+	res = json_pack("{s:o}", "secrets", sorted);
+	if ((text = json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII)) != NULL) {
+		full = json_pack("{s:[{s:s,s:s}],s:O,s:b}", "content", "type", "text", "text", text,
+				 "structuredContent", res, "isError", 0);
+		out = json_dumps(full, JSON_COMPACT | JSON_ENSURE_ASCII);
+		json_decref(full);
+		free(text);
+	}
+	json_decref(res);
+	return out;
+}
+
+static int same_tag(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
 static void tool_list(struct mcp_server *s, json_t *id, json_t *args)
@@ -394,9 +467,9 @@ static void tool_list(struct mcp_server *s, json_t *id, json_t *args)
 	struct list_ctx c = {.until = -1};
 	struct sc_vault *v;
 	const char *bad, *within;
-	json_t **items, *sorted;
-	size_t i, n;
-	int r;
+	char *result = NULL;
+	uint64_t gen = 0;
+	int r, cacheable;
 
 	if ((bad = check_args(args, str, NULL, req)) != NULL) {
 		send_tool_error(s, id, "secret_list: %s; arguments: tag?, expiring_within?", bad);
@@ -414,31 +487,42 @@ static void tool_list(struct mcp_server *s, json_t *id, json_t *args)
 		}
 		c.until = (int64_t)time(NULL) + d;
 	}
+	/* Without a time filter the answer depends only on the records: keep it
+	 * while the vault's authenticated generation stays the same. */
+	cacheable = within == NULL;
 	if ((v = vault_acquire(s, id)) == NULL)
 		return;
-	c.arr = json_array();
-	r = sc_vault_walk(v, list_visit, &c);
+	r = sc_vault_generation(v, &gen);
+	if (r == SC_OK && cacheable && s->list_cache.result != NULL && s->list_cache.gen == gen &&
+	    same_tag(c.tag, s->list_cache.tag))
+		result = strdup(s->list_cache.result);
+	if (r == SC_OK && result == NULL) {
+		c.arr = json_array();
+		r = sc_vault_walk(v, list_visit, &c);
+		if (r == SC_OK && (result = list_result(c.arr)) == NULL)
+			r = SC_ERR_NOMEM;
+		json_decref(c.arr);
+		if (r == SC_OK && cacheable) {
+			free(s->list_cache.result);
+			free(s->list_cache.tag);
+			s->list_cache.gen = gen;
+			s->list_cache.tag = c.tag ? strdup(c.tag) : NULL;
+			s->list_cache.result = strdup(result);
+			if (c.tag != NULL && s->list_cache.tag == NULL) {
+				free(s->list_cache.result);
+				s->list_cache.result = NULL;
+			}
+		}
+	}
 	vault_release(s);
 	audit(s, "secret_list", NULL, 0, NULL, r);
 	if (r != SC_OK) {
-		json_decref(c.arr);
+		free(result);
 		send_tool_error(s, id, "secret_list failed: %s", sc_strerror(r));
 		return;
 	}
-	/* sorted by key */
-	n = json_array_size(c.arr);
-	items = calloc(n ? n : 1, sizeof(*items));
-	sorted = json_array();
-	for (i = 0; items != NULL && i < n; i++)
-		items[i] = json_array_get(c.arr, i);
-	if (items != NULL) {
-		qsort(items, n, sizeof(*items), by_key);
-		for (i = 0; i < n; i++)
-			json_array_append(sorted, items[i]);
-	}
-	free(items);
-	json_decref(c.arr);
-	send_tool_result(s, id, json_pack("{s:o}", "secrets", sorted));
+	mcp_send_result_raw(s, id, result);
+	free(result);
 }
 
 /* Fetch one secret for a metadata tool; sends the error itself. */
@@ -447,7 +531,7 @@ static struct sc_secret *fetch(struct mcp_server *s, json_t *id, const char *too
 {
 	struct sc_vault *v;
 	struct sc_secret *sec = NULL;
-	int r;
+	int r, fd;
 
 	if (sc_name_valid(key) != SC_OK) {
 		send_tool_error(s, id,
@@ -455,11 +539,18 @@ static struct sc_secret *fetch(struct mcp_server *s, json_t *id, const char *too
 				key);
 		return NULL;
 	}
-	if ((v = vault_acquire(s, id)) == NULL)
-		return NULL;
-	r = sc_vault_get(v, key, &sec);
-	vault_release(s);
-	audit(s, tool, &key, 1, NULL, r);
+	if ((fd = agent_conn(s)) >= 0) {
+		/* metadata with non-sensitive values only */
+		r = sc_agent_fields(fd, SC_AGENT_ORIGIN_MCP, key, &sec);
+		close(fd);
+		sc_clear_error();
+	} else {
+		if ((v = vault_acquire(s, id)) == NULL)
+			return NULL;
+		r = sc_vault_get(v, key, &sec);
+		vault_release(s);
+		audit(s, tool, &key, 1, NULL, r);
+	}
 	if (r == SC_ERR_NOT_FOUND && missing_ok)
 		return NULL;
 	if (r == SC_ERR_NOT_FOUND) {
@@ -481,7 +572,7 @@ static void tool_exists(struct mcp_server *s, json_t *id, json_t *args)
 	struct sc_secret *sec = NULL;
 	const char *bad, *key;
 	json_t *o;
-	int r;
+	int r, fd;
 
 	if ((bad = check_args(args, str, NULL, req)) != NULL) {
 		send_tool_error(s, id, "secret_exists: %s; arguments: key", bad);
@@ -492,11 +583,17 @@ static void tool_exists(struct mcp_server *s, json_t *id, json_t *args)
 		send_tool_error(s, id, "secret_exists: '%s' is not a valid secret name", key);
 		return;
 	}
-	if ((v = vault_acquire(s, id)) == NULL)
-		return;
-	r = sc_vault_get(v, key, &sec);
-	vault_release(s);
-	audit(s, "secret_exists", &key, 1, NULL, r == SC_ERR_NOT_FOUND ? SC_OK : r);
+	if ((fd = agent_conn(s)) >= 0) {
+		r = sc_agent_fields(fd, SC_AGENT_ORIGIN_MCP, key, &sec);
+		close(fd);
+		sc_clear_error();
+	} else {
+		if ((v = vault_acquire(s, id)) == NULL)
+			return;
+		r = sc_vault_get(v, key, &sec);
+		vault_release(s);
+		audit(s, "secret_exists", &key, 1, NULL, r == SC_ERR_NOT_FOUND ? SC_OK : r);
+	}
 	if (r != SC_OK && r != SC_ERR_NOT_FOUND) {
 		send_tool_error(s, id, "secret_exists failed: %s", sc_strerror(r));
 		return;
@@ -696,6 +793,13 @@ static void job_free(struct mcp_job *j)
 		free(j->secrets[i]);
 	free(j->secrets);
 	sc_runenv_free(j->env);
+	if (j->agent_fd >= 0)
+		close(j->agent_fd);
+	for (i = 0; j->akeys != NULL && i < j->nakeys; i++)
+		free(j->akeys[i]);
+	free(j->akeys);
+	free(j->alias);
+	free(j->prefix);
 	if (j->ctl[0] >= 0)
 		close(j->ctl[0]);
 	if (j->ctl[1] >= 0)
@@ -709,13 +813,24 @@ static void *job_main(void *arg)
 	struct mcp_job *j = arg;
 	struct mcp_server *s = j->s;
 	struct sc_exec_result res = {0};
+	char *detail = NULL;
 	int r;
 
-	r = sc_exec_run(&j->opts, &res);
+	if (j->agent_fd >= 0)
+		r = sc_agent_run(j->agent_fd, &j->arun, j->ctl[0], &res, &detail);
+	else
+		r = sc_exec_run(&j->opts, &res);
 	/* secrets leave memory as soon as the child is done */
 	sc_runenv_free(j->env);
 	j->env = NULL;
-	if (r != SC_OK && r != SC_ERR_NOEXEC && r != SC_ERR_NOTEXEC) {
+	if (j->agent_fd >= 0 && r != SC_OK && r != SC_ERR_NOEXEC && r != SC_ERR_NOTEXEC) {
+		/* the agent refused (policy, lock, no such secret); its reason
+		 * names no value */
+		send_tool_error(s, j->id, "%s: %s: %s", j->tool,
+				r == SC_ERR_DENIED ? "denied by policy" : sc_strerror(r),
+				detail != NULL ? detail : sc_last_error());
+		sc_clear_error();
+	} else if (r != SC_OK && r != SC_ERR_NOEXEC && r != SC_ERR_NOTEXEC) {
 		send_tool_error(s, j->id, "%s: the command could not be run: %s", j->tool,
 				sc_strerror(r));
 	} else {
@@ -734,6 +849,7 @@ static void *job_main(void *arg)
 	}
 	audit(s, j->tool, (const char *const *)j->secrets, j->nsecrets, j->path, r);
 	sc_exec_result_release(&res);
+	free(detail);
 	pthread_mutex_lock(&s->jobs_lock);
 	j->done = 1;
 	s->njobs_running--;
@@ -808,6 +924,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return;
 	j->ctl[0] = j->ctl[1] = -1;
+	j->agent_fd = -1;
 	j->s = s;
 	j->id = json_incref(id);
 	j->tool = strdup(tool);
@@ -827,6 +944,22 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	}
 	json_array_foreach(jargs, i, el) argp[i] = json_string_value(el);
 
+	if ((j->agent_fd = agent_conn(s)) >= 0) {
+		/* the agent checks the policy, decrypts, runs and audits */
+		j->nakeys = npatterns;
+		j->akeys = calloc(npatterns + 1, sizeof(*j->akeys));
+		if (j->akeys == NULL)
+			goto fail_nomem;
+		for (i = 0; i < npatterns; i++)
+			if ((j->akeys[i] = strdup(patterns[i])) == NULL)
+				goto fail_nomem;
+		if (arg_str(args, "env") != NULL && (j->alias = strdup(arg_str(args, "env"))) == NULL)
+			goto fail_nomem;
+		if (arg_str(args, "env_prefix") != NULL &&
+		    (j->prefix = strdup(arg_str(args, "env_prefix"))) == NULL)
+			goto fail_nomem;
+		goto argv;
+	}
 	if ((v = vault_acquire(s, id)) == NULL)
 		goto fail;
 	/* Policy first, before any secret is decrypted. */
@@ -877,6 +1010,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	for (i = 0; i < j->nsecrets; i++)
 		if ((j->secrets[i] = strdup(sc_runenv_secret(j->env, i))) == NULL)
 			goto fail_nomem;
+argv:
 	j->argv[0] = strdup(command);
 	for (i = 0; i < nargs; i++)
 		j->argv[i + 1] = strdup(argp[i]);
@@ -885,6 +1019,22 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 			goto fail_nomem;
 	if (pipe2(j->ctl, O_CLOEXEC) != 0)
 		goto fail_nomem;
+	if (j->agent_fd >= 0) {
+		j->arun.argv = (const char *const *)j->argv;
+		j->arun.exe = j->path;
+		j->arun.keys = (const char *const *)j->akeys;
+		j->arun.nkeys = j->nakeys;
+		j->arun.env = environ;
+		j->arun.prefix = j->prefix;
+		j->arun.env_alias = j->alias;
+		j->arun.timeout_ms = tsec > 0 && (uint64_t)tsec * 1000 < lim.max_timeout_ms
+					     ? (uint32_t)(tsec * 1000)
+					     : 0;
+		j->arun.clean_env = 1;
+		j->arun.origin = SC_AGENT_ORIGIN_MCP;
+		j->arun.stdin_fd = j->arun.out_fd = j->arun.err_fd = -1;
+		j->arun.capture_max = lim.max_output_bytes;
+	}
 	sc_exec_opts_init(&j->opts);
 	j->opts.path = j->path;
 	j->opts.argv = j->argv;
@@ -1058,6 +1208,8 @@ void mcp_tools_free(struct mcp_server *s)
 	json_decref(s->tools);
 	s->tools = NULL;
 	mcp_policy_free(s);
+	free(s->list_cache.result);
+	free(s->list_cache.tag);
 	if (s->vault != NULL)
 		sc_vault_close(s->vault);
 	s->vault = NULL;
