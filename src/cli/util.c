@@ -87,8 +87,13 @@ int cli_usage(struct cli *c, const char *fmt, ...)
 
 int cli_opt_error(struct cli *c, int ch, char **argv)
 {
+	char shortopt[3] = {'-', (char)optopt, '\0'};
 	const char *opt = optind > 0 ? argv[optind - 1] : "?";
 
+	/* A long option is the word getopt just passed; a short one inside a
+	 * cluster ("-xy") has no word of its own: name the letter. */
+	if (strncmp(opt, "--", 2) != 0 && optopt != 0)
+		opt = shortopt;
 	if (ch == ':')
 		return cli_usage(c, "option '%s' needs a value", opt);
 	return cli_usage(c, "unknown option '%s'", opt);

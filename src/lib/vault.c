@@ -711,6 +711,34 @@ static int open_db(const char *path, int create, sqlite3 **out)
 	return SC_OK;
 }
 
+static void unlink_db_files(const char *db)
+{
+	static const char *const sfx[] = {"", "-wal", "-shm", "-journal"};
+	char *p;
+	size_t i;
+
+	for (i = 0; i < sizeof(sfx) / sizeof(sfx[0]); i++)
+		if (asprintf(&p, "%s%s", db, sfx[i]) >= 0) {
+			unlink(p);
+			free(p);
+		}
+}
+
+static int fsync_path(const char *path, int dir)
+{
+	int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW), r;
+
+	if (fd < 0)
+		return SC_ERR_IO;
+	r = fsync(fd) == 0 ? SC_OK : SC_ERR_IO;
+	close(fd);
+	return r;
+}
+
+/* Build a complete vault in a private temporary file, then link() it into
+ * place: a crash at any moment leaves either no vault or a whole one (and a
+ * stray temporary file, never a half-made vault.db), and link() refuses to
+ * replace an existing vault atomically. */
 int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
 		    const struct sc_kdf_params *params)
 {
@@ -718,9 +746,10 @@ int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
 	struct sc_vault v = {0};
 	struct keys *k = NULL;
 	struct state st = {0};
-	uint8_t sp[PARAMS_LEN], wrapped[SC_KEY_LEN + SC_SEAL_OVERHEAD], fmt[8];
-	char *path = NULL;
+	uint8_t sp[PARAMS_LEN], wrapped[SC_KEY_LEN + SC_SEAL_OVERHEAD], fmt[8], rnd[8];
+	char *path = NULL, *tmp = NULL;
 	sqlite3_stmt *q = NULL;
+	struct stat sb;
 	int r, rc, fd;
 
 	sc_clear_error();
@@ -736,18 +765,27 @@ int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
 		return r;
 	if ((path = path_join(dir, DB_NAME)) == NULL)
 		return SC_ERR_NOMEM;
-	/* O_EXCL: never overwrite an existing vault, never follow a link. */
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		r = errno == EEXIST ? SC_ERR_EXISTS : SC_ERR_IO;
-		sc_set_error(errno == EEXIST ? "a vault already exists in '%s'" : "cannot create '%s'",
-			     errno == EEXIST ? dir : path);
+	if (lstat(path, &sb) == 0) {
+		sc_set_error("a vault already exists in '%s'", dir);
 		free(path);
-		return r;
+		return SC_ERR_EXISTS;
+	}
+	sc_random(rnd, sizeof(rnd));
+	if (asprintf(&tmp, "%s/.%s.new-%02x%02x%02x%02x%02x%02x%02x%02x", dir, DB_NAME, rnd[0],
+		     rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]) < 0) {
+		free(path);
+		return SC_ERR_NOMEM;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		sc_set_error("cannot create '%s': %s", tmp, strerror(errno));
+		free(tmp);
+		free(path);
+		return SC_ERR_IO;
 	}
 	close(fd);
 	v.dir = (char *)dir;
-	if ((r = open_db(path, 0, &v.db)) != SC_OK)
+	if ((r = open_db(tmp, 0, &v.db)) != SC_OK)
 		goto fail;
 	if ((r = db_configure(v.db)) != SC_OK)
 		goto fail;
@@ -790,26 +828,35 @@ int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
 		goto fail;
 	if ((r = exec_sql(v.db, "COMMIT;")) != SC_OK)
 		goto fail;
+	/* closing the last connection checkpoints the WAL into the file */
+	if (sqlite3_close(v.db) != SQLITE_OK) {
+		v.db = NULL;
+		r = SC_ERR_DB;
+		goto fail;
+	}
+	v.db = NULL;
+	if ((r = fsync_path(tmp, 0)) != SC_OK)
+		goto fail;
+	if (link(tmp, path) != 0) {
+		r = errno == EEXIST ? SC_ERR_EXISTS : SC_ERR_IO;
+		sc_set_error(errno == EEXIST ? "a vault already exists in '%s'"
+					     : "cannot put the new vault in place in '%s'",
+			     dir);
+		goto fail;
+	}
+	unlink_db_files(tmp);
+	if ((r = fsync_path(dir, 1)) != SC_OK)
+		sc_set_error("the vault was created but '%s' could not be synced", dir);
 	sc_secmem_free(k);
-	sqlite3_close(v.db);
+	free(tmp);
 	free(path);
-	return SC_OK;
+	return r;
 fail:
 	sc_secmem_free(k);
 	if (v.db != NULL)
 		sqlite3_close(v.db);
-	/* leave nothing half-made behind */
-	unlink(path);
-	{
-		char *w = path_join(dir, DB_NAME "-wal"), *s = path_join(dir, DB_NAME "-shm");
-
-		if (w)
-			unlink(w);
-		if (s)
-			unlink(s);
-		free(w);
-		free(s);
-	}
+	unlink_db_files(tmp);
+	free(tmp);
 	free(path);
 	return r;
 }
@@ -875,8 +922,12 @@ int sc_vault_open(const char *dir, struct sc_vault **out)
 	*out = v;
 	return SC_OK;
 fail:
-	if (r == SC_ERR_DB && sc_last_error()[0] == '\0')
-		sc_set_error("'%s' is not a secretctl vault", v->db_path ? v->db_path : dir);
+	if (r == SC_ERR_DB) {
+		/* no meta table, a foreign database: not ours, or not whole */
+		sc_set_error("'%s' is not a secretctl vault (or is damaged)",
+			     v->db_path ? v->db_path : dir);
+		r = SC_ERR_CORRUPT;
+	}
 	if (r == SC_ERR_CORRUPT && sc_last_error()[0] == '\0')
 		sc_set_error("'%s' is corrupt or not a secretctl vault", v->db_path ? v->db_path : dir);
 	sqlite3_finalize(q);

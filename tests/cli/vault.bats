@@ -581,11 +581,8 @@ mode_of() {
 	run -2 sc list --password-fd
 }
 
-# KNOWN BUG (src/cli/util.c, cli_opt_error): in a cluster of short options
-# getopt_long leaves optind on the same argument while it walks it, so
-# argv[optind - 1] is the word before: `secretctl list -xy` says "unknown
-# option 'list'", `secretctl set -dash` "unknown option 'set'". The status
-# (2) is right; the name is not. (A lone `-x` is named correctly.)
+# Inside a cluster of short options getopt has no word of its own for the
+# bad letter: the error must still name it (it once named the command).
 @test "an unknown short option is named in the error" {
 	run -2 sc list -x
 	[[ "$output" == *"unknown option '-x'"* ]]
