@@ -541,6 +541,10 @@ static int op_run(struct agent *a, int fd, const struct sc_agent_req *q, const i
 		    SC_OK ||
 	    (r = agent_policy_check(pol, q, path, NULL, 0, reason, sizeof(reason))) != SC_OK ||
 	    (r = agent_policy_keys(pol, q, &aliased, reason, sizeof(reason))) != SC_OK) {
+		pthread_mutex_lock(&a->lock);
+		if (a->vault != NULL)
+			(void)audit_run(a, q, NULL, path, r);
+		pthread_mutex_unlock(&a->lock);
 		rr = reply_err(fd, r == SC_ERR_NOMEM ? r : SC_ERR_DENIED, "%s",
 			       reason[0] ? reason : sc_strerror(r));
 		goto out;

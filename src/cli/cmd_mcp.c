@@ -33,9 +33,9 @@ static int mcp_unlock(void *arg, struct sc_vault **out, char *msg, size_t msglen
 	}
 	if ((r = cli_get_password(u->c, "", 0, &pw, &len)) != SC_OK) {
 		snprintf(msg, msglen,
-			 "the vault is locked: the user must unlock it (for now, start the MCP "
-			 "server with SECRETCTL_PASSWORD in its environment); then call the tool "
-			 "again");
+			 "the vault is locked: the user must run 'secretctl unlock' in a terminal "
+			 "(no password is needed in the MCP server's configuration); then call the "
+			 "tool again");
 		sc_vault_close(v);
 		sc_clear_error();
 		return SC_ERR_LOCKED;

@@ -469,7 +469,7 @@ static void tool_list(struct mcp_server *s, json_t *id, json_t *args)
 	const char *bad, *within;
 	char *result = NULL;
 	uint64_t gen = 0;
-	int r, cacheable;
+	int r, cacheable, fd;
 
 	if ((bad = check_args(args, str, NULL, req)) != NULL) {
 		send_tool_error(s, id, "secret_list: %s; arguments: tag?, expiring_within?", bad);
@@ -490,6 +490,17 @@ static void tool_list(struct mcp_server *s, json_t *id, json_t *args)
 	/* Without a time filter the answer depends only on the records: keep it
 	 * while the vault's authenticated generation stays the same. */
 	cacheable = within == NULL;
+	if ((fd = agent_conn(s)) >= 0) {
+		/* the agent holds the key (and audits); nothing to cache here */
+		c.arr = json_array();
+		r = sc_agent_walk(fd, SC_AGENT_ORIGIN_MCP, list_visit, &c);
+		close(fd);
+		sc_clear_error();
+		if (r == SC_OK && (result = list_result(c.arr)) == NULL)
+			r = SC_ERR_NOMEM;
+		json_decref(c.arr);
+		goto listed;
+	}
 	if ((v = vault_acquire(s, id)) == NULL)
 		return;
 	r = sc_vault_generation(v, &gen);
@@ -516,6 +527,7 @@ static void tool_list(struct mcp_server *s, json_t *id, json_t *args)
 	}
 	vault_release(s);
 	audit(s, "secret_list", NULL, 0, NULL, r);
+listed:
 	if (r != SC_OK) {
 		free(result);
 		send_tool_error(s, id, "secret_list failed: %s", sc_strerror(r));
@@ -1038,8 +1050,8 @@ argv:
 	sc_exec_opts_init(&j->opts);
 	j->opts.path = j->path;
 	j->opts.argv = j->argv;
-	j->opts.envp = sc_runenv_envp(j->env);
-	j->opts.sanitizer = sc_runenv_sanitizer(j->env);
+	j->opts.envp = j->env != NULL ? sc_runenv_envp(j->env) : NULL; /* NULL: the agent runs it */
+	j->opts.sanitizer = j->env != NULL ? sc_runenv_sanitizer(j->env) : NULL;
 	j->opts.capture_max = lim.max_output_bytes;
 	j->opts.ctl_fd = j->ctl[0];
 	j->opts.timeout_ms = tsec > 0 && (uint64_t)tsec * 1000 < lim.max_timeout_ms

@@ -409,3 +409,48 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 	grep -q "^Max core file size *0 *0" "/proc/$pid/limits"
 	[ "$(tr -d '\0' <"/proc/$pid/environ" | grep -c SECRETCTL_PASSWORD)" -eq 0 ]
 }
+
+@test "the MCP server works through the agent with no password in its environment" {
+	# a policy that allows one script, which checks and prints the value
+	printf '#!/bin/sh\necho "key=$API_KEY"\ntest "$API_KEY" = "%s" && echo match\n' "$VAL" \
+		>"$BATS_TEST_TMPDIR/show.sh"
+	chmod 755 "$BATS_TEST_TMPDIR/show.sh"
+	printf 'version: 1\ndefault_action: deny\nallowed_commands:\n  - %s\n' \
+		"$(realpath "$BATS_TEST_TMPDIR/show.sh")" >"$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
+	chmod 600 "$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
+	unlock
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	env -u SECRETCTL_PASSWORD "$BIN" mcp-server <"$BATS_TEST_TMPDIR/in" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	exec 5>"$BATS_TEST_TMPDIR/in"
+	printf '%s\n' \
+		'{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
+		'{"jsonrpc":"2.0","method":"notifications/initialized"}' \
+		'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"secret_list","arguments":{}}}' \
+		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"secret_run\",\"arguments\":{\"keys\":[\"api/key\"],\"command\":\"$BATS_TEST_TMPDIR/show.sh\"}}}" \
+		'{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"secret_run","arguments":{"keys":["api/key"],"command":"env"}}}' \
+		'{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"secret_get_field","arguments":{"key":"api/user","field":"value"}}}' >&5
+	for _ in $(seq 100); do [ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -ge 5 ] && break; sleep 0.1; done
+	# the running server's environment: no password, no value
+	tr '\0' '\n' <"/proc/$pid/environ" >"$BATS_TEST_TMPDIR/environ"
+	[ -s "$BATS_TEST_TMPDIR/environ" ]
+	! grep -q SECRETCTL_PASSWORD "$BATS_TEST_TMPDIR/environ"
+	! grep -qF "$PW" "$BATS_TEST_TMPDIR/environ"
+	! grep -qF "$VAL" "$BATS_TEST_TMPDIR/environ"
+	exec 5>&-
+	wait "$pid" || true
+	out="$BATS_TEST_TMPDIR/out"
+	[ "$(jq -r 'select(.id == 1) | .result.structuredContent.secrets | map(.key) | join(",")' "$out")" = \
+		"api/key,api/user" ]
+	[ "$(jq -r 'select(.id == 2) | .result.structuredContent.stdout' "$out")" = \
+		"$(printf 'key=[REDACTED:API_KEY]\nmatch')" ]
+	jq -r 'select(.id == 3) | .result.content[0].text' "$out" | grep -q "denied by policy"
+	[ "$(jq -r 'select(.id == 4) | .result.isError' "$out")" = true ]
+	! grep -qF "$VAL" "$out"
+	# the agent applied the policy and wrote the entries
+	run env SECRETCTL_PASSWORD=$PW "$BIN" audit list --json
+	echo "$(jq -r '[.[] | select(.source == "mcp") | .op + ":" + .result] | sort | join(",")' <<<"$output")" >&2
+	[ "$(jq -r '[.[] | select(.source == "mcp") | .op + ":" + .result] | sort | join(",")' <<<"$output")" = \
+		"fields:ok,list:ok,secret_run:denied,secret_run:ok" ]
+}
