@@ -9,6 +9,8 @@
 #include "secretctl/secretctl.h"
 
 #define SC_AUDIT_FILE "audit.log"
+/* Failed unlocks wait here, unMACed, until the next keyed append. */
+#define SC_AUDIT_PENDING_FILE "audit.pending"
 /* Hard bounds on what the parser accepts and the writer produces. */
 #define SC_AUDIT_LINE_MAX (64 * 1024)
 #define SC_AUDIT_SECRETS_MAX 512
@@ -22,7 +24,7 @@ enum sc_audit_result { SC_AUDIT_OK = 0, SC_AUDIT_DENIED, SC_AUDIT_ERROR };
 enum sc_audit_kind {
 	SC_AUDIT_ENTRY = 1,	 /* a chained entry */
 	SC_AUDIT_CHECKPOINT = 2, /* first line after a prune: where the chain resumes */
-	SC_AUDIT_PENDING = 3	 /* a failed unlock, not yet chained (no key then) */
+	SC_AUDIT_PENDING = 3	 /* a failed unlock, not yet chained (audit.pending only) */
 };
 
 /* What happened, as a front end describes it. */
@@ -62,7 +64,7 @@ struct sc_audit_entry {
  * is wrong with it. */
 struct sc_audit_report {
 	uint64_t entries;   /* chained lines checked, checkpoint included */
-	uint64_t pending;   /* failed unlocks at the tail, not yet chained */
+	uint64_t pending;   /* failed unlocks in audit.pending, not yet chained */
 	uint64_t first_seq; /* first chained entry (after a checkpoint) */
 	uint64_t last_seq;  /* the chain head found in the file */
 	uint64_t anchor_seq;
@@ -84,8 +86,8 @@ const char *sc_audit_result_name(int result);
  * lock on the log so that several processes form one chain. Needs an
  * unlocked vault. The entry is on disk when this returns SC_OK. */
 int sc_audit_append(struct sc_vault *v, const struct sc_audit_event *ev) SC_WUR;
-/* Record a failed unlock without a MAC (there is no key); it is taken into
- * the chain by the next sc_audit_append or sc_audit_fold. */
+/* Record a failed unlock without a MAC (there is no key) in audit.pending;
+ * the next sc_audit_append or sc_audit_fold takes it into the chain. */
 int sc_audit_append_pending(const char *vault_dir, const struct sc_audit_event *ev) SC_WUR;
 /* Take pending lines into the chain now; *folded (may be NULL) counts them. */
 int sc_audit_fold(struct sc_vault *v, size_t *folded) SC_WUR;

@@ -7,8 +7,9 @@
  * the sealed vault state, so removing lines at the end is caught as well as
  * edits in the middle. Every writer holds an exclusive flock() on the log
  * from reading the head to advancing the anchor: one chain, no forks. Failed
- * unlocks (no key yet) are written as unMACed "pending" lines at the tail and
- * taken into the chain by the next writer that has the key. The line format
+ * unlocks (no key yet) are written as unMACed "pending" lines to a side file,
+ * audit.pending, and taken into the chain by the next writer that has the
+ * key, so that audit.log itself only ever grows (until a prune). The format
  * is ours and strict (fixed key order, no whitespace), which lets the
  * verifier parse it without building a JSON tree: see docs/AUDIT.md. */
 #include <errno.h>
@@ -39,6 +40,9 @@
  * lags (an append interrupted between fsync and the anchor update). */
 #define LAG_WALK_MAX 64
 #define TS_LEN 24 /* YYYY-MM-DDTHH:MM:SS.mmmZ */
+/* Failed unlocks taken into the chain at once, at most (the file is
+ * writable by whoever can write the vault directory). */
+#define PENDING_FOLD_MAX 100000
 
 static const uint8_t zero_mac[SC_MAC_LEN];
 
@@ -946,6 +950,41 @@ static int pread_all(int fd, char *buf, size_t n, off_t off)
 	return SC_OK;
 }
 
+/* The side file of failed unlocks: opened (created when asked) and checked
+ * like the log. The caller holds the log's lock. *fd is -1 when absent. */
+static int pending_open(const char *dir, int create, int *fd, int *created)
+{
+	char *path;
+	int f, r;
+
+	*fd = -1;
+	*created = 0;
+	if (asprintf(&path, "%s/%s", dir, SC_AUDIT_PENDING_FILE) < 0)
+		return SC_ERR_NOMEM;
+	f = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (f < 0 && errno == ENOENT && create) {
+		f = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+			 0600);
+		*created = f >= 0;
+	}
+	if (f < 0) {
+		r = errno == ENOENT ? SC_OK : errno == ELOOP ? SC_ERR_PERM : SC_ERR_IO;
+		if (r != SC_OK)
+			sc_set_error("'%s': %s", path,
+				     errno == ELOOP ? "is a symbolic link; refused" : strerror(errno));
+		free(path);
+		return r;
+	}
+	if ((r = check_fd(f, path)) != SC_OK) {
+		close(f);
+		free(path);
+		return r;
+	}
+	free(path);
+	*fd = f;
+	return SC_OK;
+}
+
 /* ---- the file: reading forward ---- */
 
 struct lines {
@@ -1030,6 +1069,27 @@ static int lines_next(struct lines *l, const char **line, size_t *len, int *comp
 	}
 }
 
+/* How many failed unlocks wait in audit.pending (for reports only). */
+static uint64_t count_pending(const char *dir)
+{
+	struct lines l;
+	const char *line;
+	size_t len;
+	uint64_t n = 0;
+	int fd, created, complete;
+
+	if (pending_open(dir, 0, &fd, &created) != SC_OK || fd < 0)
+		return 0;
+	if (lines_init(&l, fd) == SC_OK) {
+		while (lines_next(&l, &line, &len, &complete) != SC_ERR_NOT_FOUND)
+			n++;
+		lines_release(&l);
+	}
+	close(fd);
+	sc_clear_error();
+	return n;
+}
+
 /* ---- verification ---- */
 
 static int bad(struct sc_audit_report *rep, uint64_t line, uint64_t seq, const char *fmt, ...)
@@ -1054,7 +1114,7 @@ int sc_audit_verify_fd(int fd, const uint8_t key[SC_KEY_LEN], const struct sc_au
 	struct mac_ctx m;
 	struct sc_audit_entry *e = NULL;
 	uint8_t expect_prev[SC_MAC_LEN], mac[SC_MAC_LEN], head_mac[SC_MAC_LEN];
-	uint64_t expect_seq = 1, head_seq = 0, first_pending = 0;
+	uint64_t expect_seq = 1, head_seq = 0;
 	int anchor_seen = anchor->seq == 0 && CRYPTO_memcmp(anchor->mac, zero_mac, SC_MAC_LEN) == 0;
 	int r, complete, started = 0;
 	const char *line;
@@ -1095,14 +1155,8 @@ int sc_audit_verify_fd(int fd, const uint8_t key[SC_KEY_LEN], const struct sc_au
 			goto out;
 		}
 		if (e->kind == SC_AUDIT_PENDING) {
-			if (rep->pending++ == 0)
-				first_pending = l.lineno;
-			continue;
-		}
-		if (rep->pending > 0) {
-			r = bad(rep, first_pending, 0,
-				"a line without a MAC stands before chained entries (only failed "
-				"unlocks not yet taken into the chain may, at the end)");
+			/* failed unlocks wait in audit.pending, never here */
+			r = bad(rep, l.lineno, 0, "a line without a MAC");
 			goto out;
 		}
 		if ((r = mac_entry(&m, e, mac)) != SC_OK)
@@ -1197,6 +1251,8 @@ int sc_audit_verify(struct sc_vault *v, struct sc_audit_report *rep)
 	if ((r = sc_vault_anchor_get(v, &anchor)) != SC_OK)
 		goto out;
 	r = sc_audit_verify_fd(fd, key, &anchor, rep);
+	if (r == SC_OK || r == SC_ERR_CORRUPT)
+		rep->pending = count_pending(sc_vault_dir(v));
 out:
 	if (fd >= 0)
 		close(fd);
@@ -1210,7 +1266,6 @@ out:
 struct tail {
 	off_t size;	     /* file size */
 	off_t end;	     /* end of the last complete line */
-	off_t pending_start; /* start of the failed-unlock lines at the end (== end if none) */
 	off_t head_start;    /* start of the newest chained line, -1 if none found */
 	int bad;	     /* a line at the end does not parse */
 };
@@ -1260,7 +1315,7 @@ static int read_entry_before(int fd, off_t end, char *buf, off_t *start, struct 
 static int scan_tail(int fd, char *buf, struct sc_audit_entry *e, struct tail *t)
 {
 	struct stat st;
-	off_t pos, start;
+	off_t start;
 	char last;
 	int r;
 
@@ -1286,7 +1341,7 @@ static int scan_tail(int fd, char *buf, struct sc_audit_entry *e, struct tail *t
 			nl = memrchr(buf, '\n', want);
 			if (nl == NULL && (off_t)want < t->size) {
 				t->bad = 1; /* a torn line longer than any line may be */
-				t->end = t->pending_start = t->size;
+				t->end = t->size;
 				return SC_OK;
 			}
 			len = nl == NULL ? want : want - (size_t)(nl - buf) - 1;
@@ -1294,19 +1349,12 @@ static int scan_tail(int fd, char *buf, struct sc_audit_entry *e, struct tail *t
 			t->end = s;
 		}
 	}
-	t->pending_start = t->end;
-	pos = t->end;
-	while (pos > 0) {
-		if (read_entry_before(fd, pos, buf, &start, e) != SC_OK) {
-			t->bad = 1;
-			return SC_OK;
-		}
-		if (e->kind != SC_AUDIT_PENDING) {
+	if (t->end > 0) {
+		if (read_entry_before(fd, t->end, buf, &start, e) != SC_OK ||
+		    e->kind == SC_AUDIT_PENDING)
+			t->bad = 1; /* the end does not parse: leave it for verify */
+		else
 			t->head_start = start;
-			return SC_OK;
-		}
-		t->pending_start = start;
-		pos = start;
 	}
 	return SC_OK;
 }
@@ -1330,7 +1378,7 @@ static int chain_base(int fd, char *buf, struct mac_ctx *m, const struct tail *t
 		return SC_OK;
 	if (t->head_start < 0) /* no chained line at all */
 		return SC_OK;
-	if ((r = read_entry_before(fd, t->pending_start, buf, &start, e)) != SC_OK)
+	if ((r = read_entry_before(fd, t->end, buf, &start, e)) != SC_OK)
 		return SC_OK;
 	head_seq = e->seq;
 	memcpy(head_mac, e->kind == SC_AUDIT_CHECKPOINT ? e->prev : e->mac, SC_MAC_LEN);
@@ -1473,7 +1521,7 @@ static int append_locked(struct sc_vault *v, int fd, int created, const struct s
 	uint8_t *key = NULL, prev[SC_MAC_LEN];
 	uint64_t seq;
 	size_t i, nfold = 0;
-	int r;
+	int r, pfd = -1, pcreated;
 
 	if (folded != NULL)
 		*folded = 0;
@@ -1494,21 +1542,20 @@ static int append_locked(struct sc_vault *v, int fd, int created, const struct s
 	if ((r = chain_base(fd, a.line, &m, &t, &anchor, a.e, a.f, &seq, prev)) != SC_OK)
 		goto out;
 
-	/* failed unlocks waiting at the end join the chain, marked late */
-	if (!t.bad && t.pending_start < t.end) {
+	/* failed unlocks waiting in audit.pending join the chain, marked late
+	 * and with their own time; lines that do not parse are not ours */
+	if ((r = pending_open(sc_vault_dir(v), 0, &pfd, &pcreated)) != SC_OK)
+		goto out;
+	if (pfd >= 0) {
 		const char *line;
 		size_t len;
 		int complete;
 
-		if ((r = lines_init(&l, fd)) != SC_OK)
+		if ((r = lines_init(&l, pfd)) != SC_OK)
 			goto out;
-		if (lseek(fd, t.pending_start, SEEK_SET) < 0) {
-			r = SC_ERR_IO;
-			goto out;
-		}
-		l.off = t.pending_start;
-		while (l.off < t.end && lines_next(&l, &line, &len, &complete) == SC_OK && complete) {
-			if (sc_audit_parse_line(line, len, a.e) != SC_OK ||
+		while (nfold < PENDING_FOLD_MAX &&
+		       lines_next(&l, &line, &len, &complete) != SC_ERR_NOT_FOUND) {
+			if (!complete || sc_audit_parse_line(line, len, a.e) != SC_OK ||
 			    a.e->kind != SC_AUDIT_PENDING) {
 				sc_clear_error();
 				continue;
@@ -1533,21 +1580,22 @@ static int append_locked(struct sc_vault *v, int fd, int created, const struct s
 		if ((r = app_add(&a, &m, a.e, &seq, prev)) != SC_OK)
 			goto out;
 	}
-	if (a.n == 0 && t.end == t.size) {
+	if (a.n == 0 && t.end == t.size && pfd < 0) {
 		r = SC_OK;
 		goto out;
 	}
-	/* Drop what is replaced: the pending lines just chained and a torn
-	 * last line (an append that never completed, so never acknowledged).
-	 * When the end does not parse it is left for verify to report. */
-	if (!t.bad && (nfold > 0 || t.end < t.size)) {
-		if (ftruncate(fd, nfold > 0 ? t.pending_start : t.end) != 0) {
+	/* A torn last line is an append that never completed, so was never
+	 * acknowledged: it goes (the only time the log shrinks outside a
+	 * prune). One that is too long to be a line is ended and left for
+	 * verify to report. */
+	if (t.end < t.size) {
+		if (!t.bad && ftruncate(fd, t.end) != 0) {
 			sc_set_error("cannot truncate the audit log: %s", strerror(errno));
 			r = SC_ERR_IO;
 			goto out;
 		}
-	} else if (t.bad && t.end < t.size && (r = write_all(fd, "\n", 1)) != SC_OK) {
-		goto out;
+		if (t.bad && (r = write_all(fd, "\n", 1)) != SC_OK)
+			goto out;
 	}
 	if (a.n > 0 && (r = write_all(fd, a.out, a.n)) != SC_OK)
 		goto out;
@@ -1565,10 +1613,19 @@ static int append_locked(struct sc_vault *v, int fd, int created, const struct s
 		if ((r = sc_vault_anchor_set(v, &na)) != SC_OK)
 			goto out;
 	}
+	/* Only now are the failed unlocks in the chain. A crash before this
+	 * truncate folds them again next time: recorded twice, never lost. */
+	if (pfd >= 0 && (ftruncate(pfd, 0) != 0 || fdatasync(pfd) != 0)) {
+		sc_set_error("cannot empty the audit's pending file: %s", strerror(errno));
+		r = SC_ERR_IO;
+		goto out;
+	}
 	if (folded != NULL)
 		*folded = nfold;
 	r = SC_OK;
 out:
+	if (pfd >= 0)
+		close(pfd);
 	lines_release(&l);
 	mac_ctx_release(&m);
 	sc_secmem_free(key);
@@ -1611,21 +1668,19 @@ int sc_audit_fold(struct sc_vault *v, size_t *folded)
 
 int sc_audit_append_pending(const char *vault_dir, const struct sc_audit_event *ev)
 {
-	struct sc_audit_entry *e = NULL, *tail_e = NULL;
-	char *line = NULL, *buf = NULL;
-	struct tail t;
+	struct sc_audit_entry *e = NULL;
+	char *line = NULL, last;
+	struct stat st;
 	size_t len;
-	int fd = -1, created, r;
+	int fd = -1, pfd = -1, created, pcreated, r;
 
 	if ((r = event_valid(ev)) != SC_OK)
 		return r;
 	if (ev->n_names > 0)
 		return SC_ERR_INVALID; /* no key to blind names with */
 	e = calloc(1, sizeof(*e));
-	tail_e = malloc(sizeof(*tail_e));
 	line = malloc(SC_AUDIT_LINE_MAX + 2);
-	buf = malloc(SC_AUDIT_LINE_MAX + 2);
-	if (e == NULL || tail_e == NULL || line == NULL || buf == NULL) {
+	if (e == NULL || line == NULL) {
 		r = SC_ERR_NOMEM;
 		goto out;
 	}
@@ -1635,37 +1690,31 @@ int sc_audit_append_pending(const char *vault_dir, const struct sc_audit_event *
 	fill_common(e, ev);
 	if ((r = sc_audit_format_line(e, line, SC_AUDIT_LINE_MAX + 2, &len)) != SC_OK)
 		goto out;
+	/* the log's lock guards the side file too */
 	if ((r = log_open(vault_dir, 1, LOCK_EX, &fd, &created)) != SC_OK)
 		goto out;
-	/* A torn last line (an append cut short, never acknowledged) would
-	 * swallow ours: drop it, as a keyed append would. One too long to be a
-	 * line is kept, ended, for verify to report. */
-	if ((r = scan_tail(fd, buf, tail_e, &t)) != SC_OK)
+	if ((r = pending_open(vault_dir, 1, &pfd, &pcreated)) != SC_OK)
 		goto out;
-	if (t.end < t.size) {
-		if (!t.bad && ftruncate(fd, t.end) != 0) {
-			sc_set_error("cannot truncate the audit log: %s", strerror(errno));
-			r = SC_ERR_IO;
-			goto out;
-		}
-		if (t.bad && (r = write_all(fd, "\n", 1)) != SC_OK)
-			goto out;
-	}
-	if ((r = write_all(fd, line, len)) != SC_OK)
+	/* a torn last line would swallow ours: end it (the fold skips it) */
+	if (fstat(pfd, &st) == 0 && st.st_size > 0 &&
+	    pread_all(pfd, &last, 1, st.st_size - 1) == SC_OK && last != '\n' &&
+	    (r = write_all(pfd, "\n", 1)) != SC_OK)
 		goto out;
-	if (fdatasync(fd) != 0) {
-		sc_set_error("cannot sync the audit log: %s", strerror(errno));
+	if ((r = write_all(pfd, line, len)) != SC_OK)
+		goto out;
+	if (fdatasync(pfd) != 0) {
+		sc_set_error("cannot sync the audit's pending file: %s", strerror(errno));
 		r = SC_ERR_IO;
 		goto out;
 	}
-	if (created)
+	if (created || pcreated)
 		r = fsync_dir(vault_dir);
 out:
+	if (pfd >= 0)
+		close(pfd);
 	if (fd >= 0)
 		close(fd);
-	free(buf);
 	free(line);
-	free(tail_e);
 	free(e);
 	return r;
 }

@@ -168,11 +168,15 @@ verify_fails() {
 }
 
 @test "a wrong password shows up in audit list after the next unlock" {
+	cp "$LOG" "$BATS_TEST_TMPDIR/before.log"
 	run -4 env SECRETCTL_PASSWORD=not-the-password "$SC_BIN" get api/key
-	# written at once, before anyone has the key: pending, unchained
-	run tail -n 1 "$LOG"
+	# written at once, before anyone has the key: pending, unchained, in
+	# audit.pending; audit.log untouched
+	run cat "$SC_VAULT/audit.pending"
 	[[ "$output" == '{"pending":true,'* ]]
 	[[ "$output" != *'"mac"'* ]]
+	[ "$(stat -c %a "$SC_VAULT/audit.pending")" = 600 ]
+	cmp "$LOG" "$BATS_TEST_TMPDIR/before.log"
 	run sc audit verify
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"1 failed unlock not yet chained"* ]]
@@ -187,6 +191,10 @@ verify_fails() {
 	run sc audit verify
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"$((ENTRIES + 1)) entries"* ]]
+	[[ "$output" != *"not yet chained"* ]]
+	# taken in by appending: the log only grew
+	[ ! -s "$SC_VAULT/audit.pending" ]
+	cmp -n "$(stat -c %s "$BATS_TEST_TMPDIR/before.log")" "$LOG" "$BATS_TEST_TMPDIR/before.log"
 }
 
 @test "prune then verify passes, and tampering after a prune is still caught" {
@@ -247,13 +255,36 @@ verify_fails() {
 	[ "$status" -eq 1 ]
 	# a client name that is a formula (here a forged failed-unlock line,
 	# which anyone who can write the file can add) comes out defused
-	printf '%s\n' '{"pending":true,"ts":"2026-01-01T00:00:00.000Z","op":"unlock","src":"mcp","client":"=HYPERLINK(\"http://x\")","pid":1,"uid":0,"result":"error","code":"auth"}' >>"$LOG"
+	printf '%s\n' '{"pending":true,"ts":"2026-01-01T00:00:00.000Z","op":"unlock","src":"mcp","client":"=HYPERLINK(\"http://x\")","pid":1,"uid":0,"result":"error","code":"auth"}' >>"$SC_VAULT/audit.pending"
 	run sc audit export --format csv
 	[[ "$output" == *'"mcp","'"'"'=HYPERLINK(""http://x"")","1"'* ]]
 	run grep -E '(^|,)"[=+@-]' <<<"$output"
 	[ "$status" -eq 1 ]
 	run sc audit export --format xml
 	[ "$status" -eq 2 ]
+}
+
+@test "run is recorded with its secrets and the command's basename; CSV defuses formulas" {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh\nexit 0\n' >"$BATS_TEST_TMPDIR/bin/=SUM(A1)"
+	chmod 700 "$BATS_TEST_TMPDIR/bin/=SUM(A1)"
+	run sc run -k api/key -k db/password -- "$BATS_TEST_TMPDIR/bin/=SUM(A1)"
+	[ "$status" -eq 0 ]
+	run sc audit list --op run --json
+	[ "$(jq length <<<"$output")" -eq 1 ]
+	[ "$(jq -r '.[0].command' <<<"$output")" = "=SUM(A1)" ]
+	[ "$(jq -r '[.[0].secrets[].name] | sort | join(" ")' <<<"$output")" = "api/key db/password" ]
+	# the directory (which may say more than it should) is not kept
+	! grep -q "$BATS_TEST_TMPDIR" "$LOG"
+	run sc audit export --format csv
+	[[ "$output" == *'"'"'"'=SUM(A1)"'* ]]
+	run grep -E '(^|,)"[=+@-]' <<<"$output"
+	[ "$status" -eq 1 ]
+	# a run refused before it starts is recorded as an error
+	run sc run -k 'no/such*' -- true
+	[ "$status" -eq 125 ]
+	run sc audit list --op run --json
+	[ "$(jq -r '.[1].code' <<<"$output")" = not_found ]
 }
 
 @test "list filters: --op, --limit, --since, --until" {

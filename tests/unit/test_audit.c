@@ -516,12 +516,11 @@ static void test_verify_lag_torn_pending(void **state)
 	assert_int_equal(rep.torn_tail, 1);
 	/* but a torn anchored entry is a truncation */
 	assert_int_equal(verify_text(t, g.len - 5, &g.anchor, &rep), SC_ERR_CORRUPT);
-	/* failed unlocks at the end: fine, counted */
+	/* a line without a MAC: rejected wherever it stands (failed unlocks
+	 * wait in audit.pending, not in the log), at the end too */
 	memcpy(t + g.len, pending_line, pl);
-	memcpy(t + g.len + pl, pending_line, pl);
-	assert_int_equal(verify_text(t, g.len + 2 * pl, &g.anchor, &rep), SC_OK);
-	assert_int_equal(rep.pending, 2);
-	/* ... anywhere else: rejected, naming the unMACed line */
+	assert_int_equal(verify_text(t, g.len + pl, &g.anchor, &rep), SC_ERR_CORRUPT);
+	assert_int_equal(rep.bad_line, NLINES + 1);
 	n = g.off[3];
 	memcpy(t, g.text, n);
 	memcpy(t + n, pending_line, pl);
@@ -613,6 +612,17 @@ static void file_append(const char *path, const char *s)
 	close(fd);
 }
 
+static ssize_t read_file(const char *path, char *buf, size_t cap)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	assert_true(fd >= 0);
+	n = read(fd, buf, cap);
+	close(fd);
+	return n;
+}
+
 static void test_vault_append_verify(void **state)
 {
 	struct fx *f = *state;
@@ -622,6 +632,8 @@ static void test_vault_append_verify(void **state)
 	struct sc_audit_entry *e = new_entry();
 	uint8_t id[SC_MAC_LEN];
 	struct stat st;
+	static char before[64 * 1024];
+	off_t before_size;
 	size_t folded;
 	int i, n = 0;
 
@@ -674,7 +686,17 @@ static void test_vault_append_verify(void **state)
 	assert_int_equal(rep.torn_tail, 0);
 	assert_int_equal(rep.entries, 6);
 
-	/* failed unlocks: pending lines, folded in by the next append */
+	/* failed unlocks: pending lines in audit.pending, folded in by the
+	 * next append; audit.log only grows */
+	{
+		char pend[700];
+
+		snprintf(pend, sizeof(pend), "%s/%s", f->dir, SC_AUDIT_PENDING_FILE);
+		assert_int_equal(stat(log_file(f), &st), 0);
+		before_size = st.st_size;
+		assert_int_equal(read_file(log_file(f), before, sizeof(before)), before_size);
+		(void)pend;
+	}
 	{
 		struct sc_audit_event ev = {.op = "unlock", .source = SC_AUDIT_SRC_MCP,
 					    .client = "claude-code", .status = SC_ERR_AUTH};
@@ -687,8 +709,29 @@ static void test_vault_append_verify(void **state)
 	}
 	assert_int_equal(sc_audit_verify(f->v, &rep), SC_OK);
 	assert_int_equal(rep.pending, 2);
-	assert_int_equal(sc_audit_fold(f->v, &folded), SC_OK);
-	assert_int_equal(folded, 2);
+	{
+		char pend[700];
+
+		snprintf(pend, sizeof(pend), "%s/%s", f->dir, SC_AUDIT_PENDING_FILE);
+		assert_int_equal(stat(pend, &st), 0);
+		assert_int_equal(st.st_mode & 0777, 0600);
+		assert_true(st.st_size > 0);
+		assert_int_equal(stat(log_file(f), &st), 0);
+		assert_int_equal(st.st_size, before_size); /* nothing in the log yet */
+		assert_int_equal(sc_audit_fold(f->v, &folded), SC_OK);
+		assert_int_equal(folded, 2);
+		assert_int_equal(stat(pend, &st), 0);
+		assert_int_equal(st.st_size, 0);
+		/* the log grew: what was there is still there, byte for byte */
+		{
+			char *now = malloc(sizeof(before) * 2);
+
+			assert_non_null(now);
+			assert_true(read_file(log_file(f), now, sizeof(before) * 2) > before_size);
+			assert_memory_equal(now, before, (size_t)before_size);
+			free(now);
+		}
+	}
 	assert_int_equal(sc_audit_fold(f->v, &folded), SC_OK);
 	assert_int_equal(folded, 0);
 	assert_int_equal(sc_audit_verify(f->v, &rep), SC_OK);
