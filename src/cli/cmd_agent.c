@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -163,6 +164,7 @@ static void run_daemon(struct cli *c, int lfd, int lkfd, const char *sock, const
 			close(fd);
 	if (sc_harden_process() != SC_OK)
 		_exit(1);
+	prctl(PR_SET_NAME, "secretctl-agent", 0, 0, 0); /* what ps and top show */
 	memset(&o, 0, sizeof(o));
 	if ((o.dek = sc_secmem_alloc(SC_KEY_LEN)) == NULL)
 		_exit(1);

@@ -404,7 +404,8 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 @test "the agent is not dumpable and holds its key in locked memory" {
 	unlock
 	pid=$(agent_pid)
-	[ "$(awk '/^VmLck/ {print $2}' "/proc/$pid/status")" -gt 0 ]
+	# (an ASan build swaps guarded memory for malloc, so nothing is locked)
+	grep -q __asan_init "$BIN" || [ "$(awk '/^VmLck/ {print $2}' "/proc/$pid/status")" -gt 0 ]
 	# not dumpable: /proc/PID files belong to root, core limit 0
 	grep -q "^Max core file size *0 *0" "/proc/$pid/limits"
 	[ "$(tr -d '\0' <"/proc/$pid/environ" | grep -c SECRETCTL_PASSWORD)" -eq 0 ]

@@ -367,6 +367,7 @@ static void test_paths(void **state)
 	assert_int_equal(sc_agent_paths(rel, &s3, NULL), SC_OK);
 	assert_int_equal(chdir(cwd), 0);
 	assert_string_equal(s1, s3);
+	free(s3);
 	assert_int_equal(sc_agent_paths("/nonexistent/vault", &s3, NULL), SC_ERR_NO_VAULT);
 	free(s1);
 	free(s2);
