@@ -137,7 +137,8 @@ int main(int argc, char **argv)
 		die("mkdtemp", SC_ERR_IO);
 	snprintf(path, sizeof(path), "%s/v", dir);
 	if ((r = sc_vault_create(path, PW, strlen(PW), &kp)) != SC_OK ||
-	    (r = sc_vault_open(path, &v)) != SC_OK || (r = sc_vault_unlock(v, PW, strlen(PW))) != SC_OK ||
+	    (r = sc_vault_open(path, &v)) != SC_OK ||
+	    (r = sc_vault_unlock(v, PW, strlen(PW))) != SC_OK ||
 	    (r = sc_vault_audit_key(v, key)) != SC_OK)
 		die("vault", r);
 	snprintf(path, sizeof(path), "%s/v/%s", dir, SC_AUDIT_FILE);
@@ -211,10 +212,11 @@ int main(int argc, char **argv)
 
 		/* CPU time too: on a shared machine the wall clock also counts
 		 * the time others had the core */
-		printf("verify %llu entries (%.1f MB, warm cache, median of %d): wall %.3f s = %.0f "
-		       "entries/s (%.0f MB/s); cpu %.3f s = %.0f entries/s\n",
-		       (unsigned long long)n, (double)st.st_size / 1e6, RUNS, m, (double)n / m,
-		       (double)st.st_size / 1e6 / m, c, (double)n / c);
+		printf(
+		    "verify %llu entries (%.1f MB, warm cache, median of %d): wall %.3f s = %.0f "
+		    "entries/s (%.0f MB/s); cpu %.3f s = %.0f entries/s\n",
+		    (unsigned long long)n, (double)st.st_size / 1e6, RUNS, m, (double)n / m,
+		    (double)st.st_size / 1e6 / m, c, (double)n / c);
 	}
 	t0 = now();
 	if ((r = sc_audit_verify(v, &rep)) != SC_OK)

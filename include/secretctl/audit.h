@@ -14,7 +14,7 @@
 /* Hard bounds on what the parser accepts and the writer produces. */
 #define SC_AUDIT_LINE_MAX (64 * 1024)
 #define SC_AUDIT_SECRETS_MAX 512
-#define SC_AUDIT_OP_MAX 32     /* [a-z][a-z0-9._-]* */
+#define SC_AUDIT_OP_MAX 32      /* [a-z][a-z0-9._-]* */
 #define SC_AUDIT_CLIENT_MAX 128 /* bytes, after decoding */
 #define SC_AUDIT_CMD_MAX 255    /* bytes, after decoding (a file name) */
 #define SC_AUDIT_CODE_MAX 32
@@ -22,20 +22,20 @@
 enum sc_audit_source { SC_AUDIT_SRC_CLI = 0, SC_AUDIT_SRC_MCP, SC_AUDIT_SRC_AGENT };
 enum sc_audit_result { SC_AUDIT_OK = 0, SC_AUDIT_DENIED, SC_AUDIT_ERROR };
 enum sc_audit_kind {
-	SC_AUDIT_ENTRY = 1,	 /* a chained entry */
+	SC_AUDIT_ENTRY = 1,      /* a chained entry */
 	SC_AUDIT_CHECKPOINT = 2, /* first line after a prune: where the chain resumes */
-	SC_AUDIT_PENDING = 3	 /* a failed unlock, not yet chained (audit.pending only) */
+	SC_AUDIT_PENDING = 3     /* a failed unlock, not yet chained (audit.pending only) */
 };
 
 /* What happened, as a front end describes it. */
 struct sc_audit_event {
-	const char *op;		  /* "get", "set", "run", "secret_run", ... */
-	int source;		  /* enum sc_audit_source */
-	const char *client;	  /* the MCP client's name, or NULL */
+	const char *op;           /* "get", "set", "run", "secret_run", ... */
+	int source;               /* enum sc_audit_source */
+	const char *client;       /* the MCP client's name, or NULL */
 	const char *const *names; /* secret names involved (blinded before writing) */
 	size_t n_names;
 	const char *cmd; /* for runs: the command (only its basename is kept), else NULL */
-	int status;	 /* the outcome: SC_OK, SC_ERR_DENIED (denied), or any error */
+	int status;      /* the outcome: SC_OK, SC_ERR_DENIED (denied), or any error */
 };
 
 /* One parsed line of the log. Strings are NUL-terminated copies. */
@@ -68,8 +68,8 @@ struct sc_audit_report {
 	uint64_t first_seq; /* first chained entry (after a checkpoint) */
 	uint64_t last_seq;  /* the chain head found in the file */
 	uint64_t anchor_seq;
-	uint64_t lag;	/* valid entries past the anchor: an interrupted append */
-	int torn_tail;	/* an incomplete last line: an interrupted append */
+	uint64_t lag;   /* valid entries past the anchor: an interrupted append */
+	int torn_tail;  /* an incomplete last line: an interrupted append */
 	int checkpoint; /* the log starts with a prune checkpoint */
 	uint64_t bad_line;
 	uint64_t bad_seq;
@@ -98,7 +98,7 @@ int sc_audit_fold(struct sc_vault *v, size_t *folded) SC_WUR;
 int sc_audit_verify(struct sc_vault *v, struct sc_audit_report *rep) SC_WUR;
 /* The same on an open log, with the key and anchor given (tests, bench). */
 int sc_audit_verify_fd(int fd, const uint8_t key[SC_KEY_LEN], const struct sc_audit_anchor *anchor,
-		       struct sc_audit_report *rep) SC_WUR;
+                       struct sc_audit_report *rep) SC_WUR;
 
 /* Remove the entries older than `before` (unix ms), starting what remains
  * with a MACed checkpoint so the chain still verifies; refuses to prune a
@@ -119,9 +119,8 @@ void sc_audit_reader_free(struct sc_audit_reader *rd);
 int sc_audit_parse_line(const char *line, size_t len, struct sc_audit_entry *e) SC_WUR;
 /* Compute e->mac from the other fields (kind ENTRY or CHECKPOINT). */
 int sc_audit_mac(const uint8_t key[SC_KEY_LEN], const struct sc_audit_entry *e,
-		 uint8_t out[SC_MAC_LEN]) SC_WUR;
+                 uint8_t out[SC_MAC_LEN]) SC_WUR;
 /* Write e as one line with its newline; *len excludes the NUL. */
-int sc_audit_format_line(const struct sc_audit_entry *e, char *buf, size_t cap,
-			 size_t *len) SC_WUR;
+int sc_audit_format_line(const struct sc_audit_entry *e, char *buf, size_t cap, size_t *len) SC_WUR;
 
 #endif

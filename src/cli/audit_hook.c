@@ -5,16 +5,16 @@
 #include "cli/cli.h"
 #include "secretctl/audit.h"
 
-int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *const *names,
-	      size_t n, const char *cmd, int status)
+int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *const *names, size_t n,
+              const char *cmd, int status)
 {
 	struct sc_audit_event ev = {
-		.op = op,
-		.source = SC_AUDIT_SRC_CLI,
-		.names = names,
-		.n_names = n,
-		.cmd = cmd,
-		.status = status,
+	    .op = op,
+	    .source = SC_AUDIT_SRC_CLI,
+	    .names = names,
+	    .n_names = n,
+	    .cmd = cmd,
+	    .status = status,
 	};
 	char detail[512];
 	int r;
@@ -33,9 +33,9 @@ int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *con
 void cli_audit_unlock_failed(struct cli *c, int status)
 {
 	struct sc_audit_event ev = {
-		.op = "unlock",
-		.source = SC_AUDIT_SRC_CLI,
-		.status = status,
+	    .op = "unlock",
+	    .source = SC_AUDIT_SRC_CLI,
+	    .status = status,
 	};
 	char detail[512];
 

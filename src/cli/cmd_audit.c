@@ -16,7 +16,7 @@ struct name_map {
 	struct mapped {
 		uint8_t id[SC_MAC_LEN];
 		char *name;
-	} *m;
+	} * m;
 	size_t n, cap;
 	struct sc_vault *v;
 };
@@ -106,7 +106,7 @@ static void fmt_ts(int64_t ms, char *buf, size_t len)
 /* "name" when the secret still exists, else "#" and the first 8 bytes of
  * its blinded id in hex. */
 static void secret_label(const struct name_map *nm, const uint8_t id[SC_MAC_LEN], char *buf,
-			 size_t len)
+                         size_t len)
 {
 	const char *name = map_find(nm, id);
 	char hex[17];
@@ -258,7 +258,7 @@ static int open_for_reading(struct cli *c, struct sc_vault **v, struct name_map 
 		return cli_fail(r, "cannot unlock the vault");
 	if ((r = sc_audit_fold(*v, NULL)) != SC_OK)
 		cli_warn("cannot take failed unlocks into the audit chain: %s",
-			 sc_last_error()[0] ? sc_last_error() : sc_strerror(r));
+		         sc_last_error()[0] ? sc_last_error() : sc_strerror(r));
 	if ((r = map_build(*v, nm)) != SC_OK) {
 		map_release(nm);
 		return cli_fail(r, "cannot read the vault");
@@ -269,7 +269,7 @@ static int open_for_reading(struct cli *c, struct sc_vault **v, struct name_map 
 /* Visit the entries that match, in order; with limit, only the last
  * `limit` of them (a first pass counts). */
 static int each_entry(struct cli *c, const struct filter *f, uint64_t limit,
-		      void (*fn)(const struct sc_audit_entry *, void *), void *arg)
+                      void (*fn)(const struct sc_audit_entry *, void *), void *arg)
 {
 	struct sc_audit_reader *rd = NULL;
 	struct sc_audit_entry *e;
@@ -335,9 +335,9 @@ static int dump_json(json_t *j)
 static int audit_list(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"since", required_argument, NULL, 's'}, {"until", required_argument, NULL, 'u'},
-		{"op", required_argument, NULL, 'o'},	 {"limit", required_argument, NULL, 'l'},
-		{"json", no_argument, NULL, 'j'},	 {NULL, 0, NULL, 0},
+	    {"since", required_argument, NULL, 's'}, {"until", required_argument, NULL, 'u'},
+	    {"op", required_argument, NULL, 'o'},    {"limit", required_argument, NULL, 'l'},
+	    {"json", no_argument, NULL, 'j'},        {NULL, 0, NULL, 0},
 	};
 	struct filter f = {INT64_MIN, INT64_MAX, NULL};
 	struct list_ctx lc = {0};
@@ -352,8 +352,9 @@ static int audit_list(struct cli *c, int argc, char **argv)
 		case 's':
 		case 'u':
 			if (parse_when(optarg, ch == 's' ? &f.since : &f.until) != SC_OK)
-				return cli_usage(c, "bad --%s '%s' (use 7d, 12h, or YYYY-MM-DD[THH:MM[:SS]Z])",
-						 ch == 's' ? "since" : "until", optarg);
+				return cli_usage(
+				    c, "bad --%s '%s' (use 7d, 12h, or YYYY-MM-DD[THH:MM[:SS]Z])",
+				    ch == 's' ? "since" : "until", optarg);
 			break;
 		case 'o':
 			f.op = optarg;
@@ -394,8 +395,8 @@ out:
 static int audit_verify(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct sc_audit_report rep;
 	struct sc_vault *v = NULL;
@@ -539,8 +540,8 @@ out:
 static int audit_export(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{NULL, 0, NULL, 0},
+	    {"format", required_argument, NULL, 'f'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct filter f = {INT64_MIN, INT64_MAX, NULL};
 	struct list_ctx lc = {0};
@@ -589,8 +590,8 @@ static int audit_export(struct cli *c, int argc, char **argv)
 static int audit_prune(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"before", required_argument, NULL, 'b'},
-		{NULL, 0, NULL, 0},
+	    {"before", required_argument, NULL, 'b'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct sc_vault *v = NULL;
 	int64_t before = 0;
@@ -601,8 +602,8 @@ static int audit_prune(struct cli *c, int argc, char **argv)
 		if (ch != 'b')
 			return cli_opt_error(c, ch, argv);
 		if (parse_when(optarg, &before) != SC_OK)
-			return cli_usage(c, "bad --before '%s' (use 90d, or YYYY-MM-DD[THH:MM[:SS]Z])",
-					 optarg);
+			return cli_usage(
+			    c, "bad --before '%s' (use 90d, or YYYY-MM-DD[THH:MM[:SS]Z])", optarg);
 		have = 1;
 	}
 	if (!have)
@@ -616,22 +617,23 @@ static int audit_prune(struct cli *c, int argc, char **argv)
 	sc_vault_close(v);
 	if (r != SC_OK)
 		return r == SC_ERR_CORRUPT ? (cli_fail(r, "cannot prune"), EXIT_AUDIT)
-					   : cli_fail(r, "cannot prune the audit log");
+		                           : cli_fail(r, "cannot prune the audit log");
 	if (a != SC_OK)
 		return cli_fail(a, "pruned, but cannot record it in the audit log");
 	if (c->json)
 		printf("{\"removed\":%llu}\n", (unsigned long long)removed);
 	else
-		printf("pruned %llu entr%s\n", (unsigned long long)removed, removed == 1 ? "y" : "ies");
+		printf("pruned %llu entr%s\n", (unsigned long long)removed,
+		       removed == 1 ? "y" : "ies");
 	return EXIT_OK;
 }
 
 static const struct cli_cmd subcommands[] = {
-	{"list", audit_list, NULL, NULL},
-	{"verify", audit_verify, NULL, NULL},
-	{"export", audit_export, NULL, NULL},
-	{"prune", audit_prune, NULL, NULL},
-	{NULL, NULL, NULL, NULL},
+    {"list", audit_list, NULL, NULL},
+    {"verify", audit_verify, NULL, NULL},
+    {"export", audit_export, NULL, NULL},
+    {"prune", audit_prune, NULL, NULL},
+    {NULL, NULL, NULL, NULL},
 };
 
 int cmd_audit(struct cli *c, int argc, char **argv)

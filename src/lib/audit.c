@@ -32,7 +32,7 @@
 #define MAC_DOMAIN "secretctl/v1/audit-entry"
 /* The binary encoding MACed for one entry can never exceed this. */
 #define ENC_MAX                                                                                    \
-	(sizeof(MAC_DOMAIN) + 1 + 8 + 8 + 4 * 6 + SC_AUDIT_OP_MAX + 8 + SC_AUDIT_CLIENT_MAX + 8 +   \
+	(sizeof(MAC_DOMAIN) + 1 + 8 + 8 + 4 * 6 + SC_AUDIT_OP_MAX + 8 + SC_AUDIT_CLIENT_MAX + 8 +  \
 	 4 + SC_AUDIT_SECRETS_MAX * SC_MAC_LEN + SC_AUDIT_CMD_MAX + 8 + SC_AUDIT_CODE_MAX + 1 +    \
 	 SC_MAC_LEN)
 #define READ_CHUNK (1024 * 1024)
@@ -49,29 +49,29 @@ static const uint8_t zero_mac[SC_MAC_LEN];
 /* ---- names ---- */
 
 static const char *const codes[SC_STATUS_MAX] = {
-	[SC_OK] = "ok",
-	[SC_ERR_INVALID] = "invalid",
-	[SC_ERR_NOMEM] = "nomem",
-	[SC_ERR_IO] = "io",
-	[SC_ERR_NOT_FOUND] = "not_found",
-	[SC_ERR_EXISTS] = "exists",
-	[SC_ERR_AUTH] = "auth",
-	[SC_ERR_LOCKED] = "locked",
-	[SC_ERR_PERM] = "perm",
-	[SC_ERR_CORRUPT] = "corrupt",
-	[SC_ERR_VERSION] = "version",
-	[SC_ERR_TOOBIG] = "toobig",
-	[SC_ERR_NAME] = "name",
-	[SC_ERR_EXPIRED] = "expired",
-	[SC_ERR_DENIED] = "denied",
-	[SC_ERR_TIMEOUT] = "timeout",
-	[SC_ERR_NOEXEC] = "noexec",
-	[SC_ERR_NOTEXEC] = "notexec",
-	[SC_ERR_CRYPTO] = "crypto",
-	[SC_ERR_DB] = "db",
-	[SC_ERR_BUSY] = "busy",
-	[SC_ERR_NO_VAULT] = "no_vault",
-	[SC_ERR_INTERNAL] = "internal",
+    [SC_OK] = "ok",
+    [SC_ERR_INVALID] = "invalid",
+    [SC_ERR_NOMEM] = "nomem",
+    [SC_ERR_IO] = "io",
+    [SC_ERR_NOT_FOUND] = "not_found",
+    [SC_ERR_EXISTS] = "exists",
+    [SC_ERR_AUTH] = "auth",
+    [SC_ERR_LOCKED] = "locked",
+    [SC_ERR_PERM] = "perm",
+    [SC_ERR_CORRUPT] = "corrupt",
+    [SC_ERR_VERSION] = "version",
+    [SC_ERR_TOOBIG] = "toobig",
+    [SC_ERR_NAME] = "name",
+    [SC_ERR_EXPIRED] = "expired",
+    [SC_ERR_DENIED] = "denied",
+    [SC_ERR_TIMEOUT] = "timeout",
+    [SC_ERR_NOEXEC] = "noexec",
+    [SC_ERR_NOTEXEC] = "notexec",
+    [SC_ERR_CRYPTO] = "crypto",
+    [SC_ERR_DB] = "db",
+    [SC_ERR_BUSY] = "busy",
+    [SC_ERR_NO_VAULT] = "no_vault",
+    [SC_ERR_INTERNAL] = "internal",
 };
 
 static const char *const sources[] = {"cli", "mcp", "agent"};
@@ -357,9 +357,9 @@ enum key {
 	K_COUNT
 };
 
-static const char *const keys[K_COUNT] = {"pending", "seq",    "ts",	 "op",	 "src",
-					  "client",  "pid",    "uid",	 "secrets", "cmd",
-					  "result",  "code",   "late",	 "prev",    "mac"};
+static const char *const keys[K_COUNT] = {"pending", "seq",  "ts",   "op",      "src",
+                                          "client",  "pid",  "uid",  "secrets", "cmd",
+                                          "result",  "code", "late", "prev",    "mac"};
 
 struct parser {
 	const char *p, *end;
@@ -464,8 +464,8 @@ static int p_u64(struct parser *ps, uint64_t max, uint64_t *out)
 /* Lower-case hex digit values plus one; 0 marks anything else. The
  * verifier decodes three or more of these per entry: no branches per digit. */
 static const uint8_t hex1[256] = {
-	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,	['6'] = 7,  ['7'] = 8,
-	['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['0'] = 1, ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9, ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
 };
 
 static int p_hex32(struct parser *ps, uint8_t out[SC_MAC_LEN])
@@ -534,7 +534,8 @@ static int p_key(struct parser *ps, int after)
 	if (q == NULL || q + 1 >= ps->end || q[1] != ':')
 		return -1;
 	for (k = after + 1; k < K_COUNT; k++)
-		if ((size_t)(q - p - 1) == strlen(keys[k]) && memcmp(p + 1, keys[k], (size_t)(q - p - 1)) == 0)
+		if ((size_t)(q - p - 1) == strlen(keys[k]) &&
+		    memcmp(p + 1, keys[k], (size_t)(q - p - 1)) == 0)
 			break;
 	if (k == K_COUNT)
 		return -1; /* unknown, repeated or out of order */
@@ -621,7 +622,8 @@ int sc_audit_parse_line(const char *line, size_t len, struct sc_audit_entry *e)
 				return parse_fail("bad 'secrets'");
 			break;
 		case K_CMD:
-			if (p_str(&ps, e->cmd, SC_AUDIT_CMD_MAX, &e->cmd_len) != 0 || e->cmd_len == 0)
+			if (p_str(&ps, e->cmd, SC_AUDIT_CMD_MAX, &e->cmd_len) != 0 ||
+			    e->cmd_len == 0)
 				return parse_fail("bad 'cmd'");
 			break;
 		case K_RESULT:
@@ -649,8 +651,7 @@ int sc_audit_parse_line(const char *line, size_t len, struct sc_audit_entry *e)
 	if (p_lit(&ps, "}") != 0 || ps.p != ps.end)
 		return parse_fail("trailing bytes after the object");
 #define HAS(k) ((seen >> (k)) & 1u)
-	if (!HAS(K_TS) || !HAS(K_OP) || !HAS(K_SRC) || !HAS(K_PID) || !HAS(K_UID) ||
-	    !HAS(K_RESULT))
+	if (!HAS(K_TS) || !HAS(K_OP) || !HAS(K_SRC) || !HAS(K_PID) || !HAS(K_UID) || !HAS(K_RESULT))
 		return parse_fail("a required key is missing");
 	if (e->kind == SC_AUDIT_PENDING) {
 		if (HAS(K_SEQ) || HAS(K_LATE) || HAS(K_PREV) || HAS(K_MAC))
@@ -788,7 +789,7 @@ static int mac_entry(struct mac_ctx *m, const struct sc_audit_entry *e, uint8_t 
 }
 
 int sc_audit_mac(const uint8_t key[SC_KEY_LEN], const struct sc_audit_entry *e,
-		 uint8_t out[SC_MAC_LEN])
+                 uint8_t out[SC_MAC_LEN])
 {
 	struct mac_ctx m;
 	int r;
@@ -828,8 +829,8 @@ static int check_fd(int fd, const char *path)
 		return SC_ERR_PERM;
 	}
 	if ((st.st_mode & 077) != 0) {
-		sc_set_error("'%s' is accessible by group or others; fix with: chmod 600 '%s'", path,
-			     path);
+		sc_set_error("'%s' is accessible by group or others; fix with: chmod 600 '%s'",
+		             path, path);
 		return SC_ERR_PERM;
 	}
 	return SC_OK;
@@ -867,7 +868,7 @@ static int log_open(const char *dir, int create, int lock, int *fd, int *created
 		f = open(path, mode | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 		if (f < 0 && errno == ENOENT && create) {
 			f = open(path, mode | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
-				 0600);
+			         0600);
 			if (f < 0 && errno == EEXIST)
 				continue;
 			if (f >= 0 && created != NULL)
@@ -880,7 +881,8 @@ static int log_open(const char *dir, int create, int lock, int *fd, int *created
 			}
 			r = errno == ELOOP ? SC_ERR_PERM : SC_ERR_IO;
 			sc_set_error("'%s': %s", path,
-				     errno == ELOOP ? "is a symbolic link; refused" : strerror(errno));
+			             errno == ELOOP ? "is a symbolic link; refused"
+			                            : strerror(errno));
 			goto out;
 		}
 		if ((r = check_fd(f, path)) != SC_OK)
@@ -922,7 +924,7 @@ static int write_all(int fd, const char *p, size_t n)
 			continue;
 		if (k <= 0) {
 			sc_set_error("cannot write the audit log: %s",
-				     k < 0 ? strerror(errno) : "short write");
+			             k < 0 ? strerror(errno) : "short write");
 			return SC_ERR_IO;
 		}
 		p += k;
@@ -940,7 +942,7 @@ static int pread_all(int fd, char *buf, size_t n, off_t off)
 			continue;
 		if (k <= 0) {
 			sc_set_error("cannot read the audit log: %s",
-				     k < 0 ? strerror(errno) : "file changed while reading");
+			             k < 0 ? strerror(errno) : "file changed while reading");
 			return SC_ERR_IO;
 		}
 		buf += k;
@@ -963,15 +965,17 @@ static int pending_open(const char *dir, int create, int *fd, int *created)
 		return SC_ERR_NOMEM;
 	f = open(path, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
 	if (f < 0 && errno == ENOENT && create) {
-		f = open(path, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
-			 0600);
+		f = open(path,
+		         O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY,
+		         0600);
 		*created = f >= 0;
 	}
 	if (f < 0) {
 		r = errno == ENOENT ? SC_OK : errno == ELOOP ? SC_ERR_PERM : SC_ERR_IO;
 		if (r != SC_OK)
 			sc_set_error("'%s': %s", path,
-				     errno == ELOOP ? "is a symbolic link; refused" : strerror(errno));
+			             errno == ELOOP ? "is a symbolic link; refused"
+			                            : strerror(errno));
 		free(path);
 		return r;
 	}
@@ -1093,7 +1097,7 @@ static uint64_t count_pending(const char *dir)
 /* ---- verification ---- */
 
 static int bad(struct sc_audit_report *rep, uint64_t line, uint64_t seq, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 
 static int bad(struct sc_audit_report *rep, uint64_t line, uint64_t seq, const char *fmt, ...)
 {
@@ -1108,7 +1112,7 @@ static int bad(struct sc_audit_report *rep, uint64_t line, uint64_t seq, const c
 }
 
 int sc_audit_verify_fd(int fd, const uint8_t key[SC_KEY_LEN], const struct sc_audit_anchor *anchor,
-		       struct sc_audit_report *rep)
+                       struct sc_audit_report *rep)
 {
 	struct lines l;
 	struct mac_ctx m;
@@ -1163,12 +1167,13 @@ int sc_audit_verify_fd(int fd, const uint8_t key[SC_KEY_LEN], const struct sc_au
 			goto out;
 		if (e->kind == SC_AUDIT_CHECKPOINT) {
 			if (started) {
-				r = bad(rep, l.lineno, e->seq, "a checkpoint in the middle of the log");
+				r = bad(rep, l.lineno, e->seq,
+				        "a checkpoint in the middle of the log");
 				goto out;
 			}
 			if (CRYPTO_memcmp(mac, e->mac, SC_MAC_LEN) != 0) {
 				r = bad(rep, l.lineno, e->seq,
-					"the checkpoint's MAC does not match: altered or forged");
+				        "the checkpoint's MAC does not match: altered or forged");
 				goto out;
 			}
 			rep->checkpoint = 1;
@@ -1179,22 +1184,22 @@ int sc_audit_verify_fd(int fd, const uint8_t key[SC_KEY_LEN], const struct sc_au
 		} else {
 			if (e->seq != expect_seq) {
 				r = bad(rep, l.lineno, e->seq,
-					!started && e->seq > 1
-						? "the log starts at entry %llu, without a checkpoint: "
-						  "earlier entries were removed"
-						: "entry %llu out of sequence: entries removed, "
-						  "reordered or duplicated",
-					(unsigned long long)e->seq);
+				        !started && e->seq > 1
+				            ? "the log starts at entry %llu, without a checkpoint: "
+				              "earlier entries were removed"
+				            : "entry %llu out of sequence: entries removed, "
+				              "reordered or duplicated",
+				        (unsigned long long)e->seq);
 				goto out;
 			}
 			if (CRYPTO_memcmp(e->prev, expect_prev, SC_MAC_LEN) != 0) {
 				r = bad(rep, l.lineno, e->seq,
-					"'prev' does not match the MAC of the entry before it");
+				        "'prev' does not match the MAC of the entry before it");
 				goto out;
 			}
 			if (CRYPTO_memcmp(mac, e->mac, SC_MAC_LEN) != 0) {
 				r = bad(rep, l.lineno, e->seq,
-					"the MAC does not match: the entry was altered");
+				        "the MAC does not match: the entry was altered");
 				goto out;
 			}
 			if (!started || rep->first_seq == 0)
@@ -1206,22 +1211,23 @@ int sc_audit_verify_fd(int fd, const uint8_t key[SC_KEY_LEN], const struct sc_au
 		}
 		started = 1;
 		rep->entries++;
-		if (head_seq == anchor->seq && CRYPTO_memcmp(head_mac, anchor->mac, SC_MAC_LEN) == 0)
+		if (head_seq == anchor->seq &&
+		    CRYPTO_memcmp(head_mac, anchor->mac, SC_MAC_LEN) == 0)
 			anchor_seen = 1;
 	}
 	rep->last_seq = head_seq;
 	if (head_seq < anchor->seq) {
 		r = bad(rep, 0, head_seq + 1,
-			"truncated: the log ends at entry %llu but the vault's anchor is at entry "
-			"%llu",
-			(unsigned long long)head_seq, (unsigned long long)anchor->seq);
+		        "truncated: the log ends at entry %llu but the vault's anchor is at entry "
+		        "%llu",
+		        (unsigned long long)head_seq, (unsigned long long)anchor->seq);
 		goto out;
 	}
 	if (!anchor_seen) {
 		r = bad(rep, 0, anchor->seq,
-			"the vault's anchor (entry %llu) is not in this log: the log was replaced "
-			"or rewritten",
-			(unsigned long long)anchor->seq);
+		        "the vault's anchor (entry %llu) is not in this log: the log was replaced "
+		        "or rewritten",
+		        (unsigned long long)anchor->seq);
 		goto out;
 	}
 	rep->lag = head_seq - anchor->seq;
@@ -1264,10 +1270,10 @@ out:
 
 /* What an appender needs to know about the end of the log. */
 struct tail {
-	off_t size;	     /* file size */
-	off_t end;	     /* end of the last complete line */
-	off_t head_start;    /* start of the newest chained line, -1 if none found */
-	int bad;	     /* a line at the end does not parse */
+	off_t size;       /* file size */
+	off_t end;        /* end of the last complete line */
+	off_t head_start; /* start of the newest chained line, -1 if none found */
+	int bad;          /* a line at the end does not parse */
 };
 
 /* The line that ends just before `end` (which follows a newline). */
@@ -1334,7 +1340,7 @@ static int scan_tail(int fd, char *buf, struct sc_audit_entry *e, struct tail *t
 			off_t s;
 			char *nl;
 			size_t want = t->size < SC_AUDIT_LINE_MAX + 1 ? (size_t)t->size
-								       : SC_AUDIT_LINE_MAX + 1;
+			                                              : SC_AUDIT_LINE_MAX + 1;
 
 			if ((r = pread_all(fd, buf, want, t->size - (off_t)want)) != SC_OK)
 				return r;
@@ -1364,8 +1370,8 @@ static int scan_tail(int fd, char *buf, struct sc_audit_entry *e, struct tail *t
  * short between fsync and the anchor update); otherwise the anchor itself,
  * so that whatever was done to the file stays visible to verify. */
 static int chain_base(int fd, char *buf, struct mac_ctx *m, const struct tail *t,
-		      const struct sc_audit_anchor *anchor, struct sc_audit_entry *e,
-		      struct sc_audit_entry *f, uint64_t *seq, uint8_t mac[SC_MAC_LEN])
+                      const struct sc_audit_anchor *anchor, struct sc_audit_entry *e,
+                      struct sc_audit_entry *f, uint64_t *seq, uint8_t mac[SC_MAC_LEN])
 {
 	uint8_t calc[SC_MAC_LEN], head_mac[SC_MAC_LEN];
 	uint64_t head_seq;
@@ -1413,7 +1419,7 @@ static int chain_base(int fd, char *buf, struct mac_ctx *m, const struct tail *t
 		    f->kind == SC_AUDIT_PENDING || f->seq + 1 != e->seq)
 			return SC_OK;
 		if (f->kind == SC_AUDIT_CHECKPOINT ? sc_memcmp_ct(f->prev, e->prev, SC_MAC_LEN) != 0
-						   : sc_memcmp_ct(f->mac, e->prev, SC_MAC_LEN) != 0)
+		                                   : sc_memcmp_ct(f->mac, e->prev, SC_MAC_LEN) != 0)
 			return SC_OK;
 		memcpy(e, f, sizeof(*e));
 	}
@@ -1463,8 +1469,9 @@ static void fill_common(struct sc_audit_entry *e, const struct sc_audit_event *e
 
 static int event_valid(const struct sc_audit_event *ev)
 {
-	if (ev == NULL || ev->op == NULL || !op_valid(ev->op) || strcmp(ev->op, "checkpoint") == 0 ||
-	    ev->source < 0 || (size_t)ev->source >= NSOURCES || (ev->n_names > 0 && ev->names == NULL))
+	if (ev == NULL || ev->op == NULL || !op_valid(ev->op) ||
+	    strcmp(ev->op, "checkpoint") == 0 || ev->source < 0 || (size_t)ev->source >= NSOURCES ||
+	    (ev->n_names > 0 && ev->names == NULL))
 		return SC_ERR_INVALID;
 	if (ev->n_names > SC_AUDIT_SECRETS_MAX) {
 		sc_set_error("more than %d secrets in one audit entry", SC_AUDIT_SECRETS_MAX);
@@ -1474,14 +1481,14 @@ static int event_valid(const struct sc_audit_event *ev)
 }
 
 struct appender {
-	char *line;  /* SC_AUDIT_LINE_MAX + 2 */
-	char *out;   /* what goes to the file in one write */
+	char *line; /* SC_AUDIT_LINE_MAX + 2 */
+	char *out;  /* what goes to the file in one write */
 	size_t n, cap;
 	struct sc_audit_entry *e, *f;
 };
 
 static int app_add(struct appender *a, struct mac_ctx *m, struct sc_audit_entry *e, uint64_t *seq,
-		   uint8_t prev[SC_MAC_LEN])
+                   uint8_t prev[SC_MAC_LEN])
 {
 	size_t len;
 	char *nb;
@@ -1511,7 +1518,7 @@ static int app_add(struct appender *a, struct mac_ctx *m, struct sc_audit_entry 
 /* The body of append and fold, under the exclusive lock. ev may be NULL
  * (fold only). */
 static int append_locked(struct sc_vault *v, int fd, int created, const struct sc_audit_event *ev,
-			 size_t *folded)
+                         size_t *folded)
 {
 	struct appender a = {0};
 	struct mac_ctx m = {0};
@@ -1755,8 +1762,9 @@ int sc_audit_prune(struct sc_vault *v, int64_t before_ms, uint64_t *removed)
 		goto done;
 	if ((r = sc_audit_verify_fd(fd, key, &anchor, &rep)) != SC_OK) {
 		if (r == SC_ERR_CORRUPT)
-			sc_set_error("the audit log does not verify (line %llu: %s); not pruning it",
-				     (unsigned long long)rep.bad_line, rep.why);
+			sc_set_error(
+			    "the audit log does not verify (line %llu: %s); not pruning it",
+			    (unsigned long long)rep.bad_line, rep.why);
 		goto done;
 	}
 	/* the longest run of entries from the start older than the cut-off */
@@ -1904,7 +1912,7 @@ int sc_audit_reader_next(struct sc_audit_reader *rd, struct sc_audit_entry *e)
 	r = lines_next(&rd->l, &line, &len, &complete);
 	if (r == SC_ERR_TOOBIG) {
 		sc_set_error("audit log line %llu is longer than %d bytes",
-			     (unsigned long long)rd->l.lineno, SC_AUDIT_LINE_MAX);
+		             (unsigned long long)rd->l.lineno, SC_AUDIT_LINE_MAX);
 		return SC_ERR_CORRUPT;
 	}
 	if (r != SC_OK)
@@ -1916,7 +1924,7 @@ int sc_audit_reader_next(struct sc_audit_reader *rd, struct sc_audit_entry *e)
 
 		snprintf(why, sizeof(why), "%s", sc_last_error());
 		sc_set_error("audit log line %llu does not parse (%s)",
-			     (unsigned long long)rd->l.lineno, why);
+		             (unsigned long long)rd->l.lineno, why);
 	}
 	return r;
 }

@@ -23,8 +23,9 @@
 #define PW "audit-test-password"
 #define NLINES 20
 
-static const uint8_t key[SC_KEY_LEN] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
-					17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+static const uint8_t key[SC_KEY_LEN] = {1,  2,  3,  4,  5,  6,  7,  8,  9,  10, 11,
+                                        12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22,
+                                        23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
 
 static char tmpdir[512];
 
@@ -180,22 +181,54 @@ static void test_mac_covers_every_field(void **state)
 	for (i = 0; i < 16; i++) {
 		memcpy(g, e, sizeof(*g));
 		switch (i) {
-		case 0: g->kind = SC_AUDIT_CHECKPOINT; break;
-		case 1: g->seq++; break;
-		case 2: g->ts_ms++; break;
-		case 3: g->op[0] = 'x'; break;
-		case 4: g->source = SC_AUDIT_SRC_AGENT; break;
-		case 5: g->client[0] ^= 1; break;
-		case 6: g->client_len--; break;
-		case 7: g->pid++; break;
-		case 8: g->uid++; break;
-		case 9: g->secrets[1][31] ^= 1; break;
-		case 10: g->n_secrets = 1; break;
-		case 11: g->cmd[0] = 'n'; break;
-		case 12: g->result = SC_AUDIT_DENIED; break;
-		case 13: strcpy(g->code, "auth"); break;
-		case 14: g->late = 0; break;
-		case 15: g->prev[0] ^= 1; break;
+		case 0:
+			g->kind = SC_AUDIT_CHECKPOINT;
+			break;
+		case 1:
+			g->seq++;
+			break;
+		case 2:
+			g->ts_ms++;
+			break;
+		case 3:
+			g->op[0] = 'x';
+			break;
+		case 4:
+			g->source = SC_AUDIT_SRC_AGENT;
+			break;
+		case 5:
+			g->client[0] ^= 1;
+			break;
+		case 6:
+			g->client_len--;
+			break;
+		case 7:
+			g->pid++;
+			break;
+		case 8:
+			g->uid++;
+			break;
+		case 9:
+			g->secrets[1][31] ^= 1;
+			break;
+		case 10:
+			g->n_secrets = 1;
+			break;
+		case 11:
+			g->cmd[0] = 'n';
+			break;
+		case 12:
+			g->result = SC_AUDIT_DENIED;
+			break;
+		case 13:
+			strcpy(g->code, "auth");
+			break;
+		case 14:
+			g->late = 0;
+			break;
+		case 15:
+			g->prev[0] ^= 1;
+			break;
 		}
 		assert_int_equal(sc_audit_mac(key, g, m), SC_OK);
 		assert_memory_not_equal(m, base, SC_MAC_LEN);
@@ -207,37 +240,64 @@ static void test_mac_covers_every_field(void **state)
 static void test_parser_strict(void **state)
 {
 	static const char *const bad[] = {
-		"",
-		"{}",
-		"{\"seq\":1}",
-		" {\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
-		"{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\"} ",
-		/* keys out of order, repeated, unknown */
-		"{\"pending\":true,\"op\":\"unlock\",\"ts\":\"2026-01-01T00:00:00.000Z\",\"src\":\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
-		"{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
-		"{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\",\"x\":1,\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
-		/* values */
-		"{\"pending\":true,\"ts\":\"2026-02-30T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
-		"{\"pending\":true,\"ts\":\"2026-01-01T00:00:00Z\",\"op\":\"unlock\",\"src\":\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
-		"{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"Unlock\",\"src\":\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
-		"{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"web\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
-		"{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\",\"pid\":01,\"uid\":0,\"result\":\"ok\"}",
-		"{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\",\"pid\":4294967296,\"uid\":0,\"result\":\"ok\"}",
-		"{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\",\"code\":\"auth\"}",
-		"{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\",\"pid\":1,\"uid\":0,\"result\":\"error\"}",
-		"{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\",\"client\":\"\\u0041\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
-		"{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\",\"client\":\"\\n\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
-		"{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\",\"client\":\"\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
-		/* a pending line with chain keys; a chained one without */
-		"{\"pending\":true,\"seq\":1,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
-		"{\"seq\":1,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
-		"{\"seq\":0,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"get\",\"src\":\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\",\"prev\":\"0000000000000000000000000000000000000000000000000000000000000000\",\"mac\":\"0000000000000000000000000000000000000000000000000000000000000000\"}",
-		"{\"seq\":1,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"get\",\"src\":\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\",\"prev\":\"000000000000000000000000000000000000000000000000000000000000000A\",\"mac\":\"0000000000000000000000000000000000000000000000000000000000000000\"}",
-		"{\"seq\":1,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"get\",\"src\":\"cli\",\"pid\":1,\"uid\":0,\"secrets\":[],\"result\":\"ok\",\"prev\":\"0000000000000000000000000000000000000000000000000000000000000000\",\"mac\":\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+	    "",
+	    "{}",
+	    "{\"seq\":1}",
+	    " {\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":"
+	    "\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
+	    "{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":"
+	    "\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\"} ",
+	    /* keys out of order, repeated, unknown */
+	    "{\"pending\":true,\"op\":\"unlock\",\"ts\":\"2026-01-01T00:00:00.000Z\",\"src\":"
+	    "\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
+	    "{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"ts\":\"2026-01-01T00:00:00."
+	    "000Z\",\"op\":\"unlock\",\"src\":\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
+	    "{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":"
+	    "\"cli\",\"x\":1,\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
+	    /* values */
+	    "{\"pending\":true,\"ts\":\"2026-02-30T00:00:00.000Z\",\"op\":\"unlock\",\"src\":"
+	    "\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
+	    "{\"pending\":true,\"ts\":\"2026-01-01T00:00:00Z\",\"op\":\"unlock\",\"src\":\"cli\","
+	    "\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
+	    "{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"Unlock\",\"src\":"
+	    "\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
+	    "{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":"
+	    "\"web\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
+	    "{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":"
+	    "\"cli\",\"pid\":01,\"uid\":0,\"result\":\"ok\"}",
+	    "{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":"
+	    "\"cli\",\"pid\":4294967296,\"uid\":0,\"result\":\"ok\"}",
+	    "{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":"
+	    "\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\",\"code\":\"auth\"}",
+	    "{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":"
+	    "\"cli\",\"pid\":1,\"uid\":0,\"result\":\"error\"}",
+	    "{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":"
+	    "\"cli\",\"client\":\"\\u0041\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
+	    "{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":"
+	    "\"cli\",\"client\":\"\\n\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
+	    "{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":"
+	    "\"cli\",\"client\":\"\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
+	    /* a pending line with chain keys; a chained one without */
+	    "{\"pending\":true,\"seq\":1,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\","
+	    "\"src\":\"cli\",\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
+	    "{\"seq\":1,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\","
+	    "\"pid\":1,\"uid\":0,\"result\":\"ok\"}",
+	    "{\"seq\":0,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"get\",\"src\":\"cli\",\"pid\":"
+	    "1,\"uid\":0,\"result\":\"ok\",\"prev\":"
+	    "\"0000000000000000000000000000000000000000000000000000000000000000\",\"mac\":"
+	    "\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+	    "{\"seq\":1,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"get\",\"src\":\"cli\",\"pid\":"
+	    "1,\"uid\":0,\"result\":\"ok\",\"prev\":"
+	    "\"000000000000000000000000000000000000000000000000000000000000000A\",\"mac\":"
+	    "\"0000000000000000000000000000000000000000000000000000000000000000\"}",
+	    "{\"seq\":1,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"get\",\"src\":\"cli\",\"pid\":"
+	    "1,\"uid\":0,\"secrets\":[],\"result\":\"ok\",\"prev\":"
+	    "\"0000000000000000000000000000000000000000000000000000000000000000\",\"mac\":"
+	    "\"0000000000000000000000000000000000000000000000000000000000000000\"}",
 	};
-	static const char good[] =
-		"{\"pending\":true,\"ts\":\"2024-02-29T23:59:59.999Z\",\"op\":\"unlock\",\"src\":\"cli\","
-		"\"pid\":1,\"uid\":0,\"result\":\"error\",\"code\":\"auth\"}";
+	static const char good[] = "{\"pending\":true,\"ts\":\"2024-02-29T23:59:59.999Z\",\"op\":"
+	                           "\"unlock\",\"src\":\"cli\","
+	                           "\"pid\":1,\"uid\":0,\"result\":\"error\",\"code\":\"auth\"}";
 	struct sc_audit_entry *e = new_entry();
 	char *big;
 	size_t i;
@@ -258,12 +318,13 @@ static void test_parser_strict(void **state)
 	{
 		size_t k = 0, n;
 
-		k += (size_t)sprintf(big, "{\"seq\":1,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"get\","
-					  "\"src\":\"cli\",\"pid\":1,\"uid\":0,\"secrets\":[");
+		k += (size_t)sprintf(
+		    big, "{\"seq\":1,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"get\","
+		         "\"src\":\"cli\",\"pid\":1,\"uid\":0,\"secrets\":[");
 		for (n = 0; n <= SC_AUDIT_SECRETS_MAX; n++)
 			k += (size_t)sprintf(big + k, "%s\"%064d\"", n ? "," : "", 0);
-		k += (size_t)sprintf(big + k, "],\"result\":\"ok\",\"prev\":\"%064d\",\"mac\":\"%064d\"}",
-				     0, 0);
+		k += (size_t)sprintf(
+		    big + k, "],\"result\":\"ok\",\"prev\":\"%064d\",\"mac\":\"%064d\"}", 0, 0);
 		assert_true(k < SC_AUDIT_LINE_MAX);
 		assert_int_equal(sc_audit_parse_line(big, k, e), SC_ERR_CORRUPT);
 	}
@@ -330,7 +391,7 @@ static void gen(struct genlog *g, size_t n, int checkpoint)
 
 /* Verify text (len bytes) against anchor; the status, and rep. */
 static int verify_text(const char *text, size_t len, const struct sc_audit_anchor *anchor,
-		       struct sc_audit_report *rep)
+                       struct sc_audit_report *rep)
 {
 	char path[600];
 	int fd, r;
@@ -348,7 +409,7 @@ static int verify_text(const char *text, size_t len, const struct sc_audit_ancho
 
 /* Build a text from line indexes (-1 ends), then expect a failure at line want_line. */
 static void expect_bad(const struct genlog *g, const int *idx, const struct sc_audit_anchor *a,
-		       uint64_t want_line, const char *why_part)
+                       uint64_t want_line, const char *why_part)
 {
 	struct sc_audit_report rep;
 	char *t = malloc(g->len + 1024);
@@ -398,7 +459,8 @@ static void test_verify_tamper_table(void **state)
 			memcpy(t, g.text, g.len);
 			t[b] ^= 0x01;
 			if (verify_text(t, g.len, &g.anchor, &rep) != SC_ERR_CORRUPT)
-				fail_msg("flip of byte %zu of line %d not detected", b - g.off[i], i + 1);
+				fail_msg("flip of byte %zu of line %d not detected", b - g.off[i],
+				         i + 1);
 			assert_int_equal(rep.bad_line, (uint64_t)i + 1);
 		}
 	}
@@ -479,8 +541,8 @@ static void test_verify_tamper_table(void **state)
 }
 
 static const char pending_line[] =
-	"{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\","
-	"\"pid\":1,\"uid\":0,\"result\":\"error\",\"code\":\"auth\"}\n";
+    "{\"pending\":true,\"ts\":\"2026-01-01T00:00:00.000Z\",\"op\":\"unlock\",\"src\":\"cli\","
+    "\"pid\":1,\"uid\":0,\"result\":\"error\",\"code\":\"auth\"}\n";
 
 static void test_verify_lag_torn_pending(void **state)
 {
@@ -501,8 +563,8 @@ static void test_verify_lag_torn_pending(void **state)
 		struct sc_audit_entry *e = new_entry();
 
 		assert_int_equal(sc_audit_parse_line(g.text + g.off[NLINES - 2],
-						     g.off[NLINES - 1] - g.off[NLINES - 2] - 1, e),
-				 SC_OK);
+		                                     g.off[NLINES - 1] - g.off[NLINES - 2] - 1, e),
+		                 SC_OK);
 		a.seq = e->seq;
 		memcpy(a.mac, e->mac, SC_MAC_LEN);
 		free(e);
@@ -586,11 +648,8 @@ static int vault_teardown(void **state)
 static void append(struct sc_vault *v, const char *op, int status)
 {
 	const char *names[] = {"api/key", "db/password"};
-	struct sc_audit_event ev = {.op = op,
-				    .source = SC_AUDIT_SRC_CLI,
-				    .names = names,
-				    .n_names = 2,
-				    .status = status};
+	struct sc_audit_event ev = {
+	    .op = op, .source = SC_AUDIT_SRC_CLI, .names = names, .n_names = 2, .status = status};
 
 	assert_int_equal(sc_audit_append(v, &ev), SC_OK);
 }
@@ -698,8 +757,10 @@ static void test_vault_append_verify(void **state)
 		(void)pend;
 	}
 	{
-		struct sc_audit_event ev = {.op = "unlock", .source = SC_AUDIT_SRC_MCP,
-					    .client = "claude-code", .status = SC_ERR_AUTH};
+		struct sc_audit_event ev = {.op = "unlock",
+		                            .source = SC_AUDIT_SRC_MCP,
+		                            .client = "claude-code",
+		                            .status = SC_ERR_AUTH};
 
 		assert_int_equal(sc_audit_append_pending(f->dir, &ev), SC_OK);
 		assert_int_equal(sc_audit_append_pending(f->dir, &ev), SC_OK);
@@ -827,13 +888,13 @@ static void test_vault_concurrent(void **state)
 			    sc_vault_unlock(v, PW, strlen(PW)) != SC_OK)
 				_exit(2);
 			for (j = 0; j < 50; j++) {
-				struct sc_audit_event ev = {.op = "get", .source = SC_AUDIT_SRC_AGENT,
-							    .status = SC_OK};
+				struct sc_audit_event ev = {
+				    .op = "get", .source = SC_AUDIT_SRC_AGENT, .status = SC_OK};
 
 				bad |= sc_audit_append(v, &ev) != SC_OK;
 				if (j % 10 == 0) {
 					struct sc_audit_event pe = {.op = "unlock",
-								    .status = SC_ERR_AUTH};
+					                            .status = SC_ERR_AUTH};
 
 					bad |= sc_audit_append_pending(f->dir, &pe) != SC_OK;
 				}
@@ -856,15 +917,15 @@ static void test_vault_concurrent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_roundtrip),
-		cmocka_unit_test(test_mac_encoding),
-		cmocka_unit_test(test_mac_covers_every_field),
-		cmocka_unit_test(test_parser_strict),
-		cmocka_unit_test(test_verify_tamper_table),
-		cmocka_unit_test(test_verify_lag_torn_pending),
-		cmocka_unit_test_setup_teardown(test_vault_append_verify, vault_setup, vault_teardown),
-		cmocka_unit_test_setup_teardown(test_vault_prune, vault_setup, vault_teardown),
-		cmocka_unit_test_setup_teardown(test_vault_concurrent, vault_setup, vault_teardown),
+	    cmocka_unit_test(test_roundtrip),
+	    cmocka_unit_test(test_mac_encoding),
+	    cmocka_unit_test(test_mac_covers_every_field),
+	    cmocka_unit_test(test_parser_strict),
+	    cmocka_unit_test(test_verify_tamper_table),
+	    cmocka_unit_test(test_verify_lag_torn_pending),
+	    cmocka_unit_test_setup_teardown(test_vault_append_verify, vault_setup, vault_teardown),
+	    cmocka_unit_test_setup_teardown(test_vault_prune, vault_setup, vault_teardown),
+	    cmocka_unit_test_setup_teardown(test_vault_concurrent, vault_setup, vault_teardown),
 	};
 	int r;
 
