@@ -11,10 +11,11 @@ runs=${1:-50}
 if [ -z "${SECRETCTL_BIN:-}" ]; then
 	build=${SC_BENCH_BUILD:-"$root/build-bench"}
 	cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release -DSC_TESTS=OFF >/dev/null
-	cmake --build "$build" -j2 --target secretctl >/dev/null
+	cmake --build "$build" -j2 --target secretctl bench_agent >/dev/null
 	SECRETCTL_BIN="$build/secretctl"
 fi
 bin=$SECRETCTL_BIN
+benchbin=$(dirname "$bin")/bench/bench_agent
 tmp=$(mktemp -d /tmp/sc-bench-XXXXXX)
 export XDG_RUNTIME_DIR="$tmp"
 export SECRETCTL_VAULT_DIR="$tmp/vault"
@@ -47,12 +48,18 @@ lk = [x["median"] * 1000 for x in json.load(open(sys.argv[1]))["results"]]
 ag = json.load(open(sys.argv[2]))["results"]
 med = [x["median"] * 1000 for x in ag]
 mn = [x["min"] * 1000 for x in ag]
+cpu = [(x["user"] + x["system"]) * 1000 for x in ag]
 names = ["true (bare)", "list", "exists", "run -- true", "version (process start)",
          "status (agent round trip, no audit)", "MCP session ready (initialize)"]
-print(f"{'':36s} {'agent median':>12s} {'min':>8s} {'locked median':>14s}")
+print(f"{'':36s} {'agent median':>12s} {'min':>8s} {'cpu':>6s} {'locked median':>14s}")
 for i, n in enumerate(names):
     locked = f"{lk[i - 1]:14.2f}" if 1 <= i <= 3 else f"{'':14s}"
-    print(f"{n:36s} {med[i]:12.2f} {mn[i]:8.2f} {locked}  ms")
+    print(f"{n:36s} {med[i]:12.2f} {mn[i]:8.2f} {cpu[i]:6.2f} {locked}  ms")
 t = med[0]
 print(f"run -- true target (2 x true + 2 ms): {2 * t + 2:.2f} ms; measured {med[3]:.2f} ms")
 PY
+# the agent's own share, without process start-up
+if [ -x "$benchbin" ]; then
+	echo
+	"$benchbin" "$SECRETCTL_VAULT_DIR" "$runs"
+fi
