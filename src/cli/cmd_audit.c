@@ -445,12 +445,19 @@ static int audit_verify(struct cli *c, int argc, char **argv)
 		return EXIT_AUDIT;
 	}
 	if (!c->json) {
+		uint64_t n =
+		    rep.entries - (uint64_t)rep.checkpoint; /* the checkpoint is no entry */
+
 		if (rep.entries == 0)
 			printf("audit log verified: empty");
+		else if (n == 0)
+			printf("audit log verified: a prune checkpoint only (entries up to %llu "
+			       "pruned)",
+			       (unsigned long long)rep.last_seq);
 		else
-			printf("audit log verified: %llu entries (%llu..%llu)%s",
-			       (unsigned long long)rep.entries, (unsigned long long)rep.first_seq,
-			       (unsigned long long)rep.last_seq,
+			printf("audit log verified: %llu entr%s (%llu..%llu)%s",
+			       (unsigned long long)n, n == 1 ? "y" : "ies",
+			       (unsigned long long)rep.first_seq, (unsigned long long)rep.last_seq,
 			       rep.checkpoint ? ", after a prune checkpoint" : "");
 		printf(", anchored at entry %llu\n", (unsigned long long)rep.anchor_seq);
 		if (rep.lag > 0)
