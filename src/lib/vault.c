@@ -173,8 +173,8 @@ static int check_owner_mode(const char *path, int want_dir, int must_exist)
 
 static int check_files(const char *dir)
 {
-	static const char *const files[] = {DB_NAME, DB_NAME "-wal", DB_NAME "-shm", "audit.log",
-					    "mcp-policy.yaml"};
+	static const char *const files[] = {DB_NAME,	 DB_NAME "-wal",  DB_NAME "-shm",
+					    "audit.log", "audit.pending", "mcp-policy.yaml"};
 	size_t i;
 	int r;
 
