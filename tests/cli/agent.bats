@@ -455,3 +455,31 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 	[ "$(jq -r '[.[] | select(.source == "mcp") | .op + ":" + .result] | sort | join(",")' <<<"$output")" = \
 		"fields:ok,list:ok,secret_run:denied,secret_run:ok" ]
 }
+
+@test "CLI runs through the agent obey the command policy when it says cli_runs: policy" {
+	unlock
+	truebin=$(realpath /bin/true)
+	# no policy file: the user's own runs are allowed
+	run sc run -k api/key -- "$truebin" </dev/null
+	[ "$status" -eq 0 ]
+	# cli_runs: allow (the default) leaves them alone even when MCP would deny
+	printf 'version: 1\ndefault_action: deny\nallowed_commands:\n  - %s\ncli_runs: allow\n' \
+		"$truebin" >"$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
+	chmod 600 "$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
+	run sc run -k api/key -- sh -c 'exit 4' </dev/null
+	[ "$status" -eq 4 ]
+	# cli_runs: policy: the same allowlist as MCP runs
+	printf 'version: 1\ndefault_action: deny\nallowed_commands:\n  - %s\ncli_runs: policy\n' \
+		"$truebin" >"$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
+	run sc run -k api/key -- "$truebin" </dev/null
+	[ "$status" -eq 0 ]
+	run -125 sc run -k api/key -- sh -c 'exit 4' </dev/null
+	[[ "$output" == *"the agent refused to run 'sh'"* ]]
+	# an invalid policy file stops them too (it may have said cli_runs: policy)
+	printf 'version: 1\nbogus_key: 1\n' >"$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
+	run -125 sc run -k api/key -- "$truebin" </dev/null
+	[[ "$output" == *"policy file is invalid"* ]]
+	# the denials are in the audit log
+	run env SECRETCTL_PASSWORD=$PW "$BIN" audit list --json
+	[ "$(jq '[.[] | select(.op == "run" and .result == "denied")] | length' <<<"$output")" -eq 2 ]
+}
