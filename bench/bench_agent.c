@@ -72,8 +72,8 @@ int main(int argc, char **argv)
 	      if (sc_agent_exists(fd, SC_AGENT_ORIGIN_CLI, key, &ex) != SC_OK) return 1);
 	TIMED("connect + list (audited)", seen = 0;
 	      if (sc_agent_walk(fd, SC_AGENT_ORIGIN_CLI, count, &seen) != SC_OK) return 1);
-	TIMED("connect + run true (audited)", if (sc_agent_run(fd, &run, -1, &res, NULL) != SC_OK ||
-						  res.exit_code != 0) return 1;
+	TIMED("connect + run true (audited)",
+	      if (sc_agent_run(fd, &run, -1, &res, NULL) != SC_OK || res.exit_code != 0) return 1;
 	      sc_exec_result_release(&res));
 	free(t);
 	return 0;

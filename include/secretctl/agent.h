@@ -18,12 +18,12 @@
 #define SC_AGENT_PROTO 1
 #define SC_AGENT_FRAME_MAX (1024 * 1024)
 #define SC_AGENT_ATTACH_MAX (16 * 1024 * 1024 + 64 * 1024)
-#define SC_AGENT_ARGS_MAX 256        /* argv entries and key patterns */
-#define SC_AGENT_ENV_MAX 4096        /* base environment entries */
-#define SC_AGENT_STRING_MAX 65536    /* any one string */
-#define SC_AGENT_FDS_MAX 3           /* stdin, stdout, stderr */
+#define SC_AGENT_ARGS_MAX 256                  /* argv entries and key patterns */
+#define SC_AGENT_ENV_MAX 4096                  /* base environment entries */
+#define SC_AGENT_STRING_MAX 65536              /* any one string */
+#define SC_AGENT_FDS_MAX 3                     /* stdin, stdout, stderr */
 #define SC_AGENT_CAPTURE_MAX (4 * 1024 * 1024) /* per stream, captured runs */
-#define SC_AGENT_TIMEOUT_DEFAULT (15 * 60)   /* idle timeout, seconds */
+#define SC_AGENT_TIMEOUT_DEFAULT (15 * 60)     /* idle timeout, seconds */
 #define SC_AGENT_TIMEOUT_MAX (7 * 24 * 3600)
 
 enum sc_agent_op {
@@ -86,12 +86,12 @@ const char *sc_agent_op_name(int op);
 /* Send one frame: msg (a json_t *) with "attach" set when alen > 0, then
  * the attachment; fds (at most SC_AGENT_FDS_MAX) ride on the first byte. */
 int sc_agent_send(int fd, void *msg, const void *attach, size_t alen, const int *fds,
-		  size_t nfds) SC_WUR;
+                  size_t nfds) SC_WUR;
 /* Receive one frame body (malloc'd, wiped on free by the caller) and the
  * fds that came with it (up to maxfds, O_CLOEXEC; extra ones are closed).
  * SC_ERR_NOT_FOUND on a clean EOF before the first byte. */
 int sc_agent_recv(int fd, uint8_t **body, size_t *len, int *fds, size_t maxfds,
-		  size_t *nfds) SC_WUR;
+                  size_t *nfds) SC_WUR;
 /* Read an announced attachment of n bytes into a new secmem block. */
 int sc_agent_recv_attach(int fd, size_t n, uint8_t **out) SC_WUR;
 
@@ -143,7 +143,7 @@ int sc_agent_get(int fd, const char *name, struct sc_secret **out) SC_WUR;
 struct sc_agent_run {
 	const char *const *argv; /* argv[0]: the command as written */
 	const char *exe;         /* its resolved absolute path, or NULL: the agent
-				    resolves argv[0] with path_env */
+	                            resolves argv[0] with path_env */
 	const char *const *keys;
 	size_t nkeys;
 	char *const *env; /* base environment (usually environ) */
@@ -172,7 +172,7 @@ struct sc_agent_run {
  * Same statuses as sc_exec_run; *detail (malloc'd or NULL) names what
  * failed when the environment could not be built (as sc_runenv_build). */
 int sc_agent_run(int fd, const struct sc_agent_run *run, int ctl_fd, struct sc_exec_result *res,
-		 char **detail) SC_WUR;
+                 char **detail) SC_WUR;
 
 /* ---- agent side ---- */
 
@@ -181,6 +181,6 @@ int sc_agent_run(int fd, const struct sc_agent_run *run, int ctl_fd, struct sc_e
  * emptied, and with keep_plain 0 the non-sensitive ones too; notes
  * replaced by "-" when set. What list (0) and fields (1) send. */
 int sc_agent_meta_encode(const struct sc_secret *s, int keep_plain, uint8_t **out,
-			 size_t *len) SC_WUR;
+                         size_t *len) SC_WUR;
 
 #endif

@@ -30,8 +30,8 @@
 
 struct agent {
 	const struct agent_opts *o;
-	pthread_mutex_t lock; /* everything below, and every use of the vault */
-	pthread_cond_t idle;  /* conns dropped to 0 */
+	pthread_mutex_t lock;   /* everything below, and every use of the vault */
+	pthread_cond_t idle;    /* conns dropped to 0 */
 	struct sc_vault *vault; /* NULL while locked */
 	int reveal;
 	uint32_t timeout_s;
@@ -96,15 +96,15 @@ static void lock_key(struct agent *a, const char *why)
  * its own; caller holds a->lock with the vault unlocked. The operation's
  * error detail survives. */
 static int agent_audit(struct agent *a, const char *op, int source, const char *const *names,
-		       size_t n, const char *cmd, int status)
+                       size_t n, const char *cmd, int status)
 {
 	struct sc_audit_event ev = {
-		.op = op,
-		.source = source,
-		.names = names,
-		.n_names = n,
-		.cmd = cmd,
-		.status = status,
+	    .op = op,
+	    .source = source,
+	    .names = names,
+	    .n_names = n,
+	    .cmd = cmd,
+	    .status = status,
 	};
 	char detail[512];
 	int r;
@@ -355,14 +355,14 @@ static int op_fields_get(struct agent *a, int fd, int origin, const char *name, 
 	if (whole && !a->reveal) {
 		pthread_mutex_unlock(&a->lock);
 		return reply_err(fd, SC_ERR_DENIED,
-				 "the agent does not reveal values in its default use-only mode "
-				 "(unlock with --reveal to allow it)");
+		                 "the agent does not reveal values in its default use-only mode "
+		                 "(unlock with --reveal to allow it)");
 	}
 	a->last_use = now_s();
 	r = sc_vault_get(a->vault, name, &s);
 	/* no value leaves without its audit entry on disk */
-	if ((rr = agent_audit(a, whole ? "get" : "fields", audit_source(origin), &name, 1,
-			      NULL, r)) != SC_OK &&
+	if ((rr = agent_audit(a, whole ? "get" : "fields", audit_source(origin), &name, 1, NULL,
+	                      r)) != SC_OK &&
 	    r == SC_OK)
 		r = rr;
 	pthread_mutex_unlock(&a->lock);
@@ -390,8 +390,8 @@ static int op_status(struct agent *a, int fd)
 			left = a->runs > 0 ? a->timeout_s : 0;
 	}
 	m = json_pack("{s:b,s:b,s:I,s:I,s:I,s:I}", "unlocked", a->vault != NULL, "reveal",
-		      a->reveal, "pid", (json_int_t)getpid(), "timeout", (json_int_t)a->timeout_s,
-		      "idle_left", (json_int_t)left, "runs", (json_int_t)a->runs);
+	              a->reveal, "pid", (json_int_t)getpid(), "timeout", (json_int_t)a->timeout_s,
+	              "idle_left", (json_int_t)left, "runs", (json_int_t)a->runs);
 	pthread_mutex_unlock(&a->lock);
 	return reply(fd, m, NULL, 0);
 }
@@ -437,7 +437,7 @@ static int op_unlock(struct agent *a, int fd, const struct sc_agent_req *q)
 	sc_secmem_free(dek);
 	if (r != SC_OK)
 		return r == SC_ERR_AUTH ? reply_err(fd, r, "that key does not open this vault")
-					: reply_status(fd, r);
+		                        : reply_status(fd, r);
 	pthread_mutex_lock(&a->lock);
 	lock_key(a, "replaced by a new unlock");
 	a->vault = v;
@@ -445,7 +445,7 @@ static int op_unlock(struct agent *a, int fd, const struct sc_agent_req *q)
 	a->timeout_s = q->timeout_s ? q->timeout_s : SC_AGENT_TIMEOUT_DEFAULT;
 	a->last_use = now_s();
 	agent_log(LOG_INFO, "unlocked (%s mode, idle timeout %us)",
-		  a->reveal ? "reveal" : "use-only", a->timeout_s);
+	          a->reveal ? "reveal" : "use-only", a->timeout_s);
 	pthread_mutex_unlock(&a->lock);
 	return reply_ok(fd);
 }
@@ -490,7 +490,7 @@ static int run_register(struct agent *a, int ctl)
 
 /* Audit a run's outcome before it starts (or why it did not). */
 static int audit_run(struct agent *a, const struct sc_agent_req *q, const struct sc_runenv *re,
-		     const char *path, int status)
+                     const char *path, int status)
 {
 	const char *op = q->origin == SC_AGENT_ORIGIN_MCP ? "secret_run" : "run";
 	const char **names = NULL;
@@ -507,7 +507,7 @@ static int audit_run(struct agent *a, const struct sc_agent_req *q, const struct
 }
 
 static int op_run(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
-		  size_t nfds)
+                  size_t nfds)
 {
 	struct sc_runenv_opts ro;
 	struct sc_exec_opts xo;
@@ -528,17 +528,17 @@ static int op_run(struct agent *a, int fd, const struct sc_agent_req *q, const i
 		return reply_err(fd, SC_ERR_INVALID, "a streaming run sends exactly 3 fds");
 	if (q->no_sanitize)
 		return reply_err(fd, SC_ERR_DENIED,
-				 "runs through the agent are always sanitized; --no-sanitize "
-				 "needs the password");
+		                 "runs through the agent are always sanitized; --no-sanitize "
+		                 "needs the password");
 	if (q->exe == NULL && strchr(q->argv[0], '/') != NULL && q->argv[0][0] != '/')
 		return reply_err(fd, SC_ERR_INVALID,
-				 "a relative command needs its resolved path (exe)");
+		                 "a relative command needs its resolved path (exe)");
 	r = sc_exec_resolve(q->exe != NULL ? q->exe : q->argv[0], q->path_env, &path);
 	if (r != SC_OK)
 		return reply_err(fd, r, "%s", q->argv[0]);
 	/* the policy sees the command before anything is decrypted */
 	if ((r = agent_policy_load(a->o->vault_dir, q->origin, &pol, reason, sizeof(reason))) !=
-		    SC_OK ||
+	        SC_OK ||
 	    (r = agent_policy_check(pol, q, path, NULL, 0, reason, sizeof(reason))) != SC_OK ||
 	    (r = agent_policy_keys(pol, q, &aliased, reason, sizeof(reason))) != SC_OK) {
 		pthread_mutex_lock(&a->lock);
@@ -546,7 +546,7 @@ static int op_run(struct agent *a, int fd, const struct sc_agent_req *q, const i
 			(void)audit_run(a, q, NULL, path, r);
 		pthread_mutex_unlock(&a->lock);
 		rr = reply_err(fd, r == SC_ERR_NOMEM ? r : SC_ERR_DENIED, "%s",
-			       reason[0] ? reason : sc_strerror(r));
+		               reason[0] ? reason : sc_strerror(r));
 		goto out;
 	}
 	agent_policy_limits(pol, q, &timeout_ms, &capture_max);
@@ -576,10 +576,10 @@ static int op_run(struct agent *a, int fd, const struct sc_agent_req *q, const i
 
 		for (i = 0; names != NULL && i < sc_runenv_secret_count(re); i++)
 			names[i] = sc_runenv_secret(re, i);
-		r = names == NULL ? SC_ERR_NOMEM
-				  : agent_policy_check(pol, q, path, names,
-						       sc_runenv_secret_count(re), reason,
-						       sizeof(reason));
+		r = names == NULL
+		        ? SC_ERR_NOMEM
+		        : agent_policy_check(pol, q, path, names, sc_runenv_secret_count(re),
+		                             reason, sizeof(reason));
 		free(names);
 	}
 	/* the run starts only once its audit entry is on disk */
@@ -637,11 +637,11 @@ static int op_run(struct agent *a, int fd, const struct sc_agent_req *q, const i
 		pthread_join(relay_thr, NULL);
 	}
 	m = json_pack("{s:i,s:i,s:i,s:b,s:b,s:i,s:I,s:I,s:I,s:I,s:I}", "status", r, "exit_code",
-		      res.exit_code, "term_signal", res.term_signal, "timed_out", res.timed_out,
-		      "cancelled", res.cancelled, "exec_errno", res.exec_errno, "duration_ms",
-		      (json_int_t)res.duration_ms, "out_dropped", (json_int_t)res.out_dropped,
-		      "err_dropped", (json_int_t)res.err_dropped, "out_len",
-		      (json_int_t)res.out_len, "err_len", (json_int_t)res.err_len);
+	              res.exit_code, "term_signal", res.term_signal, "timed_out", res.timed_out,
+	              "cancelled", res.cancelled, "exec_errno", res.exec_errno, "duration_ms",
+	              (json_int_t)res.duration_ms, "out_dropped", (json_int_t)res.out_dropped,
+	              "err_dropped", (json_int_t)res.err_dropped, "out_len",
+	              (json_int_t)res.out_len, "err_len", (json_int_t)res.err_len);
 	/* captured output (already sanitized) rides as one attachment */
 	if (res.out_len + res.err_len > 0) {
 		if ((outbuf = malloc(res.out_len + res.err_len)) == NULL) {
@@ -770,8 +770,9 @@ static void accept_one(struct agent *a, int lfd)
 		return;
 	}
 	if (cred.uid != geteuid()) {
-		agent_log(LOG_WARNING, "refused a connection from uid %lu (pid %ld): not our uid %lu",
-			  (unsigned long)cred.uid, (long)cred.pid, (unsigned long)geteuid());
+		agent_log(LOG_WARNING,
+		          "refused a connection from uid %lu (pid %ld): not our uid %lu",
+		          (unsigned long)cred.uid, (long)cred.pid, (unsigned long)geteuid());
 		close(fd);
 		return;
 	}
@@ -884,7 +885,7 @@ int agent_serve(struct agent_opts *o)
 			goto out;
 		a.last_use = now_s();
 		agent_log(LOG_INFO, "unlocked (%s mode, idle timeout %us)",
-			  a.reveal ? "reveal" : "use-only", a.timeout_s);
+		          a.reveal ? "reveal" : "use-only", a.timeout_s);
 	} else {
 		a.reveal = 0;
 	}

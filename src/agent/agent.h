@@ -8,8 +8,8 @@
 
 #include "secretctl/agent.h"
 
-#define AGENT_CONNS_MAX 64 /* connections served at once (runs included) */
-#define AGENT_RUNS_MAX 16  /* runs at once */
+#define AGENT_CONNS_MAX 64    /* connections served at once (runs included) */
+#define AGENT_RUNS_MAX 16     /* runs at once */
 #define AGENT_IO_TIMEOUT_S 10 /* a client that stalls mid-request is dropped */
 
 struct agent_opts {
@@ -39,19 +39,19 @@ int agent_serve(struct agent_opts *o);
 struct sc_policy;
 struct sc_agent_req;
 int agent_policy_load(const char *vault_dir, int origin, struct sc_policy **p, char *reason,
-		      size_t reasonlen);
+                      size_t reasonlen);
 /* The policy's decision: with names NULL for the command alone (before any
  * decryption), then with the secrets the run will inject. SC_OK or
  * SC_ERR_DENIED with a one-line reason. p NULL allows. */
 int agent_policy_check(const struct sc_policy *p, const struct sc_agent_req *q,
-		       const char *resolved, const char *const *names, size_t n, char *reason,
-		       size_t reasonlen);
+                       const char *resolved, const char *const *names, size_t n, char *reason,
+                       size_t reasonlen);
 /* Key patterns rewritten through the request's env alias (*out NULL when
  * there is none); SC_ERR_DENIED for an alias the policy lacks. */
 int agent_policy_keys(const struct sc_policy *p, const struct sc_agent_req *q, char ***out,
-		      char *reason, size_t reasonlen);
+                      char *reason, size_t reasonlen);
 void agent_policy_free_keys(char **keys, size_t n);
 /* Time and output limits for the run (the policy's, for MCP runs). */
 void agent_policy_limits(const struct sc_policy *p, const struct sc_agent_req *q,
-			 uint32_t *timeout_ms, size_t *capture_max);
+                         uint32_t *timeout_ms, size_t *capture_max);
 #endif

@@ -11,7 +11,7 @@
 #include "secretctl/policy.h"
 
 int agent_policy_load(const char *vault_dir, int origin, struct sc_policy **out, char *reason,
-		      size_t reasonlen)
+                      size_t reasonlen)
 {
 	struct sc_policy *p = NULL;
 	char path[4096], err[512] = "";
@@ -29,13 +29,13 @@ int agent_policy_load(const char *vault_dir, int origin, struct sc_policy **out,
 		if (origin == SC_AGENT_ORIGIN_CLI)
 			return SC_OK; /* no file: human runs are unrestricted */
 		snprintf(reason, reasonlen,
-			 "no policy file '%s': every MCP run is denied until the user writes one",
-			 path);
+		         "no policy file '%s': every MCP run is denied until the user writes one",
+		         path);
 		return SC_ERR_DENIED;
 	}
 	if (r != SC_OK) {
 		snprintf(reason, reasonlen, "the policy file is invalid, so runs are off: %s",
-			 err[0] ? err : sc_strerror(r));
+		         err[0] ? err : sc_strerror(r));
 		return SC_ERR_DENIED;
 	}
 	if (origin == SC_AGENT_ORIGIN_CLI && !sc_policy_cli_runs_obey(p)) {
@@ -47,21 +47,21 @@ int agent_policy_load(const char *vault_dir, int origin, struct sc_policy **out,
 }
 
 int agent_policy_check(const struct sc_policy *p, const struct sc_agent_req *q,
-		       const char *resolved, const char *const *names, size_t n, char *reason,
-		       size_t reasonlen)
+                       const char *resolved, const char *const *names, size_t n, char *reason,
+                       size_t reasonlen)
 {
 	int r;
 
 	if (p == NULL)
 		return SC_OK;
-	r = sc_policy_check_run(p, q->argv[0], resolved, q->argv + 1, q->argc - 1, names, n,
-				reason, reasonlen);
+	r = sc_policy_check_run(p, q->argv[0], resolved, q->argv + 1, q->argc - 1, names, n, reason,
+	                        reasonlen);
 	sc_clear_error();
 	return r == SC_OK ? SC_OK : SC_ERR_DENIED;
 }
 
 int agent_policy_keys(const struct sc_policy *p, const struct sc_agent_req *q, char ***out,
-		      char *reason, size_t reasonlen)
+                      char *reason, size_t reasonlen)
 {
 	char **keys;
 	size_t i;
@@ -84,9 +84,9 @@ int agent_policy_keys(const struct sc_policy *p, const struct sc_agent_req *q, c
 			r = SC_ERR_NOMEM;
 		if (r != SC_OK) {
 			snprintf(reason, reasonlen,
-				 r == SC_ERR_NOT_FOUND ? "the policy defines no env alias '%s'"
-						       : "cannot apply env alias '%s'",
-				 q->env_alias);
+			         r == SC_ERR_NOT_FOUND ? "the policy defines no env alias '%s'"
+			                               : "cannot apply env alias '%s'",
+			         q->env_alias);
 			agent_policy_free_keys(keys, q->nkeys);
 			return SC_ERR_DENIED;
 		}
@@ -105,7 +105,7 @@ void agent_policy_free_keys(char **keys, size_t n)
 }
 
 void agent_policy_limits(const struct sc_policy *p, const struct sc_agent_req *q,
-			 uint32_t *timeout_ms, size_t *capture_max)
+                         uint32_t *timeout_ms, size_t *capture_max)
 {
 	struct sc_policy_limits lim;
 	uint64_t cap;
@@ -119,7 +119,7 @@ void agent_policy_limits(const struct sc_policy *p, const struct sc_agent_req *q
 	if (*timeout_ms == 0 || *timeout_ms > lim.max_timeout_sec * 1000u)
 		*timeout_ms = lim.max_timeout_sec * 1000u;
 	cap = lim.max_output_bytes < SC_AGENT_CAPTURE_MAX ? lim.max_output_bytes
-							  : SC_AGENT_CAPTURE_MAX;
+	                                                  : SC_AGENT_CAPTURE_MAX;
 	if (*capture_max > cap)
 		*capture_max = (size_t)cap;
 }

@@ -40,8 +40,8 @@ int cli_agent_connect(struct cli *c, int *fd)
 	if (r != SC_OK && r != SC_ERR_NOT_FOUND && r != SC_ERR_NO_VAULT) {
 		/* an unsafe socket directory is worth saying; then go on
 		 * without the agent, as if none ran */
-		cli_warn("not using the agent: %s", sc_last_error()[0] ? sc_last_error()
-								       : sc_strerror(r));
+		cli_warn("not using the agent: %s",
+		         sc_last_error()[0] ? sc_last_error() : sc_strerror(r));
 		sc_clear_error();
 	}
 	return r;
@@ -92,7 +92,7 @@ int cli_agent_get(struct cli *c, const char *name, struct sc_secret **out)
 	if (r == SC_ERR_DENIED) {
 		/* use-only mode: a value needs the password, as without an agent */
 		fprintf(stderr, "secretctl: the agent does not reveal values in use-only mode "
-				"(see 'secretctl unlock --reveal'); the password is needed\n");
+		                "(see 'secretctl unlock --reveal'); the password is needed\n");
 		sc_clear_error();
 		return SC_ERR_LOCKED;
 	}
@@ -118,7 +118,7 @@ int cmd_agent(struct cli *c, int argc, char **argv)
 	int r, ch;
 
 	while ((ch = getopt_long(argc, argv, ":", (const struct option[]){{NULL, 0, NULL, 0}},
-				 NULL)) != -1)
+	                         NULL)) != -1)
 		return cli_opt_error(c, ch, argv);
 	if (optind != argc)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
@@ -129,7 +129,7 @@ int cmd_agent(struct cli *c, int argc, char **argv)
 		return cli_fail(r, "cannot start the agent");
 	o.sock_path = sock;
 	fprintf(stderr, "secretctl agent: serving '%s' on '%s' (locked; run 'secretctl unlock')\n",
-		c->vault_dir, sock);
+	        c->vault_dir, sock);
 	r = agent_serve(&o);
 	close(o.lock_fd);
 	free(sock);
@@ -142,7 +142,7 @@ int cmd_agent(struct cli *c, int argc, char **argv)
  * open but the socket and the lock; the key moves into this process's own
  * locked memory (mlock is not inherited across fork). Never returns. */
 static void run_daemon(struct cli *c, int lfd, int lkfd, const char *sock, const uint8_t *dek,
-		       uint32_t timeout_s, int reveal)
+                       uint32_t timeout_s, int reveal)
 {
 	struct agent_opts o;
 	int fd, devnull, r;
@@ -210,9 +210,9 @@ static int start_daemon(struct cli *c, const uint8_t *dek, uint32_t timeout_s, i
 int cmd_unlock(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"timeout", required_argument, NULL, 't'},
-		{"reveal", no_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0},
+	    {"timeout", required_argument, NULL, 't'},
+	    {"reveal", no_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct sc_agent_status st;
 	struct sc_vault *v = NULL;
@@ -226,8 +226,8 @@ int cmd_unlock(struct cli *c, int argc, char **argv)
 		case 't':
 			if (cli_parse_duration(optarg, &secs) != SC_OK || secs < 1 ||
 			    secs > SC_AGENT_TIMEOUT_MAX)
-				return cli_usage(c, "bad --timeout '%s' (1s to 7d: 90s, 15m, 8h ...)",
-						 optarg);
+				return cli_usage(
+				    c, "bad --timeout '%s' (1s to 7d: 90s, 15m, 8h ...)", optarg);
 			break;
 		case 'r':
 			reveal = 1;
@@ -282,12 +282,12 @@ int cmd_unlock(struct cli *c, int argc, char **argv)
 	format_dur(st.timeout_s, dur, sizeof(dur));
 	if (reveal)
 		cli_warn("--reveal: until the agent locks, any process running as your user, an AI "
-			 "agent's shell included, can read secret values through the agent without "
-			 "the password (the default use-only mode never hands out a value)");
+		         "agent's shell included, can read secret values through the agent without "
+		         "the password (the default use-only mode never hands out a value)");
 	if (c->json)
 		print_json(json_pack("{s:b,s:s,s:I,s:I}", "unlocked", 1, "mode",
-				     st.reveal ? "reveal" : "use-only", (json_int_t)st.timeout_s,
-				     "pid", (json_int_t)st.pid));
+		                     st.reveal ? "reveal" : "use-only", (json_int_t)st.timeout_s,
+		                     "pid", (json_int_t)st.pid));
 	else
 		printf("unlocked (%s mode; locks after %s idle)\n",
 		       st.reveal ? "reveal" : "use-only", dur);
@@ -354,7 +354,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		sc_clear_error();
 		if (c->json)
 			print_json(json_pack("{s:s,s:b,s:b}", "vault", c->vault_dir, "agent", 0,
-					     "unlocked", 0));
+			                     "unlocked", 0));
 		else
 			printf("vault:  %s\nstate:  locked (no agent running)\n", c->vault_dir);
 		return EXIT_FAIL;
@@ -369,10 +369,11 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	format_dur(st.idle_left_s, left, sizeof(left));
 	if (c->json) {
 		json_t *o = json_pack("{s:s,s:b,s:I,s:b}", "vault", c->vault_dir, "agent", 1, "pid",
-				      (json_int_t)st.pid, "unlocked", st.unlocked);
+		                      (json_int_t)st.pid, "unlocked", st.unlocked);
 
 		if (o != NULL && st.unlocked) {
-			json_object_set_new(o, "mode", json_string(st.reveal ? "reveal" : "use-only"));
+			json_object_set_new(o, "mode",
+			                    json_string(st.reveal ? "reveal" : "use-only"));
 			json_object_set_new(o, "timeout", json_integer(st.timeout_s));
 			json_object_set_new(o, "idle_left", json_integer(st.idle_left_s));
 			json_object_set_new(o, "runs", json_integer(st.runs));
@@ -381,7 +382,8 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	} else if (st.unlocked) {
 		printf("vault:  %s\nagent:  pid %lld\nstate:  unlocked\nmode:   %s\n"
 		       "locks:  in %s (idle timeout %s)\n",
-		       c->vault_dir, (long long)st.pid, st.reveal ? "reveal" : "use-only", left, dur);
+		       c->vault_dir, (long long)st.pid, st.reveal ? "reveal" : "use-only", left,
+		       dur);
 	} else {
 		printf("vault:  %s\nagent:  pid %lld\nstate:  locked\n", c->vault_dir,
 		       (long long)st.pid);
@@ -413,7 +415,7 @@ static void run_warn_short(void *arg, const char *const *vars, size_t n)
 	(void)arg;
 	for (i = 0; i < n; i++)
 		cli_warn("the value of '%s' is shorter than %d bytes and will not be redacted",
-			 vars[i], SC_SANITIZE_MIN_LEN);
+		         vars[i], SC_SANITIZE_MIN_LEN);
 	fflush(stderr);
 }
 
@@ -441,7 +443,7 @@ static int run_refused(int r, const char *detail, const char *cmd)
 	case SC_ERR_NOEXEC:
 	case SC_ERR_NOTEXEC:
 		(void)cli_fail(SC_OK, "'%s': %s", cmd,
-			       r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
+		               r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
 		return r == SC_ERR_NOEXEC ? SC_EXEC_EXIT_NOEXEC : SC_EXEC_EXIT_NOTEXEC;
 	default:
 		(void)cli_fail(r, "cannot run '%s' through the agent", cmd);
@@ -450,7 +452,7 @@ static int run_refused(int r, const char *detail, const char *cmd)
 }
 
 int cli_agent_run(struct cli *c, const struct sc_runenv_opts *ro, const char *path,
-		  char *const *argv, uint32_t timeout_ms, int *status)
+                  char *const *argv, uint32_t timeout_ms, int *status)
 {
 	struct sigaction sa, old[NRUN_SIGNALS];
 	struct sc_agent_run run;
@@ -526,7 +528,7 @@ int cli_agent_run(struct cli *c, const struct sc_runenv_opts *ro, const char *pa
 		*status = res.exit_code;
 	} else if ((r == SC_ERR_NOEXEC || r == SC_ERR_NOTEXEC) && res.exit_code != 0) {
 		(void)cli_fail(SC_OK, "'%s': %s", argv[0],
-			       r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
+		               r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
 		*status = res.exit_code;
 	} else {
 		if (detail != NULL)

@@ -21,10 +21,10 @@
 /* ---- the request decoder ---- */
 
 static const char *const op_names[] = {
-	[SC_AGENT_OP_STATUS] = "status", [SC_AGENT_OP_LOCK] = "lock",
-	[SC_AGENT_OP_UNLOCK] = "unlock", [SC_AGENT_OP_LIST] = "list",
-	[SC_AGENT_OP_EXISTS] = "exists", [SC_AGENT_OP_FIELDS] = "fields",
-	[SC_AGENT_OP_GET] = "get",	 [SC_AGENT_OP_RUN] = "run",
+    [SC_AGENT_OP_STATUS] = "status", [SC_AGENT_OP_LOCK] = "lock",
+    [SC_AGENT_OP_UNLOCK] = "unlock", [SC_AGENT_OP_LIST] = "list",
+    [SC_AGENT_OP_EXISTS] = "exists", [SC_AGENT_OP_FIELDS] = "fields",
+    [SC_AGENT_OP_GET] = "get",       [SC_AGENT_OP_RUN] = "run",
 };
 #define NOPS (sizeof(op_names) / sizeof(op_names[0]))
 
@@ -37,9 +37,9 @@ const char *sc_agent_op_name(int op)
 
 /* Members each op accepts beyond "v", "op" and "attach". */
 static const char *const run_members[] = {
-	"argv",	      "keys",	       "env",	      "cwd",	"prefix", "path",
-	"env_alias",  "timeout_ms",    "clean_env",   "no_sanitize",	"origin", "stream",
-	"line_buffered", "capture_max", "stdin", "exe", NULL,
+    "argv",          "keys",        "env",       "cwd",         "prefix", "path",
+    "env_alias",     "timeout_ms",  "clean_env", "no_sanitize", "origin", "stream",
+    "line_buffered", "capture_max", "stdin",     "exe",         NULL,
 };
 static const char *const name_members[] = {"name", "origin", NULL};
 static const char *const list_members[] = {"origin", NULL};
@@ -104,7 +104,7 @@ static int get_bool(json_t *o, const char *key, int *out)
 
 /* An array of bounded strings, as a NULL-terminated vector. */
 static int get_strv(json_t *o, const char *key, int required, size_t maxn, const char ***out,
-		    size_t *n)
+                    size_t *n)
 {
 	json_t *a = json_object_get(o, key), *e;
 	const char **v;
@@ -120,7 +120,8 @@ static int get_strv(json_t *o, const char *key, int required, size_t maxn, const
 		return SC_ERR_TOOBIG;
 	if ((v = calloc(json_array_size(a) + 1, sizeof(*v))) == NULL)
 		return SC_ERR_NOMEM;
-	json_array_foreach(a, i, e) {
+	json_array_foreach(a, i, e)
+	{
 		if (!json_is_string(e) || strlen(json_string_value(e)) != json_string_length(e)) {
 			free(v);
 			return SC_ERR_INVALID;
@@ -233,7 +234,8 @@ int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req
 	default:
 		members = no_members;
 	}
-	json_object_foreach(o, key, j) {
+	json_object_foreach(o, key, j)
+	{
 		if (!member_allowed(members, key))
 			goto fail;
 	}
@@ -325,7 +327,8 @@ static int read_all(int fd, uint8_t *p, size_t n)
 			continue;
 		if (k < 0) {
 			sc_set_error("cannot read from the agent: %s", strerror(errno));
-			return (errno == EAGAIN || errno == EWOULDBLOCK) ? SC_ERR_TIMEOUT : SC_ERR_IO;
+			return (errno == EAGAIN || errno == EWOULDBLOCK) ? SC_ERR_TIMEOUT
+			                                                 : SC_ERR_IO;
 		}
 		if (k == 0) {
 			if (got == 0)
@@ -338,8 +341,7 @@ static int read_all(int fd, uint8_t *p, size_t n)
 	return SC_OK;
 }
 
-int sc_agent_send(int fd, void *msg, const void *attach, size_t alen, const int *fds,
-		  size_t nfds)
+int sc_agent_send(int fd, void *msg, const void *attach, size_t alen, const int *fds, size_t nfds)
 {
 	union {
 		struct cmsghdr h;
@@ -562,7 +564,7 @@ int sc_agent_dir_check(const char *dir, int create)
 	}
 	if ((st.st_mode & 07777) != 0700) {
 		sc_set_error("'%s' has mode %04o; it must be 0700", dir,
-			     (unsigned)(st.st_mode & 07777));
+		             (unsigned)(st.st_mode & 07777));
 		return SC_ERR_PERM;
 	}
 	return SC_OK;
@@ -582,7 +584,7 @@ int sc_agent_paths(const char *vault_dir, char **sock, char **lock)
 		return SC_ERR_NO_VAULT;
 	}
 	crypto_generichash(h, sizeof(h), (const uint8_t *)real, strlen(real),
-			   (const uint8_t *)"secretctl-agent", 15);
+	                   (const uint8_t *)"secretctl-agent", 15);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
 	if ((r = sc_agent_dir(&dir)) != SC_OK)
 		goto out;
@@ -590,8 +592,8 @@ int sc_agent_paths(const char *vault_dir, char **sock, char **lock)
 	n = snprintf(buf, sizeof(buf), "%s/%s.sock", dir, hex);
 	if (n < 0 || (size_t)n >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
 		sc_set_error("the socket path '%s/%s.sock' is too long; set XDG_RUNTIME_DIR to "
-			     "a shorter directory",
-			     dir, hex);
+		             "a shorter directory",
+		             dir, hex);
 		goto out;
 	}
 	r = SC_ERR_NOMEM;
@@ -641,7 +643,7 @@ int sc_agent_connect(const char *vault_dir, int *fd)
 		r = (errno == ENOENT || errno == ECONNREFUSED) ? SC_ERR_NOT_FOUND : SC_ERR_IO;
 		if (r == SC_ERR_IO)
 			sc_set_error("cannot connect to the agent at '%s': %s", sock,
-				     strerror(errno));
+			             strerror(errno));
 		goto out;
 	}
 	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0 || cred.uid != geteuid()) {
@@ -792,7 +794,7 @@ static int reply_secret(int fd, json_t *rep, struct sc_secret **out)
 
 /* One batch of metadata records: u32 length + record, repeated. */
 static int walk_batch(int fd, json_t *rep, sc_vault_walk_fn fn, void *arg, int *stop,
-		      uint8_t **arena, size_t *arena_cap)
+                      uint8_t **arena, size_t *arena_cap)
 {
 	json_int_t n = json_integer_value(json_object_get(rep, "attach"));
 	struct sc_secret s;
@@ -969,10 +971,11 @@ static json_t *run_req(const struct sc_agent_run *run)
 	json_object_set_new(req, "stream", json_boolean(stream));
 	json_object_set_new(req, "line_buffered", json_boolean(run->line_buffered));
 	if (!stream)
-		json_object_set_new(req, "capture_max",
-				    json_integer((json_int_t)(run->capture_max > SC_AGENT_CAPTURE_MAX
-								  ? SC_AGENT_CAPTURE_MAX
-								  : run->capture_max)));
+		json_object_set_new(
+		    req, "capture_max",
+		    json_integer((json_int_t)(run->capture_max > SC_AGENT_CAPTURE_MAX
+		                                  ? SC_AGENT_CAPTURE_MAX
+		                                  : run->capture_max)));
 	return req;
 }
 
@@ -981,7 +984,7 @@ static uint64_t u64_member(json_t *o, const char *key);
 static int reply_output(int fd, json_t *rep, struct sc_exec_result *res)
 {
 	uint64_t n = u64_member(rep, "attach"), on = u64_member(rep, "out_len"),
-		 en = u64_member(rep, "err_len");
+	         en = u64_member(rep, "err_len");
 	uint8_t *buf = NULL;
 	int r;
 
@@ -1016,7 +1019,7 @@ static uint64_t u64_member(json_t *o, const char *key)
 }
 
 int sc_agent_run(int fd, const struct sc_agent_run *run, int ctl_fd, struct sc_exec_result *res,
-		 char **detail)
+                 char **detail)
 {
 	int fds[3];
 	size_t nfds = 0;
@@ -1056,8 +1059,8 @@ int sc_agent_run(int fd, const struct sc_agent_run *run, int ctl_fd, struct sc_e
 		if ((shorts = calloc(n + 1, sizeof(*shorts))) != NULL) {
 			for (i = 0; i < n; i++)
 				shorts[i] = json_string_value(json_array_get(sv, i))
-						    ? json_string_value(json_array_get(sv, i))
-						    : "?";
+				                ? json_string_value(json_array_get(sv, i))
+				                : "?";
 			run->on_start(run->on_start_arg, shorts, n);
 			free(shorts);
 		}

@@ -77,12 +77,12 @@ static void test_decode_run(void **state)
 
 	(void)state;
 	assert_int_equal(decode("{\"v\":1,\"op\":\"run\",\"argv\":[\"/bin/echo\",\"hi\"],"
-				"\"keys\":[\"db/*\",\"api/key\"],\"env\":[\"PATH=/bin\",\"A=\"],"
-				"\"cwd\":\"/tmp\",\"prefix\":\"X_\",\"timeout_ms\":1500,"
-				"\"clean_env\":true,\"origin\":1,\"stream\":true,\"stdin\":true,"
-				"\"line_buffered\":false,\"path\":\"/usr/bin\"}",
-				&q),
-			 SC_OK);
+	                        "\"keys\":[\"db/*\",\"api/key\"],\"env\":[\"PATH=/bin\",\"A=\"],"
+	                        "\"cwd\":\"/tmp\",\"prefix\":\"X_\",\"timeout_ms\":1500,"
+	                        "\"clean_env\":true,\"origin\":1,\"stream\":true,\"stdin\":true,"
+	                        "\"line_buffered\":false,\"path\":\"/usr/bin\"}",
+	                        &q),
+	                 SC_OK);
 	assert_int_equal(q.op, SC_AGENT_OP_RUN);
 	assert_int_equal(q.argc, 2);
 	assert_string_equal(q.argv[0], "/bin/echo");
@@ -103,9 +103,9 @@ static void test_decode_run(void **state)
 	assert_false(q.no_sanitize);
 	sc_agent_req_release(&q);
 	assert_int_equal(decode("{\"v\":1,\"op\":\"run\",\"argv\":[\"./x\"],\"keys\":[\"k\"],"
-				"\"exe\":\"/opt/x\"}",
-				&q),
-			 SC_OK);
+	                        "\"exe\":\"/opt/x\"}",
+	                        &q),
+	                 SC_OK);
 	assert_string_equal(q.exe, "/opt/x");
 	assert_int_equal(q.origin, SC_AGENT_ORIGIN_CLI);
 	sc_agent_req_release(&q);
@@ -113,8 +113,8 @@ static void test_decode_run(void **state)
 	assert_int_equal(q.origin, SC_AGENT_ORIGIN_MCP);
 	sc_agent_req_release(&q);
 	/* the smallest run */
-	assert_int_equal(decode("{\"v\":1,\"op\":\"run\",\"argv\":[\"true\"],\"keys\":[\"k\"]}", &q),
-			 SC_OK);
+	assert_int_equal(
+	    decode("{\"v\":1,\"op\":\"run\",\"argv\":[\"true\"],\"keys\":[\"k\"]}", &q), SC_OK);
 	assert_null(q.env);
 	assert_null(q.cwd);
 	assert_int_equal(q.capture_max, 0);
@@ -150,33 +150,36 @@ static void test_decode_refusals(void **state)
 	expect_refused("{\"v\":1,\"op\":\"unlock\",\"attach\":-32}", SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"status\",\"attach\":32}", SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"unlock\",\"attach\":32,\"timeout\":99999999}",
-		       SC_ERR_TOOBIG);
+	               SC_ERR_TOOBIG);
 	expect_refused("{\"v\":1,\"op\":\"unlock\",\"attach\":32,\"reveal\":1}", SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"status\",\"origin\":1}", SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"list\",\"origin\":\"mcp\"}", SC_ERR_INVALID);
 	/* runs */
 	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"x\"],\"keys\":[\"k\"],\"exe\":\"x\"}",
-		       SC_ERR_INVALID);
+	               SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"run\",\"keys\":[\"k\"]}", SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[],\"keys\":[\"k\"]}", SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"\"],\"keys\":[\"k\"]}", SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"x\"],\"keys\":[]}", SC_ERR_INVALID);
-	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"x\"],\"keys\":[\"a b\"]}", SC_ERR_INVALID);
-	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"x\",3],\"keys\":[\"k\"]}", SC_ERR_INVALID);
-	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"x\"],\"keys\":[\"k\"],\"env\":[\"NOEQ\"]}",
-		       SC_ERR_INVALID);
+	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"x\"],\"keys\":[\"a b\"]}",
+	               SC_ERR_INVALID);
+	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"x\",3],\"keys\":[\"k\"]}",
+	               SC_ERR_INVALID);
+	expect_refused(
+	    "{\"v\":1,\"op\":\"run\",\"argv\":[\"x\"],\"keys\":[\"k\"],\"env\":[\"NOEQ\"]}",
+	    SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"x\"],\"keys\":[\"k\"],\"cwd\":\"rel\"}",
-		       SC_ERR_INVALID);
+	               SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"x\"],\"keys\":[\"k\"],\"origin\":2}",
-		       SC_ERR_TOOBIG);
+	               SC_ERR_TOOBIG);
 	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"x\"],\"keys\":[\"k\"],\"stdin\":true}",
-		       SC_ERR_INVALID);
+	               SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"x\"],\"keys\":[\"k\"],"
-		       "\"capture_max\":4194305}",
-		       SC_ERR_TOOBIG);
+	               "\"capture_max\":4194305}",
+	               SC_ERR_TOOBIG);
 	expect_refused("{\"v\":1,\"op\":\"run\",\"argv\":[\"x\"],\"keys\":[\"k\"],"
-		       "\"timeout_ms\":4294967296}",
-		       SC_ERR_TOOBIG);
+	               "\"timeout_ms\":4294967296}",
+	               SC_ERR_TOOBIG);
 	/* counts and sizes */
 	big = malloc(SC_AGENT_FRAME_MAX + 64);
 	assert_non_null(big);
@@ -191,8 +194,8 @@ static void test_decode_refusals(void **state)
 	strcat(big, "\"]}");
 	expect_refused(big, SC_ERR_TOOBIG);
 	assert_int_equal(sc_agent_req_decode((const uint8_t *)big, SC_AGENT_FRAME_MAX + 1,
-					     &(struct sc_agent_req){0}),
-			 SC_ERR_TOOBIG);
+	                                     &(struct sc_agent_req){0}),
+	                 SC_ERR_TOOBIG);
 	free(big);
 }
 
@@ -271,7 +274,7 @@ static void test_frame_limits(void **state)
 	json_decref(m);
 	/* attachments are bounded */
 	assert_int_equal(sc_agent_recv_attach(sv[1], SC_AGENT_ATTACH_MAX + 1, &body),
-			 SC_ERR_TOOBIG);
+	                 SC_ERR_TOOBIG);
 	close(p[0]);
 	close(p[1]);
 	close(sv[0]);
@@ -426,10 +429,13 @@ static int teardown_all(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_decode_simple_ops), cmocka_unit_test(test_decode_run),
-		cmocka_unit_test(test_decode_refusals),	  cmocka_unit_test(test_frame_roundtrip),
-		cmocka_unit_test(test_frame_limits),	  cmocka_unit_test(test_meta_encode),
-		cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_decode_simple_ops),
+	    cmocka_unit_test(test_decode_run),
+	    cmocka_unit_test(test_decode_refusals),
+	    cmocka_unit_test(test_frame_roundtrip),
+	    cmocka_unit_test(test_frame_limits),
+	    cmocka_unit_test(test_meta_encode),
+	    cmocka_unit_test(test_paths),
 	};
 
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);
