@@ -145,7 +145,7 @@ static void run_daemon(struct cli *c, int lfd, int lkfd, const char *sock, const
                        uint32_t timeout_s, int reveal)
 {
 	struct agent_opts o;
-	int fd, devnull, r;
+	int devnull, r, lo, hi;
 
 	if (setsid() < 0)
 		_exit(1);
@@ -159,9 +159,13 @@ static void run_daemon(struct cli *c, int lfd, int lkfd, const char *sock, const
 	dup2(devnull, 0);
 	dup2(devnull, 1);
 	dup2(devnull, 2);
-	for (fd = 3; fd < 1024; fd++)
-		if (fd != lfd && fd != lkfd)
-			close(fd);
+	/* every fd but the socket and the lock, however high */
+	lo = lfd < lkfd ? lfd : lkfd;
+	hi = lfd < lkfd ? lkfd : lfd;
+	if ((lo > 3 && close_range(3, (unsigned)lo - 1, 0) != 0) ||
+	    (hi > lo + 1 && close_range((unsigned)lo + 1, (unsigned)hi - 1, 0) != 0) ||
+	    close_range((unsigned)hi + 1, ~0U, 0) != 0)
+		_exit(1);
 	if (sc_harden_process() != SC_OK)
 		_exit(1);
 	prctl(PR_SET_NAME, "secretctl-agent", 0, 0, 0); /* what ps and top show */
