@@ -182,5 +182,9 @@ int sc_agent_run(int fd, const struct sc_agent_run *run, int ctl_fd, struct sc_e
  * replaced by "-" when set. What list (0) and fields (1) send. */
 int sc_agent_meta_encode(const struct sc_secret *s, int keep_plain, uint8_t **out,
                          size_t *len) SC_WUR;
+/* The same written in place: its exact length, then the bytes into buf. */
+size_t sc_agent_meta_len(const struct sc_secret *s, int keep_plain);
+int sc_agent_meta_write(const struct sc_secret *s, int keep_plain, uint8_t *buf,
+			size_t len) SC_WUR;
 
 #endif

@@ -264,12 +264,10 @@ static int batch_flush(struct batch *b)
 static int batch_add(const struct sc_secret *s, void *arg)
 {
 	struct batch *b = arg;
-	uint8_t *rec = NULL, *nb;
-	size_t rl;
+	uint8_t *nb;
+	size_t rl = sc_agent_meta_len(s, 0);
 	int r;
 
-	if ((r = sc_agent_meta_encode(s, 0, &rec, &rl)) != SC_OK)
-		goto out;
 	if (b->len > 0 && b->len + 4 + rl > 1024 * 1024 && (r = batch_flush(b)) != SC_OK)
 		goto out;
 	if (b->len + 4 + rl > b->cap) {
@@ -287,11 +285,11 @@ static int batch_add(const struct sc_secret *s, void *arg)
 	b->buf[b->len++] = (uint8_t)(rl >> 16);
 	b->buf[b->len++] = (uint8_t)(rl >> 8);
 	b->buf[b->len++] = (uint8_t)rl;
-	memcpy(b->buf + b->len, rec, rl);
+	/* encoded in place: no guarded allocation per secret */
+	if ((r = sc_agent_meta_write(s, 0, b->buf + b->len, rl)) != SC_OK)
+		goto out;
 	b->len += rl;
-	r = SC_OK;
 out:
-	sc_secmem_free(rec);
 	b->err = r;
 	return r;
 }

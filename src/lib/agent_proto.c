@@ -1116,23 +1116,45 @@ int sc_agent_run(int fd, const struct sc_agent_run *run, int ctl_fd, struct sc_e
 
 /* ---- agent side ---- */
 
-int sc_agent_meta_encode(const struct sc_secret *s, int keep_plain, uint8_t **out, size_t *len)
+/* A shallow copy that borrows every string and blanks the values: no
+ * allocation per secret, which a list of thousands would feel. */
+static void meta_view(const struct sc_secret *s, int keep_plain, struct sc_secret *m)
 {
 	static const char placeholder[] = "-";
 	static uint8_t empty[1];
-	struct sc_secret m;
 	size_t i;
 
-	/* a shallow copy that borrows every string and blanks the values:
-	 * no allocation per secret, which a list of thousands would feel */
-	m = *s;
-	for (i = 0; i < m.nfields; i++) {
-		if (keep_plain && !m.fields[i].sensitive)
+	*m = *s;
+	for (i = 0; i < m->nfields; i++) {
+		if (keep_plain && !m->fields[i].sensitive)
 			continue;
-		m.fields[i].value = empty;
-		m.fields[i].len = 0;
+		m->fields[i].value = empty;
+		m->fields[i].len = 0;
 	}
-	if (m.notes != NULL)
-		m.notes = (char *)placeholder;
+	if (m->notes != NULL)
+		m->notes = (char *)placeholder;
+}
+
+int sc_agent_meta_encode(const struct sc_secret *s, int keep_plain, uint8_t **out, size_t *len)
+{
+	struct sc_secret m;
+
+	meta_view(s, keep_plain, &m);
 	return sc_record_encode(&m, out, len);
+}
+
+size_t sc_agent_meta_len(const struct sc_secret *s, int keep_plain)
+{
+	struct sc_secret m;
+
+	meta_view(s, keep_plain, &m);
+	return sc_record_encoded_len(&m);
+}
+
+int sc_agent_meta_write(const struct sc_secret *s, int keep_plain, uint8_t *buf, size_t len)
+{
+	struct sc_secret m;
+
+	meta_view(s, keep_plain, &m);
+	return sc_record_encode_buf(&m, buf, len);
 }

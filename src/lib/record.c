@@ -57,13 +57,10 @@ static size_t slen(const char *s)
 	return s ? strlen(s) : 0;
 }
 
-int sc_record_encode(const struct sc_secret *s, uint8_t **out, size_t *out_len)
+size_t sc_record_encoded_len(const struct sc_secret *s)
 {
-	struct wbuf w = {0};
 	size_t i, need;
 
-	*out = NULL;
-	*out_len = 0;
 	need = 4 + 1 + 2 + slen(s->name) + 24 + 1 + 1 + 1 + 4 + slen(s->notes) + 2 + slen(s->url);
 	for (i = 0; i < s->nfields; i++)
 		need += 1 + slen(s->fields[i].name) + 1 + 2 + slen(s->fields[i].hint) + 4 +
@@ -72,9 +69,16 @@ int sc_record_encode(const struct sc_secret *s, uint8_t **out, size_t *out_len)
 		need += 2 + slen(s->bindings[i].env) + slen(s->bindings[i].field);
 	for (i = 0; i < s->ntags; i++)
 		need += 1 + slen(s->tags[i]);
-	if ((w.p = sc_secmem_alloc(need)) == NULL)
-		return SC_ERR_NOMEM;
-	w.cap = need;
+	return need;
+}
+
+int sc_record_encode_buf(const struct sc_secret *s, uint8_t *buf, size_t len)
+{
+	struct wbuf w = {.p = buf, .cap = len};
+	size_t i;
+
+	if (len != sc_record_encoded_len(s))
+		return SC_ERR_INTERNAL;
 	put(&w, MAGIC, 4);
 	put_u8(&w, KIND_SECRET);
 	put_str(&w, s->name, 2);
@@ -99,12 +103,25 @@ int sc_record_encode(const struct sc_secret *s, uint8_t **out, size_t *out_len)
 		put_str(&w, s->tags[i], 1);
 	put_str(&w, s->notes, 4);
 	put_str(&w, s->url, 2);
-	if (w.len != need) {
-		sc_secmem_free(w.p);
-		return SC_ERR_INTERNAL;
+	return w.len == len ? SC_OK : SC_ERR_INTERNAL;
+}
+
+int sc_record_encode(const struct sc_secret *s, uint8_t **out, size_t *out_len)
+{
+	size_t need = sc_record_encoded_len(s);
+	uint8_t *p;
+	int r;
+
+	*out = NULL;
+	*out_len = 0;
+	if ((p = sc_secmem_alloc(need)) == NULL)
+		return SC_ERR_NOMEM;
+	if ((r = sc_record_encode_buf(s, p, need)) != SC_OK) {
+		sc_secmem_free(p);
+		return r;
 	}
-	*out = w.p;
-	*out_len = w.len;
+	*out = p;
+	*out_len = need;
 	return SC_OK;
 }
 

@@ -1415,8 +1415,15 @@ int sc_vault_anchor_set(struct sc_vault *v, const struct sc_audit_anchor *a)
 
 	if (v->k == NULL)
 		return SC_ERR_LOCKED;
-	if ((r = exec_sql(v->db, "BEGIN IMMEDIATE;")) != SC_OK)
+	/* The audit entry this anchors is already fdatasync'd. The anchor's own
+	 * WAL commit skips its sync: a crashed process loses nothing (the frame
+	 * is in the OS), and a power loss can only leave the anchor behind a
+	 * durable entry, which verify reports as lag. The next FULL commit of
+	 * the vault syncs it too. Saves one fdatasync per audited operation. */
+	if ((r = exec_sql(v->db, "PRAGMA synchronous = NORMAL;")) != SC_OK)
 		return r;
+	if ((r = exec_sql(v->db, "BEGIN IMMEDIATE;")) != SC_OK)
+		goto out;
 	if ((r = state_read(v, &st)) == SC_OK) {
 		st.anchor = *a;
 		r = state_write(v, &st);
@@ -1425,6 +1432,9 @@ int sc_vault_anchor_set(struct sc_vault *v, const struct sc_audit_anchor *a)
 		r = exec_sql(v->db, "COMMIT;");
 	if (r != SC_OK)
 		exec_sql(v->db, "ROLLBACK;");
+out:
+	if (exec_sql(v->db, "PRAGMA synchronous = FULL;") != SC_OK && r == SC_OK)
+		r = SC_ERR_DB;
 	return r;
 }
 
