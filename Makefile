@@ -37,10 +37,8 @@ fuzz-smoke: deps
 test: test-dev test-asan fuzz-smoke
 	@echo "make test: all suites passed"
 
-bench: deps
-	cmake --preset release >/dev/null
-	cmake --build --preset release -j$(JOBS)
-	@for b in bench/*.sh; do echo "== $$b"; sh "$$b" build-release || exit 1; done
+bench: deps mcp-deps
+	@for b in bench/*.sh; do echo "== $$b"; sh "$$b" || exit 1; done
 
 clean:
 	rm -rf build build-asan build-fuzz build-release
