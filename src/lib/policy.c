@@ -1456,7 +1456,7 @@ static int k_limits(struct pctx *c, struct sc_policy *p, const struct ynode *v)
 	for (i = 0; i < v->nkids; i += 2) {
 		const char *k = v->kids[i]->str;
 		const struct ynode *val = v->kids[i + 1];
-		uint64_t x;
+		uint64_t x = 0;
 		const char *suf;
 
 		if (strcmp(k, "max_timeout") == 0) {
