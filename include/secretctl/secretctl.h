@@ -88,6 +88,23 @@ int sc_seal(const uint8_t key[SC_KEY_LEN], const uint8_t *aad, size_t aad_len, c
 	    size_t pt_len, uint8_t *out) SC_WUR;
 int sc_open(const uint8_t key[SC_KEY_LEN], const uint8_t *aad, size_t aad_len,
 	    const uint8_t *sealed, size_t sealed_len, uint8_t *pt) SC_WUR;
+/*
+ * A key kept keyed in OpenSSL's contexts for many operations in a row (a walk
+ * over every record): the AES key schedule and the HMAC pads are computed once.
+ * The contexts live in OpenSSL's heap, so hold them only for the length of
+ * such a loop; freeing cleanses them. sc_gcm_key_open() is sc_open();
+ * sc_mac_key_mac() is HMAC-SHA-256 under the key given to sc_mac_key_new().
+ */
+struct sc_gcm_key;
+int sc_gcm_key_new(const uint8_t key[SC_KEY_LEN], struct sc_gcm_key **out) SC_WUR;
+int sc_gcm_key_open(struct sc_gcm_key *k, const uint8_t *aad, size_t aad_len,
+		    const uint8_t *sealed, size_t sealed_len, uint8_t *pt) SC_WUR;
+void sc_gcm_key_free(struct sc_gcm_key *k);
+struct sc_mac_key;
+int sc_mac_key_new(const uint8_t *key, size_t key_len, struct sc_mac_key **out) SC_WUR;
+int sc_mac_key_mac(struct sc_mac_key *k, const uint8_t *msg, size_t msg_len,
+		   uint8_t out[SC_MAC_LEN]) SC_WUR;
+void sc_mac_key_free(struct sc_mac_key *k);
 /* Argon2id (libsodium, one lane): mem_kib KiB, t passes. */
 int sc_argon2id(const char *pw, size_t pw_len, const uint8_t salt[SC_SALT_LEN], uint32_t mem_kib,
 		uint32_t t, uint8_t *out, size_t out_len) SC_WUR;

@@ -1,5 +1,7 @@
 /* crypto.c - AES-256-GCM and HKDF (OpenSSL), Argon2id, HMAC-SHA-256 and
  * random bytes (libsodium). */
+#include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -14,39 +16,74 @@ void sc_random(void *buf, size_t n)
 	randombytes_buf(buf, n);
 }
 
+/*
+ * The algorithms are fetched from OpenSSL's provider once per process: the
+ * legacy EVP_aes_256_gcm() path looks the name up again on every call, which
+ * a walk over 100k records feels.
+ */
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+static EVP_CIPHER *aes_gcm;
+static EVP_MAC *hmac;
+
+static void fetch_algs(void)
+{
+	aes_gcm = EVP_CIPHER_fetch(NULL, "AES-256-GCM", NULL);
+	hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
+static const EVP_CIPHER *gcm_cipher(void)
+{
+	if (pthread_once(&fetch_once, fetch_algs) != 0)
+		return NULL;
+	return aes_gcm;
+}
+
+/* One AES-256-GCM operation on ctx, keyed already or keyed here. */
+static int gcm_run(EVP_CIPHER_CTX *ctx, int enc, const uint8_t *key, const uint8_t *nonce,
+		   size_t nonce_len, const uint8_t *aad, size_t aad_len, const uint8_t *in,
+		   size_t in_len, uint8_t *out, uint8_t tag[SC_TAG_LEN])
+{
+	int n;
+
+	if (in_len > (size_t)INT32_MAX || aad_len > (size_t)INT32_MAX || nonce_len == 0 ||
+	    nonce_len > 64)
+		return SC_ERR_TOOBIG;
+	/* 12 bytes is GCM's default nonce length: set only another one */
+	if ((nonce_len != 12 &&
+	     EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, (int)nonce_len, NULL) != 1) ||
+	    EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1)
+		return SC_ERR_CRYPTO;
+	if (aad_len > 0 && EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
+		return SC_ERR_CRYPTO;
+	if (in_len > 0 && EVP_CipherUpdate(ctx, out, &n, in, (int)in_len) != 1)
+		return SC_ERR_CRYPTO;
+	if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SC_TAG_LEN, tag) != 1)
+		return SC_ERR_CRYPTO;
+	if (EVP_CipherFinal_ex(ctx, out + in_len, &n) != 1) {
+		/* on decryption, a bad tag: wipe whatever was produced */
+		if (!enc)
+			sc_wipe(out, in_len);
+		return enc ? SC_ERR_CRYPTO : SC_ERR_CORRUPT;
+	}
+	if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SC_TAG_LEN, tag) != 1)
+		return SC_ERR_CRYPTO;
+	return SC_OK;
+}
+
 static int gcm(int enc, const uint8_t key[SC_KEY_LEN], const uint8_t *nonce, size_t nonce_len,
 	       const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t in_len, uint8_t *out,
 	       uint8_t tag[SC_TAG_LEN])
 {
 	EVP_CIPHER_CTX *ctx;
-	int r = SC_ERR_CRYPTO, n, ivlen = (int)nonce_len;
+	const EVP_CIPHER *c;
+	int r = SC_ERR_CRYPTO;
 
-	if (in_len > (size_t)INT32_MAX || aad_len > (size_t)INT32_MAX || nonce_len == 0 ||
-	    nonce_len > 64)
-		return SC_ERR_TOOBIG;
+	if ((c = gcm_cipher()) == NULL)
+		return SC_ERR_CRYPTO;
 	if ((ctx = EVP_CIPHER_CTX_new()) == NULL)
 		return SC_ERR_NOMEM;
-	if (EVP_CipherInit_ex(ctx, EVP_aes_256_gcm(), NULL, NULL, NULL, enc) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_IVLEN, ivlen, NULL) != 1 ||
-	    EVP_CipherInit_ex(ctx, NULL, NULL, key, nonce, enc) != 1)
-		goto out;
-	if (aad_len > 0 && EVP_CipherUpdate(ctx, NULL, &n, aad, (int)aad_len) != 1)
-		goto out;
-	if (in_len > 0 && EVP_CipherUpdate(ctx, out, &n, in, (int)in_len) != 1)
-		goto out;
-	if (!enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, SC_TAG_LEN, tag) != 1)
-		goto out;
-	if (EVP_CipherFinal_ex(ctx, out + in_len, &n) != 1) {
-		/* on decryption, a bad tag: wipe whatever was produced */
-		if (!enc)
-			sc_wipe(out, in_len);
-		r = enc ? SC_ERR_CRYPTO : SC_ERR_CORRUPT;
-		goto out;
-	}
-	if (enc && EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, SC_TAG_LEN, tag) != 1)
-		goto out;
-	r = SC_OK;
-out:
+	if (EVP_CipherInit_ex(ctx, c, NULL, NULL, NULL, enc) == 1)
+		r = gcm_run(ctx, enc, key, nonce, nonce_len, aad, aad_len, in, in_len, out, tag);
 	EVP_CIPHER_CTX_free(ctx);
 	return r;
 }
@@ -86,6 +123,103 @@ int sc_open(const uint8_t key[SC_KEY_LEN], const uint8_t *aad, size_t aad_len,
 	n = sealed_len - SC_SEAL_OVERHEAD;
 	return sc_aes_gcm_decrypt(key, sealed, SC_NONCE_LEN, aad, aad_len, sealed + SC_NONCE_LEN, n,
 				  sealed + SC_NONCE_LEN + n, pt);
+}
+
+struct sc_gcm_key {
+	EVP_CIPHER_CTX *ctx;
+};
+
+int sc_gcm_key_new(const uint8_t key[SC_KEY_LEN], struct sc_gcm_key **out)
+{
+	struct sc_gcm_key *k;
+	const EVP_CIPHER *c;
+
+	*out = NULL;
+	if ((c = gcm_cipher()) == NULL)
+		return SC_ERR_CRYPTO;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return SC_ERR_NOMEM;
+	if ((k->ctx = EVP_CIPHER_CTX_new()) == NULL) {
+		free(k);
+		return SC_ERR_NOMEM;
+	}
+	if (EVP_CipherInit_ex(k->ctx, c, NULL, key, NULL, 0) != 1) {
+		sc_gcm_key_free(k);
+		return SC_ERR_CRYPTO;
+	}
+	*out = k;
+	return SC_OK;
+}
+
+int sc_gcm_key_open(struct sc_gcm_key *k, const uint8_t *aad, size_t aad_len,
+		    const uint8_t *sealed, size_t sealed_len, uint8_t *pt)
+{
+	uint8_t tag[SC_TAG_LEN];
+	size_t n;
+
+	if (sealed_len < SC_SEAL_OVERHEAD)
+		return SC_ERR_CORRUPT;
+	n = sealed_len - SC_SEAL_OVERHEAD;
+	memcpy(tag, sealed + SC_NONCE_LEN + n, SC_TAG_LEN);
+	/* a NULL key keeps the schedule; the nonce restarts the operation */
+	return gcm_run(k->ctx, 0, NULL, sealed, SC_NONCE_LEN, aad, aad_len, sealed + SC_NONCE_LEN,
+		       n, pt, tag);
+}
+
+void sc_gcm_key_free(struct sc_gcm_key *k)
+{
+	if (k == NULL)
+		return;
+	EVP_CIPHER_CTX_free(k->ctx); /* cleanses the key schedule */
+	free(k);
+}
+
+struct sc_mac_key {
+	EVP_MAC_CTX *ctx;
+};
+
+int sc_mac_key_new(const uint8_t *key, size_t key_len, struct sc_mac_key **out)
+{
+	struct sc_mac_key *k;
+	OSSL_PARAM params[2];
+
+	*out = NULL;
+	if (pthread_once(&fetch_once, fetch_algs) != 0 || hmac == NULL)
+		return SC_ERR_CRYPTO;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
+		return SC_ERR_NOMEM;
+	if ((k->ctx = EVP_MAC_CTX_new(hmac)) == NULL) {
+		free(k);
+		return SC_ERR_NOMEM;
+	}
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)"SHA256", 0);
+	params[1] = OSSL_PARAM_construct_end();
+	if (EVP_MAC_init(k->ctx, key, key_len, params) != 1) {
+		sc_mac_key_free(k);
+		return SC_ERR_CRYPTO;
+	}
+	*out = k;
+	return SC_OK;
+}
+
+int sc_mac_key_mac(struct sc_mac_key *k, const uint8_t *msg, size_t msg_len,
+		   uint8_t out[SC_MAC_LEN])
+{
+	size_t n = 0;
+
+	/* a NULL key restarts from the pads computed at sc_mac_key_new() */
+	if (EVP_MAC_init(k->ctx, NULL, 0, NULL) != 1 || EVP_MAC_update(k->ctx, msg, msg_len) != 1 ||
+	    EVP_MAC_final(k->ctx, out, &n, SC_MAC_LEN) != 1 || n != SC_MAC_LEN)
+		return SC_ERR_CRYPTO;
+	return SC_OK;
+}
+
+void sc_mac_key_free(struct sc_mac_key *k)
+{
+	if (k == NULL)
+		return;
+	EVP_MAC_CTX_free(k->ctx); /* cleanses the pads */
+	free(k);
 }
 
 int sc_argon2id(const char *pw, size_t pw_len, const uint8_t salt[SC_SALT_LEN], uint32_t mem_kib,

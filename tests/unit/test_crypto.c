@@ -396,6 +396,81 @@ static void test_seal_tamper(void **state)
 	}
 }
 
+/* The keyed contexts of a walk give exactly sc_open's and sc_hmac_sha256's
+ * answers, call after call, and a refused input in the middle of a run
+ * leaves no state behind for the next one. */
+static void test_keyed_contexts(void **state)
+{
+	enum { RUNS = 64 };
+	uint8_t key[SC_KEY_LEN], other[SC_KEY_LEN], pt[200], back[200], s[200 + SC_SEAL_OVERHEAD];
+	uint8_t mac1[SC_MAC_LEN], mac2[SC_MAC_LEN], aad[24];
+	struct sc_gcm_key *gk = NULL, *gk2 = NULL;
+	struct sc_mac_key *mk = NULL;
+	size_t i, n;
+	uint8_t *want;
+
+	(void)state;
+	sc_random(key, sizeof(key));
+	memcpy(other, key, sizeof(key));
+	other[0] ^= 0x80;
+	assert_int_equal(sc_gcm_key_new(key, &gk), SC_OK);
+	assert_int_equal(sc_gcm_key_new(other, &gk2), SC_OK);
+	assert_int_equal(sc_mac_key_new(key, sizeof(key), &mk), SC_OK);
+	for (i = 0; i < RUNS; i++) {
+		n = (i * 37) % sizeof(pt);
+		sc_random(pt, n);
+		sc_random(aad, sizeof(aad));
+		assert_int_equal(sc_seal(key, aad, sizeof(aad), pt, n, s), SC_OK);
+		if (i % 3 == 1) {
+			/* tampered: refused, output wiped */
+			s[(i * 7) % (n + SC_SEAL_OVERHEAD)] ^= 0x01;
+			memset(back, 0, sizeof(back));
+			assert_int_equal(sc_gcm_key_open(gk, aad, sizeof(aad), s,
+			                                 n + SC_SEAL_OVERHEAD, back),
+			                 SC_ERR_CORRUPT);
+			if (n > 0)
+				assert_memory_not_equal(back, pt, n);
+		} else if (i % 3 == 2) {
+			/* the wrong key refuses */
+			assert_int_equal(sc_gcm_key_open(gk2, aad, sizeof(aad), s,
+			                                 n + SC_SEAL_OVERHEAD, back),
+			                 SC_ERR_CORRUPT);
+			assert_int_equal(sc_gcm_key_open(gk, aad, sizeof(aad) - 1, s,
+			                                 n + SC_SEAL_OVERHEAD, back),
+			                 SC_ERR_CORRUPT);
+		}
+		if (i % 3 != 1) {
+			memset(back, 0xee, sizeof(back));
+			assert_int_equal(sc_gcm_key_open(gk, aad, sizeof(aad), s,
+			                                 n + SC_SEAL_OVERHEAD, back),
+			                 SC_OK);
+			assert_memory_equal(back, pt, n);
+		}
+		/* the keyed MAC is HMAC-SHA-256, for lengths across the block size */
+		n = (i * 13) % sizeof(pt);
+		assert_int_equal(sc_mac_key_mac(mk, pt, n, mac1), SC_OK);
+		assert_int_equal(sc_hmac_sha256(key, sizeof(key), pt, n, mac2), SC_OK);
+		assert_memory_equal(mac1, mac2, SC_MAC_LEN);
+	}
+	assert_int_equal(sc_gcm_key_open(gk, NULL, 0, s, SC_SEAL_OVERHEAD - 1, back),
+	                 SC_ERR_CORRUPT);
+	sc_gcm_key_free(gk);
+	sc_gcm_key_free(gk2);
+	sc_mac_key_free(mk);
+	sc_gcm_key_free(NULL);
+	sc_mac_key_free(NULL);
+
+	/* RFC 4231 test case 2 through the keyed context */
+	assert_int_equal(sc_mac_key_new((const uint8_t *)"Jefe", 4, &mk), SC_OK);
+	assert_int_equal(sc_mac_key_mac(mk, (const uint8_t *)"what do ya want for nothing?", 28,
+	                                mac1),
+	                 SC_OK);
+	want = unhex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", &n);
+	assert_memory_equal(mac1, want, SC_MAC_LEN);
+	free(want);
+	sc_mac_key_free(mk);
+}
+
 static void test_memcmp_ct(void **state)
 {
 	(void)state;
@@ -412,6 +487,7 @@ int main(void)
 	    cmocka_unit_test(test_hmac_vectors),    cmocka_unit_test(test_argon2id_reference),
 	    cmocka_unit_test(test_argon2id_wiring), cmocka_unit_test(test_seal_roundtrip),
 	    cmocka_unit_test(test_seal_tamper),     cmocka_unit_test(test_memcmp_ct),
+	    cmocka_unit_test(test_keyed_contexts),
 	};
 
 	if (sc_init() != SC_OK)
