@@ -1,6 +1,7 @@
 /* cmd_list.c - `secretctl list`: secret names, sorted, with metadata under
  * --json. Never values. */
 #include <getopt.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -103,9 +104,81 @@ static int visit(const struct sc_secret *s, void *arg)
 	return 0;
 }
 
-static int by_name(const void *a, const void *b)
+/*
+ * Sorting 100k names with strcmp through qsort chases a pointer per
+ * comparison. Instead each name gets a 16-byte key: its bytes from the
+ * offset where the names start to differ (their common prefix skipped),
+ * zero-padded, compared as two big-endian integers; strcmp settles ties.
+ * Byte order is strcmp's order, and a name that ends first sorts first.
+ */
+struct sortkey {
+	uint64_t k0, k1;
+	size_t i;
+	const char *rest; /* the name past the key's 16 bytes, or NULL */
+};
+
+static uint64_t be_load(const char *p, size_t n)
 {
-	return strcmp(((const struct item *)a)->name, ((const struct item *)b)->name);
+	uint64_t x = 0;
+	size_t i;
+
+	for (i = 0; i < 8; i++)
+		x = x << 8 | (i < n ? (uint8_t)p[i] : 0);
+	return x;
+}
+
+static int by_key(const void *a, const void *b)
+{
+	const struct sortkey *x = a, *y = b;
+
+	if (x->k0 != y->k0)
+		return x->k0 < y->k0 ? -1 : 1;
+	if (x->k1 != y->k1)
+		return x->k1 < y->k1 ? -1 : 1;
+	if (x->rest == NULL || y->rest == NULL) /* one ended inside the key: equal */
+		return (x->rest != NULL) - (y->rest != NULL);
+	return strcmp(x->rest, y->rest);
+}
+
+static int sort_items(struct collect *col)
+{
+	struct sortkey *k;
+	struct item *sorted;
+	size_t i, lcp, n;
+
+	if (col->n < 2)
+		return SC_OK;
+	lcp = strlen(col->items[0].name);
+	for (i = 1; i < col->n && lcp > 0; i++) {
+		size_t j = 0;
+
+		while (j < lcp && col->items[i].name[j] == col->items[0].name[j])
+			j++;
+		lcp = j;
+	}
+	if ((k = calloc(col->n, sizeof(*k))) == NULL)
+		return SC_ERR_NOMEM;
+	if ((sorted = calloc(col->n, sizeof(*sorted))) == NULL) {
+		free(k);
+		return SC_ERR_NOMEM;
+	}
+	for (i = 0; i < col->n; i++) {
+		const char *p = col->items[i].name + lcp;
+
+		n = strlen(p);
+		k[i].i = i;
+		k[i].k0 = be_load(p, n);
+		k[i].k1 = n > 8 ? be_load(p + 8, n - 8) : 0;
+		k[i].rest = n > 16 ? p + 16 : NULL;
+	}
+	qsort(k, col->n, sizeof(*k), by_key);
+	for (i = 0; i < col->n; i++)
+		sorted[i] = col->items[k[i].i];
+	free(col->items);
+	col->items = sorted;
+	col->cap = col->n;
+	free(k);
+	return SC_OK;
 }
 
 int cmd_list(struct cli *c, int argc, char **argv)
@@ -159,8 +232,10 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		rc = cli_fail(r, "cannot list the vault");
 		goto out;
 	}
-	if (col.n > 1)
-		qsort(col.items, col.n, sizeof(*col.items), by_name);
+	if ((r = sort_items(&col)) != SC_OK) {
+		rc = cli_fail(r, "out of memory");
+		goto out;
+	}
 	if (c->json) {
 		json_t *arr = json_array();
 		char *out;

@@ -413,6 +413,23 @@ mode_of() {
 	run -2 sc list extra
 }
 
+@test "list: bytewise order past a long common prefix and 16-byte keys" {
+	# list sorts on 16-byte keys taken after the names' common prefix: names
+	# that tie inside the key, end inside it, or are prefixes of each other
+	local p=team/prod/service-a/ names=() n
+	names=("${p}x" "${p}x/y" "${p}0123456789abcdefZ" "${p}0123456789abcdef"
+	       "${p}0123456789abcdefA" "${p}0123456789abcdeZ" "${p}0123456789abcdef/b"
+	       "${p}0123456789abcdef/a" "${p}01234567" "${p}0123456" "${p}012345678"
+	       "${p}X" "${p}x-" "${p}x." "${p}9" "${p}_z")
+	sc_init
+	for n in "${names[@]}"; do
+		set_from "value-of-$n" "$n"
+	done
+	run -0 sc list
+	[ "$output" = "$(printf '%s\n' "${names[@]}" | LC_ALL=C sort)" ]
+	[ "${#lines[@]}" -eq "${#names[@]}" ]
+}
+
 @test "list --tag, --expiring, --expired" {
 	sc_init
 	set_from 'value-p1' p1 --tag prod
