@@ -94,11 +94,23 @@ static int cmd_help(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-/* Global options may stand before or after the command name (up to "--");
- * they are taken out of argv here so each command sees only its own. */
+/* `run` options that take their value as the next argument. */
+static int run_opt_takes_value(const char *a)
+{
+	return strcmp(a, "-k") == 0 || strcmp(a, "--key") == 0 || strcmp(a, "--env-prefix") == 0 ||
+	       strcmp(a, "--timeout") == 0;
+}
+
+/*
+ * Global options may stand before or after the command name (up to "--");
+ * they are taken out of argv here so each command sees only its own. For
+ * `run`, the child's command line starts at its first operand, "--" or not:
+ * from there on nothing is taken (`run -k x -- tool --json` and
+ * `run -k x tool --json` both pass --json to tool).
+ */
 static int take_globals(struct cli *c, int *argc, char **argv)
 {
-	int i, j = 0, n = *argc;
+	int i, j = 0, n = *argc, cmd_seen = 0, is_run = 0;
 
 	for (i = 0; i < n; i++) {
 		const char *a = argv[i], *val = NULL;
@@ -108,6 +120,23 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 			while (i < n)
 				argv[j++] = argv[i++];
 			break;
+		}
+		if (is_run && (a[0] != '-' || a[1] == '\0')) {
+			/* the command to run: the rest belongs to it */
+			while (i < n)
+				argv[j++] = argv[i++];
+			break;
+		}
+		if (is_run && run_opt_takes_value(a) && i + 1 < n) {
+			argv[j++] = argv[i++];
+			argv[j++] = argv[i];
+			continue;
+		}
+		if (!cmd_seen && a[0] != '-') {
+			cmd_seen = 1;
+			is_run = strcmp(a, "run") == 0;
+			argv[j++] = argv[i];
+			continue;
 		}
 		if (strcmp(a, "--vault") == 0 || strcmp(a, "--password-fd") == 0) {
 			if (i + 1 >= n)

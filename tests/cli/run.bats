@@ -45,6 +45,16 @@ sc() {
 	run sc run -k api/key -- echo --json --vault x
 	[ "$status" -eq 0 ]
 	[ "$output" = "--json --vault x" ]
+	# and without "--" too, from the command's name on
+	run sc run -k api/key echo --json --vault x --password-fd 9
+	[ "$status" -eq 0 ]
+	[ "$output" = "--json --vault x --password-fd 9" ]
+	# a global option before the command's name is still secretctl's
+	run sc run --vault "$SECRETCTL_VAULT_DIR" --timeout 5s -k api/key echo --vault y
+	[ "$status" -eq 0 ]
+	[ "$output" = "--vault y" ]
+	run sc run --vault "$BATS_TEST_TMPDIR/none" -k api/key echo hi
+	[ "$status" -eq 125 ]
 }
 
 @test "127 for a command not found, 126 for one not executable" {
