@@ -11,7 +11,8 @@ static int cmd_version(struct cli *c, int argc, char **argv);
 static int cmd_help(struct cli *c, int argc, char **argv);
 
 const struct cli_cmd cli_commands[] = {
-	{"init", cmd_init, "init [--new-password-fd N]", "create a new vault"},
+	{"init", cmd_init, "init [--new-password-fd N] [--kdf-memory SIZE] [--kdf-time N]",
+	 "create a new vault"},
 	{"set", cmd_set,
 	 "set NAME [--value-file FILE] [--field F=VALUE]... [--secret-field F]...\n"
 	 "           [--secret-field-file F=FILE]... [--binding ENV=FIELD]... [--tag T]...\n"
@@ -22,7 +23,8 @@ const struct cli_cmd cli_commands[] = {
 	 "list secret names"},
 	{"exists", cmd_exists, "exists NAME", "exit 0 if the secret exists, 1 if not"},
 	{"delete", cmd_delete, "delete NAME", "delete a secret"},
-	{"passwd", cmd_passwd, "passwd [--new-password-fd N]", "change the vault password"},
+	{"passwd", cmd_passwd, "passwd [--new-password-fd N] [--kdf-memory SIZE] [--kdf-time N]",
+	 "change the vault password"},
 	{"audit", cmd_audit,
 	 "audit list [--since T] [--until T] [--op OP] [--limit N] [--json]\n"
 	 "       secretctl audit verify [--json]\n"
@@ -30,8 +32,8 @@ const struct cli_cmd cli_commands[] = {
 	 "       secretctl audit prune --before DATE",
 	 "show, verify, export or prune the audit log"},
 	{"run", cmd_run,
-	 "run -k PATTERN... [--env-prefix P] [--timeout DUR] [--no-sanitize] [--clean-env] -- "
-	 "COMMAND [ARGS...]",
+	 "run -k|--key PATTERN... [--env-prefix P] [--timeout DUR] [--no-sanitize] [--clean-env]\n"
+	 "           [--] COMMAND [ARGS...]",
 	 "run a command with secrets in its environment, output redacted"},
 	{"mcp-server", cmd_mcp_server, "mcp-server",
 	 "serve AI agents over MCP (stdio); never returns a sensitive value"},
