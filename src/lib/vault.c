@@ -405,12 +405,52 @@ static int bucket_reserve(struct bucket *bk, size_t n)
 }
 
 /* Read bucket b at the version the state names; version 0 is empty. */
+/* Open bucket b's sealed body (gk: v->k->meta keyed, or NULL) and append its
+ * entries to bk. */
+static int bucket_decode(struct sc_vault *v, struct sc_gcm_key *gk, const struct state *st,
+			 unsigned b, const uint8_t *body, size_t len, struct bucket *bk)
+{
+	uint8_t aad[64], *pt;
+	size_t aad_len, n, i;
+	int r;
+
+	if (body == NULL || len < SC_SEAL_OVERHEAD + 8)
+		return SC_ERR_CORRUPT;
+	len -= SC_SEAL_OVERHEAD;
+	if ((pt = malloc(len)) == NULL)
+		return SC_ERR_NOMEM;
+	bucket_aad(v, b, st->bver[b], aad, &aad_len);
+	if (gk != NULL)
+		r = sc_gcm_key_open(gk, aad, aad_len, body, len + SC_SEAL_OVERHEAD, pt);
+	else
+		r = sc_open(v->k->meta, aad, aad_len, body, len + SC_SEAL_OVERHEAD, pt);
+	if (r != SC_OK)
+		goto out;
+	n = rd32(pt + 4);
+	if (memcmp(pt, BUCKET_MAGIC, 4) != 0 || len != 8 + n * ENTRY_LEN) {
+		r = SC_ERR_CORRUPT;
+		goto out;
+	}
+	if ((r = bucket_reserve(bk, bk->n + n)) != SC_OK)
+		goto out;
+	for (i = 0; i < n; i++) {
+		const uint8_t *p = pt + 8 + i * ENTRY_LEN;
+		struct entry *e = &bk->e[bk->n + i];
+
+		e->id = rd64(p);
+		e->version = rd64(p + 8);
+		memcpy(e->idx, p + 16, SC_MAC_LEN);
+	}
+	bk->n += n;
+	r = SC_OK;
+out:
+	free(pt);
+	return r;
+}
+
 static int bucket_read(struct sc_vault *v, const struct state *st, unsigned b, struct bucket *bk)
 {
 	sqlite3_stmt *q = NULL;
-	uint8_t aad[64], *pt = NULL;
-	const uint8_t *body;
-	size_t aad_len, len, n, i;
 	int rc, r;
 
 	memset(bk, 0, sizeof(*bk));
@@ -433,41 +473,60 @@ static int bucket_read(struct sc_vault *v, const struct state *st, unsigned b, s
 		r = rc == SQLITE_DONE ? SC_ERR_CORRUPT : db_err(v->db, rc);
 		goto out;
 	}
-	body = sqlite3_column_blob(q, 0);
-	len = (size_t)sqlite3_column_bytes(q, 0);
-	if (body == NULL || len < SC_SEAL_OVERHEAD + 8) {
-		r = SC_ERR_CORRUPT;
-		goto out;
-	}
-	len -= SC_SEAL_OVERHEAD;
-	if ((pt = malloc(len)) == NULL) {
-		r = SC_ERR_NOMEM;
-		goto out;
-	}
-	bucket_aad(v, b, st->bver[b], aad, &aad_len);
-	if ((r = sc_open(v->k->meta, aad, aad_len, body, len + SC_SEAL_OVERHEAD, pt)) != SC_OK)
-		goto out;
-	n = rd32(pt + 4);
-	if (memcmp(pt, BUCKET_MAGIC, 4) != 0 || len != 8 + n * ENTRY_LEN) {
-		r = SC_ERR_CORRUPT;
-		goto out;
-	}
-	if ((r = bucket_reserve(bk, n)) != SC_OK)
-		goto out;
-	for (i = 0; i < n; i++) {
-		const uint8_t *p = pt + 8 + i * ENTRY_LEN;
-
-		bk->e[i].id = rd64(p);
-		bk->e[i].version = rd64(p + 8);
-		memcpy(bk->e[i].idx, p + 16, SC_MAC_LEN);
-	}
-	bk->n = n;
-	r = SC_OK;
+	r = bucket_decode(v, NULL, st, b, sqlite3_column_blob(q, 0),
+			  (size_t)sqlite3_column_bytes(q, 0), bk);
 out:
-	free(pt);
 	sqlite3_finalize(q);
 	if (r != SC_OK)
 		bucket_release(bk);
+	return r;
+}
+
+/* Every bucket's entries, appended to all, in one query: the same checks as
+ * bucket_read() on each of the 256 (a row for every written bucket, none
+ * for a bucket never written), without 256 statements and key set-ups. */
+static int buckets_read_all(struct sc_vault *v, const struct state *st, struct bucket *all)
+{
+	struct sc_gcm_key *gk = NULL;
+	sqlite3_stmt *q = NULL;
+	uint8_t seen[NBUCKETS] = {0};
+	unsigned b;
+	int rc, r;
+
+	if ((r = sc_gcm_key_new(v->k->meta, &gk)) != SC_OK)
+		return r;
+	rc = sqlite3_prepare_v2(v->db, "SELECT id, body FROM buckets ORDER BY id", -1, &q, NULL);
+	if (rc != SQLITE_OK) {
+		r = db_err(v->db, rc);
+		goto out;
+	}
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		sqlite3_int64 id = sqlite3_column_int64(q, 0);
+
+		/* an unknown row, or one for a bucket the state says was never
+		 * written (the state rolled back under newer buckets) */
+		if (id < 0 || id >= NBUCKETS || st->bver[id] == 0) {
+			r = SC_ERR_CORRUPT;
+			goto out;
+		}
+		seen[id] = 1;
+		if ((r = bucket_decode(v, gk, st, (unsigned)id, sqlite3_column_blob(q, 1),
+				       (size_t)sqlite3_column_bytes(q, 1), all)) != SC_OK)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_err(v->db, rc);
+		goto out;
+	}
+	for (b = 0; b < NBUCKETS; b++)
+		if (st->bver[b] != 0 && !seen[b]) {
+			r = SC_ERR_CORRUPT; /* a written bucket's row is gone */
+			goto out;
+		}
+	r = SC_OK;
+out:
+	sqlite3_finalize(q);
+	sc_gcm_key_free(gk);
 	return r;
 }
 
@@ -1504,8 +1563,7 @@ static int sort_by_id(struct bucket *b)
 int sc_vault_count(struct sc_vault *v, size_t *count)
 {
 	struct state st;
-	struct bucket bk;
-	unsigned b;
+	struct bucket all = {0};
 	int r;
 
 	*count = 0;
@@ -1515,28 +1573,24 @@ int sc_vault_count(struct sc_vault *v, size_t *count)
 		return r;
 	if ((r = state_read(v, &st)) != SC_OK)
 		goto out;
-	for (b = 0; b < NBUCKETS; b++) {
-		if ((r = bucket_read(v, &st, b, &bk)) != SC_OK)
-			goto out;
-		*count += bk.n;
-		bucket_release(&bk);
-	}
+	if ((r = buckets_read_all(v, &st, &all)) == SC_OK)
+		*count = all.n;
 out:
 	end_txn(v, 0);
+	bucket_release(&all);
 	return r;
 }
 
 int sc_vault_walk(struct sc_vault *v, sc_vault_walk_fn fn, void *arg)
 {
 	struct state st;
-	struct bucket all = {0}, bk;
+	struct bucket all = {0};
 	struct sc_secret s;
 	struct sc_gcm_key *gk = NULL;
 	struct sc_mac_key *mk = NULL;
 	sqlite3_stmt *q = NULL;
 	uint8_t *pt = NULL, *arena = NULL;
 	size_t pt_cap = 0, arena_cap = 0, n, seen = 0;
-	unsigned b;
 	int rc, r;
 
 	if (v->k == NULL)
@@ -1554,18 +1608,8 @@ int sc_vault_walk(struct sc_vault *v, sc_vault_walk_fn fn, void *arg)
 	}
 	if ((r = state_read(v, &st)) != SC_OK)
 		goto out;
-	for (b = 0; b < NBUCKETS; b++) {
-		if ((r = bucket_read(v, &st, b, &bk)) != SC_OK)
-			goto out;
-		if ((r = bucket_reserve(&all, all.n + bk.n)) != SC_OK) {
-			bucket_release(&bk);
-			goto out;
-		}
-		if (bk.n > 0)
-			memcpy(all.e + all.n, bk.e, bk.n * sizeof(*bk.e));
-		all.n += bk.n;
-		bucket_release(&bk);
-	}
+	if ((r = buckets_read_all(v, &st, &all)) != SC_OK)
+		goto out;
 	if ((r = sort_by_id(&all)) != SC_OK)
 		goto out;
 	rc = sqlite3_prepare_v2(v->db, "SELECT id, body FROM records ORDER BY id", -1, &q, NULL);

@@ -824,6 +824,19 @@ static void test_flip_state_and_bucket(void **state)
 	assert_int_equal(walk_status(v), SC_ERR_CORRUPT);
 	db_set(db, "INSERT INTO buckets (body, id) VALUES (?1, ?2)", body, len, b);
 	expect_get(v, "indexed", SC_OK, "indexed-value");
+	assert_int_equal(walk_status(v), SC_OK);
+	/* a bucket row beyond the 256 (walk and count read all rows at once) */
+	db_set(db, "INSERT INTO buckets (body, id) VALUES (?1, ?2)", body, len, 256);
+	assert_int_equal(walk_status(v), SC_ERR_CORRUPT);
+	{
+		size_t count = 0;
+
+		assert_int_equal(sc_vault_count(v, &count), SC_ERR_CORRUPT);
+		db_exec(db, "DELETE FROM buckets WHERE id = 256");
+		assert_int_equal(sc_vault_count(v, &count), SC_OK);
+		assert_int_equal(count, 1);
+	}
+	assert_int_equal(walk_status(v), SC_OK);
 	/* the state row deleted */
 	db_exec(db, "DELETE FROM state");
 	expect_get(v, "indexed", SC_ERR_CORRUPT, NULL);
