@@ -316,12 +316,16 @@ static int agent_conn(struct mcp_server *s)
 	return fd;
 }
 
-/* Record a tool call in the audit log (vault_lock must NOT be held). A
- * locked vault has no audit key: nothing to chain to, and nothing was read. */
-static void audit(struct mcp_server *s, const char *op, const char *const *names, size_t n,
-		  const char *cmd, int status)
+/* Record a tool call in the audit log, with the key in this process
+ * (vault_lock must NOT be held; through the agent, the agent audits). As in
+ * the CLI, nothing is answered and no command starts unless this returns
+ * SC_OK: the entry is on disk. The reason goes to stderr, the user's log;
+ * the caller tells the model. */
+static int audit(struct mcp_server *s, const char *op, const char *const *names, size_t n,
+		 const char *cmd, int status)
 {
 	struct sc_audit_event ev = {0};
+	int r;
 
 	ev.op = op;
 	ev.source = SC_AUDIT_SRC_MCP;
@@ -331,9 +335,23 @@ static void audit(struct mcp_server *s, const char *op, const char *const *names
 	ev.cmd = cmd;
 	ev.status = status;
 	pthread_mutex_lock(&s->vault_lock);
-	if (s->vault != NULL && sc_audit_append(s->vault, &ev) != SC_OK)
-		fprintf(stderr, "secretctl mcp-server: cannot write the audit log\n");
+	r = s->vault != NULL ? sc_audit_append(s->vault, &ev) : SC_ERR_LOCKED;
 	pthread_mutex_unlock(&s->vault_lock);
+	if (r != SC_OK) {
+		fprintf(stderr, "secretctl mcp-server: cannot write the audit log: %s%s%s\n",
+			sc_strerror(r), sc_last_error()[0] ? ": " : "", sc_last_error());
+		sc_clear_error();
+	}
+	return r;
+}
+
+/* The tool error for an entry audit() could not write. */
+static void send_audit_error(struct mcp_server *s, json_t *id, const char *tool, int r)
+{
+	send_tool_error(s, id,
+			"%s: cannot write the audit log (%s): nothing was returned and no command "
+			"was run; the user must fix this (the server's stderr says why)",
+			tool, sc_strerror(r));
 }
 
 static void iso_time(int64_t t, char *buf, size_t n)
@@ -469,7 +487,7 @@ static void tool_list(struct mcp_server *s, json_t *id, json_t *args)
 	const char *bad, *within;
 	char *result = NULL;
 	uint64_t gen = 0;
-	int r, cacheable, fd;
+	int r, a, cacheable, fd;
 
 	if ((bad = check_args(args, str, NULL, req)) != NULL) {
 		send_tool_error(s, id, "secret_list: %s; arguments: tag?, expiring_within?", bad);
@@ -526,7 +544,11 @@ static void tool_list(struct mcp_server *s, json_t *id, json_t *args)
 		}
 	}
 	vault_release(s);
-	audit(s, "secret_list", NULL, 0, NULL, r);
+	if ((a = audit(s, "secret_list", NULL, 0, NULL, r)) != SC_OK && r == SC_OK) {
+		free(result);
+		send_audit_error(s, id, "secret_list", a);
+		return;
+	}
 listed:
 	if (r != SC_OK) {
 		free(result);
@@ -543,7 +565,7 @@ static struct sc_secret *fetch(struct mcp_server *s, json_t *id, const char *too
 {
 	struct sc_vault *v;
 	struct sc_secret *sec = NULL;
-	int r, fd;
+	int r, a, fd;
 
 	if (sc_name_valid(key) != SC_OK) {
 		send_tool_error(s, id,
@@ -561,7 +583,13 @@ static struct sc_secret *fetch(struct mcp_server *s, json_t *id, const char *too
 			return NULL;
 		r = sc_vault_get(v, key, &sec);
 		vault_release(s);
-		audit(s, tool, &key, 1, NULL, r);
+		/* not even "no such secret" without the entry */
+		a = audit(s, tool, &key, 1, NULL, r);
+		if (a != SC_OK && (r == SC_OK || r == SC_ERR_NOT_FOUND)) {
+			sc_secret_free(sec);
+			send_audit_error(s, id, tool, a);
+			return NULL;
+		}
 	}
 	if (r == SC_ERR_NOT_FOUND && missing_ok)
 		return NULL;
@@ -584,7 +612,7 @@ static void tool_exists(struct mcp_server *s, json_t *id, json_t *args)
 	struct sc_secret *sec = NULL;
 	const char *bad, *key;
 	json_t *o;
-	int r, fd;
+	int r, a, fd;
 
 	if ((bad = check_args(args, str, NULL, req)) != NULL) {
 		send_tool_error(s, id, "secret_exists: %s; arguments: key", bad);
@@ -604,7 +632,12 @@ static void tool_exists(struct mcp_server *s, json_t *id, json_t *args)
 			return;
 		r = sc_vault_get(v, key, &sec);
 		vault_release(s);
-		audit(s, "secret_exists", &key, 1, NULL, r == SC_ERR_NOT_FOUND ? SC_OK : r);
+		a = audit(s, "secret_exists", &key, 1, NULL, r == SC_ERR_NOT_FOUND ? SC_OK : r);
+		if (a != SC_OK && (r == SC_OK || r == SC_ERR_NOT_FOUND)) {
+			sc_secret_free(sec);
+			send_audit_error(s, id, "secret_exists", a);
+			return;
+		}
 	}
 	if (r != SC_OK && r != SC_ERR_NOT_FOUND) {
 		send_tool_error(s, id, "secret_exists failed: %s", sc_strerror(r));
@@ -859,7 +892,6 @@ static void *job_main(void *arg)
 		json_object_set_new(o, "stderr_truncated", json_boolean(res.err_dropped > 0));
 		send_tool_result(s, j->id, o);
 	}
-	audit(s, j->tool, (const char *const *)j->secrets, j->nsecrets, j->path, r);
 	sc_exec_result_release(&res);
 	free(detail);
 	pthread_mutex_lock(&s->jobs_lock);
@@ -979,8 +1011,8 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 			     arg_str(args, "env"), &names, reason, sizeof(reason));
 	if (r != SC_OK) {
 		vault_release(s);
+		(void)audit(s, tool, patterns, npatterns, j->path, SC_ERR_DENIED);
 		send_tool_error(s, id, "%s: denied by policy: %s", tool, reason);
-		audit(s, tool, patterns, npatterns, j->path, SC_ERR_DENIED);
 		goto fail;
 	}
 	ro.patterns = names != NULL ? names : patterns;
@@ -991,7 +1023,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	r = sc_runenv_build(v, &ro, &j->env, &detail);
 	vault_release(s);
 	if (r != SC_OK) {
-		audit(s, tool, patterns, npatterns, j->path, r);
+		(void)audit(s, tool, patterns, npatterns, j->path, r);
 		send_tool_error(s, id, "%s: %s%s%s", tool, sc_strerror(r), detail ? ": " : "",
 				detail ? detail : "");
 		free(detail);
@@ -1009,7 +1041,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 		r = mcp_policy_check_secrets(s, command, j->path, argp, nargs, sn, n, reason,
 					     sizeof(reason));
 		if (r != SC_OK)
-			audit(s, tool, sn, n, j->path, SC_ERR_DENIED);
+			(void)audit(s, tool, sn, n, j->path, SC_ERR_DENIED);
 		free(sn);
 		if (r != SC_OK) {
 			send_tool_error(s, id, "%s: denied by policy: %s", tool, reason);
@@ -1057,6 +1089,15 @@ argv:
 	j->opts.timeout_ms = tsec > 0 && (uint64_t)tsec * 1000 < lim.max_timeout_ms
 				     ? (uint32_t)(tsec * 1000)
 				     : lim.max_timeout_ms;
+	/* With the key here, the run starts only once its entry is on disk, as
+	 * in the CLI's run: one entry, before the command, for the secrets
+	 * handed to it (through the agent, the agent writes it). */
+	if (j->agent_fd < 0 &&
+	    (r = audit(s, tool, (const char *const *)j->secrets, j->nsecrets, j->path, SC_OK)) !=
+		    SC_OK) {
+		send_audit_error(s, id, tool, r);
+		goto fail;
+	}
 	pthread_mutex_lock(&s->jobs_lock);
 	if (pthread_create(&j->thread, NULL, job_main, j) != 0) {
 		pthread_mutex_unlock(&s->jobs_lock);

@@ -57,6 +57,9 @@ printf 'stderr:%s\\n' "$s" >&2
     sleeper: script("sleeper", `echo $$ > "$1"; sleep 30 & wait`),
     slow: script("slow", `sleep 1; echo done`),
     show: script("show", `echo "host=$PGHOST user=$PGUSER"`),
+    // leaves a trace that it ran; prints the newest line of a file
+    mark: script("mark", `touch "$1"`),
+    lastline: script("lastline", `tail -n 1 "$1"`),
   };
   writeFileSync(path.join(vault, "mcp-policy.yaml"), `version: 1
 default_action: deny
@@ -65,6 +68,8 @@ allowed_commands:
   - ${tools.sleeper}
   - ${tools.slow}
   - ${tools.show}
+  - ${tools.mark}
+  - ${tools.lastline}
   - true
   - echo
 denied_commands:

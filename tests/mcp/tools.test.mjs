@@ -1,7 +1,7 @@
 // Every MCP tool and its error paths, through the official SDK client.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, symlinkSync, existsSync } from "node:fs";
+import { readFileSync, symlinkSync, existsSync, chmodSync } from "node:fs";
 import path from "node:path";
 import { makeVault, connect, textOf, SECRETS } from "./helpers.mjs";
 
@@ -175,3 +175,67 @@ test("timeouts are reported", async () => {
   const pid = Number(readFileSync(pidfile, "utf8"));
   assert.throws(() => process.kill(pid, 0), "the run's process must be gone");
 });
+
+test("secret_run: its audit entry is on disk before the command starts", async () => {
+  const log = path.join(v.vault, "audit.log");
+  const newest = () => JSON.parse(readFileSync(log, "utf8").trimEnd().split("\n").at(-1));
+  const seq = newest().seq;
+  const r = await client.callTool({ name: "secret_run",
+    arguments: { keys: ["api/token"], command: v.tools.lastline, args: [log] } });
+  assert.equal(r.isError, false, textOf(r));
+  // the newest entry as the command itself saw it: its own run's
+  const seen = JSON.parse(r.structuredContent.stdout);
+  assert.equal(seen.seq, seq + 1);
+  assert.equal(seen.op, "secret_run");
+  assert.equal(seen.src, "mcp");
+  assert.equal(seen.result, "ok");
+  assert.equal(seen.cmd, "lastline");
+  assert.equal(seen.secrets.length, 1);
+  // one entry per run: none is added after it
+  assert.deepEqual(newest(), seen);
+});
+
+test("key in the server: when the audit log cannot be written, nothing answers and nothing runs",
+  async () => {
+    const w = makeVault();
+    const { client: c } = await connect(w.env, "audit-fail");
+    const log = path.join(w.vault, "audit.log");
+    const marker = path.join(w.dir, "ran");
+    const call = (name, args) => c.callTool({ name, arguments: args });
+    const run = () => call("secret_run",
+      { keys: ["api/token"], command: w.tools.mark, args: [marker] });
+    try {
+      // the first call unlocks the vault in the server (its open checks the log too)
+      const first = await call("secret_list", {});
+      assert.equal(first.isError, false, textOf(first));
+      // group-readable: every append refuses it, root's too
+      chmodSync(log, 0o644);
+      const before = readFileSync(log);
+      const failed = [
+        await run(),
+        await call("secret_run_with_bindings", { key: "db/prod", command: w.tools.mark,
+          args: [marker] }),
+        await call("secret_list", {}),
+        await call("secret_exists", { key: "db/prod" }),
+        await call("secret_exists", { key: "no/such" }),
+        await call("secret_get_masked", { key: "db/prod" }),
+        await call("secret_list_fields", { key: "db/prod" }),
+        await call("secret_get_field", { key: "db/prod", field: "host" }),
+      ];
+      for (const r of failed) {
+        assert.equal(r.isError, true, `answered without an audit entry: ${JSON.stringify(r)}`);
+        assert.match(textOf(r), /cannot write the audit log/);
+        assert.ok(!JSON.stringify(r).includes("db.internal"), JSON.stringify(r));
+        assertNoSecret(r);
+      }
+      assert.ok(!existsSync(marker), "the command ran without its audit entry");
+      assert.deepEqual(readFileSync(log), before);
+      // the same run goes ahead once the log can be written again
+      chmodSync(log, 0o600);
+      const ok = await run();
+      assert.equal(ok.isError, false, textOf(ok));
+      assert.ok(existsSync(marker));
+    } finally {
+      await c.close();
+    }
+  });
