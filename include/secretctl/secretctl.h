@@ -60,6 +60,9 @@ void sc_secmem_free(void *p);
 void *sc_secmem_realloc(void *p, size_t n);
 /* Duplicate n bytes into a new secmem block with a trailing NUL. */
 char *sc_secmem_dup(const void *src, size_t n);
+/* Unmap the wiped regions kept for reuse. A forked child that goes on
+ * running (a daemon) calls it first: mlock does not pass across fork. */
+void sc_secmem_drop_cache(void);
 void sc_wipe(void *p, size_t n);
 /* Constant-time comparison: 0 when equal. */
 int sc_memcmp_ct(const void *a, const void *b, size_t n);

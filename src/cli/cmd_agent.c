@@ -28,13 +28,19 @@ static void print_json(json_t *o)
 	json_decref(o);
 }
 
-int cli_agent_connect(struct cli *c, int *fd)
+int cli_no_agent(void)
 {
 	const char *off = getenv("SECRETCTL_NO_AGENT");
+
+	return off != NULL && off[0] != '\0' && strcmp(off, "0") != 0;
+}
+
+int cli_agent_connect(struct cli *c, int *fd)
+{
 	int r;
 
 	*fd = -1;
-	if (off != NULL && off[0] != '\0' && strcmp(off, "0") != 0)
+	if (cli_no_agent())
 		return SC_ERR_NOT_FOUND;
 	r = sc_agent_connect(c->vault_dir, fd);
 	if (r != SC_OK && r != SC_ERR_NOT_FOUND && r != SC_ERR_NO_VAULT) {
@@ -168,6 +174,7 @@ static void run_daemon(struct cli *c, int lfd, int lkfd, const char *sock, const
 		_exit(1);
 	if (sc_harden_process() != SC_OK)
 		_exit(1);
+	sc_secmem_drop_cache(); /* the parent's kept regions are not locked here */
 	prctl(PR_SET_NAME, "secretctl-agent", 0, 0, 0); /* what ps and top show */
 	memset(&o, 0, sizeof(o));
 	if ((o.dek = sc_secmem_alloc(SC_KEY_LEN)) == NULL)

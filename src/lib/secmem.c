@@ -3,6 +3,7 @@
  * back to malloc + wipe so the sanitizer sees every access. */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -59,8 +60,8 @@ int sc_memcmp_ct(const void *a, const void *b, size_t n)
 }
 
 /* A size header in front of each block lets realloc and free know its size.
- * sodium_malloc puts the block against the trailing guard page, so an
- * overrun still faults. */
+ * The block ends where its region ends, against the trailing guard page,
+ * so an overrun faults. */
 #define HDR 16
 
 #ifdef SC_SECMEM_MALLOC
@@ -74,20 +75,97 @@ static void raw_free(void *p, size_t n)
 	sodium_memzero(p, n);
 	free(p);
 }
+
+void sc_secmem_drop_cache(void)
+{
+}
 #else
+/*
+ * Regions come from sodium_malloc: guard pages around, mlock'ed, excluded
+ * from core dumps, wiped by sodium_free. Mapping, guarding and locking one
+ * takes six system calls and freeing it five, and in a process with threads
+ * each mprotect and mlock costs the other CPUs an interrupt: a run through
+ * the agent makes ~15 such allocations. So regions up to 64 KiB (and a
+ * header) are kept when freed, wiped, still guarded and locked, a few per
+ * size class, for the next allocation of that class. A block is placed at the end of its
+ * region, so the guard page still catches an overrun. mlock does not pass
+ * across fork: a forked child that keeps running calls
+ * sc_secmem_drop_cache() before it allocates.
+ */
+/* the last class holds a 64 KiB I/O buffer and its header */
+static const size_t class_size[] = {256, 1024, 4096, 16384, 65536 + 256};
+static const int class_keep[] = {16, 16, 16, 4, 4}; /* <= ~600 KiB locked, kept */
+#define NCLASS (sizeof(class_size) / sizeof(class_size[0]))
+#define CACHE_MAX 16
+
+static struct {
+	unsigned char *region[CACHE_MAX];
+	int n;
+} cache[NCLASS];
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static int class_of(size_t n)
+{
+	size_t c;
+
+	for (c = 0; c < NCLASS; c++)
+		if (n <= class_size[c])
+			return (int)c;
+	return -1;
+}
+
 static void *raw_alloc(size_t n)
 {
-	void *p = sodium_malloc(n);
+	unsigned char *region = NULL;
+	int c = class_of(n);
 
-	if (p != NULL)
-		memset(p, 0, n);
-	return p;
+	if (c < 0) {
+		if ((region = sodium_malloc(n)) != NULL)
+			memset(region, 0, n);
+		return region;
+	}
+	pthread_mutex_lock(&cache_lock);
+	if (cache[c].n > 0)
+		region = cache[c].region[--cache[c].n];
+	pthread_mutex_unlock(&cache_lock);
+	if (region == NULL) {
+		if ((region = sodium_malloc(class_size[c])) == NULL)
+			return NULL;
+		memset(region, 0, class_size[c]); /* kept regions are wiped on free */
+	}
+	return region + class_size[c] - n;
 }
 
 static void raw_free(void *p, size_t n)
 {
-	(void)n;
-	sodium_free(p); /* wipes the region before unmapping it */
+	unsigned char *region;
+	int c = class_of(n);
+
+	if (c < 0) {
+		sodium_free(p); /* wipes the region before unmapping it */
+		return;
+	}
+	region = (unsigned char *)p - (class_size[c] - n);
+	sodium_memzero(region, class_size[c]);
+	pthread_mutex_lock(&cache_lock);
+	if (cache[c].n < class_keep[c]) {
+		cache[c].region[cache[c].n++] = region;
+		region = NULL;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	if (region != NULL)
+		sodium_free(region);
+}
+
+void sc_secmem_drop_cache(void)
+{
+	size_t c;
+
+	pthread_mutex_lock(&cache_lock);
+	for (c = 0; c < NCLASS; c++)
+		while (cache[c].n > 0)
+			sodium_free(cache[c].region[--cache[c].n]);
+	pthread_mutex_unlock(&cache_lock);
 }
 #endif
 
