@@ -565,7 +565,7 @@ int sc_runenv_build(struct sc_vault *v, const struct sc_runenv_opts *o, struct s
 	struct sc_secret **secs = NULL;
 	struct sc_runenv *re = NULL;
 	struct inj *inj = NULL;
-	size_t ninj = 0, i;
+	size_t ninj = 0, want = 0, i;
 	int64_t now;
 	int r;
 
@@ -584,12 +584,13 @@ int sc_runenv_build(struct sc_vault *v, const struct sc_runenv_opts *o, struct s
 		return SC_ERR_NOMEM;
 	if ((r = select_names(v, o, &names, detail)) != SC_OK)
 		goto out;
-	if ((secs = calloc(names.n + 1, sizeof(*secs))) == NULL ||
-	    (inj = calloc(RUNENV_VARS_MAX, sizeof(*inj))) == NULL) {
+	if ((secs = calloc(names.n + 1, sizeof(*secs))) == NULL) {
 		r = SC_ERR_NOMEM;
 		goto out;
 	}
 	for (i = 0; i < names.n; i++) {
+		size_t nb;
+
 		r = sc_vault_get(v, names.v[i], &secs[i]);
 		if (r != SC_OK) {
 			set_detail(detail, names.v[i]);
@@ -600,10 +601,22 @@ int sc_runenv_build(struct sc_vault *v, const struct sc_runenv_opts *o, struct s
 			r = SC_ERR_EXPIRED;
 			goto out;
 		}
+		/* a variable for each binding, or else for each field */
+		nb = sc_secret_binding_count(secs[i]);
+		want += nb > 0 ? nb : sc_secret_field_count(secs[i]);
+	}
+	if (want > RUNENV_VARS_MAX) {
+		r = SC_ERR_TOOBIG;
+		goto out;
+	}
+	if ((inj = calloc(want + 1, sizeof(*inj))) == NULL) {
+		r = SC_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < names.n; i++)
 		if ((r = secret_injections(o, secs[i], inj, &ninj, detail)) != SC_OK ||
 		    (r = strlist_add(&re->secrets, names.v[i])) != SC_OK)
 			goto out;
-	}
 	for (i = 0; i < ninj; i++)
 		if ((r = strlist_add(&re->vars, inj[i].var)) != SC_OK)
 			goto out;
