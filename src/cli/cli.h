@@ -58,6 +58,8 @@ int cmd_unlock(struct cli *c, int argc, char **argv);
 int cmd_lock(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
 
+/* SECRETCTL_NO_AGENT is set (and not 0): use no unlock agent. */
+int cli_no_agent(void);
 /* Connect to the vault's unlock agent (cmd_agent.c): SC_OK with *fd, or
  * SC_ERR_NOT_FOUND when none runs (or SECRETCTL_NO_AGENT is set); callers
  * then fall back to the password, as they do when the agent answers

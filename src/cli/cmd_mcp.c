@@ -32,10 +32,16 @@ static int mcp_unlock(void *arg, struct sc_vault **out, char *msg, size_t msglen
 		return r;
 	}
 	if ((r = cli_get_password(u->c, "", 0, &pw, &len)) != SC_OK) {
-		snprintf(msg, msglen,
-			 "the vault is locked: the user must run 'secretctl unlock' in a terminal "
-			 "(no password is needed in the MCP server's configuration); then call the "
-			 "tool again");
+		if (cli_no_agent())
+			snprintf(msg, msglen,
+				 "the vault is locked: SECRETCTL_NO_AGENT is set in the MCP server's "
+				 "environment, so it does not use 'secretctl unlock'; the user must "
+				 "give it the password or remove that variable");
+		else
+			snprintf(msg, msglen,
+				 "the vault is locked: the user must run 'secretctl unlock' in a "
+				 "terminal (no password is needed in the MCP server's "
+				 "configuration); then call the tool again");
 		sc_vault_close(v);
 		sc_clear_error();
 		return SC_ERR_LOCKED;
@@ -69,6 +75,7 @@ static int mcp_server_cmd(struct cli *c, int argc, char **argv)
 	cfg.unlock = mcp_unlock;
 	cfg.unlock_arg = &u;
 	cfg.out_fd = 1;
+	cfg.no_agent = cli_no_agent(); /* as for every other command */
 	if ((r = mcp_server_new(&cfg, &s)) != SC_OK)
 		return cli_fail(r, "cannot start the MCP server");
 	r = mcp_server_serve(s, 0);

@@ -26,6 +26,7 @@ struct mcp_config {
 	int (*unlock)(void *arg, struct sc_vault **v, char *msg, size_t msglen);
 	void *unlock_arg;
 	int out_fd;
+	int no_agent; /* never use the unlock agent (SECRETCTL_NO_AGENT) */
 };
 
 int mcp_server_new(const struct mcp_config *cfg, struct mcp_server **out);

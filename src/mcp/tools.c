@@ -295,12 +295,15 @@ static void vault_release(struct mcp_server *s)
  * After `secretctl unlock`, the server needs no password and holds no key:
  * an unlocked agent answers the metadata tools and performs the runs
  * itself, applying the policy and writing the audit entries. A server
- * already unlocked with a password keeps using its own key. */
+ * already unlocked with a password keeps using its own key, and one
+ * started with SECRETCTL_NO_AGENT set never asks the agent. */
 static int agent_conn(struct mcp_server *s)
 {
 	struct sc_agent_status st;
 	int fd, own;
 
+	if (s->cfg.no_agent)
+		return -1;
 	pthread_mutex_lock(&s->vault_lock);
 	own = s->vault != NULL;
 	pthread_mutex_unlock(&s->vault_lock);

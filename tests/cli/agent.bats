@@ -456,6 +456,31 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 		"fields:ok,list:ok,secret_run:denied,secret_run:ok" ]
 }
 
+@test "mcp-server with SECRETCTL_NO_AGENT set does not use an unlocked agent" {
+	unlock
+	init='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}'
+	list='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"secret_list","arguments":{}}}'
+	serve() {
+		printf '%s\n' "$init" "$list" | env -u SECRETCTL_PASSWORD "$@" timeout 20 "$BIN" \
+			mcp-server 2>/dev/null | jq -c 'select(.id == 1) | .result'
+	}
+	# without it (or set to 0) the agent answers, with no password anywhere
+	[ "$(serve | jq -r '.structuredContent.secrets | map(.key) | join(",")')" = "api/key,api/user" ]
+	[ "$(serve SECRETCTL_NO_AGENT=0 | jq -r .isError)" = false ]
+	# with it the server is on its own: locked, and says why
+	res=$(serve SECRETCTL_NO_AGENT=1)
+	[ "$(jq -r .isError <<<"$res")" = true ]
+	jq -r '.content[0].text' <<<"$res" | grep -q "locked: SECRETCTL_NO_AGENT is set"
+	[ "$(jq -r '.structuredContent.secrets' <<<"$res")" = null ]
+	# with the password too, the server uses its own key, not the agent's
+	before=$(SECRETCTL_PASSWORD=$PW "$BIN" audit list --json | jq length)
+	res=$(serve SECRETCTL_NO_AGENT=1 SECRETCTL_PASSWORD=$PW)
+	[ "$(jq -r .isError <<<"$res")" = false ]
+	run env SECRETCTL_PASSWORD=$PW "$BIN" audit list --json
+	[ "$(jq -c --argjson n "$before" '[.[$n:][] | select(.source == "mcp") | .op]' <<<"$output")" = \
+		'["secret_list"]' ]
+}
+
 @test "CLI runs through the agent obey the command policy when it says cli_runs: policy" {
 	unlock
 	truebin=$(realpath /bin/true)
