@@ -979,7 +979,10 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	argp = calloc(nargs + 1, sizeof(*argp));
 	if (j->tool == NULL || j->argv == NULL || argp == NULL)
 		goto fail_nomem;
-	/* Resolve against the safe default PATH the child will also get. */
+	/* Resolve through the server's own PATH, which the child also gets
+	 * (the small base environment keeps it) and the model cannot change;
+	 * unset: /usr/local/bin:/usr/bin:/bin. docs/POLICY.md, "How a run is
+	 * decided". */
 	path_env = getenv("PATH");
 	r = sc_exec_resolve(command, path_env, &j->path);
 	if (r != SC_OK) {
