@@ -60,6 +60,8 @@ struct keys {
 	uint8_t audit[SC_KEY_LEN];
 };
 
+#define STMT_CACHE 24
+
 struct sc_vault {
 	char *dir;
 	char *db_path;
@@ -67,6 +69,11 @@ struct sc_vault {
 	uint8_t id[ID_LEN];
 	int64_t format;
 	struct keys *k; /* secmem; NULL while locked */
+	struct {
+		const char *sql;
+		sqlite3_stmt *q;
+	} stmts[STMT_CACHE];
+	int nstmts;
 };
 
 /* ---- small helpers ---- */
@@ -131,6 +138,69 @@ static int exec_sql(sqlite3 *db, const char *sql)
 	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
 
 	return rc == SQLITE_OK ? SC_OK : db_err(db, rc);
+}
+
+/*
+ * Prepared statements are kept on the vault handle, keyed by the address of
+ * their SQL text (a literal at each call site): an agent or MCP server runs
+ * the same dozen statements for every request, and parsing them again was
+ * a sixth of a run's cost. stmt_done() resets a kept statement and drops
+ * its bindings instead of finalizing it; sc_vault_close() finalizes them.
+ */
+static int stmt_prepare(struct sc_vault *v, const char *sql, sqlite3_stmt **q)
+{
+	int i, rc;
+
+	for (i = 0; i < v->nstmts; i++)
+		if (v->stmts[i].sql == sql) {
+			*q = v->stmts[i].q;
+			return SQLITE_OK;
+		}
+	rc = sqlite3_prepare_v3(v->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL);
+	if (rc == SQLITE_OK && v->nstmts < STMT_CACHE) {
+		v->stmts[v->nstmts].sql = sql;
+		v->stmts[v->nstmts].q = *q;
+		v->nstmts++;
+	}
+	return rc;
+}
+
+static void stmt_done(struct sc_vault *v, sqlite3_stmt *q)
+{
+	int i;
+
+	if (q == NULL)
+		return;
+	for (i = 0; i < v->nstmts; i++)
+		if (v->stmts[i].q == q) {
+			sqlite3_reset(q);
+			sqlite3_clear_bindings(q);
+			return;
+		}
+	sqlite3_finalize(q);
+}
+
+static void stmts_release(struct sc_vault *v)
+{
+	while (v->nstmts > 0)
+		sqlite3_finalize(v->stmts[--v->nstmts].q);
+}
+
+/* A statement without rows (BEGIN, COMMIT, a PRAGMA), kept like the rest. */
+static int exec_kept(struct sc_vault *v, const char *sql)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	rc = stmt_prepare(v, sql, &q);
+	if (rc == SQLITE_OK) {
+		while ((rc = sqlite3_step(q)) == SQLITE_ROW)
+			;
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
+	stmt_done(v, q);
+	return rc == SQLITE_OK ? SC_OK : db_err(v->db, rc);
 }
 
 /* ---- permissions: refuse what another user could read, swap or follow ---- */
@@ -307,7 +377,7 @@ static int state_read(struct sc_vault *v, struct state *st)
 	size_t aad_len, i;
 	int rc, r;
 
-	rc = sqlite3_prepare_v2(v->db, "SELECT body FROM state WHERE id = 1", -1, &q, NULL);
+	rc = stmt_prepare(v, "SELECT body FROM state WHERE id = 1", &q);
 	if (rc != SQLITE_OK)
 		return db_err(v->db, rc);
 	rc = sqlite3_step(q);
@@ -335,7 +405,7 @@ static int state_read(struct sc_vault *v, struct state *st)
 		st->bver[i] = rd64(pt + 20 + SC_MAC_LEN + 8 * i);
 	r = SC_OK;
 out:
-	sqlite3_finalize(q);
+	stmt_done(v, q);
 	return r;
 }
 
@@ -355,13 +425,12 @@ static int state_write(struct sc_vault *v, const struct state *st)
 	state_aad(v, aad, &aad_len);
 	if ((r = sc_seal(v->k->meta, aad, aad_len, pt, STATE_LEN, sealed)) != SC_OK)
 		return r;
-	rc = sqlite3_prepare_v2(v->db, "INSERT OR REPLACE INTO state (id, body) VALUES (1, ?)",
-				-1, &q, NULL);
+	rc = stmt_prepare(v, "INSERT OR REPLACE INTO state (id, body) VALUES (1, ?)", &q);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_blob(q, 1, sealed, sizeof(sealed), SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
-	sqlite3_finalize(q);
+	stmt_done(v, q);
 	return rc == SQLITE_DONE ? SC_OK : db_err(v->db, rc);
 }
 
@@ -454,7 +523,7 @@ static int bucket_read(struct sc_vault *v, const struct state *st, unsigned b, s
 	int rc, r;
 
 	memset(bk, 0, sizeof(*bk));
-	rc = sqlite3_prepare_v2(v->db, "SELECT body FROM buckets WHERE id = ?", -1, &q, NULL);
+	rc = stmt_prepare(v, "SELECT body FROM buckets WHERE id = ?", &q);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(q, 1, (int)b);
 	if (rc != SQLITE_OK) {
@@ -476,7 +545,7 @@ static int bucket_read(struct sc_vault *v, const struct state *st, unsigned b, s
 	r = bucket_decode(v, NULL, st, b, sqlite3_column_blob(q, 0),
 			  (size_t)sqlite3_column_bytes(q, 0), bk);
 out:
-	sqlite3_finalize(q);
+	stmt_done(v, q);
 	if (r != SC_OK)
 		bucket_release(bk);
 	return r;
@@ -495,7 +564,7 @@ static int buckets_read_all(struct sc_vault *v, const struct state *st, struct b
 
 	if ((r = sc_gcm_key_new(v->k->meta, &gk)) != SC_OK)
 		return r;
-	rc = sqlite3_prepare_v2(v->db, "SELECT id, body FROM buckets ORDER BY id", -1, &q, NULL);
+	rc = stmt_prepare(v, "SELECT id, body FROM buckets ORDER BY id", &q);
 	if (rc != SQLITE_OK) {
 		r = db_err(v->db, rc);
 		goto out;
@@ -525,7 +594,7 @@ static int buckets_read_all(struct sc_vault *v, const struct state *st, struct b
 		}
 	r = SC_OK;
 out:
-	sqlite3_finalize(q);
+	stmt_done(v, q);
 	sc_gcm_key_free(gk);
 	return r;
 }
@@ -555,8 +624,7 @@ static int bucket_write(struct sc_vault *v, unsigned b, uint64_t ver, const stru
 	bucket_aad(v, b, ver, aad, &aad_len);
 	if ((r = sc_seal(v->k->meta, aad, aad_len, pt, len, sealed)) != SC_OK)
 		goto out;
-	rc = sqlite3_prepare_v2(v->db, "INSERT OR REPLACE INTO buckets (id, body) VALUES (?, ?)",
-				-1, &q, NULL);
+	rc = stmt_prepare(v, "INSERT OR REPLACE INTO buckets (id, body) VALUES (?, ?)", &q);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(q, 1, (int)b);
 	if (rc == SQLITE_OK)
@@ -565,7 +633,7 @@ static int bucket_write(struct sc_vault *v, unsigned b, uint64_t ver, const stru
 		rc = sqlite3_step(q);
 	r = rc == SQLITE_DONE ? SC_OK : db_err(v->db, rc);
 out:
-	sqlite3_finalize(q);
+	stmt_done(v, q);
 	free(pt);
 	free(sealed);
 	return r;
@@ -639,7 +707,7 @@ static int record_load(struct sc_vault *v, const struct entry *e, const char *wa
 	int rc, r;
 
 	*out = NULL;
-	rc = sqlite3_prepare_v2(v->db, "SELECT body FROM records WHERE id = ?", -1, &q, NULL);
+	rc = stmt_prepare(v, "SELECT body FROM records WHERE id = ?", &q);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(q, 1, (sqlite3_int64)e->id);
 	if (rc != SQLITE_OK) {
@@ -666,7 +734,7 @@ static int record_load(struct sc_vault *v, const struct entry *e, const char *wa
 	}
 out:
 	sc_secmem_free(pt);
-	sqlite3_finalize(q);
+	stmt_done(v, q);
 	return r;
 }
 
@@ -892,6 +960,7 @@ int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
 	if ((r = exec_sql(v.db, "COMMIT;")) != SC_OK)
 		goto fail;
 	/* closing the last connection checkpoints the WAL into the file */
+	stmts_release(&v);
 	if (sqlite3_close(v.db) != SQLITE_OK) {
 		v.db = NULL;
 		r = SC_ERR_DB;
@@ -916,6 +985,7 @@ int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
 	return r;
 fail:
 	sc_secmem_free(k);
+	stmts_release(&v);
 	if (v.db != NULL)
 		sqlite3_close(v.db);
 	unlink_db_files(tmp);
@@ -1003,6 +1073,7 @@ void sc_vault_close(struct sc_vault *v)
 	if (v == NULL)
 		return;
 	sc_secmem_free(v->k);
+	stmts_release(v);
 	if (v->db != NULL)
 		sqlite3_close(v->db);
 	free(v->dir);
@@ -1149,7 +1220,7 @@ int sc_vault_passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
 	/* Slot 1 is the password slot; other kinds of slot are left as they are. */
 	if ((r = wrap_dek(v, 1, v->k->dek, new_pw, new_pw_len, &kp, sp, wrapped)) != SC_OK)
 		return r;
-	if ((r = exec_sql(v->db, "BEGIN IMMEDIATE;")) != SC_OK)
+	if ((r = exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
 		return r;
 	rc = sqlite3_prepare_v2(v->db,
 				"UPDATE keyslots SET params = ?, wrapped = ? WHERE id = 1 AND kind = ?",
@@ -1165,11 +1236,11 @@ int sc_vault_passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE || sqlite3_changes(v->db) != 1) {
 		r = rc != SQLITE_DONE ? db_err(v->db, rc) : SC_ERR_CORRUPT;
-		exec_sql(v->db, "ROLLBACK;");
+		exec_kept(v, "ROLLBACK;");
 		return r;
 	}
-	if ((r = exec_sql(v->db, "COMMIT;")) != SC_OK) {
-		exec_sql(v->db, "ROLLBACK;");
+	if ((r = exec_kept(v, "COMMIT;")) != SC_OK) {
+		exec_kept(v, "ROLLBACK;");
 		return r;
 	}
 	/* Fold the WAL into the database and truncate it, so no frame holding
@@ -1229,13 +1300,13 @@ int sc_vault_audit_key(struct sc_vault *v, uint8_t out[SC_KEY_LEN])
 
 static int begin_read(struct sc_vault *v)
 {
-	return exec_sql(v->db, "BEGIN;");
+	return exec_kept(v, "BEGIN;");
 }
 
 static void end_txn(struct sc_vault *v, int ok)
 {
-	if (exec_sql(v->db, ok ? "COMMIT;" : "ROLLBACK;") != SC_OK && ok)
-		exec_sql(v->db, "ROLLBACK;");
+	if (exec_kept(v, ok ? "COMMIT;" : "ROLLBACK;") != SC_OK && ok)
+		exec_kept(v, "ROLLBACK;");
 }
 
 int sc_vault_get(struct sc_vault *v, const char *name, struct sc_secret **out)
@@ -1312,8 +1383,7 @@ static int record_write(struct sc_vault *v, uint64_t id, uint64_t version,
 	record_aad(v, id, version, aad, &aad_len);
 	if ((r = sc_seal(v->k->rec, aad, aad_len, pt, len, sealed)) != SC_OK)
 		goto out;
-	rc = sqlite3_prepare_v2(v->db, "INSERT OR REPLACE INTO records (id, body) VALUES (?, ?)",
-				-1, &q, NULL);
+	rc = stmt_prepare(v, "INSERT OR REPLACE INTO records (id, body) VALUES (?, ?)", &q);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(q, 1, (sqlite3_int64)id);
 	if (rc == SQLITE_OK)
@@ -1322,7 +1392,7 @@ static int record_write(struct sc_vault *v, uint64_t id, uint64_t version,
 		rc = sqlite3_step(q);
 	r = rc == SQLITE_DONE ? SC_OK : db_err(v->db, rc);
 out:
-	sqlite3_finalize(q);
+	stmt_done(v, q);
 	sc_secmem_free(pt);
 	free(sealed);
 	return r;
@@ -1339,12 +1409,12 @@ static int new_record_id(struct sc_vault *v, uint64_t *id)
 		*id &= INT64_MAX;
 		if (*id == 0)
 			continue;
-		rc = sqlite3_prepare_v2(v->db, "SELECT 1 FROM records WHERE id = ?", -1, &q, NULL);
+		rc = stmt_prepare(v, "SELECT 1 FROM records WHERE id = ?", &q);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_bind_int64(q, 1, (sqlite3_int64)*id);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_step(q);
-		sqlite3_finalize(q);
+		stmt_done(v, q);
 		if (rc == SQLITE_DONE)
 			return SC_OK;
 		if (rc != SQLITE_ROW)
@@ -1370,7 +1440,7 @@ static int modify(struct sc_vault *v, const char *name, const struct sc_secret *
 	if ((r = blind(v, name, idx)) != SC_OK)
 		return r;
 	b = idx[0];
-	if ((r = exec_sql(v->db, "BEGIN IMMEDIATE;")) != SC_OK)
+	if ((r = exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
 		return r;
 	if ((r = state_read(v, &st)) != SC_OK || (r = bucket_read(v, &st, b, &bk)) != SC_OK)
 		goto out;
@@ -1384,12 +1454,12 @@ static int modify(struct sc_vault *v, const char *name, const struct sc_secret *
 			r = SC_ERR_NOT_FOUND;
 			goto out;
 		}
-		rc = sqlite3_prepare_v2(v->db, "DELETE FROM records WHERE id = ?", -1, &q, NULL);
+		rc = stmt_prepare(v, "DELETE FROM records WHERE id = ?", &q);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_bind_int64(q, 1, (sqlite3_int64)e->id);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_step(q);
-		sqlite3_finalize(q);
+		stmt_done(v, q);
 		if (rc != SQLITE_DONE) {
 			r = db_err(v->db, rc);
 			goto out;
@@ -1422,10 +1492,10 @@ static int modify(struct sc_vault *v, const char *name, const struct sc_secret *
 	st.bver[b] = gen;
 	if ((r = bucket_write(v, b, gen, &bk)) != SC_OK || (r = state_write(v, &st)) != SC_OK)
 		goto out;
-	r = exec_sql(v->db, "COMMIT;");
+	r = exec_kept(v, "COMMIT;");
 out:
 	if (r != SC_OK)
-		exec_sql(v->db, "ROLLBACK;");
+		exec_kept(v, "ROLLBACK;");
 	sc_secret_free(old);
 	bucket_release(&bk);
 	return r;
@@ -1493,20 +1563,20 @@ int sc_vault_anchor_set(struct sc_vault *v, const struct sc_audit_anchor *a)
 	 * is in the OS), and a power loss can only leave the anchor behind a
 	 * durable entry, which verify reports as lag. The next FULL commit of
 	 * the vault syncs it too. Saves one fdatasync per audited operation. */
-	if ((r = exec_sql(v->db, "PRAGMA synchronous = NORMAL;")) != SC_OK)
+	if ((r = exec_kept(v, "PRAGMA synchronous = NORMAL;")) != SC_OK)
 		return r;
-	if ((r = exec_sql(v->db, "BEGIN IMMEDIATE;")) != SC_OK)
+	if ((r = exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
 		goto out;
 	if ((r = state_read(v, &st)) == SC_OK) {
 		st.anchor = *a;
 		r = state_write(v, &st);
 	}
 	if (r == SC_OK)
-		r = exec_sql(v->db, "COMMIT;");
+		r = exec_kept(v, "COMMIT;");
 	if (r != SC_OK)
-		exec_sql(v->db, "ROLLBACK;");
+		exec_kept(v, "ROLLBACK;");
 out:
-	if (exec_sql(v->db, "PRAGMA synchronous = FULL;") != SC_OK && r == SC_OK)
+	if (exec_kept(v, "PRAGMA synchronous = FULL;") != SC_OK && r == SC_OK)
 		r = SC_ERR_DB;
 	return r;
 }
@@ -1515,8 +1585,8 @@ out:
 
 /*
  * Sort entries by record id: an LSD radix sort over 11-bit digits, with only
- * as many passes as the largest id needs (ids count up from 1, so two or
- * three). qsort's comparisons cost a 100k-record walk ~20 ms; this, ~1 ms.
+ * as many passes as the largest id needs (ids are random 63-bit numbers:
+ * six). qsort's comparisons cost a 100k-record walk ~20 ms; this, a few.
  */
 static int sort_by_id(struct bucket *b)
 {
@@ -1612,7 +1682,7 @@ int sc_vault_walk(struct sc_vault *v, sc_vault_walk_fn fn, void *arg)
 		goto out;
 	if ((r = sort_by_id(&all)) != SC_OK)
 		goto out;
-	rc = sqlite3_prepare_v2(v->db, "SELECT id, body FROM records ORDER BY id", -1, &q, NULL);
+	rc = stmt_prepare(v, "SELECT id, body FROM records ORDER BY id", &q);
 	if (rc != SQLITE_OK) {
 		r = db_err(v->db, rc);
 		goto out;
@@ -1650,7 +1720,7 @@ int sc_vault_walk(struct sc_vault *v, sc_vault_walk_fn fn, void *arg)
 	}
 	r = seen == all.n ? SC_OK : SC_ERR_CORRUPT; /* an indexed record is missing */
 out:
-	sqlite3_finalize(q);
+	stmt_done(v, q);
 	end_txn(v, 0);
 	sc_gcm_key_free(gk);
 	sc_mac_key_free(mk);
