@@ -42,6 +42,14 @@ struct agent {
 	int wake[2]; /* connections wake the main loop (after lock) */
 	dev_t vdev;
 	ino_t vino;
+	/* the last list reply (secmem) and the vault generation it was made
+	 * at: while no put or delete moves the generation, a list is sent
+	 * from here without decrypting every record again */
+	struct {
+		uint8_t *buf;
+		size_t len;
+		uint64_t gen;
+	} list_cache;
 };
 
 struct conn {
@@ -81,9 +89,18 @@ static void wake_main(struct agent *a)
 	(void)!write(a->wake[1], "x", 1);
 }
 
+static void list_cache_drop(struct agent *a)
+{
+	if (a->list_cache.buf != NULL)
+		sc_wipe(a->list_cache.buf, a->list_cache.len);
+	sc_secmem_free(a->list_cache.buf);
+	memset(&a->list_cache, 0, sizeof(a->list_cache));
+}
+
 /* Wipe the key (the vault handle holds it). Caller holds a->lock. */
 static void lock_key(struct agent *a, const char *why)
 {
+	list_cache_drop(a);
 	if (a->vault == NULL)
 		return;
 	sc_vault_close(a->vault);
@@ -247,6 +264,7 @@ struct batch {
 	uint8_t *buf; /* secmem */
 	size_t len, cap;
 	int err;
+	int flushed; /* a part was sent before the end */
 };
 
 static int batch_flush(struct batch *b)
@@ -255,6 +273,7 @@ static int batch_flush(struct batch *b)
 
 	if (b->len == 0)
 		return SC_OK;
+	b->flushed = 1;
 	r = reply(b->fd, json_object(), b->buf, b->len);
 	sc_wipe(b->buf, b->len);
 	b->len = 0;
@@ -297,6 +316,7 @@ out:
 static int op_list(struct agent *a, int fd, int origin)
 {
 	struct batch b = {.fd = fd};
+	uint64_t gen = 0;
 	int r, rr;
 
 	pthread_mutex_lock(&a->lock);
@@ -305,12 +325,35 @@ static int op_list(struct agent *a, int fd, int origin)
 		return reply_err(fd, SC_ERR_LOCKED, locked_msg);
 	}
 	a->last_use = now_s();
-	r = sc_vault_walk(a->vault, batch_add, &b);
+	if ((r = sc_vault_generation(a->vault, &gen)) == SC_OK && a->list_cache.buf != NULL &&
+	    a->list_cache.gen == gen) {
+		/* nothing was put or deleted since: the same reply, audited */
+		if ((r = agent_audit(a, "list", audit_source(origin), NULL, 0, NULL, SC_OK)) ==
+		    SC_OK)
+			r = reply(fd, json_object(), a->list_cache.buf, a->list_cache.len);
+		pthread_mutex_unlock(&a->lock);
+		if (r != SC_OK)
+			return reply_status(fd, r);
+		return reply(fd, json_pack("{s:b}", "end", 1), NULL, 0);
+	}
+	if (r == SC_OK)
+		r = sc_vault_walk(a->vault, batch_add, &b);
 	if ((rr = agent_audit(a, "list", audit_source(origin), NULL, 0, NULL, r)) != SC_OK &&
 	    r == SC_OK)
 		r = rr;
-	if (r == SC_OK)
+	if (r == SC_OK && !b.flushed && b.len > 0) {
+		/* one part (up to 1 MiB): send it, and keep it for the next list */
+		r = reply(fd, json_object(), b.buf, b.len);
+		list_cache_drop(a);
+		if (r == SC_OK) {
+			a->list_cache.buf = b.buf;
+			a->list_cache.len = b.len;
+			a->list_cache.gen = gen;
+			b.buf = NULL;
+		}
+	} else if (r == SC_OK) {
 		r = batch_flush(&b);
+	}
 	pthread_mutex_unlock(&a->lock);
 	sc_secmem_free(b.buf);
 	if (r != SC_OK)

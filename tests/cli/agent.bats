@@ -97,6 +97,32 @@ sock_dir() {
 		"exists,list,run" ]
 }
 
+@test "list through the agent follows puts and deletes; every list is audited" {
+	run unlock
+	[ "$status" -eq 0 ]
+	run sc list </dev/null
+	[ "$output" = "$(printf 'api/key\napi/user')" ]
+	# the agent keeps the reply while nothing changes: the same answer
+	run sc list </dev/null
+	[ "$output" = "$(printf 'api/key\napi/user')" ]
+	# a put by another process moves the vault's generation
+	printf 'new-value-123' | SECRETCTL_PASSWORD=$PW "$BIN" set api/new
+	run sc list </dev/null
+	[ "$output" = "$(printf 'api/key\napi/new\napi/user')" ]
+	run sc list --json </dev/null
+	[ "$(jq -r '.[1].name' <<<"$output")" = api/new ]
+	SECRETCTL_PASSWORD=$PW "$BIN" delete api/key
+	run sc list </dev/null
+	[ "$output" = "$(printf 'api/new\napi/user')" ]
+	# a replaced value under the same name: the list is the same, and fresh
+	printf 'other-value-456' | SECRETCTL_PASSWORD=$PW "$BIN" set api/new
+	run sc list </dev/null
+	[ "$output" = "$(printf 'api/new\napi/user')" ]
+	# each of the six lists left its own entry
+	run env SECRETCTL_PASSWORD=$PW "$BIN" audit list --op list --json
+	[ "$(jq '[.[] | select(.source == "agent")] | length' <<<"$output")" -eq 6 ]
+}
+
 @test "get asks for the password in use-only mode, and is served with --reveal" {
 	unlock
 	run sc get api/key </dev/null
