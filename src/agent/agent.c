@@ -264,8 +264,15 @@ struct batch {
 	uint8_t *buf; /* secmem */
 	size_t len, cap;
 	int err;
-	int flushed; /* a part was sent before the end */
+	int flushed;  /* a part was sent before the end */
+	uint64_t gen; /* the vault generation the list was made at */
 };
+
+/* Every part of a list reply, and its end, carries the generation. */
+static json_t *list_hdr(uint64_t gen)
+{
+	return json_pack("{s:I}", "gen", (json_int_t)gen);
+}
 
 static int batch_flush(struct batch *b)
 {
@@ -274,7 +281,7 @@ static int batch_flush(struct batch *b)
 	if (b->len == 0)
 		return SC_OK;
 	b->flushed = 1;
-	r = reply(b->fd, json_object(), b->buf, b->len);
+	r = reply(b->fd, list_hdr(b->gen), b->buf, b->len);
 	sc_wipe(b->buf, b->len);
 	b->len = 0;
 	return r;
@@ -330,12 +337,13 @@ static int op_list(struct agent *a, int fd, int origin)
 		/* nothing was put or deleted since: the same reply, audited */
 		if ((r = agent_audit(a, "list", audit_source(origin), NULL, 0, NULL, SC_OK)) ==
 		    SC_OK)
-			r = reply(fd, json_object(), a->list_cache.buf, a->list_cache.len);
+			r = reply(fd, list_hdr(gen), a->list_cache.buf, a->list_cache.len);
 		pthread_mutex_unlock(&a->lock);
 		if (r != SC_OK)
 			return reply_status(fd, r);
-		return reply(fd, json_pack("{s:b}", "end", 1), NULL, 0);
+		return reply(fd, json_pack("{s:b,s:I}", "end", 1, "gen", (json_int_t)gen), NULL, 0);
 	}
+	b.gen = gen;
 	if (r == SC_OK)
 		r = sc_vault_walk(a->vault, batch_add, &b);
 	if ((rr = agent_audit(a, "list", audit_source(origin), NULL, 0, NULL, r)) != SC_OK &&
@@ -343,7 +351,7 @@ static int op_list(struct agent *a, int fd, int origin)
 		r = rr;
 	if (r == SC_OK && !b.flushed && b.len > 0) {
 		/* one part (up to 1 MiB): send it, and keep it for the next list */
-		r = reply(fd, json_object(), b.buf, b.len);
+		r = reply(fd, list_hdr(gen), b.buf, b.len);
 		list_cache_drop(a);
 		if (r == SC_OK) {
 			a->list_cache.buf = b.buf;
@@ -358,7 +366,7 @@ static int op_list(struct agent *a, int fd, int origin)
 	sc_secmem_free(b.buf);
 	if (r != SC_OK)
 		return b.err == SC_OK ? reply_status(fd, r) : r;
-	return reply(fd, json_pack("{s:b}", "end", 1), NULL, 0);
+	return reply(fd, json_pack("{s:b,s:I}", "end", 1, "gen", (json_int_t)gen), NULL, 0);
 }
 
 static int op_exists(struct agent *a, int fd, int origin, const char *name)

@@ -793,6 +793,7 @@ static int reply_secret(int fd, json_t *rep, struct sc_secret **out)
 }
 
 /* One batch of metadata records: u32 length + record, repeated. */
+/* fn == NULL: receive and drop the batch (the caller has it already). */
 static int walk_batch(int fd, json_t *rep, sc_vault_walk_fn fn, void *arg, int *stop,
                       uint8_t **arena, size_t *arena_cap)
 {
@@ -808,7 +809,7 @@ static int walk_batch(int fd, json_t *rep, sc_vault_walk_fn fn, void *arg, int *
 	}
 	if ((r = sc_agent_recv_attach(fd, (size_t)n, &buf)) != SC_OK)
 		return r;
-	while (off < (size_t)n) {
+	while (fn != NULL && off < (size_t)n) {
 		r = SC_ERR_CORRUPT;
 		if ((size_t)n - off < 4)
 			goto out;
@@ -845,13 +846,31 @@ static json_t *origin_req(int op, int origin)
 
 int sc_agent_walk(int fd, int origin, sc_vault_walk_fn fn, void *arg)
 {
-	json_t *rep = NULL;
+	return sc_agent_list(fd, origin, fn, arg, NULL, NULL);
+}
+
+int sc_agent_list(int fd, int origin, sc_vault_walk_fn fn, void *arg, const uint64_t *known,
+                  struct sc_agent_list_gen *gen)
+{
+	json_t *rep = NULL, *g;
 	uint8_t *arena = NULL;
 	size_t arena_cap = 0;
 	int r, stop = 0;
 
+	if (gen != NULL)
+		memset(gen, 0, sizeof(*gen));
 	if ((r = call(fd, origin_req(SC_AGENT_OP_LIST, origin), NULL, 0, &rep)) != SC_OK)
 		return r;
+	/* the first frame says which generation of the vault this list is */
+	g = json_object_get(rep, "gen");
+	if (gen != NULL && json_is_integer(g) && json_integer_value(g) >= 0) {
+		gen->known = 1;
+		gen->gen = (uint64_t)json_integer_value(g);
+		if (known != NULL && *known == gen->gen) {
+			gen->unchanged = 1;
+			fn = NULL; /* the caller has this list: drain it */
+		}
+	}
 	/* batches, then the end frame; a callback that stops still drains
 	 * them so the connection stays in step */
 	while (!json_is_true(json_object_get(rep, "end"))) {

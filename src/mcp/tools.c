@@ -482,6 +482,21 @@ static int same_tag(const char *a, const char *b)
 	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
+/* Keep a secret_list answer for the vault generation it was made at. */
+static void list_cache_keep(struct mcp_server *s, uint64_t gen, const char *tag,
+                            const char *result)
+{
+	free(s->list_cache.result);
+	free(s->list_cache.tag);
+	s->list_cache.gen = gen;
+	s->list_cache.tag = tag != NULL ? strdup(tag) : NULL;
+	s->list_cache.result = strdup(result);
+	if (tag != NULL && s->list_cache.tag == NULL) {
+		free(s->list_cache.result);
+		s->list_cache.result = NULL;
+	}
+}
+
 static void tool_list(struct mcp_server *s, json_t *id, json_t *args)
 {
 	static const char *const str[] = {"tag", "expiring_within", NULL}, *const req[] = {NULL};
@@ -512,14 +527,27 @@ static void tool_list(struct mcp_server *s, json_t *id, json_t *args)
 	 * while the vault's authenticated generation stays the same. */
 	cacheable = within == NULL;
 	if ((fd = agent_conn(s)) >= 0) {
-		/* the agent holds the key (and audits); nothing to cache here */
+		/* The agent holds the key and audits. It says which generation
+		 * of the vault its list is: the same as the kept answer's, and
+		 * the list is not decoded or serialized again. */
+		struct sc_agent_list_gen ag;
+		int have = cacheable && s->list_cache.result != NULL &&
+		           same_tag(c.tag, s->list_cache.tag);
+
 		c.arr = json_array();
-		r = sc_agent_walk(fd, SC_AGENT_ORIGIN_MCP, list_visit, &c);
+		r = sc_agent_list(fd, SC_AGENT_ORIGIN_MCP, list_visit, &c,
+		                  have ? &s->list_cache.gen : NULL, &ag);
 		close(fd);
 		sc_clear_error();
-		if (r == SC_OK && (result = list_result(c.arr)) == NULL)
+		if (r == SC_OK && ag.unchanged)
+			result = strdup(s->list_cache.result);
+		else if (r == SC_OK)
+			result = list_result(c.arr);
+		if (r == SC_OK && result == NULL)
 			r = SC_ERR_NOMEM;
 		json_decref(c.arr);
+		if (r == SC_OK && cacheable && ag.known && !ag.unchanged)
+			list_cache_keep(s, ag.gen, c.tag, result);
 		goto listed;
 	}
 	if ((v = vault_acquire(s, id)) == NULL)
@@ -534,17 +562,8 @@ static void tool_list(struct mcp_server *s, json_t *id, json_t *args)
 		if (r == SC_OK && (result = list_result(c.arr)) == NULL)
 			r = SC_ERR_NOMEM;
 		json_decref(c.arr);
-		if (r == SC_OK && cacheable) {
-			free(s->list_cache.result);
-			free(s->list_cache.tag);
-			s->list_cache.gen = gen;
-			s->list_cache.tag = c.tag ? strdup(c.tag) : NULL;
-			s->list_cache.result = strdup(result);
-			if (c.tag != NULL && s->list_cache.tag == NULL) {
-				free(s->list_cache.result);
-				s->list_cache.result = NULL;
-			}
-		}
+		if (r == SC_OK && cacheable)
+			list_cache_keep(s, gen, c.tag, result);
 	}
 	vault_release(s);
 	if ((a = audit(s, "secret_list", NULL, 0, NULL, r)) != SC_OK && r == SC_OK) {

@@ -482,6 +482,52 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 		"fields:ok,list:ok,secret_run:denied,secret_run:ok" ]
 }
 
+@test "MCP secret_list through the agent follows puts and deletes within one session" {
+	unlock
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	env -u SECRETCTL_PASSWORD "$BIN" mcp-server <"$BATS_TEST_TMPDIR/in" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	exec 5>"$BATS_TEST_TMPDIR/in"
+	list() { # id [tag]
+		local args='{}'
+		[ -n "${2:-}" ] && args="{\"tag\":\"$2\"}"
+		printf '{"jsonrpc":"2.0","id":%s,"method":"tools/call","params":{"name":"secret_list","arguments":%s}}\n' \
+			"$1" "$args" >&5
+		for _ in $(seq 100); do
+			jq -e "select(.id == $1)" "$BATS_TEST_TMPDIR/out" >/dev/null 2>&1 && return 0
+			sleep 0.05
+		done
+		return 1
+	}
+	keys() {
+		jq -r "select(.id == $1) | .result.structuredContent.secrets | map(.key) | join(\",\")" \
+			"$BATS_TEST_TMPDIR/out"
+	}
+	printf '%s\n' \
+		'{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
+		'{"jsonrpc":"2.0","method":"notifications/initialized"}' >&5
+	list 1
+	list 2 # unchanged: the server's kept answer
+	printf 'new-value-123' | SECRETCTL_PASSWORD=$PW "$BIN" set api/new --tag t1
+	list 3
+	SECRETCTL_PASSWORD=$PW "$BIN" delete api/key
+	list 4
+	list 5 t1 # a tag filter is its own answer
+	list 6
+	exec 5>&-
+	wait "$pid" || true
+	[ "$(keys 1)" = "api/key,api/user" ]
+	[ "$(keys 2)" = "api/key,api/user" ]
+	[ "$(keys 3)" = "api/key,api/new,api/user" ]
+	[ "$(keys 4)" = "api/new,api/user" ]
+	[ "$(keys 5)" = "api/new" ]
+	[ "$(keys 6)" = "api/new,api/user" ]
+	# every call was answered by the agent and audited there
+	run env SECRETCTL_PASSWORD=$PW "$BIN" audit list --op list --json
+	[ "$(jq '[.[] | select(.source == "mcp")] | length' <<<"$output")" -eq 6 ]
+}
+
 @test "mcp-server with SECRETCTL_NO_AGENT set does not use an unlocked agent" {
 	unlock
 	init='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}'
