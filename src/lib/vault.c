@@ -765,6 +765,12 @@ static int db_configure(sqlite3 *db)
 	    (r = exec_sql(db, "PRAGMA secure_delete = ON;")) != SC_OK ||
 	    (r = exec_sql(db, "PRAGMA trusted_schema = OFF;")) != SC_OK)
 		return r;
+	/* Read the database file through a mapping rather than a pread() per
+	 * page: a walk over 100k records spent a tenth of its time copying
+	 * pages. Only reads use it (writes go through the WAL); the file holds
+	 * only sealed data. */
+	if ((r = exec_sql(db, "PRAGMA mmap_size = 268435456;")) != SC_OK)
+		return r;
 	return SC_OK;
 }
 
