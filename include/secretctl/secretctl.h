@@ -103,6 +103,9 @@ int sc_gcm_key_new(const uint8_t key[SC_KEY_LEN], struct sc_gcm_key **out) SC_WU
 int sc_gcm_key_open(struct sc_gcm_key *k, const uint8_t *aad, size_t aad_len,
 		    const uint8_t *sealed, size_t sealed_len, uint8_t *pt) SC_WUR;
 void sc_gcm_key_free(struct sc_gcm_key *k);
+/* Tests: key sc_gcm_key with OpenSSL even where libsodium's AES-NI code
+ * would be used, so both paths are exercised on any machine. */
+void sc_crypto_set_portable(int on);
 struct sc_mac_key;
 int sc_mac_key_new(const uint8_t *key, size_t key_len, struct sc_mac_key **out) SC_WUR;
 int sc_mac_key_mac(struct sc_mac_key *k, const uint8_t *msg, size_t msg_len,
