@@ -2,7 +2,8 @@
 # mcp.sh - MCP server figures through the official SDK client: time to a
 # ready session (spawn, initialize, tools/list) and secret_list calls per
 # second over one session with 1000 secrets; plus the server alone behind a
-# pipe client. Usage: bench/mcp.sh [rounds, default 30]
+# pipe client: session start, and secret_list's cost per call on the server
+# side in both unlock modes. Usage: bench/mcp.sh [rounds, default 30]
 # SECRETCTL_BIN picks a binary; otherwise a Release build in build-bench/.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
@@ -40,4 +41,37 @@ if command -v hyperfine >/dev/null; then
 	echo "server alone, a pipe client (initialize + tools/list, then EOF):"
 	hyperfine -N -w 5 -r 100 "sh -c '$bin mcp-server <$dir/session.jsonl >/dev/null'" \
 		"sh -c 'true <$dir/session.jsonl >/dev/null'" 2>&1 | grep -E 'Benchmark|Time'
+	# secret_list on the server side: a session of 201 calls minus one of 1
+	n=0
+	printf '%s\n' "$init" '{"jsonrpc":"2.0","method":"notifications/initialized"}' \
+		>"$dir/l1.jsonl"
+	cp "$dir/l1.jsonl" "$dir/l201.jsonl"
+	while [ $n -lt 201 ]; do
+		n=$((n + 1))
+		printf '{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"secret_list","arguments":{}}}\n' \
+			$n >>"$dir/l201.jsonl"
+	done
+	head -3 "$dir/l201.jsonl" | tail -1 >>"$dir/l1.jsonl"
+	# the server with the key in its environment, and through the agent
+	# shellcheck disable=SC2016 # $1 is for the generated script
+	printf '#!/bin/sh\nexec "%s" mcp-server <"$1" >/dev/null\n' "$bin" >"$dir/key.sh"
+	# shellcheck disable=SC2016
+	printf '#!/bin/sh\nexec env -u SECRETCTL_PASSWORD "%s" mcp-server <"$1" >/dev/null\n' \
+		"$bin" >"$dir/agent.sh"
+	per_call() { # label, server script
+		hyperfine -N -w 2 -r 10 --export-json "$dir/pc.json" "sh $2 $dir/l1.jsonl" \
+			"sh $2 $dir/l201.jsonl" >/dev/null 2>&1
+		python3 - "$dir/pc.json" "$1" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))["results"]
+one, many = r[0]["median"], r[1]["median"]
+print(f"secret_list server side, 1000 secrets, {sys.argv[2]}: "
+      f"{(many - one) / 200 * 1000:.2f} ms per call (median of 10 sessions of 201 calls "
+      f"minus sessions of 1)")
+PY
+	}
+	per_call "key in the server" "$dir/key.sh"
+	"$bin" unlock >/dev/null 2>&1
+	per_call "through the unlock agent" "$dir/agent.sh"
+	"$bin" lock >/dev/null 2>&1 || true
 fi
