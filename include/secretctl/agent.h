@@ -131,17 +131,20 @@ int sc_agent_unlock(int fd, const uint8_t *dek, uint32_t timeout_s, int reveal) 
  * replaced by a placeholder). Same contract as sc_vault_walk. origin
  * (enum sc_agent_origin) says who asks, for the audit log. */
 int sc_agent_walk(int fd, int origin, sc_vault_walk_fn fn, void *arg) SC_WUR;
-/* sc_agent_walk, with the vault generation the agent reports for the list
- * (the write generation of sc_vault_generation). When known is not NULL
- * and equals it, fn is not called: the caller already holds this list, and
- * the reply is only drained (the agent still audits the request). */
+/* sc_agent_walk, with the vault and its generation the agent reports for
+ * the list (the vault id and the write generation of sc_vault_generation:
+ * a generation alone names no list, as a vault made again in the same
+ * place counts from 0 too). When known is not NULL and names the same
+ * vault and generation, fn is not called: the caller already holds this
+ * list, and the reply is only drained (the agent still audits it). */
 struct sc_agent_list_gen {
-	int known;     /* the agent reported a generation */
-	int unchanged; /* it equals *known: fn was not called */
+	int known;     /* the agent reported a vault and a generation */
+	int unchanged; /* they equal *known's: fn was not called */
 	uint64_t gen;
+	uint8_t vault[SC_VAULT_ID_LEN];
 };
-int sc_agent_list(int fd, int origin, sc_vault_walk_fn fn, void *arg, const uint64_t *known,
-                  struct sc_agent_list_gen *gen) SC_WUR;
+int sc_agent_list(int fd, int origin, sc_vault_walk_fn fn, void *arg,
+                  const struct sc_agent_list_gen *known, struct sc_agent_list_gen *gen) SC_WUR;
 int sc_agent_exists(int fd, int origin, const char *name, int *exists) SC_WUR;
 /* One secret's metadata: as in sc_agent_walk, but non-sensitive fields
  * keep their values (what the MCP metadata tools show). */

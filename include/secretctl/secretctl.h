@@ -216,7 +216,8 @@ int sc_vault_unlock_dek(struct sc_vault *v, const uint8_t dek[SC_KEY_LEN]) SC_WU
 int sc_vault_export_dek(const struct sc_vault *v, uint8_t dek[SC_KEY_LEN]) SC_WUR;
 void sc_vault_close(struct sc_vault *v);
 const char *sc_vault_dir(const struct sc_vault *v);
-/* 16-byte vault id. */
+/* The vault id: SC_VAULT_ID_LEN random bytes, made at init. */
+#define SC_VAULT_ID_LEN 16
 const uint8_t *sc_vault_id(const struct sc_vault *v);
 int sc_vault_is_unlocked(const struct sc_vault *v);
 

@@ -264,14 +264,21 @@ struct batch {
 	uint8_t *buf; /* secmem */
 	size_t len, cap;
 	int err;
-	int flushed;  /* a part was sent before the end */
-	uint64_t gen; /* the vault generation the list was made at */
+	int flushed;        /* a part was sent before the end */
+	uint64_t gen;       /* the vault generation the list was made at */
+	const uint8_t *vid; /* and the vault's id */
 };
 
-/* Every part of a list reply, and its end, carries the generation. */
-static json_t *list_hdr(uint64_t gen)
+/* Every part of a list reply, and its end, says which vault and which
+ * generation of it the list is. end: the end frame. */
+static json_t *list_hdr(const uint8_t *vid, uint64_t gen, int end)
 {
-	return json_pack("{s:I}", "gen", (json_int_t)gen);
+	char hex[2 * SC_VAULT_ID_LEN + 1];
+
+	sodium_bin2hex(hex, sizeof(hex), vid, SC_VAULT_ID_LEN);
+	if (end)
+		return json_pack("{s:b,s:s,s:I}", "end", 1, "vault", hex, "gen", (json_int_t)gen);
+	return json_pack("{s:s,s:I}", "vault", hex, "gen", (json_int_t)gen);
 }
 
 static int batch_flush(struct batch *b)
@@ -281,7 +288,7 @@ static int batch_flush(struct batch *b)
 	if (b->len == 0)
 		return SC_OK;
 	b->flushed = 1;
-	r = reply(b->fd, list_hdr(b->gen), b->buf, b->len);
+	r = reply(b->fd, list_hdr(b->vid, b->gen, 0), b->buf, b->len);
 	sc_wipe(b->buf, b->len);
 	b->len = 0;
 	return r;
@@ -323,6 +330,7 @@ out:
 static int op_list(struct agent *a, int fd, int origin)
 {
 	struct batch b = {.fd = fd};
+	uint8_t vid[SC_VAULT_ID_LEN];
 	uint64_t gen = 0;
 	int r, rr;
 
@@ -332,18 +340,20 @@ static int op_list(struct agent *a, int fd, int origin)
 		return reply_err(fd, SC_ERR_LOCKED, locked_msg);
 	}
 	a->last_use = now_s();
+	memcpy(vid, sc_vault_id(a->vault), sizeof(vid)); /* the handle goes on lock */
 	if ((r = sc_vault_generation(a->vault, &gen)) == SC_OK && a->list_cache.buf != NULL &&
 	    a->list_cache.gen == gen) {
 		/* nothing was put or deleted since: the same reply, audited */
 		if ((r = agent_audit(a, "list", audit_source(origin), NULL, 0, NULL, SC_OK)) ==
 		    SC_OK)
-			r = reply(fd, list_hdr(gen), a->list_cache.buf, a->list_cache.len);
+			r = reply(fd, list_hdr(vid, gen, 0), a->list_cache.buf, a->list_cache.len);
 		pthread_mutex_unlock(&a->lock);
 		if (r != SC_OK)
 			return reply_status(fd, r);
-		return reply(fd, json_pack("{s:b,s:I}", "end", 1, "gen", (json_int_t)gen), NULL, 0);
+		return reply(fd, list_hdr(vid, gen, 1), NULL, 0);
 	}
 	b.gen = gen;
+	b.vid = vid;
 	if (r == SC_OK)
 		r = sc_vault_walk(a->vault, batch_add, &b);
 	if ((rr = agent_audit(a, "list", audit_source(origin), NULL, 0, NULL, r)) != SC_OK &&
@@ -351,7 +361,7 @@ static int op_list(struct agent *a, int fd, int origin)
 		r = rr;
 	if (r == SC_OK && !b.flushed && b.len > 0) {
 		/* one part (up to 1 MiB): send it, and keep it for the next list */
-		r = reply(fd, list_hdr(gen), b.buf, b.len);
+		r = reply(fd, list_hdr(vid, gen, 0), b.buf, b.len);
 		list_cache_drop(a);
 		if (r == SC_OK) {
 			a->list_cache.buf = b.buf;
@@ -366,7 +376,7 @@ static int op_list(struct agent *a, int fd, int origin)
 	sc_secmem_free(b.buf);
 	if (r != SC_OK)
 		return b.err == SC_OK ? reply_status(fd, r) : r;
-	return reply(fd, json_pack("{s:b,s:I}", "end", 1, "gen", (json_int_t)gen), NULL, 0);
+	return reply(fd, list_hdr(vid, gen, 1), NULL, 0);
 }
 
 static int op_exists(struct agent *a, int fd, int origin, const char *name)

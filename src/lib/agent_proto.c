@@ -849,24 +849,32 @@ int sc_agent_walk(int fd, int origin, sc_vault_walk_fn fn, void *arg)
 	return sc_agent_list(fd, origin, fn, arg, NULL, NULL);
 }
 
-int sc_agent_list(int fd, int origin, sc_vault_walk_fn fn, void *arg, const uint64_t *known,
-                  struct sc_agent_list_gen *gen)
+int sc_agent_list(int fd, int origin, sc_vault_walk_fn fn, void *arg,
+                  const struct sc_agent_list_gen *known, struct sc_agent_list_gen *gen)
 {
 	json_t *rep = NULL, *g;
+	const char *vh;
 	uint8_t *arena = NULL;
-	size_t arena_cap = 0;
+	size_t arena_cap = 0, vlen = 0;
 	int r, stop = 0;
 
 	if (gen != NULL)
 		memset(gen, 0, sizeof(*gen));
 	if ((r = call(fd, origin_req(SC_AGENT_OP_LIST, origin), NULL, 0, &rep)) != SC_OK)
 		return r;
-	/* the first frame says which generation of the vault this list is */
+	/* the first frame says which vault, and which generation of it, this
+	 * list is: both, or the caller keeps nothing */
 	g = json_object_get(rep, "gen");
-	if (gen != NULL && json_is_integer(g) && json_integer_value(g) >= 0) {
+	vh = json_string_value(json_object_get(rep, "vault"));
+	if (gen != NULL && json_is_integer(g) && json_integer_value(g) >= 0 && vh != NULL &&
+	    strlen(vh) == 2 * SC_VAULT_ID_LEN &&
+	    sodium_hex2bin(gen->vault, sizeof(gen->vault), vh, strlen(vh), NULL, &vlen, NULL) ==
+	        0 &&
+	    vlen == sizeof(gen->vault)) {
 		gen->known = 1;
 		gen->gen = (uint64_t)json_integer_value(g);
-		if (known != NULL && *known == gen->gen) {
+		if (known != NULL && known->known && known->gen == gen->gen &&
+		    memcmp(known->vault, gen->vault, sizeof(gen->vault)) == 0) {
 			gen->unchanged = 1;
 			fn = NULL; /* the caller has this list: drain it */
 		}

@@ -22,7 +22,7 @@
 #include "secret_int.h"
 
 #define DB_NAME "vault.db"
-#define ID_LEN 16
+#define ID_LEN SC_VAULT_ID_LEN
 #define NBUCKETS 256
 #define SLOT_PASSWORD 1
 #define PARAMS_LEN (1 + 4 + 4 + SC_SALT_LEN)

@@ -56,9 +56,12 @@ struct mcp_server {
 	size_t njobs_running;
 	size_t max_runs;
 	json_t *tools; /* the tools/list array */
-	/* secret_list without expiring_within, serialized, for the vault
-	 * generation it was built at (guarded by vault_lock) */
+	/* secret_list without expiring_within, serialized, for the vault and
+	 * the generation of it it was built at (a vault made again in the
+	 * same place counts its generations from 0 again); only secret_list,
+	 * on the thread that reads requests, uses it */
 	struct {
+		uint8_t vault[SC_VAULT_ID_LEN];
 		uint64_t gen;
 		char *tag; /* the tag filter, or NULL */
 		char *result;

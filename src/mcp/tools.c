@@ -482,12 +482,13 @@ static int same_tag(const char *a, const char *b)
 	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
 }
 
-/* Keep a secret_list answer for the vault generation it was made at. */
-static void list_cache_keep(struct mcp_server *s, uint64_t gen, const char *tag,
-                            const char *result)
+/* Keep a secret_list answer for the vault and generation it was made at. */
+static void list_cache_keep(struct mcp_server *s, const uint8_t *vault, uint64_t gen,
+                            const char *tag, const char *result)
 {
 	free(s->list_cache.result);
 	free(s->list_cache.tag);
+	memcpy(s->list_cache.vault, vault, SC_VAULT_ID_LEN);
 	s->list_cache.gen = gen;
 	s->list_cache.tag = tag != NULL ? strdup(tag) : NULL;
 	s->list_cache.result = strdup(result);
@@ -530,13 +531,14 @@ static void tool_list(struct mcp_server *s, json_t *id, json_t *args)
 		/* The agent holds the key and audits. It says which generation
 		 * of the vault its list is: the same as the kept answer's, and
 		 * the list is not decoded or serialized again. */
-		struct sc_agent_list_gen ag;
+		struct sc_agent_list_gen ag, kept = {.known = 1};
 		int have = cacheable && s->list_cache.result != NULL &&
 		           same_tag(c.tag, s->list_cache.tag);
 
+		kept.gen = s->list_cache.gen;
+		memcpy(kept.vault, s->list_cache.vault, sizeof(kept.vault));
 		c.arr = json_array();
-		r = sc_agent_list(fd, SC_AGENT_ORIGIN_MCP, list_visit, &c,
-		                  have ? &s->list_cache.gen : NULL, &ag);
+		r = sc_agent_list(fd, SC_AGENT_ORIGIN_MCP, list_visit, &c, have ? &kept : NULL, &ag);
 		close(fd);
 		sc_clear_error();
 		if (r == SC_OK && ag.unchanged)
@@ -547,13 +549,14 @@ static void tool_list(struct mcp_server *s, json_t *id, json_t *args)
 			r = SC_ERR_NOMEM;
 		json_decref(c.arr);
 		if (r == SC_OK && cacheable && ag.known && !ag.unchanged)
-			list_cache_keep(s, ag.gen, c.tag, result);
+			list_cache_keep(s, ag.vault, ag.gen, c.tag, result);
 		goto listed;
 	}
 	if ((v = vault_acquire(s, id)) == NULL)
 		return;
 	r = sc_vault_generation(v, &gen);
 	if (r == SC_OK && cacheable && s->list_cache.result != NULL && s->list_cache.gen == gen &&
+	    memcmp(s->list_cache.vault, sc_vault_id(v), SC_VAULT_ID_LEN) == 0 &&
 	    same_tag(c.tag, s->list_cache.tag))
 		result = strdup(s->list_cache.result);
 	if (r == SC_OK && result == NULL) {
@@ -563,7 +566,7 @@ static void tool_list(struct mcp_server *s, json_t *id, json_t *args)
 			r = SC_ERR_NOMEM;
 		json_decref(c.arr);
 		if (r == SC_OK && cacheable)
-			list_cache_keep(s, gen, c.tag, result);
+			list_cache_keep(s, sc_vault_id(v), gen, c.tag, result);
 	}
 	vault_release(s);
 	if ((a = audit(s, "secret_list", NULL, 0, NULL, r)) != SC_OK && r == SC_OK) {

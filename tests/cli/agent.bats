@@ -528,6 +528,45 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 	[ "$(jq '[.[] | select(.source == "mcp")] | length' <<<"$output")" -eq 6 ]
 }
 
+@test "MCP secret_list through the agent: a vault made again in its place is a new list" {
+	unlock
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	env -u SECRETCTL_PASSWORD "$BIN" mcp-server <"$BATS_TEST_TMPDIR/in" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	exec 5>"$BATS_TEST_TMPDIR/in"
+	list() { # id
+		printf '{"jsonrpc":"2.0","id":%s,"method":"tools/call","params":{"name":"secret_list","arguments":{}}}\n' \
+			"$1" >&5
+		for _ in $(seq 100); do
+			jq -e "select(.id == $1)" "$BATS_TEST_TMPDIR/out" >/dev/null 2>&1 && return 0
+			sleep 0.05
+		done
+		return 1
+	}
+	keys() {
+		jq -r "select(.id == $1) | .result.structuredContent.secrets | map(.key) | join(\",\")" \
+			"$BATS_TEST_TMPDIR/out"
+	}
+	printf '%s\n' \
+		'{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
+		'{"jsonrpc":"2.0","method":"notifications/initialized"}' >&5
+	list 1
+	# the vault deleted and made again with as many writes: the same
+	# generation, another vault (its agent is a new one too)
+	sc lock
+	rm -rf "$SECRETCTL_VAULT_DIR"
+	printf '%s\n' "$PW" | "$BIN" init --password-fd 0 --kdf-memory 8192 --kdf-time 1 2>/dev/null
+	printf 'other-value-1' | SECRETCTL_PASSWORD=$PW "$BIN" set other/one
+	printf 'other-value-2' | SECRETCTL_PASSWORD=$PW "$BIN" set other/two
+	unlock
+	list 2
+	exec 5>&-
+	wait "$pid" || true
+	[ "$(keys 1)" = "api/key,api/user" ]
+	[ "$(keys 2)" = "other/one,other/two" ]
+}
+
 @test "mcp-server with SECRETCTL_NO_AGENT set does not use an unlocked agent" {
 	unlock
 	init='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}'
