@@ -174,6 +174,10 @@ static void run_daemon(struct cli *c, int lfd, int lkfd, const char *sock, const
 		_exit(1);
 	if (sc_harden_process() != SC_OK)
 		_exit(1);
+	/* SECRETCTL_PASSWORD's copy: the agent lives on with the key alone.
+	 * Freed before the kept regions go, as its region is not locked here
+	 * either. */
+	cli_drop_env_password();
 	sc_secmem_drop_cache(); /* the parent's kept regions are not locked here */
 	prctl(PR_SET_NAME, "secretctl-agent", 0, 0, 0); /* what ps and top show */
 	memset(&o, 0, sizeof(o));

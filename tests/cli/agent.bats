@@ -123,6 +123,35 @@ sock_dir() {
 	[ "$(jq '[.[] | select(.source == "agent")] | length' <<<"$output")" -eq 6 ]
 }
 
+@test "an agent started with SECRETCTL_PASSWORD keeps no copy of the password" {
+	SECRETCTL_PASSWORD=$PW run sc unlock
+	[ "$status" -eq 0 ]
+	pid=$(agent_pid)
+	# the agent is not dumpable: only root reads its memory
+	/usr/bin/python3 -c "open('/proc/$pid/mem', 'rb')" 2>/dev/null ||
+		skip "cannot read the agent's memory (needs root)"
+	count() { # how many times $1 is in the agent's readable memory
+		/usr/bin/python3 - "$pid" "$1" <<'EOF'
+import sys
+pid, needle, n = sys.argv[1], sys.argv[2].encode(), 0
+with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
+    for line in maps:
+        lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+        if "r" not in line.split()[1]:
+            continue
+        try:
+            mem.seek(lo)
+            n += mem.read(hi - lo).count(needle)
+        except OSError:
+            pass
+print(n)
+EOF
+	}
+	# the scan sees what the agent does hold: its vault's path
+	[ "$(count "$SECRETCTL_VAULT_DIR")" -gt 0 ]
+	[ "$(count "$PW")" -eq 0 ]
+}
+
 @test "get asks for the password in use-only mode, and is served with --reveal" {
 	unlock
 	run sc get api/key </dev/null
