@@ -133,6 +133,19 @@ static int db_err(sqlite3 *db, int rc)
 	return SC_ERR_DB;
 }
 
+/*
+ * Prepare one of our own statements. They are fixed and match the schema of
+ * every vault this version opens, so one that does not compile (no such
+ * table or column) means the schema in the file was changed: a tampered or
+ * corrupt vault, not a program error.
+ */
+static int prepare_fixed(sqlite3 *db, const char *sql, unsigned flags, sqlite3_stmt **q)
+{
+	int rc = sqlite3_prepare_v3(db, sql, -1, flags, q, NULL);
+
+	return rc == SQLITE_ERROR ? SQLITE_CORRUPT : rc;
+}
+
 static int exec_sql(sqlite3 *db, const char *sql)
 {
 	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
@@ -156,7 +169,7 @@ static int stmt_prepare(struct sc_vault *v, const char *sql, sqlite3_stmt **q)
 			*q = v->stmts[i].q;
 			return SQLITE_OK;
 		}
-	rc = sqlite3_prepare_v3(v->db, sql, -1, SQLITE_PREPARE_PERSISTENT, q, NULL);
+	rc = prepare_fixed(v->db, sql, SQLITE_PREPARE_PERSISTENT, q);
 	if (rc == SQLITE_OK && v->nstmts < STMT_CACHE) {
 		v->stmts[v->nstmts].sql = sql;
 		v->stmts[v->nstmts].q = *q;
@@ -779,7 +792,7 @@ static int meta_get(sqlite3 *db, const char *key, const void **val, int *len, sq
 	int rc;
 
 	*q = NULL;
-	rc = sqlite3_prepare_v2(db, "SELECT value FROM meta WHERE key = ?", -1, q, NULL);
+	rc = prepare_fixed(db, "SELECT value FROM meta WHERE key = ?", 0, q);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(*q, 1, key, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
@@ -799,8 +812,7 @@ static int meta_put(sqlite3 *db, const char *key, const void *val, int len)
 	sqlite3_stmt *q = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", -1,
-				&q, NULL);
+	rc = prepare_fixed(db, "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", 0, &q);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
@@ -945,9 +957,8 @@ int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
 	if ((r = meta_put(v.db, "format", fmt, 8)) != SC_OK ||
 	    (r = meta_put(v.db, "vault_id", v.id, ID_LEN)) != SC_OK)
 		goto fail;
-	rc = sqlite3_prepare_v2(v.db,
-				"INSERT INTO keyslots (id, kind, params, wrapped) VALUES (1, ?, ?, ?)",
-				-1, &q, NULL);
+	rc = prepare_fixed(v.db, "INSERT INTO keyslots (id, kind, params, wrapped) VALUES (1, ?, ?, ?)",
+			   0, &q);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(q, 1, SLOT_PASSWORD);
 	if (rc == SQLITE_OK)
@@ -1134,8 +1145,7 @@ int sc_vault_unlock(struct sc_vault *v, const char *pw, size_t pw_len)
 		r = SC_ERR_NOMEM;
 		goto out;
 	}
-	rc = sqlite3_prepare_v2(v->db, "SELECT id, params, wrapped FROM keyslots WHERE kind = ?",
-				-1, &q, NULL);
+	rc = prepare_fixed(v->db, "SELECT id, params, wrapped FROM keyslots WHERE kind = ?", 0, &q);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(q, 1, SLOT_PASSWORD);
 	if (rc != SQLITE_OK) {
@@ -1228,9 +1238,8 @@ int sc_vault_passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
 		return r;
 	if ((r = exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
 		return r;
-	rc = sqlite3_prepare_v2(v->db,
-				"UPDATE keyslots SET params = ?, wrapped = ? WHERE id = 1 AND kind = ?",
-				-1, &q, NULL);
+	rc = prepare_fixed(v->db, "UPDATE keyslots SET params = ?, wrapped = ? WHERE id = 1 AND kind = ?",
+			   0, &q);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_blob(q, 1, sp, sizeof(sp), SQLITE_STATIC);
 	if (rc == SQLITE_OK)

@@ -1060,6 +1060,51 @@ static void test_keyslot_params(void **state)
 	done(dir);
 }
 
+/* A schema changed in the file (a flipped byte can rename a column in
+ * sqlite_master): our fixed statements no longer compile, and that is a
+ * corrupt vault (SC_ERR_CORRUPT), not a generic database error. */
+static void test_schema_tampered(void **state)
+{
+	static const char *const edits[][2] = {
+	    {"records", "replace(sql, 'body', 'bodz')"},
+	    {"buckets", "replace(sql, 'body', 'bodx')"},
+	    {"state", "replace(sql, 'body', 'bodq')"},
+	};
+	struct sc_vault *v;
+	sqlite3 *db;
+	char *dir, sql[256];
+	size_t i;
+	int exists;
+
+	(void)state;
+	for (i = 0; i < sizeof(edits) / sizeof(edits[0]); i++) {
+		v = new_vault(&dir);
+		put_value(v, "one", "value-one");
+		sc_vault_close(v);
+		db = db_open(dir);
+		db_exec(db, "PRAGMA writable_schema = ON");
+		snprintf(sql, sizeof(sql), "UPDATE sqlite_master SET sql = %s WHERE name = '%s'",
+		         edits[i][1], edits[i][0]);
+		db_exec(db, sql);
+		sqlite3_close(db);
+		v = NULL;
+		assert_int_equal(sc_vault_open(dir, &v), SC_OK);
+		if (i == 2) {
+			/* the unlock reads the sealed state: it stops there */
+			assert_int_equal(sc_vault_unlock(v, PW, strlen(PW)), SC_ERR_CORRUPT);
+		} else {
+			assert_int_equal(sc_vault_unlock(v, PW, strlen(PW)), SC_OK);
+			expect_get(v, "one", SC_ERR_CORRUPT, NULL);
+			/* exists reads the index only, not the records table */
+			assert_int_equal(sc_vault_exists(v, "one", &exists),
+			                 i == 0 ? SC_OK : SC_ERR_CORRUPT);
+			assert_int_equal(walk_status(v), SC_ERR_CORRUPT);
+		}
+		sc_vault_close(v);
+		done(dir);
+	}
+}
+
 static void test_format_version(void **state)
 {
 	struct sc_vault *v;
@@ -1366,7 +1411,7 @@ int main(void)
 	    cmocka_unit_test(test_rollback_state_same_bucket),
 	    cmocka_unit_test(test_rollback_state_new_bucket),
 	    cmocka_unit_test(test_keyslot_params),
-	    cmocka_unit_test(test_format_version),
+	    cmocka_unit_test(test_format_version), cmocka_unit_test(test_schema_tampered),
 	    cmocka_unit_test(test_permissions),
 	    cmocka_unit_test(test_passwd),
 	    cmocka_unit_test(test_no_plaintext_on_disk),
