@@ -1011,6 +1011,31 @@ fail:
 	return r;
 }
 
+/*
+ * The file's own header, before SQLite reads it: a vault is always in WAL
+ * mode, so its read and write format versions (bytes 18 and 19) are both 2.
+ * SQLite would open a file with a larger write version read-only and fail
+ * later with an I/O error; a changed header is a tampered file.
+ */
+static int check_header(const char *path)
+{
+	static const char magic[16] = "SQLite format 3";
+	unsigned char h[100];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? SC_ERR_NO_VAULT : SC_ERR_IO;
+	n = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (n < 0)
+		return SC_ERR_IO;
+	if ((size_t)n < sizeof(h) || memcmp(h, magic, sizeof(magic)) != 0 || h[18] != 2 ||
+	    h[19] != 2)
+		return SC_ERR_CORRUPT;
+	return SC_OK;
+}
+
 int sc_vault_open(const char *dir, struct sc_vault **out)
 {
 	struct sc_vault *v;
@@ -1034,6 +1059,8 @@ int sc_vault_open(const char *dir, struct sc_vault **out)
 		r = SC_ERR_NOMEM;
 		goto fail;
 	}
+	if ((r = check_header(v->db_path)) != SC_OK)
+		goto fail;
 	if ((r = open_db(v->db_path, 0, &v->db)) != SC_OK || (r = db_configure(v->db)) != SC_OK)
 		goto fail;
 	if ((r = meta_get(v->db, "format", &val, &len, &q)) != SC_OK)

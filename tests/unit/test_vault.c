@@ -14,6 +14,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -1105,6 +1106,44 @@ static void test_schema_tampered(void **state)
 	}
 }
 
+/* SQLite's file header: a changed write version (byte 18) would make SQLite
+ * open the vault read-only and fail later with an I/O error; a changed read
+ * version (19) or magic is not a database. All are a tampered vault. */
+static void test_header_tampered(void **state)
+{
+	static const struct {
+		off_t off;
+		unsigned char x;
+	} flips[] = {{18, 0x5a}, {18, 0x01}, {19, 0x07}, {0, 0x20}, {15, 0x01}};
+	struct sc_vault *v;
+	char *dir, *path;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(flips) / sizeof(flips[0]); i++) {
+		unsigned char b;
+		int fd;
+
+		v = new_vault(&dir);
+		put_value(v, "one", "value-one");
+		sc_vault_close(v);
+		path = path_in(dir, "vault.db");
+		fd = open(path, O_RDWR);
+		assert_true(fd >= 0);
+		assert_int_equal(pread(fd, &b, 1, flips[i].off), 1);
+		b ^= flips[i].x;
+		assert_int_equal(pwrite(fd, &b, 1, flips[i].off), 1);
+		close(fd);
+		v = (struct sc_vault *)&v;
+		if (sc_vault_open(dir, &v) != SC_ERR_CORRUPT)
+			fail_msg("header byte %lld ^ 0x%02x: not refused as corrupt",
+			         (long long)flips[i].off, flips[i].x);
+		assert_null(v);
+		free(path);
+		done(dir);
+	}
+}
+
 static void test_format_version(void **state)
 {
 	struct sc_vault *v;
@@ -1412,6 +1451,7 @@ int main(void)
 	    cmocka_unit_test(test_rollback_state_new_bucket),
 	    cmocka_unit_test(test_keyslot_params),
 	    cmocka_unit_test(test_format_version), cmocka_unit_test(test_schema_tampered),
+	    cmocka_unit_test(test_header_tampered),
 	    cmocka_unit_test(test_permissions),
 	    cmocka_unit_test(test_passwd),
 	    cmocka_unit_test(test_no_plaintext_on_disk),
