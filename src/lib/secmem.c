@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -169,32 +170,58 @@ void sc_secmem_drop_cache(void)
 }
 #endif
 
+/*
+ * The header: the block's size, then a check word tied to the block's
+ * address. A block freed twice (a kept region would be handed out twice) or
+ * a write just before a block (the size would be wrong) is caught at free,
+ * and the process aborts rather than go on with secrets in shared memory.
+ */
+#define HDR_MAGIC UINT64_C(0x5ec3e7c71a110c8d)
+
+static uint64_t hdr_check(const unsigned char *blk)
+{
+	return HDR_MAGIC ^ (uint64_t)(uintptr_t)blk;
+}
+
 void *sc_secmem_alloc(size_t n)
 {
 	unsigned char *p;
+	uint64_t check;
 
 	if (n > SIZE_MAX - HDR)
 		return NULL;
 	p = raw_alloc(n + HDR);
 	if (p == NULL)
 		return NULL;
+	check = hdr_check(p + HDR) ^ (uint64_t)n;
 	memcpy(p, &n, sizeof(n));
+	memcpy(p + 8, &check, sizeof(check));
 	return p + HDR;
 }
 
 static size_t block_size(void *p)
 {
+	const unsigned char *h = (unsigned char *)p - HDR;
+	uint64_t check;
 	size_t n;
 
-	memcpy(&n, (unsigned char *)p - HDR, sizeof(n));
+	memcpy(&n, h, sizeof(n));
+	memcpy(&check, h + 8, sizeof(check));
+	if (check != (hdr_check(p) ^ (uint64_t)n))
+		abort(); /* freed twice, or the header was overwritten */
 	return n;
 }
 
 void sc_secmem_free(void *p)
 {
+	size_t n;
+
 	if (p == NULL)
 		return;
-	raw_free((unsigned char *)p - HDR, block_size(p) + HDR);
+	n = block_size(p);
+	/* the check word goes first: a second free of p sees it wrong */
+	memset((unsigned char *)p - 8, 0, 8);
+	raw_free((unsigned char *)p - HDR, n + HDR);
 }
 
 void *sc_secmem_realloc(void *p, size_t n)

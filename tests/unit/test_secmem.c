@@ -142,6 +142,56 @@ static void test_overrun_faults(void **state)
 	}
 }
 
+/* A block freed twice, or one whose header a write just before it changed,
+ * stops the process at free (SIGABRT) instead of handing a kept region out
+ * twice. */
+static void child_misuse(int kind, size_t n)
+{
+	unsigned char *p;
+
+	signal(SIGABRT, SIG_DFL);
+	signal(SIGSEGV, SIG_DFL);
+	p = sc_secmem_alloc(n);
+	if (p == NULL)
+		_exit(2);
+	if (kind == 0) {
+		sc_secmem_free(p);
+		sc_secmem_free(p);
+	} else {
+		p[-1] ^= 0x40;
+		sc_secmem_free(p);
+	}
+	_exit(0);
+}
+
+static void test_misuse_aborts(void **state)
+{
+	static const size_t sizes_[] = {10, 3000, 70000};
+	int kind;
+	size_t i;
+
+	(void)state;
+#ifdef SC_SECMEM_MALLOC
+	skip(); /* malloc-backed under ASan: ASan reports these itself */
+#endif
+	for (kind = 0; kind < 2; kind++)
+		for (i = 0; i < sizeof(sizes_) / sizeof(sizes_[0]); i++) {
+			pid_t pid = fork();
+			int st;
+
+			assert_true(pid >= 0);
+			if (pid == 0)
+				child_misuse(kind, sizes_[i]);
+			assert_int_equal(waitpid(pid, &st, 0), pid);
+			/* an unmapped region (large blocks) faults instead */
+			if (!WIFSIGNALED(st) ||
+			    (WTERMSIG(st) != SIGABRT && WTERMSIG(st) != SIGSEGV))
+				fail_msg("%s of a %zu-byte block went unnoticed (status %d)",
+				         kind == 0 ? "a double free" : "a header overwrite",
+				         sizes_[i], st);
+		}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -149,6 +199,7 @@ int main(void)
 	    cmocka_unit_test(test_many_live),
 	    cmocka_unit_test(test_realloc_dup),
 	    cmocka_unit_test(test_overrun_faults),
+	    cmocka_unit_test(test_misuse_aborts),
 	};
 
 	if (sc_init() != SC_OK)
