@@ -71,6 +71,10 @@ struct sc_agent_req {
 	int stream;    /* fds 0-2 came with the request */
 	int has_stdin; /* fd 0 is the child's stdin (else /dev/null) */
 	size_t capture_max;
+	/* list: the list the caller holds, by vault id and write generation */
+	int has_known;
+	uint64_t known_gen;
+	uint8_t known_vault[SC_VAULT_ID_LEN];
 };
 
 /* Parse and validate one frame body as a request: a JSON object with

@@ -42,7 +42,7 @@ static const char *const run_members[] = {
     "line_buffered", "capture_max", "stdin",     "exe",         NULL,
 };
 static const char *const name_members[] = {"name", "origin", NULL};
-static const char *const list_members[] = {"origin", NULL};
+static const char *const list_members[] = {"origin", "known_gen", "known_vault", NULL};
 static const char *const unlock_members[] = {"timeout", "reveal", NULL};
 static const char *const no_members[] = {NULL};
 
@@ -183,6 +183,32 @@ static int decode_run(json_t *o, struct sc_agent_req *q)
 	return SC_OK;
 }
 
+/* list: "known_gen" and "known_vault" (32 hex digits) come together, or
+ * neither: the list the caller already holds. */
+static int decode_known(json_t *o, struct sc_agent_req *q)
+{
+	const char *vh = NULL;
+	size_t vlen = 0;
+	uint64_t g;
+	int r;
+
+	if ((r = get_uint(o, "known_gen", INT64_MAX, &g)) != SC_OK ||
+	    (r = get_str(o, "known_vault", 0, 2 * SC_VAULT_ID_LEN, &vh)) != SC_OK)
+		return r;
+	if ((json_object_get(o, "known_gen") == NULL) != (vh == NULL))
+		return SC_ERR_INVALID;
+	if (vh == NULL)
+		return SC_OK;
+	if (strlen(vh) != 2 * SC_VAULT_ID_LEN ||
+	    sodium_hex2bin(q->known_vault, sizeof(q->known_vault), vh, strlen(vh), NULL, &vlen,
+	                   NULL) != 0 ||
+	    vlen != sizeof(q->known_vault))
+		return SC_ERR_INVALID;
+	q->has_known = 1;
+	q->known_gen = g;
+	return SC_OK;
+}
+
 int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req)
 {
 	struct sc_agent_req q;
@@ -270,6 +296,10 @@ int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req
 		break;
 	case SC_AGENT_OP_RUN:
 		if ((r = decode_run(o, &q)) != SC_OK)
+			goto fail;
+		break;
+	case SC_AGENT_OP_LIST:
+		if ((r = decode_known(o, &q)) != SC_OK)
 			goto fail;
 		break;
 	default:
@@ -852,7 +882,7 @@ int sc_agent_walk(int fd, int origin, sc_vault_walk_fn fn, void *arg)
 int sc_agent_list(int fd, int origin, sc_vault_walk_fn fn, void *arg,
                   const struct sc_agent_list_gen *known, struct sc_agent_list_gen *gen)
 {
-	json_t *rep = NULL, *g;
+	json_t *rep = NULL, *g, *req;
 	const char *vh;
 	uint8_t *arena = NULL;
 	size_t arena_cap = 0, vlen = 0;
@@ -860,7 +890,19 @@ int sc_agent_list(int fd, int origin, sc_vault_walk_fn fn, void *arg,
 
 	if (gen != NULL)
 		memset(gen, 0, sizeof(*gen));
-	if ((r = call(fd, origin_req(SC_AGENT_OP_LIST, origin), NULL, 0, &rep)) != SC_OK)
+	req = origin_req(SC_AGENT_OP_LIST, origin);
+	if (req != NULL && known != NULL && known->known) {
+		/* the agent answers "unchanged" without the list when they stand */
+		char hex[2 * SC_VAULT_ID_LEN + 1];
+
+		sodium_bin2hex(hex, sizeof(hex), known->vault, sizeof(known->vault));
+		if (json_object_set_new(req, "known_gen", json_integer((json_int_t)known->gen)) != 0 ||
+		    json_object_set_new(req, "known_vault", json_string(hex)) != 0) {
+			json_decref(req);
+			req = NULL;
+		}
+	}
+	if ((r = call(fd, req, NULL, 0, &rep)) != SC_OK)
 		return r;
 	/* the first frame says which vault, and which generation of it, this
 	 * list is: both, or the caller keeps nothing */

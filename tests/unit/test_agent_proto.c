@@ -71,6 +71,45 @@ static void test_decode_simple_ops(void **state)
 	sc_agent_req_release(&q);
 }
 
+/* list may name the list the caller holds: vault id and generation,
+ * together, well formed */
+static void test_decode_list_known(void **state)
+{
+	static const uint8_t vid[SC_VAULT_ID_LEN] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+	                                             0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+	struct sc_agent_req q;
+
+	(void)state;
+	assert_int_equal(decode("{\"v\":1,\"op\":\"list\",\"known_gen\":42,"
+	                        "\"known_vault\":\"00112233445566778899aabbccddeeff\"}",
+	                        &q),
+	                 SC_OK);
+	assert_true(q.has_known);
+	assert_int_equal(q.known_gen, 42);
+	assert_memory_equal(q.known_vault, vid, sizeof(vid));
+	sc_agent_req_release(&q);
+	assert_int_equal(decode("{\"v\":1,\"op\":\"list\",\"origin\":1}", &q), SC_OK);
+	assert_false(q.has_known);
+	sc_agent_req_release(&q);
+	/* one without the other, a short or bad id, a negative generation */
+	expect_refused("{\"v\":1,\"op\":\"list\",\"known_gen\":42}", SC_ERR_INVALID);
+	expect_refused("{\"v\":1,\"op\":\"list\","
+	               "\"known_vault\":\"00112233445566778899aabbccddeeff\"}",
+	               SC_ERR_INVALID);
+	expect_refused("{\"v\":1,\"op\":\"list\",\"known_gen\":1,"
+	               "\"known_vault\":\"00112233445566778899aabbccddee\"}",
+	               SC_ERR_INVALID);
+	expect_refused("{\"v\":1,\"op\":\"list\",\"known_gen\":1,"
+	               "\"known_vault\":\"00112233445566778899aabbccddeefg\"}",
+	               SC_ERR_INVALID);
+	expect_refused("{\"v\":1,\"op\":\"list\",\"known_gen\":-1,"
+	               "\"known_vault\":\"00112233445566778899aabbccddeeff\"}",
+	               SC_ERR_INVALID);
+	/* only list takes them */
+	expect_refused("{\"v\":1,\"op\":\"exists\",\"name\":\"a\",\"known_gen\":1}",
+	               SC_ERR_INVALID);
+}
+
 static void test_decode_run(void **state)
 {
 	struct sc_agent_req q;
@@ -430,7 +469,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_decode_simple_ops),
-	    cmocka_unit_test(test_decode_run),
+	    cmocka_unit_test(test_decode_run), cmocka_unit_test(test_decode_list_known),
 	    cmocka_unit_test(test_decode_refusals),
 	    cmocka_unit_test(test_frame_roundtrip),
 	    cmocka_unit_test(test_frame_limits),
