@@ -22,6 +22,8 @@ static void check(const struct sc_agent_req *q)
 	if (q->op == SC_AGENT_OP_EXISTS || q->op == SC_AGENT_OP_FIELDS || q->op == SC_AGENT_OP_GET)
 		if (q->name == NULL || sc_name_valid(q->name) != SC_OK)
 			abort();
+	if (q->has_known && (q->op != SC_AGENT_OP_LIST || q->known_gen > INT64_MAX))
+		abort();
 	if (q->op != SC_AGENT_OP_RUN)
 		return;
 	if (q->argc == 0 || q->argc > SC_AGENT_ARGS_MAX || q->argv[q->argc] != NULL ||
