@@ -49,6 +49,43 @@ sock_dir() {
 	echo "$RT/secretctl"
 }
 
+# An MCP server with no password in its environment, fed through a FIFO on
+# fd 5, its replies in $BATS_TEST_TMPDIR/out; initialized.
+mcp_start() {
+	mkfifo "$BATS_TEST_TMPDIR/in"
+	env -u SECRETCTL_PASSWORD "$BIN" mcp-server <"$BATS_TEST_TMPDIR/in" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	MCP_PID=$!
+	exec 5>"$BATS_TEST_TMPDIR/in"
+	printf '%s\n' \
+		'{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
+		'{"jsonrpc":"2.0","method":"notifications/initialized"}' >&5
+}
+
+mcp_stop() {
+	exec 5>&-
+	wait "$MCP_PID" || true
+}
+
+# secret_list as request ID (with tag TAG); waits for its reply
+mcp_list() {
+	local args='{}'
+	[ -n "${2:-}" ] && args="{\"tag\":\"$2\"}"
+	printf '{"jsonrpc":"2.0","id":%s,"method":"tools/call","params":{"name":"secret_list","arguments":%s}}\n' \
+		"$1" "$args" >&5
+	for _ in $(seq 100); do
+		jq -e "select(.id == $1)" "$BATS_TEST_TMPDIR/out" >/dev/null 2>&1 && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# the keys request ID's secret_list answered, comma-separated
+mcp_keys() {
+	jq -r "select(.id == $1) | .result.structuredContent.secrets | map(.key) | join(\",\")" \
+		"$BATS_TEST_TMPDIR/out"
+}
+
 @test "unlock starts an agent; list, exists and run need no password" {
 	run sc status
 	[ "$status" -eq 1 ]
@@ -479,14 +516,9 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 		"$(realpath "$BATS_TEST_TMPDIR/show.sh")" >"$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
 	chmod 600 "$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
 	unlock
-	mkfifo "$BATS_TEST_TMPDIR/in"
-	env -u SECRETCTL_PASSWORD "$BIN" mcp-server <"$BATS_TEST_TMPDIR/in" \
-		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
-	pid=$!
-	exec 5>"$BATS_TEST_TMPDIR/in"
+	mcp_start
+	pid=$MCP_PID
 	printf '%s\n' \
-		'{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
-		'{"jsonrpc":"2.0","method":"notifications/initialized"}' \
 		'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"secret_list","arguments":{}}}' \
 		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"secret_run\",\"arguments\":{\"keys\":[\"api/key\"],\"command\":\"$BATS_TEST_TMPDIR/show.sh\"}}}" \
 		'{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"secret_run","arguments":{"keys":["api/key"],"command":"env"}}}' \
@@ -517,45 +549,22 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 
 @test "MCP secret_list through the agent follows puts and deletes within one session" {
 	unlock
-	mkfifo "$BATS_TEST_TMPDIR/in"
-	env -u SECRETCTL_PASSWORD "$BIN" mcp-server <"$BATS_TEST_TMPDIR/in" \
-		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
-	pid=$!
-	exec 5>"$BATS_TEST_TMPDIR/in"
-	list() { # id [tag]
-		local args='{}'
-		[ -n "${2:-}" ] && args="{\"tag\":\"$2\"}"
-		printf '{"jsonrpc":"2.0","id":%s,"method":"tools/call","params":{"name":"secret_list","arguments":%s}}\n' \
-			"$1" "$args" >&5
-		for _ in $(seq 100); do
-			jq -e "select(.id == $1)" "$BATS_TEST_TMPDIR/out" >/dev/null 2>&1 && return 0
-			sleep 0.05
-		done
-		return 1
-	}
-	keys() {
-		jq -r "select(.id == $1) | .result.structuredContent.secrets | map(.key) | join(\",\")" \
-			"$BATS_TEST_TMPDIR/out"
-	}
-	printf '%s\n' \
-		'{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
-		'{"jsonrpc":"2.0","method":"notifications/initialized"}' >&5
-	list 1
-	list 2 # unchanged: the server's kept answer
+	mcp_start
+	mcp_list 1
+	mcp_list 2 # unchanged: the server's kept answer
 	printf 'new-value-123' | SECRETCTL_PASSWORD=$PW "$BIN" set api/new --tag t1
-	list 3
+	mcp_list 3
 	SECRETCTL_PASSWORD=$PW "$BIN" delete api/key
-	list 4
-	list 5 t1 # a tag filter is its own answer
-	list 6
-	exec 5>&-
-	wait "$pid" || true
-	[ "$(keys 1)" = "api/key,api/user" ]
-	[ "$(keys 2)" = "api/key,api/user" ]
-	[ "$(keys 3)" = "api/key,api/new,api/user" ]
-	[ "$(keys 4)" = "api/new,api/user" ]
-	[ "$(keys 5)" = "api/new" ]
-	[ "$(keys 6)" = "api/new,api/user" ]
+	mcp_list 4
+	mcp_list 5 t1 # a tag filter is its own answer
+	mcp_list 6
+	mcp_stop
+	[ "$(mcp_keys 1)" = "api/key,api/user" ]
+	[ "$(mcp_keys 2)" = "api/key,api/user" ]
+	[ "$(mcp_keys 3)" = "api/key,api/new,api/user" ]
+	[ "$(mcp_keys 4)" = "api/new,api/user" ]
+	[ "$(mcp_keys 5)" = "api/new" ]
+	[ "$(mcp_keys 6)" = "api/new,api/user" ]
 	# every call was answered by the agent and audited there
 	run env SECRETCTL_PASSWORD=$PW "$BIN" audit list --op list --json
 	[ "$(jq '[.[] | select(.source == "mcp")] | length' <<<"$output")" -eq 6 ]
@@ -563,28 +572,8 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 
 @test "MCP secret_list through the agent: a vault made again in its place is a new list" {
 	unlock
-	mkfifo "$BATS_TEST_TMPDIR/in"
-	env -u SECRETCTL_PASSWORD "$BIN" mcp-server <"$BATS_TEST_TMPDIR/in" \
-		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
-	pid=$!
-	exec 5>"$BATS_TEST_TMPDIR/in"
-	list() { # id
-		printf '{"jsonrpc":"2.0","id":%s,"method":"tools/call","params":{"name":"secret_list","arguments":{}}}\n' \
-			"$1" >&5
-		for _ in $(seq 100); do
-			jq -e "select(.id == $1)" "$BATS_TEST_TMPDIR/out" >/dev/null 2>&1 && return 0
-			sleep 0.05
-		done
-		return 1
-	}
-	keys() {
-		jq -r "select(.id == $1) | .result.structuredContent.secrets | map(.key) | join(\",\")" \
-			"$BATS_TEST_TMPDIR/out"
-	}
-	printf '%s\n' \
-		'{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
-		'{"jsonrpc":"2.0","method":"notifications/initialized"}' >&5
-	list 1
+	mcp_start
+	mcp_list 1
 	# the vault deleted and made again with as many writes: the same
 	# generation, another vault (its agent is a new one too)
 	sc lock
@@ -593,11 +582,10 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 	printf 'other-value-1' | SECRETCTL_PASSWORD=$PW "$BIN" set other/one
 	printf 'other-value-2' | SECRETCTL_PASSWORD=$PW "$BIN" set other/two
 	unlock
-	list 2
-	exec 5>&-
-	wait "$pid" || true
-	[ "$(keys 1)" = "api/key,api/user" ]
-	[ "$(keys 2)" = "other/one,other/two" ]
+	mcp_list 2
+	mcp_stop
+	[ "$(mcp_keys 1)" = "api/key,api/user" ]
+	[ "$(mcp_keys 2)" = "other/one,other/two" ]
 }
 
 @test "mcp-server with SECRETCTL_NO_AGENT set does not use an unlocked agent" {
