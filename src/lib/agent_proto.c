@@ -183,12 +183,23 @@ static int decode_run(json_t *o, struct sc_agent_req *q)
 	return SC_OK;
 }
 
+/* A vault id as the list frames carry it: exactly 32 hex digits. */
+static int vault_id_from_hex(const char *vh, uint8_t out[SC_VAULT_ID_LEN])
+{
+	size_t vlen = 0;
+
+	if (vh == NULL || strlen(vh) != 2 * SC_VAULT_ID_LEN ||
+	    sodium_hex2bin(out, SC_VAULT_ID_LEN, vh, strlen(vh), NULL, &vlen, NULL) != 0 ||
+	    vlen != SC_VAULT_ID_LEN)
+		return SC_ERR_INVALID;
+	return SC_OK;
+}
+
 /* list: "known_gen" and "known_vault" (32 hex digits) come together, or
  * neither: the list the caller already holds. */
 static int decode_known(json_t *o, struct sc_agent_req *q)
 {
 	const char *vh = NULL;
-	size_t vlen = 0;
 	uint64_t g;
 	int r;
 
@@ -199,10 +210,7 @@ static int decode_known(json_t *o, struct sc_agent_req *q)
 		return SC_ERR_INVALID;
 	if (vh == NULL)
 		return SC_OK;
-	if (strlen(vh) != 2 * SC_VAULT_ID_LEN ||
-	    sodium_hex2bin(q->known_vault, sizeof(q->known_vault), vh, strlen(vh), NULL, &vlen,
-	                   NULL) != 0 ||
-	    vlen != sizeof(q->known_vault))
+	if (vault_id_from_hex(vh, q->known_vault) != SC_OK)
 		return SC_ERR_INVALID;
 	q->has_known = 1;
 	q->known_gen = g;
@@ -883,9 +891,8 @@ int sc_agent_list(int fd, int origin, sc_vault_walk_fn fn, void *arg,
                   const struct sc_agent_list_gen *known, struct sc_agent_list_gen *gen)
 {
 	json_t *rep = NULL, *g, *req;
-	const char *vh;
 	uint8_t *arena = NULL;
-	size_t arena_cap = 0, vlen = 0;
+	size_t arena_cap = 0;
 	int r, stop = 0;
 
 	if (gen != NULL)
@@ -907,12 +914,9 @@ int sc_agent_list(int fd, int origin, sc_vault_walk_fn fn, void *arg,
 	/* the first frame says which vault, and which generation of it, this
 	 * list is: both, or the caller keeps nothing */
 	g = json_object_get(rep, "gen");
-	vh = json_string_value(json_object_get(rep, "vault"));
-	if (gen != NULL && json_is_integer(g) && json_integer_value(g) >= 0 && vh != NULL &&
-	    strlen(vh) == 2 * SC_VAULT_ID_LEN &&
-	    sodium_hex2bin(gen->vault, sizeof(gen->vault), vh, strlen(vh), NULL, &vlen, NULL) ==
-	        0 &&
-	    vlen == sizeof(gen->vault)) {
+	if (gen != NULL && json_is_integer(g) && json_integer_value(g) >= 0 &&
+	    vault_id_from_hex(json_string_value(json_object_get(rep, "vault")), gen->vault) ==
+	        SC_OK) {
 		gen->known = 1;
 		gen->gen = (uint64_t)json_integer_value(g);
 		if (known != NULL && known->known && known->gen == gen->gen &&
