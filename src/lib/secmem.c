@@ -88,9 +88,9 @@ void sc_secmem_drop_cache(void)
  * each mprotect and mlock costs the other CPUs an interrupt: a run through
  * the agent makes ~15 such allocations. So regions up to 64 KiB (and a
  * header) are kept when freed, wiped, still guarded and locked, a few per
- * size class, for the next allocation of that class. A block is placed at the end of its
- * region, so the guard page still catches an overrun. mlock does not pass
- * across fork: a forked child that keeps running calls
+ * size class, for the next allocation of that class. A block is placed at
+ * the end of its region, so the guard page still catches an overrun. mlock
+ * does not pass across fork: a forked child that keeps running calls
  * sc_secmem_drop_cache() before it allocates.
  */
 /* the last class holds a 64 KiB I/O buffer and its header */
@@ -219,8 +219,8 @@ void sc_secmem_free(void *p)
 	if (p == NULL)
 		return;
 	n = block_size(p);
-	/* the check word goes first: a second free of p sees it wrong */
-	memset((unsigned char *)p - 8, 0, 8);
+	/* raw_free wipes or unmaps the header with the block: a second free
+	 * of p finds the check word gone */
 	raw_free((unsigned char *)p - HDR, n + HDR);
 }
 
