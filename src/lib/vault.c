@@ -486,7 +486,6 @@ static int bucket_reserve(struct bucket *bk, size_t n)
 	return SC_OK;
 }
 
-/* Read bucket b at the version the state names; version 0 is empty. */
 /* Open bucket b's sealed body (gk: v->k->meta keyed, or NULL) and append its
  * entries to bk. */
 static int bucket_decode(struct sc_vault *v, struct sc_gcm_key *gk, const struct state *st,
@@ -530,6 +529,7 @@ out:
 	return r;
 }
 
+/* Read bucket b at the version the state names; version 0 is empty. */
 static int bucket_read(struct sc_vault *v, const struct state *st, unsigned b, struct bucket *bk)
 {
 	sqlite3_stmt *q = NULL;
@@ -685,8 +685,8 @@ static void record_aad(const struct sc_vault *v, uint64_t id, uint64_t version, 
 }
 
 /* Decrypt the sealed body of record (id, version) into *pt (secmem scratch,
- * grown as needed); *pt_len gets the plaintext length. */
-/* gk, when not NULL, holds v->k->rec keyed for a walk. */
+ * grown as needed); *pt_len gets the plaintext length. gk, when not NULL,
+ * holds v->k->rec keyed for a walk. */
 static int record_open(struct sc_vault *v, struct sc_gcm_key *gk, uint64_t id, uint64_t version,
 		       const uint8_t *body, size_t len, uint8_t **pt, size_t *pt_cap,
 		       size_t *pt_len)
@@ -1707,18 +1707,12 @@ int sc_vault_walk(struct sc_vault *v, sc_vault_walk_fn fn, void *arg)
 
 	if (v->k == NULL)
 		return SC_ERR_LOCKED;
+	if ((r = begin_read(v)) != SC_OK)
+		return r;
 	/* keyed once for the walk: no key schedule or HMAC pads per record */
 	if ((r = sc_gcm_key_new(v->k->rec, &gk)) != SC_OK ||
-	    (r = sc_mac_key_new(v->k->idx, SC_KEY_LEN, &mk)) != SC_OK) {
-		sc_gcm_key_free(gk);
-		return r;
-	}
-	if ((r = begin_read(v)) != SC_OK) {
-		sc_gcm_key_free(gk);
-		sc_mac_key_free(mk);
-		return r;
-	}
-	if ((r = state_read(v, &st)) != SC_OK)
+	    (r = sc_mac_key_new(v->k->idx, SC_KEY_LEN, &mk)) != SC_OK ||
+	    (r = state_read(v, &st)) != SC_OK)
 		goto out;
 	if ((r = buckets_read_all(v, &st, &all)) != SC_OK)
 		goto out;
