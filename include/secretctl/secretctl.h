@@ -34,6 +34,10 @@ enum sc_status {
 	SC_ERR_BUSY,      /* resource busy (too many runs, lock held) */
 	SC_ERR_NO_VAULT,  /* no vault at the given path */
 	SC_ERR_INTERNAL,  /* a bug */
+	SC_ERR_STATE,     /* a key's lifecycle state forbids the operation */
+	SC_ERR_TOKEN,     /* a hardware token is absent, locked or removed */
+	SC_ERR_READONLY,  /* the vault is on a read-only file system */
+	SC_ERR_NOSPACE,   /* no space left on the device */
 	SC_STATUS_MAX
 };
 

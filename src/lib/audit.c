@@ -72,6 +72,10 @@ static const char *const codes[SC_STATUS_MAX] = {
     [SC_ERR_BUSY] = "busy",
     [SC_ERR_NO_VAULT] = "no_vault",
     [SC_ERR_INTERNAL] = "internal",
+    [SC_ERR_STATE] = "state",
+    [SC_ERR_TOKEN] = "token",
+    [SC_ERR_READONLY] = "readonly",
+    [SC_ERR_NOSPACE] = "nospace",
 };
 
 static const char *const sources[] = {"cli", "mcp", "agent"};

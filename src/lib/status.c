@@ -28,6 +28,10 @@ static const char *const messages[SC_STATUS_MAX] = {
 	[SC_ERR_BUSY] = "resource busy",
 	[SC_ERR_NO_VAULT] = "no vault found",
 	[SC_ERR_INTERNAL] = "internal error",
+	[SC_ERR_STATE] = "not allowed in the key's state",
+	[SC_ERR_TOKEN] = "token not available",
+	[SC_ERR_READONLY] = "read-only file system",
+	[SC_ERR_NOSPACE] = "no space left on device",
 };
 
 const char *sc_strerror(int status)
