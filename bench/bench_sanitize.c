@@ -10,7 +10,7 @@
 #include <sodium.h>
 
 #include "secretctl/sanitize.h"
-#include "sanitize_int.h"
+#include "run/sanitize_int.h"
 
 #define FEED (64 * 1024)
 

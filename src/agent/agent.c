@@ -23,7 +23,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "agent/agent.h"
+#include "agent/daemon.h"
 #include "secretctl/audit.h"
 #include "secretctl/exec.h"
 #include "secretctl/policy.h"

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
+#include "agent/daemon.h"
 #include "secretctl/policy.h"
 
 int agent_policy_load(const char *vault_dir, int origin, struct sc_policy **out, char *reason,

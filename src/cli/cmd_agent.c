@@ -14,7 +14,7 @@
 
 #include <jansson.h>
 
-#include "agent/agent.h"
+#include "agent/daemon.h"
 #include "cli/cli.h"
 #include "secretctl/exec.h"
 

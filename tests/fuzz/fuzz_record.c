@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "secret_int.h"
+#include "store/secret_int.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

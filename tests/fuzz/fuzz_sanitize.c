@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "secretctl/sanitize.h"
-#include "sanitize_int.h"
+#include "run/sanitize_int.h"
 
 struct buf {
 	uint8_t *p;

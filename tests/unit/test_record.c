@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "secret_int.h"
+#include "store/secret_int.h"
 
 /* ---- a hand-written record writer that remembers where each length
  * and count field sits */

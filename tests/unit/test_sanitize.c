@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "secretctl/sanitize.h"
-#include "sanitize_int.h"
+#include "run/sanitize_int.h"
 
 struct out {
 	uint8_t *p;

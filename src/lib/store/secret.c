@@ -4,7 +4,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "secret_int.h"
+#include "store/secret_int.h"
 
 static int is_alnum(int c)
 {

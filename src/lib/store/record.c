@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "secret_int.h"
+#include "store/secret_int.h"
 
 #define MAGIC "SCR1"
 #define KIND_SECRET 1

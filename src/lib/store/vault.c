@@ -19,7 +19,7 @@
 
 #include <sqlite3.h>
 
-#include "secret_int.h"
+#include "store/secret_int.h"
 
 #define DB_NAME "vault.db"
 #define ID_LEN SC_VAULT_ID_LEN

@@ -15,7 +15,7 @@
 #include <jansson.h>
 #include <sodium.h>
 
-#include "secret_int.h"
+#include "store/secret_int.h"
 #include "secretctl/agent.h"
 
 /* ---- the request decoder ---- */

@@ -1,7 +1,7 @@
-/* agent.h - the unlock agent daemon (src/agent): binding its socket and
+/* daemon.h - the unlock agent daemon (src/agent): binding its socket and
  * serving same-uid clients with the vault's key held in locked memory. */
-#ifndef SC_AGENT_AGENT_H
-#define SC_AGENT_AGENT_H
+#ifndef SC_AGENT_DAEMON_H
+#define SC_AGENT_DAEMON_H
 
 #include <stddef.h>
 #include <stdint.h>

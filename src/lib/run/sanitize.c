@@ -8,7 +8,7 @@
 #include <sodium.h>
 
 #include "secretctl/sanitize.h"
-#include "sanitize_int.h"
+#include "run/sanitize_int.h"
 
 /* The filter samples one 4-gram every `step` bytes; step <= shortest
  * pattern - 3 guarantees every occurrence contains a sampled 4-gram. */
