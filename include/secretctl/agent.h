@@ -202,7 +202,6 @@ int sc_agent_meta_encode(const struct sc_secret *s, int keep_plain, uint8_t **ou
                          size_t *len) SC_WUR;
 /* The same written in place: its exact length, then the bytes into buf. */
 size_t sc_agent_meta_len(const struct sc_secret *s, int keep_plain);
-int sc_agent_meta_write(const struct sc_secret *s, int keep_plain, uint8_t *buf,
-			size_t len) SC_WUR;
+int sc_agent_meta_write(const struct sc_secret *s, int keep_plain, uint8_t *buf, size_t len) SC_WUR;
 
 #endif

@@ -83,18 +83,18 @@ int sc_memcmp_ct(const void *a, const void *b, size_t n);
 void sc_random(void *buf, size_t n);
 /* AES-256-GCM with an explicit nonce (used for known-answer tests). */
 int sc_aes_gcm_encrypt(const uint8_t key[SC_KEY_LEN], const uint8_t *nonce, size_t nonce_len,
-		       const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t pt_len,
-		       uint8_t *ct, uint8_t tag[SC_TAG_LEN]) SC_WUR;
+                       const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t pt_len,
+                       uint8_t *ct, uint8_t tag[SC_TAG_LEN]) SC_WUR;
 int sc_aes_gcm_decrypt(const uint8_t key[SC_KEY_LEN], const uint8_t *nonce, size_t nonce_len,
-		       const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
-		       const uint8_t tag[SC_TAG_LEN], uint8_t *pt) SC_WUR;
+                       const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
+                       const uint8_t tag[SC_TAG_LEN], uint8_t *pt) SC_WUR;
 /* Seal: out = nonce(12, random) || ciphertext || tag(16); out must hold
  * pt_len + SC_SEAL_OVERHEAD bytes. Open: the reverse; pt holds
  * sealed_len - SC_SEAL_OVERHEAD bytes. Open fails with SC_ERR_CORRUPT. */
 int sc_seal(const uint8_t key[SC_KEY_LEN], const uint8_t *aad, size_t aad_len, const uint8_t *pt,
-	    size_t pt_len, uint8_t *out) SC_WUR;
+            size_t pt_len, uint8_t *out) SC_WUR;
 int sc_open(const uint8_t key[SC_KEY_LEN], const uint8_t *aad, size_t aad_len,
-	    const uint8_t *sealed, size_t sealed_len, uint8_t *pt) SC_WUR;
+            const uint8_t *sealed, size_t sealed_len, uint8_t *pt) SC_WUR;
 /*
  * A key kept keyed in OpenSSL's contexts for many operations in a row (a walk
  * over every record): the AES key schedule and the HMAC pads are computed once.
@@ -104,8 +104,8 @@ int sc_open(const uint8_t key[SC_KEY_LEN], const uint8_t *aad, size_t aad_len,
  */
 struct sc_gcm_key;
 int sc_gcm_key_new(const uint8_t key[SC_KEY_LEN], struct sc_gcm_key **out) SC_WUR;
-int sc_gcm_key_open(struct sc_gcm_key *k, const uint8_t *aad, size_t aad_len,
-		    const uint8_t *sealed, size_t sealed_len, uint8_t *pt) SC_WUR;
+int sc_gcm_key_open(struct sc_gcm_key *k, const uint8_t *aad, size_t aad_len, const uint8_t *sealed,
+                    size_t sealed_len, uint8_t *pt) SC_WUR;
 void sc_gcm_key_free(struct sc_gcm_key *k);
 /* Tests: key sc_gcm_key with OpenSSL even where libsodium's AES-NI code
  * would be used, so both paths are exercised on any machine. */
@@ -113,16 +113,16 @@ void sc_crypto_set_portable(int on);
 struct sc_mac_key;
 int sc_mac_key_new(const uint8_t *key, size_t key_len, struct sc_mac_key **out) SC_WUR;
 int sc_mac_key_mac(struct sc_mac_key *k, const uint8_t *msg, size_t msg_len,
-		   uint8_t out[SC_MAC_LEN]) SC_WUR;
+                   uint8_t out[SC_MAC_LEN]) SC_WUR;
 void sc_mac_key_free(struct sc_mac_key *k);
 /* Argon2id (libsodium, one lane): mem_kib KiB, t passes. */
 int sc_argon2id(const char *pw, size_t pw_len, const uint8_t salt[SC_SALT_LEN], uint32_t mem_kib,
-		uint32_t t, uint8_t *out, size_t out_len) SC_WUR;
+                uint32_t t, uint8_t *out, size_t out_len) SC_WUR;
 /* HKDF-SHA-256 (RFC 5869). salt may be NULL. */
 int sc_hkdf(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
-	    const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len) SC_WUR;
+            const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len) SC_WUR;
 int sc_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t msg_len,
-		   uint8_t out[SC_MAC_LEN]) SC_WUR;
+                   uint8_t out[SC_MAC_LEN]) SC_WUR;
 
 /* ---- the secret model (secret.c, record.c) ------------------------------- */
 
@@ -152,7 +152,7 @@ struct sc_secret;
 int sc_secret_new(struct sc_secret **out, const char *name) SC_WUR;
 void sc_secret_free(struct sc_secret *s);
 int sc_secret_add_field(struct sc_secret *s, const char *name, const void *value, size_t len,
-			int sensitive) SC_WUR;
+                        int sensitive) SC_WUR;
 int sc_secret_set_hint(struct sc_secret *s, const char *field, const char *hint) SC_WUR;
 int sc_secret_add_binding(struct sc_secret *s, const char *env, const char *field) SC_WUR;
 int sc_secret_add_tag(struct sc_secret *s, const char *tag) SC_WUR;
@@ -166,12 +166,12 @@ size_t sc_secret_field_count(const struct sc_secret *s);
 /* Field i: its name, value (not NUL-terminated by contract, though a NUL
  * follows it), length and flags. */
 int sc_secret_field(const struct sc_secret *s, size_t i, const char **name, const uint8_t **value,
-		    size_t *len, int *sensitive, const char **hint) SC_WUR;
+                    size_t *len, int *sensitive, const char **hint) SC_WUR;
 /* Index of the field with this name, or -1. */
 int sc_secret_field_index(const struct sc_secret *s, const char *name);
 size_t sc_secret_binding_count(const struct sc_secret *s);
 int sc_secret_binding(const struct sc_secret *s, size_t i, const char **env,
-		      const char **field) SC_WUR;
+                      const char **field) SC_WUR;
 size_t sc_secret_tag_count(const struct sc_secret *s);
 const char *sc_secret_tag(const struct sc_secret *s, size_t i);
 int sc_secret_has_tag(const struct sc_secret *s, const char *tag);
@@ -209,7 +209,7 @@ int sc_vault_default_dir(char **out) SC_WUR;
 /* Create a new vault in dir (created 0700 if missing; must be empty of a
  * vault). params NULL means the defaults. */
 int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
-		    const struct sc_kdf_params *params) SC_WUR;
+                    const struct sc_kdf_params *params) SC_WUR;
 /* Open a vault (checks ownership, modes and symlinks) without unlocking. */
 int sc_vault_open(const char *dir, struct sc_vault **out) SC_WUR;
 /* Unlock with a password: tries every password slot. */
@@ -227,7 +227,7 @@ int sc_vault_is_unlocked(const struct sc_vault *v);
 
 /* Change the password slot's password: rewraps the DEK only. */
 int sc_vault_passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
-		    const struct sc_kdf_params *params) SC_WUR;
+                    const struct sc_kdf_params *params) SC_WUR;
 
 /* Store (create or replace) a secret. */
 int sc_vault_put(struct sc_vault *v, const struct sc_secret *s) SC_WUR;

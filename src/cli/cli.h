@@ -52,7 +52,7 @@ int cmd_passwd(struct cli *c, int argc, char **argv);
 int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_run(struct cli *c, int argc, char **argv);
 int cmd_mcp_server(struct cli *c, int argc, char **argv);
-int cmd_mcp(struct cli *c, int argc, char **argv); /* mcp policy check */
+int cmd_mcp(struct cli *c, int argc, char **argv);   /* mcp policy check */
 int cmd_agent(struct cli *c, int argc, char **argv); /* and unlock, lock, status */
 int cmd_unlock(struct cli *c, int argc, char **argv);
 int cmd_lock(struct cli *c, int argc, char **argv);
@@ -77,7 +77,7 @@ int cli_agent_get(struct cli *c, const char *name, struct sc_secret **out);
  * locked; run without it. SC_OK: done, *status is the exit status. */
 struct sc_runenv_opts;
 int cli_agent_run(struct cli *c, const struct sc_runenv_opts *ro, const char *path,
-		  char *const *argv, uint32_t timeout_ms, int *status);
+                  char *const *argv, uint32_t timeout_ms, int *status);
 
 /* Print "secretctl: <msg>[: <detail>]" and return the exit status for st. */
 int cli_fail(int st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -107,8 +107,8 @@ int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out);
  * be unlocked. Returns SC_OK once the entry is on disk; on anything else a
  * command fails closed (prints no value, reports the error). Keeps
  * sc_last_error() of the operation. */
-int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *const *names,
-	      size_t n, const char *cmd, int status);
+int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *const *names, size_t n,
+              const char *cmd, int status);
 /* Record a failed unlock: written without a MAC (no key), taken into the
  * chain at the next unlock. Keeps sc_last_error(). */
 void cli_audit_unlock_failed(struct cli *c, int status);

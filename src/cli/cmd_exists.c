@@ -10,7 +10,8 @@ static int one_name(struct cli *c, int argc, char **argv, const char **name)
 	if (ch != -1)
 		return cli_opt_error(c, ch, argv);
 	if (argc - optind != 1)
-		return cli_usage(c, argc - optind < 1 ? "missing secret NAME" : "too many arguments");
+		return cli_usage(c,
+		                 argc - optind < 1 ? "missing secret NAME" : "too many arguments");
 	*name = argv[optind];
 	if (sc_name_valid(*name) != SC_OK)
 		return cli_usage(c, "invalid secret name '%s'", *name);
@@ -31,7 +32,8 @@ int cmd_exists(struct cli *c, int argc, char **argv)
 			return cli_fail(r, "cannot unlock the vault");
 		r = sc_vault_exists(v, name, &exists);
 		{
-			int a = cli_audit(c, v, "exists", &name, 1, NULL, r); /* audit the outcome */
+			int a =
+			    cli_audit(c, v, "exists", &name, 1, NULL, r); /* audit the outcome */
 
 			if (r == SC_OK && a != SC_OK)
 				r = a;
@@ -65,6 +67,6 @@ int cmd_delete(struct cli *c, int argc, char **argv)
 	sc_vault_close(v);
 	if (r != SC_OK)
 		return cli_fail(r, r == SC_ERR_NOT_FOUND ? "no secret '%s'" : "cannot delete '%s'",
-				name);
+		                name);
 	return EXIT_OK;
 }

@@ -43,7 +43,8 @@ static int print_json(const struct sc_secret *s, const char *fname, const uint8_
 		return r;
 	json_object_set_new(o, "name", json_string(sc_secret_name(s)));
 	json_object_set_new(o, "field", json_string(fname));
-	str = memchr(val, '\0', len) ? NULL : json_stringn(val == NULL ? "" : (const char *)val, len);
+	str =
+	    memchr(val, '\0', len) ? NULL : json_stringn(val == NULL ? "" : (const char *)val, len);
 	if (str != NULL) {
 		json_object_set_new(o, "value", str);
 	} else {
@@ -70,9 +71,9 @@ out:
 int cmd_get(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"field", required_argument, NULL, 'f'},
-		{"raw", no_argument, NULL, 'r'},
-		{NULL, 0, NULL, 0},
+	    {"field", required_argument, NULL, 'f'},
+	    {"raw", no_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct sc_vault *v = NULL;
 	struct sc_secret *s = NULL;
@@ -94,7 +95,8 @@ int cmd_get(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (argc - optind != 1)
-		return cli_usage(c, argc - optind < 1 ? "missing secret NAME" : "too many arguments");
+		return cli_usage(c,
+		                 argc - optind < 1 ? "missing secret NAME" : "too many arguments");
 	name = argv[optind];
 	if (sc_name_valid(name) != SC_OK)
 		return cli_usage(c, "invalid secret name '%s'", name);
@@ -114,12 +116,14 @@ int cmd_get(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (r != SC_OK) {
-		rc = cli_fail(r, r == SC_ERR_NOT_FOUND ? "no secret '%s'" : "cannot read '%s'", name);
+		rc = cli_fail(r, r == SC_ERR_NOT_FOUND ? "no secret '%s'" : "cannot read '%s'",
+		              name);
 		goto out;
 	}
 	i = pick_field(s, field);
 	if (i == -2) {
-		rc = cli_fail(SC_ERR_INVALID, "'%s' has several fields; name one with --field", name);
+		rc = cli_fail(SC_ERR_INVALID, "'%s' has several fields; name one with --field",
+		              name);
 		goto out;
 	}
 	if (i < 0) {

@@ -8,10 +8,10 @@
 int cmd_init(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"new-password-fd", required_argument, NULL, 'n'},
-		{"kdf-memory", required_argument, NULL, 'm'},
-		{"kdf-time", required_argument, NULL, 't'},
-		{NULL, 0, NULL, 0},
+	    {"new-password-fd", required_argument, NULL, 'n'},
+	    {"kdf-memory", required_argument, NULL, 'm'},
+	    {"kdf-time", required_argument, NULL, 't'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct sc_kdf_params kp = {SC_ARGON2_MEM_KIB_DEFAULT, SC_ARGON2_T_DEFAULT};
 	char *pw = NULL;
@@ -22,13 +22,14 @@ int cmd_init(struct cli *c, int argc, char **argv)
 		switch (ch) {
 		case 'n':
 			if (cli_parse_fd(optarg, &fd) != SC_OK)
-				return cli_usage(c, "--new-password-fd needs a file descriptor number");
+				return cli_usage(
+				    c, "--new-password-fd needs a file descriptor number");
 			break;
 		case 'm':
 		case 't':
 			if (cli_parse_kdf_opt(ch, optarg, &kp) != SC_OK)
 				return cli_usage(c, "bad --kdf-%s value '%s'",
-						 ch == 'm' ? "memory" : "time", optarg);
+				                 ch == 'm' ? "memory" : "time", optarg);
 			break;
 		default:
 			return cli_opt_error(c, ch, argv);

@@ -39,8 +39,8 @@ static json_t *metadata(const struct sc_secret *s)
 
 		if (sc_secret_field(s, i, &fname, NULL, NULL, &sensitive, &hint) != SC_OK)
 			continue;
-		json_array_append_new(fields, json_pack("{s:s,s:b}", "name", fname, "sensitive",
-							sensitive));
+		json_array_append_new(
+		    fields, json_pack("{s:s,s:b}", "name", fname, "sensitive", sensitive));
 		if (hint != NULL)
 			json_object_set_new(json_array_get(fields, i), "hint", json_string(hint));
 	}
@@ -184,10 +184,10 @@ static int sort_items(struct collect *col)
 int cmd_list(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"tag", required_argument, NULL, 't'},
-		{"expiring", required_argument, NULL, 'e'},
-		{"expired", no_argument, NULL, 'x'},
-		{NULL, 0, NULL, 0},
+	    {"tag", required_argument, NULL, 't'},
+	    {"expiring", required_argument, NULL, 'e'},
+	    {"expired", no_argument, NULL, 'x'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct collect col = {.expiring = -1};
 	struct sc_vault *v = NULL;
@@ -203,7 +203,8 @@ int cmd_list(struct cli *c, int argc, char **argv)
 			break;
 		case 'e':
 			if (cli_parse_duration(optarg, &col.expiring) != SC_OK)
-				return cli_usage(c, "bad --expiring '%s' (use 7d, 12h, 2w ...)", optarg);
+				return cli_usage(c, "bad --expiring '%s' (use 7d, 12h, 2w ...)",
+				                 optarg);
 			break;
 		case 'x':
 			col.expired_only = 1;

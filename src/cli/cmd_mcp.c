@@ -27,21 +27,22 @@ static int mcp_unlock(void *arg, struct sc_vault **out, char *msg, size_t msglen
 	*out = NULL;
 	if ((r = sc_vault_open(u->c->vault_dir, &v)) != SC_OK) {
 		snprintf(msg, msglen, "cannot open the vault: %s%s%s", sc_strerror(r),
-			 sc_last_error()[0] ? ": " : "", sc_last_error());
+		         sc_last_error()[0] ? ": " : "", sc_last_error());
 		sc_clear_error();
 		return r;
 	}
 	if ((r = cli_get_password(u->c, "", 0, &pw, &len)) != SC_OK) {
 		if (cli_no_agent())
-			snprintf(msg, msglen,
-				 "the vault is locked: SECRETCTL_NO_AGENT is set in the MCP server's "
-				 "environment, so it does not use 'secretctl unlock'; the user must "
-				 "give it the password or remove that variable");
+			snprintf(
+			    msg, msglen,
+			    "the vault is locked: SECRETCTL_NO_AGENT is set in the MCP server's "
+			    "environment, so it does not use 'secretctl unlock'; the user must "
+			    "give it the password or remove that variable");
 		else
 			snprintf(msg, msglen,
-				 "the vault is locked: the user must run 'secretctl unlock' in a "
-				 "terminal (no password is needed in the MCP server's "
-				 "configuration); then call the tool again");
+			         "the vault is locked: the user must run 'secretctl unlock' in a "
+			         "terminal (no password is needed in the MCP server's "
+			         "configuration); then call the tool again");
 		sc_vault_close(v);
 		sc_clear_error();
 		return SC_ERR_LOCKED;
@@ -49,8 +50,9 @@ static int mcp_unlock(void *arg, struct sc_vault **out, char *msg, size_t msglen
 	r = sc_vault_unlock(v, pw, len);
 	sc_secmem_free(pw);
 	if (r != SC_OK) {
-		snprintf(msg, msglen, "cannot unlock the vault: %s; the user must fix this, not you",
-			 sc_strerror(r));
+		snprintf(msg, msglen,
+		         "cannot unlock the vault: %s; the user must fix this, not you",
+		         sc_strerror(r));
 		sc_vault_close(v);
 		sc_clear_error();
 		return r;
@@ -111,7 +113,7 @@ static int policy_check(struct cli *c, int argc, char **argv)
 		r = cli_fail(r, "no policy file '%s' (without one, every MCP run is denied)", path);
 	} else if (r != SC_OK) {
 		fprintf(stderr, "secretctl: policy '%s' is invalid: %s\n", path,
-			err[0] ? err : sc_strerror(r));
+		        err[0] ? err : sc_strerror(r));
 		r = r == SC_ERR_PERM ? EXIT_PERM : EXIT_USAGE;
 	} else {
 		sc_policy_limits(p, &lim);

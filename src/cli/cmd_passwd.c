@@ -8,10 +8,10 @@
 int cmd_passwd(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"new-password-fd", required_argument, NULL, 'n'},
-		{"kdf-memory", required_argument, NULL, 'm'},
-		{"kdf-time", required_argument, NULL, 't'},
-		{NULL, 0, NULL, 0},
+	    {"new-password-fd", required_argument, NULL, 'n'},
+	    {"kdf-memory", required_argument, NULL, 'm'},
+	    {"kdf-time", required_argument, NULL, 't'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct sc_kdf_params kp = {SC_ARGON2_MEM_KIB_DEFAULT, SC_ARGON2_T_DEFAULT};
 	struct sc_vault *v = NULL;
@@ -23,13 +23,14 @@ int cmd_passwd(struct cli *c, int argc, char **argv)
 		switch (ch) {
 		case 'n':
 			if (cli_parse_fd(optarg, &fd) != SC_OK)
-				return cli_usage(c, "--new-password-fd needs a file descriptor number");
+				return cli_usage(
+				    c, "--new-password-fd needs a file descriptor number");
 			break;
 		case 'm':
 		case 't':
 			if (cli_parse_kdf_opt(ch, optarg, &kp) != SC_OK)
 				return cli_usage(c, "bad --kdf-%s value '%s'",
-						 ch == 'm' ? "memory" : "time", optarg);
+				                 ch == 'm' ? "memory" : "time", optarg);
 			break;
 		default:
 			return cli_opt_error(c, ch, argv);
@@ -50,16 +51,17 @@ int cmd_passwd(struct cli *c, int argc, char **argv)
 				char *again = NULL;
 				size_t again_len;
 
-				r = cli_read_tty_secret("Repeat new password: ", &again, &again_len);
-				if (r == SC_OK && (again_len != len ||
-						   sc_memcmp_ct(again, pw, len) != 0)) {
+				r = cli_read_tty_secret("Repeat new password: ", &again,
+				                        &again_len);
+				if (r == SC_OK &&
+				    (again_len != len || sc_memcmp_ct(again, pw, len) != 0)) {
 					sc_set_error("the passwords do not match");
 					r = SC_ERR_INVALID;
 				}
 				sc_secmem_free(again);
 			} else if (r == SC_ERR_LOCKED) {
 				sc_set_error("no terminal: give the new password with "
-					     "--new-password-fd N");
+				             "--new-password-fd N");
 			}
 			if (r == SC_OK && len < 8) {
 				sc_set_error("the password must be at least 8 characters");

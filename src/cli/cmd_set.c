@@ -15,7 +15,7 @@
 struct spec {
 	char *field;
 	const char *arg; /* inline value, file name, or NULL for stdin/terminal */
-	int kind;	 /* 'f' inline public, 's' secret from stdin/tty, 'F' secret from file */
+	int kind;        /* 'f' inline public, 's' secret from stdin/tty, 'F' secret from file */
 };
 
 static int read_file(const char *path, uint8_t **buf, size_t *len)
@@ -36,8 +36,8 @@ static int read_file(const char *path, uint8_t **buf, size_t *len)
 
 /* A secret value from stdin (one trailing newline stripped) or, on a
  * terminal, asked for without echo. */
-static int read_secret_input(const char *secret, const char *field, int *stdin_used,
-			     uint8_t **buf, size_t *len)
+static int read_secret_input(const char *secret, const char *field, int *stdin_used, uint8_t **buf,
+                             size_t *len)
 {
 	char prompt[SC_NAME_MAX + SC_FIELD_NAME_MAX + 32];
 	int r;
@@ -48,7 +48,7 @@ static int read_secret_input(const char *secret, const char *field, int *stdin_u
 	}
 	if (*stdin_used) {
 		sc_set_error("only one value can come from standard input; use "
-			     "--secret-field-file F=FILE for the others");
+		             "--secret-field-file F=FILE for the others");
 		return SC_ERR_INVALID;
 	}
 	*stdin_used = 1;
@@ -77,17 +77,17 @@ static int split_eq(char *arg, char **val)
 int cmd_set(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"value-file", required_argument, NULL, 'v'},
-		{"field", required_argument, NULL, 'f'},
-		{"secret-field", required_argument, NULL, 's'},
-		{"secret-field-file", required_argument, NULL, 'F'},
-		{"binding", required_argument, NULL, 'b'},
-		{"tag", required_argument, NULL, 't'},
-		{"notes", required_argument, NULL, 'n'},
-		{"url", required_argument, NULL, 'u'},
-		{"expires", required_argument, NULL, 'e'},
-		{"hint", required_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"value-file", required_argument, NULL, 'v'},
+	    {"field", required_argument, NULL, 'f'},
+	    {"secret-field", required_argument, NULL, 's'},
+	    {"secret-field-file", required_argument, NULL, 'F'},
+	    {"binding", required_argument, NULL, 'b'},
+	    {"tag", required_argument, NULL, 't'},
+	    {"notes", required_argument, NULL, 'n'},
+	    {"url", required_argument, NULL, 'u'},
+	    {"expires", required_argument, NULL, 'e'},
+	    {"hint", required_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct spec specs[MAX_SPECS];
 	char *bindings[SC_BINDINGS_MAX], *tags[SC_TAGS_MAX], *hints[SC_FIELDS_MAX];
@@ -115,8 +115,8 @@ int cmd_set(struct cli *c, int argc, char **argv)
 			} else {
 				if (split_eq(optarg, &val) != SC_OK)
 					return cli_usage(c, "--%s needs FIELD=%s",
-							 ch == 'f' ? "field" : "secret-field-file",
-							 ch == 'f' ? "VALUE" : "FILE");
+					                 ch == 'f' ? "field" : "secret-field-file",
+					                 ch == 'f' ? "VALUE" : "FILE");
 				specs[nspecs] = (struct spec){optarg, val, ch};
 			}
 			nspecs++;
@@ -144,9 +144,10 @@ int cmd_set(struct cli *c, int argc, char **argv)
 			break;
 		case 'e':
 			if (cli_parse_expiry(optarg, &expires) != SC_OK)
-				return cli_usage(c, "bad --expires '%s' (use 30d, 12h, 2w, 1y or "
-						    "YYYY-MM-DD)",
-						 optarg);
+				return cli_usage(c,
+				                 "bad --expires '%s' (use 30d, 12h, 2w, 1y or "
+				                 "YYYY-MM-DD)",
+				                 optarg);
 			break;
 		default:
 			return cli_opt_error(c, ch, argv);
@@ -154,20 +155,21 @@ int cmd_set(struct cli *c, int argc, char **argv)
 	}
 	if (argc - optind != 1)
 		return cli_usage(c, argc - optind < 1 ? "missing secret NAME"
-						      : "too many arguments (values never go on "
-							"the command line; pipe them in)");
+		                                      : "too many arguments (values never go on "
+		                                        "the command line; pipe them in)");
 	name = argv[optind];
 	if (sc_name_valid(name) != SC_OK)
-		return cli_usage(c, "invalid secret name '%s' (1-256 of [A-Za-z0-9._/-], not "
-				    "starting with '.' or '-', no '..' or '//', no leading or "
-				    "trailing '/')",
-				 name);
+		return cli_usage(c,
+		                 "invalid secret name '%s' (1-256 of [A-Za-z0-9._/-], not "
+		                 "starting with '.' or '-', no '..' or '//', no leading or "
+		                 "trailing '/')",
+		                 name);
 	if (nspecs == 0)
 		specs[nspecs++] = (struct spec){(char *)"value", NULL, 's'};
 	for (i = 0; i < nspecs; i++)
 		if (sc_field_name_valid(specs[i].field) != SC_OK)
 			return cli_usage(c, "invalid field name '%s' (1-64 of [A-Za-z0-9._-])",
-					 specs[i].field);
+			                 specs[i].field);
 
 	/* Unlock first: a password on --password-fd 0 precedes the value. */
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
@@ -182,11 +184,11 @@ int cmd_set(struct cli *c, int argc, char **argv)
 
 		if (specs[i].kind == 'f') {
 			r = sc_secret_add_field(s, specs[i].field, specs[i].arg,
-						strlen(specs[i].arg), 0);
+			                        strlen(specs[i].arg), 0);
 		} else {
 			r = specs[i].kind == 'F'
-				    ? read_file(specs[i].arg, &buf, &len)
-				    : read_secret_input(name, specs[i].field, &stdin_used, &buf, &len);
+			        ? read_file(specs[i].arg, &buf, &len)
+			        : read_secret_input(name, specs[i].field, &stdin_used, &buf, &len);
 			if (r == SC_OK && len == 0) {
 				sc_set_error("field '%s' is empty", specs[i].field);
 				r = SC_ERR_INVALID;
@@ -194,15 +196,17 @@ int cmd_set(struct cli *c, int argc, char **argv)
 			if (r == SC_OK)
 				r = sc_secret_add_field(s, specs[i].field, buf, len, 1);
 			if (r == SC_OK && len < SC_SANITIZE_MIN_LEN)
-				cli_warn("field '%s' is shorter than %d bytes: 'run' cannot redact it "
-					 "from output",
-					 specs[i].field, SC_SANITIZE_MIN_LEN);
+				cli_warn(
+				    "field '%s' is shorter than %d bytes: 'run' cannot redact it "
+				    "from output",
+				    specs[i].field, SC_SANITIZE_MIN_LEN);
 			sc_secmem_free(buf);
 		}
 		if (r != SC_OK) {
-			rc = cli_fail(r, r == SC_ERR_EXISTS ? "field '%s' given twice"
-							    : "cannot read field '%s'",
-				      specs[i].field);
+			rc = cli_fail(r,
+			              r == SC_ERR_EXISTS ? "field '%s' given twice"
+			                                 : "cannot read field '%s'",
+			              specs[i].field);
 			goto out;
 		}
 	}
@@ -211,9 +215,10 @@ int cmd_set(struct cli *c, int argc, char **argv)
 
 		if (split_eq(hints[i], &val) != SC_OK ||
 		    (r = sc_secret_set_hint(s, hints[i], val)) != SC_OK) {
-			rc = cli_usage(c, "bad --hint '%s' (use FIELD=TEXT for a field of this "
-					  "secret)",
-				       hints[i]);
+			rc = cli_usage(c,
+			               "bad --hint '%s' (use FIELD=TEXT for a field of this "
+			               "secret)",
+			               hints[i]);
 			goto out;
 		}
 	}
@@ -225,14 +230,16 @@ int cmd_set(struct cli *c, int argc, char **argv)
 			goto out;
 		}
 		if (sc_secret_field_index(s, field) < 0) {
-			rc = cli_usage(c, "binding '%s' names field '%s', which this secret does not "
-					  "have",
-				       bindings[i], field);
+			rc = cli_usage(c,
+			               "binding '%s' names field '%s', which this secret does not "
+			               "have",
+			               bindings[i], field);
 			goto out;
 		}
 		if ((r = sc_secret_add_binding(s, bindings[i], field)) != SC_OK) {
-			rc = cli_usage(c, "bad binding '%s=%s' (variable names are [A-Za-z_][A-Za-z0-9_]*)",
-				       bindings[i], field);
+			rc = cli_usage(
+			    c, "bad binding '%s=%s' (variable names are [A-Za-z_][A-Za-z0-9_]*)",
+			    bindings[i], field);
 			goto out;
 		}
 	}
@@ -243,7 +250,7 @@ int cmd_set(struct cli *c, int argc, char **argv)
 		}
 	if (notes != NULL && (r = sc_secret_set_notes(s, notes)) != SC_OK) {
 		rc = cli_usage(c, "bad --notes (at most %d bytes, no control characters)",
-			       SC_NOTES_MAX);
+		               SC_NOTES_MAX);
 		goto out;
 	}
 	if (url != NULL && (r = sc_secret_set_url(s, url)) != SC_OK) {

@@ -11,42 +11,41 @@ static int cmd_version(struct cli *c, int argc, char **argv);
 static int cmd_help(struct cli *c, int argc, char **argv);
 
 const struct cli_cmd cli_commands[] = {
-	{"init", cmd_init, "init [--new-password-fd N] [--kdf-memory SIZE] [--kdf-time N]",
-	 "create a new vault"},
-	{"set", cmd_set,
-	 "set NAME [--value-file FILE] [--field F=VALUE]... [--secret-field F]...\n"
-	 "           [--secret-field-file F=FILE]... [--binding ENV=FIELD]... [--tag T]...\n"
-	 "           [--notes TEXT] [--url URL] [--expires DUR|DATE] [--hint F=TEXT]...",
-	 "store a secret (value from stdin, a file or the terminal)"},
-	{"get", cmd_get, "get NAME [--field F] [--raw] [--json]", "print a secret's value"},
-	{"list", cmd_list, "list [--tag T] [--expiring DUR] [--expired] [--json]",
-	 "list secret names"},
-	{"exists", cmd_exists, "exists NAME", "exit 0 if the secret exists, 1 if not"},
-	{"delete", cmd_delete, "delete NAME", "delete a secret"},
-	{"passwd", cmd_passwd, "passwd [--new-password-fd N] [--kdf-memory SIZE] [--kdf-time N]",
-	 "change the vault password"},
-	{"audit", cmd_audit,
-	 "audit list [--since T] [--until T] [--op OP] [--limit N] [--json]\n"
-	 "       secretctl audit verify [--json]\n"
-	 "       secretctl audit export [--format json|csv]\n"
-	 "       secretctl audit prune --before DATE",
-	 "show, verify, export or prune the audit log"},
-	{"run", cmd_run,
-	 "run -k|--key PATTERN... [--env-prefix P] [--timeout DUR] [--no-sanitize] [--clean-env]\n"
-	 "           [--] COMMAND [ARGS...]",
-	 "run a command with secrets in its environment, output redacted"},
-	{"mcp-server", cmd_mcp_server, "mcp-server",
-	 "serve AI agents over MCP (stdio); never returns a sensitive value"},
-	{"mcp", cmd_mcp, "mcp policy check [FILE]",
-	 "validate an MCP policy file (default: mcp-policy.yaml in the vault)"},
-	{"unlock", cmd_unlock, "unlock [--timeout DUR] [--reveal]",
-	 "hand the key to the vault's agent (started if none runs)"},
-	{"lock", cmd_lock, "lock", "wipe the key from the agent"},
-	{"status", cmd_status, "status", "say whether the agent is unlocked, its mode and time left"},
-	{"agent", cmd_agent, "agent", "run the unlock agent in the foreground (starts locked)"},
-	{"version", cmd_version, "version", "print the version"},
-	{"help", cmd_help, "help [COMMAND]", "show help"},
-	{NULL, NULL, NULL, NULL},
+    {"init", cmd_init, "init [--new-password-fd N] [--kdf-memory SIZE] [--kdf-time N]",
+     "create a new vault"},
+    {"set", cmd_set,
+     "set NAME [--value-file FILE] [--field F=VALUE]... [--secret-field F]...\n"
+     "           [--secret-field-file F=FILE]... [--binding ENV=FIELD]... [--tag T]...\n"
+     "           [--notes TEXT] [--url URL] [--expires DUR|DATE] [--hint F=TEXT]...",
+     "store a secret (value from stdin, a file or the terminal)"},
+    {"get", cmd_get, "get NAME [--field F] [--raw] [--json]", "print a secret's value"},
+    {"list", cmd_list, "list [--tag T] [--expiring DUR] [--expired] [--json]", "list secret names"},
+    {"exists", cmd_exists, "exists NAME", "exit 0 if the secret exists, 1 if not"},
+    {"delete", cmd_delete, "delete NAME", "delete a secret"},
+    {"passwd", cmd_passwd, "passwd [--new-password-fd N] [--kdf-memory SIZE] [--kdf-time N]",
+     "change the vault password"},
+    {"audit", cmd_audit,
+     "audit list [--since T] [--until T] [--op OP] [--limit N] [--json]\n"
+     "       secretctl audit verify [--json]\n"
+     "       secretctl audit export [--format json|csv]\n"
+     "       secretctl audit prune --before DATE",
+     "show, verify, export or prune the audit log"},
+    {"run", cmd_run,
+     "run -k|--key PATTERN... [--env-prefix P] [--timeout DUR] [--no-sanitize] [--clean-env]\n"
+     "           [--] COMMAND [ARGS...]",
+     "run a command with secrets in its environment, output redacted"},
+    {"mcp-server", cmd_mcp_server, "mcp-server",
+     "serve AI agents over MCP (stdio); never returns a sensitive value"},
+    {"mcp", cmd_mcp, "mcp policy check [FILE]",
+     "validate an MCP policy file (default: mcp-policy.yaml in the vault)"},
+    {"unlock", cmd_unlock, "unlock [--timeout DUR] [--reveal]",
+     "hand the key to the vault's agent (started if none runs)"},
+    {"lock", cmd_lock, "lock", "wipe the key from the agent"},
+    {"status", cmd_status, "status", "say whether the agent is unlocked, its mode and time left"},
+    {"agent", cmd_agent, "agent", "run the unlock agent in the foreground (starts locked)"},
+    {"version", cmd_version, "version", "print the version"},
+    {"help", cmd_help, "help [COMMAND]", "show help"},
+    {NULL, NULL, NULL, NULL},
 };
 
 static void usage_all(FILE *f)
@@ -54,7 +53,7 @@ static void usage_all(FILE *f)
 	const struct cli_cmd *cmd;
 
 	fprintf(f, "usage: secretctl [--vault DIR] [--password-fd N] [--json] COMMAND [ARGS]\n\n"
-		   "commands:\n");
+	           "commands:\n");
 	for (cmd = cli_commands; cmd->name != NULL; cmd++)
 		fprintf(f, "  %-10s %s\n", cmd->name, cmd->summary);
 	fprintf(f, "\nSee secretctl(1) or 'secretctl help COMMAND'.\n");
@@ -145,7 +144,8 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 				return cli_fail(SC_ERR_INVALID, "option '%s' needs a value", a);
 			val = argv[++i];
 			takes = 1;
-		} else if (strncmp(a, "--vault=", 8) == 0 || strncmp(a, "--password-fd=", 14) == 0) {
+		} else if (strncmp(a, "--vault=", 8) == 0 ||
+		           strncmp(a, "--password-fd=", 14) == 0) {
 			val = strchr(a, '=') + 1;
 			takes = 1;
 		} else if (strcmp(a, "--json") == 0) {
@@ -167,9 +167,10 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 			long fd = strtol(val, &end, 10);
 
 			if (*val == '\0' || *end != '\0' || fd < 0 || fd > 1024)
-				return cli_fail(SC_ERR_INVALID, "--password-fd needs a file descriptor "
-								"number, not '%s'",
-						val);
+				return cli_fail(SC_ERR_INVALID,
+				                "--password-fd needs a file descriptor "
+				                "number, not '%s'",
+				                val);
 			c->password_fd = (int)fd;
 		}
 	}
@@ -207,7 +208,8 @@ int main(int argc, char **argv)
 	if (strcmp(nargv[0], "--version") == 0)
 		nargv[0] = (char *)"version";
 	if ((cmd = find_cmd(nargv[0])) == NULL) {
-		r = cli_fail(SC_ERR_INVALID, "unknown command '%s'; see 'secretctl help'", nargv[0]);
+		r = cli_fail(SC_ERR_INVALID, "unknown command '%s'; see 'secretctl help'",
+		             nargv[0]);
 		goto out;
 	}
 	c.cmd = cmd->name;

@@ -17,7 +17,7 @@
 
 #define PASSWORD_MAX 4096
 
-static char *env_pw;	 /* SECRETCTL_PASSWORD, taken at start-up (secmem) */
+static char *env_pw; /* SECRETCTL_PASSWORD, taken at start-up (secmem) */
 static size_t env_pw_len;
 
 int cli_exit_status(int st)
@@ -210,7 +210,7 @@ int cli_get_password(struct cli *c, const char *prompt, int confirm, char **pw, 
 	if (c->password_fd >= 0) {
 		if ((r = read_line_fd(c->password_fd, pw, len)) != SC_OK)
 			sc_set_error("reading the password from fd %d failed (%s)", c->password_fd,
-				     sc_strerror(r));
+			             sc_strerror(r));
 		return r;
 	}
 	if (env_pw != NULL) {
@@ -226,7 +226,7 @@ int cli_get_password(struct cli *c, const char *prompt, int confirm, char **pw, 
 	if ((r = cli_read_tty_secret(prompt, pw, len)) != SC_OK) {
 		if (r == SC_ERR_LOCKED)
 			sc_set_error("no password given: use --password-fd N, SECRETCTL_PASSWORD, "
-				     "or run on a terminal");
+			             "or run on a terminal");
 		return r;
 	}
 	if (confirm) {

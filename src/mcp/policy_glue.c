@@ -26,9 +26,9 @@ void mcp_policy_load(struct mcp_server *s)
 		/* sc_policy_load's message names the file and the line */
 		if (s->policy_error[0] == '\0')
 			snprintf(s->policy_error, sizeof(s->policy_error), "%s: %s", path,
-				 sc_strerror(r));
+			         sc_strerror(r));
 		fprintf(stderr, "secretctl mcp-server: invalid policy, runs are disabled: %s\n",
-			s->policy_error);
+		        s->policy_error);
 	}
 	free(path);
 }
@@ -44,9 +44,9 @@ void mcp_policy_limits(struct mcp_server *s, struct mcp_limits *lim)
 }
 
 int mcp_policy_check(struct mcp_server *s, struct sc_vault *v, const char *command,
-		     const char *resolved, const char *const *args, size_t nargs,
-		     const char *const *patterns, size_t npatterns, const char *env_alias,
-		     const char ***rewritten, char *reason, size_t reasonlen)
+                     const char *resolved, const char *const *args, size_t nargs,
+                     const char *const *patterns, size_t npatterns, const char *env_alias,
+                     const char ***rewritten, char *reason, size_t reasonlen)
 {
 	const char **out = NULL;
 	size_t i;
@@ -56,7 +56,7 @@ int mcp_policy_check(struct mcp_server *s, struct sc_vault *v, const char *comma
 	*rewritten = NULL;
 	/* the command alone first: nothing is decrypted for a denied run */
 	if ((r = sc_policy_check_run(s->policy, command, resolved, args, nargs, NULL, 0, reason,
-				     reasonlen)) != SC_OK)
+	                             reasonlen)) != SC_OK)
 		return r == SC_ERR_DENIED ? r : SC_ERR_DENIED;
 	if (env_alias == NULL)
 		return SC_OK;
@@ -70,9 +70,9 @@ int mcp_policy_check(struct mcp_server *s, struct sc_vault *v, const char *comma
 			r = SC_ERR_NOMEM;
 		if (r != SC_OK) {
 			snprintf(reason, reasonlen,
-				 r == SC_ERR_NOT_FOUND ? "the policy defines no env alias '%s'"
-						       : "cannot apply env alias '%s'",
-				 env_alias);
+			         r == SC_ERR_NOT_FOUND ? "the policy defines no env alias '%s'"
+			                               : "cannot apply env alias '%s'",
+			         env_alias);
 			goto fail;
 		}
 		out[i] = k;
@@ -87,11 +87,11 @@ fail:
 }
 
 int mcp_policy_check_secrets(struct mcp_server *s, const char *command, const char *resolved,
-			     const char *const *args, size_t nargs, const char *const *names,
-			     size_t n, char *reason, size_t reasonlen)
+                             const char *const *args, size_t nargs, const char *const *names,
+                             size_t n, char *reason, size_t reasonlen)
 {
 	int r = sc_policy_check_run(s->policy, command, resolved, args, nargs, names, n, reason,
-				    reasonlen);
+	                            reasonlen);
 
 	return r == SC_OK ? SC_OK : SC_ERR_DENIED;
 }

@@ -20,13 +20,13 @@ void mcp_policy_limits(struct mcp_server *s, struct mcp_limits *lim);
  * NULL when unchanged) receives them. Returns SC_OK or SC_ERR_DENIED with
  * a one-line reason for the model. */
 int mcp_policy_check(struct mcp_server *s, struct sc_vault *v, const char *command,
-		     const char *resolved, const char *const *args, size_t nargs,
-		     const char *const *patterns, size_t npatterns, const char *env_alias,
-		     const char ***rewritten, char *reason, size_t reasonlen);
+                     const char *resolved, const char *const *args, size_t nargs,
+                     const char *const *patterns, size_t npatterns, const char *env_alias,
+                     const char ***rewritten, char *reason, size_t reasonlen);
 /* After the keys are resolved: may these secrets reach this command? */
 int mcp_policy_check_secrets(struct mcp_server *s, const char *command, const char *resolved,
-			     const char *const *args, size_t nargs, const char *const *names,
-			     size_t n, char *reason, size_t reasonlen);
+                             const char *const *args, size_t nargs, const char *const *names,
+                             size_t n, char *reason, size_t reasonlen);
 /* Free the rewritten keys from mcp_policy_check. */
 void mcp_policy_free_keys(const char **keys, size_t n);
 void mcp_policy_free(struct mcp_server *s);

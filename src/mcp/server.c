@@ -122,7 +122,8 @@ static void on_initialize(struct mcp_server *s, json_t *id, json_t *params)
 		json_t *v = json_object_get(params, "protocolVersion");
 
 		if (v != NULL && !json_is_string(v)) {
-			mcp_send_error(s, id, -32602, "initialize: protocolVersion must be a string");
+			mcp_send_error(s, id, -32602,
+			               "initialize: protocolVersion must be a string");
 			return;
 		}
 		want = json_string_value(v);
@@ -146,15 +147,15 @@ static void on_initialize(struct mcp_server *s, json_t *id, json_t *params)
 	s->initialized = 1;
 	caps = json_pack("{s:{s:b}}", "tools", "listChanged", 0);
 	res = json_pack("{s:s,s:o,s:{s:s,s:s,s:s},s:s}", "protocolVersion", chosen, "capabilities",
-			caps, "serverInfo", "name", "secretctl", "title", "secretctl secrets vault",
-			"version", SC_VERSION, "instructions",
-			"Use secrets without seeing them. secret_list / secret_exists / "
-			"secret_list_fields show what exists (never values). To use a secret, "
-			"run a command with it injected as an environment variable: secret_run "
-			"(keys, command, args) or secret_run_with_bindings (key, command, args). "
-			"Output comes back with secret values redacted. Which commands may run is "
-			"decided by the user's policy; a denied command cannot be made to run by "
-			"rephrasing it.");
+	                caps, "serverInfo", "name", "secretctl", "title", "secretctl secrets vault",
+	                "version", SC_VERSION, "instructions",
+	                "Use secrets without seeing them. secret_list / secret_exists / "
+	                "secret_list_fields show what exists (never values). To use a secret, "
+	                "run a command with it injected as an environment variable: secret_run "
+	                "(keys, command, args) or secret_run_with_bindings (key, command, args). "
+	                "Output comes back with secret values redacted. Which commands may run is "
+	                "decided by the user's policy; a denied command cannot be made to run by "
+	                "rephrasing it.");
 	mcp_send_result(s, id, res);
 }
 
@@ -166,13 +167,14 @@ static void dispatch(struct mcp_server *s, json_t *msg)
 
 	if (!json_is_string(jv) || strcmp(json_string_value(jv), "2.0") != 0) {
 		mcp_send_error(s, json_is_string(id) || json_is_integer(id) ? id : NULL, -32600,
-			       "invalid request: jsonrpc must be \"2.0\"");
+		               "invalid request: jsonrpc must be \"2.0\"");
 		return;
 	}
 	if (method == NULL && (json_object_get(msg, "result") || json_object_get(msg, "error")))
 		return; /* a response; we send no requests, so nothing waits for it */
 	if (id != NULL && !json_is_string(id) && !json_is_integer(id)) {
-		mcp_send_error(s, NULL, -32600, "invalid request: id must be a string or an integer");
+		mcp_send_error(s, NULL, -32600,
+		               "invalid request: id must be a string or an integer");
 		return;
 	}
 	if (!json_is_string(method)) {
@@ -252,7 +254,7 @@ void mcp_server_handle_oversize(struct mcp_server *s)
 	char msg[96];
 
 	snprintf(msg, sizeof(msg), "invalid request: message longer than %d bytes was discarded",
-		 MCP_LINE_MAX);
+	         MCP_LINE_MAX);
 	mcp_send_error(s, NULL, -32600, msg);
 }
 

@@ -47,120 +47,122 @@ struct mcp_job {
 
 /* One JSON object a tool: name, title, description, schemas, annotations. */
 static const char *const tool_defs[] = {
-	"{\"name\":\"secret_list\",\"title\":\"List secrets\","
-	"\"description\":\"List the names of the secrets in the vault with their tags, expiry and "
-	"field count. Never returns values. Use it to find the key to pass to secret_run.\","
-	"\"inputSchema\":{\"type\":\"object\",\"properties\":{"
-	"\"tag\":{\"type\":\"string\",\"description\":\"Only secrets with this tag.\"},"
-	"\"expiring_within\":{\"type\":\"string\",\"description\":\"Only secrets that expire within "
-	"this duration, e.g. 7d, 12h, 30d.\"}},\"additionalProperties\":false},"
-	"\"outputSchema\":{\"type\":\"object\",\"properties\":{\"secrets\":{\"type\":\"array\","
-	"\"items\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
-	"\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
-	"\"expires_at\":{\"type\":[\"string\",\"null\"]},\"field_count\":{\"type\":\"integer\"},"
-	"\"has_notes\":{\"type\":\"boolean\"},\"has_url\":{\"type\":\"boolean\"},"
-	"\"created_at\":{\"type\":\"string\"},\"updated_at\":{\"type\":\"string\"}},"
-	"\"required\":[\"key\"]}}},\"required\":[\"secrets\"]},"
-	"\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
-	"\"openWorldHint\":false}}",
+    "{\"name\":\"secret_list\",\"title\":\"List secrets\","
+    "\"description\":\"List the names of the secrets in the vault with their tags, expiry and "
+    "field count. Never returns values. Use it to find the key to pass to secret_run.\","
+    "\"inputSchema\":{\"type\":\"object\",\"properties\":{"
+    "\"tag\":{\"type\":\"string\",\"description\":\"Only secrets with this tag.\"},"
+    "\"expiring_within\":{\"type\":\"string\",\"description\":\"Only secrets that expire within "
+    "this duration, e.g. 7d, 12h, 30d.\"}},\"additionalProperties\":false},"
+    "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"secrets\":{\"type\":\"array\","
+    "\"items\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
+    "\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+    "\"expires_at\":{\"type\":[\"string\",\"null\"]},\"field_count\":{\"type\":\"integer\"},"
+    "\"has_notes\":{\"type\":\"boolean\"},\"has_url\":{\"type\":\"boolean\"},"
+    "\"created_at\":{\"type\":\"string\"},\"updated_at\":{\"type\":\"string\"}},"
+    "\"required\":[\"key\"]}}},\"required\":[\"secrets\"]},"
+    "\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
+    "\"openWorldHint\":false}}",
 
-	"{\"name\":\"secret_exists\",\"title\":\"Check a secret exists\","
-	"\"description\":\"Tell whether a secret exists, with its metadata (tags, expiry, field "
-	"count). Never returns its value.\","
-	"\"inputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\","
-	"\"description\":\"The secret's name, e.g. aws/access_key.\"}},\"required\":[\"key\"],"
-	"\"additionalProperties\":false},"
-	"\"outputSchema\":{\"type\":\"object\",\"properties\":{\"exists\":{\"type\":\"boolean\"},"
-	"\"key\":{\"type\":\"string\"}},\"required\":[\"exists\",\"key\"]},"
-	"\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
-	"\"openWorldHint\":false}}",
+    "{\"name\":\"secret_exists\",\"title\":\"Check a secret exists\","
+    "\"description\":\"Tell whether a secret exists, with its metadata (tags, expiry, field "
+    "count). Never returns its value.\","
+    "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\","
+    "\"description\":\"The secret's name, e.g. aws/access_key.\"}},\"required\":[\"key\"],"
+    "\"additionalProperties\":false},"
+    "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"exists\":{\"type\":\"boolean\"},"
+    "\"key\":{\"type\":\"string\"}},\"required\":[\"exists\",\"key\"]},"
+    "\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
+    "\"openWorldHint\":false}}",
 
-	"{\"name\":\"secret_get_masked\",\"title\":\"Show a secret masked\","
-	"\"description\":\"Show that a secret has a value, as a fixed-width mask that reveals "
-	"neither its characters nor its length, together with its non-sensitive fields (such as "
-	"host or username) in clear.\","
-	"\"inputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\","
-	"\"description\":\"The secret's name.\"}},\"required\":[\"key\"],"
-	"\"additionalProperties\":false},"
-	"\"outputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
-	"\"masked_value\":{\"type\":\"string\"},\"fields\":{\"type\":\"array\"}},"
-	"\"required\":[\"key\",\"masked_value\",\"fields\"]},"
-	"\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
-	"\"openWorldHint\":false}}",
+    "{\"name\":\"secret_get_masked\",\"title\":\"Show a secret masked\","
+    "\"description\":\"Show that a secret has a value, as a fixed-width mask that reveals "
+    "neither its characters nor its length, together with its non-sensitive fields (such as "
+    "host or username) in clear.\","
+    "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\","
+    "\"description\":\"The secret's name.\"}},\"required\":[\"key\"],"
+    "\"additionalProperties\":false},"
+    "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
+    "\"masked_value\":{\"type\":\"string\"},\"fields\":{\"type\":\"array\"}},"
+    "\"required\":[\"key\",\"masked_value\",\"fields\"]},"
+    "\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
+    "\"openWorldHint\":false}}",
 
-	"{\"name\":\"secret_list_fields\",\"title\":\"List a secret's fields\","
-	"\"description\":\"List the field names of a secret, whether each is sensitive, its hint, "
-	"and the secret's environment bindings. Never returns values.\","
-	"\"inputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\","
-	"\"description\":\"The secret's name.\"}},\"required\":[\"key\"],"
-	"\"additionalProperties\":false},"
-	"\"outputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
-	"\"fields\":{\"type\":\"array\"},\"bindings\":{\"type\":\"object\"}},"
-	"\"required\":[\"key\",\"fields\"]},"
-	"\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
-	"\"openWorldHint\":false}}",
+    "{\"name\":\"secret_list_fields\",\"title\":\"List a secret's fields\","
+    "\"description\":\"List the field names of a secret, whether each is sensitive, its hint, "
+    "and the secret's environment bindings. Never returns values.\","
+    "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\","
+    "\"description\":\"The secret's name.\"}},\"required\":[\"key\"],"
+    "\"additionalProperties\":false},"
+    "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
+    "\"fields\":{\"type\":\"array\"},\"bindings\":{\"type\":\"object\"}},"
+    "\"required\":[\"key\",\"fields\"]},"
+    "\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
+    "\"openWorldHint\":false}}",
 
-	"{\"name\":\"secret_get_field\",\"title\":\"Read a non-sensitive field\","
-	"\"description\":\"Read the value of a NON-sensitive field of a secret (such as host, port "
-	"or username). Sensitive fields are refused: use them through secret_run.\","
-	"\"inputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\","
-	"\"description\":\"The secret's name.\"},\"field\":{\"type\":\"string\","
-	"\"description\":\"The field's name (see secret_list_fields).\"}},"
-	"\"required\":[\"key\",\"field\"],\"additionalProperties\":false},"
-	"\"outputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
-	"\"field\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"},"
-	"\"sensitive\":{\"type\":\"boolean\"}},\"required\":[\"key\",\"field\",\"value\"]},"
-	"\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
-	"\"openWorldHint\":false}}",
+    "{\"name\":\"secret_get_field\",\"title\":\"Read a non-sensitive field\","
+    "\"description\":\"Read the value of a NON-sensitive field of a secret (such as host, port "
+    "or username). Sensitive fields are refused: use them through secret_run.\","
+    "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\","
+    "\"description\":\"The secret's name.\"},\"field\":{\"type\":\"string\","
+    "\"description\":\"The field's name (see secret_list_fields).\"}},"
+    "\"required\":[\"key\",\"field\"],\"additionalProperties\":false},"
+    "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
+    "\"field\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"},"
+    "\"sensitive\":{\"type\":\"boolean\"}},\"required\":[\"key\",\"field\",\"value\"]},"
+    "\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
+    "\"openWorldHint\":false}}",
 
-	"{\"name\":\"secret_run\",\"title\":\"Run a command with secrets\","
-	"\"description\":\"Run a command with secrets injected as environment variables (the name "
-	"upper-cased, '/', '-' and '.' turned into '_', e.g. aws/access_key -> AWS_ACCESS_KEY; "
-	"other fields get NAME_FIELD; a secret's bindings override). You never see the values: "
-	"stdout and stderr come back with them redacted as [REDACTED:VAR]. No shell is used: "
-	"pass the program in command and its arguments in args. The user's policy decides which "
-	"commands may run.\","
-	"\"inputSchema\":{\"type\":\"object\",\"properties\":{"
-	"\"keys\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\"Secret names "
-	"or globs: '*' within one path segment, '**' across segments (aws/*).\"},"
-	"\"command\":{\"type\":\"string\",\"description\":\"The program to run, e.g. aws.\"},"
-	"\"args\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\"Its arguments.\"},"
-	"\"timeout\":{\"type\":\"string\",\"description\":\"Time limit such as 30s or 5m (default "
-	"5m, capped by policy).\"},"
-	"\"env_prefix\":{\"type\":\"string\",\"description\":\"Prefix for the variable names.\"},"
-	"\"env\":{\"type\":\"string\",\"description\":\"Environment alias from the policy "
-	"(env_aliases), e.g. dev or prod: rewrites the keys.\"}},"
-	"\"required\":[\"keys\",\"command\"],\"additionalProperties\":false},"
-	"\"outputSchema\":{\"type\":\"object\",\"properties\":{"
-	"\"exit_code\":{\"type\":\"integer\"},\"stdout\":{\"type\":\"string\"},"
-	"\"stderr\":{\"type\":\"string\"},\"duration_ms\":{\"type\":\"integer\"},"
-	"\"timed_out\":{\"type\":\"boolean\"},\"sanitized\":{\"type\":\"boolean\"},"
-	"\"stdout_truncated\":{\"type\":\"boolean\"},\"stderr_truncated\":{\"type\":\"boolean\"}},"
-	"\"required\":[\"exit_code\",\"stdout\",\"stderr\",\"duration_ms\",\"timed_out\"]},"
-	"\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":false,"
-	"\"openWorldHint\":true}}",
+    "{\"name\":\"secret_run\",\"title\":\"Run a command with secrets\","
+    "\"description\":\"Run a command with secrets injected as environment variables (the name "
+    "upper-cased, '/', '-' and '.' turned into '_', e.g. aws/access_key -> AWS_ACCESS_KEY; "
+    "other fields get NAME_FIELD; a secret's bindings override). You never see the values: "
+    "stdout and stderr come back with them redacted as [REDACTED:VAR]. No shell is used: "
+    "pass the program in command and its arguments in args. The user's policy decides which "
+    "commands may run.\","
+    "\"inputSchema\":{\"type\":\"object\",\"properties\":{"
+    "\"keys\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\"Secret names "
+    "or globs: '*' within one path segment, '**' across segments (aws/*).\"},"
+    "\"command\":{\"type\":\"string\",\"description\":\"The program to run, e.g. aws.\"},"
+    "\"args\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\"Its "
+    "arguments.\"},"
+    "\"timeout\":{\"type\":\"string\",\"description\":\"Time limit such as 30s or 5m (default "
+    "5m, capped by policy).\"},"
+    "\"env_prefix\":{\"type\":\"string\",\"description\":\"Prefix for the variable names.\"},"
+    "\"env\":{\"type\":\"string\",\"description\":\"Environment alias from the policy "
+    "(env_aliases), e.g. dev or prod: rewrites the keys.\"}},"
+    "\"required\":[\"keys\",\"command\"],\"additionalProperties\":false},"
+    "\"outputSchema\":{\"type\":\"object\",\"properties\":{"
+    "\"exit_code\":{\"type\":\"integer\"},\"stdout\":{\"type\":\"string\"},"
+    "\"stderr\":{\"type\":\"string\"},\"duration_ms\":{\"type\":\"integer\"},"
+    "\"timed_out\":{\"type\":\"boolean\"},\"sanitized\":{\"type\":\"boolean\"},"
+    "\"stdout_truncated\":{\"type\":\"boolean\"},\"stderr_truncated\":{\"type\":\"boolean\"}},"
+    "\"required\":[\"exit_code\",\"stdout\",\"stderr\",\"duration_ms\",\"timed_out\"]},"
+    "\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":false,"
+    "\"openWorldHint\":true}}",
 
-	"{\"name\":\"secret_run_with_bindings\",\"title\":\"Run a command with a secret's "
-	"bindings\","
-	"\"description\":\"Run a command with the environment variables a secret defines in its "
-	"bindings (e.g. PGHOST, PGPASSWORD for a database secret). Output comes back with secret "
-	"values redacted. The user's policy decides which commands may run.\","
-	"\"inputSchema\":{\"type\":\"object\",\"properties\":{"
-	"\"key\":{\"type\":\"string\",\"description\":\"A secret that has bindings (see "
-	"secret_list_fields).\"},"
-	"\"command\":{\"type\":\"string\",\"description\":\"The program to run, e.g. psql.\"},"
-	"\"args\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\"Its arguments.\"},"
-	"\"timeout\":{\"type\":\"string\",\"description\":\"Time limit such as 30s or 5m (default "
-	"5m, capped by policy).\"}},"
-	"\"required\":[\"key\",\"command\"],\"additionalProperties\":false},"
-	"\"outputSchema\":{\"type\":\"object\",\"properties\":{"
-	"\"exit_code\":{\"type\":\"integer\"},\"stdout\":{\"type\":\"string\"},"
-	"\"stderr\":{\"type\":\"string\"},\"duration_ms\":{\"type\":\"integer\"},"
-	"\"timed_out\":{\"type\":\"boolean\"},\"sanitized\":{\"type\":\"boolean\"},"
-	"\"stdout_truncated\":{\"type\":\"boolean\"},\"stderr_truncated\":{\"type\":\"boolean\"}},"
-	"\"required\":[\"exit_code\",\"stdout\",\"stderr\",\"duration_ms\",\"timed_out\"]},"
-	"\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":false,"
-	"\"openWorldHint\":true}}",
+    "{\"name\":\"secret_run_with_bindings\",\"title\":\"Run a command with a secret's "
+    "bindings\","
+    "\"description\":\"Run a command with the environment variables a secret defines in its "
+    "bindings (e.g. PGHOST, PGPASSWORD for a database secret). Output comes back with secret "
+    "values redacted. The user's policy decides which commands may run.\","
+    "\"inputSchema\":{\"type\":\"object\",\"properties\":{"
+    "\"key\":{\"type\":\"string\",\"description\":\"A secret that has bindings (see "
+    "secret_list_fields).\"},"
+    "\"command\":{\"type\":\"string\",\"description\":\"The program to run, e.g. psql.\"},"
+    "\"args\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\"Its "
+    "arguments.\"},"
+    "\"timeout\":{\"type\":\"string\",\"description\":\"Time limit such as 30s or 5m (default "
+    "5m, capped by policy).\"}},"
+    "\"required\":[\"key\",\"command\"],\"additionalProperties\":false},"
+    "\"outputSchema\":{\"type\":\"object\",\"properties\":{"
+    "\"exit_code\":{\"type\":\"integer\"},\"stdout\":{\"type\":\"string\"},"
+    "\"stderr\":{\"type\":\"string\"},\"duration_ms\":{\"type\":\"integer\"},"
+    "\"timed_out\":{\"type\":\"boolean\"},\"sanitized\":{\"type\":\"boolean\"},"
+    "\"stdout_truncated\":{\"type\":\"boolean\"},\"stderr_truncated\":{\"type\":\"boolean\"}},"
+    "\"required\":[\"exit_code\",\"stdout\",\"stderr\",\"duration_ms\",\"timed_out\"]},"
+    "\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":false,"
+    "\"openWorldHint\":true}}",
 
 };
 
@@ -189,13 +191,13 @@ static void send_tool_result(struct mcp_server *s, json_t *id, json_t *structure
 	json_t *res;
 
 	res = json_pack("{s:[{s:s,s:s}],s:o,s:b}", "content", "type", "text", "text",
-			text ? text : "{}", "structuredContent", structured, "isError", 0);
+	                text ? text : "{}", "structuredContent", structured, "isError", 0);
 	free(text);
 	mcp_send_result(s, id, res);
 }
 
 static void send_tool_error(struct mcp_server *s, json_t *id, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void send_tool_error(struct mcp_server *s, json_t *id, const char *fmt, ...)
 {
@@ -205,9 +207,9 @@ static void send_tool_error(struct mcp_server *s, json_t *id, const char *fmt, .
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	mcp_send_result(s, id,
-			json_pack("{s:[{s:s,s:s}],s:b}", "content", "type", "text", "text", msg,
-				  "isError", 1));
+	mcp_send_result(
+	    s, id,
+	    json_pack("{s:[{s:s,s:s}],s:b}", "content", "type", "text", "text", msg, "isError", 1));
 }
 
 /* ---- argument checking ---- */
@@ -215,13 +217,14 @@ static void send_tool_error(struct mcp_server *s, json_t *id, const char *fmt, .
 /* Check arguments against a tool's shape: only known keys, right types,
  * bounded sizes. Returns a message or NULL. */
 static const char *check_args(json_t *args, const char *const *strings, const char *const *arrays,
-			      const char *const *required)
+                              const char *const *required)
 {
 	const char *key;
 	json_t *val;
 	size_t i;
 
-	json_object_foreach(args, key, val) {
+	json_object_foreach(args, key, val)
+	{
 		int known = 0;
 
 		for (i = 0; strings[i] != NULL; i++)
@@ -240,10 +243,12 @@ static const char *check_args(json_t *args, const char *const *strings, const ch
 				json_t *el;
 
 				if (!json_is_array(val))
-					return "argument has the wrong type (want an array of strings)";
+					return "argument has the wrong type (want an array of "
+					       "strings)";
 				if (json_array_size(val) > MCP_ARGS_MAX)
 					return "too many array entries";
-				json_array_foreach(val, j, el) {
+				json_array_foreach(val, j, el)
+				{
 					if (!json_is_string(el))
 						return "array entries must be strings";
 					if (json_string_length(el) > MCP_STRING_MAX ||
@@ -325,7 +330,7 @@ static int agent_conn(struct mcp_server *s)
  * SC_OK: the entry is on disk. The reason goes to stderr, the user's log;
  * the caller tells the model. */
 static int audit(struct mcp_server *s, const char *op, const char *const *names, size_t n,
-		 const char *cmd, int status)
+                 const char *cmd, int status)
 {
 	struct sc_audit_event ev = {0};
 	int r;
@@ -342,7 +347,7 @@ static int audit(struct mcp_server *s, const char *op, const char *const *names,
 	pthread_mutex_unlock(&s->vault_lock);
 	if (r != SC_OK) {
 		fprintf(stderr, "secretctl mcp-server: cannot write the audit log: %s%s%s\n",
-			sc_strerror(r), sc_last_error()[0] ? ": " : "", sc_last_error());
+		        sc_strerror(r), sc_last_error()[0] ? ": " : "", sc_last_error());
 		sc_clear_error();
 	}
 	return r;
@@ -352,9 +357,9 @@ static int audit(struct mcp_server *s, const char *op, const char *const *names,
 static void send_audit_error(struct mcp_server *s, json_t *id, const char *tool, int r)
 {
 	send_tool_error(s, id,
-			"%s: cannot write the audit log (%s): nothing was returned and no command "
-			"was run; the user must fix this (the server's stderr says why)",
-			tool, sc_strerror(r));
+	                "%s: cannot write the audit log (%s): nothing was returned and no command "
+	                "was run; the user must fix this (the server's stderr says why)",
+	                tool, sc_strerror(r));
 }
 
 static void iso_time(int64_t t, char *buf, size_t n)
@@ -468,7 +473,7 @@ static char *list_result(json_t *arr)
 	res = json_pack("{s:o}", "secrets", sorted);
 	if ((text = json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII)) != NULL) {
 		full = json_pack("{s:[{s:s,s:s}],s:O,s:b}", "content", "type", "text", "text", text,
-				 "structuredContent", res, "isError", 0);
+		                 "structuredContent", res, "isError", 0);
 		out = json_dumps(full, JSON_COMPACT | JSON_ENSURE_ASCII);
 		json_decref(full);
 		free(text);
@@ -518,8 +523,9 @@ static void tool_list(struct mcp_server *s, json_t *id, json_t *args)
 		int64_t d = parse_duration(within);
 
 		if (d < 0) {
-			send_tool_error(s, id, "secret_list: expiring_within must be a duration "
-					       "such as 7d, 12h or 30m");
+			send_tool_error(s, id,
+			                "secret_list: expiring_within must be a duration "
+			                "such as 7d, 12h or 30m");
 			return;
 		}
 		c.until = (int64_t)time(NULL) + d;
@@ -532,13 +538,14 @@ static void tool_list(struct mcp_server *s, json_t *id, json_t *args)
 		 * of the vault its list is: the same as the kept answer's, and
 		 * the list is not decoded or serialized again. */
 		struct sc_agent_list_gen ag, kept = {.known = 1};
-		int have = cacheable && s->list_cache.result != NULL &&
-		           same_tag(c.tag, s->list_cache.tag);
+		int have =
+		    cacheable && s->list_cache.result != NULL && same_tag(c.tag, s->list_cache.tag);
 
 		kept.gen = s->list_cache.gen;
 		memcpy(kept.vault, s->list_cache.vault, sizeof(kept.vault));
 		c.arr = json_array();
-		r = sc_agent_list(fd, SC_AGENT_ORIGIN_MCP, list_visit, &c, have ? &kept : NULL, &ag);
+		r = sc_agent_list(fd, SC_AGENT_ORIGIN_MCP, list_visit, &c, have ? &kept : NULL,
+		                  &ag);
 		close(fd);
 		sc_clear_error();
 		if (r == SC_OK && ag.unchanged)
@@ -585,8 +592,8 @@ listed:
 }
 
 /* Fetch one secret for a metadata tool; sends the error itself. */
-static struct sc_secret *fetch(struct mcp_server *s, json_t *id, const char *tool,
-			       const char *key, int missing_ok)
+static struct sc_secret *fetch(struct mcp_server *s, json_t *id, const char *tool, const char *key,
+                               int missing_ok)
 {
 	struct sc_vault *v;
 	struct sc_secret *sec = NULL;
@@ -594,8 +601,8 @@ static struct sc_secret *fetch(struct mcp_server *s, json_t *id, const char *too
 
 	if (sc_name_valid(key) != SC_OK) {
 		send_tool_error(s, id,
-				"%s: '%s' is not a valid secret name; see secret_list for names", tool,
-				key);
+		                "%s: '%s' is not a valid secret name; see secret_list for names",
+		                tool, key);
 		return NULL;
 	}
 	if ((fd = agent_conn(s)) >= 0) {
@@ -619,8 +626,9 @@ static struct sc_secret *fetch(struct mcp_server *s, json_t *id, const char *too
 	if (r == SC_ERR_NOT_FOUND && missing_ok)
 		return NULL;
 	if (r == SC_ERR_NOT_FOUND) {
-		send_tool_error(s, id, "%s: no secret named '%s'; call secret_list to see the names",
-				tool, key);
+		send_tool_error(s, id,
+		                "%s: no secret named '%s'; call secret_list to see the names", tool,
+		                key);
 		return NULL;
 	}
 	if (r != SC_OK) {
@@ -717,8 +725,8 @@ static void tool_masked(struct mcp_server *s, json_t *id, json_t *args)
 		json_array_append_new(fields, f);
 	}
 	send_tool_result(s, id,
-			 json_pack("{s:s,s:s,s:o}", "key", sc_secret_name(sec), "masked_value", MASK,
-				   "fields", fields));
+	                 json_pack("{s:s,s:s,s:o}", "key", sc_secret_name(sec), "masked_value",
+	                           MASK, "fields", fields));
 	sc_secret_free(sec);
 }
 
@@ -753,15 +761,15 @@ static void tool_list_fields(struct mcp_server *s, json_t *id, json_t *args)
 		if (sc_secret_binding(sec, i, &env, &field) == SC_OK)
 			json_object_set_new(bindings, env, json_string(field));
 	send_tool_result(s, id,
-			 json_pack("{s:s,s:o,s:o}", "key", sc_secret_name(sec), "fields", fields,
-				   "bindings", bindings));
+	                 json_pack("{s:s,s:o,s:o}", "key", sc_secret_name(sec), "fields", fields,
+	                           "bindings", bindings));
 	sc_secret_free(sec);
 }
 
 static void tool_get_field(struct mcp_server *s, json_t *id, json_t *args)
 {
-	static const char *const str[] = {"key", "field", NULL},
-				 *const req[] = {"key", "field", NULL};
+	static const char *const str[] = {"key", "field", NULL}, *const req[] = {"key", "field",
+	                                                                         NULL};
 	struct sc_secret *sec;
 	const char *bad, *field;
 	const uint8_t *val;
@@ -778,17 +786,17 @@ static void tool_get_field(struct mcp_server *s, json_t *id, json_t *args)
 		return;
 	if ((i = sc_secret_field_index(sec, field)) < 0) {
 		send_tool_error(s, id,
-				"secret_get_field: '%s' has no field '%s'; call secret_list_fields",
-				sc_secret_name(sec), field);
+		                "secret_get_field: '%s' has no field '%s'; call secret_list_fields",
+		                sc_secret_name(sec), field);
 		goto out;
 	}
 	if (sc_secret_field(sec, (size_t)i, NULL, &val, &len, &sensitive, NULL) != SC_OK)
 		goto out;
 	if (sensitive) {
 		send_tool_error(s, id,
-				"secret_get_field: field '%s' is sensitive and is never returned; "
-				"use it through secret_run or secret_run_with_bindings",
-				field);
+		                "secret_get_field: field '%s' is sensitive and is never returned; "
+		                "use it through secret_run or secret_run_with_bindings",
+		                field);
 		goto out;
 	}
 	if ((t = text_or_null(val, len)) == NULL) {
@@ -796,8 +804,8 @@ static void tool_get_field(struct mcp_server *s, json_t *id, json_t *args)
 		goto out;
 	}
 	send_tool_result(s, id,
-			 json_pack("{s:s,s:s,s:o,s:b}", "key", sc_secret_name(sec), "field", field,
-				   "value", t, "sensitive", 0));
+	                 json_pack("{s:s,s:s,s:o,s:b}", "key", sc_secret_name(sec), "field", field,
+	                           "value", t, "sensitive", 0));
 out:
 	sc_secret_free(sec);
 }
@@ -816,7 +824,11 @@ static json_t *utf8_json(const uint8_t *p, size_t n)
 		return json_string("");
 	while (i < n) {
 		uint8_t c = p[i];
-		size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+		size_t len = c < 0x80         ? 1
+		             : (c >> 5) == 6  ? 2
+		             : (c >> 4) == 14 ? 3
+		             : (c >> 3) == 30 ? 4
+		                              : 0;
 		size_t j;
 		int ok = len > 0 && i + len <= n;
 
@@ -897,12 +909,12 @@ static void *job_main(void *arg)
 		/* the agent refused (policy, lock, no such secret); its reason
 		 * names no value */
 		send_tool_error(s, j->id, "%s: %s: %s", j->tool,
-				r == SC_ERR_DENIED ? "denied by policy" : sc_strerror(r),
-				detail != NULL ? detail : sc_last_error());
+		                r == SC_ERR_DENIED ? "denied by policy" : sc_strerror(r),
+		                detail != NULL ? detail : sc_last_error());
 		sc_clear_error();
 	} else if (r != SC_OK && r != SC_ERR_NOEXEC && r != SC_ERR_NOTEXEC) {
 		send_tool_error(s, j->id, "%s: the command could not be run: %s", j->tool,
-				sc_strerror(r));
+		                sc_strerror(r));
 	} else {
 		json_t *o = json_object();
 
@@ -950,7 +962,7 @@ static void jobs_reap(struct mcp_server *s)
 }
 
 static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t *args,
-		      const char *const *patterns, size_t npatterns)
+                      const char *const *patterns, size_t npatterns)
 {
 	struct sc_runenv_opts ro = {0};
 	struct mcp_job *j;
@@ -965,8 +977,9 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	int r;
 
 	if (s->policy_error[0] != '\0') {
-		send_tool_error(s, id, "%s: runs are disabled because the policy file is invalid: %s",
-				tool, s->policy_error);
+		send_tool_error(s, id,
+		                "%s: runs are disabled because the policy file is invalid: %s",
+		                tool, s->policy_error);
 		return;
 	}
 	mcp_policy_limits(s, &lim);
@@ -982,10 +995,11 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	pthread_mutex_lock(&s->jobs_lock);
 	if (s->njobs_running >= lim.max_concurrent) {
 		pthread_mutex_unlock(&s->jobs_lock);
-		send_tool_error(s, id,
-				"%s: %zu commands are already running (the policy's limit); wait for "
-				"one to finish",
-				tool, s->njobs_running);
+		send_tool_error(
+		    s, id,
+		    "%s: %zu commands are already running (the policy's limit); wait for "
+		    "one to finish",
+		    tool, s->njobs_running);
 		return;
 	}
 	pthread_mutex_unlock(&s->jobs_lock);
@@ -1009,9 +1023,9 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	r = sc_exec_resolve(command, path_env, &j->path);
 	if (r != SC_OK) {
 		send_tool_error(s, id,
-				r == SC_ERR_NOTEXEC ? "%s: '%s' is not executable"
-						    : "%s: command '%s' not found",
-				tool, command);
+		                r == SC_ERR_NOTEXEC ? "%s: '%s' is not executable"
+		                                    : "%s: command '%s' not found",
+		                tool, command);
 		goto fail;
 	}
 	json_array_foreach(jargs, i, el) argp[i] = json_string_value(el);
@@ -1025,7 +1039,8 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 		for (i = 0; i < npatterns; i++)
 			if ((j->akeys[i] = strdup(patterns[i])) == NULL)
 				goto fail_nomem;
-		if (arg_str(args, "env") != NULL && (j->alias = strdup(arg_str(args, "env"))) == NULL)
+		if (arg_str(args, "env") != NULL &&
+		    (j->alias = strdup(arg_str(args, "env"))) == NULL)
 			goto fail_nomem;
 		if (arg_str(args, "env_prefix") != NULL &&
 		    (j->prefix = strdup(arg_str(args, "env_prefix"))) == NULL)
@@ -1036,7 +1051,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 		goto fail;
 	/* Policy first, before any secret is decrypted. */
 	r = mcp_policy_check(s, v, command, j->path, argp, nargs, patterns, npatterns,
-			     arg_str(args, "env"), &names, reason, sizeof(reason));
+	                     arg_str(args, "env"), &names, reason, sizeof(reason));
 	if (r != SC_OK) {
 		vault_release(s);
 		(void)audit(s, tool, patterns, npatterns, j->path, SC_ERR_DENIED);
@@ -1053,7 +1068,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	if (r != SC_OK) {
 		(void)audit(s, tool, patterns, npatterns, j->path, r);
 		send_tool_error(s, id, "%s: %s%s%s", tool, sc_strerror(r), detail ? ": " : "",
-				detail ? detail : "");
+		                detail ? detail : "");
 		free(detail);
 		goto fail;
 	}
@@ -1067,7 +1082,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 		for (k = 0; k < n; k++)
 			sn[k] = sc_runenv_secret(j->env, k);
 		r = mcp_policy_check_secrets(s, command, j->path, argp, nargs, sn, n, reason,
-					     sizeof(reason));
+		                             sizeof(reason));
 		if (r != SC_OK)
 			(void)audit(s, tool, sn, n, j->path, SC_ERR_DENIED);
 		free(sn);
@@ -1100,8 +1115,8 @@ argv:
 		j->arun.prefix = j->prefix;
 		j->arun.env_alias = j->alias;
 		j->arun.timeout_ms = tsec > 0 && (uint64_t)tsec * 1000 < lim.max_timeout_ms
-					     ? (uint32_t)(tsec * 1000)
-					     : 0;
+		                         ? (uint32_t)(tsec * 1000)
+		                         : 0;
 		j->arun.clean_env = 1;
 		j->arun.origin = SC_AGENT_ORIGIN_MCP;
 		j->arun.stdin_fd = j->arun.out_fd = j->arun.err_fd = -1;
@@ -1115,14 +1130,13 @@ argv:
 	j->opts.capture_max = lim.max_output_bytes;
 	j->opts.ctl_fd = j->ctl[0];
 	j->opts.timeout_ms = tsec > 0 && (uint64_t)tsec * 1000 < lim.max_timeout_ms
-				     ? (uint32_t)(tsec * 1000)
-				     : lim.max_timeout_ms;
+	                         ? (uint32_t)(tsec * 1000)
+	                         : lim.max_timeout_ms;
 	/* With the key here, the run starts only once its entry is on disk, as
 	 * in the CLI's run: one entry, before the command, for the secrets
 	 * handed to it (through the agent, the agent writes it). */
-	if (j->agent_fd < 0 &&
-	    (r = audit(s, tool, (const char *const *)j->secrets, j->nsecrets, j->path, SC_OK)) !=
-		    SC_OK) {
+	if (j->agent_fd < 0 && (r = audit(s, tool, (const char *const *)j->secrets, j->nsecrets,
+	                                  j->path, SC_OK)) != SC_OK) {
 		send_audit_error(s, id, tool, r);
 		goto fail;
 	}
@@ -1149,17 +1163,17 @@ fail:
 static void tool_run(struct mcp_server *s, json_t *id, json_t *args)
 {
 	static const char *const str[] = {"command", "timeout", "env_prefix", "env", NULL},
-				 *const arr[] = {"keys", "args", NULL},
-				 *const req[] = {"keys", "command", NULL};
+	                         *const arr[] = {"keys", "args", NULL},
+	                         *const req[] = {"keys", "command", NULL};
 	const char *bad, **patterns;
 	json_t *keys, *el;
 	size_t i, n;
 
 	if ((bad = check_args(args, str, arr, req)) != NULL) {
 		send_tool_error(s, id,
-				"secret_run: %s; arguments: keys (array), command, args? (array), "
-				"timeout?, env_prefix?, env?",
-				bad);
+		                "secret_run: %s; arguments: keys (array), command, args? (array), "
+		                "timeout?, env_prefix?, env?",
+		                bad);
 		return;
 	}
 	keys = json_object_get(args, "keys");
@@ -1178,16 +1192,16 @@ static void tool_run(struct mcp_server *s, json_t *id, json_t *args)
 static void tool_run_bindings(struct mcp_server *s, json_t *id, json_t *args)
 {
 	static const char *const str[] = {"key", "command", "timeout", NULL},
-				 *const arr[] = {"args", NULL},
-				 *const req[] = {"key", "command", NULL};
+	                         *const arr[] = {"args", NULL},
+	                         *const req[] = {"key", "command", NULL};
 	struct sc_secret *sec;
 	const char *bad, *key, *pat[1];
 
 	if ((bad = check_args(args, str, arr, req)) != NULL) {
 		send_tool_error(s, id,
-				"secret_run_with_bindings: %s; arguments: key, command, args? "
-				"(array), timeout?",
-				bad);
+		                "secret_run_with_bindings: %s; arguments: key, command, args? "
+		                "(array), timeout?",
+		                bad);
 		return;
 	}
 	key = arg_str(args, "key");
@@ -1195,10 +1209,11 @@ static void tool_run_bindings(struct mcp_server *s, json_t *id, json_t *args)
 		return;
 	if (sc_secret_binding_count(sec) == 0) {
 		sc_secret_free(sec);
-		send_tool_error(s, id,
-				"secret_run_with_bindings: '%s' has no bindings; use secret_run, or "
-				"ask the user to add bindings (secretctl set ... --binding ENV=field)",
-				key);
+		send_tool_error(
+		    s, id,
+		    "secret_run_with_bindings: '%s' has no bindings; use secret_run, or "
+		    "ask the user to add bindings (secretctl set ... --binding ENV=field)",
+		    key);
 		return;
 	}
 	sc_secret_free(sec);
@@ -1210,13 +1225,13 @@ static const struct {
 	const char *name;
 	void (*fn)(struct mcp_server *s, json_t *id, json_t *args);
 } handlers[] = {
-	{"secret_list", tool_list},
-	{"secret_exists", tool_exists},
-	{"secret_get_masked", tool_masked},
-	{"secret_list_fields", tool_list_fields},
-	{"secret_get_field", tool_get_field},
-	{"secret_run", tool_run},
-	{"secret_run_with_bindings", tool_run_bindings},
+    {"secret_list", tool_list},
+    {"secret_exists", tool_exists},
+    {"secret_get_masked", tool_masked},
+    {"secret_list_fields", tool_list_fields},
+    {"secret_get_field", tool_get_field},
+    {"secret_run", tool_run},
+    {"secret_run_with_bindings", tool_run_bindings},
 };
 
 void mcp_tools_call(struct mcp_server *s, json_t *id, json_t *params)

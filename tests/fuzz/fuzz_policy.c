@@ -30,17 +30,17 @@ static void check_reason(int r, const char *reason, size_t cap)
 }
 
 static void run_one(const struct sc_policy *p, const char *given, const char *resolved,
-		    const char *const *args, size_t nargs, const char *const *secrets,
-		    size_t nsecrets)
+                    const char *const *args, size_t nargs, const char *const *secrets,
+                    size_t nsecrets)
 {
 	char reason[256];
 	int r = sc_policy_check_run(p, given, resolved, args, nargs, secrets, nsecrets, reason,
-				    sizeof(reason));
+	                            sizeof(reason));
 
 	check_reason(r, reason, sizeof(reason));
 	/* No policy denies everything that is well-formed. */
 	r = sc_policy_check_run(NULL, given, resolved, args, nargs, secrets, nsecrets, reason,
-				sizeof(reason));
+	                        sizeof(reason));
 	if (r == SC_OK)
 		abort();
 	check_reason(r, reason, sizeof(reason));
@@ -95,7 +95,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (nitems >= 2) {
 			run_one(p, items[0], items[1], items + 2, nitems - 2, secrets, nsecrets);
 			for (size_t i = 0; i < nsecrets; i++) {
-				r = sc_policy_resolve_alias(p, items[0], secrets[i], out, sizeof(out));
+				r = sc_policy_resolve_alias(p, items[0], secrets[i], out,
+				                            sizeof(out));
 				if (r == SC_OK && strlen(out) >= sizeof(out))
 					abort();
 			}

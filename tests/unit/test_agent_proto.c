@@ -75,8 +75,9 @@ static void test_decode_simple_ops(void **state)
  * together, well formed */
 static void test_decode_list_known(void **state)
 {
-	static const uint8_t vid[SC_VAULT_ID_LEN] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
-	                                             0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+	static const uint8_t vid[SC_VAULT_ID_LEN] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55,
+	                                             0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb,
+	                                             0xcc, 0xdd, 0xee, 0xff};
 	struct sc_agent_req q;
 
 	(void)state;
@@ -468,13 +469,10 @@ static int teardown_all(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_decode_simple_ops),
-	    cmocka_unit_test(test_decode_run), cmocka_unit_test(test_decode_list_known),
-	    cmocka_unit_test(test_decode_refusals),
-	    cmocka_unit_test(test_frame_roundtrip),
-	    cmocka_unit_test(test_frame_limits),
-	    cmocka_unit_test(test_meta_encode),
-	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_decode_simple_ops), cmocka_unit_test(test_decode_run),
+	    cmocka_unit_test(test_decode_list_known), cmocka_unit_test(test_decode_refusals),
+	    cmocka_unit_test(test_frame_roundtrip),   cmocka_unit_test(test_frame_limits),
+	    cmocka_unit_test(test_meta_encode),       cmocka_unit_test(test_paths),
 	};
 
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);

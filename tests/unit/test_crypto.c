@@ -424,25 +424,25 @@ static void keyed_contexts(void)
 			/* tampered: refused, output wiped */
 			s[(i * 7) % (n + SC_SEAL_OVERHEAD)] ^= 0x01;
 			memset(back, 0, sizeof(back));
-			assert_int_equal(sc_gcm_key_open(gk, aad, sizeof(aad), s,
-			                                 n + SC_SEAL_OVERHEAD, back),
-			                 SC_ERR_CORRUPT);
+			assert_int_equal(
+			    sc_gcm_key_open(gk, aad, sizeof(aad), s, n + SC_SEAL_OVERHEAD, back),
+			    SC_ERR_CORRUPT);
 			if (n > 0)
 				assert_memory_not_equal(back, pt, n);
 		} else if (i % 3 == 2) {
 			/* the wrong key refuses */
-			assert_int_equal(sc_gcm_key_open(gk2, aad, sizeof(aad), s,
-			                                 n + SC_SEAL_OVERHEAD, back),
-			                 SC_ERR_CORRUPT);
+			assert_int_equal(
+			    sc_gcm_key_open(gk2, aad, sizeof(aad), s, n + SC_SEAL_OVERHEAD, back),
+			    SC_ERR_CORRUPT);
 			assert_int_equal(sc_gcm_key_open(gk, aad, sizeof(aad) - 1, s,
 			                                 n + SC_SEAL_OVERHEAD, back),
 			                 SC_ERR_CORRUPT);
 		}
 		if (i % 3 != 1) {
 			memset(back, 0xee, sizeof(back));
-			assert_int_equal(sc_gcm_key_open(gk, aad, sizeof(aad), s,
-			                                 n + SC_SEAL_OVERHEAD, back),
-			                 SC_OK);
+			assert_int_equal(
+			    sc_gcm_key_open(gk, aad, sizeof(aad), s, n + SC_SEAL_OVERHEAD, back),
+			    SC_OK);
 			assert_memory_equal(back, pt, n);
 		}
 		/* the keyed MAC is HMAC-SHA-256, for lengths across the block size */
@@ -461,9 +461,8 @@ static void keyed_contexts(void)
 
 	/* RFC 4231 test case 2 through the keyed context */
 	assert_int_equal(sc_mac_key_new((const uint8_t *)"Jefe", 4, &mk), SC_OK);
-	assert_int_equal(sc_mac_key_mac(mk, (const uint8_t *)"what do ya want for nothing?", 28,
-	                                mac1),
-	                 SC_OK);
+	assert_int_equal(
+	    sc_mac_key_mac(mk, (const uint8_t *)"what do ya want for nothing?", 28, mac1), SC_OK);
 	want = unhex("5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843", &n);
 	assert_memory_equal(mac1, want, SC_MAC_LEN);
 	free(want);

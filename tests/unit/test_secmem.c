@@ -15,9 +15,9 @@
 
 #include "secretctl/secretctl.h"
 
-static const size_t sizes[] = {0, 1, 15, 16, 17, 200, 240, 241, 255, 256, 1000, 1008, 1009,
-                               4000, 4080, 4081, 4096, 16000, 16368, 16369, 65536, 65792,
-                               65793, 100000, 300000};
+static const size_t sizes[] = {0,     1,     15,    16,    17,    200,    240,   241,  255,
+                               256,   1000,  1008,  1009,  4000,  4080,   4081,  4096, 16000,
+                               16368, 16369, 65536, 65792, 65793, 100000, 300000};
 #define NSIZES (sizeof(sizes) / sizeof(sizes[0]))
 
 static int all_zero(const unsigned char *p, size_t n)
@@ -195,10 +195,8 @@ static void test_misuse_aborts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_reuse_is_wiped),
-	    cmocka_unit_test(test_many_live),
-	    cmocka_unit_test(test_realloc_dup),
-	    cmocka_unit_test(test_overrun_faults),
+	    cmocka_unit_test(test_reuse_is_wiped), cmocka_unit_test(test_many_live),
+	    cmocka_unit_test(test_realloc_dup),    cmocka_unit_test(test_overrun_faults),
 	    cmocka_unit_test(test_misuse_aborts),
 	};
 

@@ -903,7 +903,8 @@ int sc_agent_list(int fd, int origin, sc_vault_walk_fn fn, void *arg,
 		char hex[2 * SC_VAULT_ID_LEN + 1];
 
 		sodium_bin2hex(hex, sizeof(hex), known->vault, sizeof(known->vault));
-		if (json_object_set_new(req, "known_gen", json_integer((json_int_t)known->gen)) != 0 ||
+		if (json_object_set_new(req, "known_gen", json_integer((json_int_t)known->gen)) !=
+		        0 ||
 		    json_object_set_new(req, "known_vault", json_string(hex)) != 0) {
 			json_decref(req);
 			req = NULL;

@@ -41,8 +41,8 @@ static const EVP_CIPHER *gcm_cipher(void)
 
 /* One AES-256-GCM operation on ctx, keyed already or keyed here. */
 static int gcm_run(EVP_CIPHER_CTX *ctx, int enc, const uint8_t *key, const uint8_t *nonce,
-		   size_t nonce_len, const uint8_t *aad, size_t aad_len, const uint8_t *in,
-		   size_t in_len, uint8_t *out, uint8_t tag[SC_TAG_LEN])
+                   size_t nonce_len, const uint8_t *aad, size_t aad_len, const uint8_t *in,
+                   size_t in_len, uint8_t *out, uint8_t tag[SC_TAG_LEN])
 {
 	int n;
 
@@ -72,8 +72,8 @@ static int gcm_run(EVP_CIPHER_CTX *ctx, int enc, const uint8_t *key, const uint8
 }
 
 static int gcm(int enc, const uint8_t key[SC_KEY_LEN], const uint8_t *nonce, size_t nonce_len,
-	       const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t in_len, uint8_t *out,
-	       uint8_t tag[SC_TAG_LEN])
+               const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t in_len, uint8_t *out,
+               uint8_t tag[SC_TAG_LEN])
 {
 	EVP_CIPHER_CTX *ctx;
 	const EVP_CIPHER *c;
@@ -90,15 +90,15 @@ static int gcm(int enc, const uint8_t key[SC_KEY_LEN], const uint8_t *nonce, siz
 }
 
 int sc_aes_gcm_encrypt(const uint8_t key[SC_KEY_LEN], const uint8_t *nonce, size_t nonce_len,
-		       const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t pt_len,
-		       uint8_t *ct, uint8_t tag[SC_TAG_LEN])
+                       const uint8_t *aad, size_t aad_len, const uint8_t *pt, size_t pt_len,
+                       uint8_t *ct, uint8_t tag[SC_TAG_LEN])
 {
 	return gcm(1, key, nonce, nonce_len, aad, aad_len, pt, pt_len, ct, tag);
 }
 
 int sc_aes_gcm_decrypt(const uint8_t key[SC_KEY_LEN], const uint8_t *nonce, size_t nonce_len,
-		       const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
-		       const uint8_t tag[SC_TAG_LEN], uint8_t *pt)
+                       const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
+                       const uint8_t tag[SC_TAG_LEN], uint8_t *pt)
 {
 	uint8_t t[SC_TAG_LEN];
 
@@ -107,15 +107,15 @@ int sc_aes_gcm_decrypt(const uint8_t key[SC_KEY_LEN], const uint8_t *nonce, size
 }
 
 int sc_seal(const uint8_t key[SC_KEY_LEN], const uint8_t *aad, size_t aad_len, const uint8_t *pt,
-	    size_t pt_len, uint8_t *out)
+            size_t pt_len, uint8_t *out)
 {
 	sc_random(out, SC_NONCE_LEN);
 	return sc_aes_gcm_encrypt(key, out, SC_NONCE_LEN, aad, aad_len, pt, pt_len,
-				  out + SC_NONCE_LEN, out + SC_NONCE_LEN + pt_len);
+	                          out + SC_NONCE_LEN, out + SC_NONCE_LEN + pt_len);
 }
 
 int sc_open(const uint8_t key[SC_KEY_LEN], const uint8_t *aad, size_t aad_len,
-	    const uint8_t *sealed, size_t sealed_len, uint8_t *pt)
+            const uint8_t *sealed, size_t sealed_len, uint8_t *pt)
 {
 	size_t n;
 
@@ -123,7 +123,7 @@ int sc_open(const uint8_t key[SC_KEY_LEN], const uint8_t *aad, size_t aad_len,
 		return SC_ERR_CORRUPT;
 	n = sealed_len - SC_SEAL_OVERHEAD;
 	return sc_aes_gcm_decrypt(key, sealed, SC_NONCE_LEN, aad, aad_len, sealed + SC_NONCE_LEN, n,
-				  sealed + SC_NONCE_LEN + n, pt);
+	                          sealed + SC_NONCE_LEN + n, pt);
 }
 
 /*
@@ -143,7 +143,7 @@ void sc_crypto_set_portable(int on)
 struct sc_gcm_key {
 	EVP_CIPHER_CTX *ctx;
 	crypto_aead_aes256gcm_state *st; /* inside st_mem, 16-byte aligned */
-	void *st_mem;                     /* secmem */
+	void *st_mem;                    /* secmem */
 };
 
 int sc_gcm_key_new(const uint8_t key[SC_KEY_LEN], struct sc_gcm_key **out)
@@ -182,8 +182,8 @@ int sc_gcm_key_new(const uint8_t key[SC_KEY_LEN], struct sc_gcm_key **out)
 	return SC_OK;
 }
 
-int sc_gcm_key_open(struct sc_gcm_key *k, const uint8_t *aad, size_t aad_len,
-		    const uint8_t *sealed, size_t sealed_len, uint8_t *pt)
+int sc_gcm_key_open(struct sc_gcm_key *k, const uint8_t *aad, size_t aad_len, const uint8_t *sealed,
+                    size_t sealed_len, uint8_t *pt)
 {
 	uint8_t tag[SC_TAG_LEN];
 	size_t n;
@@ -193,8 +193,8 @@ int sc_gcm_key_open(struct sc_gcm_key *k, const uint8_t *aad, size_t aad_len,
 	n = sealed_len - SC_SEAL_OVERHEAD;
 	if (k->st != NULL) {
 		if (crypto_aead_aes256gcm_decrypt_detached_afternm(
-			pt, NULL, sealed + SC_NONCE_LEN, n, sealed + SC_NONCE_LEN + n, aad, aad_len,
-			sealed, k->st) != 0) {
+		        pt, NULL, sealed + SC_NONCE_LEN, n, sealed + SC_NONCE_LEN + n, aad, aad_len,
+		        sealed, k->st) != 0) {
 			sc_wipe(pt, n); /* release nothing of a forged record */
 			return SC_ERR_CORRUPT;
 		}
@@ -203,7 +203,7 @@ int sc_gcm_key_open(struct sc_gcm_key *k, const uint8_t *aad, size_t aad_len,
 	memcpy(tag, sealed + SC_NONCE_LEN + n, SC_TAG_LEN);
 	/* a NULL key keeps the schedule; the nonce restarts the operation */
 	return gcm_run(k->ctx, 0, NULL, sealed, SC_NONCE_LEN, aad, aad_len, sealed + SC_NONCE_LEN,
-		       n, pt, tag);
+	               n, pt, tag);
 }
 
 void sc_gcm_key_free(struct sc_gcm_key *k)
@@ -211,7 +211,7 @@ void sc_gcm_key_free(struct sc_gcm_key *k)
 	if (k == NULL)
 		return;
 	EVP_CIPHER_CTX_free(k->ctx); /* cleanses the key schedule */
-	sc_secmem_free(k->st_mem);    /* wipes libsodium's */
+	sc_secmem_free(k->st_mem);   /* wipes libsodium's */
 	free(k);
 }
 
@@ -244,7 +244,7 @@ int sc_mac_key_new(const uint8_t *key, size_t key_len, struct sc_mac_key **out)
 }
 
 int sc_mac_key_mac(struct sc_mac_key *k, const uint8_t *msg, size_t msg_len,
-		   uint8_t out[SC_MAC_LEN])
+                   uint8_t out[SC_MAC_LEN])
 {
 	size_t n = 0;
 
@@ -264,7 +264,7 @@ void sc_mac_key_free(struct sc_mac_key *k)
 }
 
 int sc_argon2id(const char *pw, size_t pw_len, const uint8_t salt[SC_SALT_LEN], uint32_t mem_kib,
-		uint32_t t, uint8_t *out, size_t out_len)
+                uint32_t t, uint8_t *out, size_t out_len)
 {
 	if (mem_kib < 8 || t < 1 || out_len < 16)
 		return SC_ERR_INVALID;
@@ -272,13 +272,13 @@ int sc_argon2id(const char *pw, size_t pw_len, const uint8_t salt[SC_SALT_LEN], 
 	    t > crypto_pwhash_argon2id_OPSLIMIT_MAX)
 		return SC_ERR_INVALID;
 	if (crypto_pwhash_argon2id(out, out_len, pw, pw_len, salt, t, (size_t)mem_kib * 1024,
-				   crypto_pwhash_argon2id_ALG_ARGON2ID13) != 0)
+	                           crypto_pwhash_argon2id_ALG_ARGON2ID13) != 0)
 		return SC_ERR_NOMEM; /* libsodium fails only when it cannot allocate */
 	return SC_OK;
 }
 
 int sc_hkdf(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt_len,
-	    const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
+            const uint8_t *info, size_t info_len, uint8_t *out, size_t out_len)
 {
 	EVP_KDF *kdf;
 	EVP_KDF_CTX *ctx = NULL;
@@ -292,8 +292,8 @@ int sc_hkdf(const uint8_t *ikm, size_t ikm_len, const uint8_t *salt, size_t salt
 	*p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
 	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)ikm, ikm_len);
 	if (salt != NULL)
-		*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt,
-							 salt_len);
+		*p++ =
+		    OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len);
 	*p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, info_len);
 	*p = OSSL_PARAM_construct_end();
 	if (EVP_KDF_derive(ctx, out, out_len, params) == 1)
@@ -305,7 +305,7 @@ out:
 }
 
 int sc_hmac_sha256(const uint8_t *key, size_t key_len, const uint8_t *msg, size_t msg_len,
-		   uint8_t out[SC_MAC_LEN])
+                   uint8_t out[SC_MAC_LEN])
 {
 	crypto_auth_hmacsha256_state st;
 

@@ -64,7 +64,7 @@ size_t sc_record_encoded_len(const struct sc_secret *s)
 	need = 4 + 1 + 2 + slen(s->name) + 24 + 1 + 1 + 1 + 4 + slen(s->notes) + 2 + slen(s->url);
 	for (i = 0; i < s->nfields; i++)
 		need += 1 + slen(s->fields[i].name) + 1 + 2 + slen(s->fields[i].hint) + 4 +
-			s->fields[i].len;
+		        s->fields[i].len;
 	for (i = 0; i < s->nbindings; i++)
 		need += 2 + slen(s->bindings[i].env) + slen(s->bindings[i].field);
 	for (i = 0; i < s->ntags; i++)
@@ -275,7 +275,7 @@ static int decode(struct rbuf *r, struct sc_secret *s)
 }
 
 int sc_record_decode_into(const uint8_t *buf, size_t len, struct sc_secret *s, uint8_t **arena,
-			  size_t *arena_cap)
+                          size_t *arena_cap)
 {
 	struct rbuf r = {.p = buf, .len = len};
 	int rc;

@@ -154,7 +154,7 @@ int sc_secret_field_index(const struct sc_secret *s, const char *name)
 }
 
 int sc_secret_add_field(struct sc_secret *s, const char *name, const void *value, size_t len,
-			int sensitive)
+                        int sensitive)
 {
 	struct sc_field *f;
 	int r;
@@ -298,7 +298,7 @@ size_t sc_secret_field_count(const struct sc_secret *s)
 }
 
 int sc_secret_field(const struct sc_secret *s, size_t i, const char **name, const uint8_t **value,
-		    size_t *len, int *sensitive, const char **hint)
+                    size_t *len, int *sensitive, const char **hint)
 {
 	if (i >= s->nfields)
 		return SC_ERR_NOT_FOUND;

@@ -39,7 +39,7 @@ struct sc_secret {
 /* Decode into a caller-owned struct, reusing *arena (grown as needed,
  * secmem). Used by the vault walk so 100k records cost no 100k mmaps. */
 int sc_record_decode_into(const uint8_t *buf, size_t len, struct sc_secret *s, uint8_t **arena,
-			  size_t *arena_cap) SC_WUR;
+                          size_t *arena_cap) SC_WUR;
 /* Encoding in two steps, into a caller's buffer of exactly the length. */
 size_t sc_record_encoded_len(const struct sc_secret *s);
 int sc_record_encode_buf(const struct sc_secret *s, uint8_t *buf, size_t len) SC_WUR;

@@ -232,8 +232,8 @@ static int check_owner_mode(const char *path, int want_dir, int must_exist)
 	}
 	if (S_ISLNK(st.st_mode)) {
 		sc_set_error("'%s' is a symbolic link; secretctl refuses to follow it "
-			     "(use the real path)",
-			     path);
+		             "(use the real path)",
+		             path);
 		return SC_ERR_PERM;
 	}
 	if (want_dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode)) {
@@ -242,13 +242,13 @@ static int check_owner_mode(const char *path, int want_dir, int must_exist)
 	}
 	if (st.st_uid != geteuid()) {
 		sc_set_error("'%s' is owned by uid %u, not by you (uid %u)", path,
-			     (unsigned)st.st_uid, (unsigned)geteuid());
+		             (unsigned)st.st_uid, (unsigned)geteuid());
 		return SC_ERR_PERM;
 	}
 	if ((st.st_mode & 077) != 0) {
 		sc_set_error("'%s' is accessible by group or others (mode %04o); fix with: "
-			     "chmod %s '%s'",
-			     path, (unsigned)(st.st_mode & 07777), want_dir ? "700" : "600", path);
+		             "chmod %s '%s'",
+		             path, (unsigned)(st.st_mode & 07777), want_dir ? "700" : "600", path);
 		return SC_ERR_PERM;
 	}
 	return SC_OK;
@@ -256,8 +256,8 @@ static int check_owner_mode(const char *path, int want_dir, int must_exist)
 
 static int check_files(const char *dir)
 {
-	static const char *const files[] = {DB_NAME,	 DB_NAME "-wal",  DB_NAME "-shm",
-					    "audit.log", "audit.pending", "mcp-policy.yaml"};
+	static const char *const files[] = {DB_NAME,     DB_NAME "-wal",  DB_NAME "-shm",
+	                                    "audit.log", "audit.pending", "mcp-policy.yaml"};
 	size_t i;
 	int r;
 
@@ -286,24 +286,24 @@ static int derive_keys(struct sc_vault *v, struct keys *k)
 		const char *info;
 		size_t off;
 	} sub[] = {
-		{"secretctl/v1/record", offsetof(struct keys, rec)},
-		{"secretctl/v1/index", offsetof(struct keys, idx)},
-		{"secretctl/v1/meta", offsetof(struct keys, meta)},
-		{"secretctl/v1/audit", offsetof(struct keys, audit)},
+	    {"secretctl/v1/record", offsetof(struct keys, rec)},
+	    {"secretctl/v1/index", offsetof(struct keys, idx)},
+	    {"secretctl/v1/meta", offsetof(struct keys, meta)},
+	    {"secretctl/v1/audit", offsetof(struct keys, audit)},
 	};
 	size_t i;
 	int r;
 
 	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
 		if ((r = sc_hkdf(k->dek, SC_KEY_LEN, v->id, ID_LEN, (const uint8_t *)sub[i].info,
-				 strlen(sub[i].info), (uint8_t *)k + sub[i].off, SC_KEY_LEN)) !=
+		                 strlen(sub[i].info), (uint8_t *)k + sub[i].off, SC_KEY_LEN)) !=
 		    SC_OK)
 			return r;
 	return SC_OK;
 }
 
 static void slot_aad(const struct sc_vault *v, int64_t slot_id, int kind, const uint8_t *params,
-		     size_t plen, uint8_t *aad, size_t *aad_len)
+                     size_t plen, uint8_t *aad, size_t *aad_len)
 {
 	static const char dom[] = "secretctl/v1/slot";
 	size_t n = 0;
@@ -321,7 +321,7 @@ static void slot_aad(const struct sc_vault *v, int64_t slot_id, int kind, const 
 }
 
 static void params_encode(const struct sc_kdf_params *p, const uint8_t salt[SC_SALT_LEN],
-			  uint8_t out[PARAMS_LEN])
+                          uint8_t out[PARAMS_LEN])
 {
 	out[0] = 1; /* Argon2id v1.3, one lane */
 	be32(out + 1, p->mem_kib);
@@ -330,7 +330,7 @@ static void params_encode(const struct sc_kdf_params *p, const uint8_t salt[SC_S
 }
 
 static int params_decode(const uint8_t *in, size_t len, struct sc_kdf_params *p,
-			 const uint8_t **salt)
+                         const uint8_t **salt)
 {
 	if (len != PARAMS_LEN || in[0] != 1)
 		return SC_ERR_CORRUPT;
@@ -351,8 +351,8 @@ static int kdf_params_ok(const struct sc_kdf_params *p)
 
 /* Seal the DEK under a password into (params, wrapped). */
 static int wrap_dek(const struct sc_vault *v, int64_t slot_id, const uint8_t *dek, const char *pw,
-		    size_t pw_len, const struct sc_kdf_params *kp, uint8_t params[PARAMS_LEN],
-		    uint8_t wrapped[SC_KEY_LEN + SC_SEAL_OVERHEAD])
+                    size_t pw_len, const struct sc_kdf_params *kp, uint8_t params[PARAMS_LEN],
+                    uint8_t wrapped[SC_KEY_LEN + SC_SEAL_OVERHEAD])
 {
 	uint8_t salt[SC_SALT_LEN], aad[64 + PARAMS_LEN], *kek;
 	size_t aad_len;
@@ -447,8 +447,7 @@ static int state_write(struct sc_vault *v, const struct state *st)
 	return rc == SQLITE_DONE ? SC_OK : db_err(v->db, rc);
 }
 
-static void bucket_aad(const struct sc_vault *v, unsigned b, uint64_t ver, uint8_t *aad,
-		       size_t *n)
+static void bucket_aad(const struct sc_vault *v, unsigned b, uint64_t ver, uint8_t *aad, size_t *n)
 {
 	static const char dom[] = "secretctl/v1/bucket";
 	size_t k = 0;
@@ -489,7 +488,7 @@ static int bucket_reserve(struct bucket *bk, size_t n)
 /* Open bucket b's sealed body (gk: v->k->meta keyed, or NULL) and append its
  * entries to bk. */
 static int bucket_decode(struct sc_vault *v, struct sc_gcm_key *gk, const struct state *st,
-			 unsigned b, const uint8_t *body, size_t len, struct bucket *bk)
+                         unsigned b, const uint8_t *body, size_t len, struct bucket *bk)
 {
 	uint8_t aad[64], *pt;
 	size_t aad_len, n, i;
@@ -548,7 +547,9 @@ static int bucket_read(struct sc_vault *v, const struct state *st, unsigned b, s
 		/* A bucket never written has no row; once written, its row stays
 		 * (empty or not) and its version is never 0 again. A row here
 		 * means the state was rolled back under newer buckets. */
-		r = rc == SQLITE_DONE ? SC_OK : rc == SQLITE_ROW ? SC_ERR_CORRUPT : db_err(v->db, rc);
+		r = rc == SQLITE_DONE  ? SC_OK
+		    : rc == SQLITE_ROW ? SC_ERR_CORRUPT
+		                       : db_err(v->db, rc);
 		goto out;
 	}
 	if (rc != SQLITE_ROW) {
@@ -556,7 +557,7 @@ static int bucket_read(struct sc_vault *v, const struct state *st, unsigned b, s
 		goto out;
 	}
 	r = bucket_decode(v, NULL, st, b, sqlite3_column_blob(q, 0),
-			  (size_t)sqlite3_column_bytes(q, 0), bk);
+	                  (size_t)sqlite3_column_bytes(q, 0), bk);
 out:
 	stmt_done(v, q);
 	if (r != SC_OK)
@@ -593,7 +594,7 @@ static int buckets_read_all(struct sc_vault *v, const struct state *st, struct b
 		}
 		seen[id] = 1;
 		if ((r = bucket_decode(v, gk, st, (unsigned)id, sqlite3_column_blob(q, 1),
-				       (size_t)sqlite3_column_bytes(q, 1), all)) != SC_OK)
+		                       (size_t)sqlite3_column_bytes(q, 1), all)) != SC_OK)
 			goto out;
 	}
 	if (rc != SQLITE_DONE) {
@@ -668,7 +669,7 @@ static struct entry *bucket_find(struct bucket *bk, const uint8_t idx[SC_MAC_LEN
 /* ---- records ---- */
 
 static void record_aad(const struct sc_vault *v, uint64_t id, uint64_t version, uint8_t *aad,
-		       size_t *n)
+                       size_t *n)
 {
 	static const char dom[] = "secretctl/v1/record";
 	size_t k = 0;
@@ -688,8 +689,8 @@ static void record_aad(const struct sc_vault *v, uint64_t id, uint64_t version, 
  * grown as needed); *pt_len gets the plaintext length. gk, when not NULL,
  * holds v->k->rec keyed for a walk. */
 static int record_open(struct sc_vault *v, struct sc_gcm_key *gk, uint64_t id, uint64_t version,
-		       const uint8_t *body, size_t len, uint8_t **pt, size_t *pt_cap,
-		       size_t *pt_len)
+                       const uint8_t *body, size_t len, uint8_t **pt, size_t *pt_cap,
+                       size_t *pt_len)
 {
 	uint8_t aad[64];
 	size_t aad_len, n;
@@ -712,7 +713,7 @@ static int record_open(struct sc_vault *v, struct sc_gcm_key *gk, uint64_t id, u
 }
 
 static int record_load(struct sc_vault *v, const struct entry *e, const char *want_name,
-		       struct sc_secret **out)
+                       struct sc_secret **out)
 {
 	sqlite3_stmt *q = NULL;
 	uint8_t *pt = NULL;
@@ -734,7 +735,7 @@ static int record_load(struct sc_vault *v, const struct entry *e, const char *wa
 		goto out;
 	}
 	if ((r = record_open(v, NULL, e->id, e->version, sqlite3_column_blob(q, 0),
-			     (size_t)sqlite3_column_bytes(q, 0), &pt, &cap, &n)) != SC_OK)
+	                     (size_t)sqlite3_column_bytes(q, 0), &pt, &cap, &n)) != SC_OK)
 		goto out;
 	if ((r = sc_record_decode(pt, n, out)) != SC_OK) {
 		r = SC_ERR_CORRUPT;
@@ -754,12 +755,12 @@ out:
 /* ---- schema and migrations ---- */
 
 static const char schema_v1[] =
-	"CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
-	"CREATE TABLE keyslots (id INTEGER PRIMARY KEY, kind INTEGER NOT NULL,"
-	" params BLOB NOT NULL, wrapped BLOB NOT NULL);"
-	"CREATE TABLE state (id INTEGER PRIMARY KEY CHECK (id = 1), body BLOB NOT NULL);"
-	"CREATE TABLE buckets (id INTEGER PRIMARY KEY, body BLOB NOT NULL);"
-	"CREATE TABLE records (id INTEGER PRIMARY KEY, body BLOB NOT NULL);";
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value BLOB NOT NULL);"
+    "CREATE TABLE keyslots (id INTEGER PRIMARY KEY, kind INTEGER NOT NULL,"
+    " params BLOB NOT NULL, wrapped BLOB NOT NULL);"
+    "CREATE TABLE state (id INTEGER PRIMARY KEY CHECK (id = 1), body BLOB NOT NULL);"
+    "CREATE TABLE buckets (id INTEGER PRIMARY KEY, body BLOB NOT NULL);"
+    "CREATE TABLE records (id INTEGER PRIMARY KEY, body BLOB NOT NULL);";
 
 /* Migrations from format N to N+1, run in one transaction at open. Format 1
  * is the first; a future format 2 adds its step here. */
@@ -889,7 +890,7 @@ static int fsync_path(const char *path, int dir)
  * stray temporary file, never a half-made vault.db), and link() refuses to
  * replace an existing vault atomically. */
 int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
-		    const struct sc_kdf_params *params)
+                    const struct sc_kdf_params *params)
 {
 	struct sc_kdf_params kp = {SC_ARGON2_MEM_KIB_DEFAULT, SC_ARGON2_T_DEFAULT};
 	struct sc_vault v = {0};
@@ -921,7 +922,7 @@ int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
 	}
 	sc_random(rnd, sizeof(rnd));
 	if (asprintf(&tmp, "%s/.%s.new-%02x%02x%02x%02x%02x%02x%02x%02x", dir, DB_NAME, rnd[0],
-		     rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]) < 0) {
+	             rnd[1], rnd[2], rnd[3], rnd[4], rnd[5], rnd[6], rnd[7]) < 0) {
 		free(path);
 		return SC_ERR_NOMEM;
 	}
@@ -957,8 +958,8 @@ int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
 	if ((r = meta_put(v.db, "format", fmt, 8)) != SC_OK ||
 	    (r = meta_put(v.db, "vault_id", v.id, ID_LEN)) != SC_OK)
 		goto fail;
-	rc = prepare_fixed(v.db, "INSERT INTO keyslots (id, kind, params, wrapped) VALUES (1, ?, ?, ?)",
-			   0, &q);
+	rc = prepare_fixed(
+	    v.db, "INSERT INTO keyslots (id, kind, params, wrapped) VALUES (1, ?, ?, ?)", 0, &q);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int(q, 1, SLOT_PASSWORD);
 	if (rc == SQLITE_OK)
@@ -989,8 +990,8 @@ int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
 	if (link(tmp, path) != 0) {
 		r = errno == EEXIST ? SC_ERR_EXISTS : SC_ERR_IO;
 		sc_set_error(errno == EEXIST ? "a vault already exists in '%s'"
-					     : "cannot put the new vault in place in '%s'",
-			     dir);
+		                             : "cannot put the new vault in place in '%s'",
+		             dir);
 		goto fail;
 	}
 	unlink_db_files(tmp);
@@ -1077,9 +1078,10 @@ int sc_vault_open(const char *dir, struct sc_vault **out)
 		goto fail;
 	}
 	if (v->format > SC_VAULT_FORMAT) {
-		sc_set_error("vault format %lld is newer than this secretctl supports (%d); upgrade "
-			     "secretctl",
-			     (long long)v->format, SC_VAULT_FORMAT);
+		sc_set_error(
+		    "vault format %lld is newer than this secretctl supports (%d); upgrade "
+		    "secretctl",
+		    (long long)v->format, SC_VAULT_FORMAT);
 		r = SC_ERR_VERSION;
 		goto fail;
 	}
@@ -1102,11 +1104,12 @@ fail:
 	if (r == SC_ERR_DB) {
 		/* no meta table, a foreign database: not ours, or not whole */
 		sc_set_error("'%s' is not a secretctl vault (or is damaged)",
-			     v->db_path ? v->db_path : dir);
+		             v->db_path ? v->db_path : dir);
 		r = SC_ERR_CORRUPT;
 	}
 	if (r == SC_ERR_CORRUPT && sc_last_error()[0] == '\0')
-		sc_set_error("'%s' is corrupt or not a secretctl vault", v->db_path ? v->db_path : dir);
+		sc_set_error("'%s' is corrupt or not a secretctl vault",
+		             v->db_path ? v->db_path : dir);
 	sqlite3_finalize(q);
 	sc_vault_close(v);
 	return r;
@@ -1247,7 +1250,7 @@ int sc_vault_export_dek(const struct sc_vault *v, uint8_t dek[SC_KEY_LEN])
 }
 
 int sc_vault_passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
-		    const struct sc_kdf_params *params)
+                    const struct sc_kdf_params *params)
 {
 	struct sc_kdf_params kp = {SC_ARGON2_MEM_KIB_DEFAULT, SC_ARGON2_T_DEFAULT};
 	uint8_t sp[PARAMS_LEN], wrapped[SC_KEY_LEN + SC_SEAL_OVERHEAD];
@@ -1265,8 +1268,8 @@ int sc_vault_passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
 		return r;
 	if ((r = exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
 		return r;
-	rc = prepare_fixed(v->db, "UPDATE keyslots SET params = ?, wrapped = ? WHERE id = 1 AND kind = ?",
-			   0, &q);
+	rc = prepare_fixed(
+	    v->db, "UPDATE keyslots SET params = ?, wrapped = ? WHERE id = 1 AND kind = ?", 0, &q);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_blob(q, 1, sp, sizeof(sp), SQLITE_STATIC);
 	if (rc == SQLITE_OK)
@@ -1290,8 +1293,8 @@ int sc_vault_passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
 	rc = sqlite3_wal_checkpoint_v2(v->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		sc_set_error("password changed, but the old key slot may remain in '%s-wal' until "
-			     "the next checkpoint (another process holds the vault open)",
-			     v->db_path);
+		             "the next checkpoint (another process holds the vault open)",
+		             v->db_path);
 		return SC_ERR_BUSY;
 	}
 	return SC_OK;
@@ -1301,7 +1304,7 @@ int sc_vault_passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
 
 /* mk, when not NULL, holds v->k->idx keyed for a walk. */
 static int blind_with(struct sc_vault *v, struct sc_mac_key *mk, const char *name,
-		      uint8_t idx[SC_MAC_LEN])
+                      uint8_t idx[SC_MAC_LEN])
 {
 	static const char dom[] = "secretctl/v1/name\0";
 	uint8_t buf[sizeof(dom) + SC_NAME_MAX];
@@ -1405,7 +1408,7 @@ int sc_vault_exists(struct sc_vault *v, const char *name, int *exists)
 }
 
 static int record_write(struct sc_vault *v, uint64_t id, uint64_t version,
-			const struct sc_secret *s)
+                        const struct sc_secret *s)
 {
 	sqlite3_stmt *q = NULL;
 	uint8_t *pt = NULL, *sealed = NULL, aad[64];
@@ -1733,7 +1736,8 @@ int sc_vault_walk(struct sc_vault *v, sc_vault_walk_fn fn, void *arg)
 			goto out;
 		}
 		if ((r = record_open(v, gk, id, all.e[seen].version, sqlite3_column_blob(q, 1),
-				     (size_t)sqlite3_column_bytes(q, 1), &pt, &pt_cap, &n)) != SC_OK)
+		                     (size_t)sqlite3_column_bytes(q, 1), &pt, &pt_cap, &n)) !=
+		    SC_OK)
 			goto out;
 		if (sc_record_decode_into(pt, n, &s, &arena, &arena_cap) != SC_OK) {
 			r = SC_ERR_CORRUPT;
