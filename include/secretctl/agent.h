@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "secretctl.h"
-#include "exec.h"
+#include "secretctl/exec.h"
+#include "secretctl/vault.h"
 
 /* Wire format: a frame is a 4-byte big-endian length and that many bytes
  * of a JSON object. A frame whose object holds "attach": N is followed by

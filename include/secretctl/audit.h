@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "secretctl/secretctl.h"
+#include "secretctl/vault.h"
 
 #define SC_AUDIT_FILE "audit.log"
 /* Failed unlocks wait here, unMACed, until the next keyed append. */

@@ -4,8 +4,8 @@
 #ifndef SECRETCTL_EXEC_H
 #define SECRETCTL_EXEC_H
 
-#include "secretctl.h"
-#include "sanitize.h"
+#include "secretctl/sanitize.h"
+#include "secretctl/vault.h"
 
 /* ---- the process engine (exec.c) ---------------------------------------- */
 

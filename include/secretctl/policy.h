@@ -4,7 +4,7 @@
 #ifndef SECRETCTL_POLICY_H
 #define SECRETCTL_POLICY_H
 
-#include "secretctl.h"
+#include "secretctl/vault.h" /* and everything the old secretctl.h declared */
 
 /* The policy file's name inside the vault directory. */
 #define SC_POLICY_FILE "mcp-policy.yaml"

@@ -3,7 +3,7 @@
 #ifndef SECRETCTL_SANITIZE_H
 #define SECRETCTL_SANITIZE_H
 
-#include "secretctl.h"
+#include "secretctl/vault.h" /* and everything the old secretctl.h declared */
 
 /* Values shorter than this are not pattern-matched (too many false hits). */
 #define SC_SANITIZE_MIN_LEN 4

@@ -22,33 +22,7 @@ static size_t env_pw_len;
 
 int cli_exit_status(int st)
 {
-	switch (st) {
-	case SC_OK:
-		return EXIT_OK;
-	case SC_ERR_INVALID:
-	case SC_ERR_TOOBIG:
-	case SC_ERR_NAME:
-		return EXIT_USAGE;
-	case SC_ERR_NOT_FOUND:
-	case SC_ERR_NO_VAULT:
-		return EXIT_NOTFOUND;
-	case SC_ERR_AUTH:
-	case SC_ERR_LOCKED:
-		return EXIT_AUTH;
-	case SC_ERR_PERM:
-		return EXIT_PERM;
-	case SC_ERR_CORRUPT:
-	case SC_ERR_VERSION:
-		return EXIT_CORRUPT;
-	case SC_ERR_EXISTS:
-		return EXIT_EXISTS;
-	case SC_ERR_EXPIRED:
-		return EXIT_EXPIRED;
-	case SC_ERR_DENIED:
-		return EXIT_DENIED;
-	default:
-		return EXIT_FAIL;
-	}
+	return sc_status_exit(st);
 }
 
 int cli_fail(int st, const char *fmt, ...)

@@ -48,36 +48,6 @@ static const uint8_t zero_mac[SC_MAC_LEN];
 
 /* ---- names ---- */
 
-static const char *const codes[SC_STATUS_MAX] = {
-    [SC_OK] = "ok",
-    [SC_ERR_INVALID] = "invalid",
-    [SC_ERR_NOMEM] = "nomem",
-    [SC_ERR_IO] = "io",
-    [SC_ERR_NOT_FOUND] = "not_found",
-    [SC_ERR_EXISTS] = "exists",
-    [SC_ERR_AUTH] = "auth",
-    [SC_ERR_LOCKED] = "locked",
-    [SC_ERR_PERM] = "perm",
-    [SC_ERR_CORRUPT] = "corrupt",
-    [SC_ERR_VERSION] = "version",
-    [SC_ERR_TOOBIG] = "toobig",
-    [SC_ERR_NAME] = "name",
-    [SC_ERR_EXPIRED] = "expired",
-    [SC_ERR_DENIED] = "denied",
-    [SC_ERR_TIMEOUT] = "timeout",
-    [SC_ERR_NOEXEC] = "noexec",
-    [SC_ERR_NOTEXEC] = "notexec",
-    [SC_ERR_CRYPTO] = "crypto",
-    [SC_ERR_DB] = "db",
-    [SC_ERR_BUSY] = "busy",
-    [SC_ERR_NO_VAULT] = "no_vault",
-    [SC_ERR_INTERNAL] = "internal",
-    [SC_ERR_STATE] = "state",
-    [SC_ERR_TOKEN] = "token",
-    [SC_ERR_READONLY] = "readonly",
-    [SC_ERR_NOSPACE] = "nospace",
-};
-
 static const char *const sources[] = {"cli", "mcp", "agent"};
 static const char *const results[] = {"ok", "denied", "error"};
 #define NSOURCES (sizeof(sources) / sizeof(sources[0]))
@@ -85,9 +55,7 @@ static const char *const results[] = {"ok", "denied", "error"};
 
 const char *sc_audit_code(int status)
 {
-	if (status < 0 || status >= SC_STATUS_MAX || codes[status] == NULL)
-		return "unknown";
-	return codes[status];
+	return sc_status_code(status);
 }
 
 const char *sc_audit_source_name(int source)

@@ -1,46 +1,65 @@
-/* status.c - the one status enum's messages. */
+/* status.c - the one status table: message, audit code and exit status of
+ * each status; the thread's error detail. */
 #include <stdarg.h>
 #include <stdio.h>
 
-#include "secretctl/secretctl.h"
+#include "secretctl/status.h"
 
-static const char *const messages[SC_STATUS_MAX] = {
-    [SC_OK] = "success",
-    [SC_ERR_INVALID] = "invalid input",
-    [SC_ERR_NOMEM] = "out of memory",
-    [SC_ERR_IO] = "input/output error",
-    [SC_ERR_NOT_FOUND] = "not found",
-    [SC_ERR_EXISTS] = "already exists",
-    [SC_ERR_AUTH] = "wrong password",
-    [SC_ERR_LOCKED] = "vault is locked",
-    [SC_ERR_PERM] = "unsafe permissions",
-    [SC_ERR_CORRUPT] = "vault data is corrupt or has been tampered with",
-    [SC_ERR_VERSION] = "unsupported vault format version",
-    [SC_ERR_TOOBIG] = "input too large",
-    [SC_ERR_NAME] = "invalid name",
-    [SC_ERR_EXPIRED] = "secret has expired",
-    [SC_ERR_DENIED] = "denied by policy",
-    [SC_ERR_TIMEOUT] = "timed out",
-    [SC_ERR_NOEXEC] = "command not found",
-    [SC_ERR_NOTEXEC] = "command not executable",
-    [SC_ERR_CRYPTO] = "cryptographic library failure",
-    [SC_ERR_DB] = "database error",
-    [SC_ERR_BUSY] = "resource busy",
-    [SC_ERR_NO_VAULT] = "no vault found",
-    [SC_ERR_INTERNAL] = "internal error",
-    [SC_ERR_STATE] = "not allowed in the key's state",
-    [SC_ERR_TOKEN] = "token not available",
-    [SC_ERR_READONLY] = "read-only file system",
-    [SC_ERR_NOSPACE] = "no space left on device",
+/* One row per status: its message, the short code audit entries carry, and
+ * the CLI's exit status for it (cli.h EXIT_*, the man page's EXIT STATUS). */
+static const struct {
+	const char *message, *code;
+	int exit;
+} table[SC_STATUS_MAX] = {
+    [SC_OK] = {"success", "ok", 0},
+    [SC_ERR_INVALID] = {"invalid input", "invalid", 2},
+    [SC_ERR_NOMEM] = {"out of memory", "nomem", 1},
+    [SC_ERR_IO] = {"input/output error", "io", 1},
+    [SC_ERR_NOT_FOUND] = {"not found", "not_found", 3},
+    [SC_ERR_EXISTS] = {"already exists", "exists", 7},
+    [SC_ERR_AUTH] = {"wrong password", "auth", 4},
+    [SC_ERR_LOCKED] = {"vault is locked", "locked", 4},
+    [SC_ERR_PERM] = {"unsafe permissions", "perm", 5},
+    [SC_ERR_CORRUPT] = {"vault data is corrupt or has been tampered with", "corrupt", 6},
+    [SC_ERR_VERSION] = {"unsupported vault format version", "version", 6},
+    [SC_ERR_TOOBIG] = {"input too large", "toobig", 2},
+    [SC_ERR_NAME] = {"invalid name", "name", 2},
+    [SC_ERR_EXPIRED] = {"secret has expired", "expired", 8},
+    [SC_ERR_DENIED] = {"denied by policy", "denied", 9},
+    [SC_ERR_TIMEOUT] = {"timed out", "timeout", 1},
+    [SC_ERR_NOEXEC] = {"command not found", "noexec", 1},
+    [SC_ERR_NOTEXEC] = {"command not executable", "notexec", 1},
+    [SC_ERR_CRYPTO] = {"cryptographic library failure", "crypto", 1},
+    [SC_ERR_DB] = {"database error", "db", 1},
+    [SC_ERR_BUSY] = {"resource busy", "busy", 1},
+    [SC_ERR_NO_VAULT] = {"no vault found", "no_vault", 3},
+    [SC_ERR_INTERNAL] = {"internal error", "internal", 1},
+    [SC_ERR_STATE] = {"not allowed in the key's state", "state", 1},
+    [SC_ERR_TOKEN] = {"token not available", "token", 1},
+    [SC_ERR_READONLY] = {"read-only file system", "readonly", 1},
+    [SC_ERR_NOSPACE] = {"no space left on device", "nospace", 1},
 };
 
 const char *sc_strerror(int status)
 {
-	if (status < 0 || status >= SC_STATUS_MAX || messages[status] == NULL)
+	if (status < 0 || status >= SC_STATUS_MAX || table[status].message == NULL)
 		return "unknown error";
-	return messages[status];
+	return table[status].message;
 }
 
+const char *sc_status_code(int status)
+{
+	if (status < 0 || status >= SC_STATUS_MAX || table[status].code == NULL)
+		return "unknown";
+	return table[status].code;
+}
+
+int sc_status_exit(int status)
+{
+	if (status < 0 || status >= SC_STATUS_MAX || table[status].code == NULL)
+		return 1;
+	return table[status].exit;
+}
 static _Thread_local char last_error[512];
 
 const char *sc_last_error(void)

@@ -1,0 +1,85 @@
+/* vault.h - the encrypted vault: create, open, unlock, records, the sealed
+ * state and the audit anchor (store/). */
+#ifndef SECRETCTL_VAULT_H
+#define SECRETCTL_VAULT_H
+
+#include "secretctl/crypto.h"
+#include "secretctl/secret.h"
+#include "secretctl/secmem.h"
+
+/* ---- the vault (vault.c) ------------------------------------------------- */
+
+struct sc_vault;
+
+#define SC_VAULT_FORMAT 1
+#define SC_ARGON2_MEM_KIB_DEFAULT (64 * 1024)
+#define SC_ARGON2_T_DEFAULT 3
+
+struct sc_kdf_params {
+	uint32_t mem_kib;
+	uint32_t t;
+};
+
+/* Default vault directory: $SECRETCTL_VAULT_DIR, else ~/.secretctl.
+ * Returns a malloc'd string. */
+int sc_vault_default_dir(char **out) SC_WUR;
+
+/* Create a new vault in dir (created 0700 if missing; must be empty of a
+ * vault). params NULL means the defaults. */
+int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
+                    const struct sc_kdf_params *params) SC_WUR;
+/* Open a vault (checks ownership, modes and symlinks) without unlocking. */
+int sc_vault_open(const char *dir, struct sc_vault **out) SC_WUR;
+/* Unlock with a password: tries every password slot. */
+int sc_vault_unlock(struct sc_vault *v, const char *pw, size_t pw_len) SC_WUR;
+/* Unlock with a raw DEK (from the agent). */
+int sc_vault_unlock_dek(struct sc_vault *v, const uint8_t dek[SC_KEY_LEN]) SC_WUR;
+/* Copy the DEK out (for handing to the agent); dek must be secmem. */
+int sc_vault_export_dek(const struct sc_vault *v, uint8_t dek[SC_KEY_LEN]) SC_WUR;
+void sc_vault_close(struct sc_vault *v);
+const char *sc_vault_dir(const struct sc_vault *v);
+/* The vault id: SC_VAULT_ID_LEN random bytes, made at init. */
+#define SC_VAULT_ID_LEN 16
+const uint8_t *sc_vault_id(const struct sc_vault *v);
+int sc_vault_is_unlocked(const struct sc_vault *v);
+
+/* Change the password slot's password: rewraps the DEK only. */
+int sc_vault_passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
+                    const struct sc_kdf_params *params) SC_WUR;
+
+/* Store (create or replace) a secret. */
+int sc_vault_put(struct sc_vault *v, const struct sc_secret *s) SC_WUR;
+/* Fetch a secret by name; SC_ERR_NOT_FOUND when absent. */
+int sc_vault_get(struct sc_vault *v, const char *name, struct sc_secret **out) SC_WUR;
+int sc_vault_exists(struct sc_vault *v, const char *name, int *exists) SC_WUR;
+int sc_vault_delete(struct sc_vault *v, const char *name) SC_WUR;
+/* Visit every secret (in no particular order). The secret passed to the
+ * callback is valid only during the call. A non-zero callback return
+ * stops the walk and is returned. Verifies every record and the whole
+ * record set (rollback, deletion, swap). */
+typedef int (*sc_vault_walk_fn)(const struct sc_secret *s, void *arg);
+int sc_vault_walk(struct sc_vault *v, sc_vault_walk_fn fn, void *arg) SC_WUR;
+/* Number of secrets (from the authenticated index). */
+int sc_vault_count(struct sc_vault *v, size_t *count) SC_WUR;
+
+/* The vault's write generation, from the authenticated state: it changes
+ * with every put and delete, so a front end can cache what it derived from
+ * the records. */
+int sc_vault_generation(struct sc_vault *v, uint64_t *gen) SC_WUR;
+
+/* Blinded identifier of a secret name (HMAC under the index key), for
+ * audit entries: 32 bytes. */
+int sc_vault_blind_name(struct sc_vault *v, const char *name, uint8_t out[SC_MAC_LEN]) SC_WUR;
+/* Sub-key for the audit chain MAC (32 bytes). */
+int sc_vault_audit_key(struct sc_vault *v, uint8_t out[SC_KEY_LEN]) SC_WUR;
+
+/* The audit anchor kept inside the sealed vault state: the sequence
+ * number and MAC of the newest audit entry. */
+struct sc_audit_anchor {
+	uint64_t seq;
+	uint8_t mac[SC_MAC_LEN];
+};
+int sc_vault_anchor_get(struct sc_vault *v, struct sc_audit_anchor *out) SC_WUR;
+int sc_vault_anchor_set(struct sc_vault *v, const struct sc_audit_anchor *a) SC_WUR;
+
+#endif
