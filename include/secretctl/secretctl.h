@@ -15,6 +15,8 @@
 /* store/ */
 #include "secretctl/secret.h"
 #include "secretctl/vault.h"
+/* keyslot/ */
+#include "secretctl/keyslot.h"
 /* audit/ policy/ */
 #include "secretctl/audit.h"
 #include "secretctl/policy.h"
