@@ -1,0 +1,125 @@
+/* policy_int.h - the policy's insides shared by its parts (policy/): the
+ * YAML tree, the parsed policy and the built-in denials' table. */
+#ifndef SC_POLICY_POLICY_INT_H
+#define SC_POLICY_POLICY_INT_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <yaml.h>
+
+#include "secretctl/secretctl.h"
+
+/* ---- a small YAML tree built from libyaml events ------------------------ */
+
+/* Our own tree rather than libyaml's document API: it lets us refuse
+ * anchors, aliases and tags outright (no alias bombs, no type games) and
+ * bound depth and node count while reading. */
+enum ykind { Y_SCALAR, Y_SEQ, Y_MAP };
+
+struct ynode {
+	enum ykind kind;
+	int line;            /* 1-based */
+	int plain;           /* scalar written without quotes */
+	char *str;           /* scalar value, NUL-terminated */
+	struct ynode **kids; /* map: key, value, key, value, ... */
+	size_t nkids, cap;
+};
+
+struct pctx {
+	char *err;
+	size_t errlen;
+};
+
+/* ---- the policy ----------------------------------------------------------- */
+
+struct argpat {
+	char **tok;
+	size_t ntok;
+	int rest;   /* ended in a lone "*": any number of further arguments */
+	char *text; /* as written, for reasons */
+};
+
+/* A command entry: allowed_commands / denied_commands item, rule, or a
+ * command of a secret_commands binding. */
+struct cmdent {
+	char *cmd;  /* a name, or an absolute path */
+	char *real; /* realpath(cmd) at load time, for a path */
+	int is_path;
+	struct argpat *pats;
+	size_t npats; /* 0: any arguments */
+	char **secrets;
+	size_t nsecrets;
+	int has_secrets;
+	int line;
+};
+
+struct binding {
+	char *glob;
+	struct cmdent *cmds;
+	size_t ncmds;
+	int line;
+};
+
+struct alias {
+	char *pattern;
+	char *target;
+};
+
+struct envalias {
+	char *env;
+	struct alias *a;
+	size_t n;
+};
+
+#define BUILTIN_MAX 128
+
+struct sc_policy {
+	int default_allow;
+	int cli_runs_policy;
+	struct cmdent *allowed; /* allowed_commands, then rules */
+	size_t nallowed;
+	struct cmdent *denied;
+	size_t ndenied;
+	struct binding *bind;
+	size_t nbind;
+	struct envalias *env;
+	size_t nenv;
+	struct sc_policy_limits lim;
+	unsigned char lifted[BUILTIN_MAX];
+};
+
+/* ---- built-in denials ----------------------------------------------------- */
+
+/* A check returns 1 (and the offending argument's index in *at, or
+ * (size_t)-1) when the arguments make the run unsafe. */
+typedef int (*bi_check_fn)(const char *const *args, size_t nargs, size_t *at);
+
+struct builtin {
+	const char *id;           /* what unsafe_allow_builtin_denied names */
+	const char *const *names; /* fnmatch patterns over a basename */
+	bi_check_fn check;        /* NULL: the command itself is denied */
+	const char *why;
+};
+
+/* "-abc", not "-" nor "--long". */
+
+extern const struct builtin sc_policy_builtins[];
+extern const size_t sc_policy_nbuiltins;
+extern const char *const sc_policy_any_name[];
+
+/* Shared between the parts of this module. */
+int sc_policy_perr(struct pctx *c, int line, const char *fmt, ...);
+void sc_policy_ynode_free(struct ynode *n);
+int sc_policy_ytree_build(const char *buf, size_t len, struct ynode **root, struct pctx *c);
+int sc_policy_builtin_find(const char *id);
+int sc_policy_from_tree(struct pctx *c, const struct ynode *root, struct sc_policy *p);
+
+#endif
