@@ -17,39 +17,12 @@
 #define MAGIC "SCR1"
 #define KIND_SECRET 1
 
-struct wbuf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static void put(struct wbuf *w, const void *src, size_t n)
-{
-	memcpy(w->p + w->len, src, n);
-	w->len += n;
-}
-
-static void put_u8(struct wbuf *w, uint8_t v)
-{
-	put(w, &v, 1);
-}
-
-static void put_uint(struct wbuf *w, uint64_t v, int bytes)
-{
-	uint8_t b[8];
-	int i;
-
-	for (i = 0; i < bytes; i++)
-		b[i] = (uint8_t)(v >> (8 * (bytes - 1 - i)));
-	put(w, b, (size_t)bytes);
-}
-
-static void put_str(struct wbuf *w, const char *s, int lenbytes)
+static void put_str(struct sc_buf *w, const char *s, int lenbytes)
 {
 	size_t n = s ? strlen(s) : 0;
 
-	put_uint(w, n, lenbytes);
-	if (n)
-		put(w, s, n);
+	sc_buf_put_uint(w, n, lenbytes);
+	sc_buf_put(w, s, n);
 }
 
 static size_t slen(const char *s)
@@ -74,36 +47,37 @@ size_t sc_record_encoded_len(const struct sc_secret *s)
 
 int sc_record_encode_buf(const struct sc_secret *s, uint8_t *buf, size_t len)
 {
-	struct wbuf w = {.p = buf, .cap = len};
+	struct sc_buf w;
 	size_t i;
 
 	if (len != sc_record_encoded_len(s))
 		return SC_ERR_INTERNAL;
-	put(&w, MAGIC, 4);
-	put_u8(&w, KIND_SECRET);
+	sc_buf_init_fixed(&w, buf, len);
+	sc_buf_put(&w, MAGIC, 4);
+	sc_buf_put_u8(&w, KIND_SECRET);
 	put_str(&w, s->name, 2);
-	put_uint(&w, (uint64_t)s->created, 8);
-	put_uint(&w, (uint64_t)s->updated, 8);
-	put_uint(&w, (uint64_t)s->expires, 8);
-	put_u8(&w, (uint8_t)s->nfields);
+	sc_buf_put_uint(&w, (uint64_t)s->created, 8);
+	sc_buf_put_uint(&w, (uint64_t)s->updated, 8);
+	sc_buf_put_uint(&w, (uint64_t)s->expires, 8);
+	sc_buf_put_u8(&w, (uint8_t)s->nfields);
 	for (i = 0; i < s->nfields; i++) {
 		put_str(&w, s->fields[i].name, 1);
-		put_u8(&w, s->fields[i].sensitive ? 1 : 0);
+		sc_buf_put_u8(&w, s->fields[i].sensitive ? 1 : 0);
 		put_str(&w, s->fields[i].hint, 2);
-		put_uint(&w, s->fields[i].len, 4);
-		put(&w, s->fields[i].value, s->fields[i].len);
+		sc_buf_put_uint(&w, s->fields[i].len, 4);
+		sc_buf_put(&w, s->fields[i].value, s->fields[i].len);
 	}
-	put_u8(&w, (uint8_t)s->nbindings);
+	sc_buf_put_u8(&w, (uint8_t)s->nbindings);
 	for (i = 0; i < s->nbindings; i++) {
 		put_str(&w, s->bindings[i].env, 1);
 		put_str(&w, s->bindings[i].field, 1);
 	}
-	put_u8(&w, (uint8_t)s->ntags);
+	sc_buf_put_u8(&w, (uint8_t)s->ntags);
 	for (i = 0; i < s->ntags; i++)
 		put_str(&w, s->tags[i], 1);
 	put_str(&w, s->notes, 4);
 	put_str(&w, s->url, 2);
-	return w.len == len ? SC_OK : SC_ERR_INTERNAL;
+	return sc_buf_status(&w) == SC_OK && w.len == len ? SC_OK : SC_ERR_INTERNAL;
 }
 
 int sc_record_encode(const struct sc_secret *s, uint8_t **out, size_t *out_len)
@@ -128,33 +102,26 @@ int sc_record_encode(const struct sc_secret *s, uint8_t **out, size_t *out_len)
 /* ---- decoding ---- */
 
 struct rbuf {
-	const uint8_t *p;
-	size_t len, off;
-	uint8_t *arena; /* strings are copied here, NUL-terminated */
+	struct sc_buf b; /* the record body, read through the bounded codec */
+	uint8_t *arena;  /* strings are copied here, NUL-terminated */
 	size_t arena_off, arena_cap;
 };
 
 static int get_uint(struct rbuf *r, int bytes, uint64_t *v)
 {
-	int i;
-
-	if (r->len - r->off < (size_t)bytes)
-		return SC_ERR_CORRUPT;
-	*v = 0;
-	for (i = 0; i < bytes; i++)
-		*v = (*v << 8) | r->p[r->off++];
-	return SC_OK;
+	return sc_buf_get_uint(&r->b, bytes, v) == SC_OK ? SC_OK : SC_ERR_CORRUPT;
 }
 
 /* Copy the next n bytes into the arena with a NUL after them. */
 static int get_bytes(struct rbuf *r, size_t n, uint8_t **out)
 {
-	if (r->len - r->off < n || r->arena_cap - r->arena_off < n + 1)
+	const uint8_t *p;
+
+	if (r->arena_cap - r->arena_off < n + 1 || sc_buf_get_ptr(&r->b, n, &p) != SC_OK)
 		return SC_ERR_CORRUPT;
 	*out = r->arena + r->arena_off;
-	memcpy(*out, r->p + r->off, n);
+	memcpy(*out, p, n);
 	(*out)[n] = '\0';
-	r->off += n;
 	r->arena_off += n + 1;
 	return SC_OK;
 }
@@ -187,9 +154,12 @@ static int decode(struct rbuf *r, struct sc_secret *s)
 	uint64_t v, n, i, j;
 	int rc;
 
-	if (r->len < 5 || memcmp(r->p, MAGIC, 4) != 0 || r->p[4] != KIND_SECRET)
+	const uint8_t *magic;
+	uint8_t kind;
+
+	if (sc_buf_get_ptr(&r->b, 4, &magic) != SC_OK || memcmp(magic, MAGIC, 4) != 0 ||
+	    sc_buf_get_u8(&r->b, &kind) != SC_OK || kind != KIND_SECRET)
 		return SC_ERR_CORRUPT;
-	r->off = 5;
 	if ((rc = get_text(r, 2, SC_NAME_MAX, 0, &s->name)) != SC_OK)
 		return rc;
 	if (sc_name_valid(s->name) != SC_OK)
@@ -269,7 +239,7 @@ static int decode(struct rbuf *r, struct sc_secret *s)
 	if ((rc = get_text(r, 4, SC_NOTES_MAX, 1, &s->notes)) != SC_OK ||
 	    (rc = get_text(r, 2, SC_URL_MAX, 1, &s->url)) != SC_OK)
 		return rc;
-	if (r->off != r->len)
+	if (sc_buf_left(&r->b) != 0)
 		return SC_ERR_CORRUPT;
 	return SC_OK;
 }
@@ -277,7 +247,7 @@ static int decode(struct rbuf *r, struct sc_secret *s)
 int sc_record_decode_into(const uint8_t *buf, size_t len, struct sc_secret *s, uint8_t **arena,
                           size_t *arena_cap)
 {
-	struct rbuf r = {.p = buf, .len = len};
+	struct rbuf r = {0};
 	int rc;
 
 	memset(s, 0, sizeof(*s));
@@ -291,6 +261,7 @@ int sc_record_decode_into(const uint8_t *buf, size_t len, struct sc_secret *s, u
 			return SC_ERR_NOMEM;
 		*arena_cap = len + 1;
 	}
+	sc_buf_init_reader(&r.b, buf, len);
 	r.arena = *arena;
 	r.arena_cap = *arena_cap;
 	s->arena = *arena;

@@ -1,0 +1,538 @@
+/* client.c - the agent client the CLI and the MCP server call: connect
+ * with the peer check, status, lock, unlock, list, get, run. */
+#include "agent/agent_int.h"
+
+/* ---- client ---- */
+
+int sc_agent_connect(const char *vault_dir, int *fd)
+{
+	struct sockaddr_un sa;
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	char *sock = NULL, *dir = NULL;
+	int s = -1, r;
+
+	*fd = -1;
+	if ((r = sc_agent_paths(vault_dir, &sock, NULL)) != SC_OK)
+		return r;
+	if ((r = sc_agent_dir(&dir)) != SC_OK)
+		goto out;
+	if ((r = sc_agent_dir_check(dir, 0)) != SC_OK)
+		goto out;
+	memset(&sa, 0, sizeof(sa));
+	sa.sun_family = AF_UNIX;
+	memcpy(sa.sun_path, sock, strlen(sock) + 1);
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
+		r = SC_ERR_IO;
+		goto out;
+	}
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
+		/* no socket, or one nobody listens on (the agent was killed) */
+		r = (errno == ENOENT || errno == ECONNREFUSED) ? SC_ERR_NOT_FOUND : SC_ERR_IO;
+		if (r == SC_ERR_IO)
+			sc_set_error("cannot connect to the agent at '%s': %s", sock,
+			             strerror(errno));
+		goto out;
+	}
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0 || cred.uid != geteuid()) {
+		sc_set_error("the agent socket '%s' is served by another user", sock);
+		r = SC_ERR_PERM;
+		goto out;
+	}
+	*fd = s;
+	s = -1;
+	r = SC_OK;
+out:
+	if (s >= 0)
+		close(s);
+	free(sock);
+	free(dir);
+	return r;
+}
+
+/* Read one reply; a refusal becomes its status, with its message as the
+ * error detail. */
+static int recv_reply(int fd, json_t **out)
+{
+	json_error_t jerr;
+	json_t *o, *ok;
+	uint8_t *body;
+	size_t len;
+	int r;
+
+	*out = NULL;
+	if ((r = sc_agent_recv(fd, &body, &len, NULL, 0, NULL)) != SC_OK) {
+		if (r == SC_ERR_NOT_FOUND) {
+			sc_set_error("the agent closed the connection");
+			r = SC_ERR_IO;
+		}
+		return r;
+	}
+	o = json_loadb((const char *)body, len, JSON_REJECT_DUPLICATES, &jerr);
+	sc_wipe(body, len);
+	free(body);
+	if (o == NULL || !json_is_object(o) ||
+	    json_integer_value(json_object_get(o, "v")) != SC_AGENT_PROTO) {
+		json_decref(o);
+		sc_set_error("the agent sent a malformed reply");
+		return SC_ERR_CORRUPT;
+	}
+	ok = json_object_get(o, "ok");
+	if (!json_is_true(ok)) {
+		json_int_t st = json_integer_value(json_object_get(o, "status"));
+		const char *msg = json_string_value(json_object_get(o, "error"));
+
+		if (msg != NULL && msg[0] != '\0')
+			sc_set_error("%s", msg);
+		json_decref(o);
+		return (st > 0 && st < SC_STATUS_MAX) ? (int)st : SC_ERR_INTERNAL;
+	}
+	*out = o;
+	return SC_OK;
+}
+
+static json_t *new_req(int op)
+{
+	return json_pack("{s:s}", "op", sc_agent_op_name(op));
+}
+
+static int call(int fd, json_t *req, const void *attach, size_t alen, json_t **reply)
+{
+	int r;
+
+	*reply = NULL;
+	if (req == NULL)
+		return SC_ERR_NOMEM;
+	r = sc_agent_send(fd, req, attach, alen, NULL, 0);
+	json_decref(req);
+	if (r != SC_OK)
+		return r;
+	return recv_reply(fd, reply);
+}
+
+static uint32_t u32_member(json_t *o, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(o, key));
+
+	return v < 0 ? 0 : v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
+}
+
+int sc_agent_status(int fd, struct sc_agent_status *st)
+{
+	json_t *rep;
+	int r;
+
+	memset(st, 0, sizeof(*st));
+	if ((r = call(fd, new_req(SC_AGENT_OP_STATUS), NULL, 0, &rep)) != SC_OK)
+		return r;
+	st->unlocked = json_is_true(json_object_get(rep, "unlocked"));
+	st->reveal = json_is_true(json_object_get(rep, "reveal"));
+	st->pid = json_integer_value(json_object_get(rep, "pid"));
+	st->timeout_s = u32_member(rep, "timeout");
+	st->idle_left_s = u32_member(rep, "idle_left");
+	st->runs = u32_member(rep, "runs");
+	json_decref(rep);
+	return SC_OK;
+}
+
+int sc_agent_lock(int fd)
+{
+	json_t *rep;
+	int r;
+
+	if ((r = call(fd, new_req(SC_AGENT_OP_LOCK), NULL, 0, &rep)) != SC_OK)
+		return r;
+	json_decref(rep);
+	return SC_OK;
+}
+
+int sc_agent_unlock(int fd, const uint8_t *dek, uint32_t timeout_s, int reveal)
+{
+	json_t *req = new_req(SC_AGENT_OP_UNLOCK), *rep;
+	int r;
+
+	if (req == NULL)
+		return SC_ERR_NOMEM;
+	json_object_set_new(req, "timeout", json_integer(timeout_s));
+	json_object_set_new(req, "reveal", json_boolean(reveal));
+	if ((r = call(fd, req, dek, SC_KEY_LEN, &rep)) != SC_OK)
+		return r;
+	json_decref(rep);
+	return SC_OK;
+}
+
+/* A reply's attachment decoded as a record. */
+static int reply_secret(int fd, json_t *rep, struct sc_secret **out)
+{
+	json_int_t n = json_integer_value(json_object_get(rep, "attach"));
+	uint8_t *rec = NULL;
+	int r;
+
+	*out = NULL;
+	if (n <= 0 || n > SC_AGENT_ATTACH_MAX) {
+		sc_set_error("the agent sent a malformed reply");
+		return SC_ERR_CORRUPT;
+	}
+	if ((r = sc_agent_recv_attach(fd, (size_t)n, &rec)) != SC_OK)
+		return r;
+	r = sc_record_decode(rec, (size_t)n, out);
+	sc_secmem_free(rec);
+	return r;
+}
+
+/* One batch of metadata records: u32 length + record, repeated. */
+/* fn == NULL: receive and drop the batch (the caller has it already). */
+static int walk_batch(int fd, json_t *rep, sc_vault_walk_fn fn, void *arg, int *stop,
+                      uint8_t **arena, size_t *arena_cap)
+{
+	json_int_t n = json_integer_value(json_object_get(rep, "attach"));
+	struct sc_secret s;
+	uint8_t *buf = NULL;
+	size_t off = 0, rl;
+	int r;
+
+	if (n <= 0 || n > SC_AGENT_ATTACH_MAX) {
+		sc_set_error("the agent sent a malformed reply");
+		return SC_ERR_CORRUPT;
+	}
+	if ((r = sc_agent_recv_attach(fd, (size_t)n, &buf)) != SC_OK)
+		return r;
+	while (fn != NULL && off < (size_t)n) {
+		r = SC_ERR_CORRUPT;
+		if ((size_t)n - off < 4)
+			goto out;
+		rl = sc_be32_get(buf + off);
+		off += 4;
+		if (rl > (size_t)n - off)
+			goto out;
+		memset(&s, 0, sizeof(s));
+		if ((r = sc_record_decode_into(buf + off, rl, &s, arena, arena_cap)) != SC_OK)
+			goto out;
+		off += rl;
+		if (*stop == 0)
+			*stop = fn(&s, arg);
+		sc_secret_release(&s);
+	}
+	r = SC_OK;
+out:
+	sc_secmem_free(buf);
+	return r;
+}
+
+static json_t *origin_req(int op, int origin)
+{
+	json_t *req = new_req(op);
+
+	if (req != NULL && origin != SC_AGENT_ORIGIN_CLI &&
+	    json_object_set_new(req, "origin", json_integer(origin)) != 0) {
+		json_decref(req);
+		return NULL;
+	}
+	return req;
+}
+
+int sc_agent_walk(int fd, int origin, sc_vault_walk_fn fn, void *arg)
+{
+	return sc_agent_list(fd, origin, fn, arg, NULL, NULL);
+}
+
+int sc_agent_list(int fd, int origin, sc_vault_walk_fn fn, void *arg,
+                  const struct sc_agent_list_gen *known, struct sc_agent_list_gen *gen)
+{
+	json_t *rep = NULL, *g, *req;
+	uint8_t *arena = NULL;
+	size_t arena_cap = 0;
+	int r, stop = 0;
+
+	if (gen != NULL)
+		memset(gen, 0, sizeof(*gen));
+	req = origin_req(SC_AGENT_OP_LIST, origin);
+	if (req != NULL && known != NULL && known->known) {
+		/* the agent answers "unchanged" without the list when they stand */
+		char hex[2 * SC_VAULT_ID_LEN + 1];
+
+		sodium_bin2hex(hex, sizeof(hex), known->vault, sizeof(known->vault));
+		if (json_object_set_new(req, "known_gen", json_integer((json_int_t)known->gen)) !=
+		        0 ||
+		    json_object_set_new(req, "known_vault", json_string(hex)) != 0) {
+			json_decref(req);
+			req = NULL;
+		}
+	}
+	if ((r = call(fd, req, NULL, 0, &rep)) != SC_OK)
+		return r;
+	/* the first frame says which vault, and which generation of it, this
+	 * list is: both, or the caller keeps nothing */
+	g = json_object_get(rep, "gen");
+	if (gen != NULL && json_is_integer(g) && json_integer_value(g) >= 0 &&
+	    sc_agent_vault_id_from_hex(json_string_value(json_object_get(rep, "vault")),
+	                               gen->vault) == SC_OK) {
+		gen->known = 1;
+		gen->gen = (uint64_t)json_integer_value(g);
+		if (known != NULL && known->known && known->gen == gen->gen &&
+		    memcmp(known->vault, gen->vault, sizeof(gen->vault)) == 0) {
+			gen->unchanged = 1;
+			fn = NULL; /* the caller has this list: drain it */
+		}
+	}
+	/* batches, then the end frame; a callback that stops still drains
+	 * them so the connection stays in step */
+	while (!json_is_true(json_object_get(rep, "end"))) {
+		if ((r = walk_batch(fd, rep, fn, arg, &stop, &arena, &arena_cap)) != SC_OK)
+			goto out;
+		json_decref(rep);
+		rep = NULL;
+		if ((r = recv_reply(fd, &rep)) != SC_OK)
+			goto out;
+	}
+	r = stop;
+out:
+	sc_secmem_free(arena);
+	json_decref(rep);
+	return r;
+}
+
+static json_t *name_req(int op, int origin, const char *name)
+{
+	json_t *req = origin_req(op, origin);
+
+	if (req != NULL && json_object_set_new(req, "name", json_string(name)) != 0) {
+		json_decref(req);
+		return NULL;
+	}
+	return req;
+}
+
+int sc_agent_exists(int fd, int origin, const char *name, int *exists)
+{
+	json_t *rep;
+	int r;
+
+	*exists = 0;
+	if ((r = call(fd, name_req(SC_AGENT_OP_EXISTS, origin, name), NULL, 0, &rep)) != SC_OK)
+		return r;
+	*exists = json_is_true(json_object_get(rep, "exists"));
+	json_decref(rep);
+	return SC_OK;
+}
+
+static int get_one(int fd, int op, int origin, const char *name, struct sc_secret **out)
+{
+	json_t *rep;
+	int r;
+
+	*out = NULL;
+	if ((r = call(fd, name_req(op, origin, name), NULL, 0, &rep)) != SC_OK)
+		return r;
+	r = reply_secret(fd, rep, out);
+	json_decref(rep);
+	return r;
+}
+
+int sc_agent_fields(int fd, int origin, const char *name, struct sc_secret **out)
+{
+	return get_one(fd, SC_AGENT_OP_FIELDS, origin, name, out);
+}
+
+int sc_agent_get(int fd, const char *name, struct sc_secret **out)
+{
+	return get_one(fd, SC_AGENT_OP_GET, SC_AGENT_ORIGIN_CLI, name, out);
+}
+
+static json_t *strv_json(const char *const *v, size_t n, int nul_terminated)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && (nul_terminated ? v[i] != NULL : i < n); i++)
+		if (json_array_append_new(a, json_string(v[i])) != 0) {
+			json_decref(a);
+			return NULL;
+		}
+	return a;
+}
+
+static json_t *run_req(const struct sc_agent_run *run)
+{
+	json_t *req = new_req(SC_AGENT_OP_RUN), *a, *k, *e = NULL;
+	char cwd[PATH_MAX];
+	int stream = run->out_fd >= 0;
+
+	if (req == NULL)
+		return NULL;
+	a = strv_json(run->argv, 0, 1);
+	k = strv_json(run->keys, run->nkeys, 0);
+	if (run->env != NULL)
+		e = strv_json((const char *const *)run->env, 0, 1);
+	if (a == NULL || k == NULL || (run->env != NULL && e == NULL)) {
+		json_decref(a);
+		json_decref(k);
+		json_decref(e);
+		json_decref(req);
+		return NULL;
+	}
+	json_object_set_new(req, "argv", a);
+	json_object_set_new(req, "keys", k);
+	if (e != NULL)
+		json_object_set_new(req, "env", e);
+	if (run->exe != NULL)
+		json_object_set_new(req, "exe", json_string(run->exe));
+	if (run->cwd != NULL)
+		json_object_set_new(req, "cwd", json_string(run->cwd));
+	else if (getcwd(cwd, sizeof(cwd)) != NULL)
+		json_object_set_new(req, "cwd", json_string(cwd));
+	if (run->prefix != NULL)
+		json_object_set_new(req, "prefix", json_string(run->prefix));
+	if (run->path_env != NULL)
+		json_object_set_new(req, "path", json_string(run->path_env));
+	if (run->env_alias != NULL)
+		json_object_set_new(req, "env_alias", json_string(run->env_alias));
+	json_object_set_new(req, "timeout_ms", json_integer(run->timeout_ms));
+	json_object_set_new(req, "clean_env", json_boolean(run->clean_env));
+	if (run->origin != SC_AGENT_ORIGIN_CLI)
+		json_object_set_new(req, "origin", json_integer(run->origin));
+	json_object_set_new(req, "stream", json_boolean(stream));
+	json_object_set_new(req, "line_buffered", json_boolean(run->line_buffered));
+	if (!stream)
+		json_object_set_new(
+		    req, "capture_max",
+		    json_integer((json_int_t)(run->capture_max > SC_AGENT_CAPTURE_MAX
+		                                  ? SC_AGENT_CAPTURE_MAX
+		                                  : run->capture_max)));
+	return req;
+}
+
+static uint64_t u64_member(json_t *o, const char *key);
+
+static int reply_output(int fd, json_t *rep, struct sc_exec_result *res)
+{
+	uint64_t n = u64_member(rep, "attach"), on = u64_member(rep, "out_len"),
+	         en = u64_member(rep, "err_len");
+	uint8_t *buf = NULL;
+	int r;
+
+	if (n == 0)
+		return SC_OK;
+	if (n > SC_AGENT_ATTACH_MAX || on + en != n) {
+		sc_set_error("the agent sent a malformed reply");
+		return SC_ERR_CORRUPT;
+	}
+	if ((r = sc_agent_recv_attach(fd, (size_t)n, &buf)) != SC_OK)
+		return r;
+	r = SC_ERR_NOMEM;
+	if ((res->out = malloc(on + 1)) == NULL || (res->err = malloc(en + 1)) == NULL)
+		goto out;
+	memcpy(res->out, buf, on);
+	res->out[on] = '\0';
+	res->out_len = on;
+	memcpy(res->err, buf + on, en);
+	res->err[en] = '\0';
+	res->err_len = en;
+	r = SC_OK;
+out:
+	sc_secmem_free(buf);
+	return r;
+}
+
+static uint64_t u64_member(json_t *o, const char *key)
+{
+	json_int_t v = json_integer_value(json_object_get(o, key));
+
+	return v < 0 ? 0 : (uint64_t)v;
+}
+
+int sc_agent_run(int fd, const struct sc_agent_run *run, int ctl_fd, struct sc_exec_result *res,
+                 char **detail)
+{
+	int fds[3];
+	size_t nfds = 0;
+	json_t *req, *rep = NULL, *sv;
+	const char **shorts = NULL;
+	struct pollfd pfd[2];
+	int r, st;
+
+	memset(res, 0, sizeof(*res));
+	if (detail != NULL)
+		*detail = NULL;
+	if ((req = run_req(run)) == NULL)
+		return SC_ERR_NOMEM;
+	if (run->out_fd >= 0) {
+		fds[0] = run->stdin_fd >= 0 ? run->stdin_fd : run->out_fd;
+		fds[1] = run->out_fd;
+		fds[2] = run->err_fd >= 0 ? run->err_fd : run->out_fd;
+		nfds = 3;
+		json_object_set_new(req, "stdin", json_boolean(run->stdin_fd >= 0));
+	}
+	r = sc_agent_send(fd, req, NULL, 0, fds, nfds);
+	json_decref(req);
+	if (r != SC_OK)
+		return r;
+	/* first reply: started, or why not */
+	if ((r = recv_reply(fd, &rep)) != SC_OK) {
+		const char *d = sc_last_error();
+
+		if (detail != NULL && d[0] != '\0' && r != SC_ERR_IO && r != SC_ERR_CORRUPT)
+			*detail = strdup(d);
+		return r;
+	}
+	sv = json_object_get(rep, "short");
+	if (run->on_start != NULL) {
+		size_t i, n = json_is_array(sv) ? json_array_size(sv) : 0;
+
+		if ((shorts = calloc(n + 1, sizeof(*shorts))) != NULL) {
+			for (i = 0; i < n; i++)
+				shorts[i] = json_string_value(json_array_get(sv, i))
+				                ? json_string_value(json_array_get(sv, i))
+				                : "?";
+			run->on_start(run->on_start_arg, shorts, n);
+			free(shorts);
+		}
+	}
+	json_decref(rep);
+	rep = NULL;
+	/* forward control bytes until the final frame arrives */
+	pfd[0].fd = fd;
+	pfd[0].events = POLLIN;
+	pfd[1].fd = ctl_fd;
+	pfd[1].events = POLLIN;
+	for (;;) {
+		pfd[0].revents = pfd[1].revents = 0;
+		if (poll(pfd, ctl_fd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			return SC_ERR_IO;
+		}
+		if (pfd[0].revents != 0)
+			break;
+		if (pfd[1].revents & POLLIN) {
+			uint8_t b[16];
+			ssize_t k = read(ctl_fd, b, sizeof(b));
+
+			if (k > 0 && (r = sc_agent_write_all(fd, b, (size_t)k)) != SC_OK)
+				return r;
+			if (k == 0)
+				pfd[1].fd = -1;
+		} else if (pfd[1].revents != 0) {
+			pfd[1].fd = -1;
+		}
+	}
+	if ((r = recv_reply(fd, &rep)) != SC_OK)
+		return r;
+	res->exit_code = (int)json_integer_value(json_object_get(rep, "exit_code"));
+	res->term_signal = (int)json_integer_value(json_object_get(rep, "term_signal"));
+	res->timed_out = json_is_true(json_object_get(rep, "timed_out"));
+	res->cancelled = json_is_true(json_object_get(rep, "cancelled"));
+	res->exec_errno = (int)json_integer_value(json_object_get(rep, "exec_errno"));
+	res->duration_ms = u64_member(rep, "duration_ms");
+	res->out_dropped = u64_member(rep, "out_dropped");
+	res->err_dropped = u64_member(rep, "err_dropped");
+	st = (int)json_integer_value(json_object_get(rep, "status"));
+	/* captured output: one attachment, stdout then stderr */
+	if ((r = reply_output(fd, rep, res)) != SC_OK) {
+		json_decref(rep);
+		sc_exec_result_release(res);
+		return r;
+	}
+	json_decref(rep);
+	return (st >= 0 && st < SC_STATUS_MAX) ? st : SC_ERR_INTERNAL;
+}
