@@ -1,254 +1,14 @@
 /* exec.c - the hardened process engine behind `run` and `secret_run`: spawn
  * with an explicit argv and environment, pump the output through the
  * sanitizer, bound the run in time and kill everything it started. */
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <poll.h>
-#include <signal.h>
-#include <spawn.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <termios.h>
-#include <time.h>
-#include <unistd.h>
+#include "run/exec_int.h"
 
-#include <pthread.h>
-
-#include "secretctl/exec.h"
-
-#define RBUF_SIZE (64 * 1024)
-#define OBUF_SIZE (64 * 1024)
-/* Without a pidfd, how often the child's exit is checked for. */
-#define POLL_FALLBACK_MS 10
-
-static uint64_t now_ms(void)
+uint64_t sc_exec_now_ms(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
-void sc_exec_opts_init(struct sc_exec_opts *o)
-{
-	memset(o, 0, sizeof(*o));
-	o->out_fd = -1;
-	o->err_fd = -1;
-	o->ctl_fd = -1;
-	o->stdin_fd = -1;
-	o->tty_fd = -1;
-}
-
-/* ---- PATH resolution ----------------------------------------------------- */
-
-/* SC_OK: an executable regular file; SC_ERR_NOTEXEC: exists but is not;
- * SC_ERR_NOEXEC: nothing there. */
-static int check_candidate(const char *p)
-{
-	struct stat st;
-
-	if (stat(p, &st) != 0)
-		return (errno == EACCES) ? SC_ERR_NOTEXEC : SC_ERR_NOEXEC;
-	if (!S_ISREG(st.st_mode) || access(p, X_OK) != 0)
-		return SC_ERR_NOTEXEC;
-	return SC_OK;
-}
-
-static int finish_resolve(const char *p, char **resolved)
-{
-	char *rp = realpath(p, NULL);
-
-	if (rp == NULL)
-		return errno == ENOMEM ? SC_ERR_NOMEM : SC_ERR_NOEXEC;
-	*resolved = rp;
-	return SC_OK;
-}
-
-int sc_exec_resolve(const char *cmd, const char *path_env, char **resolved)
-{
-	char buf[PATH_MAX];
-	const char *p, *end;
-	size_t clen, dlen;
-	int r, seen_notexec = 0;
-
-	if (resolved != NULL)
-		*resolved = NULL;
-	if (cmd == NULL || resolved == NULL || *cmd == '\0')
-		return SC_ERR_INVALID;
-	clen = strlen(cmd);
-	if (clen >= PATH_MAX)
-		return SC_ERR_TOOBIG;
-	if (strchr(cmd, '/') != NULL) {
-		if ((r = check_candidate(cmd)) != SC_OK)
-			return r;
-		return finish_resolve(cmd, resolved);
-	}
-	if (path_env == NULL)
-		path_env = "/usr/local/bin:/usr/bin:/bin";
-	for (p = path_env; *p != '\0'; p = (*end == ':') ? end + 1 : end) {
-		end = strchr(p, ':');
-		if (end == NULL)
-			end = p + strlen(p);
-		dlen = (size_t)(end - p);
-		if (dlen == 0 || p[0] != '/')
-			continue; /* empty or relative entry: never search the cwd */
-		if (dlen + 1 + clen >= sizeof(buf))
-			continue;
-		memcpy(buf, p, dlen);
-		buf[dlen] = '/';
-		memcpy(buf + dlen + 1, cmd, clen + 1);
-		r = check_candidate(buf);
-		if (r == SC_OK)
-			return finish_resolve(buf, resolved);
-		if (r == SC_ERR_NOTEXEC)
-			seen_notexec = 1;
-	}
-	return seen_notexec ? SC_ERR_NOTEXEC : SC_ERR_NOEXEC;
-}
-
-/* ---- one output stream ----------------------------------------------------- */
-
-struct stream {
-	int fd; /* our read end of the child's pipe; -1 once closed */
-	struct sc_sanitize_stream *san;
-	/* streaming */
-	int out_fd;
-	int gate; /* out_fd may block (pipe, tty): wait for POLLOUT, small writes */
-	uint8_t *obuf;
-	size_t olen;
-	int broken; /* out_fd failed: discard, and close our read end */
-	/* capture */
-	uint8_t *cap;
-	size_t cap_len, cap_size, cap_max;
-	uint64_t dropped;
-	const uint64_t *give_up; /* absolute ms after which a stalled out_fd is dropped */
-};
-
-static void out_write(struct stream *s, const uint8_t *buf, size_t len)
-{
-	struct pollfd pfd;
-	uint64_t t;
-	ssize_t n;
-	size_t chunk;
-	int wait_ms;
-
-	while (len > 0 && !s->broken) {
-		if (s->gate) {
-			pfd.fd = s->out_fd;
-			pfd.events = POLLOUT;
-			pfd.revents = 0;
-			wait_ms = -1;
-			if (*s->give_up != UINT64_MAX) {
-				t = now_ms();
-				wait_ms = (t >= *s->give_up) ? 0 : (int)(*s->give_up - t);
-			}
-			n = poll(&pfd, 1, wait_ms);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0 || (pfd.revents & (POLLERR | POLLNVAL))) {
-				s->broken = 1;
-				break;
-			}
-		}
-		chunk = (s->gate && len > PIPE_BUF) ? PIPE_BUF : len;
-		n = write(s->out_fd, buf, chunk);
-		if (n < 0) {
-			if (errno == EINTR || errno == EAGAIN)
-				continue;
-			s->broken = 1;
-			break;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	s->dropped += len;
-}
-
-static void out_flush(struct stream *s)
-{
-	if (s->olen > 0)
-		out_write(s, s->obuf, s->olen);
-	s->olen = 0;
-}
-
-static int capture(struct stream *s, const uint8_t *buf, size_t len)
-{
-	size_t room = s->cap_max - s->cap_len, take = len < room ? len : room;
-	size_t want;
-	uint8_t *p;
-
-	if (take > 0 && s->cap_len + take > s->cap_size) {
-		want = s->cap_size ? s->cap_size : 4096;
-		while (want < s->cap_len + take)
-			want = (want > s->cap_max / 2) ? s->cap_max : want * 2;
-		p = malloc(want);
-		if (p == NULL)
-			return SC_ERR_NOMEM;
-		if (s->cap_len > 0)
-			memcpy(p, s->cap, s->cap_len);
-		if (s->cap != NULL) {
-			sc_wipe(s->cap, s->cap_size);
-			free(s->cap);
-		}
-		s->cap = p;
-		s->cap_size = want;
-	}
-	if (take > 0) {
-		memcpy(s->cap + s->cap_len, buf, take);
-		s->cap_len += take;
-	}
-	s->dropped += len - take;
-	return SC_OK;
-}
-
-/* The sanitizer's sink: everything here is already sanitized. */
-static int sink(void *arg, const uint8_t *buf, size_t len)
-{
-	struct stream *s = arg;
-
-	if (s->out_fd < 0)
-		return capture(s, buf, len);
-	if (s->broken) {
-		s->dropped += len;
-		return SC_OK;
-	}
-	if (s->olen + len > OBUF_SIZE)
-		out_flush(s);
-	if (len >= OBUF_SIZE) {
-		out_write(s, buf, len);
-		return SC_OK;
-	}
-	memcpy(s->obuf + s->olen, buf, len);
-	s->olen += len;
-	return SC_OK;
-}
-
-static int stream_feed(struct stream *s, const uint8_t *buf, size_t len)
-{
-	if (s->san == NULL)
-		return sink(s, buf, len);
-	return sc_sanitize_feed(s->san, buf, len, sink, s);
-}
-
-/* End of the child's output on this stream: release what the sanitizer
- * held back and stop reading. */
-static int stream_close(struct stream *s)
-{
-	int r = SC_OK;
-
-	if (s->fd < 0)
-		return SC_OK;
-	close(s->fd);
-	s->fd = -1;
-	if (s->san != NULL)
-		r = sc_sanitize_finish(s->san, sink, s);
-	if (s->out_fd >= 0)
-		out_flush(s);
-	return r;
 }
 
 /* ---- the run ------------------------------------------------------------- */
@@ -516,20 +276,20 @@ static int stream_pump(struct run *rn, struct stream *s, uint8_t *rbuf)
 	if (n < 0) {
 		if (errno == EINTR || errno == EAGAIN)
 			return SC_OK;
-		return stream_close(s);
+		return sc_exec_stream_close(s);
 	}
 	if (n == 0)
-		return stream_close(s);
-	r = stream_feed(s, rbuf, (size_t)n);
+		return sc_exec_stream_close(s);
+	r = sc_exec_stream_feed(s, rbuf, (size_t)n);
 	sc_wipe(rbuf, (size_t)n);
 	if (r != SC_OK)
 		return r;
 	if (rn->o->line_buffered && s->out_fd >= 0)
-		out_flush(s);
+		sc_exec_out_flush(s);
 	if (s->broken) {
 		/* Nobody reads our output any more: let the child find out the
 		 * way it would without us in between (SIGPIPE / EPIPE). */
-		r = stream_close(s);
+		r = sc_exec_stream_close(s);
 	}
 	return r;
 }
@@ -548,7 +308,7 @@ static int pump(struct run *rn)
 	if (rbuf == NULL)
 		return SC_ERR_NOMEM;
 	for (;;) {
-		t = now_ms();
+		t = sc_exec_now_ms();
 		if (!rn->exited && rn->pidfd < 0)
 			check_exit(rn, t);
 		/* timers */
@@ -567,7 +327,7 @@ static int pump(struct run *rn)
 			/* Something outside the group holds the pipes (it left
 			 * with setsid): stop waiting for it. */
 			for (i = 0; i < 2; i++)
-				if ((k = stream_close(&rn->st[i])) != SC_OK && r == SC_OK)
+				if ((k = sc_exec_stream_close(&rn->st[i])) != SC_OK && r == SC_OK)
 					r = k;
 			if (r != SC_OK)
 				break;
@@ -609,8 +369,8 @@ static int pump(struct run *rn)
 		if (!o->line_buffered && (rn->st[0].olen > 0 || rn->st[1].olen > 0)) {
 			k = poll(pfd, (nfds_t)n, 0);
 			if (k == 0) {
-				out_flush(&rn->st[0]);
-				out_flush(&rn->st[1]);
+				sc_exec_out_flush(&rn->st[0]);
+				sc_exec_out_flush(&rn->st[1]);
 				k = poll(pfd, (nfds_t)n, wait_ms);
 			}
 		} else {
@@ -622,7 +382,7 @@ static int pump(struct run *rn)
 			r = SC_ERR_IO;
 			break;
 		}
-		t = now_ms();
+		t = sc_exec_now_ms();
 		for (i = 0; i < n && r == SC_OK; i++) {
 			if (pfd[i].revents == 0)
 				continue;
@@ -699,7 +459,7 @@ int sc_exec_run(const struct sc_exec_opts *o, struct sc_exec_result *res)
 		goto out;
 	errp[0] = -1;
 
-	t0 = now_ms();
+	t0 = sc_exec_now_ms();
 	e = spawn(&rn, outp[1], errp[1], o->stdin_fd >= 0 ? o->stdin_fd : devnull, cwd_fd, use_tty);
 	if (e != 0) {
 		r = spawn_errno_status(e);
@@ -739,7 +499,7 @@ int sc_exec_run(const struct sc_exec_opts *o, struct sc_exec_result *res)
 		r = SC_ERR_INTERNAL;
 		goto out;
 	}
-	res->duration_ms = now_ms() - t0;
+	res->duration_ms = sc_exec_now_ms() - t0;
 	res->timed_out = rn.timed_out;
 	res->cancelled = rn.cancelled;
 	res->term_signal = rn.status_sig;
