@@ -1,0 +1,71 @@
+/* tools_int.h - the MCP tools' insides shared by their parts: a run job,
+ * results, argument checks, vault and agent access, audit. */
+#ifndef SC_MCP_TOOLS_INT_H
+#define SC_MCP_TOOLS_INT_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mcp/mcp.h"
+#include "secretctl/agent.h"
+#include "mcp/policy_glue.h"
+#include "secretctl/audit.h"
+#include "secretctl/exec.h"
+
+#define RUN_TIMEOUT_DEFAULT_MS (5u * 60 * 1000)
+#define RUN_OUTPUT_DEFAULT (256u * 1024)
+#define MASK "********"
+
+struct mcp_job {
+	struct mcp_job *next;
+	struct mcp_server *s;
+	json_t *id;
+	pthread_t thread;
+	int ctl[2]; /* write end: cancel byte */
+	int done;
+	/* what the thread runs */
+	char *path;
+	char **argv;
+	struct sc_runenv *env;
+	struct sc_exec_opts opts;
+	char *tool;
+	char **secrets; /* names injected, for the audit entry */
+	size_t nsecrets;
+	/* through the unlock agent: it decrypts, applies the policy, runs and
+	 * audits; this process never holds a value */
+	int agent_fd;
+	char **akeys;
+	size_t nakeys;
+	char *alias, *prefix;
+	struct sc_agent_run arun;
+};
+
+/* Shared between the parts of this module. */
+void mcp_send_tool_result(struct mcp_server *s, json_t *id, json_t *structured);
+void mcp_send_tool_error(struct mcp_server *s, json_t *id, const char *fmt, ...);
+const char *mcp_check_args(json_t *args, const char *const *strings, const char *const *arrays,
+                           const char *const *required);
+const char *mcp_arg_str(json_t *args, const char *key);
+struct sc_vault *mcp_vault_acquire(struct mcp_server *s, json_t *id);
+void mcp_vault_release(struct mcp_server *s);
+int mcp_agent_conn(struct mcp_server *s);
+int mcp_audit(struct mcp_server *s, const char *op, const char *const *names, size_t n,
+              const char *cmd, int status);
+void mcp_send_audit_error(struct mcp_server *s, json_t *id, const char *tool, int r);
+int64_t mcp_parse_duration(const char *s);
+void mcp_tool_list(struct mcp_server *s, json_t *id, json_t *args);
+struct sc_secret *mcp_fetch(struct mcp_server *s, json_t *id, const char *tool, const char *key,
+                            int missing_ok);
+void mcp_tool_exists(struct mcp_server *s, json_t *id, json_t *args);
+void mcp_tool_masked(struct mcp_server *s, json_t *id, json_t *args);
+void mcp_tool_list_fields(struct mcp_server *s, json_t *id, json_t *args);
+void mcp_tool_get_field(struct mcp_server *s, json_t *id, json_t *args);
+void mcp_jobs_reap(struct mcp_server *s);
+void mcp_tool_run(struct mcp_server *s, json_t *id, json_t *args);
+void mcp_tool_run_bindings(struct mcp_server *s, json_t *id, json_t *args);
+
+#endif

@@ -1,0 +1,531 @@
+/* tools_meta.c - the metadata tools: the vault or the agent behind them,
+ * list, exists, masked values, fields, non-sensitive field values. */
+#include "mcp/tools_int.h"
+
+/* ---- the vault ---- */
+
+/* Get the unlocked vault with vault_lock held; on failure send the tool
+ * error and return NULL (lock released). */
+struct sc_vault *mcp_vault_acquire(struct mcp_server *s, json_t *id)
+{
+	char msg[512] = "";
+	int r;
+
+	pthread_mutex_lock(&s->vault_lock);
+	if (s->vault != NULL)
+		return s->vault;
+	r = s->cfg.unlock(s->cfg.unlock_arg, &s->vault, msg, sizeof(msg));
+	if (r == SC_OK && s->vault != NULL)
+		return s->vault;
+	pthread_mutex_unlock(&s->vault_lock);
+	mcp_send_tool_error(s, id, "%s", msg[0] ? msg : sc_strerror(r));
+	return NULL;
+}
+
+void mcp_vault_release(struct mcp_server *s)
+{
+	pthread_mutex_unlock(&s->vault_lock);
+}
+
+/* ---- the unlock agent ----
+ * After `secretctl unlock`, the server needs no password and holds no key:
+ * an unlocked agent answers the metadata tools and performs the runs
+ * itself, applying the policy and writing the audit entries. A server
+ * already unlocked with a password keeps using its own key, and one
+ * started with SECRETCTL_NO_AGENT set never asks the agent. */
+int mcp_agent_conn(struct mcp_server *s)
+{
+	struct sc_agent_status st;
+	int fd, own;
+
+	if (s->cfg.no_agent)
+		return -1;
+	pthread_mutex_lock(&s->vault_lock);
+	own = s->vault != NULL;
+	pthread_mutex_unlock(&s->vault_lock);
+	if (own || sc_agent_connect(s->cfg.vault_dir, &fd) != SC_OK) {
+		sc_clear_error();
+		return -1;
+	}
+	if (sc_agent_status(fd, &st) != SC_OK || !st.unlocked) {
+		sc_clear_error();
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Record a tool call in the audit log, with the key in this process
+ * (vault_lock must NOT be held; through the agent, the agent audits). As in
+ * the CLI, nothing is answered and no command starts unless this returns
+ * SC_OK: the entry is on disk. The reason goes to stderr, the user's log;
+ * the caller tells the model. */
+int mcp_audit(struct mcp_server *s, const char *op, const char *const *names, size_t n,
+              const char *cmd, int status)
+{
+	struct sc_audit_event ev = {0};
+	int r;
+
+	ev.op = op;
+	ev.source = SC_AUDIT_SRC_MCP;
+	ev.client = s->client_name[0] ? s->client_name : NULL;
+	ev.names = names;
+	ev.n_names = n;
+	ev.cmd = cmd;
+	ev.status = status;
+	pthread_mutex_lock(&s->vault_lock);
+	r = s->vault != NULL ? sc_audit_append(s->vault, &ev) : SC_ERR_LOCKED;
+	pthread_mutex_unlock(&s->vault_lock);
+	if (r != SC_OK) {
+		fprintf(stderr, "secretctl mcp-server: cannot write the audit log: %s%s%s\n",
+		        sc_strerror(r), sc_last_error()[0] ? ": " : "", sc_last_error());
+		sc_clear_error();
+	}
+	return r;
+}
+
+/* The tool error for an entry mcp_audit() could not write. */
+void mcp_send_audit_error(struct mcp_server *s, json_t *id, const char *tool, int r)
+{
+	mcp_send_tool_error(
+	    s, id,
+	    "%s: cannot write the audit log (%s): nothing was returned and no command "
+	    "was run; the user must fix this (the server's stderr says why)",
+	    tool, sc_strerror(r));
+}
+
+static void iso_time(int64_t t, char *buf, size_t n)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+
+	if (gmtime_r(&tt, &tm) == NULL || strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, n, "%lld", (long long)t);
+}
+
+static json_t *meta_of(const struct sc_secret *s)
+{
+	json_t *o = json_object(), *tags = json_array();
+	char when[32];
+	size_t i;
+
+	for (i = 0; i < sc_secret_tag_count(s); i++)
+		json_array_append_new(tags, json_string(sc_secret_tag(s, i)));
+	json_object_set_new(o, "key", json_string(sc_secret_name(s)));
+	json_object_set_new(o, "tags", tags);
+	if (sc_secret_expires(s) != 0) {
+		iso_time(sc_secret_expires(s), when, sizeof(when));
+		json_object_set_new(o, "expires_at", json_string(when));
+	} else {
+		json_object_set_new(o, "expires_at", json_null());
+	}
+	json_object_set_new(o, "field_count", json_integer((json_int_t)sc_secret_field_count(s)));
+	json_object_set_new(o, "has_notes", json_boolean(sc_secret_notes(s) != NULL));
+	json_object_set_new(o, "has_url", json_boolean(sc_secret_url(s) != NULL));
+	iso_time(sc_secret_created(s), when, sizeof(when));
+	json_object_set_new(o, "created_at", json_string(when));
+	iso_time(sc_secret_updated(s), when, sizeof(when));
+	json_object_set_new(o, "updated_at", json_string(when));
+	return o;
+}
+
+/* "7d", "12h", "30m", "45s", "2w" -> seconds; -1 when malformed. */
+int64_t mcp_parse_duration(const char *s)
+{
+	uint64_t ms;
+
+	if (sc_duration_parse(s, SC_DUR_S | SC_DUR_M | SC_DUR_H | SC_DUR_D | SC_DUR_W,
+	                      100ull * 365 * 86400 * 1000, &ms) != SC_OK)
+		return -1;
+	return (int64_t)(ms / 1000);
+}
+
+struct list_ctx {
+	json_t *arr;
+	const char *tag;
+	int64_t until;
+};
+
+static int list_visit(const struct sc_secret *sec, void *arg)
+{
+	struct list_ctx *c = arg;
+	int64_t exp = sc_secret_expires(sec);
+
+	if (c->tag != NULL && !sc_secret_has_tag(sec, c->tag))
+		return 0;
+	if (c->until >= 0 && (exp == 0 || exp > c->until))
+		return 0;
+	json_array_append_new(c->arr, meta_of(sec));
+	return 0;
+}
+
+struct keyed {
+	const char *key;
+	json_t *obj;
+};
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct keyed *)a)->key, ((const struct keyed *)b)->key);
+}
+
+/* The whole tool result for a list (sorted by key), serialized. */
+static char *list_result(json_t *arr)
+{
+	struct keyed *items;
+	json_t *sorted, *res, *full;
+	size_t i, n = json_array_size(arr);
+	char *text, *out = NULL;
+
+	if ((items = calloc(n ? n : 1, sizeof(*items))) == NULL)
+		return NULL;
+	for (i = 0; i < n; i++) {
+		items[i].obj = json_array_get(arr, i);
+		items[i].key = json_string_value(json_object_get(items[i].obj, "key"));
+	}
+	qsort(items, n, sizeof(*items), by_key);
+	sorted = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append(sorted, items[i].obj);
+	free(items);
+	res = json_pack("{s:o}", "secrets", sorted);
+	if ((text = json_dumps(res, JSON_COMPACT | JSON_ENSURE_ASCII)) != NULL) {
+		full = json_pack("{s:[{s:s,s:s}],s:O,s:b}", "content", "type", "text", "text", text,
+		                 "structuredContent", res, "isError", 0);
+		out = json_dumps(full, JSON_COMPACT | JSON_ENSURE_ASCII);
+		json_decref(full);
+		free(text);
+	}
+	json_decref(res);
+	return out;
+}
+
+static int same_tag(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) || (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* Keep a secret_list answer for the vault and generation it was made at. */
+static void list_cache_keep(struct mcp_server *s, const uint8_t *vault, uint64_t gen,
+                            const char *tag, const char *result)
+{
+	free(s->list_cache.result);
+	free(s->list_cache.tag);
+	memcpy(s->list_cache.vault, vault, SC_VAULT_ID_LEN);
+	s->list_cache.gen = gen;
+	s->list_cache.tag = tag != NULL ? strdup(tag) : NULL;
+	s->list_cache.result = strdup(result);
+	if (tag != NULL && s->list_cache.tag == NULL) {
+		free(s->list_cache.result);
+		s->list_cache.result = NULL;
+	}
+}
+
+void mcp_tool_list(struct mcp_server *s, json_t *id, json_t *args)
+{
+	static const char *const str[] = {"tag", "expiring_within", NULL}, *const req[] = {NULL};
+	struct list_ctx c = {.until = -1};
+	struct sc_vault *v;
+	const char *bad, *within;
+	char *result = NULL;
+	uint64_t gen = 0;
+	int r, a, cacheable, fd;
+
+	if ((bad = mcp_check_args(args, str, NULL, req)) != NULL) {
+		mcp_send_tool_error(s, id, "secret_list: %s; arguments: tag?, expiring_within?",
+		                    bad);
+		return;
+	}
+	c.tag = mcp_arg_str(args, "tag");
+	within = mcp_arg_str(args, "expiring_within");
+	if (within != NULL) {
+		int64_t d = mcp_parse_duration(within);
+
+		if (d < 0) {
+			mcp_send_tool_error(s, id,
+			                    "secret_list: expiring_within must be a duration "
+			                    "such as 7d, 12h or 30m");
+			return;
+		}
+		c.until = (int64_t)time(NULL) + d;
+	}
+	/* Without a time filter the answer depends only on the records: keep it
+	 * while the vault's authenticated generation stays the same. */
+	cacheable = within == NULL;
+	if ((fd = mcp_agent_conn(s)) >= 0) {
+		/* The agent holds the key and audits. It says which generation
+		 * of the vault its list is: the same as the kept answer's, and
+		 * the list is not decoded or serialized again. */
+		struct sc_agent_list_gen ag, kept = {.known = 1};
+		int have =
+		    cacheable && s->list_cache.result != NULL && same_tag(c.tag, s->list_cache.tag);
+
+		kept.gen = s->list_cache.gen;
+		memcpy(kept.vault, s->list_cache.vault, sizeof(kept.vault));
+		c.arr = json_array();
+		r = sc_agent_list(fd, SC_AGENT_ORIGIN_MCP, list_visit, &c, have ? &kept : NULL,
+		                  &ag);
+		close(fd);
+		sc_clear_error();
+		if (r == SC_OK && ag.unchanged)
+			result = strdup(s->list_cache.result);
+		else if (r == SC_OK)
+			result = list_result(c.arr);
+		if (r == SC_OK && result == NULL)
+			r = SC_ERR_NOMEM;
+		json_decref(c.arr);
+		if (r == SC_OK && cacheable && ag.known && !ag.unchanged)
+			list_cache_keep(s, ag.vault, ag.gen, c.tag, result);
+		goto listed;
+	}
+	if ((v = mcp_vault_acquire(s, id)) == NULL)
+		return;
+	r = sc_vault_generation(v, &gen);
+	if (r == SC_OK && cacheable && s->list_cache.result != NULL && s->list_cache.gen == gen &&
+	    memcmp(s->list_cache.vault, sc_vault_id(v), SC_VAULT_ID_LEN) == 0 &&
+	    same_tag(c.tag, s->list_cache.tag))
+		result = strdup(s->list_cache.result);
+	if (r == SC_OK && result == NULL) {
+		c.arr = json_array();
+		r = sc_vault_walk(v, list_visit, &c);
+		if (r == SC_OK && (result = list_result(c.arr)) == NULL)
+			r = SC_ERR_NOMEM;
+		json_decref(c.arr);
+		if (r == SC_OK && cacheable)
+			list_cache_keep(s, sc_vault_id(v), gen, c.tag, result);
+	}
+	mcp_vault_release(s);
+	if ((a = mcp_audit(s, "secret_list", NULL, 0, NULL, r)) != SC_OK && r == SC_OK) {
+		free(result);
+		mcp_send_audit_error(s, id, "secret_list", a);
+		return;
+	}
+listed:
+	if (r != SC_OK) {
+		free(result);
+		mcp_send_tool_error(s, id, "secret_list failed: %s", sc_strerror(r));
+		return;
+	}
+	mcp_send_result_raw(s, id, result);
+	free(result);
+}
+
+/* Fetch one secret for a metadata tool; sends the error itself. */
+struct sc_secret *mcp_fetch(struct mcp_server *s, json_t *id, const char *tool, const char *key,
+                            int missing_ok)
+{
+	struct sc_vault *v;
+	struct sc_secret *sec = NULL;
+	int r, a, fd;
+
+	if (sc_name_valid(key) != SC_OK) {
+		mcp_send_tool_error(
+		    s, id, "%s: '%s' is not a valid secret name; see secret_list for names", tool,
+		    key);
+		return NULL;
+	}
+	if ((fd = mcp_agent_conn(s)) >= 0) {
+		/* metadata with non-sensitive values only */
+		r = sc_agent_fields(fd, SC_AGENT_ORIGIN_MCP, key, &sec);
+		close(fd);
+		sc_clear_error();
+	} else {
+		if ((v = mcp_vault_acquire(s, id)) == NULL)
+			return NULL;
+		r = sc_vault_get(v, key, &sec);
+		mcp_vault_release(s);
+		/* not even "no such secret" without the entry */
+		a = mcp_audit(s, tool, &key, 1, NULL, r);
+		if (a != SC_OK && (r == SC_OK || r == SC_ERR_NOT_FOUND)) {
+			sc_secret_free(sec);
+			mcp_send_audit_error(s, id, tool, a);
+			return NULL;
+		}
+	}
+	if (r == SC_ERR_NOT_FOUND && missing_ok)
+		return NULL;
+	if (r == SC_ERR_NOT_FOUND) {
+		mcp_send_tool_error(s, id,
+		                    "%s: no secret named '%s'; call secret_list to see the names",
+		                    tool, key);
+		return NULL;
+	}
+	if (r != SC_OK) {
+		mcp_send_tool_error(s, id, "%s failed: %s", tool, sc_strerror(r));
+		return NULL;
+	}
+	return sec;
+}
+
+void mcp_tool_exists(struct mcp_server *s, json_t *id, json_t *args)
+{
+	static const char *const str[] = {"key", NULL}, *const req[] = {"key", NULL};
+	struct sc_vault *v;
+	struct sc_secret *sec = NULL;
+	const char *bad, *key;
+	json_t *o;
+	int r, a, fd;
+
+	if ((bad = mcp_check_args(args, str, NULL, req)) != NULL) {
+		mcp_send_tool_error(s, id, "secret_exists: %s; arguments: key", bad);
+		return;
+	}
+	key = mcp_arg_str(args, "key");
+	if (sc_name_valid(key) != SC_OK) {
+		mcp_send_tool_error(s, id, "secret_exists: '%s' is not a valid secret name", key);
+		return;
+	}
+	if ((fd = mcp_agent_conn(s)) >= 0) {
+		r = sc_agent_fields(fd, SC_AGENT_ORIGIN_MCP, key, &sec);
+		close(fd);
+		sc_clear_error();
+	} else {
+		if ((v = mcp_vault_acquire(s, id)) == NULL)
+			return;
+		r = sc_vault_get(v, key, &sec);
+		mcp_vault_release(s);
+		a = mcp_audit(s, "secret_exists", &key, 1, NULL, r == SC_ERR_NOT_FOUND ? SC_OK : r);
+		if (a != SC_OK && (r == SC_OK || r == SC_ERR_NOT_FOUND)) {
+			sc_secret_free(sec);
+			mcp_send_audit_error(s, id, "secret_exists", a);
+			return;
+		}
+	}
+	if (r != SC_OK && r != SC_ERR_NOT_FOUND) {
+		mcp_send_tool_error(s, id, "secret_exists failed: %s", sc_strerror(r));
+		return;
+	}
+	if (sec != NULL) {
+		o = meta_of(sec);
+		json_object_set_new(o, "exists", json_true());
+		sc_secret_free(sec);
+	} else {
+		o = json_pack("{s:b,s:s}", "exists", 0, "key", key);
+	}
+	mcp_send_tool_result(s, id, o);
+}
+
+/* Non-sensitive field values go out only as valid UTF-8 text. */
+static json_t *text_or_null(const uint8_t *val, size_t len)
+{
+	if (memchr(val, '\0', len) != NULL)
+		return NULL;
+	return json_stringn((const char *)val, len);
+}
+
+void mcp_tool_masked(struct mcp_server *s, json_t *id, json_t *args)
+{
+	static const char *const str[] = {"key", NULL}, *const req[] = {"key", NULL};
+	struct sc_secret *sec;
+	const char *bad, *fname;
+	const uint8_t *val;
+	json_t *fields;
+	size_t i, len;
+	int sensitive;
+
+	if ((bad = mcp_check_args(args, str, NULL, req)) != NULL) {
+		mcp_send_tool_error(s, id, "secret_get_masked: %s; arguments: key", bad);
+		return;
+	}
+	if ((sec = mcp_fetch(s, id, "secret_get_masked", mcp_arg_str(args, "key"), 0)) == NULL)
+		return;
+	fields = json_array();
+	for (i = 0; i < sc_secret_field_count(sec); i++) {
+		json_t *f, *t;
+
+		if (sc_secret_field(sec, i, &fname, &val, &len, &sensitive, NULL) != SC_OK)
+			continue;
+		f = json_pack("{s:s,s:b}", "name", fname, "sensitive", sensitive);
+		/* the mask is the same for every value: it reveals no length */
+		if (sensitive || (t = text_or_null(val, len)) == NULL)
+			json_object_set_new(f, "value", json_string(MASK));
+		else
+			json_object_set_new(f, "value", t);
+		json_array_append_new(fields, f);
+	}
+	mcp_send_tool_result(s, id,
+	                     json_pack("{s:s,s:s,s:o}", "key", sc_secret_name(sec), "masked_value",
+	                               MASK, "fields", fields));
+	sc_secret_free(sec);
+}
+
+void mcp_tool_list_fields(struct mcp_server *s, json_t *id, json_t *args)
+{
+	static const char *const str[] = {"key", NULL}, *const req[] = {"key", NULL};
+	struct sc_secret *sec;
+	const char *bad, *fname, *hint, *env, *field;
+	json_t *fields, *bindings;
+	size_t i;
+	int sensitive;
+
+	if ((bad = mcp_check_args(args, str, NULL, req)) != NULL) {
+		mcp_send_tool_error(s, id, "secret_list_fields: %s; arguments: key", bad);
+		return;
+	}
+	if ((sec = mcp_fetch(s, id, "secret_list_fields", mcp_arg_str(args, "key"), 0)) == NULL)
+		return;
+	fields = json_array();
+	for (i = 0; i < sc_secret_field_count(sec); i++) {
+		json_t *f;
+
+		if (sc_secret_field(sec, i, &fname, NULL, NULL, &sensitive, &hint) != SC_OK)
+			continue;
+		f = json_pack("{s:s,s:b}", "name", fname, "sensitive", sensitive);
+		if (hint != NULL)
+			json_object_set_new(f, "hint", json_string(hint));
+		json_array_append_new(fields, f);
+	}
+	bindings = json_object();
+	for (i = 0; i < sc_secret_binding_count(sec); i++)
+		if (sc_secret_binding(sec, i, &env, &field) == SC_OK)
+			json_object_set_new(bindings, env, json_string(field));
+	mcp_send_tool_result(s, id,
+	                     json_pack("{s:s,s:o,s:o}", "key", sc_secret_name(sec), "fields",
+	                               fields, "bindings", bindings));
+	sc_secret_free(sec);
+}
+
+void mcp_tool_get_field(struct mcp_server *s, json_t *id, json_t *args)
+{
+	static const char *const str[] = {"key", "field", NULL}, *const req[] = {"key", "field",
+	                                                                         NULL};
+	struct sc_secret *sec;
+	const char *bad, *field;
+	const uint8_t *val;
+	size_t len;
+	int i, sensitive;
+	json_t *t;
+
+	if ((bad = mcp_check_args(args, str, NULL, req)) != NULL) {
+		mcp_send_tool_error(s, id, "secret_get_field: %s; arguments: key, field", bad);
+		return;
+	}
+	field = mcp_arg_str(args, "field");
+	if ((sec = mcp_fetch(s, id, "secret_get_field", mcp_arg_str(args, "key"), 0)) == NULL)
+		return;
+	if ((i = sc_secret_field_index(sec, field)) < 0) {
+		mcp_send_tool_error(
+		    s, id, "secret_get_field: '%s' has no field '%s'; call secret_list_fields",
+		    sc_secret_name(sec), field);
+		goto out;
+	}
+	if (sc_secret_field(sec, (size_t)i, NULL, &val, &len, &sensitive, NULL) != SC_OK)
+		goto out;
+	if (sensitive) {
+		mcp_send_tool_error(
+		    s, id,
+		    "secret_get_field: field '%s' is sensitive and is never returned; "
+		    "use it through secret_run or secret_run_with_bindings",
+		    field);
+		goto out;
+	}
+	if ((t = text_or_null(val, len)) == NULL) {
+		mcp_send_tool_error(s, id, "secret_get_field: field '%s' is not text", field);
+		goto out;
+	}
+	mcp_send_tool_result(s, id,
+	                     json_pack("{s:s,s:s,s:o,s:b}", "key", sc_secret_name(sec), "field",
+	                               field, "value", t, "sensitive", 0));
+out:
+	sc_secret_free(sec);
+}

@@ -1,0 +1,416 @@
+/* tools_run.c - secret_run and secret_run_with_bindings: policy, audit,
+ * and a job per run on its own thread, its output sanitized and bounded. */
+#include "mcp/tools_int.h"
+
+/* ---- runs ---- */
+
+/* Output as JSON text: invalid UTF-8 becomes U+FFFD, so nothing is lost
+ * silently and nothing breaks the JSON. */
+static json_t *utf8_json(const uint8_t *p, size_t n)
+{
+	char *buf;
+	size_t i = 0, k = 0;
+	json_t *t;
+
+	if ((buf = malloc(n * 3 + 1)) == NULL)
+		return json_string("");
+	while (i < n) {
+		uint8_t c = p[i];
+		size_t len = c < 0x80         ? 1
+		             : (c >> 5) == 6  ? 2
+		             : (c >> 4) == 14 ? 3
+		             : (c >> 3) == 30 ? 4
+		                              : 0;
+		size_t j;
+		int ok = len > 0 && i + len <= n;
+
+		for (j = 1; ok && j < len; j++)
+			ok = (p[i + j] & 0xc0) == 0x80;
+		if (ok && len > 1) {
+			uint32_t cp = c & (0xff >> (len + 1));
+
+			for (j = 1; j < len; j++)
+				cp = (cp << 6) | (p[i + j] & 0x3f);
+			ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) &&
+			     !(len == 4 && (cp < 0x10000 || cp > 0x10ffff)) &&
+			     !(cp >= 0xd800 && cp <= 0xdfff);
+		}
+		if (ok && c == 0)
+			ok = 0; /* keep NUL out of the JSON string */
+		if (ok) {
+			memcpy(buf + k, p + i, len);
+			k += len;
+			i += len;
+		} else {
+			memcpy(buf + k, "\xef\xbf\xbd", 3);
+			k += 3;
+			i++;
+		}
+	}
+	t = json_stringn(buf, k);
+	free(buf);
+	return t ? t : json_string("");
+}
+
+static void job_free(struct mcp_job *j)
+{
+	size_t i;
+
+	if (j == NULL)
+		return;
+	for (i = 0; j->argv != NULL && j->argv[i] != NULL; i++)
+		free(j->argv[i]);
+	free(j->argv);
+	free(j->path);
+	free(j->tool);
+	for (i = 0; i < j->nsecrets; i++)
+		free(j->secrets[i]);
+	free(j->secrets);
+	sc_runenv_free(j->env);
+	if (j->agent_fd >= 0)
+		close(j->agent_fd);
+	for (i = 0; j->akeys != NULL && i < j->nakeys; i++)
+		free(j->akeys[i]);
+	free(j->akeys);
+	free(j->alias);
+	free(j->prefix);
+	if (j->ctl[0] >= 0)
+		close(j->ctl[0]);
+	if (j->ctl[1] >= 0)
+		close(j->ctl[1]);
+	json_decref(j->id);
+	free(j);
+}
+
+static void *job_main(void *arg)
+{
+	struct mcp_job *j = arg;
+	struct mcp_server *s = j->s;
+	struct sc_exec_result res = {0};
+	char *detail = NULL;
+	int r;
+
+	if (j->agent_fd >= 0)
+		r = sc_agent_run(j->agent_fd, &j->arun, j->ctl[0], &res, &detail);
+	else
+		r = sc_exec_run(&j->opts, &res);
+	/* secrets leave memory as soon as the child is done */
+	sc_runenv_free(j->env);
+	j->env = NULL;
+	if (j->agent_fd >= 0 && r != SC_OK && r != SC_ERR_NOEXEC && r != SC_ERR_NOTEXEC) {
+		/* the agent refused (policy, lock, no such secret); its reason
+		 * names no value */
+		mcp_send_tool_error(s, j->id, "%s: %s: %s", j->tool,
+		                    r == SC_ERR_DENIED ? "denied by policy" : sc_strerror(r),
+		                    detail != NULL ? detail : sc_last_error());
+		sc_clear_error();
+	} else if (r != SC_OK && r != SC_ERR_NOEXEC && r != SC_ERR_NOTEXEC) {
+		mcp_send_tool_error(s, j->id, "%s: the command could not be run: %s", j->tool,
+		                    sc_strerror(r));
+	} else {
+		json_t *o = json_object();
+
+		json_object_set_new(o, "exit_code", json_integer(res.exit_code));
+		json_object_set_new(o, "stdout", utf8_json(res.out, res.out_len));
+		json_object_set_new(o, "stderr", utf8_json(res.err, res.err_len));
+		json_object_set_new(o, "duration_ms", json_integer((json_int_t)res.duration_ms));
+		json_object_set_new(o, "timed_out", json_boolean(res.timed_out));
+		json_object_set_new(o, "cancelled", json_boolean(res.cancelled));
+		json_object_set_new(o, "sanitized", json_true());
+		json_object_set_new(o, "stdout_truncated", json_boolean(res.out_dropped > 0));
+		json_object_set_new(o, "stderr_truncated", json_boolean(res.err_dropped > 0));
+		mcp_send_tool_result(s, j->id, o);
+	}
+	sc_exec_result_release(&res);
+	free(detail);
+	pthread_mutex_lock(&s->jobs_lock);
+	j->done = 1;
+	s->njobs_running--;
+	pthread_cond_broadcast(&s->jobs_cond);
+	pthread_mutex_unlock(&s->jobs_lock);
+	return NULL;
+}
+
+/* Reap finished jobs (their threads have ended or are ending). */
+void mcp_jobs_reap(struct mcp_server *s)
+{
+	struct mcp_job **pp, *j;
+
+	pthread_mutex_lock(&s->jobs_lock);
+	pp = &s->jobs;
+	while ((j = *pp) != NULL) {
+		if (j->done) {
+			*pp = j->next;
+			pthread_mutex_unlock(&s->jobs_lock);
+			pthread_join(j->thread, NULL);
+			job_free(j);
+			pthread_mutex_lock(&s->jobs_lock);
+			pp = &s->jobs;
+		} else {
+			pp = &j->next;
+		}
+	}
+	pthread_mutex_unlock(&s->jobs_lock);
+}
+
+static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t *args,
+                      const char *const *patterns, size_t npatterns)
+{
+	struct sc_runenv_opts ro = {0};
+	struct mcp_job *j;
+	struct sc_vault *v;
+	const char *command = mcp_arg_str(args, "command"), *timeout = mcp_arg_str(args, "timeout");
+	json_t *jargs = json_object_get(args, "args"), *el;
+	char reason[512], *detail = NULL, *path_env;
+	const char **argp = NULL, **names = NULL;
+	struct mcp_limits lim;
+	size_t i, nargs = json_array_size(jargs);
+	int64_t tsec = -1;
+	int r;
+
+	if (s->policy_error[0] != '\0') {
+		mcp_send_tool_error(s, id,
+		                    "%s: runs are disabled because the policy file is invalid: %s",
+		                    tool, s->policy_error);
+		return;
+	}
+	mcp_policy_limits(s, &lim);
+	if (timeout != NULL && ((tsec = mcp_parse_duration(timeout)) <= 0)) {
+		mcp_send_tool_error(s, id, "%s: timeout must be a duration such as 30s or 5m",
+		                    tool);
+		return;
+	}
+	if (command == NULL || *command == '\0') {
+		mcp_send_tool_error(s, id, "%s: command must not be empty", tool);
+		return;
+	}
+	mcp_jobs_reap(s);
+	pthread_mutex_lock(&s->jobs_lock);
+	if (s->njobs_running >= lim.max_concurrent) {
+		pthread_mutex_unlock(&s->jobs_lock);
+		mcp_send_tool_error(
+		    s, id,
+		    "%s: %zu commands are already running (the policy's limit); wait for "
+		    "one to finish",
+		    tool, s->njobs_running);
+		return;
+	}
+	pthread_mutex_unlock(&s->jobs_lock);
+
+	if ((j = calloc(1, sizeof(*j))) == NULL)
+		return;
+	j->ctl[0] = j->ctl[1] = -1;
+	j->agent_fd = -1;
+	j->s = s;
+	j->id = json_incref(id);
+	j->tool = strdup(tool);
+	j->argv = calloc(nargs + 2, sizeof(*j->argv));
+	argp = calloc(nargs + 1, sizeof(*argp));
+	if (j->tool == NULL || j->argv == NULL || argp == NULL)
+		goto fail_nomem;
+	/* Resolve through the server's own PATH, which the child also gets
+	 * (the small base environment keeps it) and the model cannot change;
+	 * unset: /usr/local/bin:/usr/bin:/bin. docs/POLICY.md, "How a run is
+	 * decided". */
+	path_env = getenv("PATH");
+	r = sc_exec_resolve(command, path_env, &j->path);
+	if (r != SC_OK) {
+		mcp_send_tool_error(s, id,
+		                    r == SC_ERR_NOTEXEC ? "%s: '%s' is not executable"
+		                                        : "%s: command '%s' not found",
+		                    tool, command);
+		goto fail;
+	}
+	json_array_foreach(jargs, i, el) argp[i] = json_string_value(el);
+
+	if ((j->agent_fd = mcp_agent_conn(s)) >= 0) {
+		/* the agent checks the policy, decrypts, runs and audits */
+		j->nakeys = npatterns;
+		j->akeys = calloc(npatterns + 1, sizeof(*j->akeys));
+		if (j->akeys == NULL)
+			goto fail_nomem;
+		for (i = 0; i < npatterns; i++)
+			if ((j->akeys[i] = strdup(patterns[i])) == NULL)
+				goto fail_nomem;
+		if (mcp_arg_str(args, "env") != NULL &&
+		    (j->alias = strdup(mcp_arg_str(args, "env"))) == NULL)
+			goto fail_nomem;
+		if (mcp_arg_str(args, "env_prefix") != NULL &&
+		    (j->prefix = strdup(mcp_arg_str(args, "env_prefix"))) == NULL)
+			goto fail_nomem;
+		goto argv;
+	}
+	if ((v = mcp_vault_acquire(s, id)) == NULL)
+		goto fail;
+	/* Policy first, before any secret is decrypted. */
+	r = mcp_policy_check(s, v, command, j->path, argp, nargs, patterns, npatterns,
+	                     mcp_arg_str(args, "env"), &names, reason, sizeof(reason));
+	if (r != SC_OK) {
+		mcp_vault_release(s);
+		(void)mcp_audit(s, tool, patterns, npatterns, j->path, SC_ERR_DENIED);
+		mcp_send_tool_error(s, id, "%s: denied by policy: %s", tool, reason);
+		goto fail;
+	}
+	ro.patterns = names != NULL ? names : patterns;
+	ro.npatterns = npatterns;
+	ro.prefix = mcp_arg_str(args, "env_prefix");
+	ro.clean_env = 1; /* MCP children get the small base environment only */
+	ro.base_env = environ;
+	r = sc_runenv_build(v, &ro, &j->env, &detail);
+	mcp_vault_release(s);
+	if (r != SC_OK) {
+		(void)mcp_audit(s, tool, patterns, npatterns, j->path, r);
+		mcp_send_tool_error(s, id, "%s: %s%s%s", tool, sc_strerror(r), detail ? ": " : "",
+		                    detail ? detail : "");
+		free(detail);
+		goto fail;
+	}
+	/* The keys are known now: may each of these secrets reach this command? */
+	{
+		size_t k, n = sc_runenv_secret_count(j->env);
+		const char **sn = calloc(n + 1, sizeof(*sn));
+
+		if (sn == NULL)
+			goto fail_nomem;
+		for (k = 0; k < n; k++)
+			sn[k] = sc_runenv_secret(j->env, k);
+		r = mcp_policy_check_secrets(s, command, j->path, argp, nargs, sn, n, reason,
+		                             sizeof(reason));
+		if (r != SC_OK)
+			(void)mcp_audit(s, tool, sn, n, j->path, SC_ERR_DENIED);
+		free(sn);
+		if (r != SC_OK) {
+			mcp_send_tool_error(s, id, "%s: denied by policy: %s", tool, reason);
+			goto fail;
+		}
+	}
+	j->nsecrets = sc_runenv_secret_count(j->env);
+	if ((j->secrets = calloc(j->nsecrets + 1, sizeof(*j->secrets))) == NULL)
+		goto fail_nomem;
+	for (i = 0; i < j->nsecrets; i++)
+		if ((j->secrets[i] = strdup(sc_runenv_secret(j->env, i))) == NULL)
+			goto fail_nomem;
+argv:
+	j->argv[0] = strdup(command);
+	for (i = 0; i < nargs; i++)
+		j->argv[i + 1] = strdup(argp[i]);
+	for (i = 0; i <= nargs; i++)
+		if (j->argv[i] == NULL)
+			goto fail_nomem;
+	if (pipe2(j->ctl, O_CLOEXEC) != 0)
+		goto fail_nomem;
+	if (j->agent_fd >= 0) {
+		j->arun.argv = (const char *const *)j->argv;
+		j->arun.exe = j->path;
+		j->arun.keys = (const char *const *)j->akeys;
+		j->arun.nkeys = j->nakeys;
+		j->arun.env = environ;
+		j->arun.prefix = j->prefix;
+		j->arun.env_alias = j->alias;
+		j->arun.timeout_ms = tsec > 0 && (uint64_t)tsec * 1000 < lim.max_timeout_ms
+		                         ? (uint32_t)(tsec * 1000)
+		                         : 0;
+		j->arun.clean_env = 1;
+		j->arun.origin = SC_AGENT_ORIGIN_MCP;
+		j->arun.stdin_fd = j->arun.out_fd = j->arun.err_fd = -1;
+		j->arun.capture_max = lim.max_output_bytes;
+	}
+	sc_exec_opts_init(&j->opts);
+	j->opts.path = j->path;
+	j->opts.argv = j->argv;
+	j->opts.envp = j->env != NULL ? sc_runenv_envp(j->env) : NULL; /* NULL: the agent runs it */
+	j->opts.sanitizer = j->env != NULL ? sc_runenv_sanitizer(j->env) : NULL;
+	j->opts.capture_max = lim.max_output_bytes;
+	j->opts.ctl_fd = j->ctl[0];
+	j->opts.timeout_ms = tsec > 0 && (uint64_t)tsec * 1000 < lim.max_timeout_ms
+	                         ? (uint32_t)(tsec * 1000)
+	                         : lim.max_timeout_ms;
+	/* With the key here, the run starts only once its entry is on disk, as
+	 * in the CLI's run: one entry, before the command, for the secrets
+	 * handed to it (through the agent, the agent writes it). */
+	if (j->agent_fd < 0 && (r = mcp_audit(s, tool, (const char *const *)j->secrets, j->nsecrets,
+	                                      j->path, SC_OK)) != SC_OK) {
+		mcp_send_audit_error(s, id, tool, r);
+		goto fail;
+	}
+	pthread_mutex_lock(&s->jobs_lock);
+	if (pthread_create(&j->thread, NULL, job_main, j) != 0) {
+		pthread_mutex_unlock(&s->jobs_lock);
+		goto fail_nomem;
+	}
+	s->njobs_running++;
+	j->next = s->jobs;
+	s->jobs = j;
+	pthread_mutex_unlock(&s->jobs_lock);
+	free(argp);
+	mcp_policy_free_keys(names, npatterns);
+	return;
+fail_nomem:
+	mcp_send_tool_error(s, id, "%s: out of resources", tool);
+fail:
+	free(argp);
+	mcp_policy_free_keys(names, npatterns);
+	job_free(j);
+}
+
+void mcp_tool_run(struct mcp_server *s, json_t *id, json_t *args)
+{
+	static const char *const str[] = {"command", "timeout", "env_prefix", "env", NULL},
+	                         *const arr[] = {"keys", "args", NULL},
+	                         *const req[] = {"keys", "command", NULL};
+	const char *bad, **patterns;
+	json_t *keys, *el;
+	size_t i, n;
+
+	if ((bad = mcp_check_args(args, str, arr, req)) != NULL) {
+		mcp_send_tool_error(
+		    s, id,
+		    "secret_run: %s; arguments: keys (array), command, args? (array), "
+		    "timeout?, env_prefix?, env?",
+		    bad);
+		return;
+	}
+	keys = json_object_get(args, "keys");
+	n = json_array_size(keys);
+	if (n == 0) {
+		mcp_send_tool_error(s, id, "secret_run: keys must name at least one secret");
+		return;
+	}
+	if ((patterns = calloc(n + 1, sizeof(*patterns))) == NULL)
+		return;
+	json_array_foreach(keys, i, el) patterns[i] = json_string_value(el);
+	start_run(s, id, "secret_run", args, patterns, n);
+	free(patterns);
+}
+
+void mcp_tool_run_bindings(struct mcp_server *s, json_t *id, json_t *args)
+{
+	static const char *const str[] = {"key", "command", "timeout", NULL},
+	                         *const arr[] = {"args", NULL},
+	                         *const req[] = {"key", "command", NULL};
+	struct sc_secret *sec;
+	const char *bad, *key, *pat[1];
+
+	if ((bad = mcp_check_args(args, str, arr, req)) != NULL) {
+		mcp_send_tool_error(s, id,
+		                    "secret_run_with_bindings: %s; arguments: key, command, args? "
+		                    "(array), timeout?",
+		                    bad);
+		return;
+	}
+	key = mcp_arg_str(args, "key");
+	if ((sec = mcp_fetch(s, id, "secret_run_with_bindings", key, 0)) == NULL)
+		return;
+	if (sc_secret_binding_count(sec) == 0) {
+		sc_secret_free(sec);
+		mcp_send_tool_error(
+		    s, id,
+		    "secret_run_with_bindings: '%s' has no bindings; use secret_run, or "
+		    "ask the user to add bindings (secretctl set ... --binding ENV=field)",
+		    key);
+		return;
+	}
+	sc_secret_free(sec);
+	pat[0] = key;
+	start_run(s, id, "secret_run_with_bindings", args, pat, 1);
+}
