@@ -1,0 +1,233 @@
+/* agent_run.c - runs through the agent: policy, environment, audit and
+ * the process engine, with the caller's fds and signals relayed. */
+#include "agent/agent_int.h"
+
+/* ---- runs ---- */
+
+struct relay {
+	int sock, ctl;
+};
+
+/* Client -> run control bytes; the client going away cancels the run. */
+static void *relay_main(void *arg)
+{
+	struct relay *rl = arg;
+	uint8_t b[16];
+	ssize_t k;
+
+	for (;;) {
+		k = read(rl->sock, b, sizeof(b));
+		if (k < 0 && (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK))
+			continue;
+		if (k <= 0)
+			break;
+		(void)!write(rl->ctl, b, (size_t)k);
+	}
+	b[0] = SC_EXEC_CTL_CANCEL;
+	(void)!write(rl->ctl, b, 1);
+	return NULL;
+}
+
+static int run_register(struct agent *a, int ctl)
+{
+	size_t i;
+
+	for (i = 0; i < AGENT_CONNS_MAX; i++)
+		if (a->ctl_fds[i] < 0) {
+			a->ctl_fds[i] = ctl;
+			return (int)i;
+		}
+	return -1;
+}
+
+/* Audit a run's outcome before it starts (or why it did not). */
+static int audit_run(struct agent *a, const struct sc_agent_req *q, const struct sc_runenv *re,
+                     const char *path, int status)
+{
+	const char *op = q->origin == SC_AGENT_ORIGIN_MCP ? "secret_run" : "run";
+	const char **names = NULL;
+	size_t i, n = re != NULL ? sc_runenv_secret_count(re) : 0;
+	int r;
+
+	if (n > 0 && (names = calloc(n, sizeof(*names))) == NULL)
+		return SC_ERR_NOMEM;
+	for (i = 0; i < n; i++)
+		names[i] = sc_runenv_secret(re, i);
+	r = agent_audit(a, op, agent_audit_source(q->origin), names, n, path, status);
+	free(names);
+	return r;
+}
+
+int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds, size_t nfds)
+{
+	struct sc_runenv_opts ro;
+	struct sc_exec_opts xo;
+	struct sc_exec_result res;
+	struct sc_runenv *re = NULL;
+	struct sc_policy *pol = NULL;
+	struct relay rl;
+	pthread_t relay_thr;
+	char *path = NULL, *detail = NULL, reason[512] = "", **aliased = NULL;
+	int ctl[2] = {-1, -1}, slot = -1, relaying = 0, counted = 0, r, rr;
+	uint32_t timeout_ms;
+	size_t capture_max, i;
+	json_t *m, *shorts;
+	uint8_t *outbuf = NULL;
+
+	memset(&res, 0, sizeof(res));
+	if (nfds != (q->stream ? 3u : 0u))
+		return agent_reply_err(fd, SC_ERR_INVALID, "a streaming run sends exactly 3 fds");
+	if (q->no_sanitize)
+		return agent_reply_err(fd, SC_ERR_DENIED,
+		                       "runs through the agent are always sanitized; --no-sanitize "
+		                       "needs the password");
+	if (q->exe == NULL && strchr(q->argv[0], '/') != NULL && q->argv[0][0] != '/')
+		return agent_reply_err(fd, SC_ERR_INVALID,
+		                       "a relative command needs its resolved path (exe)");
+	r = sc_exec_resolve(q->exe != NULL ? q->exe : q->argv[0], q->path_env, &path);
+	if (r != SC_OK)
+		return agent_reply_err(fd, r, "%s", q->argv[0]);
+	/* the policy sees the command before anything is decrypted */
+	if ((r = agent_policy_load(a->o->vault_dir, q->origin, &pol, reason, sizeof(reason))) !=
+	        SC_OK ||
+	    (r = agent_policy_check(pol, q, path, NULL, 0, reason, sizeof(reason))) != SC_OK ||
+	    (r = agent_policy_keys(pol, q, &aliased, reason, sizeof(reason))) != SC_OK) {
+		pthread_mutex_lock(&a->lock);
+		if (a->vault != NULL)
+			(void)audit_run(a, q, NULL, path, r);
+		pthread_mutex_unlock(&a->lock);
+		rr = agent_reply_err(fd, r == SC_ERR_NOMEM ? r : SC_ERR_DENIED, "%s",
+		                     reason[0] ? reason : sc_strerror(r));
+		goto out;
+	}
+	agent_policy_limits(pol, q, &timeout_ms, &capture_max);
+	memset(&ro, 0, sizeof(ro));
+	ro.patterns = aliased != NULL ? (const char *const *)aliased : q->keys;
+	ro.npatterns = q->nkeys;
+	ro.prefix = q->prefix;
+	/* MCP children get the small base environment only, as from the server */
+	ro.clean_env = q->clean_env || q->origin == SC_AGENT_ORIGIN_MCP;
+	ro.base_env = (char *const *)q->env;
+	pthread_mutex_lock(&a->lock);
+	if (a->vault == NULL) {
+		pthread_mutex_unlock(&a->lock);
+		rr = agent_reply_err(fd, SC_ERR_LOCKED, AGENT_LOCKED_MSG);
+		goto out;
+	}
+	if (a->runs >= AGENT_RUNS_MAX) {
+		pthread_mutex_unlock(&a->lock);
+		rr = agent_reply_err(fd, SC_ERR_BUSY, "%d runs are already in progress",
+		                     AGENT_RUNS_MAX);
+		goto out;
+	}
+	a->last_use = agent_now_s();
+	r = sc_runenv_build(a->vault, &ro, &re, &detail);
+	if (r == SC_OK) {
+		/* may each of these secrets reach this command? */
+		const char **names = calloc(sc_runenv_secret_count(re) + 1, sizeof(*names));
+
+		for (i = 0; names != NULL && i < sc_runenv_secret_count(re); i++)
+			names[i] = sc_runenv_secret(re, i);
+		r = names == NULL
+		        ? SC_ERR_NOMEM
+		        : agent_policy_check(pol, q, path, names, sc_runenv_secret_count(re),
+		                             reason, sizeof(reason));
+		free(names);
+	}
+	/* the run starts only once its audit entry is on disk */
+	rr = audit_run(a, q, re, path, r);
+	if (r == SC_OK)
+		r = rr;
+	if (r == SC_OK && pipe2(ctl, O_CLOEXEC) == 0) {
+		slot = run_register(a, ctl[1]);
+		a->runs++;
+		counted = 1;
+	} else if (r == SC_OK) {
+		r = SC_ERR_IO;
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (r != SC_OK) {
+		/* detail names a pattern or a variable, never a value */
+		if (r == SC_ERR_DENIED && reason[0] != '\0')
+			rr = agent_reply_err(fd, r, "%s", reason);
+		else
+			rr = detail != NULL ? agent_reply_err(fd, r, "%s", detail)
+			                    : agent_reply_status(fd, r);
+		goto out;
+	}
+	m = json_object();
+	shorts = json_array();
+	for (i = 0; i < sc_runenv_short_count(re); i++)
+		json_array_append_new(shorts, json_string(sc_runenv_short(re, i)));
+	json_object_set_new(m, "short", shorts);
+	json_object_set_new(m, "started", json_true());
+	if ((rr = agent_reply(fd, m, NULL, 0)) != SC_OK)
+		goto out;
+	rl.sock = fd;
+	rl.ctl = ctl[1];
+	if (pthread_create(&relay_thr, NULL, relay_main, &rl) == 0)
+		relaying = 1;
+
+	sc_exec_opts_init(&xo);
+	xo.path = path;
+	xo.argv = (char *const *)q->argv; /* argv[0] as written: what the policy checked */
+	xo.envp = sc_runenv_envp(re);
+	xo.cwd = q->cwd;
+	xo.timeout_ms = timeout_ms;
+	xo.sanitizer = sc_runenv_sanitizer(re);
+	xo.out_fd = q->stream ? fds[1] : -1;
+	xo.err_fd = q->stream ? fds[2] : -1;
+	xo.capture_max = capture_max;
+	xo.line_buffered = q->line_buffered;
+	xo.ctl_fd = ctl[0];
+	xo.stdin_fd = q->has_stdin ? fds[0] : -1;
+	r = sc_exec_run(&xo, &res);
+	/* the environment held the values: it goes before anything else */
+	sc_runenv_free(re);
+	re = NULL;
+	if (relaying) {
+		shutdown(fd, SHUT_RD);
+		pthread_join(relay_thr, NULL);
+	}
+	m = json_pack("{s:i,s:i,s:i,s:b,s:b,s:i,s:I,s:I,s:I,s:I,s:I}", "status", r, "exit_code",
+	              res.exit_code, "term_signal", res.term_signal, "timed_out", res.timed_out,
+	              "cancelled", res.cancelled, "exec_errno", res.exec_errno, "duration_ms",
+	              (json_int_t)res.duration_ms, "out_dropped", (json_int_t)res.out_dropped,
+	              "err_dropped", (json_int_t)res.err_dropped, "out_len",
+	              (json_int_t)res.out_len, "err_len", (json_int_t)res.err_len);
+	/* captured output (already sanitized) rides as one attachment */
+	if (res.out_len + res.err_len > 0) {
+		if ((outbuf = malloc(res.out_len + res.err_len)) == NULL) {
+			json_decref(m);
+			m = NULL;
+		} else {
+			if (res.out_len > 0)
+				memcpy(outbuf, res.out, res.out_len);
+			if (res.err_len > 0)
+				memcpy(outbuf + res.out_len, res.err, res.err_len);
+		}
+	}
+	rr = agent_reply(fd, m, outbuf, res.out_len + res.err_len);
+out:
+	pthread_mutex_lock(&a->lock);
+	if (slot >= 0)
+		a->ctl_fds[slot] = -1;
+	if (counted) {
+		a->runs--;
+		a->last_use = agent_now_s();
+		pthread_cond_broadcast(&a->idle);
+	}
+	pthread_mutex_unlock(&a->lock);
+	if (ctl[0] >= 0)
+		close(ctl[0]);
+	if (ctl[1] >= 0)
+		close(ctl[1]);
+	free(outbuf);
+	sc_exec_result_release(&res);
+	sc_runenv_free(re);
+	agent_policy_free_keys(aliased, q->nkeys);
+	sc_policy_free(pol);
+	free(detail);
+	free(path);
+	return rr == SC_OK ? SC_ERR_NOT_FOUND : rr; /* a run ends its connection */
+}
