@@ -30,7 +30,7 @@ int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *con
 	return r;
 }
 
-void cli_audit_unlock_failed(struct cli *c, int status)
+int cli_audit_unlock_failed(struct cli *c, int status)
 {
 	struct sc_audit_event ev = {
 	    .op = "unlock",
@@ -38,9 +38,10 @@ void cli_audit_unlock_failed(struct cli *c, int status)
 	    .status = status,
 	};
 	char detail[512];
+	int r;
 
 	snprintf(detail, sizeof(detail), "%s", sc_last_error());
-	if (sc_audit_append_pending(c->vault_dir, &ev) != SC_OK)
-		cli_warn("cannot record the failed unlock in the audit log");
+	r = sc_audit_append_pending(c->vault_dir, &ev);
 	sc_set_error("%s", detail);
+	return r;
 }

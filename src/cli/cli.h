@@ -4,6 +4,7 @@
 #ifndef SC_CLI_H
 #define SC_CLI_H
 
+#include <signal.h>
 #include <stdio.h>
 
 #include "secretctl/secretctl.h"
@@ -111,7 +112,23 @@ int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *con
               const char *cmd, int status);
 /* Record a failed unlock: written without a MAC (no key), taken into the
  * chain at the next unlock. Keeps sc_last_error(). */
-void cli_audit_unlock_failed(struct cli *c, int status);
+int cli_audit_unlock_failed(struct cli *c, int status) SC_WUR;
+
+/* Parse the arguments of a command that takes one secret NAME and no
+ * options; EXIT_OK or the usage error's exit status. */
+int cli_one_name(struct cli *c, int argc, char **argv, const char **name);
+
+/* Signal forwarding for a run (forward.c): INT, TERM, HUP, QUIT, USR1 and
+ * USR2 are written as bytes into ctl[1]; ctl[0] is the run's ctl_fd.
+ * SIGPIPE is ignored from then on. */
+#define CLI_FORWARD_NSIG 6
+struct cli_forward {
+	int ctl[2];
+	size_t installed;
+	struct sigaction old[CLI_FORWARD_NSIG];
+};
+int cli_forward_start(struct cli_forward *f) SC_WUR;
+void cli_forward_stop(struct cli_forward *f);
 
 /* Read all of fd (at most max bytes) into secmem. */
 int cli_read_fd(int fd, size_t max, uint8_t **buf, size_t *len);

@@ -9,19 +9,6 @@
 
 #include "cli/cli.h"
 
-static int write_all(int fd, const uint8_t *p, size_t n)
-{
-	while (n > 0) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0)
-			return SC_ERR_IO;
-		p += k;
-		n -= (size_t)k;
-	}
-	return SC_OK;
-}
-
 /* The field get prints when none is named: "value", or the only field. */
 static int pick_field(const struct sc_secret *s, const char *want)
 {
@@ -57,9 +44,9 @@ static int print_json(const struct sc_secret *s, const char *fname, const uint8_
 	}
 	if ((out = json_dumps(o, JSON_COMPACT)) == NULL)
 		goto out;
-	r = write_all(1, (const uint8_t *)out, strlen(out));
+	r = sc_fd_write_all(1, (const uint8_t *)out, strlen(out));
 	if (r == SC_OK)
-		r = write_all(1, (const uint8_t *)"\n", 1);
+		r = sc_fd_write_all(1, (const uint8_t *)"\n", 1);
 	sc_wipe(out, strlen(out));
 	free(out);
 out:
@@ -140,8 +127,8 @@ int cmd_get(struct cli *c, int argc, char **argv)
 		goto out;
 	if (c->json)
 		r = print_json(s, fname, val, len);
-	else if ((r = write_all(1, val, len)) == SC_OK && !raw)
-		r = write_all(1, (const uint8_t *)"\n", 1);
+	else if ((r = sc_fd_write_all(1, val, len)) == SC_OK && !raw)
+		r = sc_fd_write_all(1, (const uint8_t *)"\n", 1);
 	rc = r == SC_OK ? EXIT_OK : cli_fail(r, "cannot write the value");
 out:
 	sc_secret_free(s);

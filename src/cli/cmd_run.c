@@ -18,83 +18,16 @@
 
 #define RUN_KEYS_MAX 256
 
-/* The write end of the self-pipe the signal handler feeds ctl_fd with. */
-static volatile sig_atomic_t ctl_wfd = -1;
-
-static void forward_signal(int sig)
-{
-	int saved = errno;
-	unsigned char b = (unsigned char)sig;
-
-	if (ctl_wfd >= 0)
-		(void)!write(ctl_wfd, &b, 1);
-	errno = saved;
-}
-
-static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-#define NFORWARDED (sizeof(forwarded) / sizeof(forwarded[0]))
-
-static int install_forwarding(int p[2], struct sigaction *old)
-{
-	struct sigaction sa;
-	size_t i;
-
-	if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0)
-		return SC_ERR_IO;
-	ctl_wfd = p[1];
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = forward_signal;
-	sa.sa_flags = SA_RESTART;
-	sigfillset(&sa.sa_mask);
-	for (i = 0; i < NFORWARDED; i++)
-		if (sigaction(forwarded[i], &sa, &old[i]) != 0)
-			return SC_ERR_IO;
-	/* a reader that goes away is the engine's business (EPIPE), not a
-	 * reason for secretctl to die and leave the child behind */
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = SIG_IGN;
-	sigaction(SIGPIPE, &sa, NULL);
-	return SC_OK;
-}
-
-static void remove_forwarding(int p[2], const struct sigaction *old)
-{
-	size_t i;
-
-	for (i = 0; i < NFORWARDED; i++)
-		sigaction(forwarded[i], &old[i], NULL);
-	ctl_wfd = -1;
-	if (p[0] >= 0)
-		close(p[0]);
-	if (p[1] >= 0)
-		close(p[1]);
-}
-
 /* "500ms", "30s", "5m", "2h", or plain seconds -> milliseconds. */
 static int parse_timeout(const char *s, uint32_t *ms)
 {
-	unsigned long long v, mul;
-	char *end;
+	uint64_t v;
 
-	if (s == NULL || *s < '0' || *s > '9')
+	if (sc_duration_parse(s, SC_DUR_MS | SC_DUR_S | SC_DUR_M | SC_DUR_H | SC_DUR_BARE,
+	                      UINT32_MAX, &v) != SC_OK ||
+	    v == 0)
 		return SC_ERR_INVALID;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno != 0)
-		return SC_ERR_INVALID;
-	if (strcmp(end, "ms") == 0)
-		mul = 1;
-	else if (*end == '\0' || strcmp(end, "s") == 0)
-		mul = 1000;
-	else if (strcmp(end, "m") == 0)
-		mul = 60 * 1000;
-	else if (strcmp(end, "h") == 0)
-		mul = 3600 * 1000;
-	else
-		return SC_ERR_INVALID;
-	if (v == 0 || v > UINT32_MAX / mul)
-		return SC_ERR_INVALID;
-	*ms = (uint32_t)(v * mul);
+	*ms = (uint32_t)v;
 	return SC_OK;
 }
 
@@ -127,9 +60,9 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	struct sc_exec_result res;
 	struct sc_runenv *re = NULL;
 	struct sc_vault *v = NULL;
-	struct sigaction old[NFORWARDED];
+	struct cli_forward fwd;
 	char *detail = NULL, *path = NULL;
-	int ctl[2] = {-1, -1}, ch, r, status = EXIT_RUN_FAIL, forwarding = 0;
+	int ch, r, status = EXIT_RUN_FAIL, forwarding = 0;
 	size_t nkeys = 0, i;
 	uint32_t timeout_ms = 0;
 	extern char **environ;
@@ -261,7 +194,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		cli_warn("the value of '%s' is shorter than %d bytes and will not be redacted",
 		         sc_runenv_short(re, i), SC_SANITIZE_MIN_LEN);
 
-	if ((r = install_forwarding(ctl, old)) != SC_OK) {
+	if ((r = cli_forward_start(&fwd)) != SC_OK) {
 		status = run_fail(r, "cannot set up signal forwarding");
 		goto out;
 	}
@@ -277,7 +210,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	xo.out_fd = 1;
 	xo.err_fd = 2;
 	xo.line_buffered = isatty(1) || isatty(2);
-	xo.ctl_fd = ctl[0];
+	xo.ctl_fd = fwd.ctl[0];
 	xo.stdin_fd = 0;
 	xo.tty_fd = isatty(0) ? 0 : -1;
 	r = sc_exec_run(&xo, &res);
@@ -296,7 +229,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	status = res.exit_code;
 out:
 	if (forwarding)
-		remove_forwarding(ctl, old);
+		cli_forward_stop(&fwd);
 	sc_exec_result_release(&res);
 	sc_runenv_free(re);
 	sc_vault_close(v);

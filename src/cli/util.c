@@ -266,7 +266,8 @@ int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out)
 		/* audit: a wrong password is recorded without a MAC (no key yet)
 		 * and taken into the chain at the next successful unlock */
 		if (r == SC_ERR_AUTH)
-			cli_audit_unlock_failed(c, r);
+			if (cli_audit_unlock_failed(c, r) != SC_OK)
+				cli_warn("cannot record the failed unlock in the audit log");
 		if (r != SC_OK)
 			goto fail;
 	}
@@ -327,33 +328,12 @@ int cli_read_fd(int fd, size_t max, uint8_t **buf, size_t *len)
 
 int cli_parse_duration(const char *s, int64_t *secs)
 {
-	char *end;
-	long long v;
-	int64_t mult;
+	uint64_t ms;
 
-	errno = 0;
-	if (s == NULL || *s < '0' || *s > '9')
+	if (sc_duration_parse(s, SC_DUR_S | SC_DUR_M | SC_DUR_H | SC_DUR_D | SC_DUR_W | SC_DUR_Y,
+	                      (uint64_t)INT64_MAX / 2, &ms) != SC_OK)
 		return SC_ERR_INVALID;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || v < 0)
-		return SC_ERR_INVALID;
-	if (strcmp(end, "s") == 0)
-		mult = 1;
-	else if (strcmp(end, "m") == 0)
-		mult = 60;
-	else if (strcmp(end, "h") == 0)
-		mult = 3600;
-	else if (strcmp(end, "d") == 0)
-		mult = 86400;
-	else if (strcmp(end, "w") == 0)
-		mult = 7 * 86400;
-	else if (strcmp(end, "y") == 0)
-		mult = 365 * 86400;
-	else
-		return SC_ERR_INVALID;
-	if (v > INT64_MAX / mult / 2)
-		return SC_ERR_INVALID;
-	*secs = v * mult;
+	*secs = (int64_t)(ms / 1000);
 	return SC_OK;
 }
 
@@ -411,4 +391,20 @@ static void json_release(void *p)
 void cli_json_init(void)
 {
 	json_set_alloc_funcs(json_alloc, json_release);
+}
+
+/* A command that takes one secret NAME and no options. */
+int cli_one_name(struct cli *c, int argc, char **argv, const char **name)
+{
+	int ch = getopt_long(argc, argv, ":", (const struct option[]){{NULL, 0, NULL, 0}}, NULL);
+
+	if (ch != -1)
+		return cli_opt_error(c, ch, argv);
+	if (argc - optind != 1)
+		return cli_usage(c,
+		                 argc - optind < 1 ? "missing secret NAME" : "too many arguments");
+	*name = argv[optind];
+	if (sc_name_valid(*name) != SC_OK)
+		return cli_usage(c, "invalid secret name '%s'", *name);
+	return EXIT_OK;
 }

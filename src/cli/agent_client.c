@@ -1,0 +1,213 @@
+/* agent_client.c - the CLI's side of the unlock agent: connect, the
+ * metadata calls with their fallback to the vault, and `run` through it. */
+#include "cli/agent_cmds.h"
+
+void cli_print_json(json_t *o)
+{
+	char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+
+	if (s != NULL)
+		puts(s);
+	free(s);
+	json_decref(o);
+}
+
+int cli_no_agent(void)
+{
+	const char *off = getenv("SECRETCTL_NO_AGENT");
+
+	return off != NULL && off[0] != '\0' && strcmp(off, "0") != 0;
+}
+
+int cli_agent_connect(struct cli *c, int *fd)
+{
+	int r;
+
+	*fd = -1;
+	if (cli_no_agent())
+		return SC_ERR_NOT_FOUND;
+	r = sc_agent_connect(c->vault_dir, fd);
+	if (r != SC_OK && r != SC_ERR_NOT_FOUND && r != SC_ERR_NO_VAULT) {
+		/* an unsafe socket directory is worth saying; then go on
+		 * without the agent, as if none ran */
+		cli_warn("not using the agent: %s",
+		         sc_last_error()[0] ? sc_last_error() : sc_strerror(r));
+		sc_clear_error();
+	}
+	return r;
+}
+
+/* A locked agent, or none: the caller asks for the password instead. */
+static int fall_back(int r)
+{
+	if (r == SC_ERR_LOCKED || r == SC_ERR_NOT_FOUND || r == SC_ERR_NO_VAULT) {
+		sc_clear_error();
+		return SC_ERR_LOCKED;
+	}
+	return r;
+}
+
+int cli_agent_walk(struct cli *c, sc_vault_walk_fn fn, void *arg)
+{
+	int fd, r;
+
+	if ((r = cli_agent_connect(c, &fd)) != SC_OK)
+		return fall_back(r);
+	r = sc_agent_walk(fd, SC_AGENT_ORIGIN_CLI, fn, arg);
+	close(fd);
+	return r == SC_ERR_LOCKED ? fall_back(r) : r;
+}
+
+int cli_agent_exists(struct cli *c, const char *name, int *exists)
+{
+	int fd, r;
+
+	*exists = 0;
+	if ((r = cli_agent_connect(c, &fd)) != SC_OK)
+		return fall_back(r);
+	r = sc_agent_exists(fd, SC_AGENT_ORIGIN_CLI, name, exists);
+	close(fd);
+	return r == SC_ERR_LOCKED ? fall_back(r) : r;
+}
+
+int cli_agent_get(struct cli *c, const char *name, struct sc_secret **out)
+{
+	int fd, r;
+
+	*out = NULL;
+	if ((r = cli_agent_connect(c, &fd)) != SC_OK)
+		return fall_back(r);
+	r = sc_agent_get(fd, name, out);
+	close(fd);
+	if (r == SC_ERR_DENIED) {
+		/* use-only mode: a value needs the password, as without an agent */
+		fprintf(stderr, "secretctl: the agent does not reveal values in use-only mode "
+		                "(see 'secretctl unlock --reveal'); the password is needed\n");
+		sc_clear_error();
+		return SC_ERR_LOCKED;
+	}
+	return r == SC_ERR_LOCKED ? fall_back(r) : r;
+}
+
+/* ---- `secretctl run` through the agent ---- */
+
+static void run_warn_short(void *arg, const char *const *vars, size_t n)
+{
+	size_t i;
+
+	(void)arg;
+	for (i = 0; i < n; i++)
+		cli_warn("the value of '%s' is shorter than %d bytes and will not be redacted",
+		         vars[i], SC_SANITIZE_MIN_LEN);
+	fflush(stderr);
+}
+
+/* The same words as cmd_run.c for a run that could not start. */
+static int run_refused(int r, const char *detail, const char *cmd)
+{
+	const char *d = detail != NULL ? detail : "";
+
+	switch (r) {
+	case SC_ERR_NOT_FOUND:
+		(void)cli_fail(SC_OK, "no secret matches '%s'", d);
+		break;
+	case SC_ERR_EXPIRED:
+		(void)cli_fail(SC_OK, "secret '%s' has expired", d);
+		break;
+	case SC_ERR_DENIED:
+		(void)cli_fail(SC_OK, "the agent refused to run '%s': %s", cmd, d);
+		break;
+	case SC_ERR_EXISTS:
+		(void)cli_fail(SC_OK, "two secrets map to the variable '%s'", d);
+		break;
+	case SC_ERR_NAME:
+		(void)cli_fail(SC_OK, "'%s' does not make a valid variable name", d);
+		break;
+	case SC_ERR_NOEXEC:
+	case SC_ERR_NOTEXEC:
+		(void)cli_fail(SC_OK, "'%s': %s", cmd,
+		               r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
+		return r == SC_ERR_NOEXEC ? SC_EXEC_EXIT_NOEXEC : SC_EXEC_EXIT_NOTEXEC;
+	default:
+		(void)cli_fail(r, "cannot run '%s' through the agent", cmd);
+	}
+	return EXIT_RUN_FAIL;
+}
+
+int cli_agent_run(struct cli *c, const struct sc_runenv_opts *ro, const char *path,
+                  char *const *argv, uint32_t timeout_ms, int *status)
+{
+	struct cli_forward fwd;
+	struct sc_agent_run run;
+	struct sc_exec_result res;
+	const char **av = NULL;
+	char *detail = NULL;
+	int fd = -1, r;
+	size_t i, n;
+	extern char **environ;
+
+	*status = EXIT_RUN_FAIL;
+	if (ro->no_sanitize || cli_agent_connect(c, &fd) != SC_OK)
+		return SC_ERR_LOCKED;
+	for (n = 0; argv[n] != NULL; n++)
+		;
+	if ((av = calloc(n + 1, sizeof(*av))) == NULL) {
+		close(fd);
+		*status = EXIT_RUN_FAIL;
+		(void)cli_fail(SC_ERR_NOMEM, "out of memory");
+		return SC_OK;
+	}
+	for (i = 0; i < n; i++)
+		av[i] = argv[i];
+	memset(&run, 0, sizeof(run));
+	run.argv = av;
+	/* the command as resolved here, so the agent runs what a run
+	 * without it would have run */
+	run.exe = path;
+	run.keys = ro->patterns;
+	run.nkeys = ro->npatterns;
+	run.env = ro->base_env != NULL ? ro->base_env : environ;
+	run.prefix = ro->prefix;
+	run.clean_env = ro->clean_env;
+	run.timeout_ms = timeout_ms;
+	run.origin = SC_AGENT_ORIGIN_CLI;
+	run.stdin_fd = 0;
+	run.out_fd = 1;
+	run.err_fd = 2;
+	run.line_buffered = isatty(1) || isatty(2);
+	run.on_start = run_warn_short;
+	if (cli_forward_start(&fwd) != SC_OK) {
+		close(fd);
+		free(av);
+		return SC_ERR_LOCKED;
+	}
+	fflush(stdout);
+	fflush(stderr);
+	r = sc_agent_run(fd, &run, fwd.ctl[0], &res, &detail);
+	cli_forward_stop(&fwd);
+	close(fd);
+	if (r == SC_ERR_LOCKED) {
+		/* locked between connect and run: the password path takes over */
+		free(detail);
+		free(av);
+		sc_clear_error();
+		return SC_ERR_LOCKED;
+	}
+	if (r == SC_OK) {
+		if (res.timed_out)
+			cli_warn("'%s' ran out of time and was stopped", argv[0]);
+		*status = res.exit_code;
+	} else if ((r == SC_ERR_NOEXEC || r == SC_ERR_NOTEXEC) && res.exit_code != 0) {
+		(void)cli_fail(SC_OK, "'%s': %s", argv[0],
+		               r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
+		*status = res.exit_code;
+	} else {
+		if (detail != NULL)
+			sc_clear_error(); /* the detail says it; once is enough */
+		*status = run_refused(r, detail, argv[0]);
+	}
+	sc_exec_result_release(&res);
+	free(detail);
+	free(av);
+	return SC_OK;
+}
