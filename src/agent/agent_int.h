@@ -61,8 +61,11 @@ struct conn {
 
 #define AGENT_LOCKED_MSG "the agent is locked: run 'secretctl unlock'"
 
+/* 1: log to stderr (foreground), 0: to syslog. */
+extern int agent_log_stderr;
+
 /* Shared between the parts of this module. */
-void agent_log(int prio, const char *fmt, ...);
+void agent_log(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int64_t agent_now_s(void);
 void agent_wake_main(struct agent *a);
 void agent_list_cache_drop(struct agent *a);

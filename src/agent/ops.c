@@ -53,7 +53,6 @@ int agent_reply_status(int fd, int st)
 
 /* ---- metadata ---- */
 
-
 struct batch {
 	int fd;
 	uint8_t *buf; /* secmem */

@@ -46,7 +46,8 @@ struct mcp_job {
 
 /* Shared between the parts of this module. */
 void mcp_send_tool_result(struct mcp_server *s, json_t *id, json_t *structured);
-void mcp_send_tool_error(struct mcp_server *s, json_t *id, const char *fmt, ...);
+void mcp_send_tool_error(struct mcp_server *s, json_t *id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 const char *mcp_check_args(json_t *args, const char *const *strings, const char *const *arrays,
                            const char *const *required);
 const char *mcp_arg_str(json_t *args, const char *key);

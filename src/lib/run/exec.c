@@ -3,14 +3,6 @@
  * sanitizer, bound the run in time and kill everything it started. */
 #include "run/exec_int.h"
 
-uint64_t sc_exec_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* ---- the run ------------------------------------------------------------- */
 
 struct run {

@@ -126,3 +126,11 @@ int sc_exec_stream_close(struct stream *s)
 		sc_exec_out_flush(s);
 	return r;
 }
+
+uint64_t sc_exec_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
