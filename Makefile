@@ -3,7 +3,7 @@
 #   make test   install what is missing, build, and pass every test (also run by .ci/run)
 JOBS ?= 2
 
-.PHONY: all deps build demo test test-dev test-asan fuzz-smoke mcp-deps bench clean
+.PHONY: all deps build demo test test-dev test-asan fuzz-smoke mcp-deps bench clean format-check format
 
 all: build
 
@@ -21,7 +21,14 @@ mcp-deps: deps
 demo: build
 	./scripts/demo.sh build/secretctl
 
-test-dev: build mcp-deps
+# Fails when a C file drifts from .clang-format; `make format` fixes it.
+format-check:
+	./scripts/format-check.sh
+
+format:
+	./scripts/format-check.sh --fix
+
+test-dev: format-check build mcp-deps
 	ctest --preset ci -j$(JOBS)
 
 test-asan: deps mcp-deps
