@@ -25,5 +25,6 @@
 #include "secretctl/exec.h"
 /* agent/ */
 #include "secretctl/agent.h"
+#include "secretctl/run.h"
 
 #endif

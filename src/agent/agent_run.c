@@ -64,10 +64,10 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	struct sc_exec_opts xo;
 	struct sc_exec_result res;
 	struct sc_runenv *re = NULL;
-	struct sc_policy *pol = NULL;
+	struct sc_run_plan plan;
 	struct relay rl;
 	pthread_t relay_thr;
-	char *path = NULL, *detail = NULL, reason[512] = "", **aliased = NULL;
+	char *path = NULL, *detail = NULL;
 	int ctl[2] = {-1, -1}, slot = -1, relaying = 0, counted = 0, r, rr;
 	uint32_t timeout_ms;
 	size_t capture_max, i;
@@ -75,6 +75,7 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	uint8_t *outbuf = NULL;
 
 	memset(&res, 0, sizeof(res));
+	memset(&plan, 0, sizeof(plan));
 	if (nfds != (q->stream ? 3u : 0u))
 		return agent_reply_err(fd, SC_ERR_INVALID, "a streaming run sends exactly 3 fds");
 	if (q->no_sanitize)
@@ -87,22 +88,25 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	r = sc_exec_resolve(q->exe != NULL ? q->exe : q->argv[0], q->path_env, &path);
 	if (r != SC_OK)
 		return agent_reply_err(fd, r, "%s", q->argv[0]);
-	/* the policy sees the command before anything is decrypted */
-	if ((r = agent_policy_load(a->o->vault_dir, q->origin, &pol, reason, sizeof(reason))) !=
-	        SC_OK ||
-	    (r = agent_policy_check(pol, q, path, NULL, 0, reason, sizeof(reason))) != SC_OK ||
-	    (r = agent_policy_keys(pol, q, &aliased, reason, sizeof(reason))) != SC_OK) {
+	/* the one pipeline: the policy sees the command before anything is
+	 * decrypted, then the aliases apply */
+	if ((r = sc_run_plan_begin(&plan, a->o->vault_dir, q->origin, q->argv[0], path, q->argv + 1,
+	                           q->argc - 1, q->keys, q->nkeys, q->env_alias)) != SC_OK) {
 		pthread_mutex_lock(&a->lock);
 		if (a->vault != NULL)
 			(void)audit_run(a, q, NULL, path, r);
 		pthread_mutex_unlock(&a->lock);
 		rr = agent_reply_err(fd, r == SC_ERR_NOMEM ? r : SC_ERR_DENIED, "%s",
-		                     reason[0] ? reason : sc_strerror(r));
+		                     plan.reason[0] ? plan.reason : sc_strerror(r));
 		goto out;
 	}
-	agent_policy_limits(pol, q, &timeout_ms, &capture_max);
+	timeout_ms = q->timeout_ms;
+	capture_max = q->capture_max ? q->capture_max : SC_AGENT_CAPTURE_MAX;
+	sc_run_plan_limits(&plan, &timeout_ms, &capture_max, NULL);
+	if (capture_max > SC_AGENT_CAPTURE_MAX)
+		capture_max = SC_AGENT_CAPTURE_MAX;
 	memset(&ro, 0, sizeof(ro));
-	ro.patterns = aliased != NULL ? (const char *const *)aliased : q->keys;
+	ro.patterns = sc_run_plan_keys(&plan, q->keys);
 	ro.npatterns = q->nkeys;
 	ro.prefix = q->prefix;
 	/* MCP children get the small base environment only, as from the server */
@@ -130,8 +134,8 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 			names[i] = sc_runenv_secret(re, i);
 		r = names == NULL
 		        ? SC_ERR_NOMEM
-		        : agent_policy_check(pol, q, path, names, sc_runenv_secret_count(re),
-		                             reason, sizeof(reason));
+		        : sc_run_plan_check_secrets(&plan, q->argv[0], path, q->argv + 1,
+		                                    q->argc - 1, names, sc_runenv_secret_count(re));
 		free(names);
 	}
 	/* the run starts only once its audit entry is on disk */
@@ -148,8 +152,8 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	pthread_mutex_unlock(&a->lock);
 	if (r != SC_OK) {
 		/* detail names a pattern or a variable, never a value */
-		if (r == SC_ERR_DENIED && reason[0] != '\0')
-			rr = agent_reply_err(fd, r, "%s", reason);
+		if (r == SC_ERR_DENIED && plan.reason[0] != '\0')
+			rr = agent_reply_err(fd, r, "%s", plan.reason);
 		else
 			rr = detail != NULL ? agent_reply_err(fd, r, "%s", detail)
 			                    : agent_reply_status(fd, r);
@@ -181,7 +185,7 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	xo.line_buffered = q->line_buffered;
 	xo.ctl_fd = ctl[0];
 	xo.stdin_fd = q->has_stdin ? fds[0] : -1;
-	r = sc_exec_run(&xo, &res);
+	r = sc_run_exec(&plan, &xo, &res);
 	/* the environment held the values: it goes before anything else */
 	sc_runenv_free(re);
 	re = NULL;
@@ -225,8 +229,7 @@ out:
 	free(outbuf);
 	sc_exec_result_release(&res);
 	sc_runenv_free(re);
-	agent_policy_free_keys(aliased, q->nkeys);
-	sc_policy_free(pol);
+	sc_run_plan_release(&plan);
 	free(detail);
 	free(path);
 	return rr == SC_OK ? SC_ERR_NOT_FOUND : rr; /* a run ends its connection */

@@ -32,26 +32,4 @@ int agent_listen(const char *vault_dir, int *listen_fd, int *lock_fd, char **soc
  * away. Returns an sc_status; the socket is unlinked and the key wiped. */
 int agent_serve(struct agent_opts *o);
 
-/* The run policy (agent_policy.c). Load mcp-policy.yaml for a run from
- * origin: *p NULL when nothing restricts it (a CLI run without
- * `cli_runs: policy`); SC_ERR_DENIED with a reason when MCP runs have no
- * policy or the file is invalid. */
-struct sc_policy;
-struct sc_agent_req;
-int agent_policy_load(const char *vault_dir, int origin, struct sc_policy **p, char *reason,
-                      size_t reasonlen);
-/* The policy's decision: with names NULL for the command alone (before any
- * decryption), then with the secrets the run will inject. SC_OK or
- * SC_ERR_DENIED with a one-line reason. p NULL allows. */
-int agent_policy_check(const struct sc_policy *p, const struct sc_agent_req *q,
-                       const char *resolved, const char *const *names, size_t n, char *reason,
-                       size_t reasonlen);
-/* Key patterns rewritten through the request's env alias (*out NULL when
- * there is none); SC_ERR_DENIED for an alias the policy lacks. */
-int agent_policy_keys(const struct sc_policy *p, const struct sc_agent_req *q, char ***out,
-                      char *reason, size_t reasonlen);
-void agent_policy_free_keys(char **keys, size_t n);
-/* Time and output limits for the run (the policy's, for MCP runs). */
-void agent_policy_limits(const struct sc_policy *p, const struct sc_agent_req *q,
-                         uint32_t *timeout_ms, size_t *capture_max);
 #endif

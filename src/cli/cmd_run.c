@@ -61,6 +61,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	struct sc_runenv *re = NULL;
 	struct sc_vault *v = NULL;
 	struct cli_forward fwd;
+	struct sc_run_plan plan = {0};
 	char *detail = NULL, *path = NULL;
 	int ch, r, status = EXIT_RUN_FAIL, forwarding = 0;
 	size_t nkeys = 0, i;
@@ -136,7 +137,38 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		status = run_fail(r, "cannot unlock the vault");
 		goto out;
 	}
+	/* The one run pipeline, as through the agent: the policy (read now)
+	 * on the command, then on the secrets once they are known. */
+	r = sc_run_plan_begin(&plan, sc_vault_dir(v), SC_RUN_ORIGIN_CLI, argv[optind], path,
+	                      (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1),
+	                      keys, nkeys, NULL);
+	if (r != SC_OK) {
+		(void)cli_audit(c, v, "run", NULL, 0, path, r == SC_ERR_DENIED ? r : SC_ERR_DENIED);
+		status = run_fail(SC_OK, "refused to run '%s': %s", argv[optind],
+		                  plan.reason[0] ? plan.reason : sc_strerror(r));
+		goto out;
+	}
 	r = sc_runenv_build(v, &ro, &re, &detail);
+	if (r == SC_OK) {
+		size_t k, n = sc_runenv_secret_count(re);
+		const char **names = calloc(n + 1, sizeof(*names));
+
+		for (k = 0; names != NULL && k < n; k++)
+			names[k] = sc_runenv_secret(re, k);
+		r = names == NULL
+		        ? SC_ERR_NOMEM
+		        : sc_run_plan_check_secrets(&plan, argv[optind], path,
+		                                    (const char *const *)argv + optind + 1,
+		                                    (size_t)(argc - optind - 1), names, n);
+		if (r == SC_ERR_DENIED) {
+			(void)cli_audit(c, v, "run", names, n, path, r);
+			free(names);
+			status =
+			    run_fail(SC_OK, "refused to run '%s': %s", argv[optind], plan.reason);
+			goto out;
+		}
+		free(names);
+	}
 	{
 		/* audit: the secrets handed to the command, before it starts; it
 		 * does not start unless the entry is on disk */
@@ -213,7 +245,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	xo.ctl_fd = fwd.ctl[0];
 	xo.stdin_fd = 0;
 	xo.tty_fd = isatty(0) ? 0 : -1;
-	r = sc_exec_run(&xo, &res);
+	r = sc_run_exec(&plan, &xo, &res);
 	if (r == SC_ERR_NOEXEC || r == SC_ERR_NOTEXEC) {
 		(void)cli_fail(SC_OK, "'%s': %s", argv[optind],
 		               r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
@@ -230,6 +262,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 out:
 	if (forwarding)
 		cli_forward_stop(&fwd);
+	sc_run_plan_release(&plan);
 	sc_exec_result_release(&res);
 	sc_runenv_free(re);
 	sc_vault_close(v);

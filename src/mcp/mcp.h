@@ -47,8 +47,6 @@ struct mcp_server {
 	pthread_mutex_t jobs_lock;
 	pthread_cond_t jobs_cond;
 	struct sc_vault *vault; /* NULL until first unlocked */
-	struct sc_policy *policy;
-	char policy_error[512]; /* non-empty: the policy is invalid, runs are off */
 	int initialized;
 	char protocol[16];
 	char client_name[128];

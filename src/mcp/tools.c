@@ -126,6 +126,19 @@ static const char *const tool_defs[] = {
 
 };
 
+/* Say at start-up when the policy is invalid (every run reads it again). */
+static void policy_warn(struct mcp_server *s)
+{
+	struct sc_run_plan plan;
+	int r = sc_run_plan_begin(&plan, s->cfg.vault_dir, SC_RUN_ORIGIN_MCP, "true", "/bin/true",
+	                          NULL, 0, NULL, 0, NULL);
+
+	if (r != SC_OK && plan.invalid)
+		fprintf(stderr, "secretctl mcp-server: invalid policy, runs are disabled: %s\n",
+		        plan.reason);
+	sc_run_plan_release(&plan);
+}
+
 int mcp_tools_init(struct mcp_server *s)
 {
 	json_error_t err;
@@ -139,7 +152,7 @@ int mcp_tools_init(struct mcp_server *s)
 			return SC_ERR_INTERNAL;
 		json_array_append_new(s->tools, t);
 	}
-	mcp_policy_load(s);
+	policy_warn(s);
 	return SC_OK;
 }
 
@@ -227,7 +240,6 @@ void mcp_tools_free(struct mcp_server *s)
 	mcp_tools_shutdown(s);
 	json_decref(s->tools);
 	s->tools = NULL;
-	mcp_policy_free(s);
 	free(s->list_cache.result);
 	free(s->list_cache.tag);
 	if (s->vault != NULL)

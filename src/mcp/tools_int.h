@@ -12,7 +12,7 @@
 
 #include "mcp/mcp.h"
 #include "secretctl/agent.h"
-#include "mcp/policy_glue.h"
+#include "secretctl/run.h"
 #include "secretctl/audit.h"
 #include "secretctl/exec.h"
 

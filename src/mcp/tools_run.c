@@ -87,13 +87,14 @@ static void *job_main(void *arg)
 	struct mcp_job *j = arg;
 	struct mcp_server *s = j->s;
 	struct sc_exec_result res = {0};
+	struct sc_run_plan jp = {.origin = SC_RUN_ORIGIN_MCP};
 	char *detail = NULL;
 	int r;
 
 	if (j->agent_fd >= 0)
 		r = sc_agent_run(j->agent_fd, &j->arun, j->ctl[0], &res, &detail);
 	else
-		r = sc_exec_run(&j->opts, &res);
+		r = sc_run_exec(&jp, &j->opts, &res);
 	/* secrets leave memory as soon as the child is done */
 	sc_runenv_free(j->env);
 	j->env = NULL;
@@ -161,20 +162,15 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	struct sc_vault *v;
 	const char *command = mcp_arg_str(args, "command"), *timeout = mcp_arg_str(args, "timeout");
 	json_t *jargs = json_object_get(args, "args"), *el;
-	char reason[512], *detail = NULL, *path_env;
-	const char **argp = NULL, **names = NULL;
-	struct mcp_limits lim;
+	char *detail = NULL, *path_env;
+	const char **argp = NULL;
+	struct sc_run_plan plan = {0};
+	uint32_t max_timeout_ms = 0;
+	size_t max_output = 0, max_concurrent = 0;
 	size_t i, nargs = json_array_size(jargs);
 	int64_t tsec = -1;
 	int r;
 
-	if (s->policy_error[0] != '\0') {
-		mcp_send_tool_error(s, id,
-		                    "%s: runs are disabled because the policy file is invalid: %s",
-		                    tool, s->policy_error);
-		return;
-	}
-	mcp_policy_limits(s, &lim);
 	if (timeout != NULL && ((tsec = mcp_parse_duration(timeout)) <= 0)) {
 		mcp_send_tool_error(s, id, "%s: timeout must be a duration such as 30s or 5m",
 		                    tool);
@@ -184,18 +180,6 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 		mcp_send_tool_error(s, id, "%s: command must not be empty", tool);
 		return;
 	}
-	mcp_jobs_reap(s);
-	pthread_mutex_lock(&s->jobs_lock);
-	if (s->njobs_running >= lim.max_concurrent) {
-		pthread_mutex_unlock(&s->jobs_lock);
-		mcp_send_tool_error(
-		    s, id,
-		    "%s: %zu commands are already running (the policy's limit); wait for "
-		    "one to finish",
-		    tool, s->njobs_running);
-		return;
-	}
-	pthread_mutex_unlock(&s->jobs_lock);
 
 	if ((j = calloc(1, sizeof(*j))) == NULL)
 		return;
@@ -223,8 +207,33 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	}
 	json_array_foreach(jargs, i, el) argp[i] = json_string_value(el);
 
+	/* The one run pipeline, with the policy read now, as on every path:
+	 * an edit made mid-session counts from the next run on. */
+	r = sc_run_plan_begin(&plan, s->cfg.vault_dir, SC_RUN_ORIGIN_MCP, command, j->path, argp,
+	                      nargs, patterns, npatterns, mcp_arg_str(args, "env"));
+	if (r != SC_OK && plan.invalid) {
+		mcp_send_tool_error(s, id, "%s: runs are disabled: %s", tool, plan.reason);
+		goto fail;
+	}
+	if (r != SC_OK && r != SC_ERR_DENIED)
+		goto fail_nomem;
+	sc_run_plan_limits(&plan, &max_timeout_ms, &max_output, &max_concurrent);
+	mcp_jobs_reap(s);
+	pthread_mutex_lock(&s->jobs_lock);
+	if (s->njobs_running >= max_concurrent) {
+		pthread_mutex_unlock(&s->jobs_lock);
+		mcp_send_tool_error(
+		    s, id,
+		    "%s: %zu commands are already running (the policy's limit); wait for "
+		    "one to finish",
+		    tool, s->njobs_running);
+		goto fail;
+	}
+	pthread_mutex_unlock(&s->jobs_lock);
+
 	if ((j->agent_fd = mcp_agent_conn(s)) >= 0) {
-		/* the agent checks the policy, decrypts, runs and audits */
+		/* the agent makes the same decision with the same pipeline, and
+		 * audits it (a denial included), decrypts and runs */
 		j->nakeys = npatterns;
 		j->akeys = calloc(npatterns + 1, sizeof(*j->akeys));
 		if (j->akeys == NULL)
@@ -242,16 +251,14 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	}
 	if ((v = mcp_vault_acquire(s, id)) == NULL)
 		goto fail;
-	/* Policy first, before any secret is decrypted. */
-	r = mcp_policy_check(s, v, command, j->path, argp, nargs, patterns, npatterns,
-	                     mcp_arg_str(args, "env"), &names, reason, sizeof(reason));
+	/* The decision on the command came first, before any secret is decrypted. */
 	if (r != SC_OK) {
 		mcp_vault_release(s);
 		(void)mcp_audit(s, tool, patterns, npatterns, j->path, SC_ERR_DENIED);
-		mcp_send_tool_error(s, id, "%s: denied by policy: %s", tool, reason);
+		mcp_send_tool_error(s, id, "%s: denied by policy: %s", tool, plan.reason);
 		goto fail;
 	}
-	ro.patterns = names != NULL ? names : patterns;
+	ro.patterns = (const char **)sc_run_plan_keys(&plan, patterns);
 	ro.npatterns = npatterns;
 	ro.prefix = mcp_arg_str(args, "env_prefix");
 	ro.clean_env = 1; /* MCP children get the small base environment only */
@@ -274,13 +281,12 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 			goto fail_nomem;
 		for (k = 0; k < n; k++)
 			sn[k] = sc_runenv_secret(j->env, k);
-		r = mcp_policy_check_secrets(s, command, j->path, argp, nargs, sn, n, reason,
-		                             sizeof(reason));
+		r = sc_run_plan_check_secrets(&plan, command, j->path, argp, nargs, sn, n);
 		if (r != SC_OK)
 			(void)mcp_audit(s, tool, sn, n, j->path, SC_ERR_DENIED);
 		free(sn);
 		if (r != SC_OK) {
-			mcp_send_tool_error(s, id, "%s: denied by policy: %s", tool, reason);
+			mcp_send_tool_error(s, id, "%s: denied by policy: %s", tool, plan.reason);
 			goto fail;
 		}
 	}
@@ -307,24 +313,24 @@ argv:
 		j->arun.env = environ;
 		j->arun.prefix = j->prefix;
 		j->arun.env_alias = j->alias;
-		j->arun.timeout_ms = tsec > 0 && (uint64_t)tsec * 1000 < lim.max_timeout_ms
+		j->arun.timeout_ms = tsec > 0 && (uint64_t)tsec * 1000 < max_timeout_ms
 		                         ? (uint32_t)(tsec * 1000)
 		                         : 0;
 		j->arun.clean_env = 1;
 		j->arun.origin = SC_AGENT_ORIGIN_MCP;
 		j->arun.stdin_fd = j->arun.out_fd = j->arun.err_fd = -1;
-		j->arun.capture_max = lim.max_output_bytes;
+		j->arun.capture_max = max_output;
 	}
 	sc_exec_opts_init(&j->opts);
 	j->opts.path = j->path;
 	j->opts.argv = j->argv;
 	j->opts.envp = j->env != NULL ? sc_runenv_envp(j->env) : NULL; /* NULL: the agent runs it */
 	j->opts.sanitizer = j->env != NULL ? sc_runenv_sanitizer(j->env) : NULL;
-	j->opts.capture_max = lim.max_output_bytes;
+	j->opts.capture_max = max_output;
 	j->opts.ctl_fd = j->ctl[0];
-	j->opts.timeout_ms = tsec > 0 && (uint64_t)tsec * 1000 < lim.max_timeout_ms
+	j->opts.timeout_ms = tsec > 0 && (uint64_t)tsec * 1000 < max_timeout_ms
 	                         ? (uint32_t)(tsec * 1000)
-	                         : lim.max_timeout_ms;
+	                         : max_timeout_ms;
 	/* With the key here, the run starts only once its entry is on disk, as
 	 * in the CLI's run: one entry, before the command, for the secrets
 	 * handed to it (through the agent, the agent writes it). */
@@ -343,13 +349,13 @@ argv:
 	s->jobs = j;
 	pthread_mutex_unlock(&s->jobs_lock);
 	free(argp);
-	mcp_policy_free_keys(names, npatterns);
+	sc_run_plan_release(&plan);
 	return;
 fail_nomem:
 	mcp_send_tool_error(s, id, "%s: out of resources", tool);
 fail:
 	free(argp);
-	mcp_policy_free_keys(names, npatterns);
+	sc_run_plan_release(&plan);
 	job_free(j);
 }
 

@@ -1,0 +1,65 @@
+/* run.h - the one run pipeline (run/pipeline.c) that CLI `run`, the agent
+ * and the MCP server all go through, so a run is decided once, the same
+ * way, from a policy read the same way:
+ *
+ *   resolve (sc_exec_resolve) -> policy read from the vault directory ->
+ *   policy on the command -> env aliases -> environment (sc_runenv_build) ->
+ *   policy on the secrets -> audit (the front end's entry) -> sc_run_exec
+ *
+ * The policy file is read afresh for every run on every path: an edit
+ * takes effect at the next run, whoever holds the key. */
+#ifndef SECRETCTL_RUN_H
+#define SECRETCTL_RUN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "secretctl/exec.h"
+#include "secretctl/policy.h"
+
+/* Who asks: the same values as enum sc_agent_origin. */
+#define SC_RUN_ORIGIN_CLI 0 /* secretctl run: obeys the policy with cli_runs: policy */
+#define SC_RUN_ORIGIN_MCP 1 /* secret_run: always obeys it; no file denies */
+
+#define SC_RUN_REASON_MAX 512
+
+struct sc_run_plan {
+	int origin;
+	struct sc_policy *policy; /* NULL: no file (MCP: every run denied) */
+	int unrestricted;         /* a CLI run the policy leaves alone */
+	int invalid;              /* the file exists but does not parse */
+	char **keys;              /* the key patterns after env aliases; NULL: unchanged */
+	size_t nkeys;
+	char reason[SC_RUN_REASON_MAX]; /* why a step said no, one line */
+};
+
+/* Steps 2-4: read <vault_dir>/mcp-policy.yaml, check the command (argv[0]
+ * as written and the real path it resolved to) and its arguments, and apply
+ * env_alias (NULL or "": none) to the key patterns. SC_ERR_DENIED with
+ * plan->reason (plan->invalid set for an invalid file); other statuses for
+ * failures (out of memory). The plan is filled in every case: release it. */
+int sc_run_plan_begin(struct sc_run_plan *plan, const char *vault_dir, int origin,
+                      const char *command, const char *resolved, const char *const *args,
+                      size_t nargs, const char *const *keys, size_t nkeys,
+                      const char *env_alias) SC_WUR;
+/* The key patterns to build the environment from: the aliased ones, or
+ * keys unchanged. */
+const char *const *sc_run_plan_keys(const struct sc_run_plan *plan, const char *const *keys);
+/* Step 6: may these secrets (the names the environment injects) reach the
+ * command? SC_OK or SC_ERR_DENIED with plan->reason. */
+int sc_run_plan_check_secrets(struct sc_run_plan *plan, const char *command, const char *resolved,
+                              const char *const *args, size_t nargs, const char *const *names,
+                              size_t n) SC_WUR;
+/* The limits an MCP run gets: *timeout_ms (0: the policy's maximum) and
+ * *capture_max (0: the policy's maximum) clamped to the policy's; a CLI
+ * run's are left as asked. *max_concurrent: the policy's. */
+void sc_run_plan_limits(const struct sc_run_plan *plan, uint32_t *timeout_ms, size_t *capture_max,
+                        size_t *max_concurrent);
+void sc_run_plan_release(struct sc_run_plan *plan);
+
+/* Step 8, the exec step: every path starts its child here. Confinement of
+ * MCP children (run/confine.c) wraps this one function. */
+int sc_run_exec(const struct sc_run_plan *plan, const struct sc_exec_opts *o,
+                struct sc_exec_result *res) SC_WUR;
+
+#endif

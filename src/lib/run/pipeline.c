@@ -1,0 +1,159 @@
+/* pipeline.c - the one run pipeline's decisions (semantics: run.h): the
+ * policy read the same way for every path, the command, the aliases, the
+ * secrets, the limits, and the exec step. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "secretctl/secretctl.h"
+#include "secretctl/run.h"
+
+static int deny(struct sc_run_plan *pl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int deny(struct sc_run_plan *pl, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(pl->reason, sizeof(pl->reason), fmt, ap);
+	va_end(ap);
+	return SC_ERR_DENIED;
+}
+
+/* Read the policy as every path reads it. */
+static int policy_read(struct sc_run_plan *pl, const char *vault_dir)
+{
+	char path[4096], err[SC_RUN_REASON_MAX - 64] = "";
+	int r;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", vault_dir, SC_POLICY_FILE) >=
+	    sizeof(path))
+		return deny(pl, "%s", "the vault path is too long");
+	r = sc_policy_load(path, &pl->policy, err, sizeof(err));
+	sc_clear_error();
+	if (r == SC_ERR_NOT_FOUND) {
+		pl->policy = NULL;
+		/* no file: the user's own runs are unrestricted, MCP runs denied
+		 * (by the command check, which names the file to write) */
+		pl->unrestricted = pl->origin == SC_RUN_ORIGIN_CLI;
+		return SC_OK;
+	}
+	if (r == SC_ERR_NOMEM)
+		return r;
+	if (r != SC_OK) {
+		pl->invalid = 1;
+		return deny(pl, "the policy file is invalid, so runs are off: %s",
+		            err[0] ? err : sc_strerror(r));
+	}
+	if (pl->origin == SC_RUN_ORIGIN_CLI && !sc_policy_cli_runs_obey(pl->policy))
+		pl->unrestricted = 1;
+	return SC_OK;
+}
+
+static int aliases(struct sc_run_plan *pl, const char *env_alias, const char *const *keys,
+                   size_t nkeys)
+{
+	size_t i;
+	int r;
+
+	if (env_alias == NULL || env_alias[0] == '\0')
+		return SC_OK;
+	if (pl->policy == NULL)
+		return deny(pl, "env alias '%s' needs a policy file", env_alias);
+	if ((pl->keys = calloc(nkeys + 1, sizeof(*pl->keys))) == NULL)
+		return SC_ERR_NOMEM;
+	pl->nkeys = nkeys;
+	for (i = 0; i < nkeys; i++) {
+		char buf[SC_NAME_MAX + 1];
+
+		r = sc_policy_resolve_alias(pl->policy, env_alias, keys[i], buf, sizeof(buf));
+		if (r == SC_OK && (pl->keys[i] = strdup(buf)) == NULL)
+			return SC_ERR_NOMEM;
+		if (r == SC_ERR_NOT_FOUND)
+			return deny(pl, "the policy defines no env alias '%s'", env_alias);
+		if (r != SC_OK)
+			return deny(pl, "cannot apply env alias '%s'", env_alias);
+	}
+	return SC_OK;
+}
+
+int sc_run_plan_begin(struct sc_run_plan *pl, const char *vault_dir, int origin,
+                      const char *command, const char *resolved, const char *const *args,
+                      size_t nargs, const char *const *keys, size_t nkeys, const char *env_alias)
+{
+	int r;
+
+	memset(pl, 0, sizeof(*pl));
+	pl->origin = origin;
+	if (origin != SC_RUN_ORIGIN_CLI && origin != SC_RUN_ORIGIN_MCP)
+		return SC_ERR_INVALID;
+	if ((r = policy_read(pl, vault_dir)) != SC_OK)
+		return r;
+	/* the command alone first: nothing is decrypted for a denied run */
+	if ((r = sc_run_plan_check_secrets(pl, command, resolved, args, nargs, NULL, 0)) != SC_OK)
+		return r;
+	if (pl->unrestricted && (env_alias == NULL || env_alias[0] == '\0'))
+		return SC_OK;
+	return aliases(pl, env_alias, keys, nkeys);
+}
+
+const char *const *sc_run_plan_keys(const struct sc_run_plan *pl, const char *const *keys)
+{
+	return pl->keys != NULL ? (const char *const *)pl->keys : keys;
+}
+
+int sc_run_plan_check_secrets(struct sc_run_plan *pl, const char *command, const char *resolved,
+                              const char *const *args, size_t nargs, const char *const *names,
+                              size_t n)
+{
+	int r;
+
+	if (pl->invalid)
+		return SC_ERR_DENIED;
+	if (pl->unrestricted)
+		return SC_OK;
+	r = sc_policy_check_run(pl->policy, command, resolved, args, nargs, names, n, pl->reason,
+	                        sizeof(pl->reason));
+	sc_clear_error();
+	if (r != SC_OK && pl->reason[0] == '\0')
+		snprintf(pl->reason, sizeof(pl->reason), "%s", sc_strerror(r));
+	return r == SC_OK ? SC_OK : SC_ERR_DENIED;
+}
+
+void sc_run_plan_limits(const struct sc_run_plan *pl, uint32_t *timeout_ms, size_t *capture_max,
+                        size_t *max_concurrent)
+{
+	struct sc_policy_limits lim;
+	uint64_t max_ms;
+
+	sc_policy_limits(pl->policy, &lim);
+	if (max_concurrent != NULL)
+		*max_concurrent = lim.max_concurrent;
+	if (pl->origin != SC_RUN_ORIGIN_MCP)
+		return;
+	max_ms = (uint64_t)lim.max_timeout_sec * 1000u;
+	if (timeout_ms != NULL && (*timeout_ms == 0 || *timeout_ms > max_ms))
+		*timeout_ms = (uint32_t)max_ms;
+	if (capture_max != NULL && (*capture_max == 0 || *capture_max > lim.max_output_bytes))
+		*capture_max = (size_t)lim.max_output_bytes;
+}
+
+void sc_run_plan_release(struct sc_run_plan *pl)
+{
+	size_t i;
+
+	for (i = 0; pl->keys != NULL && i < pl->nkeys; i++)
+		free(pl->keys[i]);
+	free(pl->keys);
+	sc_policy_free(pl->policy);
+	memset(pl, 0, sizeof(*pl));
+}
+
+int sc_run_exec(const struct sc_run_plan *pl, const struct sc_exec_opts *o,
+                struct sc_exec_result *res)
+{
+	/* The confinement of MCP children (issue 11, run/confine.c) goes here:
+	 * for pl->origin == SC_RUN_ORIGIN_MCP it wraps o before the spawn. */
+	(void)pl;
+	return sc_exec_run(o, res);
+}
