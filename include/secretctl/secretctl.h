@@ -26,5 +26,7 @@
 /* agent/ */
 #include "secretctl/agent.h"
 #include "secretctl/run.h"
+/* session/ */
+#include "secretctl/session.h"
 
 #endif

@@ -1,5 +1,6 @@
 /* audit_hook.c - how CLI commands record what they did in the audit log:
- * one call after each operation's outcome, and failed unlocks. */
+ * one call after each operation's outcome (failed unlocks are recorded
+ * by the session layer in the library). */
 #include <string.h>
 
 #include "cli/cli.h"
@@ -27,21 +28,5 @@ int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *con
 	r = sc_audit_append(v, &ev);
 	if (detail[0] != '\0')
 		sc_set_error("%s", detail);
-	return r;
-}
-
-int cli_audit_unlock_failed(struct cli *c, int status)
-{
-	struct sc_audit_event ev = {
-	    .op = "unlock",
-	    .source = SC_AUDIT_SRC_CLI,
-	    .status = status,
-	};
-	char detail[512];
-	int r;
-
-	snprintf(detail, sizeof(detail), "%s", sc_last_error());
-	r = sc_audit_append_pending(c->vault_dir, &ev);
-	sc_set_error("%s", detail);
 	return r;
 }

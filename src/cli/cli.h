@@ -110,9 +110,6 @@ int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out);
  * sc_last_error() of the operation. */
 int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *const *names, size_t n,
               const char *cmd, int status);
-/* Record a failed unlock: written without a MAC (no key), taken into the
- * chain at the next unlock. Keeps sc_last_error(). */
-int cli_audit_unlock_failed(struct cli *c, int status) SC_WUR;
 
 /* Parse the arguments of a command that takes one secret NAME and no
  * options; EXIT_OK or the usage error's exit status. */

@@ -47,7 +47,8 @@ static int mcp_unlock(void *arg, struct sc_vault **out, char *msg, size_t msglen
 		sc_clear_error();
 		return SC_ERR_LOCKED;
 	}
-	r = sc_vault_unlock(v, pw, len);
+	/* a wrong password is in the audit log, as from the CLI */
+	r = sc_session_unlock(v, SC_AUDIT_SRC_MCP, pw, len, NULL);
 	sc_secmem_free(pw);
 	if (r != SC_OK) {
 		snprintf(msg, msglen,

@@ -261,13 +261,13 @@ int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out)
 	if (unlock) {
 		if ((r = cli_get_password(c, "Password: ", 0, &pw, &len)) != SC_OK)
 			goto fail;
-		r = sc_vault_unlock(v, pw, len);
+		int recorded;
+
+		/* the session layer records a wrong password in the audit log */
+		r = sc_session_unlock(v, SC_AUDIT_SRC_CLI, pw, len, &recorded);
 		sc_secmem_free(pw);
-		/* audit: a wrong password is recorded without a MAC (no key yet)
-		 * and taken into the chain at the next successful unlock */
-		if (r == SC_ERR_AUTH)
-			if (cli_audit_unlock_failed(c, r) != SC_OK)
-				cli_warn("cannot record the failed unlock in the audit log");
+		if (!recorded)
+			cli_warn("cannot record the failed unlock in the audit log");
 		if (r != SC_OK)
 			goto fail;
 	}
