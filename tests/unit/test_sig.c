@@ -512,6 +512,33 @@ static void test_options(void **state)
 	sig[sl] = 0;
 	assert_int_equal(sc_sig_verify(SC_SIG_P256, &o, pub, publ, msg, sizeof(msg), sig, sl + 1),
 	                 SC_ERR_CORRUPT);
+	/* a raw r || s is exactly 64 bytes: one more or one fewer fails */
+	{
+		struct sc_sig_opts raw = {.scheme = SC_SIG_SCHEME_ECDSA, .format = SC_SIG_FMT_RAW};
+		uint8_t rs[SC_SIG_MAX + 1];
+		size_t rl;
+		struct sc_sig_key *keys[2] = {p, k1};
+		enum sc_sig_alg algs[2] = {SC_SIG_P256, SC_SIG_SECP256K1};
+		uint8_t kp[SC_SIG_PUB_MAX];
+		size_t kpl;
+		int i;
+
+		for (i = 0; i < 2; i++) {
+			assert_int_equal(sc_sig_key_public(keys[i], kp, &kpl), SC_OK);
+			assert_int_equal(sc_sig_sign(keys[i], &raw, msg, sizeof(msg), rs, &rl),
+			                 SC_OK);
+			assert_int_equal(rl, 64);
+			rs[64] = 0;
+			assert_int_equal(
+			    sc_sig_verify(algs[i], &raw, kp, kpl, msg, sizeof(msg), rs, 65),
+			    SC_ERR_CORRUPT);
+			assert_int_equal(
+			    sc_sig_verify(algs[i], &raw, kp, kpl, msg, sizeof(msg), rs, 63),
+			    SC_ERR_CORRUPT);
+			assert_int_equal(
+			    sc_sig_verify(algs[i], &raw, kp, kpl, msg, sizeof(msg), rs, 64), SC_OK);
+		}
+	}
 	/* a public key off the curve is refused as a key */
 	pub[publ - 1] ^= 1;
 	assert_int_equal(sc_sig_verify(SC_SIG_P256, &o, pub, publ, msg, sizeof(msg), sig, sl),
