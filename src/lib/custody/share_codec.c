@@ -52,43 +52,44 @@ uint32_t sc_rs1024_polymod(int extendable, const uint16_t *w, size_t n, size_t z
 
 /* ---- words --------------------------------------------------------------- */
 
-/* 0xffff when a == b, else 0; constant time. */
-static uint32_t ct_eq16(uint32_t a, uint32_t b)
+/* 0 - 1 when x == 0, else 0, for 64-bit x; constant time. */
+static uint64_t ct_zero64(uint64_t x)
 {
-	uint32_t d = a ^ b;
+	return ((x | (0 - x)) >> 63) - 1;
+}
 
-	return ((d - 1) >> 16) & 0xffff & (0u - ((d - 1) >> 31));
+static uint64_t word64(const char w[SC_SLIP39_WORD_MAX])
+{
+	uint64_t v;
+
+	memcpy(&v, w, sizeof(v));
+	return v;
 }
 
 int sc_slip39_word_index(const char w[SC_SLIP39_WORD_MAX])
 {
-	uint32_t idx = 0, found = 0;
-	int i, j;
+	uint64_t want = word64(w), idx = 0, found = 0;
+	int i;
 
+	/* each entry compared as one 64-bit word: no early exit */
 	for (i = 0; i < SC_SLIP39_WORDS; i++) {
-		uint32_t diff = 0, eq;
+		uint64_t eq = ct_zero64(word64(sc_slip39_words[i]) ^ want);
 
-		for (j = 0; j < SC_SLIP39_WORD_MAX; j++)
-			diff |= (uint8_t)(sc_slip39_words[i][j] ^ w[j]);
-		eq = 0u - (ct_eq16(diff, 0) & 1u);
-		idx |= (uint32_t)i & eq;
+		idx |= (uint64_t)i & eq;
 		found |= eq;
 	}
-	/* -1 (all ones) when no entry matched, without a branch */
-	return (int)((idx & found) | ~found);
+	/* -1 when no entry matched, without a branch */
+	return (int)(uint32_t)((idx & found) | (~found & 0xffffffffu));
 }
 
 void sc_slip39_word_at(uint32_t idx, char w[SC_SLIP39_WORD_MAX])
 {
-	int i, j;
+	uint64_t v = 0;
+	int i;
 
-	memset(w, 0, SC_SLIP39_WORD_MAX);
-	for (i = 0; i < SC_SLIP39_WORDS; i++) {
-		uint32_t eq = ct_eq16((uint32_t)i, idx);
-
-		for (j = 0; j < SC_SLIP39_WORD_MAX; j++)
-			w[j] = (char)(w[j] | (sc_slip39_words[i][j] & (char)eq));
-	}
+	for (i = 0; i < SC_SLIP39_WORDS; i++)
+		v |= word64(sc_slip39_words[i]) & ct_zero64((uint64_t)((uint32_t)i ^ idx));
+	memcpy(w, &v, sizeof(v));
 }
 
 static int is_space(char c)
