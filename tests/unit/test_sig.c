@@ -435,7 +435,7 @@ static void test_scalar_range(void **state)
 static void test_options(void **state)
 {
 	static const uint8_t msg[] = "message";
-	uint8_t dgst[32], sig[SC_SIG_MAX], pub[SC_SIG_PUB_MAX];
+	uint8_t dgst[32], sig[SC_SIG_MAX + 1], pub[SC_SIG_PUB_MAX]; /* room for a byte appended */
 	struct sc_sig_opts o;
 	struct sc_sig_key *ed, *p, *k1;
 	size_t sl, publ;
