@@ -1,8 +1,8 @@
 /* test_sig.c - the signature table against published vectors (RFC 8032 7.1,
  * Wycheproof ECDSA P-256 DER and P1363 and secp256k1 "bitcoin" low-S, all of
  * BIP-340's test-vectors.csv), low-S, the key blob, the options every
- * algorithm refuses, and our signatures checked by OpenSSL's and OpenSSH's
- * command-line tools. */
+ * algorithm refuses, Wycheproof Ed25519 edge cases, and our signatures checked by OpenSSL's and
+ * OpenSSH's command-line tools. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,8 +110,8 @@ struct wp_counts {
 	int valid, invalid;
 };
 
-static void run_wycheproof(const char *file, enum sc_sig_alg alg, enum sc_sig_format fmt,
-                           struct wp_counts *c)
+static void run_wycheproof(const char *file, enum sc_sig_alg alg, enum sc_sig_scheme scheme,
+                           enum sc_sig_format fmt, struct wp_counts *c)
 {
 	char *path = td_path(file);
 	json_error_t err;
@@ -125,11 +125,13 @@ static void run_wycheproof(const char *file, enum sc_sig_alg alg, enum sc_sig_fo
 	json_array_foreach(groups, gi, g)
 	{
 		json_t *tests = json_object_get(g, "tests"), *t;
-		const char *pkhex = json_string_value(
-		    json_object_get(json_object_get(g, "publicKey"), "uncompressed"));
+		json_t *pkobj = json_object_get(g, "publicKey");
+		const char *pkhex = json_string_value(json_object_get(pkobj, "uncompressed"));
 		uint8_t *pub;
 		size_t publ, ti;
 
+		if (pkhex == NULL) /* EdDSA groups name the key "pk" */
+			pkhex = json_string_value(json_object_get(pkobj, "pk"));
 		assert_non_null(pkhex);
 		pub = must_unhex(pkhex, &publ);
 		json_array_foreach(tests, ti, t)
@@ -137,7 +139,7 @@ static void run_wycheproof(const char *file, enum sc_sig_alg alg, enum sc_sig_fo
 			const char *res = json_string_value(json_object_get(t, "result"));
 			uint8_t *msg, *sig;
 			size_t ml, sl;
-			struct sc_sig_opts o = {.scheme = SC_SIG_SCHEME_ECDSA, .format = fmt};
+			struct sc_sig_opts o = {.scheme = scheme, .format = fmt};
 			int r, id = (int)json_integer_value(json_object_get(t, "tcId"));
 
 			msg = must_unhex(json_string_value(json_object_get(t, "msg")), &ml);
@@ -166,13 +168,26 @@ static void run_wycheproof(const char *file, enum sc_sig_alg alg, enum sc_sig_fo
 	free(path);
 }
 
+/* Ed25519 edge cases: non-canonical S (malleability), small-order and
+ * non-canonical points, truncated and padded signatures. */
+static void test_ed25519_wycheproof(void **state)
+{
+	struct wp_counts c = {0, 0};
+
+	(void)state;
+	run_wycheproof("wycheproof_ed25519_test.json", SC_SIG_ED25519, SC_SIG_SCHEME_EDDSA,
+	               SC_SIG_FMT_DEFAULT, &c);
+	assert_int_equal(c.valid, 25);
+	assert_int_equal(c.invalid, 24);
+}
+
 static void test_p256_wycheproof_der(void **state)
 {
 	struct wp_counts c = {0, 0};
 
 	(void)state;
-	run_wycheproof("wycheproof_ecdsa_secp256r1_sha256_test.json", SC_SIG_P256, SC_SIG_FMT_DER,
-	               &c);
+	run_wycheproof("wycheproof_ecdsa_secp256r1_sha256_test.json", SC_SIG_P256,
+	               SC_SIG_SCHEME_ECDSA, SC_SIG_FMT_DER, &c);
 	assert_int_equal(c.valid, 32);
 	assert_int_equal(c.invalid, 36);
 }
@@ -183,7 +198,7 @@ static void test_p256_wycheproof_p1363(void **state)
 
 	(void)state;
 	run_wycheproof("wycheproof_ecdsa_secp256r1_sha256_p1363_test.json", SC_SIG_P256,
-	               SC_SIG_FMT_RAW, &c);
+	               SC_SIG_SCHEME_ECDSA, SC_SIG_FMT_RAW, &c);
 	assert_int_equal(c.valid, 28);
 	assert_int_equal(c.invalid, 28);
 }
@@ -196,7 +211,7 @@ static void test_secp256k1_wycheproof_bitcoin(void **state)
 
 	(void)state;
 	run_wycheproof("wycheproof_ecdsa_secp256k1_sha256_bitcoin_test.json", SC_SIG_SECP256K1,
-	               SC_SIG_FMT_DER, &c);
+	               SC_SIG_SCHEME_ECDSA, SC_SIG_FMT_DER, &c);
 	assert_int_equal(c.valid, 28);
 	assert_int_equal(c.invalid, 37);
 }
@@ -827,6 +842,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ed25519_rfc8032),
+	    cmocka_unit_test(test_ed25519_wycheproof),
 	    cmocka_unit_test(test_p256_wycheproof_der),
 	    cmocka_unit_test(test_p256_wycheproof_p1363),
 	    cmocka_unit_test(test_secp256k1_wycheproof_bitcoin),
