@@ -1,8 +1,8 @@
 /* test_sig.c - the signature table against published vectors (RFC 8032 7.1,
- * Wycheproof ECDSA P-256 DER and P1363 and secp256k1 "bitcoin" low-S, all of
- * BIP-340's test-vectors.csv), low-S, the key blob, the options every
- * algorithm refuses, Wycheproof Ed25519 edge cases, and our signatures checked by OpenSSL's and
- * OpenSSH's command-line tools. */
+ * Wycheproof Ed25519, ECDSA P-256 DER and P1363 and secp256k1 "bitcoin"
+ * low-S, all of BIP-340's test-vectors.csv), low-S, the key blob, the
+ * options every algorithm refuses, and our signatures checked by OpenSSL's
+ * and OpenSSH's command-line tools. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
