@@ -108,4 +108,16 @@ int sc_sig_pub_encode(enum sc_sig_alg alg, const uint8_t *pub, size_t pub_len,
                       enum sc_pub_format fmt, const char *comment, uint8_t *out, size_t cap,
                       size_t *out_len) SC_WUR;
 
+/* OpenSSH forms (sig_ssh.c). The signature blob an ssh-agent returns for a
+ * 64-byte signature (Ed25519 as made; P-256 in SC_SIG_FMT_RAW): "ssh-ed25519"
+ * or "ecdsa-sha2-nistp256" with (mpint r, mpint s). secp256k1: none. */
+int sc_sig_ssh_signature(enum sc_sig_alg alg, const uint8_t *sig, size_t sig_len, uint8_t *out,
+                         size_t cap, size_t *out_len) SC_WUR;
+/* An armored SSHSIG ("-----BEGIN SSH SIGNATURE-----", SHA-512 of msg) as
+ * `ssh-keygen -Y sign -n ns` writes it; `ssh-keygen -Y verify` checks it.
+ * out (cap bytes) gets NUL-terminated text; 1024 bytes are enough. */
+#define SC_SIG_SSHSIG_MAX 1024
+int sc_sig_sshsig(const struct sc_sig_key *k, const char *ns, const uint8_t *msg, size_t msg_len,
+                  char *out, size_t cap, size_t *out_len) SC_WUR;
+
 #endif

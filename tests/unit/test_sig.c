@@ -838,6 +838,94 @@ static void test_openssl_cli_verifies(void **state)
 	}
 }
 
+/* ssh-keygen -Y verify checks our SSHSIG files, and the agent's signature
+ * blob has RFC 5656's mpints (a leading 00 when the top bit is set, none
+ * for leading zero bytes). */
+static void test_sshsig_verify(void **state)
+{
+	static const uint8_t msg[] = "a commit to sign\n";
+	enum sc_sig_alg algs[2] = {SC_SIG_ED25519, SC_SIG_P256};
+	uint8_t raw[64], blob[160], pub[SC_SIG_PUB_MAX], line[SC_SIG_PUB_TEXT_MAX + 32];
+	char dir[256], sigf[300], msgf[300], allowed[300], sh[1400], text[SC_SIG_SSHSIG_MAX];
+	size_t bl, publ, ll, tl;
+	int i, round;
+
+	(void)state;
+	memset(raw, 0, sizeof(raw));
+	raw[0] = 0x80;      /* r: top bit set -> 33-byte mpint */
+	raw[32 + 1] = 0x01; /* s: one leading zero byte -> 31-byte mpint */
+	assert_int_equal(sc_sig_ssh_signature(SC_SIG_P256, raw, 64, blob, sizeof(blob), &bl),
+	                 SC_OK);
+	assert_int_equal(bl, 4 + 19 + 4 + (4 + 33) + (4 + 31));
+	assert_memory_equal(blob + 4, "ecdsa-sha2-nistp256", 19);
+	assert_int_equal(blob[4 + 19 + 4 + 3], 33);
+	assert_int_equal(blob[4 + 19 + 4 + 4], 0x00);
+	assert_int_equal(blob[4 + 19 + 4 + 5], 0x80);
+	assert_int_equal(blob[4 + 19 + 4 + 37 + 3], 31);
+	assert_int_equal(sc_sig_ssh_signature(SC_SIG_ED25519, raw, 64, blob, sizeof(blob), &bl),
+	                 SC_OK);
+	assert_int_equal(bl, 4 + 11 + 4 + 64);
+	assert_int_equal(sc_sig_ssh_signature(SC_SIG_SECP256K1, raw, 64, blob, sizeof(blob), &bl),
+	                 SC_ERR_INVALID);
+	assert_int_equal(sc_sig_ssh_signature(SC_SIG_P256, raw, 63, blob, sizeof(blob), &bl),
+	                 SC_ERR_INVALID);
+
+	make_tmpdir(dir, sizeof(dir));
+	put_file(dir, "msg", msg, sizeof(msg) - 1, msgf, sizeof(msgf));
+	for (i = 0; i < 2; i++) {
+		struct sc_sig_key *k;
+
+		assert_int_equal(sc_sig_generate(algs[i], &k), SC_OK);
+		assert_int_equal(sc_sig_key_public(k, pub, &publ), SC_OK);
+		memcpy(line, "me@test ", 8);
+		assert_int_equal(sc_sig_pub_encode(algs[i], pub, publ, SC_PUB_SSH, NULL, line + 8,
+		                                   sizeof(line) - 9, &ll),
+		                 SC_OK);
+		line[8 + ll] = '\n';
+		put_file(dir, "allowed", line, 9 + ll, allowed, sizeof(allowed));
+		for (round = 0; round < 4; round++) {
+			const char *cmd[] = {"sh", "-c", sh, NULL};
+
+			assert_int_equal(
+			    sc_sig_sshsig(k, "git", msg, sizeof(msg) - 1, text, sizeof(text), &tl),
+			    SC_OK);
+			assert_int_equal(strlen(text), tl);
+			put_file(dir, "msg.sig", text, tl, sigf, sizeof(sigf));
+			snprintf(sh, sizeof(sh),
+			         "ssh-keygen -Y verify -f '%s' -I me@test -n git -s '%s' < '%s'",
+			         allowed, sigf, msgf);
+			assert_int_equal(run(cmd), 0);
+			/* another namespace, another signer, another message fail */
+			snprintf(sh, sizeof(sh),
+			         "ssh-keygen -Y verify -f '%s' -I me@test -n file -s '%s' < '%s'",
+			         allowed, sigf, msgf);
+			assert_int_not_equal(run(cmd), 0);
+			snprintf(sh, sizeof(sh),
+			         "ssh-keygen -Y verify -f '%s' -I you@test -n git -s '%s' < '%s'",
+			         allowed, sigf, msgf);
+			assert_int_not_equal(run(cmd), 0);
+			snprintf(sh, sizeof(sh),
+			         "echo x | ssh-keygen -Y verify -f '%s' -I me@test -n git -s '%s'",
+			         allowed, sigf);
+			assert_int_not_equal(run(cmd), 0);
+		}
+		assert_int_equal(sc_sig_sshsig(k, "", msg, 1, text, sizeof(text), &tl),
+		                 SC_ERR_INVALID);
+		assert_int_equal(sc_sig_sshsig(k, "git", msg, 1, text, 100, &tl), SC_ERR_TOOBIG);
+		sc_sig_key_free(k);
+	}
+	{
+		struct sc_sig_key *k;
+		const char *rm[] = {"rm", "-rf", dir, NULL};
+
+		assert_int_equal(sc_sig_generate(SC_SIG_SECP256K1, &k), SC_OK);
+		assert_int_equal(sc_sig_sshsig(k, "git", msg, 1, text, sizeof(text), &tl),
+		                 SC_ERR_INVALID);
+		sc_sig_key_free(k);
+		assert_int_equal(run(rm), 0);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -853,6 +941,7 @@ int main(void)
 	    cmocka_unit_test(test_options),
 	    cmocka_unit_test(test_pub_encodings),
 	    cmocka_unit_test(test_openssl_cli_verifies),
+	    cmocka_unit_test(test_sshsig_verify),
 	};
 
 	if (sc_init() != SC_OK)
