@@ -372,6 +372,18 @@ static void test_roundtrip_all(void **state)
 		assert_int_equal(sc_sig_sign(k, NULL, msg, sizeof(msg), sig, &sl), SC_OK);
 		assert_int_equal(sc_sig_verify(alg, NULL, pub, publ, msg, sizeof(msg), sig, sl),
 		                 SC_OK);
+		if (alg == SC_SIG_P256) {
+			/* the SEC1 compressed form of the same point verifies too */
+			uint8_t c[33];
+
+			c[0] = (uint8_t)(0x02 | (pub[64] & 1));
+			memcpy(c + 1, pub + 1, 32);
+			assert_int_equal(sc_sig_verify(alg, NULL, c, 33, msg, sizeof(msg), sig, sl),
+			                 SC_OK);
+			c[0] ^= 1; /* the other y */
+			assert_int_equal(sc_sig_verify(alg, NULL, c, 33, msg, sizeof(msg), sig, sl),
+			                 SC_ERR_CORRUPT);
+		}
 		/* another key's public key does not verify it */
 		assert_int_equal(sc_sig_generate(alg, &k2), SC_OK);
 		assert_int_equal(sc_sig_key_public(k2, pub2, &pub2l), SC_OK);
