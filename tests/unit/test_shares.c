@@ -301,6 +301,8 @@ static void test_tampered_share(void **state)
 		pick[2] = sc_share_set_mnemonic(set, 0, 2);
 		assert_int_equal(sc_shares_combine(pick, 3, NULL, &got, &len), SC_ERR_CORRUPT);
 		assert_null(got);
+		assert_int_equal(strncmp(sc_last_error(), "share 1: ", 9), 0);
+		assert_non_null(strstr(sc_last_error(), "checksum"));
 		free(bad);
 	}
 	sc_share_set_free(set);

@@ -2,6 +2,7 @@
  * the passphrase (a 4-round Feistel of PBKDF2-HMAC-SHA256), shared in two
  * levels (groups, then members) with a digest share at index 254 so that a
  * wrong or forged share is detected, never turned into a wrong secret. */
+#include <stdio.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -358,7 +359,11 @@ static int sort_shares(const char *const *mnemonics, size_t n, struct sc_share *
 		if (mnemonics[i] == NULL)
 			return SC_ERR_INVALID;
 		if ((r = sc_share_decode(mnemonics[i], s)) != SC_OK) {
-			/* keep the codec's detail, say which share */
+			/* keep the codec's detail (never a word), say which share */
+			char detail[200];
+
+			snprintf(detail, sizeof(detail), "%s", sc_last_error());
+			sc_set_error("share %zu: %s", i + 1, detail);
 			return r;
 		}
 		if (kept > 0 && !same_split(&sh[0], s)) {
