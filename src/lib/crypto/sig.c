@@ -226,6 +226,7 @@ int sc_sig_key_serialize(const struct sc_sig_key *k, uint8_t **out, size_t *out_
 int sc_sig_key_deserialize(const uint8_t *blob, size_t len, struct sc_sig_key **out)
 {
 	const struct sc_sig_impl *impl;
+	int r;
 
 	if (out == NULL)
 		return SC_ERR_INVALID;
@@ -243,11 +244,12 @@ int sc_sig_key_deserialize(const uint8_t *blob, size_t len, struct sc_sig_key **
 		sc_set_error("signing key blob of an unknown algorithm or length");
 		return SC_ERR_CORRUPT;
 	}
-	if (key_load(impl, blob + 8, out) != SC_OK) {
+	r = key_load(impl, blob + 8, out);
+	if (r == SC_ERR_INVALID) {
 		sc_set_error("signing key blob holds an invalid private key");
 		return SC_ERR_CORRUPT;
 	}
-	return SC_OK;
+	return r;
 }
 
 /* ---- sign and verify ---------------------------------------------------- */
