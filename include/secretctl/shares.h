@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "secretctl/secretctl.h"
+#include "secretctl/status.h"
 
 /* ---- Shamir over GF(2^8) (shamir.c) -------------------------------------- */
 

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "secretctl/secretctl.h"
+#include "secretctl/status.h"
 
 enum sc_sig_alg {
 	SC_SIG_ED25519 = 1,  /* RFC 8032 Ed25519 (libsodium) */

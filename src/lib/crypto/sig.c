@@ -74,54 +74,6 @@ int sc_sig_scheme_from_name(const char *name, enum sc_sig_scheme *out)
 	return SC_ERR_INVALID;
 }
 
-/* ---- shared helpers for the backends ----------------------------------- */
-
-int sc_sig_digest(const struct sc_sig_opts *o, const uint8_t *msg, size_t msg_len,
-                  uint8_t out[SC_SIG_DIGEST_LEN])
-{
-	if (msg == NULL && msg_len > 0)
-		return SC_ERR_INVALID;
-	if (o->prehashed) {
-		if (msg_len != SC_SIG_DIGEST_LEN) {
-			sc_set_error("a prehashed message must be a 32-byte SHA-256 digest");
-			return SC_ERR_INVALID;
-		}
-		memcpy(out, msg, SC_SIG_DIGEST_LEN);
-		return SC_OK;
-	}
-	if (crypto_hash_sha256(out, msg, msg_len) != 0)
-		return SC_ERR_CRYPTO;
-	return SC_OK;
-}
-
-int sc_sig_ssh_put(uint8_t *blob, size_t cap, size_t *pos, const void *p, size_t n)
-{
-	if (n > UINT32_MAX || *pos > cap || cap - *pos < 4 || cap - *pos - 4 < n)
-		return SC_ERR_TOOBIG;
-	blob[*pos] = (uint8_t)(n >> 24);
-	blob[*pos + 1] = (uint8_t)(n >> 16);
-	blob[*pos + 2] = (uint8_t)(n >> 8);
-	blob[*pos + 3] = (uint8_t)n;
-	memcpy(blob + *pos + 4, p, n);
-	*pos += 4 + n;
-	return SC_OK;
-}
-
-int sc_sig_scalar_ok(const uint8_t a[32], const uint8_t n[32])
-{
-	unsigned int borrow = 0, nonzero = 0;
-	int i;
-
-	/* a - n, least significant byte first: a < n leaves a borrow. */
-	for (i = 31; i >= 0; i--) {
-		unsigned int d = (unsigned int)a[i] - n[i] - borrow;
-
-		borrow = (d >> 8) & 1;
-		nonzero |= a[i];
-	}
-	return (int)(borrow & ((nonzero + 0xff) >> 8));
-}
-
 /* ---- keys --------------------------------------------------------------- */
 
 static int key_load(const struct sc_sig_impl *impl, const uint8_t *priv, struct sc_sig_key **out)
