@@ -9,6 +9,7 @@
 
 #include "secretctl/secretctl.h"
 #include "secretctl/sig.h"
+#include "secretctl/buf.h"
 #include "crypto/sig_int.h"
 
 static const struct sc_sig_impl *const impls[] = {
@@ -153,7 +154,8 @@ static const uint8_t blob_magic[4] = {'S', 'C', 'S', 'K'};
 
 int sc_sig_key_serialize(const struct sc_sig_key *k, uint8_t **out, size_t *out_len)
 {
-	uint8_t *b;
+	struct sc_buf b;
+	int r;
 
 	if (out == NULL || out_len == NULL)
 		return SC_ERR_INVALID;
@@ -161,42 +163,52 @@ int sc_sig_key_serialize(const struct sc_sig_key *k, uint8_t **out, size_t *out_
 	*out_len = 0;
 	if (k == NULL)
 		return SC_ERR_INVALID;
-	b = sc_secmem_alloc(SC_SIG_KEYBLOB_LEN);
-	if (b == NULL)
-		return SC_ERR_NOMEM;
-	memcpy(b, blob_magic, 4);
-	b[4] = BLOB_VERSION;
-	b[5] = (uint8_t)k->impl->alg;
-	b[6] = 0;
-	b[7] = SC_SIG_PRIV_LEN;
-	memcpy(b + 8, k->priv, SC_SIG_PRIV_LEN);
-	*out = b;
-	*out_len = SC_SIG_KEYBLOB_LEN;
+	sc_buf_init(&b, SC_SIG_KEYBLOB_LEN, SC_BUF_SECURE);
+	(void)sc_buf_put(&b, blob_magic, sizeof(blob_magic));
+	(void)sc_buf_put_u8(&b, BLOB_VERSION);
+	(void)sc_buf_put_u8(&b, (uint8_t)k->impl->alg);
+	(void)sc_buf_put_u16(&b, SC_SIG_PRIV_LEN);
+	(void)sc_buf_put(&b, k->priv, SC_SIG_PRIV_LEN);
+	if ((r = sc_buf_status(&b)) != SC_OK) {
+		sc_buf_release(&b);
+		return r;
+	}
+	*out = sc_buf_steal(&b, out_len);
 	return SC_OK;
 }
 
 int sc_sig_key_deserialize(const uint8_t *blob, size_t len, struct sc_sig_key **out)
 {
 	const struct sc_sig_impl *impl;
+	const uint8_t *magic, *priv;
+	struct sc_buf b;
+	uint8_t version, alg;
+	uint16_t plen;
 	int r;
 
 	if (out == NULL)
 		return SC_ERR_INVALID;
 	*out = NULL;
-	if (blob == NULL || len != SC_SIG_KEYBLOB_LEN || memcmp(blob, blob_magic, 4) != 0) {
+	if (blob == NULL)
+		return SC_ERR_INVALID;
+	sc_buf_init_reader(&b, blob, len);
+	if (sc_buf_get_ptr(&b, sizeof(blob_magic), &magic) != SC_OK ||
+	    memcmp(magic, blob_magic, sizeof(blob_magic)) != 0 ||
+	    sc_buf_get_u8(&b, &version) != SC_OK) {
 		sc_set_error("not a signing key blob");
 		return SC_ERR_CORRUPT;
 	}
-	if (blob[4] != BLOB_VERSION) {
-		sc_set_error("signing key blob version %u is not known", blob[4]);
+	if (version != BLOB_VERSION) {
+		sc_set_error("signing key blob version %u is not known", version);
 		return SC_ERR_VERSION;
 	}
-	impl = impl_of((enum sc_sig_alg)blob[5]);
-	if (impl == NULL || blob[6] != 0 || blob[7] != SC_SIG_PRIV_LEN) {
+	if (sc_buf_get_u8(&b, &alg) != SC_OK || sc_buf_get_u16(&b, &plen) != SC_OK ||
+	    (impl = impl_of((enum sc_sig_alg)alg)) == NULL || plen != SC_SIG_PRIV_LEN ||
+	    sc_buf_get_ptr(&b, plen, &priv) != SC_OK || sc_buf_left(&b) != 0) {
 		sc_set_error("signing key blob of an unknown algorithm or length");
 		return SC_ERR_CORRUPT;
 	}
-	r = key_load(impl, blob + 8, out);
+	r = key_load(impl, priv, out);
 	if (r == SC_ERR_INVALID) {
 		sc_set_error("signing key blob holds an invalid private key");
 		return SC_ERR_CORRUPT;
@@ -301,6 +313,7 @@ static int encode_ssh(const struct sc_sig_impl *impl, const uint8_t *pub, size_t
                       const char *comment, uint8_t *out, size_t cap, size_t *out_len)
 {
 	uint8_t blob[128];
+	struct sc_buf b;
 	const char *type;
 	size_t blob_len, tl, b64_len, cl, pos;
 	int r;
@@ -309,8 +322,10 @@ static int encode_ssh(const struct sc_sig_impl *impl, const uint8_t *pub, size_t
 		sc_set_error("OpenSSH has no key type for %s", impl->name);
 		return SC_ERR_INVALID;
 	}
-	if ((r = impl->pub_ssh(pub, pub_len, blob, sizeof(blob), &blob_len, &type)) != SC_OK)
+	sc_buf_init_fixed(&b, blob, sizeof(blob));
+	if ((r = impl->pub_ssh(pub, pub_len, &b, &type)) != SC_OK)
 		return r;
+	blob_len = b.len;
 	tl = strlen(type);
 	b64_len = sodium_base64_encoded_len(blob_len, sodium_base64_VARIANT_ORIGINAL);
 	cl = comment != NULL ? strlen(comment) : 0;

@@ -64,21 +64,16 @@ static int ed_pub_pkey(const uint8_t *pub, size_t pub_len, EVP_PKEY **out)
 	return *out != NULL ? SC_OK : SC_ERR_CRYPTO;
 }
 
-static int ed_pub_ssh(const uint8_t *pub, size_t pub_len, uint8_t *blob, size_t cap,
-                      size_t *blob_len, const char **type)
+static int ed_pub_ssh(const uint8_t *pub, size_t pub_len, struct sc_buf *b, const char **type)
 {
 	static const char name[] = "ssh-ed25519";
-	size_t pos = 0;
-	int r;
 
 	if (pub_len != ED_PUB_LEN)
 		return SC_ERR_INVALID;
-	if ((r = sc_sig_ssh_put(blob, cap, &pos, name, sizeof(name) - 1)) != SC_OK ||
-	    (r = sc_sig_ssh_put(blob, cap, &pos, pub, pub_len)) != SC_OK)
-		return r;
-	*blob_len = pos;
+	(void)sc_sig_ssh_put(b, name, sizeof(name) - 1);
+	(void)sc_sig_ssh_put(b, pub, pub_len);
 	*type = name;
-	return SC_OK;
+	return sc_buf_status(b);
 }
 
 const struct sc_sig_impl sc_sig_impl_ed25519 = {

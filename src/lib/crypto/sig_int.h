@@ -7,6 +7,7 @@
 
 #include "secretctl/secretctl.h"
 #include "secretctl/sig.h"
+#include "secretctl/buf.h"
 
 struct sc_sig_impl;
 
@@ -34,9 +35,9 @@ struct sc_sig_impl {
 	              const uint8_t *msg, size_t msg_len, const uint8_t *sig, size_t sig_len);
 	/* The public key as an OpenSSL key (for SubjectPublicKeyInfo). */
 	int (*pub_pkey)(const uint8_t *pub, size_t pub_len, EVP_PKEY **out);
-	/* The SSH wire blob of the public key; NULL when SSH has no type. */
-	int (*pub_ssh)(const uint8_t *pub, size_t pub_len, uint8_t *blob, size_t cap,
-	               size_t *blob_len, const char **type);
+	/* Append the SSH wire blob of the public key to b; NULL when SSH has
+	 * no key type for the algorithm. */
+	int (*pub_ssh)(const uint8_t *pub, size_t pub_len, struct sc_buf *b, const char **type);
 };
 
 extern const struct sc_sig_impl sc_sig_impl_ed25519;
@@ -47,8 +48,9 @@ extern const struct sc_sig_impl sc_sig_impl_secp256k1;
  * prehashed (then exactly 32 bytes). */
 int sc_sig_digest(const struct sc_sig_opts *o, const uint8_t *msg, size_t msg_len,
                   uint8_t out[SC_SIG_DIGEST_LEN]) SC_WUR;
-/* An SSH "string" (uint32 length, bytes) appended at *pos in blob[cap]. */
-int sc_sig_ssh_put(uint8_t *blob, size_t cap, size_t *pos, const void *p, size_t n) SC_WUR;
+/* Append an SSH "string" (uint32 length, bytes); b's errors are sticky, so
+ * a run of these is checked once with sc_buf_status(). */
+int sc_sig_ssh_put(struct sc_buf *b, const void *p, size_t n);
 /* 1 when the 32-byte big-endian a is in [1, n-1]; constant time. */
 int sc_sig_scalar_ok(const uint8_t a[32], const uint8_t n[32]);
 

@@ -226,23 +226,18 @@ static int p256_pub_pkey(const uint8_t *pub, size_t pub_len, EVP_PKEY **out)
 	return make_pkey(pub, pub_len, NULL, out);
 }
 
-static int p256_pub_ssh(const uint8_t *pub, size_t pub_len, uint8_t *blob, size_t cap,
-                        size_t *blob_len, const char **type)
+static int p256_pub_ssh(const uint8_t *pub, size_t pub_len, struct sc_buf *b, const char **type)
 {
 	static const char name[] = "ecdsa-sha2-nistp256", curve[] = "nistp256";
-	size_t pos = 0;
-	int r;
 
 	/* RFC 5656: the point is sent uncompressed */
 	if (pub_len != P256_PUB_LEN || pub[0] != 0x04)
 		return SC_ERR_INVALID;
-	if ((r = sc_sig_ssh_put(blob, cap, &pos, name, sizeof(name) - 1)) != SC_OK ||
-	    (r = sc_sig_ssh_put(blob, cap, &pos, curve, sizeof(curve) - 1)) != SC_OK ||
-	    (r = sc_sig_ssh_put(blob, cap, &pos, pub, pub_len)) != SC_OK)
-		return r;
-	*blob_len = pos;
+	(void)sc_sig_ssh_put(b, name, sizeof(name) - 1);
+	(void)sc_sig_ssh_put(b, curve, sizeof(curve) - 1);
+	(void)sc_sig_ssh_put(b, pub, pub_len);
 	*type = name;
-	return SC_OK;
+	return sc_buf_status(b);
 }
 
 const struct sc_sig_impl sc_sig_impl_p256 = {

@@ -9,29 +9,29 @@
 #include "secretctl/sig.h"
 #include "crypto/sig_int.h"
 
-/* An SSH mpint of a 32-byte big-endian unsigned integer. */
-static int put_mpint(uint8_t *blob, size_t cap, size_t *pos, const uint8_t v[32])
+/* An SSH mpint of a 32-byte big-endian unsigned integer: no leading zero
+ * bytes, one 00 in front when the top bit is set. */
+static void put_mpint(struct sc_buf *b, const uint8_t v[32])
 {
-	uint8_t tmp[33];
 	size_t i = 0, n;
 
 	while (i < 32 && v[i] == 0)
 		i++;
 	n = 32 - i;
 	if (n > 0 && (v[i] & 0x80) != 0) {
-		tmp[0] = 0;
-		memcpy(tmp + 1, v + i, n);
-		return sc_sig_ssh_put(blob, cap, pos, tmp, n + 1);
+		(void)sc_buf_put_u32(b, (uint32_t)(n + 1));
+		(void)sc_buf_put_u8(b, 0);
+	} else {
+		(void)sc_buf_put_u32(b, (uint32_t)n);
 	}
-	memcpy(tmp, v + i, n);
-	return sc_sig_ssh_put(blob, cap, pos, tmp, n);
+	(void)sc_buf_put(b, v + i, n);
 }
 
 int sc_sig_ssh_signature(enum sc_sig_alg alg, const uint8_t *sig, size_t sig_len, uint8_t *out,
                          size_t cap, size_t *out_len)
 {
 	uint8_t inner[2 * (4 + 33)];
-	size_t pos = 0, ipos = 0;
+	struct sc_buf b, in;
 	int r;
 
 	if (out_len == NULL)
@@ -39,25 +39,29 @@ int sc_sig_ssh_signature(enum sc_sig_alg alg, const uint8_t *sig, size_t sig_len
 	*out_len = 0;
 	if (sig == NULL || out == NULL || sig_len != 64)
 		return SC_ERR_INVALID;
+	sc_buf_init_fixed(&b, out, cap);
 	switch (alg) {
 	case SC_SIG_ED25519:
-		if ((r = sc_sig_ssh_put(out, cap, &pos, "ssh-ed25519", 11)) != SC_OK ||
-		    (r = sc_sig_ssh_put(out, cap, &pos, sig, 64)) != SC_OK)
-			return r;
+		(void)sc_sig_ssh_put(&b, "ssh-ed25519", 11);
+		(void)sc_sig_ssh_put(&b, sig, 64);
 		break;
 	case SC_SIG_P256:
 		/* string "ecdsa-sha2-nistp256", string (mpint r, mpint s) */
-		if ((r = put_mpint(inner, sizeof(inner), &ipos, sig)) != SC_OK ||
-		    (r = put_mpint(inner, sizeof(inner), &ipos, sig + 32)) != SC_OK ||
-		    (r = sc_sig_ssh_put(out, cap, &pos, "ecdsa-sha2-nistp256", 19)) != SC_OK ||
-		    (r = sc_sig_ssh_put(out, cap, &pos, inner, ipos)) != SC_OK)
+		sc_buf_init_fixed(&in, inner, sizeof(inner));
+		put_mpint(&in, sig);
+		put_mpint(&in, sig + 32);
+		if ((r = sc_buf_status(&in)) != SC_OK)
 			return r;
+		(void)sc_sig_ssh_put(&b, "ecdsa-sha2-nistp256", 19);
+		(void)sc_sig_ssh_put(&b, inner, in.len);
 		break;
 	default:
 		sc_set_error("OpenSSH has no signature type for %s", sc_sig_alg_name(alg));
 		return SC_ERR_INVALID;
 	}
-	*out_len = pos;
+	if ((r = sc_buf_status(&b)) != SC_OK)
+		return r;
+	*out_len = b.len;
 	return SC_OK;
 }
 
@@ -70,12 +74,13 @@ int sc_sig_sshsig(const struct sc_sig_key *k, const char *ns, const uint8_t *msg
 {
 	static const char begin[] = "-----BEGIN SSH SIGNATURE-----\n",
 	                  end[] = "-----END SSH SIGNATURE-----\n";
-	struct sc_sig_opts raw = {.scheme = SC_SIG_SCHEME_DEFAULT, .format = SC_SIG_FMT_DEFAULT};
+	struct sc_sig_opts o = {.scheme = SC_SIG_SCHEME_DEFAULT, .format = SC_SIG_FMT_DEFAULT};
 	uint8_t h[crypto_hash_sha512_BYTES], tosign[256], pubblob[128], sig[SC_SIG_MAX],
 	    sshsig[128], blob[512];
+	struct sc_buf tb, pb, bb;
 	char b64[700];
 	const char *type;
-	size_t nsl, tl = 6, pl, sl, ssl, bl = 6, b64l, i, pos;
+	size_t nsl, sl, ssl, b64l, i, pos;
 	int r;
 
 	if (out_len == NULL)
@@ -93,38 +98,39 @@ int sc_sig_sshsig(const struct sc_sig_key *k, const char *ns, const uint8_t *msg
 		return SC_ERR_INVALID;
 	}
 	if (k->impl->alg == SC_SIG_P256)
-		raw.format = SC_SIG_FMT_RAW;
-	if ((r = k->impl->pub_ssh(k->pub, k->pub_len, pubblob, sizeof(pubblob), &pl, &type)) !=
-	    SC_OK)
+		o.format = SC_SIG_FMT_RAW;
+	sc_buf_init_fixed(&pb, pubblob, sizeof(pubblob));
+	if ((r = k->impl->pub_ssh(k->pub, k->pub_len, &pb, &type)) != SC_OK)
 		return r;
 	/* signed data: "SSHSIG" ns reserved hash_alg H(message) */
 	crypto_hash_sha512(h, msg, msg_len);
-	memcpy(tosign, SSHSIG_MAGIC, 6);
-	if ((r = sc_sig_ssh_put(tosign, sizeof(tosign), &tl, ns, nsl)) != SC_OK ||
-	    (r = sc_sig_ssh_put(tosign, sizeof(tosign), &tl, "", 0)) != SC_OK ||
-	    (r = sc_sig_ssh_put(tosign, sizeof(tosign), &tl, SSHSIG_HASH, 6)) != SC_OK ||
-	    (r = sc_sig_ssh_put(tosign, sizeof(tosign), &tl, h, sizeof(h))) != SC_OK)
+	sc_buf_init_fixed(&tb, tosign, sizeof(tosign));
+	(void)sc_buf_put(&tb, SSHSIG_MAGIC, 6);
+	(void)sc_sig_ssh_put(&tb, ns, nsl);
+	(void)sc_sig_ssh_put(&tb, "", 0);
+	(void)sc_sig_ssh_put(&tb, SSHSIG_HASH, 6);
+	(void)sc_sig_ssh_put(&tb, h, sizeof(h));
+	if ((r = sc_buf_status(&tb)) != SC_OK)
 		return r;
-	if ((r = sc_sig_sign(k, &raw, tosign, tl, sig, &sl)) != SC_OK ||
+	if ((r = sc_sig_sign(k, &o, tosign, tb.len, sig, &sl)) != SC_OK ||
 	    (r = sc_sig_ssh_signature(k->impl->alg, sig, sl, sshsig, sizeof(sshsig), &ssl)) !=
 	        SC_OK)
 		return r;
 	/* the blob: "SSHSIG" uint32(1) key ns reserved hash_alg signature */
-	memcpy(blob, SSHSIG_MAGIC, 6);
-	blob[bl++] = 0;
-	blob[bl++] = 0;
-	blob[bl++] = 0;
-	blob[bl++] = 1;
-	if ((r = sc_sig_ssh_put(blob, sizeof(blob), &bl, pubblob, pl)) != SC_OK ||
-	    (r = sc_sig_ssh_put(blob, sizeof(blob), &bl, ns, nsl)) != SC_OK ||
-	    (r = sc_sig_ssh_put(blob, sizeof(blob), &bl, "", 0)) != SC_OK ||
-	    (r = sc_sig_ssh_put(blob, sizeof(blob), &bl, SSHSIG_HASH, 6)) != SC_OK ||
-	    (r = sc_sig_ssh_put(blob, sizeof(blob), &bl, sshsig, ssl)) != SC_OK)
+	sc_buf_init_fixed(&bb, blob, sizeof(blob));
+	(void)sc_buf_put(&bb, SSHSIG_MAGIC, 6);
+	(void)sc_buf_put_u32(&bb, 1);
+	(void)sc_sig_ssh_put(&bb, pubblob, pb.len);
+	(void)sc_sig_ssh_put(&bb, ns, nsl);
+	(void)sc_sig_ssh_put(&bb, "", 0);
+	(void)sc_sig_ssh_put(&bb, SSHSIG_HASH, 6);
+	(void)sc_sig_ssh_put(&bb, sshsig, ssl);
+	if ((r = sc_buf_status(&bb)) != SC_OK)
 		return r;
-	b64l = sodium_base64_encoded_len(bl, sodium_base64_VARIANT_ORIGINAL);
+	b64l = sodium_base64_encoded_len(bb.len, sodium_base64_VARIANT_ORIGINAL);
 	if (b64l > sizeof(b64))
 		return SC_ERR_TOOBIG;
-	sodium_bin2base64(b64, sizeof(b64), blob, bl, sodium_base64_VARIANT_ORIGINAL);
+	sodium_bin2base64(b64, sizeof(b64), blob, bb.len, sodium_base64_VARIANT_ORIGINAL);
 	b64l--; /* without the NUL */
 	if (sizeof(begin) - 1 + b64l + b64l / SSHSIG_WRAP + 1 + sizeof(end) > cap)
 		return SC_ERR_TOOBIG;

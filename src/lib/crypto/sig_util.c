@@ -27,17 +27,10 @@ int sc_sig_digest(const struct sc_sig_opts *o, const uint8_t *msg, size_t msg_le
 	return SC_OK;
 }
 
-int sc_sig_ssh_put(uint8_t *blob, size_t cap, size_t *pos, const void *p, size_t n)
+int sc_sig_ssh_put(struct sc_buf *b, const void *p, size_t n)
 {
-	if (n > UINT32_MAX || *pos > cap || cap - *pos < 4 || cap - *pos - 4 < n)
-		return SC_ERR_TOOBIG;
-	blob[*pos] = (uint8_t)(n >> 24);
-	blob[*pos + 1] = (uint8_t)(n >> 16);
-	blob[*pos + 2] = (uint8_t)(n >> 8);
-	blob[*pos + 3] = (uint8_t)n;
-	memcpy(blob + *pos + 4, p, n);
-	*pos += 4 + n;
-	return SC_OK;
+	(void)sc_buf_put_uint(b, n, 4); /* fails, and sticks, past 32 bits */
+	return sc_buf_put(b, p, n);
 }
 
 int sc_sig_scalar_ok(const uint8_t a[32], const uint8_t n[32])

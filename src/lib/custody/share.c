@@ -10,6 +10,7 @@
 
 #include "secretctl/secretctl.h"
 #include "secretctl/shares.h"
+#include "secretctl/buf.h"
 #include "custody/share_int.h"
 
 #define DIGEST_LEN 4
@@ -76,8 +77,7 @@ static int feistel(const uint8_t *in, size_t len, const char *pp, size_t pp_len,
 	memcpy(pw + 1, pp, pp_len);
 	if (!extendable) {
 		memcpy(salt, "shamir", 6);
-		salt[6] = (uint8_t)(identifier >> 8);
-		salt[7] = (uint8_t)identifier;
+		sc_be16_put(salt + 6, identifier);
 	}
 	for (i = 0; i < ROUNDS; i++) {
 		round = decrypt ? ROUNDS - 1 - i : i;
