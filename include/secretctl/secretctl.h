@@ -12,11 +12,13 @@
 #include "secretctl/duration.h"
 /* crypto/ */
 #include "secretctl/crypto.h"
+#include "secretctl/sig.h"
 /* store/ */
 #include "secretctl/secret.h"
 #include "secretctl/vault.h"
 /* keyslot/ */
 #include "secretctl/keyslot.h"
+#include "secretctl/shares.h"
 /* audit/ policy/ */
 #include "secretctl/audit.h"
 #include "secretctl/policy.h"
