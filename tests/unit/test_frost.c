@@ -298,6 +298,28 @@ static void test_sign_refusals(void **state)
 	assert_int_equal(sc_frost_commit(g.kp[0], &spare, &c_spare), SC_OK);
 	assert_int_equal(sc_frost_sign(g.kp[0], &spare, pkg, &ss), SC_ERR_INVALID);
 	assert_null(spare);
+	/* our identifier with our binding but another hiding point, then the
+	 * reverse: each half of the commitment is checked */
+	{
+		struct sc_frost_nonce *half = NULL;
+		struct sc_frost_commitment mine, d[2];
+		struct sc_frost_signing_package *p2 = NULL;
+		size_t k;
+
+		for (k = 0; k < 2; k++) {
+			assert_int_equal(sc_frost_commit(g.kp[0], &half, &mine), SC_OK);
+			d[0] = mine;
+			d[1] = c[1];
+			memcpy(k == 0 ? d[0].hiding : d[0].binding, c_spare.hiding, 32);
+			assert_int_equal(sc_frost_signing_package_new(
+			                     sc_frost_pubkeys_group_key(g.pub), d, 2, NULL, 0, &p2),
+			                 SC_OK);
+			assert_int_equal(sc_frost_sign(g.kp[0], &half, p2, &ss), SC_ERR_INVALID);
+			assert_null(half);
+			sc_frost_signing_package_free(p2);
+			p2 = NULL;
+		}
+	}
 	/* a package without us */
 	assert_int_equal(sc_frost_commit(g.kp[2], &n3, &c[2]), SC_OK);
 	assert_int_equal(sc_frost_sign(g.kp[2], &n3, pkg, &ss), SC_ERR_INVALID);
