@@ -1,10 +1,11 @@
-/* test_frost_vectors.c - FROST(Ed25519, SHA-512) byte for byte against the
- * RFC 9591 test vectors (appendix E.1; the JSON of the CFRG draft repository,
- * github.com/cfrg/draft-irtf-cfrg-frost poc/frost-ed25519-sha512.json, final
- * version) and the DKG against ZcashFoundation/frost's
- * frost-ed25519/tests/helpers/vectors_dkg.json (an interoperability check:
- * those are ZF's own, not an independent standard's). The JSON files are read from
- * tests/data/frost/ (see its README). */
+/* test_frost_vectors.c - FROST(Ed25519, SHA-512) and FROST(secp256k1,
+ * SHA-256) byte for byte against the RFC 9591 test vectors (appendix E: the
+ * JSON of github.com/cfrg/draft-irtf-cfrg-frost, poc/frost-ed25519-sha512.json
+ * and poc/frost-secp256k1-sha256.json, final version); RFC 9380's
+ * expand_message_xmd against its appendix K.1; the DKG against
+ * ZcashFoundation/frost's frost-ed25519/tests/helpers/vectors_dkg.json (an
+ * interoperability check: ZF's own vectors, not an independent standard's).
+ * The JSON files are read from tests/data/frost/ (see its README). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -323,11 +324,157 @@ static void test_zf_dkg_ed25519(void **state)
 	json_decref(v);
 }
 
+/* RFC 9380 appendix K.1: expand_message_xmd(SHA-256),
+ * DST "QUUX-V01-CS02-with-expander-SHA256-128", len_in_bytes 0x20. */
+static void test_expand_message_xmd(void **state)
+{
+	static const char dst[] = "QUUX-V01-CS02-with-expander-SHA256-128";
+	uint8_t out[32], want[32];
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(sc_frost_k1_expand_message_xmd(out, 32, (const uint8_t *)"", 0,
+	                                                (const uint8_t *)dst, sizeof(dst) - 1),
+	                 SC_OK);
+	assert_int_equal(
+	    sodium_hex2bin(want, 32,
+	                   "68a985b87eb6b46952128911f2a4412bbc302a9d759667f87f7a21d803f07235", 64,
+	                   NULL, &n, NULL),
+	    0);
+	assert_memory_equal(out, want, 32);
+	assert_int_equal(sc_frost_k1_expand_message_xmd(out, 32, (const uint8_t *)"abc", 3,
+	                                                (const uint8_t *)dst, sizeof(dst) - 1),
+	                 SC_OK);
+	assert_int_equal(
+	    sodium_hex2bin(want, 32,
+	                   "d8ccab23b5985ccea865c6c97b6e5b8350e794e603b4b97902f53a8a0d605615", 64,
+	                   NULL, &n, NULL),
+	    0);
+	assert_memory_equal(out, want, 32);
+}
+
+/* RFC 9591 appendix E.5: FROST(secp256k1, SHA-256). */
+static void test_rfc9591_secp256k1(void **state)
+{
+	json_t *v = load("frost-secp256k1-sha256.json");
+	json_t *in = json_object_get(v, "inputs");
+	json_t *r1 = json_object_get(json_object_get(v, "round_one_outputs"), "outputs");
+	json_t *r2 = json_object_get(json_object_get(v, "round_two_outputs"), "outputs");
+	json_t *x;
+	uint8_t secret[32], coeff[32], gpk[33], pt[33], shares[3 * 32], vss[2 * 33], s[32];
+	uint8_t nh[2][32], nb[2][32], want[SC_FROST_K1_RHO_INPUT_LEN],
+	    got[SC_FROST_K1_RHO_INPUT_LEN];
+	uint8_t zs[2 * 32], sig[65], want_sig[65], msg[64];
+	struct sc_frost_k1_commitment com[2];
+	const char *m_hex, *c;
+	size_t msg_len = 0, i, n = 0;
+
+	(void)state;
+	assert_string_equal(
+	    json_string_value(json_object_get(json_object_get(v, "config"), "name")),
+	    "FROST(secp256k1, SHA-256)");
+	hex_at(in, "group_secret_key", secret, 32);
+	hex_at(in, "group_public_key", gpk, 33);
+	hex_at(json_object_get(v, "final_output"), "sig", want_sig, 65);
+	m_hex = json_string_value(json_object_get(in, "message"));
+	assert_int_equal(
+	    sodium_hex2bin(msg, sizeof(msg), m_hex, strlen(m_hex), NULL, &msg_len, NULL), 0);
+	c = json_string_value(
+	    json_array_get(json_object_get(in, "share_polynomial_coefficients"), 0));
+	assert_non_null(c);
+	assert_int_equal(sodium_hex2bin(coeff, 32, c, strlen(c), NULL, &n, NULL), 0);
+	assert_int_equal(n, 32);
+
+	assert_int_equal(sc_frost_k1_mul_base(pt, secret), SC_OK);
+	assert_memory_equal(pt, gpk, 33);
+	assert_int_equal(sc_frost_k1_split_with(secret, coeff, 2, 3, shares, vss), SC_OK);
+	assert_memory_equal(vss, gpk, 33);
+	for (i = 0; i < 3; i++) {
+		x = json_array_get(json_object_get(in, "participant_shares"), i);
+		hex_at(x, "participant_share", s, 32);
+		assert_memory_equal(shares + i * 32, s, 32);
+		assert_int_equal(sc_frost_k1_vss_verify((uint16_t)(i + 1), s, vss, 2), SC_OK);
+	}
+	s[31] ^= 1;
+	assert_int_equal(sc_frost_k1_vss_verify(3, s, vss, 2), SC_ERR_CORRUPT);
+
+	for (i = 0; i < 2; i++) {
+		uint8_t hr[32], br[32];
+		uint16_t id;
+
+		x = json_array_get(r1, i);
+		id = int_at(x, "identifier");
+		hex_at(x, "hiding_nonce_randomness", hr, 32);
+		hex_at(x, "binding_nonce_randomness", br, 32);
+		sc_frost_k1_nonce_generate(nh[i], hr, shares + (id - 1) * 32);
+		sc_frost_k1_nonce_generate(nb[i], br, shares + (id - 1) * 32);
+		hex_at(x, "hiding_nonce", s, 32);
+		assert_memory_equal(nh[i], s, 32);
+		hex_at(x, "binding_nonce", s, 32);
+		assert_memory_equal(nb[i], s, 32);
+		com[i].id = id;
+		assert_int_equal(sc_frost_k1_mul_base(com[i].hiding, nh[i]), SC_OK);
+		assert_int_equal(sc_frost_k1_mul_base(com[i].binding, nb[i]), SC_OK);
+		hex_at(x, "hiding_nonce_commitment", pt, 33);
+		assert_memory_equal(com[i].hiding, pt, 33);
+		hex_at(x, "binding_nonce_commitment", pt, 33);
+		assert_memory_equal(com[i].binding, pt, 33);
+	}
+	for (i = 0; i < 2; i++) {
+		uint8_t bf[32];
+
+		x = json_array_get(r1, i);
+		hex_at(x, "binding_factor_input", want, sizeof(want));
+		hex_at(x, "binding_factor", s, 32);
+		assert_int_equal(sc_frost_k1_binding_factor(gpk, com, 2, msg, msg_len, i, got, bf),
+		                 SC_OK);
+		assert_memory_equal(got, want, sizeof(want));
+		assert_memory_equal(bf, s, 32);
+	}
+	for (i = 0; i < 2; i++) {
+		uint16_t id;
+
+		x = json_array_get(r2, i);
+		id = int_at(x, "identifier");
+		assert_int_equal(id, com[i].id);
+		assert_int_equal(sc_frost_k1_sign(id, shares + (id - 1) * 32, gpk, nh[i], nb[i],
+		                                  msg, msg_len, com, 2, zs + i * 32),
+		                 SC_OK);
+		hex_at(x, "sig_share", s, 32);
+		assert_memory_equal(zs + i * 32, s, 32);
+		assert_int_equal(sc_frost_k1_mul_base(pt, shares + (id - 1) * 32), SC_OK);
+		assert_int_equal(
+		    sc_frost_k1_verify_share(id, pt, gpk, msg, msg_len, com, 2, zs + i * 32),
+		    SC_OK);
+		zs[i * 32 + 5] ^= 1;
+		assert_int_equal(
+		    sc_frost_k1_verify_share(id, pt, gpk, msg, msg_len, com, 2, zs + i * 32),
+		    SC_ERR_CORRUPT);
+		zs[i * 32 + 5] ^= 1;
+	}
+	assert_int_equal(sc_frost_k1_aggregate(gpk, msg, msg_len, com, 2, zs, sig), SC_OK);
+	assert_memory_equal(sig, want_sig, 65);
+	assert_int_equal(sc_frost_k1_verify(gpk, msg, msg_len, sig), SC_OK);
+	sig[40] ^= 1;
+	assert_int_equal(sc_frost_k1_verify(gpk, msg, msg_len, sig), SC_ERR_CORRUPT);
+	/* an unsorted list is refused */
+	{
+		struct sc_frost_k1_commitment rev[2] = {com[1], com[0]};
+		uint8_t bf[32];
+
+		assert_int_equal(sc_frost_k1_binding_factor(gpk, rev, 2, msg, msg_len, 0, got, bf),
+		                 SC_ERR_INVALID);
+	}
+	json_decref(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_rfc9591_ed25519),
 	    cmocka_unit_test(test_zf_dkg_ed25519),
+	    cmocka_unit_test(test_expand_message_xmd),
+	    cmocka_unit_test(test_rfc9591_secp256k1),
 	};
 
 	if (sc_init() != SC_OK)

@@ -141,4 +141,48 @@ int sc_frost_group_info(const uint8_t *vss, uint16_t min, uint16_t max,
 /* The proof-of-knowledge check of a round-1 package. */
 int sc_frost_dkg_round1_check(const struct sc_frost_dkg_round1 *r1) SC_WUR;
 
+/* ---- FROST(secp256k1, SHA-256) (frost_secp256k1.c) ----------------------
+ * Scalars are 32 bytes big-endian, points 33-byte compressed SEC1. Over
+ * plain arrays, checked against the RFC 9591 vectors; not yet behind the
+ * objects and wire formats of frost.h. Commitment lists must be sorted. */
+#define SC_FROST_K1_POINT_LEN 33
+#define SC_FROST_K1_SIG_LEN (33 + 32)
+#define SC_FROST_K1_RHO_INPUT_LEN (33 + 32 + 32 + 32)
+struct sc_frost_k1_commitment {
+	uint16_t id;
+	uint8_t hiding[SC_FROST_K1_POINT_LEN];
+	uint8_t binding[SC_FROST_K1_POINT_LEN];
+};
+/* RFC 9380 section 5.3.1 with SHA-256 */
+int sc_frost_k1_expand_message_xmd(uint8_t *out, size_t out_len, const uint8_t *msg, size_t msg_len,
+                                   const uint8_t *dst, size_t dst_len) SC_WUR;
+int sc_frost_k1_scalar_canonical(const uint8_t s[32]);
+int sc_frost_k1_point_valid(const uint8_t p[SC_FROST_K1_POINT_LEN]);
+int sc_frost_k1_mul_base(uint8_t out[SC_FROST_K1_POINT_LEN], const uint8_t s[32]) SC_WUR;
+void sc_frost_k1_nonce_generate(uint8_t out[32], const uint8_t rand32[32],
+                                const uint8_t secret[32]);
+/* shares: max * 32 (identifier i at i-1); vss: min * 33 */
+int sc_frost_k1_split_with(const uint8_t secret[32], const uint8_t *coeffs, uint16_t min,
+                           uint16_t max, uint8_t *shares, uint8_t *vss) SC_WUR;
+int sc_frost_k1_vss_verify(uint16_t id, const uint8_t share[32], const uint8_t *vss,
+                           uint16_t min) SC_WUR;
+int sc_frost_k1_binding_factor(const uint8_t gpk[SC_FROST_K1_POINT_LEN],
+                               const struct sc_frost_k1_commitment *c, size_t n, const uint8_t *msg,
+                               size_t msg_len, size_t i, uint8_t input[SC_FROST_K1_RHO_INPUT_LEN],
+                               uint8_t bf[32]) SC_WUR;
+int sc_frost_k1_sign(uint16_t id, const uint8_t sk[32], const uint8_t gpk[SC_FROST_K1_POINT_LEN],
+                     const uint8_t hiding[32], const uint8_t binding[32], const uint8_t *msg,
+                     size_t msg_len, const struct sc_frost_k1_commitment *c, size_t n,
+                     uint8_t z[32]) SC_WUR;
+int sc_frost_k1_verify_share(uint16_t id, const uint8_t pk_i[SC_FROST_K1_POINT_LEN],
+                             const uint8_t gpk[SC_FROST_K1_POINT_LEN], const uint8_t *msg,
+                             size_t msg_len, const struct sc_frost_k1_commitment *c, size_t n,
+                             const uint8_t z[32]) SC_WUR;
+/* zs: n signature shares in the order of c; sig = R || z, verified */
+int sc_frost_k1_aggregate(const uint8_t gpk[SC_FROST_K1_POINT_LEN], const uint8_t *msg,
+                          size_t msg_len, const struct sc_frost_k1_commitment *c, size_t n,
+                          const uint8_t *zs, uint8_t sig[SC_FROST_K1_SIG_LEN]) SC_WUR;
+int sc_frost_k1_verify(const uint8_t gpk[SC_FROST_K1_POINT_LEN], const uint8_t *msg, size_t msg_len,
+                       const uint8_t sig[SC_FROST_K1_SIG_LEN]) SC_WUR;
+
 #endif
