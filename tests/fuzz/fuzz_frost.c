@@ -127,7 +127,12 @@ static void share(const uint8_t *data, size_t size)
 	if (sc_frost_share_encode(p, out, sizeof(out), &len) != SC_OK)
 		abort();
 	same(len, data, size);
-	/* the VSS check runs on anything that decodes, and fails cleanly */
+	/* the VSS check runs on what decodes, and fails cleanly; a big group
+	 * (max 255) costs min * max point multiplications, too slow to fuzz */
+	if (size > 3 + 6 + 32 + 16 * 32) {
+		sc_frost_share_free(p);
+		return;
+	}
 	r = sc_frost_share_verify(p, &kp, NULL);
 	if ((r == SC_OK) != (kp != NULL))
 		abort();
