@@ -73,7 +73,6 @@ void sc_frost_dkg_free(struct sc_frost_dkg *state)
 {
 	if (state == NULL)
 		return;
-	sc_frost_dkg_round1_free(state->own);
 	free(state->commits);
 	sc_secmem_free(state);
 }
@@ -142,8 +141,7 @@ int sc_frost_dkg_part1_with(uint16_t id, uint16_t min, uint16_t max, const uint8
 	r1 = sc_frost_dkg_round1_alloc(min, max);
 	t = sc_secmem_alloc(FROST_NS);
 	if (st == NULL || r1 == NULL || t == NULL ||
-	    (st->commits = calloc((size_t)max * min, FROST_NE)) == NULL ||
-	    (st->own = sc_frost_dkg_round1_alloc(min, max)) == NULL) {
+	    (st->commits = calloc((size_t)max * min, FROST_NE)) == NULL) {
 		r = SC_ERR_NOMEM;
 		goto out;
 	}
@@ -161,7 +159,6 @@ int sc_frost_dkg_part1_with(uint16_t id, uint16_t min, uint16_t max, const uint8
 	pok_challenge(t, r1);
 	crypto_core_ed25519_scalar_mul(t, coeffs, t);
 	crypto_core_ed25519_scalar_add(r1->mu, k, t);
-	memcpy(st->own, r1, sizeof(*r1) + (size_t)min * FROST_NE);
 	memcpy(st->commits + (size_t)(id - 1) * min * FROST_NE, r1->commit, (size_t)min * FROST_NE);
 	st->stage = 1;
 	*state = st;

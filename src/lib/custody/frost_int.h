@@ -58,10 +58,9 @@ struct sc_frost_dkg_round2 { /* allocated in secmem */
 
 struct sc_frost_dkg { /* allocated in secmem */
 	uint16_t id, min, max;
-	int stage;                       /* 1 after part1, 2 after part2, 3 done */
-	struct sc_frost_dkg_round1 *own; /* this participant's round-1 package */
-	uint8_t *commits;                /* max * min * FROST_NE, by identifier - 1 */
-	uint8_t coeff[];                 /* min * FROST_NS: the secret polynomial */
+	int stage;        /* 1 after part1, 2 after part2, 3 done */
+	uint8_t *commits; /* max * min * FROST_NE, by identifier - 1 */
+	uint8_t coeff[];  /* min * FROST_NS: the secret polynomial */
 };
 
 /* ---- group and hashes (frost_ed25519.c) ---------------------------------- */
