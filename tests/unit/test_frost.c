@@ -410,6 +410,28 @@ static void test_aggregate_refusals(void **state)
 	assert_int_equal(sc_frost_aggregate(g.pub, pkg, dup, 2, sig, &culprit), SC_ERR_CORRUPT);
 	assert_int_equal(culprit, 3);
 	assert_int_equal(sc_frost_verify_share(g.pub, pkg, &dup[1]), SC_ERR_CORRUPT);
+	/* z + L is the same share modulo L but not canonical: refused, named */
+	{
+		static const uint8_t l[32] = {0xed, 0xd3, 0xf5, 0x5c, 0x1a, 0x63, 0x12, 0x58,
+		                              0xd6, 0x9c, 0xf7, 0xa2, 0xde, 0xf9, 0xde, 0x14,
+		                              0,    0,    0,    0,    0,    0,    0,    0,
+		                              0,    0,    0,    0,    0,    0,    0,    0x10};
+		unsigned int carry = 0, k;
+
+		dup[0] = ss[0];
+		dup[1] = ss[1];
+		for (k = 0; k < 32; k++) {
+			carry += (unsigned int)dup[1].z[k] + l[k];
+			dup[1].z[k] = (uint8_t)carry;
+			carry >>= 8;
+		}
+		assert_int_equal(carry, 0);
+		culprit = 0;
+		assert_int_equal(sc_frost_aggregate(g.pub, pkg, dup, 2, sig, &culprit),
+		                 SC_ERR_CORRUPT);
+		assert_int_equal(culprit, 3);
+		assert_int_equal(sc_frost_verify_share(g.pub, pkg, &dup[1]), SC_ERR_CORRUPT);
+	}
 	/* in any order, the right ones aggregate */
 	dup[0] = ss[1];
 	dup[1] = ss[0];

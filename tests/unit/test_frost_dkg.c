@@ -212,9 +212,13 @@ static void test_refusals(void **state)
 		const struct sc_frost_dkg_round2 *save = m[1];
 		size_t k;
 
+		/* m[1] is from 3 to 1: put 3's share for 2 in its place, so only
+		 * the recipient is wrong */
+		assert_int_equal(sc_frost_dkg_round2_sender(m[1]), 3);
 		for (k = 0; k < N - 1; k++)
-			if (sc_frost_dkg_round2_recipient(x.r2[1][k]) != 1)
-				m[1] = x.r2[1][k]; /* from 2, addressed to 3 */
+			if (sc_frost_dkg_round2_recipient(x.r2[2][k]) == 2)
+				m[1] = x.r2[2][k];
+		assert_int_equal(sc_frost_dkg_round2_recipient(m[1]), 2);
 		assert_int_equal(sc_frost_dkg_part3(x.st[0], m, n, &kp, &pub, &culprit),
 		                 SC_ERR_INVALID);
 		m[1] = m[0];
