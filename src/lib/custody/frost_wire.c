@@ -7,44 +7,53 @@
 #include <sodium.h>
 
 #include "secretctl/secretctl.h"
+#include "secretctl/buf.h"
 #include "secretctl/frost.h"
 #include "custody/frost_int.h"
 
-/* A bounded reader: every read checks what is left; a short read sets bad. */
+/* Reading and writing go through the one bounded codec (buf.h); `bad`
+ * also records a rule of the format broken after a read succeeded. */
 struct rd {
-	const uint8_t *p;
-	size_t left;
+	struct sc_buf b;
 	int bad;
 };
 
 static const uint8_t *rd_take(struct rd *r, size_t n)
 {
-	const uint8_t *p;
+	const uint8_t *p = NULL;
 
-	if (r->bad || r->left < n) {
+	if (r->bad || sc_buf_get_ptr(&r->b, n, &p) != SC_OK) {
 		r->bad = 1;
 		return NULL;
 	}
-	p = r->p;
-	r->p += n;
-	r->left -= n;
 	return p;
 }
 
 static uint16_t rd_u16(struct rd *r)
 {
-	const uint8_t *p = rd_take(r, 2);
+	uint16_t v = 0;
 
-	return p == NULL ? 0 : (uint16_t)((p[0] << 8) | p[1]);
+	if (r->bad || sc_buf_get_u16(&r->b, &v) != SC_OK) {
+		r->bad = 1;
+		return 0;
+	}
+	return v;
 }
 
 static uint32_t rd_u32(struct rd *r)
 {
-	const uint8_t *p = rd_take(r, 4);
+	uint32_t v = 0;
 
-	return p == NULL
-	           ? 0
-	           : ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+	if (r->bad || sc_buf_get_u32(&r->b, &v) != SC_OK) {
+		r->bad = 1;
+		return 0;
+	}
+	return v;
+}
+
+static size_t rd_left(const struct rd *r)
+{
+	return sc_buf_left(&r->b);
 }
 
 static int rd_copy(struct rd *r, uint8_t *out, size_t n)
@@ -85,8 +94,7 @@ static int rd_header(struct rd *r, const uint8_t *buf, size_t len, uint8_t type)
 {
 	const uint8_t *h;
 
-	r->p = buf;
-	r->left = buf == NULL ? 0 : len;
+	sc_buf_init_reader(&r->b, buf, buf == NULL ? 0 : len);
 	r->bad = 0;
 	h = rd_take(r, SC_FROST_HDR_LEN);
 	if (h == NULL || h[0] != type || h[1] != SC_FROST_WIRE_VERSION ||
@@ -118,41 +126,30 @@ static int rd_params(struct rd *r, uint16_t *min, uint16_t *max)
 
 static int rd_end(struct rd *r, const char *what)
 {
-	if (r->bad || r->left != 0) {
+	if (r->bad || rd_left(r) != 0) {
 		sc_set_error("frost: malformed %s message", what);
 		return SC_ERR_INVALID;
 	}
 	return SC_OK;
 }
 
-/* A bounded writer into a caller's buffer. */
-struct wr {
-	uint8_t *p;
-	size_t left;
-};
-
-static void wr_put(struct wr *w, const void *src, size_t n)
+/* A writer into the caller's buffer, sized up front; wr_end checks it. */
+static void wr_put(struct sc_buf *w, const void *src, size_t n)
 {
-	memcpy(w->p, src, n);
-	w->p += n;
-	w->left -= n;
+	(void)sc_buf_put(w, src, n); /* sticky: wr_end sees a failure */
 }
 
-static void wr_u16(struct wr *w, uint16_t v)
+static void wr_u16(struct sc_buf *w, uint16_t v)
 {
-	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
-
-	wr_put(w, b, 2);
+	(void)sc_buf_put_u16(w, v);
 }
 
-static void wr_u32(struct wr *w, uint32_t v)
+static void wr_u32(struct sc_buf *w, uint32_t v)
 {
-	uint8_t b[4] = {(uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v};
-
-	wr_put(w, b, 4);
+	(void)sc_buf_put_u32(w, v);
 }
 
-static int wr_start(struct wr *w, uint8_t *out, size_t cap, size_t need, uint8_t type)
+static int wr_start(struct sc_buf *w, uint8_t *out, size_t cap, size_t need, uint8_t type)
 {
 	uint8_t h[SC_FROST_HDR_LEN] = {type, SC_FROST_WIRE_VERSION, SC_FROST_SUITE_ED25519_SHA512};
 
@@ -160,9 +157,15 @@ static int wr_start(struct wr *w, uint8_t *out, size_t cap, size_t need, uint8_t
 		sc_set_error("frost: %zu bytes needed to encode, %zu given", need, cap);
 		return SC_ERR_TOOBIG;
 	}
-	w->p = out;
-	w->left = cap;
+	sc_buf_init_fixed(w, out, need);
 	wr_put(w, h, sizeof(h));
+	return SC_OK;
+}
+
+static int wr_end(const struct sc_buf *w, size_t need)
+{
+	if (sc_buf_status(w) != SC_OK || w->len != need)
+		return SC_ERR_INTERNAL; /* the size computed up front was wrong */
 	return SC_OK;
 }
 
@@ -171,7 +174,7 @@ static int wr_start(struct wr *w, uint8_t *out, size_t cap, size_t need, uint8_t
 int sc_frost_commitment_encode(const struct sc_frost_commitment *c,
                                uint8_t out[SC_FROST_COMMITMENT_WIRE_LEN])
 {
-	struct wr w;
+	struct sc_buf w;
 	int r;
 
 	if (c == NULL || c->id == 0 || c->id > SC_FROST_MAX_PARTICIPANTS)
@@ -182,7 +185,7 @@ int sc_frost_commitment_encode(const struct sc_frost_commitment *c,
 	wr_u16(&w, c->id);
 	wr_put(&w, c->hiding, FROST_NE);
 	wr_put(&w, c->binding, FROST_NE);
-	return SC_OK;
+	return wr_end(&w, SC_FROST_COMMITMENT_WIRE_LEN);
 }
 
 int sc_frost_commitment_decode(const uint8_t *buf, size_t len, struct sc_frost_commitment *out)
@@ -209,7 +212,7 @@ int sc_frost_commitment_decode(const uint8_t *buf, size_t len, struct sc_frost_c
 int sc_frost_sig_share_encode(const struct sc_frost_sig_share *s,
                               uint8_t out[SC_FROST_SIG_SHARE_WIRE_LEN])
 {
-	struct wr w;
+	struct sc_buf w;
 	int r;
 
 	if (s == NULL || s->id == 0 || s->id > SC_FROST_MAX_PARTICIPANTS ||
@@ -220,7 +223,7 @@ int sc_frost_sig_share_encode(const struct sc_frost_sig_share *s,
 		return r;
 	wr_u16(&w, s->id);
 	wr_put(&w, s->z, FROST_NS);
-	return SC_OK;
+	return wr_end(&w, SC_FROST_SIG_SHARE_WIRE_LEN);
 }
 
 int sc_frost_sig_share_decode(const uint8_t *buf, size_t len, struct sc_frost_sig_share *out)
@@ -251,7 +254,7 @@ size_t sc_frost_signing_package_wire_len(const struct sc_frost_signing_package *
 int sc_frost_signing_package_encode(const struct sc_frost_signing_package *pkg, uint8_t *out,
                                     size_t cap, size_t *len)
 {
-	struct wr w;
+	struct sc_buf w;
 	size_t i, need;
 	int r;
 
@@ -272,6 +275,8 @@ int sc_frost_signing_package_encode(const struct sc_frost_signing_package *pkg, 
 	wr_u32(&w, (uint32_t)pkg->msg_len);
 	if (pkg->msg_len > 0)
 		wr_put(&w, pkg->msg, pkg->msg_len);
+	if ((r = wr_end(&w, need)) != SC_OK)
+		return r;
 	*len = need;
 	return SC_OK;
 }
@@ -296,7 +301,7 @@ int sc_frost_signing_package_decode(const uint8_t *buf, size_t len,
 	rd_header(&r, buf, len, SC_FROST_MSG_SIGNING_PACKAGE);
 	rd_point(&r, gk);
 	n = rd_u16(&r);
-	if (n < 2 || n > SC_FROST_MAX_PARTICIPANTS || r.left < (size_t)n * (2 + 2 * FROST_NE))
+	if (n < 2 || n > SC_FROST_MAX_PARTICIPANTS || rd_left(&r) < (size_t)n * (2 + 2 * FROST_NE))
 		r.bad = 1;
 	if (!r.bad && (c = calloc(n, sizeof(*c))) == NULL)
 		return SC_ERR_NOMEM;
@@ -329,7 +334,7 @@ size_t sc_frost_dkg_round1_wire_len(const struct sc_frost_dkg_round1 *r1)
 int sc_frost_dkg_round1_encode(const struct sc_frost_dkg_round1 *r1, uint8_t *out, size_t cap,
                                size_t *len)
 {
-	struct wr w;
+	struct sc_buf w;
 	size_t need;
 	int r;
 
@@ -346,6 +351,8 @@ int sc_frost_dkg_round1_encode(const struct sc_frost_dkg_round1 *r1, uint8_t *ou
 	wr_put(&w, r1->commit, (size_t)r1->min * FROST_NE);
 	wr_put(&w, r1->r, FROST_NE);
 	wr_put(&w, r1->mu, FROST_NS);
+	if ((r = wr_end(&w, need)) != SC_OK)
+		return r;
 	*len = need;
 	return SC_OK;
 }
@@ -363,7 +370,7 @@ int sc_frost_dkg_round1_decode(const uint8_t *buf, size_t len, struct sc_frost_d
 	rd_header(&r, buf, len, SC_FROST_MSG_DKG_ROUND1);
 	id = rd_u16(&r);
 	rd_params(&r, &min, &max);
-	if (id == 0 || id > max || r.left != (size_t)min * FROST_NE + FROST_NE + FROST_NS)
+	if (id == 0 || id > max || rd_left(&r) != (size_t)min * FROST_NE + FROST_NE + FROST_NS)
 		r.bad = 1;
 	if (!r.bad && (r1 = sc_frost_dkg_round1_alloc(min, max)) == NULL)
 		return SC_ERR_NOMEM;
@@ -385,7 +392,7 @@ int sc_frost_dkg_round1_decode(const uint8_t *buf, size_t len, struct sc_frost_d
 int sc_frost_dkg_round2_encode(const struct sc_frost_dkg_round2 *r2,
                                uint8_t out[SC_FROST_DKG_ROUND2_WIRE_LEN])
 {
-	struct wr w;
+	struct sc_buf w;
 	int r;
 
 	if (r2 == NULL)
@@ -396,7 +403,7 @@ int sc_frost_dkg_round2_encode(const struct sc_frost_dkg_round2 *r2,
 	wr_u16(&w, r2->sender);
 	wr_u16(&w, r2->recipient);
 	wr_put(&w, r2->share, FROST_NS);
-	return SC_OK;
+	return wr_end(&w, SC_FROST_DKG_ROUND2_WIRE_LEN);
 }
 
 int sc_frost_dkg_round2_decode(const uint8_t *buf, size_t len, struct sc_frost_dkg_round2 **out)
@@ -429,7 +436,7 @@ int sc_frost_dkg_round2_decode(const uint8_t *buf, size_t len, struct sc_frost_d
 int sc_frost_key_package_encode(const struct sc_frost_key_package *kp,
                                 uint8_t out[SC_FROST_KEY_PACKAGE_WIRE_LEN])
 {
-	struct wr w;
+	struct sc_buf w;
 	int r;
 
 	if (kp == NULL)
@@ -443,7 +450,7 @@ int sc_frost_key_package_encode(const struct sc_frost_key_package *kp,
 	wr_put(&w, kp->signing_share, FROST_NS);
 	wr_put(&w, kp->verifying_share, FROST_NE);
 	wr_put(&w, kp->group_key, FROST_NE);
-	return SC_OK;
+	return wr_end(&w, SC_FROST_KEY_PACKAGE_WIRE_LEN);
 }
 
 int sc_frost_key_package_decode(const uint8_t *buf, size_t len, struct sc_frost_key_package **out)
@@ -486,7 +493,7 @@ size_t sc_frost_pubkeys_wire_len(const struct sc_frost_pubkeys *pub)
 int sc_frost_pubkeys_encode(const struct sc_frost_pubkeys *pub, uint8_t *out, size_t cap,
                             size_t *len)
 {
-	struct wr w;
+	struct sc_buf w;
 	size_t need;
 	int r;
 
@@ -501,6 +508,8 @@ int sc_frost_pubkeys_encode(const struct sc_frost_pubkeys *pub, uint8_t *out, si
 	wr_u16(&w, pub->max);
 	wr_put(&w, pub->group_key, FROST_NE);
 	wr_put(&w, pub->shares, (size_t)pub->max * FROST_NE);
+	if ((r = wr_end(&w, need)) != SC_OK)
+		return r;
 	*len = need;
 	return SC_OK;
 }
@@ -517,7 +526,7 @@ int sc_frost_pubkeys_decode(const uint8_t *buf, size_t len, struct sc_frost_pubk
 	*out = NULL;
 	rd_header(&r, buf, len, SC_FROST_MSG_PUBKEYS);
 	rd_params(&r, &min, &max);
-	if (r.left != FROST_NE + (size_t)max * FROST_NE)
+	if (rd_left(&r) != FROST_NE + (size_t)max * FROST_NE)
 		r.bad = 1;
 	if (!r.bad && (pub = sc_frost_pubkeys_alloc(min, max)) == NULL)
 		return SC_ERR_NOMEM;
@@ -549,7 +558,7 @@ size_t sc_frost_share_wire_len(const struct sc_frost_share *share)
 
 int sc_frost_share_encode(const struct sc_frost_share *share, uint8_t *out, size_t cap, size_t *len)
 {
-	struct wr w;
+	struct sc_buf w;
 	size_t need;
 	int r;
 
@@ -565,6 +574,8 @@ int sc_frost_share_encode(const struct sc_frost_share *share, uint8_t *out, size
 	wr_u16(&w, share->max);
 	wr_put(&w, share->secret, FROST_NS);
 	wr_put(&w, share->vss, (size_t)share->min * FROST_NE);
+	if ((r = wr_end(&w, need)) != SC_OK)
+		return r;
 	*len = need;
 	return SC_OK;
 }
@@ -582,7 +593,7 @@ int sc_frost_share_decode(const uint8_t *buf, size_t len, struct sc_frost_share 
 	rd_header(&r, buf, len, SC_FROST_MSG_SHARE);
 	id = rd_u16(&r);
 	rd_params(&r, &min, &max);
-	if (id == 0 || id > max || r.left != FROST_NS + (size_t)min * FROST_NE)
+	if (id == 0 || id > max || rd_left(&r) != FROST_NS + (size_t)min * FROST_NE)
 		r.bad = 1;
 	if (!r.bad && (sh = sc_frost_share_alloc(min, max)) == NULL)
 		return SC_ERR_NOMEM;
