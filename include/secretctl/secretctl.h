@@ -19,6 +19,7 @@
 /* keyslot/ */
 #include "secretctl/keyslot.h"
 #include "secretctl/shares.h"
+#include "secretctl/frost.h"
 /* audit/ policy/ */
 #include "secretctl/audit.h"
 #include "secretctl/policy.h"
