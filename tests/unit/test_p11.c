@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include <openssl/evp.h>
 #include <sodium.h>
 
 #include "secretctl/secretctl.h"
@@ -121,6 +122,61 @@ static void test_wrap_roundtrip(void **state)
 	assert_int_equal(sc_p11_unwrap(t2, NULL, w, wl, back), SC_OK);
 	assert_memory_equal(dek, back, 32);
 	sc_p11_close(t2);
+}
+
+/* Import a known AES-256 key into the token with pkcs11-tool (sensitive;
+ * extractable too if asked). */
+static void import_key(const struct env *e, const char *label, const uint8_t key[32],
+                       int extractable)
+{
+	char path[700], cmd[1400];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s.bin", e->dir, label);
+	assert_non_null(fp = fopen(path, "wb"));
+	assert_int_equal(fwrite(key, 1, 32, fp), 32);
+	assert_int_equal(fclose(fp), 0);
+	snprintf(cmd, sizeof(cmd),
+	         "pkcs11-tool --module " MODULE " --login --pin 1234 --write-object '%s' "
+	         "--type secrkey --key-type AES:32 --label %s --sensitive --usage-wrap %s "
+	         ">/dev/null 2>&1",
+	         path, label, extractable ? "--extractable" : "");
+	run_ok(cmd);
+	assert_int_equal(unlink(path), 0);
+}
+
+/* The mechanism is RFC 5649 AES key wrap with padding: the token's blob for
+ * a known KEK and DEK equals OpenSSL's EVP_aes_256_wrap_pad, and OpenSSL
+ * unwraps what the token wrapped. */
+static void test_wrap_is_rfc5649(void **state)
+{
+	struct env *e = *state;
+	struct sc_p11_token *t = open_ok(URI);
+	uint8_t kek[32], dek[32], w[SC_P11_WRAPPED_MAX], ref[SC_P11_WRAPPED_MAX], back[32];
+	EVP_CIPHER_CTX *ctx;
+	size_t wl;
+	int n = 0, n2 = 0;
+
+	randombytes_buf(kek, sizeof(kek));
+	randombytes_buf(dek, sizeof(dek));
+	import_key(e, "kat-kek", kek, 0);
+	assert_int_equal(sc_p11_wrap(t, "kat-kek", dek, w, &wl), SC_OK);
+	assert_non_null(ctx = EVP_CIPHER_CTX_new());
+	EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+	assert_int_equal(EVP_EncryptInit_ex(ctx, EVP_aes_256_wrap_pad(), NULL, kek, NULL), 1);
+	assert_int_equal(EVP_EncryptUpdate(ctx, ref, &n, dek, 32), 1);
+	assert_int_equal(EVP_EncryptFinal_ex(ctx, ref + n, &n2), 1);
+	EVP_CIPHER_CTX_free(ctx);
+	assert_int_equal(wl, (size_t)(n + n2));
+	assert_memory_equal(w, ref, wl);
+	assert_int_equal(sc_p11_unwrap(t, "kat-kek", ref, wl, back), SC_OK);
+	assert_memory_equal(back, dek, 32);
+	/* a key someone made extractable is refused, not used */
+	import_key(e, "loose-kek", kek, 1);
+	assert_int_equal(sc_p11_wrap(t, "loose-kek", dek, w, &wl), SC_ERR_PERM);
+	assert_int_equal(sc_p11_aes_find(t, "loose-kek"), SC_ERR_PERM);
+	sc_wipe(kek, sizeof(kek));
+	sc_p11_close(t);
 }
 
 /* The Access: line pkcs11-tool prints for the secret or private key with
@@ -450,6 +506,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_wrap_roundtrip, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_wrap_is_rfc5649, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_key_stays_in_token, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_wrong_pin, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_token_absent, setup, teardown),
