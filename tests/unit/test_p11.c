@@ -171,6 +171,16 @@ static void test_wrap_is_rfc5649(void **state)
 	assert_memory_equal(w, ref, wl);
 	assert_int_equal(sc_p11_unwrap(t, "kat-kek", ref, wl, back), SC_OK);
 	assert_memory_equal(back, dek, 32);
+	/* a valid RFC 5649 blob of a 48-byte key is not a DEK */
+	assert_non_null(ctx = EVP_CIPHER_CTX_new());
+	EVP_CIPHER_CTX_set_flags(ctx, EVP_CIPHER_CTX_FLAG_WRAP_ALLOW);
+	assert_int_equal(EVP_EncryptInit_ex(ctx, EVP_aes_256_wrap_pad(), NULL, kek, NULL), 1);
+	assert_int_equal(EVP_EncryptUpdate(ctx, ref, &n, w, 48), 1);
+	assert_int_equal(EVP_EncryptFinal_ex(ctx, ref + n, &n2), 1);
+	EVP_CIPHER_CTX_free(ctx);
+	assert_int_equal(n + n2, 56);
+	assert_int_equal(sc_p11_unwrap(t, "kat-kek", ref, 56, back), SC_ERR_CORRUPT);
+	assert_non_null(strstr(sc_last_error(), "48 bytes"));
 	/* a key someone made extractable is refused, not used */
 	import_key(e, "loose-kek", kek, 1);
 	assert_int_equal(sc_p11_wrap(t, "loose-kek", dek, w, &wl), SC_ERR_PERM);
