@@ -12,6 +12,7 @@
 
 /* The kind numbers stored in the keyslots table (never reuse one). */
 #define SC_KEYSLOT_PASSWORD 1
+#define SC_KEYSLOT_PKCS11 3 /* 2 is kept for recovery shares */
 
 #define SC_KEYSLOT_PARAMS_MAX 256
 #define SC_KEYSLOT_WRAPPED_MAX 512

@@ -482,6 +482,50 @@ static void test_fork(void **state)
 	sc_p11_close(t);
 }
 
+/* The pkcs11 row of the key-slot table: the DEK comes back with the PIN,
+ * not with a wrong one, not from a copied or tampered slot, not once the
+ * token key is gone; the vault directory gets only a URI and blobs. */
+static void test_keyslot_kind(void **state)
+{
+	const struct sc_keyslot_kind *k = sc_keyslot_kind(SC_KEYSLOT_PKCS11);
+	uint8_t vid[SC_VAULT_ID_LEN], dek[SC_KEY_LEN], back[SC_KEY_LEN];
+	uint8_t params[SC_KEYSLOT_PARAMS_MAX], w[SC_KEYSLOT_WRAPPED_MAX];
+	struct sc_keyslot_ctx c = {vid, 7}, other = {vid, 8};
+	struct sc_p11_token *t;
+	size_t pl, wl, i;
+
+	(void)state;
+	assert_non_null(k);
+	assert_string_equal(k->name, "pkcs11");
+	randombytes_buf(vid, sizeof(vid));
+	randombytes_buf(dek, sizeof(dek));
+	assert_int_equal(k->wrap(&c, dek, "1234", 4, URI, params, &pl, w, &wl), SC_OK);
+	assert_null(memmem(params, pl, "1234", 4));
+	assert_null(memmem(w, wl, dek, 8));
+	assert_int_equal(k->unwrap(&c, params, pl, w, wl, "1234", 4, back), SC_OK);
+	assert_memory_equal(dek, back, sizeof(dek));
+	/* a second slot on the same token key */
+	assert_int_equal(k->wrap(&other, dek, "1234", 4, URI, params, &pl, w + 200, &wl), SC_OK);
+	assert_int_equal(k->unwrap(&c, params, pl, w, wl, "4321", 4, back), SC_ERR_AUTH);
+	/* moved to another slot row */
+	assert_int_equal(k->unwrap(&other, params, pl, w, wl, "1234", 4, back), SC_ERR_AUTH);
+	for (i = 0; i < wl; i++) {
+		w[i] ^= 0x20;
+		if (k->unwrap(&c, params, pl, w, wl, "1234", 4, back) == SC_OK)
+			fail_msg("byte %zu of the slot changed and it still opens", i);
+		w[i] ^= 0x20;
+	}
+	assert_int_equal(k->unwrap(&c, params, pl - 1, w, wl, "1234", 4, back), SC_ERR_CORRUPT);
+	assert_int_equal(k->unwrap(&c, params, pl, w, wl - 1, "1234", 4, back), SC_ERR_CORRUPT);
+	assert_int_equal(k->wrap(&c, dek, "1234", 4, NULL, params, &pl, w, &wl), SC_ERR_INVALID);
+	/* the token key destroyed: a clear not-found, no DEK */
+	assert_int_equal(k->wrap(&c, dek, "1234", 4, URI, params, &pl, w, &wl), SC_OK);
+	t = open_ok(URI);
+	assert_int_equal(sc_p11_destroy(t, NULL), SC_OK);
+	sc_p11_close(t);
+	assert_int_equal(k->unwrap(&c, params, pl, w, wl, "1234", 4, back), SC_ERR_NOT_FOUND);
+}
+
 /* Not an assertion: the cost of a wrap and an unwrap through SoftHSM. */
 static void test_timing(void **state)
 {
@@ -525,6 +569,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_tampered_blob, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_ec_sign, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fork, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_keyslot_kind, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timing, setup, teardown),
 	};
 

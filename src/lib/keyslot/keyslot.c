@@ -6,6 +6,7 @@
 
 static const struct sc_keyslot_kind *const kinds[] = {
     &sc_keyslot_password,
+    &sc_keyslot_pkcs11,
 };
 
 const struct sc_keyslot_kind *sc_keyslot_kind(int kind)

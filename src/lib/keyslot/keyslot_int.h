@@ -6,5 +6,6 @@
 #include "secretctl/keyslot.h"
 
 extern const struct sc_keyslot_kind sc_keyslot_password;
+extern const struct sc_keyslot_kind sc_keyslot_pkcs11;
 
 #endif
