@@ -70,7 +70,9 @@ const char *sc_p11_token_label(const struct sc_p11_token *t);
  * CKA_EXTRACTABLE, usable only to wrap and unwrap. SC_ERR_EXISTS when an
  * AES key with that label is already there. */
 int sc_p11_aes_generate(struct sc_p11_token *t, const char *label) SC_WUR;
-/* SC_OK when an AES key with this label is in the token. */
+/* SC_OK when an AES key with this label is in the token and stays there;
+ * SC_ERR_PERM for one that is extractable or not sensitive (wrap and
+ * unwrap refuse it too: someone else's tool may have made it). */
 int sc_p11_aes_find(struct sc_p11_token *t, const char *label) SC_WUR;
 /* Wrap a 32-byte DEK with the token key (CKM_AES_KEY_WRAP_PAD); out holds
  * SC_P11_WRAPPED_MAX bytes. */
