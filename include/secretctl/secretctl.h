@@ -18,6 +18,7 @@
 #include "secretctl/vault.h"
 /* keyslot/ */
 #include "secretctl/keyslot.h"
+#include "secretctl/p11.h"
 #include "secretctl/shares.h"
 #include "secretctl/frost.h"
 /* audit/ policy/ */
