@@ -395,6 +395,10 @@ static void test_parse(void **state)
 	    "sc:v1:kat:1:A",
 	    "sc:v1:kat:1:AB", /* non-zero bits past the last byte */
 	    "sc:v1:kat:1:AAA:",
+	    /* libsodium 1.0.18 decodes this one (found by fuzz_ctfmt) */
+	    "sc:v1:h:1:sDRMYdjbOFN_OqKcrwvxK4gdwgDJgz2n\377\377\377\377\377\377\377\377"
+	    "Juk3bC4yz_c",
+	    "sc:v1:kat:1:AA\200A",
 	    "SC:v1:kat:1:AAAA",
 	    "vault:v1:AAAA",
 	    "sc:v1:kat:1:AAAA\0",

@@ -19,6 +19,12 @@ static int bad(const char *what)
 	return SC_ERR_CORRUPT;
 }
 
+static int is_b64url(int c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+	       c == '-' || c == '_';
+}
+
 void sc_keys_ct_release(struct sc_keys_ct *ct)
 {
 	if (ct == NULL)
@@ -30,7 +36,7 @@ void sc_keys_ct_release(struct sc_keys_ct *ct)
 int sc_keys_ct_parse(const char *text, size_t len, struct sc_keys_ct *out)
 {
 	const char *p, *end, *colon, *b64_end = NULL;
-	size_t nl, bl, cap, got = 0;
+	size_t nl, bl, cap, got = 0, i;
 	uint64_t ver = 0;
 	uint8_t *buf;
 
@@ -76,6 +82,13 @@ int sc_keys_ct_parse(const char *text, size_t len, struct sc_keys_ct *out)
 		memset(out, 0, sizeof(*out));
 		return bad("bad payload length");
 	}
+	/* libsodium 1.0.18 takes some bytes >= 0x80 for base64 digits (found
+	 * by fuzz_ctfmt): the alphabet is checked here first */
+	for (i = 0; i < bl; i++)
+		if (!is_b64url((unsigned char)p[i])) {
+			memset(out, 0, sizeof(*out));
+			return bad("payload is not base64url");
+		}
 	if ((buf = malloc(cap)) == NULL) {
 		memset(out, 0, sizeof(*out));
 		return SC_ERR_NOMEM;
