@@ -395,6 +395,10 @@ static void test_parse(void **state)
 	    "sc:v1:kat:1:A",
 	    "sc:v1:kat:1:AB", /* non-zero bits past the last byte */
 	    "sc:v1:kat:1:AAA:",
+	    "sc:v1",
+	    "sc:v",
+	    "sc:v2",
+	    "sc:v01:kat:1:AAAA",
 	    /* libsodium 1.0.18 decodes this one (found by fuzz_ctfmt) */
 	    "sc:v1:h:1:sDRMYdjbOFN_OqKcrwvxK4gdwgDJgz2n\377\377\377\377\377\377\377\377"
 	    "Juk3bC4yz_c",
@@ -412,12 +416,19 @@ static void test_parse(void **state)
 		/* the last one is given with its NUL */
 		size_t len = strlen(bad[i]) + (i == sizeof(bad) / sizeof(bad[0]) - 1);
 
-		assert_int_equal(sc_keys_ct_parse(bad[i], len, &ct), SC_ERR_CORRUPT);
+		/* in a buffer of exactly that size: no NUL to lean on */
+		char *b = malloc(len ? len : 1);
+
+		assert_non_null(b);
+		memcpy(b, bad[i], len);
+		assert_int_equal(sc_keys_ct_parse(b, len, &ct), SC_ERR_CORRUPT);
 		assert_null(ct.payload);
+		free(b);
 	}
 	assert_int_equal(sc_keys_ct_parse(NULL, 0, &ct), SC_ERR_CORRUPT);
 	/* a newer format is named as such */
 	assert_int_equal(sc_keys_ct_parse("sc:v2:kat:1:AAAA", 16, &ct), SC_ERR_VERSION);
+	assert_int_equal(sc_keys_ct_parse("sc:v12:", 7, &ct), SC_ERR_VERSION);
 	/* the edges that parse */
 	assert_int_equal(sc_keys_ct_parse("sc:v1:kat:4294967295:AAAA", 25, &ct), SC_OK);
 	assert_int_equal(ct.version, UINT32_MAX);

@@ -44,9 +44,18 @@ int sc_keys_ct_parse(const char *text, size_t len, struct sc_keys_ct *out)
 	if (text == NULL || len > SC_KEYS_CT_TEXT_MAX)
 		return bad("too long");
 	if (len < PREFIX_LEN || memcmp(text, PREFIX, PREFIX_LEN) != 0) {
-		if (len >= 5 && memcmp(text, "sc:v", 4) == 0 && text[4] >= '0' && text[4] <= '9') {
-			sc_set_error("ciphertext format '%.8s' is newer than this build", text);
-			return SC_ERR_VERSION;
+		size_t d = 4;
+
+		/* sc:vN: with N other than 1: a newer format, said so */
+		if (len >= 4 && memcmp(text, "sc:v", 4) == 0) {
+			while (d < len && d < 14 && text[d] >= '0' && text[d] <= '9')
+				d++;
+			if (d > 4 && d < len && text[d] == ':' && text[4] != '0' &&
+			    !(d == 5 && text[4] == '1')) {
+				sc_set_error("ciphertext format '%.*s' is newer than this build",
+				             (int)d, text);
+				return SC_ERR_VERSION;
+			}
 		}
 		return bad("no sc:v1: prefix");
 	}
