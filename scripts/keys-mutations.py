@@ -44,6 +44,10 @@ muts = [
   "(k->rotate_every > 0 && o->now - v->created >= k->rotate_every) ||", "0 ||"),
  ("destroy days bound off by one", "src/lib/keys/lifecycle.c",
   "days > SC_KEYS_DESTROY_DAYS_MAX", "days > SC_KEYS_DESTROY_DAYS_MAX + 1"),
+ ("base64 trailing bits unchecked", "src/lib/keys/ctfmt.c",
+  "(rem == 2 && (b64_value((unsigned char)p[bl - 1]) & 0x0f) != 0)", "(rem == 2 && 0)"),
+ ("base64 alphabet unchecked", "src/lib/keys/ctfmt.c",
+  "		if (!is_b64url((unsigned char)p[i])) {", "		if (!is_b64url((unsigned char)p[i]) && 0) {"),
  ("version leading zero accepted", "src/lib/keys/ctfmt.c",
   "if (p == end || *p < '1' || *p > '9')", "if (p == end || *p < '0' || *p > '9')"),
 ]
