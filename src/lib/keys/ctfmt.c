@@ -19,11 +19,19 @@ static int bad(const char *what)
 	return SC_ERR_CORRUPT;
 }
 
-static int is_b64url(int c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-	       c == '-' || c == '_';
-}
+/* A base64url digit to the standard-alphabet digit OpenSSL reads; 0 for
+ * every byte that is not a digit. */
+static const unsigned char std_digit[256] = {
+    ['A'] = 'A', ['B'] = 'B', ['C'] = 'C', ['D'] = 'D', ['E'] = 'E', ['F'] = 'F', ['G'] = 'G',
+    ['H'] = 'H', ['I'] = 'I', ['J'] = 'J', ['K'] = 'K', ['L'] = 'L', ['M'] = 'M', ['N'] = 'N',
+    ['O'] = 'O', ['P'] = 'P', ['Q'] = 'Q', ['R'] = 'R', ['S'] = 'S', ['T'] = 'T', ['U'] = 'U',
+    ['V'] = 'V', ['W'] = 'W', ['X'] = 'X', ['Y'] = 'Y', ['Z'] = 'Z', ['a'] = 'a', ['b'] = 'b',
+    ['c'] = 'c', ['d'] = 'd', ['e'] = 'e', ['f'] = 'f', ['g'] = 'g', ['h'] = 'h', ['i'] = 'i',
+    ['j'] = 'j', ['k'] = 'k', ['l'] = 'l', ['m'] = 'm', ['n'] = 'n', ['o'] = 'o', ['p'] = 'p',
+    ['q'] = 'q', ['r'] = 'r', ['s'] = 's', ['t'] = 't', ['u'] = 'u', ['v'] = 'v', ['w'] = 'w',
+    ['x'] = 'x', ['y'] = 'y', ['z'] = 'z', ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3',
+    ['4'] = '4', ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9', ['-'] = '+',
+    ['_'] = '/'};
 
 /* The value of a digit already known to be in the alphabet. */
 static unsigned b64_value(int c)
@@ -60,7 +68,7 @@ static int b64url_decode(const char *p, size_t bl, uint8_t *buf, size_t *got)
 	if ((t = malloc(bl + pad)) == NULL)
 		return -1;
 	for (i = 0; i < bl; i++)
-		t[i] = p[i] == '-' ? '+' : p[i] == '_' ? '/' : (unsigned char)p[i];
+		t[i] = std_digit[(unsigned char)p[i]];
 	memset(t + bl, '=', pad);
 	n = EVP_DecodeBlock(buf, t, (int)(bl + pad));
 	free(t);
@@ -141,7 +149,7 @@ int sc_keys_ct_parse(const char *text, size_t len, struct sc_keys_ct *out)
 	 * libsodium 1.0.18, used before, took some bytes >= 0x80 for digits:
 	 * found by fuzz_ctfmt) */
 	for (i = 0; i < bl; i++)
-		if (!is_b64url((unsigned char)p[i])) {
+		if (std_digit[(unsigned char)p[i]] == 0) {
 			memset(out, 0, sizeof(*out));
 			return bad("payload is not base64url");
 		}
