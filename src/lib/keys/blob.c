@@ -21,70 +21,33 @@
  * big-endian throughout; nothing after the last key.
  */
 
-struct wbuf {
-	uint8_t *p; /* secmem */
-	size_t len, cap;
-	int err;
-};
-
-static void w_put(struct wbuf *b, const void *src, size_t n)
-{
-	if (b->err)
-		return;
-	if (b->len + n > SC_KEYRING_BLOB_MAX) {
-		b->err = SC_ERR_TOOBIG;
-		return;
-	}
-	if (b->len + n > b->cap) {
-		size_t cap = (b->len + n) * 2;
-		uint8_t *np = sc_secmem_realloc(b->p, cap);
-
-		if (np == NULL) {
-			b->err = SC_ERR_NOMEM;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, src, n);
-	b->len += n;
-}
-
-static void w_uint(struct wbuf *b, uint64_t v, int width)
-{
-	uint8_t x[8];
-	int i;
-
-	for (i = 0; i < width; i++)
-		x[i] = (uint8_t)(v >> (8 * (width - 1 - i)));
-	w_put(b, x, (size_t)width);
-}
-
 int sc_keyring_encode(const struct sc_keyring *kr, uint8_t **out, size_t *out_len)
 {
-	struct wbuf b = {NULL, 0, 0, 0};
+	struct sc_buf b;
 	size_t i, j;
+	int r;
 
 	*out = NULL;
 	*out_len = 0;
-	w_put(&b, BLOB_MAGIC, 4);
-	w_uint(&b, BLOB_FORMAT, 1);
-	w_uint(&b, kr->nk, 4);
+	sc_buf_init(&b, SC_KEYRING_BLOB_MAX, SC_BUF_SECURE);
+	sc_buf_put(&b, BLOB_MAGIC, 4);
+	sc_buf_put_uint(&b, BLOB_FORMAT, 1);
+	sc_buf_put_uint(&b, kr->nk, 4);
 	for (i = 0; i < kr->nk; i++) {
 		const struct kkey *k = kr->k[i];
 		size_t nl = strlen(k->name);
 
-		w_uint(&b, nl, 1);
-		w_put(&b, k->name, nl);
-		w_uint(&b, k->type, 1);
-		w_uint(&b, k->flags, 4);
-		w_uint(&b, (uint64_t)k->created, 8);
-		w_uint(&b, (uint64_t)k->rotate_every, 8);
-		w_uint(&b, k->min_decrypt, 4);
-		w_uint(&b, k->min_encrypt, 4);
-		w_uint(&b, k->min_available, 4);
-		w_uint(&b, k->next_version, 4);
-		w_uint(&b, k->nv, 4);
+		sc_buf_put_uint(&b, nl, 1);
+		sc_buf_put(&b, k->name, nl);
+		sc_buf_put_uint(&b, k->type, 1);
+		sc_buf_put_uint(&b, k->flags, 4);
+		sc_buf_put_uint(&b, (uint64_t)k->created, 8);
+		sc_buf_put_uint(&b, (uint64_t)k->rotate_every, 8);
+		sc_buf_put_uint(&b, k->min_decrypt, 4);
+		sc_buf_put_uint(&b, k->min_encrypt, 4);
+		sc_buf_put_uint(&b, k->min_available, 4);
+		sc_buf_put_uint(&b, k->next_version, 4);
+		sc_buf_put_uint(&b, k->nv, 4);
 		for (j = 0; j < k->nv; j++) {
 			const struct kver *v = &k->v[j];
 			const int64_t ts[8] = {v->created,   v->activate_at, v->activated,
@@ -92,55 +55,41 @@ int sc_keyring_encode(const struct sc_keyring *kr, uint8_t **out, size_t *out_le
 			                       v->destroyed, v->destroy_at};
 			int t;
 
-			w_uint(&b, v->version, 4);
-			w_uint(&b, v->state, 1);
+			sc_buf_put_uint(&b, v->version, 4);
+			sc_buf_put_uint(&b, v->state, 1);
 			for (t = 0; t < 8; t++)
-				w_uint(&b, (uint64_t)ts[t], 8);
-			w_uint(&b, v->reserved, 8);
-			w_uint(&b, v->material_len, 2);
+				sc_buf_put_uint(&b, (uint64_t)ts[t], 8);
+			sc_buf_put_uint(&b, v->reserved, 8);
+			sc_buf_put_uint(&b, v->material_len, 2);
 			if (v->material_len > 0)
-				w_put(&b, v->material, v->material_len);
+				sc_buf_put(&b, v->material, v->material_len);
 		}
 	}
-	if (b.err) {
-		sc_secmem_free(b.p);
-		return b.err;
+	if ((r = sc_buf_status(&b)) != SC_OK) {
+		sc_buf_release(&b);
+		return r;
 	}
-	*out = b.p;
-	*out_len = b.len;
+	*out = sc_buf_steal(&b, out_len);
 	return SC_OK;
 }
 
-struct rbuf {
-	const uint8_t *p;
-	size_t len, off;
-	int err;
-};
-
-static uint64_t r_uint(struct rbuf *b, int width)
+/* Reads through the one codec; a short read makes the buffer's sticky
+ * error, checked with sc_buf_status() after a run of fields. */
+static uint64_t r_uint(struct sc_buf *b, int width)
 {
 	uint64_t v = 0;
-	int i;
 
-	if (b->err || b->len - b->off < (size_t)width) {
-		b->err = 1;
+	if (sc_buf_get_uint(b, width, &v) != SC_OK)
 		return 0;
-	}
-	for (i = 0; i < width; i++)
-		v = (v << 8) | b->p[b->off++];
 	return v;
 }
 
-static const uint8_t *r_bytes(struct rbuf *b, size_t n)
+static const uint8_t *r_bytes(struct sc_buf *b, size_t n)
 {
-	const uint8_t *p;
+	const uint8_t *p = NULL;
 
-	if (b->err || b->len - b->off < n) {
-		b->err = 1;
+	if (sc_buf_get_ptr(b, n, &p) != SC_OK)
 		return NULL;
-	}
-	p = b->p + b->off;
-	b->off += n;
 	return p;
 }
 
@@ -150,7 +99,7 @@ static int corrupt(const char *what)
 	return SC_ERR_CORRUPT;
 }
 
-static int decode_version(struct rbuf *b, const struct kkey *k, uint32_t want, struct kver *v)
+static int decode_version(struct sc_buf *b, const struct kkey *k, uint32_t want, struct kver *v)
 {
 	int64_t *ts[8] = {&v->created,     &v->activate_at, &v->activated, &v->suspended,
 	                  &v->deactivated, &v->compromised, &v->destroyed, &v->destroy_at};
@@ -165,7 +114,7 @@ static int decode_version(struct rbuf *b, const struct kkey *k, uint32_t want, s
 		*ts[t] = (int64_t)r_uint(b, 8);
 	v->reserved = r_uint(b, 8);
 	ml = (size_t)r_uint(b, 2);
-	if (b->err)
+	if (sc_buf_status(b) != SC_OK)
 		return corrupt("truncated version");
 	if (v->version != want)
 		return corrupt("versions out of order");
@@ -195,7 +144,7 @@ static int decode_version(struct rbuf *b, const struct kkey *k, uint32_t want, s
 	return SC_OK;
 }
 
-static int decode_key(struct rbuf *b, const char *prev, struct kkey **out)
+static int decode_key(struct sc_buf *b, const char *prev, struct kkey **out)
 {
 	struct kkey *k;
 	const uint8_t *name;
@@ -226,7 +175,7 @@ static int decode_key(struct rbuf *b, const char *prev, struct kkey **out)
 	k->min_available = (uint32_t)r_uint(b, 4);
 	k->next_version = (uint32_t)r_uint(b, 4);
 	x = r_uint(b, 4);
-	if (b->err)
+	if (sc_buf_status(b) != SC_OK)
 		goto bad;
 	if (k->type == 0 || k->type >= SC_KEY_TYPE_MAX || (k->flags & ~SC_KEY_FLAGS_ALL) ||
 	    ((k->flags & SC_KEY_REQUIRE_CONTEXT) &&
@@ -261,19 +210,20 @@ out:
 
 int sc_keyring_decode(const uint8_t *blob, size_t len, struct sc_keyring **out)
 {
-	struct rbuf b = {blob, len, 0, 0};
+	struct sc_buf b;
 	struct sc_keyring *kr = NULL;
 	const uint8_t *magic;
 	uint64_t n, i, fmt;
 	int r;
 
 	*out = NULL;
-	if (len > SC_KEYRING_BLOB_MAX)
+	if (len > SC_KEYRING_BLOB_MAX || (blob == NULL && len > 0))
 		return corrupt("too large");
+	sc_buf_init_reader(&b, blob, len);
 	magic = r_bytes(&b, 4);
 	fmt = r_uint(&b, 1);
 	n = r_uint(&b, 4);
-	if (b.err || memcmp(magic, BLOB_MAGIC, 4) != 0)
+	if (sc_buf_status(&b) != SC_OK || memcmp(magic, BLOB_MAGIC, 4) != 0)
 		return corrupt("not a keyring");
 	if (fmt != BLOB_FORMAT) {
 		sc_set_error("keyring blob format %u is not known to this build", (unsigned)fmt);
@@ -293,7 +243,7 @@ int sc_keyring_decode(const uint8_t *blob, size_t len, struct sc_keyring **out)
 			goto out;
 		kr->nk++;
 	}
-	if (b.off != b.len) {
+	if (sc_buf_left(&b) != 0) {
 		r = corrupt("trailing bytes");
 		goto out;
 	}

@@ -140,15 +140,15 @@ void sc_keys_ctx_write(const struct sc_keys_ctx *c, uint8_t *out)
 {
 	size_t i, n = sc_keys_ctx_count(c);
 
-	sc_keys_put_u16(out, (uint16_t)n);
+	sc_be16_put(out, (uint16_t)n);
 	out += 2;
 	for (i = 0; i < n; i++) {
 		const struct pair *p = &c->p[i];
 
-		sc_keys_put_u16(out, (uint16_t)p->klen);
+		sc_be16_put(out, (uint16_t)p->klen);
 		memcpy(out + 2, p->key, p->klen);
 		out += 2 + p->klen;
-		sc_keys_put_u32(out, (uint32_t)p->vlen);
+		sc_be32_put(out, (uint32_t)p->vlen);
 		if (p->vlen > 0)
 			memcpy(out + 4, p->value, p->vlen);
 		out += 4 + p->vlen;

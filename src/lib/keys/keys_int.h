@@ -89,22 +89,6 @@ int sc_keys_aad(const char *name, uint32_t version, int type, const struct sc_ke
 int sc_keys_aead(int enc, int type, const uint8_t *key, const uint8_t *aad, size_t aad_len,
                  const uint8_t *in, size_t in_len, uint8_t *payload, uint8_t *pt_out) SC_WUR;
 
-/* ---- big-endian helpers (until base/ has the one bounded codec) ---- */
-
-static inline void sc_keys_put_u16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline void sc_keys_put_u32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
 /* ---- test hooks ---- */
 
 /* Replace the random nonce (known-answer tests). NULL restores it. */

@@ -31,10 +31,10 @@ int sc_keys_aad(const char *name, uint32_t version, int type, const struct sc_ke
 	a[o++] = (uint8_t)nl;
 	memcpy(a + o, name, nl);
 	o += nl;
-	sc_keys_put_u32(a + o, version);
+	sc_be32_put(a + o, version);
 	o += 4;
 	a[o++] = (uint8_t)type;
-	sc_keys_put_u32(a + o, (uint32_t)cl);
+	sc_be32_put(a + o, (uint32_t)cl);
 	o += 4;
 	sc_keys_ctx_write(c, a + o);
 	*out = a;
