@@ -46,8 +46,9 @@ muts = [
   "days > SC_KEYS_DESTROY_DAYS_MAX", "days > SC_KEYS_DESTROY_DAYS_MAX + 1"),
  ("base64 trailing bits unchecked", "src/lib/keys/ctfmt.c",
   "(rem == 2 && (b64_value((unsigned char)p[bl - 1]) & 0x0f) != 0)", "(rem == 2 && 0)"),
- ("base64url digits passed through unchecked", "src/lib/keys/ctfmt.c",
-  "		if ((t[i] = std_digit[(unsigned char)p[i]]) == 0) {", "		if ((t[i] = (unsigned char)p[i]) == 0) {"),
+ ("base64url non-digits read as 'A'", "src/lib/keys/ctfmt.c",
+  "		if ((t[i] = std_digit[(unsigned char)p[i]]) == 0) {",
+  "		if ((t[i] = std_digit[(unsigned char)p[i]] ? std_digit[(unsigned char)p[i]] : 'A') == 0) {"),
  ("version leading zero accepted", "src/lib/keys/ctfmt.c",
   "if (p == end || *p < '1' || *p > '9')", "if (p == end || *p < '0' || *p > '9')"),
 ]
