@@ -1,0 +1,288 @@
+/* keys.h - named keys: a keyring of versioned keys with SP 800-57 states,
+ * encryption contexts, the sc:v1 ciphertext format, and envelope operations. */
+#ifndef SECRETCTL_KEYS_H
+#define SECRETCTL_KEYS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "secretctl/secretctl.h"
+
+/* ---- bounds -------------------------------------------------------------- */
+
+#define SC_KEY_NAME_MAX 64               /* [A-Za-z0-9._-], first alphanumeric */
+#define SC_KEYRING_KEYS_MAX 4096         /* keys in one keyring */
+#define SC_KEY_VERSIONS_MAX 1024         /* live versions of one key (trim below) */
+#define SC_KEY_MATERIAL_MAX 128          /* opaque signing material */
+#define SC_KEYS_PLAINTEXT_MAX (1u << 20) /* one encrypt call */
+#define SC_KEYS_CT_TEXT_MAX (SC_KEYS_PLAINTEXT_MAX / 3 * 4 + 256)
+#define SC_KEYRING_BLOB_MAX (16u << 20)
+#define SC_KEYS_DATAKEY_LEN 32
+#define SC_KEYS_DESTROY_DAYS_MIN 7
+#define SC_KEYS_DESTROY_DAYS_MAX 30
+#define SC_KEYS_DESTROY_DAYS_DEFAULT 30
+/*
+ * Encryptions allowed under one version of an AES-256-GCM or
+ * ChaCha20-Poly1305 key with random 96-bit nonces. NIST SP 800-38D §8.3
+ * caps random-IV GCM at 2^32 invocations per key; we stop at half of it,
+ * 2^31, where the chance of any nonce repeating is below 2^-35
+ * (q^2 / 2^97). The next use of the key past it rotates to a new version.
+ */
+#define SC_KEYS_AEAD_LIMIT (UINT64_C(1) << 31)
+
+/* ---- types, states, operations ----------------------------------------- */
+
+enum sc_key_type {
+	SC_KEY_AES256_GCM = 1,
+	SC_KEY_CHACHA20_POLY1305,
+	SC_KEY_HMAC_SHA256,
+	SC_KEY_ED25519, /* signing types: material from the signature table */
+	SC_KEY_ECDSA_P256,
+	SC_KEY_SECP256K1,
+	SC_KEY_TYPE_MAX
+};
+
+/* SP 800-57 Part 1 Rev. 5 §5.3 key states, one per version. */
+enum sc_key_state {
+	SC_KEY_PREACTIVE = 1,
+	SC_KEY_ACTIVE,
+	SC_KEY_SUSPENDED,
+	SC_KEY_DEACTIVATED,
+	SC_KEY_COMPROMISED,
+	SC_KEY_DESTROYED,
+	SC_KEY_STATE_MAX
+};
+
+enum sc_key_op {
+	SC_KEY_OP_ENCRYPT = 0, /* also datakey and rewrap's second half */
+	SC_KEY_OP_DECRYPT,     /* also rewrap's first half */
+	SC_KEY_OP_SIGN,        /* also hmac */
+	SC_KEY_OP_VERIFY,      /* also hmac verify */
+	SC_KEY_OP_MAX
+};
+
+#define SC_KEY_EXPORTABLE 0x1u      /* one-way latch: never cleared */
+#define SC_KEY_REQUIRE_CONTEXT 0x2u /* encrypt/decrypt need a non-empty context */
+#define SC_KEY_FLAGS_ALL 0x3u
+
+const char *sc_key_type_name(int type); /* "aes256-gcm", ..., "?" */
+int sc_key_type_parse(const char *s, enum sc_key_type *out) SC_WUR;
+const char *sc_key_state_name(int state); /* "pre-activation", ..., "?" */
+int sc_key_type_is_signing(int type);
+/* SC_OK or SC_ERR_NAME (with detail). */
+int sc_keys_name_valid(const char *name) SC_WUR;
+/* The SP 800-57 transition table: 1 when from -> to is allowed. */
+int sc_key_transition_allowed(int from, int to);
+/* The operation table: 1 when op is allowed in state (compromised: only
+ * with allow_compromised). Scheduled destruction and the floors are
+ * checked on top of this. */
+int sc_key_op_allowed(int state, int op, int allow_compromised);
+
+/* ---- encryption context (AAD) ------------------------------------------- */
+
+#define SC_KEYS_CTX_PAIRS_MAX 64
+#define SC_KEYS_CTX_KEY_MAX 128    /* bytes; >= 0x20, not '=' or 0x7f */
+#define SC_KEYS_CTX_VALUE_MAX 1024 /* any bytes, may be empty */
+#define SC_KEYS_CTX_ENCODED_MAX 16384
+
+/*
+ * A set of k=v pairs, kept sorted by key (bytewise, shorter first). Its
+ * canonical encoding: u16 count, then per pair u16 klen, key, u32 vlen,
+ * value (big-endian). The empty context (no pairs, or no context at all)
+ * encodes to the two bytes 00 00.
+ */
+struct sc_keys_ctx;
+int sc_keys_ctx_new(struct sc_keys_ctx **out) SC_WUR;
+void sc_keys_ctx_free(struct sc_keys_ctx *c);
+/* SC_ERR_INVALID for an empty or bad key or a duplicate; SC_ERR_TOOBIG
+ * past a bound. */
+int sc_keys_ctx_add(struct sc_keys_ctx *c, const char *key, size_t key_len, const uint8_t *value,
+                    size_t value_len) SC_WUR;
+/* "k=v" (split at the first '='). */
+int sc_keys_ctx_add_kv(struct sc_keys_ctx *c, const char *kv) SC_WUR;
+size_t sc_keys_ctx_count(const struct sc_keys_ctx *c); /* NULL: 0 */
+/* The canonical encoding (malloc'd). c may be NULL: the empty context. */
+int sc_keys_ctx_encode(const struct sc_keys_ctx *c, uint8_t **out, size_t *out_len) SC_WUR;
+
+/* ---- ciphertext text format ---------------------------------------------
+ *
+ * sc:v1:NAME:VERSION:PAYLOAD   VERSION decimal 1..4294967295 without leading
+ * zeros; PAYLOAD unpadded base64url of nonce(12) || ciphertext || tag(16)
+ * (for hmac: the 32-byte MAC). Parsing needs no key, so the store's
+ * reference index can read which key and version a ciphertext uses.
+ */
+struct sc_keys_ct {
+	char name[SC_KEY_NAME_MAX + 1];
+	uint32_t version;
+	uint8_t *payload; /* malloc'd */
+	size_t payload_len;
+};
+int sc_keys_ct_parse(const char *text, size_t len, struct sc_keys_ct *out) SC_WUR;
+void sc_keys_ct_release(struct sc_keys_ct *ct);
+/* *out malloc'd, NUL-terminated. */
+int sc_keys_ct_format(const char *name, uint32_t version, const uint8_t *payload, size_t len,
+                      char **out) SC_WUR;
+
+/* ---- the keyring --------------------------------------------------------- */
+
+struct sc_keyring;
+
+/* Reference-count hook: how many of the store's items use name/version.
+ * Trim and destruction refuse (SC_ERR_BUSY) while the count is non-zero;
+ * a hook that fails makes them fail with its status. Without a hook the
+ * keyring knows of no references. */
+typedef int (*sc_keyring_refs_fn)(const char *name, uint32_t version, uint64_t *count, void *arg);
+
+/*
+ * Hook for signing types (ed25519, ecdsa-p256, secp256k1): key generation
+ * belongs to the signature table (sig.h). Until it is wired in, creating
+ * or rotating a signing key needs this hook; it writes at most cap bytes
+ * of private material (secmem) and sets *len. The keyring stores the
+ * bytes opaquely; sc_keyring_sig_material() hands them to the signer after
+ * the lifecycle checks.
+ */
+typedef int (*sc_keys_sig_keygen_fn)(int type, uint8_t *material, size_t cap, size_t *len,
+                                     void *arg);
+
+int sc_keyring_new(struct sc_keyring **out) SC_WUR;
+void sc_keyring_free(struct sc_keyring *kr);
+void sc_keyring_set_refs(struct sc_keyring *kr, sc_keyring_refs_fn fn, void *arg);
+void sc_keyring_set_sig_keygen(struct sc_keyring *kr, sc_keys_sig_keygen_fn fn, void *arg);
+/*
+ * Counter reservation: the blob records, per version, how many
+ * encryptions are reserved; a reloaded keyring counts all of them as used.
+ * When an encryption needs more, `block` more are reserved and the
+ * generation changes: the caller must save the keyring before it hands
+ * out that ciphertext. Default 1024; 1 saves on every encryption.
+ */
+void sc_keyring_set_reserve(struct sc_keyring *kr, uint64_t block);
+/* Changes with every change that must be saved (create, rotate, state,
+ * flags, floors, a new counter reservation, destruction). */
+uint64_t sc_keyring_generation(const struct sc_keyring *kr);
+
+struct sc_key_params {
+	uint32_t flags;       /* SC_KEY_EXPORTABLE | SC_KEY_REQUIRE_CONTEXT */
+	int64_t rotate_every; /* seconds; 0: never */
+	int64_t activate_at;  /* Unix seconds; <= now: active at once */
+};
+/* SC_ERR_EXISTS, SC_ERR_NAME, SC_ERR_INVALID, SC_ERR_TOOBIG. p may be NULL. */
+int sc_keyring_create(struct sc_keyring *kr, const char *name, enum sc_key_type type,
+                      const struct sc_key_params *p, int64_t now) SC_WUR;
+/* A new version, active at once; *version may be NULL. */
+int sc_keyring_rotate(struct sc_keyring *kr, const char *name, int64_t now,
+                      uint32_t *version) SC_WUR;
+
+/* Move a version to another state (activate, suspend, resume, deactivate,
+ * compromise). Destroyed is reached only by scheduled destruction or trim.
+ * Refused transitions: SC_ERR_STATE, the detail names the state and the
+ * way out. */
+int sc_keyring_set_state(struct sc_keyring *kr, const char *name, uint32_t version,
+                         enum sc_key_state to, int64_t now) SC_WUR;
+/* Schedule crypto-erase of one version (or every version: version 0) in
+ * days (7..30; 0 means 30). Until then the version does nothing; cancel
+ * gives it back its state. */
+int sc_keyring_schedule_destroy(struct sc_keyring *kr, const char *name, uint32_t version,
+                                unsigned days, int64_t now) SC_WUR;
+int sc_keyring_cancel_destroy(struct sc_keyring *kr, const char *name, uint32_t version) SC_WUR;
+/* Apply what time has made due: activate pre-activation versions whose
+ * time has come, crypto-erase versions whose destruction is due (a version
+ * still referenced stays scheduled: SC_ERR_BUSY is returned after the
+ * rest are done). Every operation also does this for its own key. */
+int sc_keyring_tick(struct sc_keyring *kr, int64_t now) SC_WUR;
+/* Crypto-erase and forget every version below `below`: needs below <=
+ * min_decrypt and <= min_encrypt and no references. */
+int sc_keyring_trim(struct sc_keyring *kr, const char *name, uint32_t below) SC_WUR;
+
+int sc_keyring_set_exportable(struct sc_keyring *kr, const char *name) SC_WUR; /* latch */
+int sc_keyring_set_rotate_every(struct sc_keyring *kr, const char *name, int64_t secs) SC_WUR;
+int sc_keyring_set_min_decrypt(struct sc_keyring *kr, const char *name, uint32_t v) SC_WUR;
+int sc_keyring_set_min_encrypt(struct sc_keyring *kr, const char *name, uint32_t v) SC_WUR;
+
+struct sc_key_meta {
+	enum sc_key_type type;
+	uint32_t flags;
+	int64_t created, rotate_every;
+	uint32_t newest, min_decrypt, min_encrypt, min_available;
+	size_t nversions;
+};
+struct sc_key_version_meta {
+	uint32_t version;
+	enum sc_key_state state;
+	int64_t created, activate_at, activated, suspended, deactivated, compromised, destroyed;
+	int64_t destroy_at;   /* scheduled destruction; 0: none */
+	uint64_t encryptions; /* counted (reserved, after a reload) */
+};
+size_t sc_keyring_count(const struct sc_keyring *kr);
+const char *sc_keyring_name_at(const struct sc_keyring *kr, size_t i); /* sorted; NULL past end */
+int sc_keyring_key_meta(const struct sc_keyring *kr, const char *name,
+                        struct sc_key_meta *out) SC_WUR;
+/* i-th live version, oldest first. */
+int sc_keyring_version_at(const struct sc_keyring *kr, const char *name, size_t i,
+                          struct sc_key_version_meta *out) SC_WUR;
+
+/* ---- operations -------------------------------------------------------- */
+
+struct sc_keys_opts {
+	int64_t now;                   /* Unix seconds, from the caller */
+	const struct sc_keys_ctx *ctx; /* NULL: the empty context */
+	uint32_t version;              /* encrypt/datakey/hmac: 0 = newest */
+	int allow_compromised;         /* decrypt/verify under a compromised version */
+};
+struct sc_keys_info {
+	uint32_t version; /* the version used (encrypting: the one written) */
+	int rotated;      /* the key was rotated first (period or counter) */
+	int compromised;  /* a compromised version was used: tell the user */
+};
+
+/* Encrypt under the newest version (rotating first when due). *out is a
+ * malloc'd sc:v1 text. info may be NULL. */
+int sc_keyring_encrypt(struct sc_keyring *kr, const char *name, const struct sc_keys_opts *o,
+                       const uint8_t *pt, size_t pt_len, char **out,
+                       struct sc_keys_info *info) SC_WUR;
+/* name may be NULL (taken from the ciphertext) or must match it. *pt is
+ * secmem (NUL-terminated, not counted). Every mismatch or tamper:
+ * SC_ERR_CORRUPT, never wrong data. */
+int sc_keyring_decrypt(struct sc_keyring *kr, const char *name, const struct sc_keys_opts *o,
+                       const char *ct, size_t ct_len, uint8_t **pt, size_t *pt_len,
+                       struct sc_keys_info *info) SC_WUR;
+/* Decrypt and encrypt again under the newest version of the same key, the
+ * plaintext only in secmem. */
+int sc_keyring_rewrap(struct sc_keyring *kr, const char *name, const struct sc_keys_opts *o,
+                      const char *ct, size_t ct_len, char **out, struct sc_keys_info *info) SC_WUR;
+/* A fresh 32-byte data key, wrapped (*wrapped, sc:v1) and, when plain is
+ * not NULL, in the clear (*plain, secmem, SC_KEYS_DATAKEY_LEN bytes). */
+int sc_keyring_datakey(struct sc_keyring *kr, const char *name, const struct sc_keys_opts *o,
+                       char **wrapped, uint8_t **plain, struct sc_keys_info *info) SC_WUR;
+/* HMAC-SHA-256 of msg (hmac-sha256 keys; no context): *out sc:v1 text. */
+int sc_keyring_hmac(struct sc_keyring *kr, const char *name, const struct sc_keys_opts *o,
+                    const uint8_t *msg, size_t msg_len, char **out,
+                    struct sc_keys_info *info) SC_WUR;
+/* Constant-time check: SC_OK or SC_ERR_CORRUPT. */
+int sc_keyring_hmac_verify(struct sc_keyring *kr, const char *name, const struct sc_keys_opts *o,
+                           const uint8_t *msg, size_t msg_len, const char *mac, size_t mac_len,
+                           struct sc_keys_info *info) SC_WUR;
+/* The signature table's hook: material of a signing key's version after
+ * the lifecycle check for op (SC_KEY_OP_SIGN or SC_KEY_OP_VERIFY); version
+ * 0 = newest. The pointer stays valid until the keyring changes. */
+int sc_keyring_sig_material(struct sc_keyring *kr, const char *name, const struct sc_keys_opts *o,
+                            int op, const uint8_t **material, size_t *len,
+                            struct sc_keys_info *info) SC_WUR;
+/* Copy of one version's material (secmem) for an exportable key only. */
+int sc_keyring_export(struct sc_keyring *kr, const char *name, uint32_t version, uint8_t **out,
+                      size_t *out_len) SC_WUR;
+
+/* ---- serialisation and sealing ---------------------------------------- */
+
+/* The whole keyring as one blob (secmem: it holds every key). */
+int sc_keyring_encode(const struct sc_keyring *kr, uint8_t **out, size_t *out_len) SC_WUR;
+/* Strict: bounded, canonical, sorted; SC_ERR_CORRUPT or SC_ERR_VERSION. */
+int sc_keyring_decode(const uint8_t *blob, size_t len, struct sc_keyring **out) SC_WUR;
+/* The blob sealed with AES-256-GCM (sc_seal) under `key` (the vault's
+ * keyring sub-key), AAD "secretctl keyring v1" || vault id. *out is
+ * malloc'd ciphertext the store keeps as is. */
+int sc_keyring_seal(const struct sc_keyring *kr, const uint8_t key[SC_KEY_LEN],
+                    const uint8_t vault_id[SC_VAULT_ID_LEN], uint8_t **out, size_t *out_len) SC_WUR;
+int sc_keyring_open(const uint8_t key[SC_KEY_LEN], const uint8_t vault_id[SC_VAULT_ID_LEN],
+                    const uint8_t *sealed, size_t sealed_len, struct sc_keyring **out) SC_WUR;
+
+#endif
