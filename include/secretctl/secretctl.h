@@ -21,6 +21,7 @@
 #include "secretctl/p11.h"
 #include "secretctl/shares.h"
 #include "secretctl/frost.h"
+#include "secretctl/keys.h"
 /* audit/ policy/ */
 #include "secretctl/audit.h"
 #include "secretctl/policy.h"
