@@ -87,6 +87,14 @@ void sc_confine_free(struct sc_confine *cf);
 int sc_confine_exec_opts(const struct sc_confine_opts *c, struct sc_exec_opts *o,
                          struct sc_confine **hold, char **why) SC_WUR;
 
+struct sc_policy;
+/* The one call a run path makes: confine o's command as the policy says
+ * (its `confinement:` settings; p NULL: the defaults, required, nothing
+ * writable, no network), hiding vault_dir. With `mode: off` *hold stays
+ * NULL and o is unchanged. Errors as sc_confine_prepare. */
+int sc_confine_run(const struct sc_policy *p, const char *vault_dir, struct sc_exec_opts *o,
+                   struct sc_confine **hold, char **why) SC_WUR;
+
 /* A short description of a level ("bubblewrap+landlock", ...). */
 const char *sc_confine_level_name(enum sc_confine_level l);
 

@@ -32,6 +32,7 @@ struct mcp_job {
 	char **argv;
 	struct sc_runenv *env;
 	struct sc_exec_opts opts;
+	struct sc_confine *confine; /* keeps the confined command's argv */
 	char *tool;
 	char **secrets; /* names injected, for the audit entry */
 	size_t nsecrets;
