@@ -29,12 +29,6 @@ static const char *const bwrap_base[] = {
     "--unshare-all", "--unshare-user",    "--disable-userns", "--cap-drop",
     "ALL",           "--die-with-parent", "--new-session",    NULL};
 
-/* Global, per-machine /proc files a program may read when there is no
- * procfs inside (NS mode binds the host's; they hold no process's data). */
-const char *const sc_confine_proc_files[] = {"/proc/cpuinfo",     "/proc/meminfo", "/proc/stat",
-                                             "/proc/loadavg",     "/proc/uptime",  "/proc/version",
-                                             "/proc/filesystems", "/proc/sys",     NULL};
-
 static pthread_mutex_t probe_lock = PTHREAD_MUTEX_INITIALIZER;
 static int probed;
 static struct sc_confine_info probe_info;
@@ -228,16 +222,6 @@ char *const *sc_confine_argv(const struct sc_confine *cf)
 enum sc_confine_level sc_confine_level(const struct sc_confine *cf)
 {
 	return cf->level;
-}
-
-/* 1 when p is d or beneath it (both canonical, absolute). */
-int sc_confine_path_under(const char *p, const char *d)
-{
-	size_t n = strlen(d);
-
-	if (n == 1 && d[0] == '/')
-		return 1;
-	return strncmp(p, d, n) == 0 && (p[n] == '\0' || p[n] == '/');
 }
 
 static char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -59,13 +59,6 @@ struct ll_ruleset_attr {
 
 #define MAX_DEPTH 32
 
-int sc_confine_landlock_abi(void)
-{
-	long v = syscall(SYS_landlock_create_ruleset, NULL, 0, LANDLOCK_CREATE_RULESET_VERSION);
-
-	return v < 0 ? 0 : (int)v;
-}
-
 static uint64_t fs_handled(int abi)
 {
 	uint64_t m = (LANDLOCK_ACCESS_FS_MAKE_SYM << 1) - 1; /* ABI 1: bits 0-12 */
