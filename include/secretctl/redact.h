@@ -22,7 +22,7 @@ struct sc_redact_ref;
 /* A cache for one process. The password (may be NULL) is copied into
  * guarded memory and redacted in every sanitizer the cache builds. */
 int sc_redact_cache_new(const char *pw, size_t pw_len, struct sc_redact_cache **out) SC_WUR;
-/* Every reference must have been put before. */
+/* References still held stay valid until put. */
 void sc_redact_cache_free(struct sc_redact_cache *c);
 
 /* The compiled sanitizer of every sensitive field value of every secret in
@@ -32,6 +32,9 @@ void sc_redact_cache_free(struct sc_redact_cache *c);
  * one; thread-safe. */
 int sc_redact_get(struct sc_redact_cache *c, struct sc_vault *v, struct sc_redact_ref **out) SC_WUR;
 const struct sc_sanitizer *sc_redact_sanitizer(const struct sc_redact_ref *ref);
+/* The vault generation it was built at: a caller that read the secrets
+ * of a run at that same generation knows they are all in it. */
+uint64_t sc_redact_generation(const struct sc_redact_ref *ref);
 void sc_redact_put(struct sc_redact_ref *ref);
 
 /* Build one without a cache (a CLI run). */

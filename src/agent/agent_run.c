@@ -69,6 +69,8 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	struct sc_confine *cf = NULL;
 	struct sc_exec_opts co;
 	char *why = NULL;
+	struct sc_redact_ref *rref = NULL;
+	int tries;
 	struct relay rl;
 	pthread_t relay_thr;
 	char *path = NULL, *detail = NULL;
@@ -146,7 +148,27 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 		goto out;
 	}
 	a->last_use = agent_now_s();
-	r = sc_runenv_build(a->vault, &ro, &re, &detail);
+	/* every value in the vault is redacted, not only these (issue 11); a
+	 * write from elsewhere between the two reads takes both again */
+	r = a->redact == NULL ? sc_redact_cache_new(NULL, 0, &a->redact) : SC_OK;
+	for (tries = 0; r == SC_OK && tries < 3; tries++) {
+		uint64_t g0 = 0, g1 = 1;
+
+		if ((r = sc_redact_get(a->redact, a->vault, &rref)) != SC_OK)
+			break;
+		ro.vault_sanitizer = sc_redact_sanitizer(rref);
+		if ((r = sc_vault_generation(a->vault, &g0)) != SC_OK ||
+		    (r = sc_runenv_build(a->vault, &ro, &re, &detail)) != SC_OK ||
+		    (r = sc_vault_generation(a->vault, &g1)) != SC_OK)
+			break;
+		if (g0 == g1 && g1 == sc_redact_generation(rref))
+			break;
+		sc_runenv_free(re);
+		re = NULL;
+		sc_redact_put(rref);
+		rref = NULL;
+		r = tries == 2 ? SC_ERR_BUSY : SC_OK;
+	}
 	if (r == SC_OK) {
 		/* may each of these secrets reach this command? */
 		const char **names = calloc(sc_runenv_secret_count(re) + 1, sizeof(*names));
@@ -256,6 +278,7 @@ out:
 	sc_runenv_free(re);
 	sc_run_plan_release(&plan);
 	sc_confine_free(cf);
+	sc_redact_put(rref);
 	free(detail);
 	free(path);
 	return rr == SC_OK ? SC_ERR_NOT_FOUND : rr; /* a run ends its connection */

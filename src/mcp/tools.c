@@ -248,6 +248,8 @@ void mcp_tools_free(struct mcp_server *s)
 	mcp_tools_shutdown(s);
 	json_decref(s->tools);
 	s->tools = NULL;
+	sc_redact_cache_free(s->redact);
+	s->redact = NULL;
 	free(s->list_cache.result);
 	free(s->list_cache.tag);
 	if (s->vault != NULL)

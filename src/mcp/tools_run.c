@@ -6,6 +6,33 @@
 
 /* ---- runs ---- */
 
+/* The run's environment, its sanitizer a view of the whole vault's. A
+ * write by another process between taking that and reading the secrets
+ * would leave a new value out of it: then both are taken again. */
+static int mcp_build_env(struct mcp_server *s, struct sc_vault *v, struct sc_runenv_opts *ro,
+                         struct mcp_job *j, char **detail)
+{
+	uint64_t g0, g1;
+	int r, tries;
+
+	for (tries = 0; tries < 3; tries++) {
+		if ((r = sc_redact_get(s->redact, v, &j->redact)) != SC_OK)
+			return r;
+		ro->vault_sanitizer = sc_redact_sanitizer(j->redact);
+		if ((r = sc_vault_generation(v, &g0)) != SC_OK ||
+		    (r = sc_runenv_build(v, ro, &j->env, detail)) != SC_OK ||
+		    (r = sc_vault_generation(v, &g1)) != SC_OK)
+			return r;
+		if (g0 == g1 && g1 == sc_redact_generation(j->redact))
+			return SC_OK;
+		sc_runenv_free(j->env);
+		j->env = NULL;
+		sc_redact_put(j->redact);
+		j->redact = NULL;
+	}
+	return SC_ERR_BUSY;
+}
+
 static void job_free(struct mcp_job *j)
 {
 	size_t i;
@@ -21,6 +48,7 @@ static void job_free(struct mcp_job *j)
 		free(j->secrets[i]);
 	free(j->secrets);
 	sc_runenv_free(j->env);
+	sc_redact_put(j->redact);
 	sc_confine_free(j->confine);
 	if (j->agent_fd >= 0)
 		close(j->agent_fd);
@@ -237,7 +265,12 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	ro.prefix = mcp_arg_str(args, "env_prefix");
 	ro.clean_env = 1; /* MCP children get the small base environment only */
 	ro.base_env = environ;
-	r = sc_runenv_build(v, &ro, &j->env, &detail);
+	/* every value in the vault is redacted, not only these (issue 11) */
+	if (s->redact == NULL && (r = sc_redact_cache_new(NULL, 0, &s->redact)) != SC_OK) {
+		mcp_vault_release(s);
+		goto fail_nomem;
+	}
+	r = mcp_build_env(s, v, &ro, j, &detail);
 	mcp_vault_release(s);
 	if (r != SC_OK) {
 		(void)mcp_audit(s, tool, patterns, npatterns, j->path, r);

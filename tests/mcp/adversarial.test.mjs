@@ -228,7 +228,7 @@ for (const mode of ["server", "agent"]) {
 // Run 1 leaves a secret in a file the next run may read; run 2 injects a
 // different one and prints the file: the first is redacted all the same.
 for (const mode of ["server", "agent"]) {
-  test(`whole-vault redaction across runs: ${mode}`, async () => {
+  test(`whole-vault redaction across runs: ${mode}`, async (t) => {
     const v = vault();
     const out = path.join(v.dir, "w");
     mkdirSync(out);
@@ -241,15 +241,23 @@ confinement:
   write: [${out}]
 `, { mode: 0o600 });
     // what an earlier run (or anything) left behind, the other secret in it
-    writeFileSync(path.join(out, "left"), `token=${OTHER}\npw=${PW}\n`);
+    writeFileSync(path.join(out, "left"), `token=${OTHER}\nown=${VAL}\n`);
+    writeFileSync(path.join(out, "pw"), `pw=${PW}\n`);
     const { client } = await session(v, mode);
     try {
       const r = await client.callTool({ name: "secret_run",
         arguments: { keys: ["app/token"], command: "cat", args: [path.join(out, "left")] } });
       assert.equal(r.isError, false, JSON.stringify(r));
-      assert.match(r.structuredContent.stdout, /token=\[REDACTED:secret\]/);
+      // the value it did not inject, as one word that names nothing; its own by name
+      assert.match(r.structuredContent.stdout, /token=\[REDACTED:secret\]\nown=\[REDACTED:APP_TOKEN\]/);
       assert.equal(leaks(r), null, JSON.stringify(r));
       assert.ok(existsSync(path.join(out, "left")));
+      await t.test("the vault password too", {
+        todo: "the server and the agent do not keep the password to build it in" }, async () => {
+        const p = await client.callTool({ name: "secret_run",
+          arguments: { keys: ["app/token"], command: "cat", args: [path.join(out, "pw")] } });
+        assert.equal(leaks(p, [PW]), null, JSON.stringify(p));
+      });
     } finally {
       await client.close();
       if (mode === "agent") spawnSync(BIN, ["lock"], { env: v.env });

@@ -135,11 +135,49 @@ static void test_cache_generation(void **state)
 	sc_vault_close(v);
 }
 
+static const char *map_a(void *arg, const char *label)
+{
+	(void)arg;
+	return strcmp(label, "app/a\x1fvalue") == 0 ? "A_VAR" : NULL;
+}
+
+/* A run's view: its own variable by name, every other value as one word;
+ * no secret's name in the output. */
+static void test_relabel(void **state)
+{
+	struct sc_vault *v = fresh();
+	struct sc_sanitizer *z, *view;
+	struct buf o;
+	int bw;
+
+	(void)state;
+	assert_int_equal(sc_redact_build(v, PW, strlen(PW), &z), SC_OK);
+	assert_int_equal(sc_sanitizer_relabel(z, map_a, NULL, SC_REDACT_LABEL, &view), SC_OK);
+	for (bw = 0; bw < 2; bw++) {
+		run(view, "x alpha-secret-0001 y bravo-secret-0002 z " PW "!", bw, &o);
+		assert_string_equal(o.b,
+		                    "x [REDACTED:A_VAR] y [REDACTED:secret] z [REDACTED:secret]!");
+	}
+	/* the base still names its own labels; a view of a view is refused */
+	run(z, "bravo-secret-0002", 0, &o);
+	assert_non_null(strstr(o.b, "app/b"));
+	{
+		struct sc_sanitizer *vv = NULL;
+
+		assert_int_equal(sc_sanitizer_relabel(view, map_a, NULL, "x", &vv), SC_ERR_INVALID);
+		assert_null(vv);
+	}
+	sc_sanitizer_free(view);
+	sc_sanitizer_free(z);
+	sc_vault_close(v);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_whole_vault),
 	    cmocka_unit_test(test_cache_generation),
+	    cmocka_unit_test(test_relabel),
 	};
 
 	if (sc_init() != SC_OK)

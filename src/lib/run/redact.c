@@ -9,8 +9,8 @@
 
 struct sc_redact_ref {
 	struct sc_sanitizer *z;
-	unsigned refs; /* under the cache's lock (or 1, alone) */
-	struct sc_redact_cache *c;
+	unsigned refs; /* atomic: a run's reference outlives the cache */
+	uint64_t gen;  /* the vault generation it was built at */
 };
 
 struct sc_redact_cache {
@@ -104,8 +104,7 @@ int sc_redact_cache_new(const char *pw, size_t pw_len, struct sc_redact_cache **
 
 static void ref_drop(struct sc_redact_ref *ref)
 {
-	/* caller holds the cache's lock, or ref has no cache */
-	if (ref != NULL && --ref->refs == 0) {
+	if (ref != NULL && __atomic_sub_fetch(&ref->refs, 1, __ATOMIC_ACQ_REL) == 0) {
 		sc_sanitizer_free(ref->z);
 		free(ref);
 	}
@@ -115,7 +114,7 @@ void sc_redact_cache_free(struct sc_redact_cache *c)
 {
 	if (c == NULL)
 		return;
-	/* every run's reference has been put by now (the caller's contract) */
+	/* runs still going keep their references; the last put frees it */
 	pthread_mutex_lock(&c->lock);
 	ref_drop(c->cur);
 	c->cur = NULL;
@@ -140,7 +139,7 @@ int sc_redact_get(struct sc_redact_cache *c, struct sc_vault *v, struct sc_redac
 	pthread_mutex_lock(&c->lock);
 	if (c->cur != NULL && c->gen == gen &&
 	    memcmp(c->vault_id, sc_vault_id(v), SC_VAULT_ID_LEN) == 0) {
-		c->cur->refs++;
+		__atomic_add_fetch(&c->cur->refs, 1, __ATOMIC_ACQ_REL);
 		*out = c->cur;
 		pthread_mutex_unlock(&c->lock);
 		return SC_OK;
@@ -156,7 +155,7 @@ int sc_redact_get(struct sc_redact_cache *c, struct sc_vault *v, struct sc_redac
 		return r;
 	}
 	ref->z = z;
-	ref->c = c;
+	ref->gen = gen;
 	ref->refs = 2; /* the cache's and the caller's */
 	if (c->cur != NULL)
 		ref_drop(c->cur);
@@ -173,14 +172,12 @@ const struct sc_sanitizer *sc_redact_sanitizer(const struct sc_redact_ref *ref)
 	return ref != NULL ? ref->z : NULL;
 }
 
+uint64_t sc_redact_generation(const struct sc_redact_ref *ref)
+{
+	return ref != NULL ? ref->gen : UINT64_MAX;
+}
+
 void sc_redact_put(struct sc_redact_ref *ref)
 {
-	struct sc_redact_cache *c;
-
-	if (ref == NULL)
-		return;
-	c = ref->c;
-	pthread_mutex_lock(&c->lock);
 	ref_drop(ref);
-	pthread_mutex_unlock(&c->lock);
 }
