@@ -144,7 +144,12 @@ struct sc_runenv_opts {
 	int clean_env;         /* base = PATH HOME USER LOGNAME LANG LC_ALL TERM TZ only */
 	char *const *base_env; /* the caller's environment (usually environ) */
 	int no_sanitize;       /* build no sanitizer */
-	int64_t now;           /* for expiry; 0: time(NULL) */
+	/* The whole vault's compiled sanitizer (redact.h), or NULL: then the
+	 * run redacts every value in it (its own variables by name, every
+	 * other as [REDACTED:secret]), not only what it injects. Must outlive
+	 * the runenv. */
+	const struct sc_sanitizer *vault_sanitizer;
+	int64_t now; /* for expiry; 0: time(NULL) */
 };
 
 struct sc_runenv;

@@ -60,6 +60,23 @@ void sc_policy_limits(const struct sc_policy *p, struct sc_policy_limits *out);
  * too; 0 (the default, and for p NULL) leaves human runs unrestricted. */
 int sc_policy_cli_runs_obey(const struct sc_policy *p);
 
+/* How MCP children are confined (`confinement:`; docs/CONFINEMENT.md).
+ * required (the default): bubblewrap, or the run is refused;
+ * best-effort: what the kernel offers, maybe nothing; off: not at all. */
+#define SC_POLICY_CONFINE_REQUIRED 0
+#define SC_POLICY_CONFINE_BEST_EFFORT 1
+#define SC_POLICY_CONFINE_OFF 2
+#define SC_POLICY_CONFINE_WRITE_MAX 64
+struct sc_policy_confinement {
+	int mode;
+	const char *const *write; /* absolute paths the child may write beneath */
+	size_t nwrite;
+	int network; /* keep the host's network */
+};
+/* The settings; p NULL gives the defaults (required, nothing, no network).
+ * The strings belong to p. */
+void sc_policy_confinement(const struct sc_policy *p, struct sc_policy_confinement *out);
+
 /* May this run happen? cmd_as_given is the command as the agent wrote it
  * ("aws", "./aws", "/usr/bin/aws"); resolved_path is the absolute real path
  * the caller will execute (sc_exec_resolve); args are the arguments after

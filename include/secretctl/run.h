@@ -57,8 +57,17 @@ void sc_run_plan_limits(const struct sc_run_plan *plan, uint32_t *timeout_ms, si
                         size_t *max_concurrent);
 void sc_run_plan_release(struct sc_run_plan *plan);
 
-/* Step 8, the exec step: every path starts its child here. Confinement of
- * MCP children (run/confine.c) wraps this one function. */
+/* Step 5, confinement: an MCP run's command is rewritten to run confined
+ * as the plan's policy says, vault_dir hidden (confine.h); a CLI run's is
+ * left alone. Called before the run's audit entry, so that a run that
+ * cannot be confined is refused, with why (malloc'd). *hold keeps the
+ * confined argv until sc_confine_free. */
+struct sc_confine;
+int sc_run_confine(const struct sc_run_plan *pl, const char *vault_dir, struct sc_exec_opts *o,
+                   struct sc_confine **hold, char **why) SC_WUR;
+
+/* Step 8, the exec step: every path starts its child here, with the
+ * options sc_run_confine rewrote for an MCP run. */
 int sc_run_exec(const struct sc_run_plan *plan, const struct sc_exec_opts *o,
                 struct sc_exec_result *res) SC_WUR;
 

@@ -60,6 +60,16 @@ int sc_sanitizer_compile(struct sc_sanitizer *z) SC_WUR;
 size_t sc_sanitizer_pattern_count(const struct sc_sanitizer *z);
 void sc_sanitizer_free(struct sc_sanitizer *z);
 
+/* A sanitizer that matches exactly what the compiled base matches, sharing
+ * its matcher (base must outlive it and every stream of it), but names what
+ * it redacts in its own words: each label L of base becomes map(arg, L), or
+ * default_label when that is NULL. A run uses it on the whole-vault
+ * sanitizer (redact.h): its own variables by name, every other value as
+ * one word that names nothing. Freed with sc_sanitizer_free. */
+int sc_sanitizer_relabel(const struct sc_sanitizer *base,
+                         const char *(*map)(void *arg, const char *label), void *arg,
+                         const char *default_label, struct sc_sanitizer **out) SC_WUR;
+
 int sc_sanitize_stream_new(const struct sc_sanitizer *z, struct sc_sanitize_stream **out) SC_WUR;
 /* Feed bytes; emits everything that can no longer be part of a match. */
 int sc_sanitize_feed(struct sc_sanitize_stream *st, const uint8_t *in, size_t len, sc_sink_fn sink,

@@ -29,6 +29,7 @@
 #include "secretctl/audit.h"
 #include "secretctl/exec.h"
 #include "secretctl/policy.h"
+#include "secretctl/redact.h"
 
 struct agent {
 	const struct agent_opts *o;
@@ -44,6 +45,9 @@ struct agent {
 	int wake[2]; /* connections wake the main loop (after lock) */
 	dev_t vdev;
 	ino_t vino;
+	/* the whole vault's sanitizer (redact.h): every run redacts every
+	 * value; dropped with the key */
+	struct sc_redact_cache *redact;
 	/* the last list agent_reply (secmem) and the vault generation it was made
 	 * at: while no put or delete moves the generation, a list is sent
 	 * from here without decrypting every record again */

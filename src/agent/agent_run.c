@@ -1,6 +1,7 @@
 /* agent_run.c - runs through the agent: policy, environment, audit and
  * the process engine, with the caller's fds and signals relayed. */
 #include "agent/agent_int.h"
+#include "secretctl/confine.h"
 
 /* ---- runs ---- */
 
@@ -65,6 +66,11 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	struct sc_exec_result res;
 	struct sc_runenv *re = NULL;
 	struct sc_run_plan plan;
+	struct sc_confine *cf = NULL;
+	struct sc_exec_opts co;
+	char *why = NULL;
+	struct sc_redact_ref *rref = NULL;
+	int tries;
 	struct relay rl;
 	pthread_t relay_thr;
 	char *path = NULL, *detail = NULL;
@@ -105,6 +111,23 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	sc_run_plan_limits(&plan, &timeout_ms, &capture_max, NULL);
 	if (capture_max > SC_AGENT_CAPTURE_MAX)
 		capture_max = SC_AGENT_CAPTURE_MAX;
+	/* an MCP run's child is confined (docs/CONFINEMENT.md); refused here,
+	 * before anything is decrypted, when it cannot be */
+	sc_exec_opts_init(&co);
+	co.path = path;
+	co.argv = (char *const *)q->argv;
+	co.cwd = q->cwd;
+	if ((r = sc_run_confine(&plan, a->o->vault_dir, &co, &cf, &why)) != SC_OK) {
+		pthread_mutex_lock(&a->lock);
+		if (a->vault != NULL)
+			(void)audit_run(a, q, NULL, path, r);
+		pthread_mutex_unlock(&a->lock);
+		rr = agent_reply_err(fd, r == SC_ERR_NOMEM ? r : SC_ERR_DENIED,
+		                     "the command cannot be confined: %s",
+		                     why != NULL ? why : sc_strerror(r));
+		free(why);
+		goto out;
+	}
 	memset(&ro, 0, sizeof(ro));
 	ro.patterns = sc_run_plan_keys(&plan, q->keys);
 	ro.npatterns = q->nkeys;
@@ -125,7 +148,27 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 		goto out;
 	}
 	a->last_use = agent_now_s();
-	r = sc_runenv_build(a->vault, &ro, &re, &detail);
+	/* every value in the vault is redacted, not only these (issue 11); a
+	 * write from elsewhere between the two reads takes both again */
+	r = a->redact == NULL ? sc_redact_cache_new(NULL, 0, &a->redact) : SC_OK;
+	for (tries = 0; r == SC_OK && tries < 3; tries++) {
+		uint64_t g0 = 0, g1 = 1;
+
+		if ((r = sc_redact_get(a->redact, a->vault, &rref)) != SC_OK)
+			break;
+		ro.vault_sanitizer = sc_redact_sanitizer(rref);
+		if ((r = sc_vault_generation(a->vault, &g0)) != SC_OK ||
+		    (r = sc_runenv_build(a->vault, &ro, &re, &detail)) != SC_OK ||
+		    (r = sc_vault_generation(a->vault, &g1)) != SC_OK)
+			break;
+		if (g0 == g1 && g1 == sc_redact_generation(rref))
+			break;
+		sc_runenv_free(re);
+		re = NULL;
+		sc_redact_put(rref);
+		rref = NULL;
+		r = tries == 2 ? SC_ERR_BUSY : SC_OK;
+	}
 	if (r == SC_OK) {
 		/* may each of these secrets reach this command? */
 		const char **names = calloc(sc_runenv_secret_count(re) + 1, sizeof(*names));
@@ -185,6 +228,10 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	xo.line_buffered = q->line_buffered;
 	xo.ctl_fd = ctl[0];
 	xo.stdin_fd = q->has_stdin ? fds[0] : -1;
+	if (cf != NULL) {
+		xo.path = co.path;
+		xo.argv = co.argv;
+	}
 	r = sc_run_exec(&plan, &xo, &res);
 	/* the environment held the values: it goes before anything else */
 	sc_runenv_free(re);
@@ -230,6 +277,8 @@ out:
 	sc_exec_result_release(&res);
 	sc_runenv_free(re);
 	sc_run_plan_release(&plan);
+	sc_confine_free(cf);
+	sc_redact_put(rref);
 	free(detail);
 	free(path);
 	return rr == SC_OK ? SC_ERR_NOT_FOUND : rr; /* a run ends its connection */

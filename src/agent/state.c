@@ -44,6 +44,9 @@ void agent_list_cache_drop(struct agent *a)
 void agent_lock_key(struct agent *a, const char *why)
 {
 	agent_list_cache_drop(a);
+	/* runs still going keep their own reference until they end */
+	sc_redact_cache_free(a->redact);
+	a->redact = NULL;
 	if (a->vault == NULL)
 		return;
 	sc_vault_close(a->vault);

@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "secretctl/exec.h"
+#include "secretctl/redact.h"
 
 #define RUN_KEYS_MAX 256
 
@@ -59,6 +60,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	struct sc_exec_opts xo;
 	struct sc_exec_result res;
 	struct sc_runenv *re = NULL;
+	struct sc_sanitizer *vz = NULL;
 	struct sc_vault *v = NULL;
 	struct cli_forward fwd;
 	struct sc_run_plan plan = {0};
@@ -148,6 +150,12 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		                  plan.reason[0] ? plan.reason : sc_strerror(r));
 		goto out;
 	}
+	/* every value in the vault is redacted, not only these (issue 11) */
+	if (!ro.no_sanitize && (r = sc_redact_build(v, NULL, 0, &vz)) != SC_OK) {
+		status = run_fail(r, "cannot build the sanitizer");
+		goto out;
+	}
+	ro.vault_sanitizer = vz;
 	r = sc_runenv_build(v, &ro, &re, &detail);
 	if (r == SC_OK) {
 		size_t k, n = sc_runenv_secret_count(re);
@@ -265,6 +273,7 @@ out:
 	sc_run_plan_release(&plan);
 	sc_exec_result_release(&res);
 	sc_runenv_free(re);
+	sc_sanitizer_free(vz);
 	sc_vault_close(v);
 	free(detail);
 	free(path);

@@ -6,6 +6,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "secretctl/confine.h"
+
+extern char **environ;
 
 static int cmd_version(struct cli *c, int argc, char **argv);
 static int cmd_help(struct cli *c, int argc, char **argv);
@@ -186,6 +189,11 @@ int main(int argc, char **argv)
 	int r, nargc;
 	char **nargv;
 
+	/* The confinement helper step, inside a sandbox, before anything
+	 * reads the environment (it is the target's, secrets included, and
+	 * goes on to it unchanged): docs/CONFINEMENT.md. */
+	if (argc > 1 && strcmp(argv[1], SC_CONFINE_HELPER_ARG) == 0)
+		return sc_confine_helper_main(argc, argv, environ);
 	/* Before anything can hold a secret: no core dumps, not dumpable,
 	 * umask 077, fds 0-2 open. Then take SECRETCTL_PASSWORD out of the
 	 * environment so no child ever inherits it. */

@@ -17,6 +17,7 @@
 
 struct mcp_server;
 struct sc_policy;
+struct sc_redact_cache;
 
 /* What the front end hands the server. */
 struct mcp_config {
@@ -47,6 +48,8 @@ struct mcp_server {
 	pthread_mutex_t jobs_lock;
 	pthread_cond_t jobs_cond;
 	struct sc_vault *vault; /* NULL until first unlocked */
+	/* the whole vault's sanitizer, with the key here (redact.h) */
+	struct sc_redact_cache *redact;
 	int initialized;
 	char protocol[16];
 	char client_name[128];

@@ -96,7 +96,11 @@ static const char *const tool_defs[] = {
     "\"exit_code\":{\"type\":\"integer\"},\"stdout\":{\"type\":\"string\"},"
     "\"stderr\":{\"type\":\"string\"},\"duration_ms\":{\"type\":\"integer\"},"
     "\"timed_out\":{\"type\":\"boolean\"},\"sanitized\":{\"type\":\"boolean\"},"
-    "\"stdout_truncated\":{\"type\":\"boolean\"},\"stderr_truncated\":{\"type\":\"boolean\"}},"
+    "\"stdout_truncated\":{\"type\":\"boolean\"},\"stderr_truncated\":{\"type\":\"boolean\"},"
+    "\"stdout_omitted_bytes\":{\"type\":\"integer\"},\"stderr_omitted_bytes\":{\"type\":"
+    "\"integer\"},"
+    "\"stdout_binary_bytes\":{\"type\":\"integer\"},\"stderr_binary_bytes\":{\"type\":\"integer\"}}"
+    ","
     "\"required\":[\"exit_code\",\"stdout\",\"stderr\",\"duration_ms\",\"timed_out\"]},"
     "\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":false,"
     "\"openWorldHint\":true}}",
@@ -119,7 +123,11 @@ static const char *const tool_defs[] = {
     "\"exit_code\":{\"type\":\"integer\"},\"stdout\":{\"type\":\"string\"},"
     "\"stderr\":{\"type\":\"string\"},\"duration_ms\":{\"type\":\"integer\"},"
     "\"timed_out\":{\"type\":\"boolean\"},\"sanitized\":{\"type\":\"boolean\"},"
-    "\"stdout_truncated\":{\"type\":\"boolean\"},\"stderr_truncated\":{\"type\":\"boolean\"}},"
+    "\"stdout_truncated\":{\"type\":\"boolean\"},\"stderr_truncated\":{\"type\":\"boolean\"},"
+    "\"stdout_omitted_bytes\":{\"type\":\"integer\"},\"stderr_omitted_bytes\":{\"type\":"
+    "\"integer\"},"
+    "\"stdout_binary_bytes\":{\"type\":\"integer\"},\"stderr_binary_bytes\":{\"type\":\"integer\"}}"
+    ","
     "\"required\":[\"exit_code\",\"stdout\",\"stderr\",\"duration_ms\",\"timed_out\"]},"
     "\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":false,"
     "\"openWorldHint\":true}}",
@@ -240,6 +248,8 @@ void mcp_tools_free(struct mcp_server *s)
 	mcp_tools_shutdown(s);
 	json_decref(s->tools);
 	s->tools = NULL;
+	sc_redact_cache_free(s->redact);
+	s->redact = NULL;
 	free(s->list_cache.result);
 	free(s->list_cache.tag);
 	if (s->vault != NULL)

@@ -15,6 +15,7 @@
 #include "secretctl/run.h"
 #include "secretctl/audit.h"
 #include "secretctl/exec.h"
+#include "secretctl/redact.h"
 
 #define RUN_TIMEOUT_DEFAULT_MS (5u * 60 * 1000)
 #define RUN_OUTPUT_DEFAULT (256u * 1024)
@@ -32,6 +33,8 @@ struct mcp_job {
 	char **argv;
 	struct sc_runenv *env;
 	struct sc_exec_opts opts;
+	struct sc_confine *confine;   /* keeps the confined command's argv */
+	struct sc_redact_ref *redact; /* the whole-vault sanitizer env's is a view of */
 	char *tool;
 	char **secrets; /* names injected, for the audit entry */
 	size_t nsecrets;

@@ -1,55 +1,36 @@
 /* tools_run.c - secret_run and secret_run_with_bindings: policy, audit,
  * and a job per run on its own thread, its output sanitized and bounded. */
+#include "mcp/output.h"
 #include "mcp/tools_int.h"
+#include "secretctl/confine.h"
 
 /* ---- runs ---- */
 
-/* Output as JSON text: invalid UTF-8 becomes U+FFFD, so nothing is lost
- * silently and nothing breaks the JSON. */
-static json_t *utf8_json(const uint8_t *p, size_t n)
+/* The run's environment, its sanitizer a view of the whole vault's. A
+ * write by another process between taking that and reading the secrets
+ * would leave a new value out of it: then both are taken again. */
+static int mcp_build_env(struct mcp_server *s, struct sc_vault *v, struct sc_runenv_opts *ro,
+                         struct mcp_job *j, char **detail)
 {
-	char *buf;
-	size_t i = 0, k = 0;
-	json_t *t;
+	uint64_t g0, g1;
+	int r, tries;
 
-	if ((buf = malloc(n * 3 + 1)) == NULL)
-		return json_string("");
-	while (i < n) {
-		uint8_t c = p[i];
-		size_t len = c < 0x80         ? 1
-		             : (c >> 5) == 6  ? 2
-		             : (c >> 4) == 14 ? 3
-		             : (c >> 3) == 30 ? 4
-		                              : 0;
-		size_t j;
-		int ok = len > 0 && i + len <= n;
-
-		for (j = 1; ok && j < len; j++)
-			ok = (p[i + j] & 0xc0) == 0x80;
-		if (ok && len > 1) {
-			uint32_t cp = c & (0xff >> (len + 1));
-
-			for (j = 1; j < len; j++)
-				cp = (cp << 6) | (p[i + j] & 0x3f);
-			ok = !(len == 2 && cp < 0x80) && !(len == 3 && cp < 0x800) &&
-			     !(len == 4 && (cp < 0x10000 || cp > 0x10ffff)) &&
-			     !(cp >= 0xd800 && cp <= 0xdfff);
-		}
-		if (ok && c == 0)
-			ok = 0; /* keep NUL out of the JSON string */
-		if (ok) {
-			memcpy(buf + k, p + i, len);
-			k += len;
-			i += len;
-		} else {
-			memcpy(buf + k, "\xef\xbf\xbd", 3);
-			k += 3;
-			i++;
-		}
+	for (tries = 0; tries < 3; tries++) {
+		if ((r = sc_redact_get(s->redact, v, &j->redact)) != SC_OK)
+			return r;
+		ro->vault_sanitizer = sc_redact_sanitizer(j->redact);
+		if ((r = sc_vault_generation(v, &g0)) != SC_OK ||
+		    (r = sc_runenv_build(v, ro, &j->env, detail)) != SC_OK ||
+		    (r = sc_vault_generation(v, &g1)) != SC_OK)
+			return r;
+		if (g0 == g1 && g1 == sc_redact_generation(j->redact))
+			return SC_OK;
+		sc_runenv_free(j->env);
+		j->env = NULL;
+		sc_redact_put(j->redact);
+		j->redact = NULL;
 	}
-	t = json_stringn(buf, k);
-	free(buf);
-	return t ? t : json_string("");
+	return SC_ERR_BUSY;
 }
 
 static void job_free(struct mcp_job *j)
@@ -67,6 +48,8 @@ static void job_free(struct mcp_job *j)
 		free(j->secrets[i]);
 	free(j->secrets);
 	sc_runenv_free(j->env);
+	sc_redact_put(j->redact);
+	sc_confine_free(j->confine);
 	if (j->agent_fd >= 0)
 		close(j->agent_fd);
 	for (i = 0; j->akeys != NULL && i < j->nakeys; i++)
@@ -111,15 +94,34 @@ static void *job_main(void *arg)
 	} else {
 		json_t *o = json_object();
 
+		struct mcp_output eo, ee;
+		/* The reply is bounded by what it costs encoded: stderr first (it
+		 * says what went wrong), up to a quarter; stdout gets the rest. */
+		size_t budget = MCP_REPLY_MAX - 4096;
+
+		mcp_output_encode(res.err, res.err_len, budget / 4, &ee);
+		mcp_output_encode(res.out, res.out_len, budget - ee.cost, &eo);
 		json_object_set_new(o, "exit_code", json_integer(res.exit_code));
-		json_object_set_new(o, "stdout", utf8_json(res.out, res.out_len));
-		json_object_set_new(o, "stderr", utf8_json(res.err, res.err_len));
+		json_object_set_new(o, "stdout", eo.text ? eo.text : json_string(""));
+		json_object_set_new(o, "stderr", ee.text ? ee.text : json_string(""));
+		/* what was left out: over the policy's capture limit, or over
+		 * the reply's; and how many bytes were not text */
+		json_object_set_new(o, "stdout_omitted_bytes",
+		                    json_integer((json_int_t)(res.out_dropped + eo.cut_bytes)));
+		json_object_set_new(o, "stderr_omitted_bytes",
+		                    json_integer((json_int_t)(res.err_dropped + ee.cut_bytes)));
+		json_object_set_new(o, "stdout_binary_bytes",
+		                    json_integer((json_int_t)eo.binary_bytes));
+		json_object_set_new(o, "stderr_binary_bytes",
+		                    json_integer((json_int_t)ee.binary_bytes));
 		json_object_set_new(o, "duration_ms", json_integer((json_int_t)res.duration_ms));
 		json_object_set_new(o, "timed_out", json_boolean(res.timed_out));
 		json_object_set_new(o, "cancelled", json_boolean(res.cancelled));
 		json_object_set_new(o, "sanitized", json_true());
-		json_object_set_new(o, "stdout_truncated", json_boolean(res.out_dropped > 0));
-		json_object_set_new(o, "stderr_truncated", json_boolean(res.err_dropped > 0));
+		json_object_set_new(o, "stdout_truncated",
+		                    json_boolean(res.out_dropped + eo.cut_bytes > 0));
+		json_object_set_new(o, "stderr_truncated",
+		                    json_boolean(res.err_dropped + ee.cut_bytes > 0));
 		mcp_send_tool_result(s, j->id, o);
 	}
 	sc_exec_result_release(&res);
@@ -263,7 +265,12 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	ro.prefix = mcp_arg_str(args, "env_prefix");
 	ro.clean_env = 1; /* MCP children get the small base environment only */
 	ro.base_env = environ;
-	r = sc_runenv_build(v, &ro, &j->env, &detail);
+	/* every value in the vault is redacted, not only these (issue 11) */
+	if (s->redact == NULL && (r = sc_redact_cache_new(NULL, 0, &s->redact)) != SC_OK) {
+		mcp_vault_release(s);
+		goto fail_nomem;
+	}
+	r = mcp_build_env(s, v, &ro, j, &detail);
 	mcp_vault_release(s);
 	if (r != SC_OK) {
 		(void)mcp_audit(s, tool, patterns, npatterns, j->path, r);
@@ -331,6 +338,22 @@ argv:
 	j->opts.timeout_ms = tsec > 0 && (uint64_t)tsec * 1000 < max_timeout_ms
 	                         ? (uint32_t)(tsec * 1000)
 	                         : max_timeout_ms;
+	/* With the key here, this process confines the child (through the
+	 * agent, the agent does): refused when it cannot, before any audit
+	 * entry says the run started. */
+	if (j->agent_fd < 0) {
+		char *why = NULL;
+
+		r = sc_run_confine(&plan, s->cfg.vault_dir, &j->opts, &j->confine, &why);
+		if (r != SC_OK) {
+			(void)mcp_audit(s, tool, (const char *const *)j->secrets, j->nsecrets,
+			                j->path, r);
+			mcp_send_tool_error(s, id, "%s: the command cannot be confined: %s", tool,
+			                    why != NULL ? why : sc_strerror(r));
+			free(why);
+			goto fail;
+		}
+	}
 	/* With the key here, the run starts only once its entry is on disk, as
 	 * in the CLI's run: one entry, before the command, for the secrets
 	 * handed to it (through the agent, the agent writes it). */

@@ -2,7 +2,7 @@
 // and an SDK client connected to `secretctl mcp-server` over stdio.
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync, chmodSync, mkdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -32,6 +32,9 @@ export function makeVault() {
   // Helper programs the policy allows: a printer of every encoding, a sleeper.
   const bin = path.join(dir, "bin");
   mkdirSync(bin);
+  // the one directory a confined run may write (the policy says so)
+  const w = path.join(dir, "w");
+  mkdirSync(w);
   const script = (name, body) => {
     const p = path.join(bin, name);
     writeFileSync(p, `#!/bin/sh\n${body}\n`);
@@ -54,11 +57,13 @@ printf '{"v":"%s"}\\n' "$(printf '%s' "$s" | sed 's,/,\\\\/,g')"
 printf '%s' "$s" | cut -c1-7 | tr -d '\\n'; sleep 0.05; printf '%s' "$s" | cut -c8-; echo
 printf 'stderr:%s\\n' "$s" >&2
 `),
-    sleeper: script("sleeper", `echo $$ > "$1"; sleep 30 & wait`),
+    // holds a lock on "$1" while it runs (a pid would be the sandbox's own)
+    sleeper: script("sleeper", `exec flock "$1" sh -c 'echo up > "$0.up"; sleep 30' "$1"`),
     slow: script("slow", `sleep 1; echo done`),
     show: script("show", `echo "host=$PGHOST user=$PGUSER"`),
     // leaves a trace that it ran; prints the newest line of a file
     mark: script("mark", `touch "$1"`),
+    markslow: script("markslow", `touch "$1"; sleep 1`),
     lastline: script("lastline", `tail -n 1 "$1"`),
   };
   writeFileSync(path.join(vault, "mcp-policy.yaml"), `version: 1
@@ -69,13 +74,16 @@ allowed_commands:
   - ${tools.slow}
   - ${tools.show}
   - ${tools.mark}
+  - ${tools.markslow}
   - ${tools.lastline}
   - true
   - echo
 denied_commands:
   - rm
+confinement:
+  write: [${w}]
 `, { mode: 0o600 });
-  return { dir, vault, env, sc, tools };
+  return { dir, vault, env, sc, tools, w };
 }
 
 export async function connect(env, name = "sdk-test") {
@@ -88,4 +96,9 @@ export async function connect(env, name = "sdk-test") {
 
 export function textOf(result) {
   return result.content.map((c) => c.text ?? "").join("\n");
+}
+
+// Is the lock on p held (by a sleeper that is still running)?
+export function held(p) {
+  return spawnSync("flock", ["-n", p, "true"]).status !== 0;
 }

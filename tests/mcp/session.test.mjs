@@ -4,24 +4,23 @@ import assert from "node:assert/strict";
 import { readFileSync, existsSync } from "node:fs";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { makeVault, connect, textOf } from "./helpers.mjs";
+import { makeVault, connect, textOf, held } from "./helpers.mjs";
 
 test("notifications/cancelled stops a running command and its group", async () => {
   const v = makeVault();
   const { client } = await connect(v.env);
-  const pidfile = path.join(v.dir, "cancel.pid");
+  const lock = path.join(v.w, "cancel.lock");
   const ac = new AbortController();
   const call = client.callTool({ name: "secret_run",
-    arguments: { keys: ["api/token"], command: v.tools.sleeper, args: [pidfile] } },
+    arguments: { keys: ["api/token"], command: v.tools.sleeper, args: [lock] } },
     undefined, { signal: ac.signal });
-  for (let i = 0; i < 100 && !existsSync(pidfile); i++) await sleep(20);
-  const pid = Number(readFileSync(pidfile, "utf8"));
-  process.kill(pid, 0); // running
+  for (let i = 0; i < 250 && !existsSync(`${lock}.up`); i++) await sleep(20);
+  assert.ok(held(lock), "the command is running");
   ac.abort();
   await assert.rejects(call);
   let gone = false;
   for (let i = 0; i < 150 && !gone; i++) {
-    try { process.kill(pid, 0); await sleep(20); } catch { gone = true; }
+    if (held(lock)) await sleep(20); else gone = true;
   }
   assert.ok(gone, "cancelled command still running");
   await client.ping(); // and the server still answers

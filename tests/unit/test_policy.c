@@ -444,7 +444,12 @@ static void test_resolved_path(void **state)
 
 	(void)state;
 	assert_allowed(p, "aws", "/usr/local/bin/aws", ARGS("s3", "ls"), 2);
-	assert_allowed(p, "/usr/local/bin/aws", "/usr/local/bin/aws", NULL, 0);
+	/* A command given as a path matches only a path entry (issue 11: a
+	 * look-alike planted anywhere passed as its basename). */
+	assert_denied(p, "/usr/local/bin/aws", "/usr/local/bin/aws", NULL, 0, "not allowed");
+	assert_denied(p, "/tmp/x/aws", "/tmp/x/aws", NULL, 0, "not allowed");
+	assert_denied(p, "./aws", "/home/u/proj/aws", NULL, 0, "not allowed");
+	assert_allowed(p, "/opt/tools/bin/terraform", "/opt/tools/bin/terraform", NULL, 0);
 	/* A symlink named aws that points at a shell is a shell. */
 	assert_denied(p, "aws", "/usr/bin/dash", ARGS("s3", "ls"), 2,
 	              "resolves to '/usr/bin/dash'");

@@ -100,7 +100,11 @@ static int cmd_matches(const struct cmdent *e, const struct runq *q, int for_den
 	if (for_deny)
 		return same_program(e->cmd, q->rbase, 0) || same_program(e->cmd, q->gbase, 0);
 	/* Allow on both names: a look-alike "aws" that resolves to sh is not
-	 * aws. */
+	 * aws. And only a name: a command given as a path ("/tmp/x/cat",
+	 * "./cat": a program planted anywhere) matches only a path entry;
+	 * names resolve through the server's PATH (issue 11). */
+	if (strchr(q->given, '/') != NULL)
+		return 0;
 	return strcmp(q->gbase, e->cmd) == 0 && same_program(e->cmd, q->rbase, 1);
 }
 
@@ -278,6 +282,12 @@ int sc_policy_check_run(const struct sc_policy *p, const char *cmd_as_given,
 		            "(e.g. '%s %s' on line %d)",
 		            c1, c1, clean(args_fail->pats[0].text, c2, sizeof(c2)),
 		            args_fail->line);
+	if (named == NULL && res_fail != NULL && strchr(q.given, '/') != NULL)
+		return deny(reason, reasonlen,
+		            "command '%s' is given as a path, and '%s' is allowed by name only, "
+		            "which is not allowed for a path; call it by its name, or allow that "
+		            "program by its path",
+		            c1, clean(res_fail->cmd, c3, sizeof(c3)));
 	if (named == NULL && res_fail != NULL)
 		return deny(reason, reasonlen,
 		            "command '%s' resolves to '%s', which is not '%s'; allow that program "

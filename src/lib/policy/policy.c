@@ -54,6 +54,9 @@ void sc_policy_free(struct sc_policy *p)
 		free(p->env[i].a);
 	}
 	free(p->env);
+	for (i = 0; i < p->nconf_write; i++)
+		free(p->conf_write[i]);
+	free(p->conf_write);
 	free(p);
 }
 
@@ -258,6 +261,17 @@ void sc_policy_limits(const struct sc_policy *p, struct sc_policy_limits *out)
 	out->max_timeout_sec = SC_POLICY_TIMEOUT_DEFAULT;
 	out->max_output_bytes = SC_POLICY_OUTPUT_DEFAULT;
 	out->max_concurrent = SC_POLICY_CONCURRENT_DEFAULT;
+}
+
+void sc_policy_confinement(const struct sc_policy *p, struct sc_policy_confinement *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (p == NULL)
+		return;
+	out->mode = p->conf_mode;
+	out->network = p->conf_net;
+	out->write = (const char *const *)p->conf_write;
+	out->nwrite = p->nconf_write;
 }
 
 int sc_policy_cli_runs_obey(const struct sc_policy *p)

@@ -94,6 +94,10 @@ struct sc_policy {
 	size_t nenv;
 	struct sc_policy_limits lim;
 	unsigned char lifted[BUILTIN_MAX];
+	/* confinement: of MCP children (docs/CONFINEMENT.md) */
+	int conf_mode, conf_net;
+	char **conf_write;
+	size_t nconf_write;
 };
 
 /* ---- built-in denials ----------------------------------------------------- */

@@ -696,6 +696,90 @@ static int k_cli_runs(struct pctx *c, struct sc_policy *p, const struct ynode *v
 	return SC_OK;
 }
 
+/* confinement: {mode: required | best-effort | off, write: [paths],
+ * network: true | false} */
+static int k_confinement(struct pctx *c, struct sc_policy *p, const struct ynode *v)
+{
+	size_t i, j;
+	int r;
+
+	if (is_null(v))
+		return SC_OK;
+	if ((r = want(c, v, Y_MAP, "confinement")) != SC_OK)
+		return r;
+	if ((r = check_keys(c, v)) != SC_OK)
+		return r;
+	for (i = 0; i < v->nkids; i += 2) {
+		const char *k = v->kids[i]->str;
+		const struct ynode *val = v->kids[i + 1];
+
+		if (strcmp(k, "mode") == 0) {
+			if ((r = want(c, val, Y_SCALAR, "confinement mode")) != SC_OK)
+				return r;
+			if (strcmp(val->str, "required") == 0)
+				p->conf_mode = SC_POLICY_CONFINE_REQUIRED;
+			else if (strcmp(val->str, "best-effort") == 0)
+				p->conf_mode = SC_POLICY_CONFINE_BEST_EFFORT;
+			else if (strcmp(val->str, "off") == 0)
+				p->conf_mode = SC_POLICY_CONFINE_OFF;
+			else
+				return sc_policy_perr(
+				    c, val->line,
+				    "confinement mode must be 'required', 'best-effort' or "
+				    "'off', not '%s'",
+				    val->str);
+		} else if (strcmp(k, "network") == 0) {
+			if ((r = want(c, val, Y_SCALAR, "confinement network")) != SC_OK)
+				return r;
+			if (strcmp(val->str, "true") == 0)
+				p->conf_net = 1;
+			else if (strcmp(val->str, "false") == 0)
+				p->conf_net = 0;
+			else
+				return sc_policy_perr(c, val->line,
+				                      "network must be true or false, not '%s'",
+				                      val->str);
+		} else if (strcmp(k, "write") == 0) {
+			if (is_null(val))
+				continue;
+			if ((r = want(c, val, Y_SEQ, "confinement write")) != SC_OK)
+				return r;
+			if (val->nkids > SC_POLICY_CONFINE_WRITE_MAX)
+				return sc_policy_perr(c, val->line, "at most %d write paths",
+				                      SC_POLICY_CONFINE_WRITE_MAX);
+			for (j = 0; j < p->nconf_write; j++)
+				free(p->conf_write[j]);
+			free(p->conf_write);
+			p->nconf_write = 0;
+			if ((p->conf_write = calloc(val->nkids + 1, sizeof(char *))) == NULL)
+				return SC_ERR_NOMEM;
+			for (j = 0; j < val->nkids; j++) {
+				const struct ynode *w = val->kids[j];
+
+				if ((r = want(c, w, Y_SCALAR, "a write path")) != SC_OK)
+					return r;
+				if (w->str[0] != '/' || strcmp(w->str, "/") == 0 ||
+				    has_ctl(w->str) || strlen(w->str) > PATH_MAX ||
+				    strstr(w->str, "/./") != NULL ||
+				    strstr(w->str, "/../") != NULL || strstr(w->str, "//") != NULL)
+					return sc_policy_perr(
+					    c, w->line,
+					    "write path '%s' must be an absolute path in "
+					    "canonical form, not '/'",
+					    w->str);
+				if ((p->conf_write[j] = strdup(w->str)) == NULL)
+					return SC_ERR_NOMEM;
+				p->nconf_write++;
+			}
+		} else {
+			return sc_policy_perr(
+			    c, v->kids[i]->line,
+			    "unknown key '%s' in confinement (expected mode, write, network)", k);
+		}
+	}
+	return SC_OK;
+}
+
 struct key_handler {
 	const char *key;
 	int (*fn)(struct pctx *c, struct sc_policy *p, const struct ynode *v);
@@ -712,11 +796,12 @@ static const struct key_handler root_keys[] = {
     {"limits", k_limits},
     {"unsafe_allow_builtin_denied", k_unsafe},
     {"cli_runs", k_cli_runs},
+    {"confinement", k_confinement},
 };
 
 #define ROOT_KEYS_LIST                                                                             \
 	"version, default_action, allowed_commands, denied_commands, env_aliases, rules, "         \
-	"secret_commands, limits, unsafe_allow_builtin_denied, cli_runs"
+	"secret_commands, limits, unsafe_allow_builtin_denied, cli_runs, confinement"
 
 int sc_policy_from_tree(struct pctx *c, const struct ynode *root, struct sc_policy *p)
 {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "secretctl/secretctl.h"
+#include "secretctl/confine.h"
 #include "secretctl/run.h"
 
 static int deny(struct sc_run_plan *pl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -149,11 +150,20 @@ void sc_run_plan_release(struct sc_run_plan *pl)
 	memset(pl, 0, sizeof(*pl));
 }
 
+int sc_run_confine(const struct sc_run_plan *pl, const char *vault_dir, struct sc_exec_opts *o,
+                   struct sc_confine **hold, char **why)
+{
+	*hold = NULL;
+	*why = NULL;
+	if (pl->origin != SC_RUN_ORIGIN_MCP)
+		return SC_OK;
+	return sc_confine_run(pl->policy, vault_dir, o, hold, why);
+}
+
 int sc_run_exec(const struct sc_run_plan *pl, const struct sc_exec_opts *o,
                 struct sc_exec_result *res)
 {
-	/* The confinement of MCP children (issue 11, run/confine.c) goes here:
-	 * for pl->origin == SC_RUN_ORIGIN_MCP it wraps o before the spawn. */
+	/* o is already confined (sc_run_confine, before the audit entry) */
 	(void)pl;
 	return sc_exec_run(o, res);
 }

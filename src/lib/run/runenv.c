@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "secretctl/exec.h"
+#include "secretctl/redact.h"
 
 /* More variables than this is a mistake (a "**" over a big vault). */
 #define RUNENV_VARS_MAX 4096
@@ -248,6 +249,7 @@ struct inj {
 	const uint8_t *value; /* inside a secret kept until the build ends */
 	size_t len;
 	int sensitive;
+	const char *sname, *fname; /* the secret and field (same lifetime) */
 };
 
 struct strlist {
@@ -385,7 +387,7 @@ static int select_names(struct sc_vault *v, const struct sc_runenv_opts *o, stru
 }
 
 static int add_inj(struct inj *inj, size_t *ninj, const char *var, const uint8_t *value, size_t len,
-                   int sensitive, char **detail)
+                   int sensitive, const char *sname, const char *fname, char **detail)
 {
 	size_t i;
 	int r;
@@ -411,6 +413,8 @@ static int add_inj(struct inj *inj, size_t *ninj, const char *var, const uint8_t
 	inj[*ninj].value = value;
 	inj[*ninj].len = len;
 	inj[*ninj].sensitive = sensitive;
+	inj[*ninj].sname = sname;
+	inj[*ninj].fname = fname;
 	(*ninj)++;
 	return SC_OK;
 }
@@ -436,7 +440,8 @@ static int secret_injections(const struct sc_runenv_opts *o, const struct sc_sec
 			}
 			if ((r = sc_secret_field(s, (size_t)fi, &fname, &val, &len, &sens,
 			                         &hint)) != SC_OK ||
-			    (r = add_inj(inj, ninj, env, val, len, sens, detail)) != SC_OK)
+			    (r = add_inj(inj, ninj, env, val, len, sens, sc_secret_name(s), fname,
+			                 detail)) != SC_OK)
 				return r;
 		}
 		return SC_OK;
@@ -449,7 +454,8 @@ static int secret_injections(const struct sc_runenv_opts *o, const struct sc_sec
 			set_detail(detail, var[0] ? var : sc_secret_name(s));
 			return r;
 		}
-		if ((r = add_inj(inj, ninj, var, val, len, sens, detail)) != SC_OK)
+		if ((r = add_inj(inj, ninj, var, val, len, sens, sc_secret_name(s), fname,
+		                 detail)) != SC_OK)
 			return r;
 	}
 	return SC_OK;
@@ -538,11 +544,45 @@ static int assemble(struct sc_runenv *re, const struct sc_runenv_opts *o, const 
 	return SC_OK;
 }
 
-static int make_sanitizer(struct sc_runenv *re, const struct inj *inj, size_t ninj)
+struct relabel {
+	const struct inj *inj;
+	size_t ninj;
+};
+
+/* The whole-vault label "name\x1ffield" of an injected value: its variable. */
+static const char *relabel_map(void *arg, const char *label)
 {
+	const struct relabel *rl = arg;
+	const char *sep = strchr(label, SC_REDACT_SEP);
+	size_t i;
+
+	if (sep == NULL)
+		return NULL;
+	for (i = 0; i < rl->ninj; i++)
+		if (rl->inj[i].sensitive && strlen(rl->inj[i].sname) == (size_t)(sep - label) &&
+		    strncmp(rl->inj[i].sname, label, (size_t)(sep - label)) == 0 &&
+		    strcmp(rl->inj[i].fname, sep + 1) == 0)
+			return rl->inj[i].var;
+	return NULL;
+}
+
+static int make_sanitizer(struct sc_runenv *re, const struct sc_runenv_opts *o,
+                          const struct inj *inj, size_t ninj)
+{
+	struct relabel rl = {inj, ninj};
 	size_t i;
 	int r, added;
 
+	if (o->vault_sanitizer != NULL) {
+		/* every value in the vault, named for this run */
+		for (i = 0; i < ninj; i++)
+			if (inj[i].sensitive && inj[i].len > 0 &&
+			    inj[i].len < SC_SANITIZE_MIN_LEN &&
+			    (r = strlist_add(&re->shorts, inj[i].var)) != SC_OK)
+				return r;
+		return sc_sanitizer_relabel(o->vault_sanitizer, relabel_map, &rl, SC_REDACT_LABEL,
+		                            &re->z);
+	}
 	if ((r = sc_sanitizer_new(&re->z)) != SC_OK)
 		return r;
 	for (i = 0; i < ninj; i++) {
@@ -622,7 +662,7 @@ int sc_runenv_build(struct sc_vault *v, const struct sc_runenv_opts *o, struct s
 			goto out;
 	if ((r = assemble(re, o, inj, ninj)) != SC_OK)
 		goto out;
-	if (!o->no_sanitize && (r = make_sanitizer(re, inj, ninj)) != SC_OK)
+	if (!o->no_sanitize && (r = make_sanitizer(re, o, inj, ninj)) != SC_OK)
 		goto out;
 	*out = re;
 	re = NULL;

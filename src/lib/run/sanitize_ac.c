@@ -228,6 +228,13 @@ void sc_sanitizer_free(struct sc_sanitizer *z)
 
 	if (z == NULL)
 		return;
+	if (z->base != NULL) {
+		free(z->repl_arena);
+		free(z->repl);
+		free(z->repl_len);
+		free(z);
+		return;
+	}
 	sc_secmem_free(z->bytes);
 	sc_secmem_free(z->arena);
 	if (z->pats != NULL) {

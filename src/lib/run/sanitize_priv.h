@@ -34,6 +34,10 @@ struct sc_sanitizer {
 	size_t *repl_len;
 	size_t nlabels, caplabels;
 	bool compiled;
+	/* a relabelled view (sc_sanitizer_relabel): the matcher below and the
+	 * patterns are base's; repl, repl_len and repl_arena are its own */
+	const struct sc_sanitizer *base;
+	char *repl_arena;
 
 	/* The automaton, states numbered in breadth-first order so that the
 	 * children of state s are the states cstart[s] .. cstart[s+1]-1. */

@@ -1,0 +1,266 @@
+// The adversarial corpus (issue 11): attempts to get a secret back through
+// secret_run, each in both unlock modes (key in the server; through the
+// agent) and under a permissive and a strict policy, driven by the official
+// SDK client. A reply leaks when it holds the value, its reverse, a piece
+// of 8 characters or more of either, or any of those after hex, base64 or
+// base32 decoding of what it holds. Attempts whose class the wall does not
+// stop yet (a program that runs code it is given receives the secret: the
+// capability rules of issue 11 item 1 are not built) are marked todo with
+// that reason; they still run and report.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import path from "node:path";
+import { BIN, connect } from "./helpers.mjs";
+
+const PW = "adversarial corpus password";
+const VAL = "Zq7Kp2Lm9Xw4Rt8Vb3Nc6Hd1";      // injected
+const OTHER = "Yh5Gf3Ds8Aq1Pl0Ok9Ij7Uy6";    // in the vault, never injected
+const which = (p) => spawnSync("sh", ["-c", `command -v ${p}`]).stdout.toString().trim();
+
+function vault() {
+  const dir = mkdtempSync("/tmp/sc-adv-");
+  const rt = path.join(dir, "rt");
+  mkdirSync(rt, { mode: 0o700 });
+  const vdir = path.join(dir, "vault");
+  const env = { ...process.env, SECRETCTL_VAULT_DIR: vdir, XDG_RUNTIME_DIR: rt };
+  delete env.SECRETCTL_PASSWORD;
+  delete env.SECRETCTL_NO_AGENT;
+  const sc = (args, input, extra = {}) => execFileSync(BIN, args,
+    { env: { ...env, SECRETCTL_PASSWORD: PW, ...extra }, input: input ?? "",
+      stdio: ["pipe", "pipe", "pipe"] });
+  sc(["init", "--kdf-memory", "8192", "--kdf-time", "1"]);
+  sc(["set", "app/token"], VAL);
+  sc(["set", "app/other"], OTHER);
+  const work = path.join(dir, "work");
+  mkdirSync(work);
+  // a look-alike "cat" planted where the agent can name it
+  writeFileSync(path.join(work, "cat"), "#!/bin/sh\nprintf '%s' \"$APP_TOKEN\" | rev\n",
+    { mode: 0o755 });
+  return { dir, vdir, env, sc, rt, work };
+}
+
+const PERMISSIVE = ["git", "curl", "make", "npm", "node", "python3", "cat", "ls", "grep",
+  "jq", "tee", "sed", "awk", "head", "tail", "od", "base64", "rev", "find", "cp", "dd", "perl"];
+
+function policy(v, kind) {
+  const allowed = kind === "permissive" ? PERMISSIVE : ["cat", "ls", "grep", "head"];
+  writeFileSync(path.join(v.vdir, "mcp-policy.yaml"), `version: 1
+default_action: deny
+allowed_commands:
+${allowed.filter((c) => which(c)).map((c) => `  - ${c}`).join("\n")}
+denied_commands:
+  - sh
+limits:
+  max_output_bytes: 8MiB
+`, { mode: 0o600 });
+}
+
+async function session(v, mode) {
+  if (mode === "agent") {
+    execFileSync(BIN, ["unlock", "--password-fd", "0"],
+      { env: v.env, input: `${PW}\n`, stdio: ["pipe", "pipe", "pipe"] });
+    return connect(v.env, "adversary");
+  }
+  return connect({ ...v.env, SECRETCTL_PASSWORD: PW }, "adversary");
+}
+
+// ---- the leak oracle ----
+
+const rev = (s) => [...s].reverse().join("");
+const alnum = (s) => s.replace(/[^A-Za-z0-9]/g, "");
+function pieces(s, n = 8) {
+  const out = [];
+  for (let i = 0; i + n <= s.length; i++) out.push(s.slice(i, i + n));
+  return out;
+}
+function decodings(text) {
+  const out = [text, alnum(text)];
+  for (const m of text.match(/[0-9a-fA-F]{16,}/g) ?? []) {
+    out.push(Buffer.from(m.length % 2 ? m.slice(1) : m, "hex").toString("latin1"));
+  }
+  for (const m of text.match(/[A-Za-z0-9+/_-]{12,}={0,2}/g) ?? []) {
+    for (const k of [0, 1, 2, 3]) out.push(Buffer.from(m.slice(k), "base64").toString("latin1"));
+  }
+  for (const m of text.match(/[A-Z2-7]{16,}=*/g) ?? []) out.push(base32(m));
+  return out;
+}
+function base32(s) {
+  const a = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  let bits = 0, val = 0, out = "";
+  for (const c of s.replace(/=+$/, "")) {
+    val = (val << 5) | a.indexOf(c);
+    bits += 5;
+    if (bits >= 8) { out += String.fromCharCode((val >>> (bits - 8)) & 255); bits -= 8; }
+  }
+  return out;
+}
+export function leaks(reply, secrets = [VAL, OTHER, PW]) {
+  const text = JSON.stringify(reply);
+  const hay = decodings(text).concat(decodings(text).map(alnum));
+  for (const s of secrets) {
+    for (const p of pieces(alnum(s)).concat(pieces(rev(alnum(s))))) {
+      if (hay.some((h) => h.includes(p))) return `${s.slice(0, 3)}… (piece ${p.slice(0, 2)}…)`;
+    }
+  }
+  return null;
+}
+
+// ---- the attempts ----
+
+// [class, command, args, todo reason or null]
+const CODE = "a program that runs code it is given holds the secret (item 1 not built)";
+function attempts(v) {
+  const sock = path.join(v.rt, "secretctl");
+  return [
+    ["proc", "cat", ["/proc/self/environ"], null],
+    ["proc", "cat", ["/proc/thread-self/environ"], null],
+    ["proc", "cat", ["/dev/fd/../environ"], null],
+    ["proc", "cat", ["/proc/self/cwd/../../proc/self/environ"], null],
+    ["proc", "cat", ["/proc/1/environ"], null],
+    ["proc", "cat", ["/proc/2/environ"], null],
+    ["proc", "head", ["-c", "8", "/proc/self/environ"], null],
+    ["proc", "grep", ["-r", "-a", "--include=environ", "APP", "/proc/self/"], null],
+    ["proc", "grep", ["-r", "-a", "-h", "-o", "APP_TOKEN=.*", "/proc/"], null],
+    ["proc", "grep", ["-a", "-r", "Zq7", "/proc/thread-self/"], null],
+    ["proc", "ls", ["-la", "/proc/self/", "/proc/1/"], null],
+    ["proc", "cat", ["/proc/self/mem"], null],
+    ["proc", "cat", ["/proc/self/maps"], null],
+    ["proc", "tail", ["-c", "+1", "/proc/self/task/2/environ"], null],
+    ["url", "curl", ["-s", "file:///proc/self/environ"], null],
+    ["url", "curl", ["-s", "file:///proc/self/envir%6fn"], null],
+    ["url", "curl", ["-s", "-r", "0-12", "file:///proc/self/environ"], null],
+    ["url", "curl", ["-s", "file:///proc/{self,1,2}/environ"], null],
+    ["url", "curl", ["-s", "file:///dev/fd/../environ"], null],
+    ["copy", "cp", ["/proc/self/environ", "/dev/stdout"], null],
+    ["copy", "dd", ["if=/proc/self/environ", "status=none"], null],
+    ["copy", "od", ["-c", "/proc/self/environ"], null],
+    ["copy", "base64", ["/proc/self/environ"], null],
+    ["copy", "rev", ["/proc/self/environ"], null],
+    ["find", "find", ["/proc/self/", "-name", "environ", "-exec", "cat", "{}", ";"], null],
+    ["find", "find", ["/proc", "-maxdepth", "2", "-name", "environ", "-fprint", "/dev/stdout"], null],
+    ["vault", "ls", ["-la", v.vdir], null],
+    ["vault", "cat", [path.join(v.vdir, "vault.db")], null],
+    ["socket", "ls", ["-la", sock, v.rt], null],
+    ["socket", "curl", ["-s", "--unix-socket", path.join(sock, "x.sock"), "http://x/"], null],
+    ["lookalike", path.join(v.work, "cat"), ["/etc/hostname"], null],
+    ["lookalike", "./cat", ["/etc/hostname"], null],
+    // multi-step: run 1 tries to leave the value behind, run 2 reads it
+    ["multistep", "awk", ["BEGIN{print ENVIRON[\"APP_TOKEN\"] > \"/tmp/left\"}"], CODE],
+    ["multistep", "cat", ["/tmp/left"], null],
+    ["multistep", "sed", ["-n", "w left.txt", "/proc/self/environ"], null],
+    ["multistep", "cat", ["left.txt"], null],
+    // programs that run what they are given
+    ["code", "awk", ["BEGIN{s=ENVIRON[\"APP_TOKEN\"];for(i=length(s);i;i--)printf substr(s,i,1)}"], CODE],
+    ["code", "perl", ["-e", "print scalar reverse $ENV{APP_TOKEN}"], CODE],
+    ["code", "python3", ["-m", "timeit", "-n1", "-r1", "import os;print(os.environ['APP_TOKEN'][::-1])"], CODE],
+    ["code", "node", ["--import", "data:text/javascript,console.log([...process.env.APP_TOKEN].reverse().join(''))", "-e", "1"], CODE],
+    ["code", "git", ["-c", "alias.x=!printenv APP_TOKEN | rev", "x"], CODE],
+    ["code", "make", ["--eval", "x:\n\t@echo $$APP_TOKEN | rev", "x"], CODE],
+    ["code", "jq", ["-rn", "env.APP_TOKEN | explode | reverse | implode"], CODE],
+    ["code", "sed", ["-n", "s/.*APP_TOKEN=\\([^\\x00]*\\).*/\\1/p", "/proc/self/environ"], null],
+    // escape the run: a CLI run from inside, the agent socket
+    ["cli", "git", ["-c", "alias.x=!secretctl run -k app/other -- printenv APP_OTHER | rev", "x"], null],
+    ["cli", "python3", ["-m", "timeit", "-n1", "-r1", "import subprocess;print(subprocess.run(['secretctl','get','app/other'],capture_output=True).stdout[::-1])"], null],
+  ];
+}
+
+for (const mode of ["server", "agent"]) {
+  for (const pol of ["permissive", "strict"]) {
+    test(`adversarial corpus: ${mode}, ${pol} policy`, async (t) => {
+      const v = vault();
+      policy(v, pol);
+      const { client } = await session(v, mode);
+      try {
+        for (const [cls, command, args, todo] of attempts(v)) {
+          const name = `${cls}: ${path.basename(command)} ${args.join(" ").slice(0, 60)}`;
+          await t.test(name, { todo: todo ?? undefined }, async () => {
+            const r = await client.callTool({ name: "secret_run",
+              arguments: { keys: ["app/token"], command, args } });
+            const leak = leaks(r);
+            assert.equal(leak, null, `leaked ${leak}: ${JSON.stringify(r).slice(0, 400)}`);
+          });
+        }
+      } finally {
+        await client.close();
+        if (mode === "agent") spawnSync(BIN, ["lock"], { env: v.env });
+      }
+    });
+  }
+}
+
+// A flood of output: the reply stays bounded and says what was cut; the
+// session lives on.
+for (const mode of ["server", "agent"]) {
+  test(`a flood of binary output is bounded: ${mode}`, async () => {
+    const v = vault();
+    policy(v, "permissive");
+    const { client } = await session(v, mode);
+    try {
+      for (const [cmd, args] of [["cat", ["/dev/zero"]], ["head", ["-c", "6000000", "/dev/urandom"]],
+        ["head", ["-c", "6000000", "/dev/zero"]]]) {
+        const r = await client.callTool({ name: "secret_run",
+          arguments: { keys: ["app/token"], command: cmd, args, timeout: "3s" } });
+        const line = JSON.stringify(r);
+        assert.ok(line.length < 2.2 * 1024 * 1024, `reply of ${line.length} bytes`);
+        assert.equal(r.isError, false, line.slice(0, 300));
+        const sc = r.structuredContent;
+        const why = JSON.stringify({ ...sc, stdout: sc.stdout.length });
+        if (args.includes("/dev/urandom")) {
+          // mostly "text": cut by the reply's budget, and it says so
+          assert.ok(sc.stdout_truncated && sc.stdout_omitted_bytes > 1000000, why);
+          assert.ok(sc.stdout_binary_bytes > 0, why);
+        } else {
+          // zeros: one replacement character for the whole run of them
+          assert.ok(sc.stdout_binary_bytes > 1000000, why);
+          assert.ok(sc.stdout.length < 8, why);
+        }
+      }
+      await client.ping();
+    } finally {
+      await client.close();
+      if (mode === "agent") spawnSync(BIN, ["lock"], { env: v.env });
+    }
+  });
+}
+
+// Run 1 leaves a secret in a file the next run may read; run 2 injects a
+// different one and prints the file: the first is redacted all the same.
+for (const mode of ["server", "agent"]) {
+  test(`whole-vault redaction across runs: ${mode}`, async (t) => {
+    const v = vault();
+    const out = path.join(v.dir, "w");
+    mkdirSync(out);
+    writeFileSync(path.join(v.vdir, "mcp-policy.yaml"), `version: 1
+default_action: deny
+allowed_commands:
+  - cat
+  - cp
+confinement:
+  write: [${out}]
+`, { mode: 0o600 });
+    // what an earlier run (or anything) left behind, the other secret in it
+    writeFileSync(path.join(out, "left"), `token=${OTHER}\nown=${VAL}\n`);
+    writeFileSync(path.join(out, "pw"), `pw=${PW}\n`);
+    const { client } = await session(v, mode);
+    try {
+      const r = await client.callTool({ name: "secret_run",
+        arguments: { keys: ["app/token"], command: "cat", args: [path.join(out, "left")] } });
+      assert.equal(r.isError, false, JSON.stringify(r));
+      // the value it did not inject, as one word that names nothing; its own by name
+      assert.match(r.structuredContent.stdout, /token=\[REDACTED:secret\]\nown=\[REDACTED:APP_TOKEN\]/);
+      assert.equal(leaks(r), null, JSON.stringify(r));
+      assert.ok(existsSync(path.join(out, "left")));
+      await t.test("the vault password too", {
+        todo: "the server and the agent do not keep the password to build it in" }, async () => {
+        const p = await client.callTool({ name: "secret_run",
+          arguments: { keys: ["app/token"], command: "cat", args: [path.join(out, "pw")] } });
+        assert.equal(leaks(p, [PW]), null, JSON.stringify(p));
+      });
+    } finally {
+      await client.close();
+      if (mode === "agent") spawnSync(BIN, ["lock"], { env: v.env });
+    }
+  });
+}
