@@ -1,0 +1,426 @@
+#!/usr/bin/env bats
+# friction.bats - what a new user hits first (issue 17): help on every
+# command from the same table the parser uses, whole option names only,
+# messages that say it once and name what was meant, the Go secretctl's
+# flags, and --json for every command and every error.
+
+bats_require_minimum_version 1.5.0
+
+load helpers
+
+setup() {
+	sc_setup
+	sc_init
+	printf 'v-first-value\n' | sc set base/one 2>/dev/null
+}
+
+# The commands and subcommands of the table, as "cmd" or "cmd sub", from
+# `help --json` (the table itself).
+table_paths() {
+	sc --json help | jq -r '.[] | if .subcommands then
+		(.name as $c | .subcommands[] | if .subcommands then
+			(.name as $s | .subcommands[] | "\($c) \($s) \(.name)")
+		else "\($c) \(.name)" end)
+	else .name end'
+}
+
+# The long options of one table entry.
+table_options() {
+	local path=$1
+	sc --json help | jq -r --arg p "$path" '
+		def walk_cmds(prefix): . as $c | (prefix + $c.name) as $n |
+			if $c.subcommands then ($c.subcommands[] | walk_cmds($n + " "))
+			else {path: $n, options: $c.options} end;
+		.[] | walk_cmds("") | select(.path == $p) | .options[] | .name'
+}
+
+# ---- help from the table (item 3) ----
+
+@test "-h and --help on every command and subcommand: exit 0, every option, same as help CMD" {
+	local p o n=0 m=0
+	while read -r p; do
+		# shellcheck disable=SC2086
+		run -0 sc $p --help
+		[[ "$output" == "usage: secretctl $p"* ]] || {
+			echo "'$p --help' does not start with its usage: $output"
+			false
+		}
+		local long=$output
+		# shellcheck disable=SC2086
+		run -0 sc $p -h
+		[ "$output" = "$long" ]
+		# shellcheck disable=SC2086
+		run -0 sc help $p
+		[ "$output" = "$long" ]
+		[[ "$long" == *"-h, --help"* ]]
+		while read -r o; do
+			[ -n "$o" ] || continue
+			m=$((m + 1))
+			grep -qE -- "(^|[ ,])--$o( |$)" <<<"$long" || {
+				echo "'$p --help' does not describe --$o"
+				false
+			}
+			# and the parser knows it by the same name
+			# shellcheck disable=SC2086
+			run sc $p --$o </dev/null
+			[[ "$output" != *"unknown option"* ]] || {
+				echo "'$p --$o' is in the help but the parser does not take it"
+				false
+			}
+		done < <(table_options "$p")
+		n=$((n + 1))
+	done < <(table_paths)
+	# the table was read: at least the 20 commands and 4 audit subcommands
+	[ "$n" -ge 20 ]
+	[ "$m" -ge 30 ]
+}
+
+@test "'help' of a command with subcommands shows every subcommand's options" {
+	run -0 sc help audit
+	[[ "$output" == *"--older-than DUR"* ]]
+	[[ "$output" == *"--limit N"* ]]
+	[[ "$output" == *"-o, --output FILE"* ]]
+	run -0 sc help audit prune
+	[[ "$output" == "usage: secretctl audit prune"* ]]
+	[[ "$output" != *"--limit"* ]]
+	run -2 sc help audit frob
+	[[ "$output" == *"unknown command 'audit frob'"* ]]
+}
+
+@test "'secretctl mcp' prints its usage once" {
+	run -2 sc mcp
+	[ "$(grep -c 'usage: secretctl mcp policy check' <<<"$output")" -eq 1 ]
+	[[ "$output" == *"missing subcommand (policy)"* ]]
+	run -0 sc mcp --help
+	[ "$(grep -c '^usage:' <<<"$output")" -eq 1 ]
+}
+
+# ---- whole option names only (item 2) ----
+
+@test "run --no-s is refused, not taken as --no-sanitize" {
+	run -125 sc run -k base/one --no-s -- sh -c 'echo "$BASE_ONE"'
+	[[ "$output" == *"unknown option '--no-s' (options are never abbreviated); did you mean '--no-sanitize'?"* ]]
+	[[ "$output" != *v-first-value* ]]
+}
+
+@test "run --env=prod is an env alias, never --env-prefix=prod" {
+	run -125 sc run --env=prod -k base/one -- sh -c 'env'
+	[[ "$output" == *"--env 'prod' needs env_aliases"* ]]
+	[[ "$output" != *PRODBASE_ONE* ]]
+	[[ "$output" != *v-first-value* ]]
+	run -125 sc run --env-p=X -k base/one -- true
+	[[ "$output" == *"did you mean '--env-prefix'"* ]]
+}
+
+@test "run --env resolves keys through the policy's env_aliases" {
+	printf 'prod-value-1234\n' | sc set prod/db/pass 2>/dev/null
+	cat >"$SC_VAULT/mcp-policy.yaml" <<-'EOF'
+		version: 1
+		default_action: deny
+		env_aliases:
+		  prod:
+		    - pattern: "db/*"
+		      target: "prod/db/*"
+	EOF
+	chmod 600 "$SC_VAULT/mcp-policy.yaml"
+	run -0 sc run --env prod -k 'db/*' -- sh -c 'test "$PROD_DB_PASS" = prod-value-1234 && echo ok'
+	[ "$output" = ok ]
+	run -125 sc run --env staging -k 'db/*' -- true
+	[[ "$output" == *"no env alias 'staging'"*"--env-prefix"* ]]
+}
+
+@test "set --value pw is refused (values never on the command line), not read as --value-file" {
+	echo 'file-value-9876' >"$BATS_TEST_TMPDIR/pw"
+	run -2 sc set --value "$BATS_TEST_TMPDIR/pw" base/two
+	[[ "$output" == *"option '--value' is not accepted"*"--value-file FILE"* ]]
+	run -1 sc exists base/two
+	run -2 sc set --value-f "$BATS_TEST_TMPDIR/pw" base/two
+	[[ "$output" == *"did you mean '--value-file'"* ]]
+	run -2 sc list --exp
+	[[ "$output" == *"did you mean '--expiring'"* ]] || [[ "$output" == *"did you mean '--expired'"* ]]
+}
+
+@test "short options still cluster and take attached values" {
+	run -0 sc run -kbase/one -t5s -- sh -c 'test -n "$BASE_ONE" && echo ok'
+	[ "$output" = ok ]
+	run -125 sc run -x -k base/one -- true
+	[[ "$output" == *"unknown option '-x'"* ]]
+	run -2 sc get --raw=yes base/one
+	[[ "$output" == *"option '--raw' takes no value"* ]]
+}
+
+# ---- messages (item 4) ----
+
+@test "a mistyped command: did you mean, and no status word tacked on" {
+	run -2 sc lsit
+	[ "$output" = "secretctl: unknown command 'lsit'; did you mean 'list'?" ]
+	run -2 sc zzzzzz
+	[ "$output" = "secretctl: unknown command 'zzzzzz'; see 'secretctl help'" ]
+	run -2 sc audit lst
+	[[ "$output" == "secretctl: unknown subcommand 'audit lst'; did you mean 'audit list'?"* ]]
+}
+
+@test "an expired secret is said once, without ': secret has expired'" {
+	printf 'x-value-123' | sc set q/exp --expires 1s 2>/dev/null
+	sleep 1.2
+	run -125 sc run -k q/exp -- true
+	[ "$output" = "secretctl: secret 'q/exp' has expired" ]
+}
+
+@test "get of a multi-field secret names its fields" {
+	printf 's3cret-pass\n' | sc set db/prod --field user=admin --secret-field password 2>/dev/null
+	run -2 sc get db/prod
+	[ "$output" = "secretctl: 'db/prod' has several fields (user, password); name one with --field" ]
+	run -3 sc get db/prod --field pass
+	[ "$output" = "secretctl: 'db/prod' has no field 'pass' (it has: user, password)" ]
+}
+
+@test "audit list says a denial once, not denied:denied" {
+	export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/rt
+	mkdir -m 700 "$XDG_RUNTIME_DIR"
+	printf 'version: 1\ndefault_action: deny\ncli_runs: policy\n' >"$SC_VAULT/mcp-policy.yaml"
+	chmod 600 "$SC_VAULT/mcp-policy.yaml"
+	sc unlock --password-fd 3 3<<<"$SC_PW" >/dev/null
+	run -125 sc run -k base/one -- true </dev/null
+	sc lock >/dev/null
+	run -0 sc audit list --op run
+	[[ "$output" == *" denied "* ]]
+	[[ "$output" != *"denied:denied"* ]]
+}
+
+# ---- Go secretctl flags (item 8) ----
+
+@test "set --tags a,b is the Go spelling of --tag a --tag b" {
+	printf 'tagged-value-1\n' | sc set t/one --tags a,b 2>/dev/null
+	run -0 sc list --tag b
+	[ "$output" = t/one ]
+	run -0 sc --json list --tag a
+	[ "$(jq -r '.[0].tags | join(",")' <<<"$output")" = a,b ]
+}
+
+@test "get --show-metadata: metadata on stderr, the value alone on stdout" {
+	printf 'meta-value-1\n' | sc set m/one --tag x --url https://example.org --notes 'hello' 2>/dev/null
+	run -0 --separate-stderr sc get --show-metadata m/one
+	[ "$output" = meta-value-1 ]
+	[[ "$stderr" == *"tags:     x"* ]]
+	[[ "$stderr" == *"url:      https://example.org"* ]]
+	[[ "$stderr" == *"notes:    hello"* ]]
+	run -0 sc --json get --show-metadata m/one
+	[ "$(jq -r .metadata.url <<<"$output")" = https://example.org ]
+	[ "$(jq -r .value <<<"$output")" = meta-value-1 ]
+}
+
+@test "run -t/--timeout: a short limit stops the command (124); the 5m default is documented" {
+	run -124 sc run -k base/one -t 1 -- sleep 10
+	run -124 sc run -k base/one --timeout 500ms -- sleep 10
+	run -0 sc run --help
+	[[ "$output" == *"-t, --timeout DUR"*"default 5m"* ]]
+	grep -q 'default 5 minutes' "$BATS_TEST_DIRNAME/../../man/secretctl.1"
+	run -0 sc run -k base/one -t 0 -- true
+}
+
+@test "audit prune --older-than, --dry-run, --force" {
+	run -0 sc audit prune --older-than 1d --dry-run --force
+	[[ "$output" == "would prune 0 entries (dry run: nothing removed)" ]]
+	printf 'v-second-value\n' | sc set base/two 2>/dev/null
+	# whole seconds: "1s ago" is counted from the current second
+	sleep 2.1
+	# two entries (the two sets) are older than 1s
+	run -0 sc --json audit prune --before 1s --dry-run
+	[ "$(jq -r .would_remove <<<"$output")" -eq 2 ]
+	# the dry run removed nothing
+	[ "$(sc --json audit list | jq length)" -eq 2 ]
+	run -0 sc audit prune --older-than 1s --force
+	[ "$output" = "pruned 2 entries" ]
+	[ "$(sc --json audit list | jq '[.[] | select(.op == "set")] | length')" -eq 0 ]
+	run -2 sc audit prune --older-than 2025-01-01
+	[[ "$output" == *"bad --older-than"* ]]
+	run -0 sc audit verify
+}
+
+@test "audit export -o FILE --since --until" {
+	run -0 sc audit export -o "$BATS_TEST_TMPDIR/out.json"
+	[ -z "$output" ]
+	[ "$(stat -c %a "$BATS_TEST_TMPDIR/out.json")" = 600 ]
+	jq -e 'length >= 1' "$BATS_TEST_TMPDIR/out.json" >/dev/null
+	run -7 sc audit export --output "$BATS_TEST_TMPDIR/out.json"
+	[[ "$output" == *"it exists"* ]]
+	run -0 sc audit export --since 2000-01-01 --until 2000-01-02
+	[ "$(jq length <<<"$output")" -eq 0 ]
+	run -0 sc audit export --format csv --since 1h
+	[ "$(wc -l <<<"$output")" -ge 2 ]
+}
+
+@test "password change is passwd" {
+	run -0 sc password change --new-password-fd 3 3<<<"another-password-1"
+	run -4 sc list
+	SECRETCTL_PASSWORD=another-password-1 run -0 sc list
+	run -0 sc help password change
+	[[ "$output" == *"--new-password-fd N"* ]]
+}
+
+# ---- --json everywhere (item 9) ----
+
+@test "--json on write commands says what was done" {
+	run -0 bash -c "printf 'json-value-12\n' | '$SC_BIN' --json set j/one"
+	[ "$(jq -r '.name + " " + (.stored|tostring)' <<<"$output")" = "j/one true" ]
+	run -0 sc --json delete j/one
+	[ "$(jq -r .deleted <<<"$output")" = true ]
+	run -0 sc --json passwd --new-password-fd 3 3<<<"another-password-2"
+	[ "$(jq -r .password_changed <<<"$output")" = true ]
+	run -0 sc --json --vault "$BATS_TEST_TMPDIR/v2" init --password-fd 3 --kdf-memory 8M --kdf-time 1 3<<<"$SC_PW"
+	[ "$(jq -r .created <<<"$output")" = true ]
+	printf 'version: 1\ndefault_action: deny\n' >"$SC_VAULT/mcp-policy.yaml"
+	chmod 600 "$SC_VAULT/mcp-policy.yaml"
+	run -0 sc --json mcp policy check
+	[ "$(jq -r .valid <<<"$output")" = true ]
+	run -0 sc --json help
+	jq -e 'map(.name) | index("run")' <<<"$output" >/dev/null
+}
+
+@test "--json errors: one JSON object on stderr, the same exit status" {
+	run -3 --separate-stderr sc --json get nope
+	[ -z "$output" ]
+	[ "$(jq -r .error.code <<<"$stderr")" = not_found ]
+	[ "$(jq -r .error.exit_status <<<"$stderr")" = 3 ]
+	[ "$(jq -r .error.message <<<"$stderr")" = "no secret 'nope'" ]
+	run -2 --separate-stderr sc lsit --json
+	[ "$(jq -r .error.code <<<"$stderr")" = usage ]
+	run -2 --separate-stderr sc --json set --value x y
+	[ "$(jq -r .error.help <<<"$stderr")" = "secretctl help set" ]
+	[ "$(wc -l <<<"$stderr")" -eq 1 ]
+	run -4 --separate-stderr env SECRETCTL_PASSWORD=wrong-password-9 "$SC_BIN" --json list
+	[ "$(jq -r .error.code <<<"$stderr")" = auth ]
+	run -125 --separate-stderr sc --json run -k nope -- true
+	[ "$(jq -r .error.code <<<"$stderr")" = run_failed ]
+}
+
+# ---- passwords at a terminal (item 5), through tmux's pty ----
+
+# tmux on a private server; the command's status lands in $T/rc.
+tmux_start() {
+	T=$BATS_TEST_TMPDIR/tty
+	mkdir -p "$T"
+	TMUX_SOCK="sc-friction-$$-$BATS_TEST_NUMBER"
+	tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s t -x 200 -y 50 \
+		"env -u SECRETCTL_PASSWORD HOME='$HOME' SECRETCTL_VAULT_DIR='$SC_VAULT' \
+		 SECRETCTL_NO_AGENT=1 $* >'$T/out' 2>'$T/err'; echo \$? >'$T/rc'; sleep 30"
+}
+
+tmux_stop() {
+	tmux -L "$TMUX_SOCK" kill-server 2>/dev/null || true
+}
+
+# Wait until the screen shows $1 at least $2 times (default 1).
+screen_has() {
+	local i n=${2:-1}
+	for i in $(seq 100); do
+		[ "$(tmux -L "$TMUX_SOCK" capture-pane -p -t t | grep -c -F -- "$1")" -ge "$n" ] && return 0
+		sleep 0.1
+	done
+	echo "the screen never showed '$1' $n times:" >&2
+	tmux -L "$TMUX_SOCK" capture-pane -p -t t >&2
+	return 1
+}
+
+type_line() {
+	tmux -L "$TMUX_SOCK" send-keys -t t -l "$1"
+	tmux -L "$TMUX_SOCK" send-keys -t t Enter
+}
+
+wait_rc() {
+	local i
+	for i in $(seq 100); do [ -s "$T/rc" ] && return 0; sleep 0.1; done
+	return 1
+}
+
+teardown() {
+	[ -z "${TMUX_SOCK:-}" ] || tmux_stop
+}
+
+@test "a terminal gets three tries at 'Vault password:', each failure audited" {
+	tmux_start "$SC_BIN" list
+	screen_has "Vault password:"
+	type_line wrong-password-1
+	screen_has "Wrong password; try again." 1
+	type_line wrong-password-2
+	screen_has "Wrong password; try again." 2
+	type_line "$SC_PW"
+	wait_rc
+	[ "$(cat "$T/rc")" = 0 ]
+	grep -qx base/one "$T/out"
+	tmux_stop
+	# both failures are in the log
+	run -0 sc --json audit list --op unlock
+	[ "$(jq '[.[] | select(.result != "ok")] | length' <<<"$output")" -eq 2 ]
+}
+
+@test "three wrong passwords at the terminal: exit 4, three failures audited" {
+	tmux_start "$SC_BIN" list
+	for i in 1 2 3; do
+		screen_has "Vault password:" "$i"
+		type_line "wrong-password-$i"
+	done
+	wait_rc
+	[ "$(cat "$T/rc")" = 4 ]
+	grep -q "wrong password" "$T/err"
+	tmux_stop
+	run -0 sc --json audit list --op unlock
+	[ "$(jq '[.[] | select(.result != "ok")] | length' <<<"$output")" -eq 3 ]
+	# a password from an fd gets one try
+	run -4 env -u SECRETCTL_PASSWORD "$SC_BIN" --password-fd 3 list 3<<<"wrong-password-4"
+	run -0 sc --json audit list --op unlock
+	[ "$(jq '[.[] | select(.result != "ok")] | length' <<<"$output")" -eq 4 ]
+}
+
+@test "a new value on a terminal is asked twice; a mismatch stores nothing; --no-confirm once" {
+	tmux_start env SECRETCTL_PASSWORD="$SC_PW" "$SC_BIN" set t/val
+	screen_has "Value for t/val (value):"
+	type_line "typed-value-1"
+	screen_has "Repeat the value for t/val (value):"
+	type_line "typed-value-2"
+	wait_rc
+	[ "$(cat "$T/rc")" = 2 ]
+	grep -q "do not match" "$T/err"
+	tmux_stop
+	run -1 sc exists t/val
+	tmux_start env SECRETCTL_PASSWORD="$SC_PW" "$SC_BIN" set t/val
+	screen_has "Value for t/val (value):"
+	type_line "typed-value-1"
+	screen_has "Repeat the value"
+	type_line "typed-value-1"
+	wait_rc
+	[ "$(cat "$T/rc")" = 0 ]
+	tmux_stop
+	run -0 sc get t/val
+	[ "$output" = typed-value-1 ]
+	tmux_start env SECRETCTL_PASSWORD="$SC_PW" "$SC_BIN" set --no-confirm t/val2
+	screen_has "Value for t/val2 (value):"
+	type_line "typed-value-3"
+	wait_rc
+	[ "$(cat "$T/rc")" = 0 ]
+	! tmux -L "$TMUX_SOCK" capture-pane -p -t t | grep -q "Repeat"
+}
+
+@test "a slow Argon2id says it is deriving the key, on a terminal only" {
+	local slow=$BATS_TEST_TMPDIR/slow
+	printf '%s\n' "$SC_PW" | "$SC_BIN" --vault "$slow" init --password-fd 0 --kdf-memory 256M --kdf-time 4 2>/dev/null
+	# stderr a file: nothing but the result
+	run -0 --separate-stderr sc --vault "$slow" list
+	[ -z "$stderr" ]
+	# stderr a terminal
+	tmux -L "sc-friction-$$-slow" -f /dev/null new-session -d -s t -x 200 -y 50 \
+		"SECRETCTL_PASSWORD='$SC_PW' SECRETCTL_NO_AGENT=1 '$SC_BIN' --vault '$slow' list; sleep 30"
+	TMUX_SOCK="sc-friction-$$-slow"
+	screen_has "deriving the key (Argon2id)..."
+	# and the small test vault is quick enough to stay quiet
+	tmux_stop
+	tmux_start env SECRETCTL_PASSWORD="$SC_PW" "$SC_BIN" list
+	wait_rc
+	! tmux -L "$TMUX_SOCK" capture-pane -p -t t | grep -q "deriving"
+}
+
+@test "--password-fd on a closed descriptor: no password available (4), said plainly" {
+	run -4 env -u SECRETCTL_PASSWORD "$SC_BIN" --password-fd 9 list
+	[ "$output" = "secretctl: --password-fd 9 is not an open file descriptor" ]
+}
