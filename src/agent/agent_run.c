@@ -67,7 +67,9 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	struct sc_run_plan plan;
 	struct relay rl;
 	pthread_t relay_thr;
-	char *path = NULL, *detail = NULL;
+	struct sc_exec_prog prog = {0};
+	const char *path = NULL;
+	char *detail = NULL, label[2 * 256 + 4];
 	int ctl[2] = {-1, -1}, slot = -1, relaying = 0, counted = 0, r, rr;
 	uint32_t timeout_ms;
 	size_t capture_max, i;
@@ -85,16 +87,20 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	if (q->exe == NULL && strchr(q->argv[0], '/') != NULL && q->argv[0][0] != '/')
 		return agent_reply_err(fd, SC_ERR_INVALID,
 		                       "a relative command needs its resolved path (exe)");
-	r = sc_exec_resolve(q->exe != NULL ? q->exe : q->argv[0], q->path_env, &path);
+	/* run what was found (argv[0] as given); the policy and the audit see
+	 * its real path too */
+	r = sc_exec_find(q->exe != NULL ? q->exe : q->argv[0], q->path_env, &prog);
 	if (r != SC_OK)
 		return agent_reply_err(fd, r, "%s", q->argv[0]);
+	path = prog.real;
+	sc_exec_prog_label(&prog, q->argv[0], label, sizeof(label));
 	/* the one pipeline: the policy sees the command before anything is
 	 * decrypted, then the aliases apply */
 	if ((r = sc_run_plan_begin(&plan, a->o->vault_dir, q->origin, q->argv[0], path, q->argv + 1,
 	                           q->argc - 1, q->keys, q->nkeys, q->env_alias)) != SC_OK) {
 		pthread_mutex_lock(&a->lock);
 		if (a->vault != NULL)
-			(void)audit_run(a, q, NULL, path, r);
+			(void)audit_run(a, q, NULL, label, r);
 		pthread_mutex_unlock(&a->lock);
 		rr = agent_reply_err(fd, r == SC_ERR_NOMEM ? r : SC_ERR_DENIED, "%s",
 		                     plan.reason[0] ? plan.reason : sc_strerror(r));
@@ -139,7 +145,7 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 		free(names);
 	}
 	/* the run starts only once its audit entry is on disk */
-	rr = audit_run(a, q, re, path, r);
+	rr = audit_run(a, q, re, label, r);
 	if (r == SC_OK)
 		r = rr;
 	if (r == SC_OK && pipe2(ctl, O_CLOEXEC) == 0) {
@@ -173,7 +179,10 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 		relaying = 1;
 
 	sc_exec_opts_init(&xo);
-	xo.path = path;
+	xo.path = prog.found;
+	xo.check_id = 1;
+	xo.dev = prog.dev;
+	xo.ino = prog.ino;
 	xo.argv = (char *const *)q->argv; /* argv[0] as written: what the policy checked */
 	xo.envp = sc_runenv_envp(re);
 	xo.cwd = q->cwd;
@@ -231,6 +240,6 @@ out:
 	sc_runenv_free(re);
 	sc_run_plan_release(&plan);
 	free(detail);
-	free(path);
+	sc_exec_prog_release(&prog);
 	return rr == SC_OK ? SC_ERR_NOT_FOUND : rr; /* a run ends its connection */
 }

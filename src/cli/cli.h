@@ -88,6 +88,12 @@ int cli_exit_status(int st);
 /* --json was given: errors and warnings go to stderr as JSON objects,
  * {"error":{"code":...,"message":...}}, with the same exit status. */
 void cli_set_json_errors(int on);
+/* A usage error's message (help_path: the command whose help shows the
+ * usage; NULL: none), as an error of that exit status; cli_usage (opt.c)
+ * adds the usage lines. */
+int cli_error_help(int exit_status, const char *help_path, const char *msg);
+/* Whether --json turned errors into JSON. */
+int cli_json_errors(void);
 /* A complete message (no status words added) and the exit status. */
 int cli_error(int exit_status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

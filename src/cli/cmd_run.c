@@ -130,7 +130,8 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	struct sc_vault *v = NULL;
 	struct cli_forward fwd;
 	struct sc_run_plan plan = {0};
-	char *detail = NULL, *path = NULL;
+	struct sc_exec_prog prog = {0};
+	char *detail = NULL, label[2 * 256 + 4];
 	int ch, r, status = EXIT_RUN_FAIL, forwarding = 0;
 	size_t nkeys = 0, i;
 	uint32_t timeout_ms = RUN_TIMEOUT_DEFAULT_MS;
@@ -196,18 +197,24 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	ro.base_env = environ;
 
 	/* Resolve first: a typo should not cost an unlock. */
-	r = sc_exec_resolve(argv[0], getenv("PATH"), &path);
+	/* What is executed is what was found ("/usr/bin/psql", argv[0] as
+	 * given), not its real path: pg_wrapper and multi-call binaries look
+	 * at their own name. The audit records both names. */
+	r = sc_exec_find(argv[0], getenv("PATH"), &prog);
 	if (r == SC_ERR_NOEXEC || r == SC_ERR_NOTEXEC) {
-		(void)cli_error(r == SC_ERR_NOEXEC ? SC_EXEC_EXIT_NOEXEC : SC_EXEC_EXIT_NOTEXEC,
-		                "'%s': %s", argv[0],
-		                r == SC_ERR_NOEXEC ? "command not found" : "permission denied");
-		return r == SC_ERR_NOEXEC ? SC_EXEC_EXIT_NOEXEC : SC_EXEC_EXIT_NOTEXEC;
+		status = cli_error(r == SC_ERR_NOEXEC ? SC_EXEC_EXIT_NOEXEC : SC_EXEC_EXIT_NOTEXEC,
+		                   "'%s': %s", argv[0],
+		                   r == SC_ERR_NOEXEC ? "command not found" : "permission denied");
+		goto out;
 	}
-	if (r != SC_OK)
-		return run_fail(r, "cannot find command '%s'", argv[0]);
+	if (r != SC_OK) {
+		status = run_fail(r, "cannot find command '%s'", argv[0]);
+		goto out;
+	}
+	sc_exec_prog_label(&prog, argv[0], label, sizeof(label));
 
 	/* An unlocked agent decrypts and runs the command itself. */
-	if (cli_agent_run(c, &ro, path, argv, timeout_ms, &status) == SC_OK)
+	if (cli_agent_run(c, &ro, prog.found, argv, timeout_ms, &status) == SC_OK)
 		goto out;
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK) {
 		status = run_fail(r, "cannot unlock the vault");
@@ -215,12 +222,13 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	}
 	/* The one run pipeline, as through the agent: the policy (read now)
 	 * on the command, then on the secrets once they are known. */
-	r = sc_run_plan_begin(&plan, sc_vault_dir(v), SC_RUN_ORIGIN_CLI, argv[optind], path,
-	                      (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1),
-	                      keys, nkeys, NULL);
+	r = sc_run_plan_begin(&plan, sc_vault_dir(v), SC_RUN_ORIGIN_CLI, argv[0], prog.real,
+	                      (const char *const *)argv + 1, (size_t)(p.nops - 1), keys, nkeys,
+	                      NULL);
 	if (r != SC_OK) {
-		(void)cli_audit(c, v, "run", NULL, 0, path, r == SC_ERR_DENIED ? r : SC_ERR_DENIED);
-		status = run_fail(SC_OK, "refused to run '%s': %s", argv[optind],
+		(void)cli_audit(c, v, "run", NULL, 0, label,
+		                r == SC_ERR_DENIED ? r : SC_ERR_DENIED);
+		status = run_fail(SC_OK, "refused to run '%s': %s", argv[0],
 		                  plan.reason[0] ? plan.reason : sc_strerror(r));
 		goto out;
 	}
@@ -231,16 +239,14 @@ int cmd_run(struct cli *c, int argc, char **argv)
 
 		for (k = 0; names != NULL && k < n; k++)
 			names[k] = sc_runenv_secret(re, k);
-		r = names == NULL
-		        ? SC_ERR_NOMEM
-		        : sc_run_plan_check_secrets(&plan, argv[optind], path,
-		                                    (const char *const *)argv + optind + 1,
-		                                    (size_t)(argc - optind - 1), names, n);
+		r = names == NULL ? SC_ERR_NOMEM
+		                  : sc_run_plan_check_secrets(&plan, argv[0], prog.real,
+		                                              (const char *const *)argv + 1,
+		                                              (size_t)(p.nops - 1), names, n);
 		if (r == SC_ERR_DENIED) {
-			(void)cli_audit(c, v, "run", names, n, path, r);
+			(void)cli_audit(c, v, "run", names, n, label, r);
 			free(names);
-			status =
-			    run_fail(SC_OK, "refused to run '%s': %s", argv[optind], plan.reason);
+			status = run_fail(SC_OK, "refused to run '%s': %s", argv[0], plan.reason);
 			goto out;
 		}
 		free(names);
@@ -255,7 +261,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		for (k = 0; names != NULL && k < n; k++)
 			names[k] = sc_runenv_secret(re, k);
 		a = n > 0 && names == NULL ? SC_ERR_NOMEM
-		                           : cli_audit(c, v, "run", names, n, path, r);
+		                           : cli_audit(c, v, "run", names, n, label, r);
 		free(names);
 		if (r == SC_OK && a != SC_OK) {
 			sc_vault_close(v);
@@ -308,7 +314,10 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	fflush(stdout);
 	fflush(stderr);
 	sc_exec_opts_init(&xo);
-	xo.path = path;
+	xo.path = prog.found;
+	xo.check_id = 1;
+	xo.dev = prog.dev;
+	xo.ino = prog.ino;
 	xo.argv = argv;
 	xo.envp = sc_runenv_envp(re);
 	xo.timeout_ms = timeout_ms;
@@ -342,7 +351,7 @@ out:
 	sc_runenv_free(re);
 	sc_vault_close(v);
 	free(detail);
-	free(path);
+	sc_exec_prog_release(&prog);
 	for (i = 0; i < nkeys; i++)
 		free(aliased[i]);
 	return status;

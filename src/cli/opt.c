@@ -179,6 +179,25 @@ void cli_print_help(FILE *f, const struct cli_cmd *cmd, const char *path)
 	           "(see 'secretctl help')\n");
 }
 
+/* A usage error: the message, then (without --json) the usage lines. */
+int cli_usage(struct cli *c, const char *fmt, ...)
+{
+	char msg[1024];
+	int status =
+	    c->entry != NULL && (c->entry->flags & CLI_PASSTHROUGH) ? EXIT_RUN_FAIL : EXIT_USAGE;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	(void)cli_error_help(status, c->entry != NULL ? c->path : NULL, msg);
+	if (!cli_json_errors() && c->entry != NULL) {
+		cli_print_usage(stderr, c->entry, c->path);
+		fprintf(stderr, "see 'secretctl help %s'\n", c->path);
+	}
+	return status;
+}
+
 /* ---- parsing ---- */
 
 void cli_parse_init(struct cli_parse *p, struct cli *c, int argc, char **argv)

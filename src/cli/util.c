@@ -125,22 +125,15 @@ int cli_error(int exit_status, const char *fmt, ...)
 	return exit_status;
 }
 
-int cli_usage(struct cli *c, const char *fmt, ...)
+int cli_error_help(int exit_status, const char *help_path, const char *msg)
 {
-	char msg[1024];
-	int status =
-	    c->entry != NULL && (c->entry->flags & CLI_PASSTHROUGH) ? EXIT_RUN_FAIL : EXIT_USAGE;
-	va_list ap;
+	emit("error", exit_status, msg, help_path);
+	return exit_status;
+}
 
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	emit("error", status, msg, c->entry != NULL ? c->path : NULL);
-	if (!json_errors && c->entry != NULL) {
-		cli_print_usage(stderr, c->entry, c->path);
-		fprintf(stderr, "see 'secretctl help %s'\n", c->path);
-	}
-	return status;
+int cli_json_errors(void)
+{
+	return json_errors;
 }
 
 void cli_warn(const char *fmt, ...)

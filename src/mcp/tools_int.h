@@ -28,7 +28,11 @@ struct mcp_job {
 	int ctl[2]; /* write end: cancel byte */
 	int done;
 	/* what the thread runs */
-	char *path;
+	/* prog.found runs with argv[0] as given; path is prog.real (what the
+	 * policy saw), label both names for the audit */
+	struct sc_exec_prog prog;
+	const char *path;
+	char label[2 * 256 + 4];
 	char **argv;
 	struct sc_runenv *env;
 	struct sc_exec_opts opts;

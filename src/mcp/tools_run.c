@@ -61,7 +61,7 @@ static void job_free(struct mcp_job *j)
 	for (i = 0; j->argv != NULL && j->argv[i] != NULL; i++)
 		free(j->argv[i]);
 	free(j->argv);
-	free(j->path);
+	sc_exec_prog_release(&j->prog);
 	free(j->tool);
 	for (i = 0; i < j->nsecrets; i++)
 		free(j->secrets[i]);
@@ -197,7 +197,10 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	 * unset: /usr/local/bin:/usr/bin:/bin. docs/POLICY.md, "How a run is
 	 * decided". */
 	path_env = getenv("PATH");
-	r = sc_exec_resolve(command, path_env, &j->path);
+	r = sc_exec_find(command, path_env, &j->prog);
+	j->path = j->prog.real;
+	if (r == SC_OK)
+		sc_exec_prog_label(&j->prog, command, j->label, sizeof(j->label));
 	if (r != SC_OK) {
 		mcp_send_tool_error(s, id,
 		                    r == SC_ERR_NOTEXEC ? "%s: '%s' is not executable"
@@ -254,7 +257,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	/* The decision on the command came first, before any secret is decrypted. */
 	if (r != SC_OK) {
 		mcp_vault_release(s);
-		(void)mcp_audit(s, tool, patterns, npatterns, j->path, SC_ERR_DENIED);
+		(void)mcp_audit(s, tool, patterns, npatterns, j->label, SC_ERR_DENIED);
 		mcp_send_tool_error(s, id, "%s: denied by policy: %s", tool, plan.reason);
 		goto fail;
 	}
@@ -266,7 +269,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	r = sc_runenv_build(v, &ro, &j->env, &detail);
 	mcp_vault_release(s);
 	if (r != SC_OK) {
-		(void)mcp_audit(s, tool, patterns, npatterns, j->path, r);
+		(void)mcp_audit(s, tool, patterns, npatterns, j->label, r);
 		mcp_send_tool_error(s, id, "%s: %s%s%s", tool, sc_strerror(r), detail ? ": " : "",
 		                    detail ? detail : "");
 		free(detail);
@@ -283,7 +286,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 			sn[k] = sc_runenv_secret(j->env, k);
 		r = sc_run_plan_check_secrets(&plan, command, j->path, argp, nargs, sn, n);
 		if (r != SC_OK)
-			(void)mcp_audit(s, tool, sn, n, j->path, SC_ERR_DENIED);
+			(void)mcp_audit(s, tool, sn, n, j->label, SC_ERR_DENIED);
 		free(sn);
 		if (r != SC_OK) {
 			mcp_send_tool_error(s, id, "%s: denied by policy: %s", tool, plan.reason);
@@ -307,7 +310,7 @@ argv:
 		goto fail_nomem;
 	if (j->agent_fd >= 0) {
 		j->arun.argv = (const char *const *)j->argv;
-		j->arun.exe = j->path;
+		j->arun.exe = j->prog.found;
 		j->arun.keys = (const char *const *)j->akeys;
 		j->arun.nkeys = j->nakeys;
 		j->arun.env = environ;
@@ -322,7 +325,10 @@ argv:
 		j->arun.capture_max = max_output;
 	}
 	sc_exec_opts_init(&j->opts);
-	j->opts.path = j->path;
+	j->opts.path = j->prog.found;
+	j->opts.check_id = 1;
+	j->opts.dev = j->prog.dev;
+	j->opts.ino = j->prog.ino;
 	j->opts.argv = j->argv;
 	j->opts.envp = j->env != NULL ? sc_runenv_envp(j->env) : NULL; /* NULL: the agent runs it */
 	j->opts.sanitizer = j->env != NULL ? sc_runenv_sanitizer(j->env) : NULL;
@@ -335,7 +341,7 @@ argv:
 	 * in the CLI's run: one entry, before the command, for the secrets
 	 * handed to it (through the agent, the agent writes it). */
 	if (j->agent_fd < 0 && (r = mcp_audit(s, tool, (const char *const *)j->secrets, j->nsecrets,
-	                                      j->path, SC_OK)) != SC_OK) {
+	                                      j->label, SC_OK)) != SC_OK) {
 		mcp_send_audit_error(s, id, tool, r);
 		goto fail;
 	}

@@ -301,6 +301,7 @@ table_options() {
 tmux_start() {
 	T=$BATS_TEST_TMPDIR/tty
 	mkdir -p "$T"
+	rm -f "$T/rc" "$T/out" "$T/err"
 	TMUX_SOCK="sc-friction-$$-$BATS_TEST_NUMBER"
 	tmux -L "$TMUX_SOCK" -f /dev/null new-session -d -s t -x 200 -y 50 \
 		"env -u SECRETCTL_PASSWORD HOME='$HOME' SECRETCTL_VAULT_DIR='$SC_VAULT' \
@@ -423,4 +424,77 @@ teardown() {
 @test "--password-fd on a closed descriptor: no password available (4), said plainly" {
 	run -4 env -u SECRETCTL_PASSWORD "$SC_BIN" --password-fd 9 list
 	[ "$output" = "secretctl: --password-fd 9 is not an open file descriptor" ]
+}
+
+# ---- run executes what PATH found, argv[0] as given (item 1) ----
+
+@test "run psql --version: the real Debian postgresql-client through pg_wrapper" {
+	command -v psql >/dev/null || {
+		echo "postgresql-client is not installed (scripts/deps.sh installs it)"
+		false
+	}
+	# psql is a symlink to pg_wrapper, which picks the client by its $0
+	[ "$(basename "$(realpath "$(command -v psql)")")" = pg_wrapper ]
+	run -0 env SECRETCTL_NO_AGENT=1 "$SC_BIN" run -k base/one -- psql --version
+	[[ "$output" == "psql (PostgreSQL) "* ]]
+	run -0 sc audit list --op run
+	[[ "$output" == *"-- psql (pg_wrapper)"* ]]
+}
+
+@test "a symlinked script sees its own name as \$0; the audit records both names" {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh\necho "zero=$0 first=$1"\n' >"$BATS_TEST_TMPDIR/bin/real-tool"
+	chmod 755 "$BATS_TEST_TMPDIR/bin/real-tool"
+	ln -s real-tool "$BATS_TEST_TMPDIR/bin/nick"
+	PATH="$BATS_TEST_TMPDIR/bin:$PATH" run -0 env SECRETCTL_NO_AGENT=1 "$SC_BIN" run -k base/one -- nick arg1
+	[ "$output" = "zero=$BATS_TEST_TMPDIR/bin/nick first=arg1" ]
+	run -0 env SECRETCTL_NO_AGENT=1 "$SC_BIN" run -k base/one -- sh -c 'echo "$0"'
+	[ "$output" = sh ]
+	run -0 sc audit list --op run
+	[[ "$output" == *"-- nick (real-tool)"* ]]
+	[[ "$output" == *"-- sh ("* ]] || [[ "$output" == *"-- sh"$'\n'* ]] || [[ "$output" == *"-- sh" ]]
+}
+
+@test "a program swapped between the check and the exec is not run" {
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	printf '#!/bin/sh\necho checked\n' >"$BATS_TEST_TMPDIR/bin/tool"
+	printf '#!/bin/sh\necho swapped "$BASE_ONE"\n' >"$BATS_TEST_TMPDIR/bin/evil"
+	chmod 755 "$BATS_TEST_TMPDIR/bin/tool" "$BATS_TEST_TMPDIR/bin/evil"
+	mkfifo "$BATS_TEST_TMPDIR/pw"
+	exec 7<>"$BATS_TEST_TMPDIR/pw"
+	# run finds the program, then waits for the password on fd 7
+	env -u SECRETCTL_PASSWORD SECRETCTL_NO_AGENT=1 "$SC_BIN" --password-fd 7 run -k base/one -- \
+		"$BATS_TEST_TMPDIR/bin/tool" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	sleep 0.5
+	mv "$BATS_TEST_TMPDIR/bin/evil" "$BATS_TEST_TMPDIR/bin/tool"
+	printf '%s\n' "$SC_PW" >&7
+	rc=0
+	wait "$pid" || rc=$?
+	exec 7>&-
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$rc" -eq 125 ]
+	grep -q "was replaced after it was checked" "$BATS_TEST_TMPDIR/out"
+	! grep -q swapped "$BATS_TEST_TMPDIR/out"
+}
+
+@test "MCP: a policy entry 'psql' allows /usr/bin/psql (pg_wrapper), which then works" {
+	command -v psql >/dev/null
+	printf 'version: 1\ndefault_action: deny\nallowed_commands:\n  - psql\n' >"$SC_VAULT/mcp-policy.yaml"
+	chmod 600 "$SC_VAULT/mcp-policy.yaml"
+	init='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"friction","version":"1"}}}'
+	call='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"secret_run","arguments":{"keys":["base/one"],"command":"psql","args":["--version"]}}}'
+	out=$({ printf '%s\n' "$init" "$call"; sleep 4; } | SECRETCTL_NO_AGENT=1 timeout 30 "$SC_BIN" mcp-server 2>"$BATS_TEST_TMPDIR/err")
+	res=$(jq -c 'select(.id == 1) | .result' <<<"$out")
+	echo "$res"
+	[ "$(jq -r .isError <<<"$res")" = false ]
+	[[ "$(jq -r '.content[0].text' <<<"$res")" == *"psql (PostgreSQL) "* ]]
+	# a look-alike named psql elsewhere on PATH is not the system's psql
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	ln -s /bin/sh "$BATS_TEST_TMPDIR/bin/psql"
+	out=$({ printf '%s\n' "$init" "$call"; sleep 2; } | PATH="$BATS_TEST_TMPDIR/bin:$PATH" SECRETCTL_NO_AGENT=1 timeout 30 "$SC_BIN" mcp-server 2>/dev/null)
+	res=$(jq -c 'select(.id == 1) | .result' <<<"$out")
+	[ "$(jq -r .isError <<<"$res")" = true ]
+	run -0 sc audit list --op secret_run
+	[[ "$output" == *"psql (pg_wrapper)"* ]]
 }

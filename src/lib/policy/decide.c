@@ -101,7 +101,9 @@ static int cmd_matches(const struct cmdent *e, const struct runq *q, int for_den
 		return same_program(e->cmd, q->rbase, 0) || same_program(e->cmd, q->gbase, 0);
 	/* Allow on both names: a look-alike "aws" that resolves to sh is not
 	 * aws. */
-	return strcmp(q->gbase, e->cmd) == 0 && same_program(e->cmd, q->rbase, 1);
+	return strcmp(q->gbase, e->cmd) == 0 &&
+	       (same_program(e->cmd, q->rbase, 1) ||
+	        (e->real != NULL && strcmp(q->resolved, e->real) == 0));
 }
 
 static int argpat_match(const struct argpat *a, const char *const *args, size_t nargs)
