@@ -101,8 +101,10 @@ int sc_agent_recv_attach(int fd, size_t n, uint8_t **out) SC_WUR;
 
 /* ---- paths ---- */
 
-/* The directory of the agents' sockets: $XDG_RUNTIME_DIR/secretctl, else
- * /tmp/secretctl-<uid>. malloc'd. */
+/* The directory of the agents' sockets: $XDG_RUNTIME_DIR/secretctl; when
+ * that is unset, /run/user/<uid>/secretctl if /run/user/<uid> is our own
+ * private directory (as systemd makes it); else /tmp/secretctl-<uid>.
+ * malloc'd. */
 int sc_agent_dir(char **out) SC_WUR;
 /* Check (and with create, make) that directory: a real directory, not a
  * symlink, owned by us, mode 0700. SC_ERR_PERM otherwise. */

@@ -53,11 +53,19 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	r = sc_agent_connect(c->vault_dir, &fd);
 	if (r == SC_ERR_NOT_FOUND || r == SC_ERR_NO_VAULT) {
 		sc_clear_error();
+		char *sock = NULL;
+
+		/* where it looked, for a process with another environment */
+		if (sc_agent_paths(c->vault_dir, &sock, NULL) != SC_OK)
+			sock = NULL;
+		sc_clear_error();
 		if (c->json)
-			cli_print_json(json_pack("{s:s,s:b,s:b}", "vault", c->vault_dir, "agent", 0,
-			                         "unlocked", 0));
+			cli_print_json(json_pack("{s:s,s:b,s:b,s:s?}", "vault", c->vault_dir,
+			                         "agent", 0, "unlocked", 0, "socket", sock));
 		else
-			printf("vault:  %s\nstate:  locked (no agent running)\n", c->vault_dir);
+			printf("vault:  %s\nstate:  locked (no agent answers at '%s')\n",
+			       c->vault_dir, sock != NULL ? sock : "?");
+		free(sock);
 		return EXIT_FAIL;
 	}
 	if (r != SC_OK)

@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "mcp/mcp.h"
+#include "secretctl/agent.h"
 #include "secretctl/policy.h"
 
 struct unlock_ctx {
@@ -38,11 +39,22 @@ static int mcp_unlock(void *arg, struct sc_vault **out, char *msg, size_t msglen
 			    "the vault is locked: SECRETCTL_NO_AGENT is set in the MCP server's "
 			    "environment, so it does not use 'secretctl unlock'; the user must "
 			    "give it the password or remove that variable");
-		else
-			snprintf(msg, msglen,
-			         "the vault is locked: the user must run 'secretctl unlock' in a "
-			         "terminal (no password is needed in the MCP server's "
-			         "configuration); then call the tool again");
+		else {
+			/* say where the agent was looked for: a server started with
+			 * another environment looks elsewhere than the terminal */
+			char *sock = NULL;
+
+			if (sc_agent_paths(u->c->vault_dir, &sock, NULL) != SC_OK)
+				sock = NULL;
+			snprintf(
+			    msg, msglen,
+			    "the vault is locked: no unlocked agent answered at '%s'; the user "
+			    "must run 'secretctl unlock' in a terminal (no password is needed in "
+			    "the MCP server's configuration; with another XDG_RUNTIME_DIR than "
+			    "the server's, the agent is elsewhere); then call the tool again",
+			    sock != NULL ? sock : "?");
+			free(sock);
+		}
 		sc_vault_close(v);
 		sc_clear_error();
 		return SC_ERR_LOCKED;

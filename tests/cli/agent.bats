@@ -89,7 +89,7 @@ mcp_keys() {
 @test "unlock starts an agent; list, exists and run need no password" {
 	run sc status
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"locked (no agent running)"* ]]
+	[[ "$output" == *"locked (no agent answers at '$RT/secretctl/"*".sock')"* ]]
 	run unlock
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"unlocked (use-only mode"* ]]
@@ -399,7 +399,7 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 	[ "$(find "$BATS_TEST_TMPDIR/vault" -type f | sort | xargs sha256sum)" = "$before" ]
 	run sc status
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"no agent running"* ]]
+	[[ "$output" == *"no agent answers at"* ]]
 	run sc list </dev/null
 	[ "$status" -eq 4 ]
 	[[ "$output" == *"no password given"* ]]

@@ -498,3 +498,44 @@ teardown() {
 	run -0 sc audit list --op secret_run
 	[[ "$output" == *"psql (pg_wrapper)"* ]]
 }
+
+# ---- the agent found the same way in every process (item 6) ----
+
+@test "XDG_RUNTIME_DIR unset: the agent is found in /run/user/UID; when none answers, the message says where" {
+	command -v unshare >/dev/null || skip "no unshare"
+	[ "$(id -u)" -eq 0 ] || skip "needs root for a private /run/user (mount namespace)"
+	cat >"$BATS_TEST_TMPDIR/ns.sh" <<-'EOS'
+		set -eu
+		# a private /run/user, as systemd makes it, seen by this namespace only
+		mount -t tmpfs -o mode=755 none /run/user
+		mkdir -m 700 "/run/user/$(id -u)"
+		init='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"friction","version":"1"}}}'
+		list='{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"secret_list","arguments":{}}}'
+		# the terminal has XDG_RUNTIME_DIR; the MCP server does not
+		XDG_RUNTIME_DIR=/run/user/$(id -u) "$SC_BIN" unlock --password-fd 3 3<<<"$SC_PW" >/dev/null
+		ls /run/user/$(id -u)/secretctl/*.sock >"$OUT/sock.txt"
+		pid=$(XDG_RUNTIME_DIR=/run/user/$(id -u) "$SC_BIN" --json status | jq -r .pid)
+		{ printf '%s\n' "$init" "$list"; sleep 1; } |
+			env -u XDG_RUNTIME_DIR -u SECRETCTL_PASSWORD "$SC_BIN" mcp-server >"$OUT/unlocked.json" 2>/dev/null
+		env -u XDG_RUNTIME_DIR "$SC_BIN" status >"$OUT/status-unlocked.txt" || true
+		env -u XDG_RUNTIME_DIR "$SC_BIN" lock >/dev/null
+		{ printf '%s\n' "$init" "$list"; sleep 1; } |
+			env -u XDG_RUNTIME_DIR -u SECRETCTL_PASSWORD "$SC_BIN" mcp-server >"$OUT/locked.json" 2>/dev/null
+		kill "$pid"
+	EOS
+	OUT=$BATS_TEST_TMPDIR SC_PW=$SC_PW SC_BIN=$SC_BIN run unshare -m --propagation private \
+		bash "$BATS_TEST_TMPDIR/ns.sh"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	# unlocked: the server, without the variable, found the agent
+	res=$(jq -c 'select(.id == 1) | .result' "$BATS_TEST_TMPDIR/unlocked.json")
+	[ "$(jq -r .isError <<<"$res")" = false ]
+	[[ "$res" == *base/one* ]]
+	grep -q "state:  unlocked" "$BATS_TEST_TMPDIR/status-unlocked.txt"
+	# locked: the message names the socket it tried
+	sock=$(cat "$BATS_TEST_TMPDIR/sock.txt")
+	[[ "$sock" == /run/user/*/secretctl/*.sock ]]
+	res=$(jq -c 'select(.id == 1) | .result' "$BATS_TEST_TMPDIR/locked.json")
+	[ "$(jq -r .isError <<<"$res")" = true ]
+	[[ "$(jq -r '.content[0].text' <<<"$res")" == *"no unlocked agent answered at '$sock'"* ]]
+}
