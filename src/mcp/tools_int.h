@@ -37,7 +37,8 @@ struct mcp_job {
 	struct sc_runenv *env;
 	struct sc_exec_opts opts;
 	char *tool;
-	char **secrets; /* names injected, for the audit entry */
+	json_t *warnings; /* for the result: arguments that name a variable */
+	char **secrets;   /* names injected, for the audit entry */
 	size_t nsecrets;
 	/* through the unlock agent: it decrypts, applies the policy, runs and
 	 * audits; this process never holds a value */

@@ -74,6 +74,7 @@ static void job_free(struct mcp_job *j)
 	free(j->akeys);
 	free(j->alias);
 	free(j->prefix);
+	json_decref(j->warnings);
 	if (j->ctl[0] >= 0)
 		close(j->ctl[0]);
 	if (j->ctl[1] >= 0)
@@ -120,6 +121,8 @@ static void *job_main(void *arg)
 		json_object_set_new(o, "sanitized", json_true());
 		json_object_set_new(o, "stdout_truncated", json_boolean(res.out_dropped > 0));
 		json_object_set_new(o, "stderr_truncated", json_boolean(res.err_dropped > 0));
+		if (j->warnings != NULL)
+			json_object_set(o, "warnings", j->warnings);
 		mcp_send_tool_result(s, j->id, o);
 	}
 	sc_exec_result_release(&res);
@@ -152,6 +155,79 @@ void mcp_jobs_reap(struct mcp_server *s)
 		}
 	}
 	pthread_mutex_unlock(&s->jobs_lock);
+}
+
+/* Whether var is one of the variables the run injects: by the list when
+ * this process built the environment, else (through the agent) by the
+ * names plain keys give, a field's NAME_FIELD included. */
+static int injected(const char *var, const struct sc_runenv *env, const char *const *keys,
+                    size_t nkeys, const char *prefix)
+{
+	char base[SC_ENV_NAME_MAX + 1];
+	size_t i, n;
+
+	if (env != NULL) {
+		for (i = 0; i < sc_runenv_var_count(env); i++)
+			if (strcmp(sc_runenv_var(env, i), var) == 0)
+				return 1;
+		return 0;
+	}
+	for (i = 0; i < nkeys; i++) {
+		if (strpbrk(keys[i], "*?") != NULL ||
+		    sc_runenv_var_name(prefix, keys[i], "value", base, sizeof(base)) != SC_OK)
+			continue;
+		n = strlen(base);
+		if (strncmp(var, base, n) == 0 && (var[n] == '\0' || var[n] == '_'))
+			return 1;
+	}
+	return 0;
+}
+
+/* No shell runs, so "$TOKEN" in an argument reaches the program as those
+ * six characters and the run "succeeds" with the wrong text: say so in the
+ * result (docs/POLICY.md, "Values in arguments"). NULL when none. */
+static json_t *unexpanded_args(char *const *argv, const struct sc_runenv *env,
+                               const char *const *keys, size_t nkeys, const char *prefix)
+{
+	json_t *w = NULL;
+	size_t i;
+
+	for (i = 1; argv[i] != NULL; i++) {
+		const char *p = argv[i];
+
+		while ((p = strchr(p, '$')) != NULL) {
+			char var[SC_ENV_NAME_MAX + 1];
+			size_t n = 0;
+			int brace = p[1] == '{';
+			const char *q = p + 1 + brace;
+
+			if (!(*q == '_' || (*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z'))) {
+				p++;
+				continue;
+			}
+			while (n < SC_ENV_NAME_MAX &&
+			       (q[n] == '_' || (q[n] >= 'A' && q[n] <= 'Z') ||
+			        (q[n] >= 'a' && q[n] <= 'z') || (q[n] >= '0' && q[n] <= '9')))
+				n++;
+			memcpy(var, q, n);
+			var[n] = '\0';
+			p = q + n;
+			if (!injected(var, env, keys, nkeys, prefix))
+				continue;
+			if (w == NULL)
+				w = json_array();
+			json_array_append_new(
+			    w, json_sprintf(
+			           "args[%zu] contains '$%s', which was passed as written: no "
+			           "shell runs, so the program got the text, not the value of "
+			           "%s. A program that needs a value in an argument must take it "
+			           "from its environment: have the user allow a wrapper script "
+			           "that reads $%s (by absolute path, in a directory you cannot "
+			           "write; docs/POLICY.md, 'Values in arguments')",
+			           i - 1, var, var, var));
+		}
+	}
+	return w;
 }
 
 static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t *args,
@@ -345,6 +421,9 @@ argv:
 		mcp_send_audit_error(s, id, tool, r);
 		goto fail;
 	}
+	j->warnings = unexpanded_args(
+	    j->argv, j->env, j->agent_fd >= 0 ? (const char *const *)j->akeys : patterns,
+	    j->agent_fd >= 0 ? j->nakeys : npatterns, mcp_arg_str(args, "env_prefix"));
 	pthread_mutex_lock(&s->jobs_lock);
 	if (pthread_create(&j->thread, NULL, job_main, j) != 0) {
 		pthread_mutex_unlock(&s->jobs_lock);

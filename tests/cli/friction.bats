@@ -539,3 +539,26 @@ teardown() {
 	[ "$(jq -r .isError <<<"$res")" = true ]
 	[[ "$(jq -r '.content[0].text' <<<"$res")" == *"no unlocked agent answered at '$sock'"* ]]
 }
+
+# ---- secret_run and $NAME in arguments (item 10) ----
+
+@test "secret_run: an argument naming an injected \$VAR gets a warning; the description says so" {
+	printf 'version: 1\ndefault_action: deny\nallowed_commands:\n  - printf\n' >"$SC_VAULT/mcp-policy.yaml"
+	chmod 600 "$SC_VAULT/mcp-policy.yaml"
+	init='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"friction","version":"1"}}}'
+	tools='{"jsonrpc":"2.0","id":1,"method":"tools/list"}'
+	call='{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"secret_run","arguments":{"keys":["base/one"],"command":"printf","args":["%s|%s\\n","Bearer ${BASE_ONE}","$HOME"]}}}'
+	out=$({ printf '%s\n' "$init" "$tools" "$call"; sleep 3; } | SECRETCTL_NO_AGENT=1 timeout 30 "$SC_BIN" mcp-server 2>/dev/null)
+	desc=$(jq -r 'select(.id == 1) | .result.tools[] | select(.name == "secret_run") | .description' <<<"$out")
+	[[ "$desc" == *"Arguments are never expanded"*"wrapper script"* ]]
+	res=$(jq -c 'select(.id == 2) | .result.structuredContent' <<<"$out")
+	echo "$res"
+	# the program got the text, as the warning says
+	[ "$(jq -r .stdout <<<"$res")" = "Bearer \${BASE_ONE}|\$HOME" ]
+	[ "$(jq -r '.warnings | length' <<<"$res")" -eq 1 ]
+	[[ "$(jq -r '.warnings[0]' <<<"$res")" == "args[1] contains '\$BASE_ONE'"*"wrapper script"* ]]
+	# no variable named: no warnings at all
+	call='{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"secret_run","arguments":{"keys":["base/one"],"command":"printf","args":["plain"]}}}'
+	out=$({ printf '%s\n' "$init" "$call"; sleep 3; } | SECRETCTL_NO_AGENT=1 timeout 30 "$SC_BIN" mcp-server 2>/dev/null)
+	[ "$(jq -r 'select(.id == 3) | .result.structuredContent | has("warnings")' <<<"$out")" = false ]
+}
