@@ -562,3 +562,29 @@ teardown() {
 	out=$({ printf '%s\n' "$init" "$call"; sleep 3; } | SECRETCTL_NO_AGENT=1 timeout 30 "$SC_BIN" mcp-server 2>/dev/null)
 	[ "$(jq -r 'select(.id == 3) | .result.structuredContent | has("warnings")' <<<"$out")" = false ]
 }
+
+# ---- make demo shows the main job (item 11) ----
+
+@test "scripts/demo.sh (make demo): the CLI, then an SDK client through the agent, then lock" {
+	[ -d "$BATS_TEST_DIRNAME/../mcp/node_modules/@modelcontextprotocol/sdk" ] || {
+		echo "the MCP SDK is not installed: make mcp-deps"
+		false
+	}
+	export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/rt
+	mkdir -m 700 "$XDG_RUNTIME_DIR"
+	run -0 "$BATS_TEST_DIRNAME/../../scripts/demo.sh" "$SC_BIN"
+	# the MCP part ran with the official client
+	[[ "$output" == *"[mcp client] tools/list"* ]]
+	[[ "$output" == *"calling the API with key [REDACTED:OPENAI_API_KEY]"* ]]
+	[[ "$output" == *"denied by policy: command 'printenv' is always denied"* ]]
+	[[ "$output" == *" mcp "*"secret_run"*"openai/api-key -- call-api"* ]]
+	[[ "$output" == *"secret_run   denied"* ]]
+	[[ "$output" == *"no plaintext found in the vault files"* ]]
+	# what the agent saw holds no value
+	mcp_part=${output#*"[mcp client] tools/list"}
+	mcp_part=${mcp_part%%"secretctl audit list"*}
+	[[ "$mcp_part" == *"[mcp client] secret_list"* ]]
+	[[ "$mcp_part" != *sk-demo-1234567890abcdef* ]]
+	# locked at the end
+	[[ "$output" == *$'\nlocked\n'* ]]
+}
