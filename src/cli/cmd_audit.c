@@ -181,6 +181,10 @@ static json_t *entry_json(const struct sc_audit_entry *e, const struct name_map 
 	return o;
 }
 
+#define AUDIT_W_SRC 14
+#define AUDIT_W_OP 24
+#define AUDIT_W_RES 8
+
 static void print_text(const struct sc_audit_entry *e, const struct name_map *nm)
 {
 	char ts[40], src[SC_AUDIT_CLIENT_MAX + 8], res[SC_AUDIT_CODE_MAX + 8], who[300];
@@ -205,7 +209,9 @@ static void print_text(const struct sc_audit_entry *e, const struct name_map *nm
 		printf("%-7s", "-");
 	else
 		printf("%-7llu", (unsigned long long)e->seq);
-	printf(" %s  %-10s %-12s %-16s", ts, src, e->op, res);
+	/* widths that fit the usual values (the longest tool name is 24); a
+	 * longer one still keeps two spaces before the next column */
+	printf(" %s  %-*s  %-*s  %-*s", ts, AUDIT_W_SRC, src, AUDIT_W_OP, e->op, AUDIT_W_RES, res);
 	for (i = 0; i < e->n_secrets; i++) {
 		secret_label(nm, e->secrets[i], who, sizeof(who));
 		printf("%s%s", i == 0 ? " " : ",", who);

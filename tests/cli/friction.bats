@@ -578,7 +578,7 @@ teardown() {
 	[[ "$output" == *"calling the API with key [REDACTED:OPENAI_API_KEY]"* ]]
 	[[ "$output" == *"denied by policy: command 'printenv' is always denied"* ]]
 	[[ "$output" == *" mcp "*"secret_run"*"openai/api-key -- call-api"* ]]
-	[[ "$output" == *"secret_run   denied"* ]]
+	[[ "$output" == *"secret_run "*" denied "*"-- printenv"* ]]
 	[[ "$output" == *"no plaintext found in the vault files"* ]]
 	# what the agent saw holds no value
 	mcp_part=${output#*"[mcp client] tools/list"}
