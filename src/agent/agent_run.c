@@ -53,7 +53,10 @@ static int audit_run(struct agent *a, const struct sc_agent_req *q, const struct
 		return SC_ERR_NOMEM;
 	for (i = 0; i < n; i++)
 		names[i] = sc_runenv_secret(re, i);
-	r = agent_audit(a, op, agent_audit_source(q->origin), names, n, path, status);
+	/* refused before the keys were resolved: the patterns asked for, as
+	 * the MCP server records them with its own key */
+	r = re == NULL ? agent_audit(a, q, op, q->keys, q->nkeys, path, status)
+	               : agent_audit(a, q, op, names, n, path, status);
 	free(names);
 	return r;
 }

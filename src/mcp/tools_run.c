@@ -397,6 +397,7 @@ argv:
 		                         : 0;
 		j->arun.clean_env = 1;
 		j->arun.origin = SC_AGENT_ORIGIN_MCP;
+		j->arun.tool = j->tool;
 		j->arun.stdin_fd = j->arun.out_fd = j->arun.err_fd = -1;
 		j->arun.capture_max = max_output;
 	}

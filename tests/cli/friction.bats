@@ -588,3 +588,60 @@ teardown() {
 	# locked at the end
 	[[ "$output" == *$'\nlocked\n'* ]]
 }
+
+# ---- the same audit entry on every path (item 7) ----
+
+# Drive mcp-server with one line per argument, 3 s to finish the runs.
+mcp_lines() {
+	{ printf '%s\n' "$@"; sleep 3; } | timeout 30 "$SC_BIN" mcp-server 2>/dev/null
+}
+
+# The MCP entries since entry $1, without times, pids and chain fields.
+mcp_entries() {
+	sc --json audit list | jq -c --argjson n "$1" \
+		'[.[] | select(.seq > $n and .source == "mcp") |
+		  {op, source, client, secrets: [.secrets[].name], command, result, code}] |
+		 sort_by(.op, .command, .secrets)'
+}
+
+@test "MCP audit entries: identical with the server's own key and through the agent" {
+	printf 's3cret-pass-1\n' | sc set db/prod --field host=db.internal --secret-field password \
+		--binding PGPASSWORD=password --binding PGHOST=host 2>/dev/null
+	printf 'version: 1\ndefault_action: deny\nallowed_commands:\n  - "true"\n' >"$SC_VAULT/mcp-policy.yaml"
+	chmod 600 "$SC_VAULT/mcp-policy.yaml"
+	init='{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"audit-client","version":"1"}}}'
+	t() { printf '{"jsonrpc":"2.0","id":%s,"method":"tools/call","params":{"name":"%s","arguments":%s}}' "$1" "$2" "$3"; }
+	calls=("$init"
+		"$(t 1 secret_list '{}')"
+		"$(t 2 secret_exists '{"key":"base/one"}')"
+		"$(t 3 secret_exists '{"key":"no/such"}')"
+		"$(t 4 secret_list_fields '{"key":"db/prod"}')"
+		"$(t 5 secret_get_masked '{"key":"db/prod"}')"
+		"$(t 6 secret_run '{"keys":["base/one"],"command":"true"}')"
+		"$(t 7 secret_run_with_bindings '{"key":"db/prod","command":"true"}')"
+		"$(t 8 secret_run '{"keys":["base/one"],"command":"printenv"}')")
+	n0=$(sc --json audit list | jq 'map(.seq) | max')
+	# 1: the server holds the key itself
+	SECRETCTL_NO_AGENT=1 mcp_lines "${calls[@]}" >"$BATS_TEST_TMPDIR/own.json"
+	own=$(mcp_entries "$n0")
+	n1=$(sc --json audit list | jq 'map(.seq) | max')
+	# 2: through the unlocked agent, the server without a password
+	export XDG_RUNTIME_DIR=$BATS_TEST_TMPDIR/rt
+	mkdir -m 700 "$XDG_RUNTIME_DIR"
+	sc unlock --password-fd 3 3<<<"$SC_PW" >/dev/null
+	env -u SECRETCTL_PASSWORD "$SC_BIN" mcp-server </dev/null >/dev/null 2>&1 || true
+	( unset SECRETCTL_PASSWORD; mcp_lines "${calls[@]}" ) >"$BATS_TEST_TMPDIR/agent.json"
+	sc lock >/dev/null
+	via=$(mcp_entries "$n1")
+	echo "own: $own"
+	echo "via: $via"
+	# every call answered, both ways
+	[ "$(jq -s '[.[] | select(.id >= 1)] | length' "$BATS_TEST_TMPDIR/own.json")" -eq 8 ]
+	[ "$(jq -s '[.[] | select(.id >= 1)] | length' "$BATS_TEST_TMPDIR/agent.json")" -eq 8 ]
+	[ "$(jq length <<<"$own")" -ge 8 ]
+	[ "$own" = "$via" ]
+	# the client's name and the tools' own names are in them
+	[ "$(jq -r '[.[].client] | unique | join(",")' <<<"$via")" = audit-client ]
+	jq -e 'map(.op) | index("secret_run_with_bindings") and index("secret_list_fields")' <<<"$via" >/dev/null
+	! jq -e 'map(.op) | index("fields") or index("list")' <<<"$via" >/dev/null
+}
