@@ -181,7 +181,7 @@ static json_t *entry_json(const struct sc_audit_entry *e, const struct name_map 
 	return o;
 }
 
-#define AUDIT_W_SRC 14
+#define AUDIT_W_SRC 24
 #define AUDIT_W_OP 24
 #define AUDIT_W_RES 8
 

@@ -644,4 +644,15 @@ mcp_entries() {
 	[ "$(jq -r '[.[].client] | unique | join(",")' <<<"$via")" = audit-client ]
 	jq -e 'map(.op) | index("secret_run_with_bindings") and index("secret_list_fields")' <<<"$via" >/dev/null
 	! jq -e 'map(.op) | index("fields") or index("list")' <<<"$via" >/dev/null
+	# audit list keeps its columns with the long tool names: the result
+	# starts at the same place on every line
+	run -0 sc audit list
+	grep -q "secret_run_with_bindings" <<<"$output"
+	while IFS= read -r line; do
+		res=${line:86:8}
+		[[ "$res" == "ok      " || "$res" == "denied  " || "$res" == error* ]] || {
+			echo "column moved: '$line'"
+			false
+		}
+	done <<<"$output"
 }
