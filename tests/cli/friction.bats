@@ -577,7 +577,7 @@ teardown() {
 	[[ "$output" == *"[mcp client] tools/list"* ]]
 	[[ "$output" == *"calling the API with key [REDACTED:OPENAI_API_KEY]"* ]]
 	[[ "$output" == *"denied by policy: command 'printenv' is always denied"* ]]
-	[[ "$output" == *" mcp "*"secret_run"*"openai/api-key -- call-api"* ]]
+	[[ "$output" == *" mcp:demo-agent "*"secret_run"*"openai/api-key -- call-api"* ]]
 	[[ "$output" == *"secret_run "*" denied "*"-- printenv"* ]]
 	[[ "$output" == *"no plaintext found in the vault files"* ]]
 	# what the agent saw holds no value
