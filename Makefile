@@ -18,7 +18,7 @@ mcp-deps: deps
 	@if [ -f tests/mcp/package-lock.json ]; then \
 		cd tests/mcp && npm ci --no-audit --no-fund --loglevel=error; fi
 
-demo: build
+demo: build mcp-deps
 	./scripts/demo.sh build/secretctl
 
 # Fails when a C file drifts from .clang-format; `make format` fixes it.

@@ -39,13 +39,13 @@ static int serve_one(struct agent *a, int fd)
 		r = agent_op_list(a, fd, &q);
 		break;
 	case SC_AGENT_OP_EXISTS:
-		r = agent_op_exists(a, fd, q.origin, q.name);
+		r = agent_op_exists(a, fd, &q);
 		break;
 	case SC_AGENT_OP_FIELDS:
-		r = agent_op_fields_get(a, fd, q.origin, q.name, 0);
+		r = agent_op_fields_get(a, fd, &q, 0);
 		break;
 	case SC_AGENT_OP_GET:
-		r = agent_op_fields_get(a, fd, q.origin, q.name, 1);
+		r = agent_op_fields_get(a, fd, &q, 1);
 		break;
 	case SC_AGENT_OP_RUN:
 		r = agent_op_run(a, fd, &q, fds, nfds);

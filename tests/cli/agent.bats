@@ -89,7 +89,7 @@ mcp_keys() {
 @test "unlock starts an agent; list, exists and run need no password" {
 	run sc status
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"locked (no agent running)"* ]]
+	[[ "$output" == *"locked (no agent answers at '$RT/secretctl/"*".sock')"* ]]
 	run unlock
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"unlocked (use-only mode"* ]]
@@ -399,7 +399,7 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 	[ "$(find "$BATS_TEST_TMPDIR/vault" -type f | sort | xargs sha256sum)" = "$before" ]
 	run sc status
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"no agent running"* ]]
+	[[ "$output" == *"no agent answers at"* ]]
 	run sc list </dev/null
 	[ "$status" -eq 4 ]
 	[[ "$output" == *"no password given"* ]]
@@ -544,7 +544,7 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 	run env SECRETCTL_PASSWORD=$PW "$BIN" audit list --json
 	echo "$(jq -r '[.[] | select(.source == "mcp") | .op + ":" + .result] | sort | join(",")' <<<"$output")" >&2
 	[ "$(jq -r '[.[] | select(.source == "mcp") | .op + ":" + .result] | sort | join(",")' <<<"$output")" = \
-		"fields:ok,list:ok,secret_run:denied,secret_run:ok" ]
+		"secret_get_field:ok,secret_list:ok,secret_run:denied,secret_run:ok" ]
 }
 
 @test "MCP secret_list through the agent follows puts and deletes within one session" {
@@ -566,7 +566,7 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 	[ "$(mcp_keys 5)" = "api/new" ]
 	[ "$(mcp_keys 6)" = "api/new,api/user" ]
 	# every call was answered by the agent and audited there
-	run env SECRETCTL_PASSWORD=$PW "$BIN" audit list --op list --json
+	run env SECRETCTL_PASSWORD=$PW "$BIN" audit list --op secret_list --json
 	[ "$(jq '[.[] | select(.source == "mcp")] | length' <<<"$output")" -eq 6 ]
 }
 

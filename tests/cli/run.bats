@@ -79,7 +79,7 @@ sc() {
 @test "125 when secretctl fails before the command starts" {
 	run sc run -k nope -- true
 	[ "$status" -eq 125 ]
-	[ "$output" = "secretctl: no secret matches 'nope': not found" ]
+	[ "$output" = "secretctl: no secret matches 'nope'" ]
 	run sc run -k 'nope/*' -- true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"'nope/*'"* ]]

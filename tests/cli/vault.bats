@@ -373,7 +373,7 @@ mode_of() {
 @test "get: a missing secret or field is 3, a wrong password 4" {
 	store_baseline
 	run -3 sc get nope
-	[ "$output" = "secretctl: no secret 'nope': not found" ]
+	[ "$output" = "secretctl: no secret 'nope'" ]
 	run -3 sc get base/text --field nope
 	[[ "$output" == *"no field 'nope'"* ]]
 	SECRETCTL_PASSWORD=wrong-password-1 run -4 sc get base/text
@@ -575,7 +575,7 @@ mode_of() {
 	done
 	run -0 sc --help
 	run -0 sc help set
-	[[ "$output" == "usage: secretctl set NAME"* ]]
+	[[ "$output" == "usage: secretctl set [OPTIONS] NAME"* ]]
 	run -2 sc help no-such-command
 	# help and version need no vault, no HOME
 	env -u HOME -u SECRETCTL_VAULT_DIR "$SC_BIN" version

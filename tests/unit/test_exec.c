@@ -252,6 +252,107 @@ static void test_resolve(void **state)
 	rmdir(dir);
 }
 
+/* sc_exec_find: the path as found (symlinks kept) is what runs, with
+ * argv[0] as given; the real path and its inode are what was checked, and
+ * a file swapped in under the found path is refused. */
+static void test_find_and_swap(void **state)
+{
+	char dir[256], real[512], link[512], other[512], cwd[4096];
+	char *argv[] = {S("nick"), NULL};
+	struct sc_exec_prog prog;
+	struct sc_exec_opts o;
+	struct sc_exec_result res;
+	struct stat st;
+	int fd;
+
+	(void)state;
+	tmp_path(dir, sizeof(dir), "find");
+	assert_int_equal(mkdir(dir, 0700), 0);
+	snprintf(real, sizeof(real), "%s/real-tool", dir);
+	snprintf(link, sizeof(link), "%s/nick", dir);
+	snprintf(other, sizeof(other), "%s/other", dir);
+	fd = open(real, O_WRONLY | O_CREAT | O_TRUNC, 0700);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "#!/bin/sh\necho \"$0\"\n", 20), 20);
+	close(fd);
+	assert_int_equal(symlink("real-tool", link), 0);
+
+	assert_int_equal(sc_exec_find("nick", dir, &prog), SC_OK);
+	assert_string_equal(prog.found, link);
+	assert_string_equal(prog.real, real);
+	assert_int_equal(stat(real, &st), 0);
+	assert_true(prog.dev == (uint64_t)st.st_dev && prog.ino == (uint64_t)st.st_ino);
+	{
+		char label[128];
+
+		sc_exec_prog_label(&prog, "nick", label, sizeof(label));
+		assert_string_equal(label, "nick (real-tool)");
+		sc_exec_prog_label(&prog, "real-tool", label, sizeof(label));
+		assert_string_equal(label, "real-tool");
+	}
+
+	/* the script sees the found path as $0 */
+	sc_exec_opts_init(&o);
+	o.path = prog.found;
+	o.argv = argv;
+	o.envp = env_min;
+	o.capture_max = 4096;
+	o.check_id = 1;
+	o.dev = prog.dev;
+	o.ino = prog.ino;
+	assert_int_equal(sc_exec_run(&o, &res), SC_OK);
+	assert_int_equal(res.exit_code, 0);
+	{
+		char want[600];
+
+		snprintf(want, sizeof(want), "%s\n", link);
+		assert_out(&res, want);
+	}
+	sc_exec_result_release(&res);
+
+	/* another file put in its place after the check: refused, not run */
+	fd = open(other, O_WRONLY | O_CREAT | O_TRUNC, 0700);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "#!/bin/sh\necho swapped\n", 24), 24);
+	close(fd);
+	assert_int_equal(rename(other, real), 0);
+	assert_int_equal(sc_exec_run(&o, &res), SC_ERR_DENIED);
+	assert_int_equal(res.out_len, 0);
+	sc_exec_result_release(&res);
+	/* without the check it would have run */
+	o.check_id = 0;
+	assert_int_equal(sc_exec_run(&o, &res), SC_OK);
+	assert_out(&res, "swapped\n");
+	sc_exec_result_release(&res);
+	/* gone altogether */
+	o.check_id = 1;
+	assert_int_equal(unlink(real), 0);
+	assert_int_equal(sc_exec_run(&o, &res), SC_ERR_NOEXEC);
+	sc_exec_result_release(&res);
+	sc_exec_prog_release(&prog);
+	assert_null(prog.found);
+
+	/* a relative command is made absolute against the cwd, not resolved */
+	fd = open(real, O_WRONLY | O_CREAT | O_TRUNC, 0700);
+	assert_true(fd >= 0);
+	close(fd);
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	assert_int_equal(chdir(dir), 0);
+	assert_int_equal(sc_exec_find("./nick", NULL, &prog), SC_OK);
+	assert_int_equal(chdir(cwd), 0);
+	assert_string_equal(prog.real, real);
+	/* the cwd as getcwd gives it (dir may itself hold a symlink) */
+	assert_non_null(strstr(prog.found, "/./nick"));
+	sc_exec_prog_release(&prog);
+	assert_int_equal(sc_exec_find("no-such-command-sc", dir, &prog), SC_ERR_NOEXEC);
+	assert_null(prog.found);
+	assert_null(prog.real);
+
+	unlink(link);
+	unlink(real);
+	rmdir(dir);
+}
+
 static void test_exec_failures(void **state)
 {
 	char *argv[] = {S("x"), NULL};
@@ -674,6 +775,7 @@ int main(void)
 	    cmocka_unit_test(test_timeout_sigkill_after_grace),
 	    cmocka_unit_test(test_leftover_after_exit),
 	    cmocka_unit_test(test_resolve),
+	    cmocka_unit_test(test_find_and_swap),
 	    cmocka_unit_test(test_exec_failures),
 	    cmocka_unit_test(test_ctl_signal_forwarding),
 	    cmocka_unit_test(test_ctl_cancel),
