@@ -62,7 +62,7 @@ void sc_policy_free(struct sc_policy *p)
 
 static struct sc_policy *policy_new(void)
 {
-	struct sc_policy *p = calloc(1, sizeof(*p));
+	struct sc_policy *p = sc_fault_hit(SC_FAULT_ALLOC) ? NULL : calloc(1, sizeof(*p));
 
 	if (p == NULL)
 		return NULL;
@@ -253,13 +253,15 @@ int sc_policy_load(const char *path, struct sc_policy **out, char *err, size_t e
 		         SC_POLICY_MAX_BYTES);
 		goto out;
 	}
-	if ((buf = malloc(SC_POLICY_MAX_BYTES + 1)) == NULL) {
+	if ((buf = sc_fault_hit(SC_FAULT_ALLOC) ? NULL : malloc(SC_POLICY_MAX_BYTES + 1)) == NULL) {
 		r = SC_ERR_NOMEM;
 		goto out;
 	}
 	/* Read to EOF with a bound: the file may have grown since fstat. */
 	for (;;) {
-		ssize_t n = read(fd, buf + len, SC_POLICY_MAX_BYTES + 1 - len);
+		ssize_t n = sc_fault_hit(SC_FAULT_IO)
+		                ? (errno = EIO, -1)
+		                : read(fd, buf + len, SC_POLICY_MAX_BYTES + 1 - len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
