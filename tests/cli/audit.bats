@@ -275,7 +275,7 @@ verify_fails() {
 	[ "$(jq -r '.[0].command' <<<"$output")" = "=SUM(A1)" ]
 	[ "$(jq -r '[.[0].secrets[].name] | sort | join(" ")' <<<"$output")" = "api/key db/password" ]
 	# the directory (which may say more than it should) is not kept
-	! grep -q "$BATS_TEST_TMPDIR" "$LOG"
+	run ! grep -qF "$BATS_TEST_TMPDIR" "$LOG"
 	run sc audit export --format csv
 	[[ "$output" == *'"'"'"'=SUM(A1)"'* ]]
 	run grep -E '(^|,)"[=+@-]' <<<"$output"
