@@ -109,7 +109,8 @@ verify_fails() {
 
 @test "detection: two entries swapped" {
 	awk 'NR == 5 { five = $0; next } NR == 6 { print; print five; next } { print }' \
-		"$LOG" >"$LOG.new" && cat "$LOG.new" >"$LOG"
+		"$LOG" >"$LOG.new"
+	cat "$LOG.new" >"$LOG"
 	verify_fails 5
 }
 
@@ -126,7 +127,8 @@ verify_fails() {
 }
 
 @test "detection: the last ten entries truncated" {
-	head -n -10 "$LOG" >"$LOG.new" && cat "$LOG.new" >"$LOG"
+	head -n -10 "$LOG" >"$LOG.new"
+	cat "$LOG.new" >"$LOG"
 	verify_fails
 	[[ "$output" == *"ends at entry $((ENTRIES - 10))"* ]]
 }
