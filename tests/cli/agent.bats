@@ -10,9 +10,10 @@ PW='agent-test-password'
 VAL='Agent-Value-7f3e9c1d'
 
 setup() {
+	load skip
 	BIN=${SECRETCTL_BIN:-$BATS_TEST_DIRNAME/../../build/secretctl}
 	[ -x "$BIN" ] || { echo "no binary at $BIN" >&2; return 1; }
-	"$BIN" help unlock >/dev/null 2>&1 || skip "'unlock' is not in the command table"
+	"$BIN" help unlock >/dev/null 2>&1 || sc_skip "'unlock' is not in the command table"
 	# a short private runtime directory: socket paths have a 108-byte limit
 	RT=$(mktemp -d /tmp/sc-agent-XXXXXX)
 	export XDG_RUNTIME_DIR="$RT"
@@ -191,13 +192,13 @@ mcp_keys() {
 	[ "$(jq '[.[] | select(.source == "agent")] | length' <<<"$output")" -eq 6 ]
 }
 
-@test "an agent started with SECRETCTL_PASSWORD keeps no copy of the password" {
+@test "an agent started with SECRETCTL_PASSWORD keeps no copy of the password (root: reads its memory)" {
 	SECRETCTL_PASSWORD=$PW run sc unlock
 	[ "$status" -eq 0 ]
 	pid=$(agent_pid)
 	# the agent is not dumpable: only root reads its memory
 	/usr/bin/python3 -c "open('/proc/$pid/mem', 'rb')" 2>/dev/null ||
-		skip "cannot read the agent's memory (needs root)"
+		sc_skip "cannot read the agent's memory (needs root)"
 	count() { # how many times $1 is in the agent's readable memory, not after $2
 		/usr/bin/python3 - "$pid" "$1" "${2:-}" <<'EOF'
 import sys
@@ -331,9 +332,9 @@ EOF
 	sc lock
 }
 
-@test "another uid is refused: by the directory mode, and by the peer check" {
-	command -v setpriv >/dev/null || skip "no setpriv"
-	[ "$(id -u)" -eq 0 ] || skip "needs root to switch uid"
+@test "another uid is refused: by the directory mode, and by the peer check (root)" {
+	command -v setpriv >/dev/null || sc_skip "no setpriv"
+	[ "$(id -u)" -eq 0 ] || sc_skip "needs root to switch uid"
 	# the foreground agent logs to stderr
 	"$BIN" agent 2>"$BATS_TEST_TMPDIR/agent.log" &
 	FG_PID=$!
@@ -383,6 +384,49 @@ print(s.recv(65536)[4:].decode())' "$s"
 	[[ "$output" != *"state:  unlocked"* ]]
 	chmod 700 "$(sock_dir)"
 	chmod 600 "$s"
+}
+
+@test "the client refuses an agent socket served by another uid (root)" {
+	[ "$(id -u)" -eq 0 ] || sc_skip "needs root to serve a socket as another uid"
+	unlock
+	s=$(ls "$(sock_dir)"/*.sock)
+	sc lock
+	sock_gone() { [ ! -e "$s" ]; }
+	wait_for 20 sock_gone
+	# a fake agent in the agent's place: bound as root (the 0700 directory
+	# lets only us), listening as nobody, so SO_PEERCRED names uid 65534; it
+	# answers any request as an unlocked agent would
+	/usr/bin/python3 - "$s" "$BATS_TEST_TMPDIR/fake.ready" <<'EOF' 3>&- &
+import os, socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+ready = open(sys.argv[2], "w")
+os.setgroups([])
+os.setresgid(65534, 65534, 65534)
+os.setresuid(65534, 65534, 65534)
+s.listen(8)
+ready.write("ready"); ready.close()
+body = b'{"v":1,"ok":true,"unlocked":true,"reveal":true,"pid":1,"timeout":900,"left":900}'
+while True:
+    c, _ = s.accept()
+    try:
+        c.recv(65536)
+        c.sendall(struct.pack(">I", len(body)) + body)
+    except OSError:
+        pass
+    c.close()
+EOF
+	FG_PID=$!
+	wait_for 20 test -s "$BATS_TEST_TMPDIR/fake.ready"
+	run sc status
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"served by another user"* ]]
+	run sc list </dev/null
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"served by another user"* ]]
+	kill "$FG_PID"
+	FG_PID=
+	rm -f "$s"
 }
 
 @test "malformed frames are refused and the agent keeps serving" {
@@ -536,7 +580,7 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 	wait_gone "$pid"
 }
 
-@test "the agent is not dumpable and holds its key in locked memory" {
+@test "the agent is not dumpable and holds its key in locked memory (as root: on an agent run as nobody)" {
 	unlock
 	pid=$(agent_pid)
 	# (an ASan build swaps guarded memory for malloc, so nothing is locked)

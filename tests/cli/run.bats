@@ -6,8 +6,9 @@
 bats_require_minimum_version 1.5.0
 
 setup() {
+	load skip
 	BIN=${SECRETCTL_BIN:-$BATS_TEST_DIRNAME/../../build/secretctl}
-	"$BIN" help run >/dev/null 2>&1 || skip "'run' is not in the command table (src/cli/main.c)"
+	"$BIN" help run >/dev/null 2>&1 || sc_skip "'run' is not in the command table (src/cli/main.c)"
 	export SECRETCTL_VAULT_DIR="$BATS_TEST_TMPDIR/vault"
 	export SECRETCTL_PASSWORD="run-test-password"
 	# small Argon2 parameters: these tests are about run, not the KDF
@@ -306,7 +307,7 @@ wait_dead() {
 }
 
 @test "on a terminal the command can read it and gets the keyboard's signals" {
-	command -v script >/dev/null || skip "script(1) is not installed"
+	command -v script >/dev/null || sc_skip "script(1) is not installed"
 	# without the terminal handed over, the read would stop the command (SIGTTIN)
 	out=$( (sleep 0.5; echo typed-line; sleep 0.5) | timeout 10 script -qec \
 		"'$BIN' run -k api/key --timeout 5s -- sh -c 'read a; echo got \$a'" /dev/null)

@@ -8,6 +8,7 @@ bats_require_minimum_version 1.5.0
 
 setup() {
 	load helpers
+	load skip
 	sc_setup
 }
 
@@ -773,7 +774,7 @@ check_refused() {
 @test "SECRETCTL_PASSWORD is not passed on: not in a child, not in /proc/PID/environ" {
 	sc_init
 	set_from 'run-key-value-1' run/key
-	sc help run >/dev/null 2>&1 || skip "'run' is not in this build"
+	sc help run >/dev/null 2>&1 || sc_skip "'run' is not in this build"
 	run -0 sc run -k run/key -- sh -c 'echo "[${SECRETCTL_PASSWORD-unset}]"'
 	[ "$output" = "[unset]" ]
 	# the variable's text in secretctl's own environment block is wiped too
@@ -793,7 +794,7 @@ check_refused() {
 }
 
 @test "no plaintext in any file of the vault directory, WAL included" {
-	command -v sqlite3 >/dev/null || skip "sqlite3 (to hold the WAL open) is not installed"
+	command -v sqlite3 >/dev/null || sc_skip "sqlite3 (to hold the WAL open) is not installed"
 	sc_init
 	# A second connection keeps vault.db-wal in place so its frames can be
 	# searched too (the last connection would checkpoint and remove it).
