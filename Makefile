@@ -3,7 +3,7 @@
 #   make test   install what is missing, build, and pass every test (also run by .ci/run)
 JOBS ?= 2
 
-.PHONY: all deps build demo test test-dev test-asan fuzz-smoke mcp-deps bench clean format-check format
+.PHONY: all deps build demo test test-dev test-asan fuzz-smoke mcp-deps bench clean format-check format mutants coverage
 
 all: build
 
@@ -43,6 +43,11 @@ fuzz-smoke: deps
 
 test: test-dev test-asan fuzz-smoke
 	@echo "make test: all suites passed"
+
+# Mutation check (not in CI; see docs/TESTING.md): MUTANTS_TIER=1 for the
+# critical part only.
+mutants: deps mcp-deps
+	./scripts/mutants.sh
 
 bench: deps mcp-deps
 	@for b in bench/*.sh; do echo "== $$b"; sh "$$b" || exit 1; done
