@@ -63,9 +63,9 @@ done
 [ "${MUTANTS_CHECK:-}" != 1 ] || { echo "mutants: every pattern matches once"; exit 0; }
 
 # the scratch tree: a copy of the committed and working files, one build dir
-mkdir -p "$work"
-rm -rf "$tree"
 mkdir -p "$tree"
+# (its build directory is kept between runs: the next build is incremental)
+find "$tree" -mindepth 1 -maxdepth 1 ! -name build -exec rm -rf {} +
 (cd "$top" && tar cf - --exclude='./build*' --exclude=./.git .) | (cd "$tree" && tar xf -)
 cmake -S "$tree" -B "$tree/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build "$tree/build" -j"$jobs" >/dev/null
@@ -104,8 +104,8 @@ for i in "${!ids[@]}"; do
 		res="BROKEN (does not build: see $log)"
 		broken=$((broken + 1))
 	else
-		failed=$(cd "$tree/build" && ctest -R "$regex" -j"$jobs" --timeout 600 2>&1 |
-			tee -a "$log" | sed -n 's/^ *[0-9]* - \([^ ]*\) (.*/\1/p' | paste -sd, -)
+		failed=$( (cd "$tree/build" && ctest -R "$regex" -j"$jobs" --timeout 600 2>&1 || true) |
+			tee -a "$log" | sed -n 's/^[[:space:]]*[0-9]* - \([^ ]*\) (.*/\1/p' | paste -sd, -)
 		if [ -n "$failed" ]; then
 			res="killed by $failed"
 			killed=$((killed + 1))
