@@ -745,6 +745,19 @@ check_refused() {
 	assert_baseline
 }
 
+@test "vault files owned by another uid are refused (5) (root)" {
+	[ "$(id -u)" -eq 0 ] || sc_skip "needs root to give a file to another uid"
+	store_baseline
+	local f
+	for f in "" vault.db audit.log; do
+		chown 65534 "$SC_VAULT/$f"
+		run -5 sc list
+		[[ "$output" == *"'$SC_VAULT${f:+/$f}"*"owned by uid 65534"* ]]
+		chown 0 "$SC_VAULT/$f"
+	done
+	assert_baseline
+}
+
 @test "a vault.db that is a symbolic link is refused (5)" {
 	store_baseline
 	mv "$SC_VAULT/vault.db" "$SC_VAULT/real.db"
