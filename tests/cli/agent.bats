@@ -429,6 +429,22 @@ EOF
 	rm -f "$s"
 }
 
+@test "an agent directory owned by another uid is refused, by client and agent (root)" {
+	[ "$(id -u)" -eq 0 ] || sc_skip "needs root to give the directory to another uid"
+	unlock
+	sc lock
+	d=$(sock_dir)
+	# mode 0700 still, but nobody's: root could use it, and must not
+	chown 65534 "$d"
+	run sc status
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"owned by uid 65534"* ]]
+	run sc unlock --password-fd 0 <<<"$PW"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"owned by uid 65534"* ]]
+	chown 0 "$d"
+}
+
 @test "malformed frames are refused and the agent keeps serving" {
 	unlock
 	s=$(ls "$(sock_dir)"/*.sock)
