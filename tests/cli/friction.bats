@@ -400,7 +400,7 @@ teardown() {
 	type_line "typed-value-3"
 	wait_rc
 	[ "$(cat "$T/rc")" = 0 ]
-	! tmux -L "$TMUX_SOCK" capture-pane -p -t t | grep -q "Repeat"
+	if tmux -L "$TMUX_SOCK" capture-pane -p -t t | grep -q "Repeat"; then false; fi
 }
 
 @test "a slow Argon2id says it is deriving the key, on a terminal only" {
@@ -418,7 +418,7 @@ teardown() {
 	tmux_stop
 	tmux_start env SECRETCTL_PASSWORD="$SC_PW" "$SC_BIN" list
 	wait_rc
-	! tmux -L "$TMUX_SOCK" capture-pane -p -t t | grep -q "deriving"
+	if tmux -L "$TMUX_SOCK" capture-pane -p -t t | grep -q "deriving"; then false; fi
 }
 
 @test "--password-fd on a closed descriptor: no password available (4), said plainly" {
@@ -475,7 +475,7 @@ teardown() {
 	cat "$BATS_TEST_TMPDIR/out"
 	[ "$rc" -eq 125 ]
 	grep -q "was replaced after it was checked" "$BATS_TEST_TMPDIR/out"
-	! grep -q swapped "$BATS_TEST_TMPDIR/out"
+	if grep -q swapped "$BATS_TEST_TMPDIR/out"; then false; fi
 }
 
 @test "MCP: a policy entry 'psql' allows /usr/bin/psql (pg_wrapper), which then works" {
@@ -643,7 +643,7 @@ mcp_entries() {
 	# the client's name and the tools' own names are in them
 	[ "$(jq -r '[.[].client] | unique | join(",")' <<<"$via")" = audit-client ]
 	jq -e 'map(.op) | index("secret_run_with_bindings") and index("secret_list_fields")' <<<"$via" >/dev/null
-	! jq -e 'map(.op) | index("fields") or index("list")' <<<"$via" >/dev/null
+	if jq -e 'map(.op) | index("fields") or index("list")' <<<"$via" >/dev/null; then false; fi
 	# audit list keeps its columns with the long tool names: the result
 	# starts at the same place on every line
 	run -0 sc audit list
