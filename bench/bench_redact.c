@@ -124,7 +124,7 @@ fail:
 	sc_sanitizer_free(z);
 	sc_vault_close(v);
 	if (strlen(path) < 4000) {
-		char cmd[4100];
+		char cmd[4096 + 16];
 
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", path);
 		(void)!system(cmd);
