@@ -113,7 +113,7 @@ static int run_refused(int r, const char *detail, const char *cmd)
 		break;
 	case SC_ERR_EXPIRED:
 		(void)cli_fail(SC_OK, "secret '%s' has expired", d);
-		break;
+		return EXIT_EXPIRED;
 	case SC_ERR_DENIED:
 		(void)cli_fail(SC_OK, "the agent refused to run '%s': %s", cmd, d);
 		break;

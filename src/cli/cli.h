@@ -9,7 +9,9 @@
 
 #include "secretctl/secretctl.h"
 
-/* Exit statuses (documented in man/secretctl.1, EXIT STATUS). */
+/* Exit statuses: the status table (base/status.c) maps statuses to them,
+ * exit.c holds the man page's words for each (man/secretctl.1, EXIT STATUS;
+ * test_exit checks that the three agree). */
 enum {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,      /* general failure; `exists`: the secret does not exist */
@@ -22,8 +24,20 @@ enum {
 	EXIT_EXPIRED = 8,   /* the secret has expired */
 	EXIT_DENIED = 9,    /* refused by policy or a built-in rule */
 	EXIT_AUDIT = 10,    /* audit log verification failed */
+	EXIT_READONLY = 11, /* read-only file system */
+	EXIT_NOSPACE = 12,  /* no space left on device */
+	EXIT_LOOKUP = 13,   /* `exists`: the look-up itself failed */
 	EXIT_RUN_FAIL = 125 /* `run`: secretctl failed before the command started */
 };
+
+/* One exit code and its man page text (mdoc lines after its `.It`); code
+ * -1 stands for 128+N (killed by signal N). */
+struct cli_exit {
+	int code;
+	const char *man;
+};
+extern const struct cli_exit cli_exits[];
+extern const size_t cli_exits_count;
 
 struct cli {
 	const char *cmd;

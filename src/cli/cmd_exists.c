@@ -23,8 +23,13 @@ int cmd_exists(struct cli *c, int argc, char **argv)
 		}
 		sc_vault_close(v);
 	}
-	if (r != SC_OK)
-		return cli_fail(r, "cannot look up '%s'", name);
+	if (r != SC_OK) {
+		/* 1 means "absent": `exists || set` must not take a failed
+		 * look-up for that */
+		int rc = cli_fail(r, "cannot look up '%s'", name);
+
+		return rc == EXIT_FAIL ? EXIT_LOOKUP : rc;
+	}
 	if (c->json)
 		printf("{\"name\":\"%s\",\"exists\":%s}\n", name, exists ? "true" : "false");
 	return exists ? EXIT_OK : EXIT_FAIL;

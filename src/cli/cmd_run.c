@@ -32,7 +32,8 @@ static int parse_timeout(const char *s, uint32_t *ms)
 	return SC_OK;
 }
 
-/* secretctl's own failures, before the command runs, exit 125. */
+/* secretctl's own failures, before the command runs, exit 125; an expired
+ * secret has its own status (8). */
 static int run_fail(int st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int run_fail(int st, const char *fmt, ...)
 {
@@ -43,7 +44,7 @@ static int run_fail(int st, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	(void)cli_fail(st, "%s", msg);
-	return EXIT_RUN_FAIL;
+	return st == SC_ERR_EXPIRED ? EXIT_EXPIRED : EXIT_RUN_FAIL;
 }
 
 int cmd_run(struct cli *c, int argc, char **argv);

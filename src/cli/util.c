@@ -126,6 +126,12 @@ static int read_line_fd(int fd, char **out, size_t *len)
 		k = read(fd, &ch, 1);
 		if (k < 0 && errno == EINTR)
 			continue;
+		if (k < 0 && errno == EBADF) {
+			/* no password to read, not a failing disk */
+			sc_set_error("file descriptor %d is not open", fd);
+			sc_secmem_free(buf);
+			return SC_ERR_LOCKED;
+		}
 		if (k < 0) {
 			sc_set_error("cannot read file descriptor %d: %s", fd, strerror(errno));
 			sc_secmem_free(buf);
@@ -182,7 +188,8 @@ int cli_get_password(struct cli *c, const char *prompt, int confirm, char **pw, 
 	*pw = NULL;
 	*len = 0;
 	if (c->password_fd >= 0) {
-		if ((r = read_line_fd(c->password_fd, pw, len)) != SC_OK)
+		/* a closed fd (SC_ERR_LOCKED) has said so already */
+		if ((r = read_line_fd(c->password_fd, pw, len)) != SC_OK && r != SC_ERR_LOCKED)
 			sc_set_error("reading the password from fd %d failed (%s)", c->password_fd,
 			             sc_strerror(r));
 		return r;
