@@ -5,6 +5,7 @@
 #define SC_CLI_H
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "secretctl/secretctl.h"
@@ -102,6 +103,18 @@ int cli_exit_status(int st);
 /* The usage error for what getopt_long(":"...) returned as ch. */
 int cli_opt_error(struct cli *c, int ch, char **argv);
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "secretctl: <msg>" (a note, not an error). */
+void cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Outside text in messages (quote.c). cli_escape copies in to out (cap
+ * bytes, always terminated) with C0 controls, DEL and C1 controls written
+ * as \n, \t, \r, \e, \xHH or \u00HH, and bytes that are not UTF-8 as
+ * \xHH; returns the length written (it stops early rather than cut an
+ * escape). Every message goes through it: cli_fail, cli_usage, cli_warn
+ * and cli_say format, then escape the whole line. */
+size_t cli_escape(char *out, size_t cap, const char *in);
+void cli_put_escaped(FILE *f, const char *s);
+void cli_vput(FILE *f, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Passwords: from --password-fd, else SECRETCTL_PASSWORD (taken at start-up
  * and removed from the environment), else the terminal. *pw is secmem. */

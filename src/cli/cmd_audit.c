@@ -228,7 +228,7 @@ static int parse_when(const char *s, int64_t *ms)
 		return SC_OK;
 	}
 	if (cli_parse_expiry(s, &t) != SC_OK)
-		return SC_ERR_INVALID;
+		return SC_ERR_INVALID; /* sc_last_error() may say why */
 	*ms = t * 1000;
 	return SC_OK;
 }
@@ -353,8 +353,10 @@ static int audit_list(struct cli *c, int argc, char **argv)
 		case 'u':
 			if (parse_when(optarg, ch == 's' ? &f.since : &f.until) != SC_OK)
 				return cli_usage(
-				    c, "bad --%s '%s' (use 7d, 12h, or YYYY-MM-DD[THH:MM[:SS]Z])",
-				    ch == 's' ? "since" : "until", optarg);
+				    c,
+				    "bad --%s '%s'%s%s (use 7d, 12h, or YYYY-MM-DD[THH:MM[:SS]Z])",
+				    ch == 's' ? "since" : "until", optarg,
+				    *sc_last_error() ? ": " : "", sc_last_error());
 			break;
 		case 'o':
 			f.op = optarg;
@@ -610,7 +612,8 @@ static int audit_prune(struct cli *c, int argc, char **argv)
 			return cli_opt_error(c, ch, argv);
 		if (parse_when(optarg, &before) != SC_OK)
 			return cli_usage(
-			    c, "bad --before '%s' (use 90d, or YYYY-MM-DD[THH:MM[:SS]Z])", optarg);
+			    c, "bad --before '%s'%s%s (use 90d, or YYYY-MM-DD[THH:MM[:SS]Z])",
+			    optarg, *sc_last_error() ? ": " : "", sc_last_error());
 		have = 1;
 	}
 	if (!have)

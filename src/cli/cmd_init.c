@@ -43,6 +43,6 @@ int cmd_init(struct cli *c, int argc, char **argv)
 	sc_secmem_free(pw);
 	if (r != SC_OK)
 		return cli_fail(r, "cannot create the vault");
-	fprintf(stderr, "secretctl: created vault '%s'\n", c->vault_dir);
+	cli_say("created vault '%s'", c->vault_dir);
 	return EXIT_OK;
 }

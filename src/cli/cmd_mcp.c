@@ -113,8 +113,7 @@ static int policy_check(struct cli *c, int argc, char **argv)
 	if (r == SC_ERR_NOT_FOUND) {
 		r = cli_fail(r, "no policy file '%s' (without one, every MCP run is denied)", path);
 	} else if (r != SC_OK) {
-		fprintf(stderr, "secretctl: policy '%s' is invalid: %s\n", path,
-		        err[0] ? err : sc_strerror(r));
+		cli_say("policy '%s' is invalid: %s", path, err[0] ? err : sc_strerror(r));
 		r = r == SC_ERR_PERM ? EXIT_PERM : EXIT_USAGE;
 	} else {
 		sc_policy_limits(p, &lim);

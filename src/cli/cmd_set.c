@@ -145,9 +145,10 @@ int cmd_set(struct cli *c, int argc, char **argv)
 		case 'e':
 			if (cli_parse_expiry(optarg, &expires) != SC_OK)
 				return cli_usage(c,
-				                 "bad --expires '%s' (use 30d, 12h, 2w, 1y or "
+				                 "bad --expires '%s'%s%s (use 30d, 12h, 2w, 1y or "
 				                 "YYYY-MM-DD)",
-				                 optarg);
+				                 optarg, *sc_last_error() ? ": " : "",
+				                 sc_last_error());
 			break;
 		default:
 			return cli_opt_error(c, ch, argv);

@@ -32,12 +32,14 @@ int cli_fail(int st, const char *fmt, ...)
 
 	fputs("secretctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vput(stderr, fmt, ap);
 	va_end(ap);
-	if (detail[0] != '\0')
-		fprintf(stderr, ": %s", detail);
-	else if (st != SC_OK)
+	if (detail[0] != '\0') {
+		fputs(": ", stderr);
+		cli_put_escaped(stderr, detail);
+	} else if (st != SC_OK) {
 		fprintf(stderr, ": %s", sc_strerror(st));
+	}
 	fputc('\n', stderr);
 	sc_clear_error();
 	return cli_exit_status(st);
@@ -50,7 +52,7 @@ int cli_usage(struct cli *c, const char *fmt, ...)
 
 	fputs("secretctl: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vput(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 	for (cmd = cli_commands; cmd->name != NULL; cmd++)
@@ -79,7 +81,7 @@ void cli_warn(const char *fmt, ...)
 
 	fputs("secretctl: warning: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_vput(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
 }
@@ -346,28 +348,60 @@ int cli_parse_duration(const char *s, int64_t *secs)
 
 int cli_parse_expiry(const char *s, int64_t *when)
 {
-	struct tm tm = {0};
+	struct tm tm = {0}, back;
 	int64_t d;
 	const char *end;
 	time_t t;
+	int has_time = 0;
 
+	sc_clear_error();
 	if (cli_parse_duration(s, &d) == SC_OK) {
-		if (d == 0)
+		if (d == 0) {
+			sc_set_error("a duration of zero");
 			return SC_ERR_INVALID;
+		}
 		*when = (int64_t)time(NULL) + d;
 		return SC_OK;
 	}
+	/* strptime takes "2024-2-3" and leading blanks: insist on the digits */
+	if (strlen(s) < 10 || strspn(s, "0123456789") != 4 || s[4] != '-' ||
+	    strspn(s + 5, "0123456789") != 2 || s[7] != '-' || strspn(s + 8, "0123456789") != 2)
+		return SC_ERR_INVALID;
 	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end != NULL && *end == 'T')
+	if (end != NULL && *end == 'T') {
+		has_time = 1;
+		if (strspn(end + 1, "0123456789") != 2 || end[3] != ':' ||
+		    strspn(end + 4, "0123456789") != 2)
+			return SC_ERR_INVALID;
 		end = strptime(end + 1, "%H:%M", &tm);
-	if (end != NULL && *end == ':')
+	}
+	if (has_time && end != NULL && *end == ':') {
+		if (strspn(end + 1, "0123456789") != 2)
+			return SC_ERR_INVALID;
 		end = strptime(end + 1, "%S", &tm);
-	if (end != NULL && *end == 'Z')
+	}
+	if (has_time && end != NULL && *end == '\0') {
+		/* a time of day means nothing without its zone */
+		sc_set_error("a time needs its zone: add Z (UTC, the only zone taken)");
+		return SC_ERR_INVALID;
+	}
+	if (has_time && end != NULL && *end == 'Z')
 		end++;
 	if (end == NULL || *end != '\0')
 		return SC_ERR_INVALID;
-	if ((t = timegm(&tm)) == (time_t)-1)
+	tm.tm_isdst = 0;
+	back = tm;
+	if ((t = timegm(&back)) < 0 || gmtime_r(&t, &back) == NULL) {
+		sc_set_error("before 1970");
 		return SC_ERR_INVALID;
+	}
+	/* timegm normalises 2024-02-30 to 1 March: refuse what does not
+	 * come back as written */
+	if (back.tm_year != tm.tm_year || back.tm_mon != tm.tm_mon || back.tm_mday != tm.tm_mday ||
+	    back.tm_hour != tm.tm_hour || back.tm_min != tm.tm_min || back.tm_sec != tm.tm_sec) {
+		sc_set_error("no such date or time");
+		return SC_ERR_INVALID;
+	}
 	*when = (int64_t)t;
 	return SC_OK;
 }
