@@ -79,3 +79,17 @@ no_controls() {
 	run -2 sc passwd --new-password-fd ' 3' --kdf-memory 8192 3<<<'new-password-123'
 	run -0 sc list
 }
+
+@test "badinput: a policy file with a NUL byte is not text, wherever the NUL is" {
+	P=$BATS_TEST_TMPDIR/p.yaml
+	printf '\0version: 1\n' >"$P"
+	chmod 600 "$P"
+	run -2 --separate-stderr sc mcp policy check "$P"
+	[[ "$stderr" == *"line 1: not a text file (a NUL byte at offset 0)"* ]]
+	[[ "$stderr" != *"empty policy"* ]]
+	printf 'version: 1\ndefault_action: deny\n\0\n' >"$P"
+	run -2 --separate-stderr sc mcp policy check "$P"
+	[[ "$stderr" == *"line 3: not a text file"* ]]
+	printf 'version: 1\n' >"$P"
+	run -0 sc mcp policy check "$P"
+}
