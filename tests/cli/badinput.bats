@@ -93,3 +93,25 @@ no_controls() {
 	printf 'version: 1\n' >"$P"
 	run -0 sc mcp policy check "$P"
 }
+
+# The MCP server's replies to lines on stdin (after initialize).
+mcp_lines() {
+	{
+		printf '%s\n' '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
+			'{"jsonrpc":"2.0","method":"notifications/initialized"}'
+		printf '%s\n' "$@"
+	} | "$SC_BIN" mcp-server 2>/dev/null | tail -n +2
+}
+
+@test "badinput: MCP JSON with \\u0000 gets -32602 with the request's id" {
+	run -0 mcp_lines \
+		'{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"secret_exists","arguments":{"key":"a\u0000b"}}}' \
+		'{"jsonrpc":"2.0","id":8,"method":"tools/call","params":{"name":"secret_exists","arguments":{"k\u0000":"x"}}}' \
+		'{"jsonrpc":"2.0","method":"notifications/x","params":{"a":"\u0000"}}' \
+		'{"jsonrpc":"2.0","id":"n\u0000","method":"ping"}' \
+		'{"jsonrpc":"2.0","id":9,"method":"ping","params":{"a":"\\u0000"}}'
+	[ "$(jq -s length <<<"$output")" -eq 4 ] # no reply to the notification
+	[ "$(jq -s -c '[.[] | [.id, .error.code]]' <<<"$output")" = \
+		'[[7,-32602],[8,-32602],[null,-32602],[9,null]]' ]
+	jq -e -s '.[0].error.message | test("u0000")' <<<"$output" >/dev/null
+}
