@@ -171,7 +171,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	size_t max_output = 0, max_concurrent = 0;
 	size_t i, nargs = json_array_size(jargs);
 	int64_t tsec = -1;
-	int r;
+	int r, busy;
 
 	if (timeout != NULL && ((tsec = mcp_parse_duration(timeout)) <= 0)) {
 		mcp_send_tool_error(s, id, "%s: timeout must be a duration such as 30s or 5m",
@@ -233,7 +233,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	}
 	pthread_mutex_unlock(&s->jobs_lock);
 
-	if ((j->agent_fd = mcp_agent_conn(s)) >= 0) {
+	if ((j->agent_fd = mcp_agent_conn_busy(s, &busy)) >= 0) {
 		/* the agent makes the same decision with the same pipeline, and
 		 * audits it (a denial included), decrypts and runs */
 		j->nakeys = npatterns;
@@ -250,6 +250,15 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 		    (j->prefix = strdup(mcp_arg_str(args, "env_prefix"))) == NULL)
 			goto fail_nomem;
 		goto argv;
+	}
+	if (busy) {
+		/* not "locked": the agent is there, but at its limit */
+		mcp_send_tool_error(
+		    s, id,
+		    "%s: the unlock agent is busy (too many connections); nothing was "
+		    "run: try again shortly",
+		    tool);
+		goto fail;
 	}
 	if ((v = mcp_vault_acquire(s, id)) == NULL)
 		goto fail;

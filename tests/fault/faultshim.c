@@ -14,6 +14,11 @@
  *                         that stays full), not just the Nth
  *   SC_FAULT_COUNT=FILE   at exit, write the number of counted calls there
  *   SC_FAULT_LOG=FILE     append "N func path" for the failed call(s)
+ *   SC_FAULT_SEND_DELAY_MS=MS
+ *                         sleep that long before each sendmsg() on a Unix
+ *                         socket: a peer that answers and closes at once
+ *                         (the agent refusing a connection) has then closed
+ *                         before the request goes out (EPIPE)
  *
  * Only regular files and directories count (never a pipe or a terminal:
  * the command's own messages must get out). */
@@ -27,8 +32,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 /* the shim's own prototypes (it exports libc's names) */
@@ -40,6 +47,7 @@ int fdatasync(int fd);
 int rename(const char *from, const char *to);
 int ftruncate(int fd, off_t len);
 int ftruncate64(int fd, off64_t len);
+ssize_t sendmsg(int fd, const struct msghdr *m, int flags);
 
 static long fail_at = -1, calls;
 static int fail_errno = EIO, sticky, inited;
@@ -243,4 +251,23 @@ int ftruncate64(int fd, off64_t len)
 	if (should_fail("ftruncate64", fd, NULL))
 		return -1;
 	return real(fd, len);
+}
+
+ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
+{
+	static ssize_t (*real)(int, const struct msghdr *, int);
+	const char *d = getenv("SC_FAULT_SEND_DELAY_MS");
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof(ss);
+
+	if (real == NULL)
+		real = next("sendmsg");
+	if (d != NULL && atol(d) > 0 && getsockname(fd, (struct sockaddr *)&ss, &sl) == 0 &&
+	    ss.ss_family == AF_UNIX) {
+		long ms = atol(d);
+		struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+		nanosleep(&ts, NULL);
+	}
+	return real(fd, m, flags);
 }
