@@ -572,6 +572,14 @@ static int audit_export(struct cli *c, int argc, char **argv)
 		sc_vault_close(v);
 		return rc;
 	}
+	/* as reads do: the entry is on disk before anything is printed, and
+	 * nothing is printed without it (the export then holds it too) */
+	if ((rc = cli_audit(c, v, "audit.export", NULL, 0, NULL, SC_OK)) != SC_OK) {
+		rc = cli_fail(rc, "cannot write the audit log");
+		map_release(&nm);
+		sc_vault_close(v);
+		return rc;
+	}
 	lc.nm = &nm;
 	lc.full = 1;
 	if (strcmp(format, "csv") == 0) {
@@ -583,12 +591,6 @@ static int audit_export(struct cli *c, int argc, char **argv)
 		rc = cli_fail(SC_ERR_NOMEM, "out of memory");
 	} else if ((rc = each_entry(c, &f, 0, list_one, &lc)) == EXIT_OK) {
 		rc = dump_json(lc.arr);
-	}
-	if (rc == EXIT_OK) {
-		int r = cli_audit(c, v, "audit.export", NULL, 0, NULL, SC_OK);
-
-		if (r != SC_OK)
-			rc = cli_fail(r, "cannot write the audit log");
 	}
 	json_decref(lc.arr);
 	map_release(&nm);
