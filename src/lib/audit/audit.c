@@ -336,8 +336,9 @@ static int append_locked(struct sc_vault *v, int fd, int created, const struct s
 	 * verify to report. */
 	if (t.end < t.size) {
 		if (!t.bad && ftruncate(fd, t.end) != 0) {
-			sc_set_error("cannot truncate the audit log: %s", strerror(errno));
-			r = SC_ERR_IO;
+			sc_set_error("cannot truncate '%s/%s': %s", sc_vault_dir(v), SC_AUDIT_FILE,
+			             strerror(errno));
+			r = sc_status_from_errno(errno);
 			goto out;
 		}
 		if (t.bad && (r = sc_audit_write_all(fd, "\n", 1)) != SC_OK)
@@ -346,8 +347,9 @@ static int append_locked(struct sc_vault *v, int fd, int created, const struct s
 	if (a.n > 0 && (r = sc_audit_write_all(fd, a.out, a.n)) != SC_OK)
 		goto out;
 	if (fdatasync(fd) != 0) {
-		sc_set_error("cannot sync the audit log: %s", strerror(errno));
-		r = SC_ERR_IO;
+		sc_set_error("cannot sync '%s/%s': %s", sc_vault_dir(v), SC_AUDIT_FILE,
+		             strerror(errno));
+		r = sc_status_from_errno(errno);
 		goto out;
 	}
 	if (created && (r = sc_audit_fsync_dir(sc_vault_dir(v))) != SC_OK)
@@ -363,7 +365,7 @@ static int append_locked(struct sc_vault *v, int fd, int created, const struct s
 	 * truncate folds them again next time: recorded twice, never lost. */
 	if (pfd >= 0 && (ftruncate(pfd, 0) != 0 || fdatasync(pfd) != 0)) {
 		sc_set_error("cannot empty the audit's pending file: %s", strerror(errno));
-		r = SC_ERR_IO;
+		r = sc_status_from_errno(errno);
 		goto out;
 	}
 	if (folded != NULL)
@@ -450,7 +452,7 @@ int sc_audit_append_pending(const char *vault_dir, const struct sc_audit_event *
 		goto out;
 	if (fdatasync(pfd) != 0) {
 		sc_set_error("cannot sync the audit's pending file: %s", strerror(errno));
-		r = SC_ERR_IO;
+		r = sc_status_from_errno(errno);
 		goto out;
 	}
 	if (created || pcreated)

@@ -1,5 +1,6 @@
 /* status.c - the one status table: message, audit code and exit status of
  * each status; the thread's error detail. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
@@ -40,6 +41,24 @@ static const struct {
     [SC_ERR_READONLY] = {"read-only file system", "readonly", 11},
     [SC_ERR_NOSPACE] = {"no space left on device", "nospace", 12},
 };
+
+int sc_status_from_errno(int e)
+{
+	switch (e) {
+	case ENOSPC:
+	case EDQUOT:
+		return SC_ERR_NOSPACE;
+	case EROFS:
+		return SC_ERR_READONLY;
+	case EACCES:
+	case EPERM:
+		return SC_ERR_PERM;
+	case ENOMEM:
+		return SC_ERR_NOMEM;
+	default:
+		return SC_ERR_IO;
+	}
+}
 
 const char *sc_strerror(int status)
 {

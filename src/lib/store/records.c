@@ -140,7 +140,7 @@ static int begin_read(struct sc_vault *v)
 static void end_txn(struct sc_vault *v, int ok)
 {
 	if (sc_store_exec_kept(v, ok ? "COMMIT;" : "ROLLBACK;") != SC_OK && ok)
-		sc_store_exec_kept(v, "ROLLBACK;");
+		sc_store_rollback(v);
 }
 
 int sc_vault_get(struct sc_vault *v, const char *name, struct sc_secret **out)
@@ -334,7 +334,7 @@ static int modify(struct sc_vault *v, const char *name, const struct sc_secret *
 	r = sc_store_exec_kept(v, "COMMIT;");
 out:
 	if (r != SC_OK)
-		sc_store_exec_kept(v, "ROLLBACK;");
+		sc_store_rollback(v);
 	sc_secret_free(old);
 	sc_store_bucket_release(&bk);
 	return r;
@@ -413,7 +413,7 @@ int sc_vault_anchor_set(struct sc_vault *v, const struct sc_audit_anchor *a)
 	if (r == SC_OK)
 		r = sc_store_exec_kept(v, "COMMIT;");
 	if (r != SC_OK)
-		sc_store_exec_kept(v, "ROLLBACK;");
+		sc_store_rollback(v);
 out:
 	if (sc_store_exec_kept(v, "PRAGMA synchronous = FULL;") != SC_OK && r == SC_OK)
 		r = SC_ERR_DB;

@@ -442,11 +442,11 @@ int sc_vault_passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE || sqlite3_changes(v->db) != 1) {
 		r = rc != SQLITE_DONE ? sc_store_db_err(v->db, rc) : SC_ERR_CORRUPT;
-		sc_store_exec_kept(v, "ROLLBACK;");
+		sc_store_rollback(v);
 		return r;
 	}
 	if ((r = sc_store_exec_kept(v, "COMMIT;")) != SC_OK) {
-		sc_store_exec_kept(v, "ROLLBACK;");
+		sc_store_rollback(v);
 		return r;
 	}
 	/* Fold the WAL into the database and truncate it, so no frame holding
