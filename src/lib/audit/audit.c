@@ -12,6 +12,7 @@ struct tail {
 	off_t end;        /* end of the last complete line */
 	off_t head_start; /* start of the newest chained line, -1 if none found */
 	int bad;          /* a line at the end does not parse */
+	int unended;      /* the file does not end with a newline */
 };
 
 /* The line that ends just before `end` (which follows a newline). */
@@ -73,6 +74,7 @@ static int scan_tail(int fd, char *buf, struct sc_audit_entry *e, struct tail *t
 		if ((r = sc_audit_pread_all(fd, &last, 1, t->size - 1)) != SC_OK)
 			return r;
 		if (last != '\n') {
+			t->unended = 1;
 			/* a torn last line: find where it starts */
 			size_t len;
 			off_t s;
@@ -326,7 +328,7 @@ static int append_locked(struct sc_vault *v, int fd, int created, const struct s
 		if ((r = app_add(&a, &m, a.e, &seq, prev)) != SC_OK)
 			goto out;
 	}
-	if (a.n == 0 && t.end == t.size && pfd < 0) {
+	if (a.n == 0 && t.end == t.size && !t.unended && pfd < 0) {
 		r = SC_OK;
 		goto out;
 	}
@@ -334,7 +336,9 @@ static int append_locked(struct sc_vault *v, int fd, int created, const struct s
 	 * acknowledged: it goes (the only time the log shrinks outside a
 	 * prune). One that is too long to be a line is ended and left for
 	 * verify to report. */
-	if (t.end < t.size) {
+	if (t.end < t.size || t.unended) {
+		/* a tail too long to be ours has end == size: it is ended with
+		 * a newline, so the new entry starts a line of its own */
 		if (!t.bad && ftruncate(fd, t.end) != 0) {
 			sc_set_error("cannot truncate '%s/%s': %s", sc_vault_dir(v), SC_AUDIT_FILE,
 			             strerror(errno));
