@@ -287,6 +287,47 @@ int sc_store_meta_put(sqlite3 *db, const char *key, const void *val, int len)
 	return rc == SQLITE_DONE ? SC_OK : sc_store_db_err(db, rc);
 }
 
+/* A vault on a read-only file system: nothing can change it, so SQLite may
+ * read it as immutable (no locks, no -shm to create); with a WAL left
+ * behind (a vault not closed cleanly) the WAL must be read too, so then a
+ * plain read-only open, which needs the -shm there. Writes fail with
+ * SQLITE_READONLY, said as "read-only file system". */
+int sc_store_open_db_ro(const char *path, sqlite3 **out)
+{
+	char wal[PATH_MAX], *uri, *u;
+	const char *s;
+	struct stat sb;
+	int rc, immutable;
+
+	*out = NULL;
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	immutable = lstat(wal, &sb) != 0 || sb.st_size == 0;
+	if ((uri = malloc(strlen(path) * 3 + 32)) == NULL)
+		return SC_ERR_NOMEM;
+	u = uri + sprintf(uri, "file:");
+	for (s = path; *s != '\0'; s++) /* percent-encode all but the plain */
+		if (strchr("?#%", *s) != NULL || (unsigned char)*s < 0x21 ||
+		    (unsigned char)*s > 0x7e)
+			u += sprintf(u, "%%%02X", (unsigned char)*s);
+		else
+			*u++ = *s;
+	sprintf(u, immutable ? "?immutable=1" : "?mode=ro");
+	rc = sqlite3_open_v2(uri, out,
+	                     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW |
+	                         SQLITE_OPEN_FULLMUTEX,
+	                     NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
+		int r = sc_store_db_err(*out, rc);
+
+		sqlite3_close(*out);
+		*out = NULL;
+		return r == SC_ERR_DB ? SC_ERR_READONLY : r;
+	}
+	sqlite3_extended_result_codes(*out, 0);
+	return SC_OK;
+}
+
 int sc_store_open_db(const char *path, int create, sqlite3 **out)
 {
 	static pthread_once_t log_once = PTHREAD_ONCE_INIT;

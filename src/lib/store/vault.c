@@ -4,6 +4,8 @@
  * Everything secret is sealed with AES-256-GCM under keys derived from the
  * DEK. The record set is authenticated by a sealed state (state.c); records
  * are in records.c, the SQLite plumbing in db.c. */
+#include <sys/statvfs.h>
+
 #include "store/vault_int.h"
 
 /* ---- keys ---- */
@@ -208,6 +210,7 @@ fail:
 
 int sc_vault_open(const char *dir, struct sc_vault **out)
 {
+	struct statvfs vfs;
 	struct sc_vault *v;
 	sqlite3_stmt *q = NULL;
 	const void *val;
@@ -231,9 +234,15 @@ int sc_vault_open(const char *dir, struct sc_vault **out)
 	}
 	if ((r = sc_store_check_header(v->db_path)) != SC_OK)
 		goto fail;
-	if ((r = sc_store_open_db(v->db_path, 0, &v->db)) != SC_OK ||
-	    (r = sc_store_db_configure(v->db)) != SC_OK)
+	if (statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0) {
+		v->readonly = 1;
+		if ((r = sc_store_open_db_ro(v->db_path, &v->db)) != SC_OK ||
+		    (r = sc_store_exec_sql(v->db, "PRAGMA trusted_schema = OFF;")) != SC_OK)
+			goto fail;
+	} else if ((r = sc_store_open_db(v->db_path, 0, &v->db)) != SC_OK ||
+	           (r = sc_store_db_configure(v->db)) != SC_OK) {
 		goto fail;
+	}
 	if ((r = sc_store_meta_get(v->db, "format", &val, &len, &q)) != SC_OK)
 		goto fail;
 	if (len != 8) {
