@@ -40,3 +40,22 @@ int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *con
 		sc_set_error("%s", detail);
 	return r;
 }
+
+int cli_audit_write(struct cli *c, struct sc_vault *v, const char *op, const char *const *names,
+                    size_t n, sc_audit_apply_fn fn, void *arg)
+{
+	struct sc_audit_event ev = {
+	    .op = op,
+	    .source = SC_AUDIT_SRC_CLI,
+	    .names = names,
+	    .n_names = n,
+	    .status = SC_OK,
+	};
+	int r;
+
+	if (v == NULL || !sc_vault_is_unlocked(v))
+		return SC_ERR_LOCKED;
+	if ((r = sc_audit_append_with(v, &ev, fn, arg)) != SC_OK)
+		(void)cli_audit(c, v, op, names, n, NULL, r); /* the failure, if it can be */
+	return r;
+}

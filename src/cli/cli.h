@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "secretctl/audit.h"
 #include "secretctl/secretctl.h"
 
 /* Exit statuses: the status table (base/status.c) maps statuses to them,
@@ -137,6 +138,12 @@ int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out);
  * sc_last_error() of the operation. */
 int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *const *names, size_t n,
               const char *cmd, int status);
+/* A write and its audit entry as one step (sc_audit_append_with): fn does
+ * the write inside the vault's transaction; on SC_OK both are on disk, on
+ * anything else neither is, and the failure is recorded as an outcome
+ * when the log can take it. Keeps the failure's sc_last_error(). */
+int cli_audit_write(struct cli *c, struct sc_vault *v, const char *op, const char *const *names,
+                    size_t n, sc_audit_apply_fn fn, void *arg);
 
 /* Parse the arguments of a command that takes one secret NAME and no
  * options; EXIT_OK or the usage error's exit status. */

@@ -624,14 +624,20 @@ static int audit_prune(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
+	/* The entry first: a prune the log cannot record does not happen. (A
+	 * prune up to now removes this entry too; its checkpoint, MACed, then
+	 * records the prune: who, when, up to which entry.) */
+	if ((a = cli_audit(c, v, "audit.prune", NULL, 0, NULL, SC_OK)) != SC_OK) {
+		sc_vault_close(v);
+		return cli_fail(a, "not pruning: cannot write the audit log");
+	}
 	r = sc_audit_prune(v, before, &removed);
-	a = cli_audit(c, v, "audit.prune", NULL, 0, NULL, r);
+	if (r != SC_OK)
+		(void)cli_audit(c, v, "audit.prune", NULL, 0, NULL, r); /* if it can be */
 	sc_vault_close(v);
 	if (r != SC_OK)
 		return r == SC_ERR_CORRUPT ? (cli_fail(r, "cannot prune"), EXIT_AUDIT)
 		                           : cli_fail(r, "cannot prune the audit log");
-	if (a != SC_OK)
-		return cli_fail(a, "pruned, but cannot record it in the audit log");
 	if (c->json)
 		printf("{\"removed\":%llu}\n", (unsigned long long)removed);
 	else

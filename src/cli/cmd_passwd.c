@@ -5,6 +5,19 @@
 #include "cli/cli.h"
 #include "cli/kdfopt.h"
 
+struct passwd_args {
+	const char *pw;
+	size_t len;
+	const struct sc_kdf_params *kp;
+};
+
+static int passwd_in_txn(struct sc_vault *v, void *arg)
+{
+	const struct passwd_args *pa = arg;
+
+	return sc_vault_passwd_in_txn(v, pa->pw, pa->len, pa->kp);
+}
+
 int cmd_passwd(struct cli *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -76,21 +89,19 @@ int cmd_passwd(struct cli *c, int argc, char **argv)
 		sc_vault_close(v);
 		return cli_fail(r, "cannot read the new password");
 	}
-	r = sc_vault_passwd(v, pw, len, &kp);
-	sc_secmem_free(pw);
-	if (r == SC_ERR_BUSY) {
-		/* committed: only the WAL's old frames could not be folded
-		 * away yet. The change is done; say what is left. */
-		cli_warn("%s", sc_last_error());
-		sc_clear_error();
-		r = SC_OK;
-	}
 	{
-		int a = cli_audit(c, v, "passwd", NULL, 0, NULL, r); /* audit the outcome */
+		struct passwd_args pa = {pw, len, &kp};
 
-		if (r == SC_OK && a != SC_OK)
-			r = a;
+		/* the new slot and its audit entry: one step, both or neither */
+		r = cli_audit_write(c, v, "passwd", NULL, 0, passwd_in_txn, &pa);
+		if (r == SC_OK && sc_vault_checkpoint(v) != SC_OK) {
+			/* committed: only the WAL's old frames could not be
+			 * folded away yet. The change is done; say what is left. */
+			cli_warn("%s", sc_last_error());
+			sc_clear_error();
+		}
 	}
+	sc_secmem_free(pw);
 	sc_vault_close(v);
 	if (r != SC_OK)
 		return cli_fail(r, "cannot change the password");
