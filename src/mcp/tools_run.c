@@ -74,10 +74,24 @@ static void *job_main(void *arg)
 	char *detail = NULL;
 	int r;
 
-	if (j->agent_fd >= 0)
+	if (j->agent_fd >= 0) {
 		r = sc_agent_run(j->agent_fd, &j->arun, j->ctl[0], &res, &detail);
-	else
+		/* the agent dropped the connection before taking the request
+		 * (nothing ran): once more, on a new one */
+		if (r == SC_ERR_IO && (errno == EPIPE || errno == ECONNRESET) && detail == NULL) {
+			int fd = mcp_agent_conn(s);
+
+			if (fd >= 0) {
+				close(j->agent_fd);
+				j->agent_fd = fd;
+				sc_clear_error();
+				memset(&res, 0, sizeof(res));
+				r = sc_agent_run(j->agent_fd, &j->arun, j->ctl[0], &res, &detail);
+			}
+		}
+	} else {
 		r = sc_run_exec(&jp, &j->opts, &res);
+	}
 	/* secrets leave memory as soon as the child is done */
 	sc_runenv_free(j->env);
 	j->env = NULL;
