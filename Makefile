@@ -3,7 +3,7 @@
 #   make test   install what is missing, build, and pass every test (also run by .ci/run)
 JOBS ?= 2
 
-.PHONY: all deps build demo test test-dev test-asan fuzz-smoke mcp-deps bench clean format-check format
+.PHONY: all deps build demo test test-dev test-asan test-ubsan fuzz-smoke mcp-deps bench clean format-check format mutants coverage
 
 all: build
 
@@ -41,11 +41,27 @@ fuzz-smoke: deps
 	cmake --build --preset fuzz -j$(JOBS)
 	./scripts/fuzz-smoke.sh build-fuzz
 
-test: test-dev test-asan fuzz-smoke
+test: test-dev test-asan test-ubsan fuzz-smoke
 	@echo "make test: all suites passed"
+
+# Mutation check (not in CI; see docs/TESTING.md): MUTANTS_TIER=1 for the
+# critical part only.
+mutants: deps mcp-deps
+	./scripts/mutants.sh
+
+# Line and branch coverage per directory (gcovr), the agent daemon included.
+coverage: deps mcp-deps
+	./scripts/coverage.sh
+
+# UBSan alone keeps the real guarded allocator (ASan swaps it for malloc):
+# the unit tests, secmem's among them, against the allocator that ships.
+test-ubsan: deps
+	cmake --preset ubsan >/dev/null
+	cmake --build --preset ubsan -j$(JOBS)
+	ctest --preset ubsan -j$(JOBS) -R '^(unit|fuzz)/'
 
 bench: deps mcp-deps
 	@for b in bench/*.sh; do echo "== $$b"; sh "$$b" || exit 1; done
 
 clean:
-	rm -rf build build-asan build-fuzz build-release
+	rm -rf build build-asan build-ubsan build-coverage build-fuzz build-release
