@@ -3,8 +3,8 @@
 #   make test   install what is missing, build, and pass every test (also run by .ci/run)
 JOBS ?= 2
 
-.PHONY: all deps build demo test test-dev test-asan fuzz-smoke fuzz-long fault-sweep crash-trials \
-	mcp-deps bench clean format-check format
+.PHONY: all deps build demo test test-dev test-asan test-ubsan fuzz-smoke fuzz-long fault-sweep \
+	crash-trials mcp-deps bench clean format-check format mutants coverage
 
 all: build
 
@@ -19,7 +19,7 @@ mcp-deps: deps
 	@if [ -f tests/mcp/package-lock.json ]; then \
 		cd tests/mcp && npm ci --no-audit --no-fund --loglevel=error; fi
 
-demo: build
+demo: build mcp-deps
 	./scripts/demo.sh build/secretctl
 
 # Fails when a C file drifts from .clang-format; `make format` fixes it.
@@ -57,11 +57,27 @@ CRASH_TRIALS ?= 100
 crash-trials: build
 	./scripts/crash-trials.sh -n $(CRASH_TRIALS)
 
-test: test-dev test-asan fuzz-smoke
+test: test-dev test-asan test-ubsan fuzz-smoke
 	@echo "make test: all suites passed"
+
+# Mutation check (not in CI; see docs/TESTING.md): MUTANTS_TIER=1 for the
+# critical part only.
+mutants: deps mcp-deps
+	./scripts/mutants.sh
+
+# Line and branch coverage per directory (gcovr), the agent daemon included.
+coverage: deps mcp-deps
+	./scripts/coverage.sh
+
+# UBSan alone keeps the real guarded allocator (ASan swaps it for malloc):
+# the unit tests, secmem's among them, against the allocator that ships.
+test-ubsan: deps
+	cmake --preset ubsan >/dev/null
+	cmake --build --preset ubsan -j$(JOBS)
+	ctest --preset ubsan -j$(JOBS) -R '^(unit|fuzz)/'
 
 bench: deps mcp-deps
 	@for b in bench/*.sh; do echo "== $$b"; sh "$$b" || exit 1; done
 
 clean:
-	rm -rf build build-asan build-fuzz build-release
+	rm -rf build build-asan build-ubsan build-coverage build-fuzz build-release

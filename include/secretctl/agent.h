@@ -51,6 +51,10 @@ struct sc_agent_req {
 	/* exists, fields, get */
 	const char *name;
 	int origin; /* list, exists, fields, get, run: who asks (audit, policy) */
+	/* origin MCP: the MCP client's name and the tool asked for, so the
+	 * agent's audit entry is the one the server writes with its own key */
+	const char *client; /* NULL, or printable, <= SC_AUDIT_CLIENT_MAX bytes */
+	const char *tool;   /* NULL, or [a-z_], <= SC_AGENT_TOOL_MAX bytes */
 	/* unlock */
 	uint32_t timeout_s; /* 0: the default */
 	int reveal;
@@ -101,8 +105,10 @@ int sc_agent_recv_attach(int fd, size_t n, uint8_t **out) SC_WUR;
 
 /* ---- paths ---- */
 
-/* The directory of the agents' sockets: $XDG_RUNTIME_DIR/secretctl, else
- * /tmp/secretctl-<uid>. malloc'd. */
+/* The directory of the agents' sockets: $XDG_RUNTIME_DIR/secretctl; when
+ * that is unset, /run/user/<uid>/secretctl if /run/user/<uid> is our own
+ * private directory (as systemd makes it); else /tmp/secretctl-<uid>.
+ * malloc'd. */
 int sc_agent_dir(char **out) SC_WUR;
 /* Check (and with create, make) that directory: a real directory, not a
  * symlink, owned by us, mode 0700. SC_ERR_PERM otherwise. */
@@ -153,6 +159,14 @@ int sc_agent_exists(int fd, int origin, const char *name, int *exists) SC_WUR;
 /* One secret's metadata: as in sc_agent_walk, but non-sensitive fields
  * keep their values (what the MCP metadata tools show). */
 int sc_agent_fields(int fd, int origin, const char *name, struct sc_secret **out) SC_WUR;
+/* The same, for the MCP tool that asks (recorded as the audit's op). */
+int sc_agent_fields_for(int fd, int origin, const char *tool, const char *name,
+                        struct sc_secret **out) SC_WUR;
+/* The MCP client this process speaks for (its clientInfo name, printable):
+ * sent with every MCP-origin request, for the agent's audit entries. NULL
+ * clears it. */
+#define SC_AGENT_TOOL_MAX 64
+void sc_agent_set_client(const char *name);
 /* The whole secret; SC_ERR_DENIED unless the agent was unlocked with
  * reveal. */
 int sc_agent_get(int fd, const char *name, struct sc_secret **out) SC_WUR;
@@ -172,6 +186,7 @@ struct sc_agent_run {
 	uint32_t timeout_ms;
 	int clean_env;
 	int origin;
+	const char *tool; /* origin MCP: the tool (secret_run_with_bindings ...) */
 	/* Streaming: the agent writes the sanitized output to these fds (sent
 	 * over the socket) and reads stdin from stdin_fd. Capture (all -1):
 	 * the output comes back in the result, at most capture_max bytes a

@@ -26,7 +26,7 @@
 #define SC_EXEC_CTL_CANCEL 0
 
 struct sc_exec_opts {
-	const char *path;    /* program to run: an absolute path (sc_exec_resolve) */
+	const char *path;    /* program to run: an absolute path (sc_exec_find's found) */
 	char *const *argv;   /* explicit argv, NULL-terminated; no shell involved */
 	char *const *envp;   /* explicit, complete environment, NULL-terminated */
 	const char *cwd;     /* NULL: inherit */
@@ -56,6 +56,11 @@ struct sc_exec_opts {
 	 * run, so that it can read the terminal and receives the keyboard's
 	 * signals; the caller's group is put back in front afterwards. */
 	int tty_fd;
+	/* When check_id is set: path must still lead to the file with this
+	 * device and inode (sc_exec_find's, at policy-check time); a swap in
+	 * between is refused with SC_ERR_DENIED, nothing started. */
+	int check_id;
+	uint64_t dev, ino;
 };
 
 struct sc_exec_result {
@@ -85,6 +90,29 @@ void sc_exec_opts_init(struct sc_exec_opts *o);
  * of the search. SC_ERR_NOEXEC: not found; SC_ERR_NOTEXEC: found, but not
  * an executable regular file (and nothing executable later in PATH). */
 int sc_exec_resolve(const char *cmd, const char *path_env, char **resolved) SC_WUR;
+
+/* The program a run executes, found as sc_exec_resolve finds it. found is
+ * the path as found (absolute, symlinks kept: "/usr/bin/psql"); it is what
+ * is executed, with argv[0] as the caller wrote it, so programs that look
+ * at their own name (pg_wrapper, busybox applets, a symlinked script's
+ * $0) work. real is its realpath() ("/usr/share/postgresql-common/
+ * pg_wrapper"): what the policy matches and the audit records beside it.
+ * dev and ino identify real, for sc_exec_opts.check_id. */
+struct sc_exec_prog {
+	char *found, *real;
+	uint64_t dev, ino;
+};
+int sc_exec_find(const char *cmd, const char *path_env, struct sc_exec_prog *out) SC_WUR;
+void sc_exec_prog_release(struct sc_exec_prog *p);
+/* "psql (pg_wrapper)", or "psql" when both names agree: the basenames of
+ * argv0 and real, for the audit log. */
+void sc_exec_prog_label(const struct sc_exec_prog *p, const char *argv0, char *buf, size_t len);
+
+/* With o->check_id set: SC_OK when o->path still leads to the file
+ * (dev, ino) the policy saw; SC_ERR_DENIED when another was swapped in,
+ * SC_ERR_NOEXEC when it is gone. sc_exec_run() calls it; so does the
+ * confinement, before it puts its wrapper in o->path. */
+int sc_exec_check_id(const struct sc_exec_opts *o) SC_WUR;
 
 /* Run a command to completion. The child gets the explicit argv and envp,
  * only fds 0-2, its own process group, default signal dispositions and an

@@ -10,6 +10,7 @@
 #include "secretctl/buf.h"
 #include "secretctl/fdio.h"
 #include "secretctl/duration.h"
+#include "secretctl/fault.h"
 /* crypto/ */
 #include "secretctl/crypto.h"
 #include "secretctl/sig.h"

@@ -74,15 +74,15 @@ int64_t agent_now_s(void);
 void agent_wake_main(struct agent *a);
 void agent_list_cache_drop(struct agent *a);
 void agent_lock_key(struct agent *a, const char *why);
-int agent_audit(struct agent *a, const char *op, int source, const char *const *names, size_t n,
-                const char *cmd, int status);
+int agent_audit(struct agent *a, const struct sc_agent_req *q, const char *op,
+                const char *const *names, size_t n, const char *cmd, int status);
 int agent_audit_source(int origin);
 int agent_reply(int fd, json_t *msg, const void *attach, size_t alen);
 int agent_reply_err(int fd, int st, const char *fmt, ...);
 int agent_reply_status(int fd, int st);
 int agent_op_list(struct agent *a, int fd, const struct sc_agent_req *q);
-int agent_op_exists(struct agent *a, int fd, int origin, const char *name);
-int agent_op_fields_get(struct agent *a, int fd, int origin, const char *name, int whole);
+int agent_op_exists(struct agent *a, int fd, const struct sc_agent_req *q);
+int agent_op_fields_get(struct agent *a, int fd, const struct sc_agent_req *q, int whole);
 int agent_op_status(struct agent *a, int fd);
 int agent_op_lock(struct agent *a, int fd);
 int agent_open_with_dek(const char *dir, const uint8_t *dek, struct sc_vault **out);

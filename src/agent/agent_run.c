@@ -54,7 +54,10 @@ static int audit_run(struct agent *a, const struct sc_agent_req *q, const struct
 		return SC_ERR_NOMEM;
 	for (i = 0; i < n; i++)
 		names[i] = sc_runenv_secret(re, i);
-	r = agent_audit(a, op, agent_audit_source(q->origin), names, n, path, status);
+	/* refused before the keys were resolved: the patterns asked for, as
+	 * the MCP server records them with its own key */
+	r = re == NULL ? agent_audit(a, q, op, q->keys, q->nkeys, path, status)
+	               : agent_audit(a, q, op, names, n, path, status);
 	free(names);
 	return r;
 }
@@ -73,7 +76,9 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	int tries;
 	struct relay rl;
 	pthread_t relay_thr;
-	char *path = NULL, *detail = NULL;
+	struct sc_exec_prog prog = {0};
+	const char *path = NULL;
+	char *detail = NULL, label[2 * 256 + 4];
 	int ctl[2] = {-1, -1}, slot = -1, relaying = 0, counted = 0, r, rr;
 	uint32_t timeout_ms;
 	size_t capture_max, i;
@@ -91,16 +96,20 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	if (q->exe == NULL && strchr(q->argv[0], '/') != NULL && q->argv[0][0] != '/')
 		return agent_reply_err(fd, SC_ERR_INVALID,
 		                       "a relative command needs its resolved path (exe)");
-	r = sc_exec_resolve(q->exe != NULL ? q->exe : q->argv[0], q->path_env, &path);
+	/* run what was found (argv[0] as given); the policy and the audit see
+	 * its real path too */
+	r = sc_exec_find(q->exe != NULL ? q->exe : q->argv[0], q->path_env, &prog);
 	if (r != SC_OK)
 		return agent_reply_err(fd, r, "%s", q->argv[0]);
+	path = prog.real;
+	sc_exec_prog_label(&prog, q->argv[0], label, sizeof(label));
 	/* the one pipeline: the policy sees the command before anything is
 	 * decrypted, then the aliases apply */
 	if ((r = sc_run_plan_begin(&plan, a->o->vault_dir, q->origin, q->argv[0], path, q->argv + 1,
 	                           q->argc - 1, q->keys, q->nkeys, q->env_alias)) != SC_OK) {
 		pthread_mutex_lock(&a->lock);
 		if (a->vault != NULL)
-			(void)audit_run(a, q, NULL, path, r);
+			(void)audit_run(a, q, NULL, label, r);
 		pthread_mutex_unlock(&a->lock);
 		rr = agent_reply_err(fd, r == SC_ERR_NOMEM ? r : SC_ERR_DENIED, "%s",
 		                     plan.reason[0] ? plan.reason : sc_strerror(r));
@@ -182,7 +191,7 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 		free(names);
 	}
 	/* the run starts only once its audit entry is on disk */
-	rr = audit_run(a, q, re, path, r);
+	rr = audit_run(a, q, re, label, r);
 	if (r == SC_OK)
 		r = rr;
 	if (r == SC_OK && pipe2(ctl, O_CLOEXEC) == 0) {
@@ -216,7 +225,10 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 		relaying = 1;
 
 	sc_exec_opts_init(&xo);
-	xo.path = path;
+	xo.path = prog.found;
+	xo.check_id = 1;
+	xo.dev = prog.dev;
+	xo.ino = prog.ino;
 	xo.argv = (char *const *)q->argv; /* argv[0] as written: what the policy checked */
 	xo.envp = sc_runenv_envp(re);
 	xo.cwd = q->cwd;
@@ -228,11 +240,17 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	xo.line_buffered = q->line_buffered;
 	xo.ctl_fd = ctl[0];
 	xo.stdin_fd = q->has_stdin ? fds[0] : -1;
+	r = SC_OK;
 	if (cf != NULL) {
+		/* the identity check is of the target, before its wrapper
+		 * takes its place */
+		r = sc_exec_check_id(&xo);
+		xo.check_id = 0;
 		xo.path = co.path;
 		xo.argv = co.argv;
 	}
-	r = sc_run_exec(&plan, &xo, &res);
+	if (r == SC_OK)
+		r = sc_run_exec(&plan, &xo, &res);
 	/* the environment held the values: it goes before anything else */
 	sc_runenv_free(re);
 	re = NULL;
@@ -280,6 +298,6 @@ out:
 	sc_confine_free(cf);
 	sc_redact_put(rref);
 	free(detail);
-	free(path);
+	sc_exec_prog_release(&prog);
 	return rr == SC_OK ? SC_ERR_NOT_FOUND : rr; /* a run ends its connection */
 }

@@ -4,6 +4,96 @@
 
 /* ---- connections ---- */
 
+/* ---- the request gate: one table of ops, "locked?" asked once ---- */
+
+#define NEEDS_KEY 1u /* refused while locked, before the op runs */
+
+static int do_status(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
+                     size_t nfds)
+{
+	(void)q, (void)fds, (void)nfds;
+	return agent_op_status(a, fd);
+}
+
+static int do_lock(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
+                   size_t nfds)
+{
+	(void)q, (void)fds, (void)nfds;
+	return agent_op_lock(a, fd);
+}
+
+static int do_unlock(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
+                     size_t nfds)
+{
+	(void)fds, (void)nfds;
+	return agent_op_unlock(a, fd, q);
+}
+
+static int do_list(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
+                   size_t nfds)
+{
+	(void)fds, (void)nfds;
+	return agent_op_list(a, fd, q);
+}
+
+static int do_exists(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
+                     size_t nfds)
+{
+	(void)fds, (void)nfds;
+	return agent_op_exists(a, fd, q);
+}
+
+static int do_fields(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
+                     size_t nfds)
+{
+	(void)fds, (void)nfds;
+	return agent_op_fields_get(a, fd, q, 0);
+}
+
+static int do_get(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
+                  size_t nfds)
+{
+	(void)fds, (void)nfds;
+	return agent_op_fields_get(a, fd, q, 1);
+}
+
+static const struct {
+	int op;
+	unsigned flags;
+	int (*fn)(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
+	          size_t nfds);
+} op_table[] = {
+    {SC_AGENT_OP_STATUS, 0, do_status},         {SC_AGENT_OP_LOCK, 0, do_lock},
+    {SC_AGENT_OP_UNLOCK, 0, do_unlock},         {SC_AGENT_OP_LIST, NEEDS_KEY, do_list},
+    {SC_AGENT_OP_EXISTS, NEEDS_KEY, do_exists}, {SC_AGENT_OP_FIELDS, NEEDS_KEY, do_fields},
+    {SC_AGENT_OP_GET, NEEDS_KEY, do_get},       {SC_AGENT_OP_RUN, 0, agent_op_run},
+};
+
+/* The gate: find the op, refuse it while locked when it needs the key,
+ * then run it. (The ops still look at the key under the agent's lock:
+ * the idle lock may strike between the gate and the op.) A run is not
+ * gated on the key here: its policy decision comes first, and a denial
+ * is answered as one, locked or not. */
+static int gate(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds, size_t nfds)
+{
+	size_t i;
+	int locked;
+
+	for (i = 0; i < sizeof(op_table) / sizeof(op_table[0]); i++) {
+		if (op_table[i].op != q->op)
+			continue;
+		if (op_table[i].flags & NEEDS_KEY) {
+			pthread_mutex_lock(&a->lock);
+			locked = a->vault == NULL;
+			pthread_mutex_unlock(&a->lock);
+			if (locked)
+				return agent_reply_err(fd, SC_ERR_LOCKED, AGENT_LOCKED_MSG);
+		}
+		return op_table[i].fn(a, fd, q, fds, nfds);
+	}
+	return SC_ERR_INTERNAL;
+}
+
 static int serve_one(struct agent *a, int fd)
 {
 	struct sc_agent_req q;
@@ -25,36 +115,10 @@ static int serve_one(struct agent *a, int fd)
 	if (q.op != SC_AGENT_OP_RUN)
 		for (; nfds > 0; nfds--)
 			close(fds[nfds - 1]);
-	switch (q.op) {
-	case SC_AGENT_OP_STATUS:
-		r = agent_op_status(a, fd);
-		break;
-	case SC_AGENT_OP_LOCK:
-		r = agent_op_lock(a, fd);
-		break;
-	case SC_AGENT_OP_UNLOCK:
-		r = agent_op_unlock(a, fd, &q);
-		break;
-	case SC_AGENT_OP_LIST:
-		r = agent_op_list(a, fd, &q);
-		break;
-	case SC_AGENT_OP_EXISTS:
-		r = agent_op_exists(a, fd, q.origin, q.name);
-		break;
-	case SC_AGENT_OP_FIELDS:
-		r = agent_op_fields_get(a, fd, q.origin, q.name, 0);
-		break;
-	case SC_AGENT_OP_GET:
-		r = agent_op_fields_get(a, fd, q.origin, q.name, 1);
-		break;
-	case SC_AGENT_OP_RUN:
-		r = agent_op_run(a, fd, &q, fds, nfds);
+	r = gate(a, fd, &q, fds, nfds);
+	if (q.op == SC_AGENT_OP_RUN)
 		for (i = 0; i < nfds; i++)
 			close(fds[i]);
-		break;
-	default:
-		r = SC_ERR_INTERNAL;
-	}
 	sc_agent_req_release(&q);
 	return r;
 }

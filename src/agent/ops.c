@@ -121,7 +121,8 @@ out:
 
 int agent_op_list(struct agent *a, int fd, const struct sc_agent_req *q)
 {
-	int origin = q->origin;
+	/* the MCP tool's name, as the server writes it with its own key */
+	const char *op = q->origin == SC_AGENT_ORIGIN_MCP ? "secret_list" : "list";
 	struct batch b = {.fd = fd};
 	uint8_t vid[SC_VAULT_ID_LEN];
 	uint64_t gen = 0;
@@ -139,7 +140,7 @@ int agent_op_list(struct agent *a, int fd, const struct sc_agent_req *q)
 		/* the caller holds this very list: say so, audited, and send none */
 		json_t *end = list_hdr(vid, gen, 1);
 
-		r = agent_audit(a, "list", agent_audit_source(origin), NULL, 0, NULL, SC_OK);
+		r = agent_audit(a, q, op, NULL, 0, NULL, SC_OK);
 		pthread_mutex_unlock(&a->lock);
 		if (r != SC_OK) {
 			json_decref(end);
@@ -151,8 +152,7 @@ int agent_op_list(struct agent *a, int fd, const struct sc_agent_req *q)
 	}
 	if (r == SC_OK && a->list_cache.buf != NULL && a->list_cache.gen == gen) {
 		/* nothing was put or deleted since: the same reply, audited */
-		if ((r = agent_audit(a, "list", agent_audit_source(origin), NULL, 0, NULL,
-		                     SC_OK)) == SC_OK)
+		if ((r = agent_audit(a, q, op, NULL, 0, NULL, SC_OK)) == SC_OK)
 			r = agent_reply(fd, list_hdr(vid, gen, 0), a->list_cache.buf,
 			                a->list_cache.len);
 		pthread_mutex_unlock(&a->lock);
@@ -164,8 +164,7 @@ int agent_op_list(struct agent *a, int fd, const struct sc_agent_req *q)
 	b.vid = vid;
 	if (r == SC_OK)
 		r = sc_vault_walk(a->vault, batch_add, &b);
-	if ((rr = agent_audit(a, "list", agent_audit_source(origin), NULL, 0, NULL, r)) != SC_OK &&
-	    r == SC_OK)
+	if ((rr = agent_audit(a, q, op, NULL, 0, NULL, r)) != SC_OK && r == SC_OK)
 		r = rr;
 	if (r == SC_OK && !b.flushed && b.len > 0) {
 		/* one part (up to 1 MiB): send it, and keep it for the next list */
@@ -187,8 +186,9 @@ int agent_op_list(struct agent *a, int fd, const struct sc_agent_req *q)
 	return agent_reply(fd, list_hdr(vid, gen, 1), NULL, 0);
 }
 
-int agent_op_exists(struct agent *a, int fd, int origin, const char *name)
+int agent_op_exists(struct agent *a, int fd, const struct sc_agent_req *q)
 {
+	const char *name = q->name;
 	int r, rr, exists = 0;
 
 	pthread_mutex_lock(&a->lock);
@@ -198,8 +198,8 @@ int agent_op_exists(struct agent *a, int fd, int origin, const char *name)
 	}
 	a->last_use = agent_now_s();
 	r = sc_vault_exists(a->vault, name, &exists);
-	if ((rr = agent_audit(a, "exists", agent_audit_source(origin), &name, 1, NULL, r)) !=
-	        SC_OK &&
+	if ((rr = agent_audit(a, q, q->origin == SC_AGENT_ORIGIN_MCP ? "secret_exists" : "exists",
+	                      &name, 1, NULL, r)) != SC_OK &&
 	    r == SC_OK)
 		r = rr;
 	pthread_mutex_unlock(&a->lock);
@@ -208,8 +208,9 @@ int agent_op_exists(struct agent *a, int fd, int origin, const char *name)
 	return agent_reply(fd, json_pack("{s:b}", "exists", exists), NULL, 0);
 }
 
-int agent_op_fields_get(struct agent *a, int fd, int origin, const char *name, int whole)
+int agent_op_fields_get(struct agent *a, int fd, const struct sc_agent_req *q, int whole)
 {
+	const char *name = q->name;
 	struct sc_secret *s = NULL;
 	uint8_t *rec = NULL;
 	size_t rl = 0;
@@ -230,8 +231,13 @@ int agent_op_fields_get(struct agent *a, int fd, int origin, const char *name, i
 	a->last_use = agent_now_s();
 	r = sc_vault_get(a->vault, name, &s);
 	/* no value leaves without its audit entry on disk */
-	if ((rr = agent_audit(a, whole ? "get" : "fields", agent_audit_source(origin), &name, 1,
-	                      NULL, r)) != SC_OK &&
+	/* secret_exists of a missing name is a successful answer, as the
+	 * server records it with its own key */
+	if ((rr = agent_audit(a, q, whole ? "get" : "fields", &name, 1, NULL,
+	                      r == SC_ERR_NOT_FOUND && q->tool != NULL &&
+	                              strcmp(q->tool, "secret_exists") == 0
+	                          ? SC_OK
+	                          : r)) != SC_OK &&
 	    r == SC_OK)
 		r = rr;
 	pthread_mutex_unlock(&a->lock);

@@ -55,12 +55,16 @@ void agent_lock_key(struct agent *a, const char *why)
 	agent_log(LOG_INFO, "locked (%s)", why);
 }
 
-int agent_audit(struct agent *a, const char *op, int source, const char *const *names, size_t n,
-                const char *cmd, int status)
+int agent_audit(struct agent *a, const struct sc_agent_req *q, const char *op,
+                const char *const *names, size_t n, const char *cmd, int status)
 {
+	/* the same entry as the MCP server writes with its own key: the tool
+	 * as the op, the client's name */
+	int mcp = q->origin == SC_AGENT_ORIGIN_MCP;
 	struct sc_audit_event ev = {
-	    .op = op,
-	    .source = source,
+	    .op = mcp && q->tool != NULL ? q->tool : op,
+	    .source = agent_audit_source(q->origin),
+	    .client = mcp ? q->client : NULL,
 	    .names = names,
 	    .n_names = n,
 	    .cmd = cmd,

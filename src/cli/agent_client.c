@@ -109,24 +109,25 @@ static int run_refused(int r, const char *detail, const char *cmd)
 
 	switch (r) {
 	case SC_ERR_NOT_FOUND:
-		(void)cli_fail(SC_OK, "no secret matches '%s'", d);
+		(void)cli_error(EXIT_RUN_FAIL, "no secret matches '%s'", d);
 		break;
 	case SC_ERR_EXPIRED:
-		(void)cli_fail(SC_OK, "secret '%s' has expired", d);
+		(void)cli_error(EXIT_EXPIRED, "secret '%s' has expired", d);
 		return EXIT_EXPIRED;
 	case SC_ERR_DENIED:
-		(void)cli_fail(SC_OK, "the agent refused to run '%s': %s", cmd, d);
+		(void)cli_error(EXIT_RUN_FAIL, "the agent refused to run '%s': %s", cmd, d);
 		break;
 	case SC_ERR_EXISTS:
-		(void)cli_fail(SC_OK, "two secrets map to the variable '%s'", d);
+		(void)cli_error(EXIT_RUN_FAIL, "two secrets map to the variable '%s'", d);
 		break;
 	case SC_ERR_NAME:
-		(void)cli_fail(SC_OK, "'%s' does not make a valid variable name", d);
+		(void)cli_error(EXIT_RUN_FAIL, "'%s' does not make a valid variable name", d);
 		break;
 	case SC_ERR_NOEXEC:
 	case SC_ERR_NOTEXEC:
-		(void)cli_fail(SC_OK, "'%s': %s", cmd,
-		               r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
+		(void)cli_error(r == SC_ERR_NOEXEC ? SC_EXEC_EXIT_NOEXEC : SC_EXEC_EXIT_NOTEXEC,
+		                "'%s': %s", cmd,
+		                r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
 		return r == SC_ERR_NOEXEC ? SC_EXEC_EXIT_NOEXEC : SC_EXEC_EXIT_NOTEXEC;
 	default:
 		(void)cli_fail(r, "cannot run '%s' through the agent", cmd);
@@ -198,8 +199,9 @@ int cli_agent_run(struct cli *c, const struct sc_runenv_opts *ro, const char *pa
 			cli_warn("'%s' ran out of time and was stopped", argv[0]);
 		*status = res.exit_code;
 	} else if ((r == SC_ERR_NOEXEC || r == SC_ERR_NOTEXEC) && res.exit_code != 0) {
-		(void)cli_fail(SC_OK, "'%s': %s", argv[0],
-		               r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
+		(void)cli_error(r == SC_ERR_NOEXEC ? SC_EXEC_EXIT_NOEXEC : SC_EXEC_EXIT_NOTEXEC,
+		                "'%s': %s", argv[0],
+		                r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
 		*status = res.exit_code;
 	} else {
 		if (detail != NULL)

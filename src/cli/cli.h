@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 
+#include "cli/opt.h"
 #include "secretctl/audit.h"
 #include "secretctl/secretctl.h"
 
@@ -42,21 +43,21 @@ extern const struct cli_exit cli_exits[];
 extern const size_t cli_exits_count;
 
 struct cli {
-	const char *cmd;
-	char *vault_dir; /* malloc'd */
-	int password_fd; /* -1 when not given */
+	const struct cli_cmd *entry; /* the command (or subcommand) running */
+	char path[96];               /* its name as typed: "audit list" */
+	char *vault_dir;             /* malloc'd */
+	int password_fd;             /* -1 when not given */
 	int json;
 	int no_prompt; /* never ask on the terminal (MCP server) */
 };
 
-struct cli_cmd {
-	const char *name;
-	int (*fn)(struct cli *c, int argc, char **argv);
-	const char *usage;
-	const char *summary;
-};
-
 extern const struct cli_cmd cli_commands[];
+
+/* Each command's option table, beside the code that reads it. */
+extern const struct cli_opt cli_opts_init[], cli_opts_set[], cli_opts_get[], cli_opts_list[],
+    cli_opts_passwd[], cli_opts_run[], cli_opts_unlock[], cli_opts_audit_list[],
+    cli_opts_audit_export[], cli_opts_audit_prune[];
+extern const struct cli_cmd cli_audit_subs[];
 
 /* The commands, one file each (cmd_<name>.c). */
 int cmd_init(struct cli *c, int argc, char **argv);
@@ -66,10 +67,9 @@ int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_exists(struct cli *c, int argc, char **argv);
 int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_passwd(struct cli *c, int argc, char **argv);
-int cmd_audit(struct cli *c, int argc, char **argv);
 int cmd_run(struct cli *c, int argc, char **argv);
 int cmd_mcp_server(struct cli *c, int argc, char **argv);
-int cmd_mcp(struct cli *c, int argc, char **argv);   /* mcp policy check */
+int cmd_mcp_policy_check(struct cli *c, int argc, char **argv);
 int cmd_agent(struct cli *c, int argc, char **argv); /* and unlock, lock, status */
 int cmd_unlock(struct cli *c, int argc, char **argv);
 int cmd_lock(struct cli *c, int argc, char **argv);
@@ -101,8 +101,17 @@ int cli_fail(int st, const char *fmt, ...) __attribute__((format(printf, 2, 3)))
 /* Print a usage error for the current command and return EXIT_USAGE. */
 int cli_usage(struct cli *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 int cli_exit_status(int st);
-/* The usage error for what getopt_long(":"...) returned as ch. */
-int cli_opt_error(struct cli *c, int ch, char **argv);
+/* --json was given: errors and warnings go to stderr as JSON objects,
+ * {"error":{"code":...,"message":...}}, with the same exit status. */
+void cli_set_json_errors(int on);
+/* A usage error's message (help_path: the command whose help shows the
+ * usage; NULL: none), as an error of that exit status; cli_usage (opt.c)
+ * adds the usage lines. */
+int cli_error_help(int exit_status, const char *help_path, const char *msg);
+/* Whether --json turned errors into JSON. */
+int cli_json_errors(void);
+/* A complete message (no status words added) and the exit status. */
+int cli_error(int exit_status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print "secretctl: <msg>" (a note, not an error). */
 void cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -126,7 +135,16 @@ int cli_get_new_password(struct cli *c, int fd, char **pw, size_t *len);
 void cli_take_env_password(void);
 void cli_drop_env_password(void);
 
-/* Open the vault and, when unlock is set, unlock it. */
+/* A terminal gets this many tries at the vault password. */
+#define CLI_PASSWORD_TRIES 3
+/* Argon2id that takes longer than this says so on a terminal's stderr. */
+#define CLI_SLOW_NOTICE_MS 400
+void cli_slow_begin(void);
+void cli_slow_end(void);
+
+/* Open the vault and, when unlock is set, unlock it (the password: see
+ * cli_get_password; three tries when it comes from the terminal, each
+ * failure audited). */
 int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out);
 
 /* The audit log (audit_hook.c). Record an operation's outcome once it is
@@ -145,10 +163,6 @@ int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *con
 int cli_audit_write(struct cli *c, struct sc_vault *v, const char *op, const char *const *names,
                     size_t n, sc_audit_apply_fn fn, void *arg);
 
-/* Parse the arguments of a command that takes one secret NAME and no
- * options; EXIT_OK or the usage error's exit status. */
-int cli_one_name(struct cli *c, int argc, char **argv, const char **name);
-
 /* Signal forwarding for a run (forward.c): INT, TERM, HUP, QUIT, USR1 and
  * USR2 are written as bytes into ctl[1]; ctl[0] is the run's ctl_fd.
  * SIGPIPE is ignored from then on. */
@@ -159,6 +173,10 @@ struct cli_forward {
 	struct sigaction old[CLI_FORWARD_NSIG];
 };
 int cli_forward_start(struct cli_forward *f) SC_WUR;
+
+/* The one NAME operand of exists and delete (cmd_exists.c): CLI_PARSE_END
+ * with *name, or CLI_PARSE_EXIT with *status to return. */
+int cli_one_name(struct cli *c, int argc, char **argv, const char **name, int *status);
 void cli_forward_stop(struct cli_forward *f);
 
 /* Read all of fd (at most max bytes) into secmem. */

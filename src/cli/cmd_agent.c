@@ -16,14 +16,12 @@ void cli_format_dur(uint32_t s, char *buf, size_t len)
 int cmd_agent(struct cli *c, int argc, char **argv)
 {
 	struct agent_opts o;
+	struct cli_parse p;
 	char *sock = NULL;
-	int r, ch;
+	int r;
 
-	while ((ch = getopt_long(argc, argv, ":", (const struct option[]){{NULL, 0, NULL, 0}},
-	                         NULL)) != -1)
-		return cli_opt_error(c, ch, argv);
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (cli_parse_none(c, argc, argv, 0, 0, &p) != CLI_PARSE_END)
+		return p.status;
 	memset(&o, 0, sizeof(o));
 	o.vault_dir = c->vault_dir;
 	o.foreground = 1;

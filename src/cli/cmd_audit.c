@@ -1,6 +1,8 @@
 /* cmd_audit.c - `secretctl audit list|verify|export|prune`: read, check,
  * export and prune the tamper-evident audit log. */
-#include <getopt.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -179,6 +181,10 @@ static json_t *entry_json(const struct sc_audit_entry *e, const struct name_map 
 	return o;
 }
 
+#define AUDIT_W_SRC 24
+#define AUDIT_W_OP 24
+#define AUDIT_W_RES 8
+
 static void print_text(const struct sc_audit_entry *e, const struct name_map *nm)
 {
 	char ts[40], src[SC_AUDIT_CLIENT_MAX + 8], res[SC_AUDIT_CODE_MAX + 8], who[300];
@@ -194,7 +200,8 @@ static void print_text(const struct sc_audit_entry *e, const struct name_map *nm
 	} else {
 		snprintf(src, sizeof(src), "%s", sc_audit_source_name(e->source));
 	}
-	if (e->code[0] != '\0')
+	/* the code only when it says more than the result ("denied:denied") */
+	if (e->code[0] != '\0' && strcmp(e->code, sc_audit_result_name(e->result)) != 0)
 		snprintf(res, sizeof(res), "%s:%s", sc_audit_result_name(e->result), e->code);
 	else
 		snprintf(res, sizeof(res), "%s", sc_audit_result_name(e->result));
@@ -202,7 +209,9 @@ static void print_text(const struct sc_audit_entry *e, const struct name_map *nm
 		printf("%-7s", "-");
 	else
 		printf("%-7llu", (unsigned long long)e->seq);
-	printf(" %s  %-10s %-12s %-16s", ts, src, e->op, res);
+	/* widths that fit the usual values (the longest tool name is 24); a
+	 * longer one still keeps two spaces before the next column */
+	printf(" %s  %-*s  %-*s  %-*s", ts, AUDIT_W_SRC, src, AUDIT_W_OP, e->op, AUDIT_W_RES, res);
 	for (i = 0; i < e->n_secrets; i++) {
 		secret_label(nm, e->secrets[i], who, sizeof(who));
 		printf("%s%s", i == 0 ? " " : ",", who);
@@ -332,13 +341,29 @@ static int dump_json(json_t *j)
 	return EXIT_OK;
 }
 
+#define WHEN_HELP "7d, 12h, or YYYY-MM-DD[THH:MM[:SS]Z]"
+
+const struct cli_opt cli_opts_audit_list[] = {
+    {'s', 0, "since", "WHEN", "entries from WHEN on (" WHEN_HELP ")", 0},
+    {'u', 0, "until", "WHEN", "entries before WHEN", 0},
+    {'o', 0, "op", "OP", "only operation OP (get, set, run, unlock ...)", 0},
+    {'l', 0, "limit", "N", "only the last N entries", 0},
+    {0, 0, NULL, NULL, NULL, 0},
+};
+
+/* the common --since/--until */
+static int when_opt(struct cli *c, int ch, const char *val, struct filter *f)
+{
+	if (parse_when(val, ch == 's' ? &f->since : &f->until) != SC_OK)
+		return cli_usage(c, "bad --%s '%s'%s%s (use " WHEN_HELP ")",
+		                 ch == 's' ? "since" : "until", val, *sc_last_error() ? ": " : "",
+		                 sc_last_error());
+	return EXIT_OK;
+}
+
 static int audit_list(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"since", required_argument, NULL, 's'}, {"until", required_argument, NULL, 'u'},
-	    {"op", required_argument, NULL, 'o'},    {"limit", required_argument, NULL, 'l'},
-	    {"json", no_argument, NULL, 'j'},        {NULL, 0, NULL, 0},
-	};
+	struct cli_parse p;
 	struct filter f = {INT64_MIN, INT64_MAX, NULL};
 	struct list_ctx lc = {0};
 	struct name_map nm;
@@ -347,16 +372,15 @@ static int audit_list(struct cli *c, int argc, char **argv)
 	char *end;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	cli_parse_init(&p, c, argc, argv);
+	while ((ch = cli_parse_next(&p)) > 0) {
+		const char *optarg = p.val;
+
 		switch (ch) {
 		case 's':
 		case 'u':
-			if (parse_when(optarg, ch == 's' ? &f.since : &f.until) != SC_OK)
-				return cli_usage(
-				    c,
-				    "bad --%s '%s'%s%s (use 7d, 12h, or YYYY-MM-DD[THH:MM[:SS]Z])",
-				    ch == 's' ? "since" : "until", optarg,
-				    *sc_last_error() ? ": " : "", sc_last_error());
+			if ((rc = when_opt(c, ch, optarg, &f)) != EXIT_OK)
+				return rc;
 			break;
 		case 'o':
 			f.op = optarg;
@@ -366,15 +390,12 @@ static int audit_list(struct cli *c, int argc, char **argv)
 			if (*optarg < '1' || *optarg > '9' || *end != '\0')
 				return cli_usage(c, "bad --limit '%s' (a positive number)", optarg);
 			break;
-		case 'j':
-			c->json = 1;
-			break;
-		default:
-			return cli_opt_error(c, ch, argv);
 		}
 	}
-	if (optind < argc)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (ch == CLI_PARSE_EXIT)
+		return p.status;
+	if (p.nops != 0)
+		return cli_usage(c, "unexpected argument '%s'", p.ops[0]);
 	if ((rc = open_for_reading(c, &v, &nm)) != EXIT_OK) {
 		sc_vault_close(v);
 		return rc;
@@ -396,21 +417,13 @@ out:
 
 static int audit_verify(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"json", no_argument, NULL, 'j'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct sc_audit_report rep;
 	struct sc_vault *v = NULL;
-	int ch, r;
+	struct cli_parse p;
+	int r;
 
-	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (ch != 'j')
-			return cli_opt_error(c, ch, argv);
-		c->json = 1;
-	}
-	if (optind < argc)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (cli_parse_none(c, argc, argv, 0, 0, &p) != CLI_PARSE_END)
+		return p.status;
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
 	r = sc_audit_verify(v, &rep);
@@ -438,13 +451,15 @@ static int audit_verify(struct cli *c, int argc, char **argv)
 		json_decref(o);
 	}
 	if (r != SC_OK) {
-		fprintf(stderr, "secretctl: audit log verification failed");
+		char at[64] = "", seq[64] = "";
+
 		if (rep.bad_line > 0)
-			fprintf(stderr, " at line %llu", (unsigned long long)rep.bad_line);
+			snprintf(at, sizeof(at), " at line %llu", (unsigned long long)rep.bad_line);
 		if (rep.bad_seq > 0)
-			fprintf(stderr, " (entry %llu)", (unsigned long long)rep.bad_seq);
-		fprintf(stderr, ": %s\n", rep.why);
-		return EXIT_AUDIT;
+			snprintf(seq, sizeof(seq), " (entry %llu)",
+			         (unsigned long long)rep.bad_seq);
+		return cli_error(EXIT_AUDIT, "audit log verification failed%s%s: %s", at, seq,
+		                 rep.why);
 	}
 	if (!c->json) {
 		uint64_t n =
@@ -546,26 +561,62 @@ out:
 	free(ids);
 }
 
+const struct cli_opt cli_opts_audit_export[] = {
+    {'f', 0, "format", "json|csv", "the output format (default json)", 0},
+    {'o', 'o', "output", "FILE", "write to a new FILE (0600; refused if it exists)", 0},
+    {'s', 0, "since", "WHEN", "entries from WHEN on (" WHEN_HELP ")", 0},
+    {'u', 0, "until", "WHEN", "entries before WHEN", 0},
+    {0, 0, NULL, NULL, NULL, 0},
+};
+
+/* -o FILE: standard output goes to a new private file from here on. */
+static int output_to(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+
+	if (fd < 0)
+		return cli_error(errno == EEXIST ? EXIT_EXISTS : EXIT_FAIL,
+		                 "cannot create '%s': %s", path,
+		                 errno == EEXIST ? "it exists" : strerror(errno));
+	fflush(stdout);
+	if (dup2(fd, 1) < 0) {
+		close(fd);
+		return cli_error(EXIT_FAIL, "cannot write to '%s'", path);
+	}
+	close(fd);
+	return EXIT_OK;
+}
+
 static int audit_export(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"format", required_argument, NULL, 'f'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct filter f = {INT64_MIN, INT64_MAX, NULL};
 	struct list_ctx lc = {0};
 	struct name_map nm;
 	struct sc_vault *v = NULL;
-	const char *format = "json";
+	struct cli_parse p;
+	const char *format = "json", *output = NULL;
 	int ch, rc;
 
-	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (ch != 'f')
-			return cli_opt_error(c, ch, argv);
-		format = optarg;
+	cli_parse_init(&p, c, argc, argv);
+	while ((ch = cli_parse_next(&p)) > 0) {
+		switch (ch) {
+		case 'f':
+			format = p.val;
+			break;
+		case 'o':
+			output = p.val;
+			break;
+		case 's':
+		case 'u':
+			if ((rc = when_opt(c, ch, p.val, &f)) != EXIT_OK)
+				return rc;
+			break;
+		}
 	}
-	if (optind < argc)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (ch == CLI_PARSE_EXIT)
+		return p.status;
+	if (p.nops != 0)
+		return cli_usage(c, "unexpected argument '%s'", p.ops[0]);
 	if (strcmp(format, "json") != 0 && strcmp(format, "csv") != 0)
 		return cli_usage(c, "unknown --format '%s' (json or csv)", format);
 	if ((rc = open_for_reading(c, &v, &nm)) != EXIT_OK) {
@@ -576,6 +627,11 @@ static int audit_export(struct cli *c, int argc, char **argv)
 	 * nothing is printed without it (the export then holds it too) */
 	if ((rc = cli_audit(c, v, "audit.export", NULL, 0, NULL, SC_OK)) != SC_OK) {
 		rc = cli_fail(rc, "cannot write the audit log");
+		map_release(&nm);
+		sc_vault_close(v);
+		return rc;
+	}
+	if (output != NULL && (rc = output_to(output)) != EXIT_OK) {
 		map_release(&nm);
 		sc_vault_close(v);
 		return rc;
@@ -592,38 +648,108 @@ static int audit_export(struct cli *c, int argc, char **argv)
 	} else if ((rc = each_entry(c, &f, 0, list_one, &lc)) == EXIT_OK) {
 		rc = dump_json(lc.arr);
 	}
+	if (rc == EXIT_OK && output != NULL && (fflush(stdout) != 0 || fsync(1) != 0))
+		rc = cli_error(EXIT_FAIL, "cannot write '%s': %s", output, strerror(errno));
 	json_decref(lc.arr);
 	map_release(&nm);
 	sc_vault_close(v);
 	return rc;
 }
 
+const struct cli_opt cli_opts_audit_prune[] = {
+    {'b', 0, "before", "WHEN", "remove the entries older than WHEN (90d, or a date)", 0},
+    {'B', 0, "older-than", "DUR", "the same as --before DUR (the Go secretctl's spelling)",
+     CLI_OPT_ALIAS},
+    {'n', 0, "dry-run", NULL, "only say how many entries would go", 0},
+    {'f', 0, "force", NULL, "accepted for the Go secretctl: prune never asks", CLI_OPT_ALIAS},
+    {0, 0, NULL, NULL, NULL, 0},
+};
+
+/* --dry-run: the entries prune would take, counted the way it cuts: the
+ * run of entries from the start older than the cut-off. */
+static int prune_count(struct cli *c, struct sc_vault *v, int64_t before, uint64_t *n)
+{
+	struct sc_audit_report rep;
+	struct sc_audit_reader *rd = NULL;
+	struct sc_audit_entry *e;
+	int r;
+
+	*n = 0;
+	if ((r = sc_audit_verify(v, &rep)) != SC_OK)
+		return r;
+	if ((e = malloc(sizeof(*e))) == NULL)
+		return SC_ERR_NOMEM;
+	if ((r = sc_audit_reader_open(c->vault_dir, &rd)) == SC_OK) {
+		while ((r = sc_audit_reader_next(rd, e)) == SC_OK) {
+			if (e->kind == SC_AUDIT_PENDING ||
+			    (e->kind == SC_AUDIT_ENTRY && e->ts_ms >= before))
+				break;
+			if (e->kind == SC_AUDIT_ENTRY)
+				(*n)++;
+		}
+		if (r == SC_ERR_NOT_FOUND)
+			r = SC_OK;
+		sc_audit_reader_free(rd);
+	}
+	free(e);
+	return r;
+}
+
 static int audit_prune(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"before", required_argument, NULL, 'b'},
-	    {NULL, 0, NULL, 0},
-	};
 	struct sc_vault *v = NULL;
+	struct cli_parse p;
 	int64_t before = 0;
 	uint64_t removed = 0;
-	int ch, r, have = 0, a;
+	int ch, r, have = 0, a, dry = 0;
 
-	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (ch != 'b')
-			return cli_opt_error(c, ch, argv);
-		if (parse_when(optarg, &before) != SC_OK)
-			return cli_usage(
-			    c, "bad --before '%s'%s%s (use 90d, or YYYY-MM-DD[THH:MM[:SS]Z])",
-			    optarg, *sc_last_error() ? ": " : "", sc_last_error());
-		have = 1;
+	cli_parse_init(&p, c, argc, argv);
+	while ((ch = cli_parse_next(&p)) > 0) {
+		int64_t secs;
+
+		switch (ch) {
+		case 'B':
+			if (cli_parse_duration(p.val, &secs) != SC_OK)
+				return cli_usage(
+				    c, "bad --older-than '%s' (a duration: 90d, 12h ...)", p.val);
+			__attribute__((fallthrough)); /* a duration is a --before */
+		case 'b':
+			if (parse_when(p.val, &before) != SC_OK)
+				return cli_usage(
+				    c,
+				    "bad --before '%s'%s%s (use 90d, or YYYY-MM-DD[THH:MM[:SS]Z])",
+				    p.val, *sc_last_error() ? ": " : "", sc_last_error());
+			have = 1;
+			break;
+		case 'n':
+			dry = 1;
+			break;
+		case 'f':
+			break;
+		}
 	}
+	if (ch == CLI_PARSE_EXIT)
+		return p.status;
 	if (!have)
-		return cli_usage(c, "missing --before DATE");
-	if (optind < argc)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+		return cli_usage(c, "missing --before WHEN (or --older-than DUR)");
+	if (p.nops != 0)
+		return cli_usage(c, "unexpected argument '%s'", p.ops[0]);
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
+	if (dry) {
+		r = prune_count(c, v, before, &removed);
+		sc_vault_close(v);
+		if (r != SC_OK)
+			return r == SC_ERR_CORRUPT ? (cli_fail(r, "cannot prune"), EXIT_AUDIT)
+			                           : cli_fail(r, "cannot read the audit log");
+		if (c->json)
+			printf("{\"removed\":0,\"would_remove\":%llu,\"dry_run\":true}\n",
+			       (unsigned long long)removed);
+		else
+			printf("would prune %llu entr%s (dry run: nothing removed)\n",
+			       (unsigned long long)removed, removed == 1 ? "y" : "ies");
+		return EXIT_OK;
+	}
 	/* The entry first: a prune the log cannot record does not happen. (A
 	 * prune up to now removes this entry too; its checkpoint, MACed, then
 	 * records the prune: who, when, up to which entry.) */
@@ -646,22 +772,18 @@ static int audit_prune(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static const struct cli_cmd subcommands[] = {
-    {"list", audit_list, NULL, NULL},
-    {"verify", audit_verify, NULL, NULL},
-    {"export", audit_export, NULL, NULL},
-    {"prune", audit_prune, NULL, NULL},
-    {NULL, NULL, NULL, NULL},
+#define AUDIT_FLAGS (CLI_NEEDS_VAULT | CLI_NEEDS_PASSWORD)
+
+const struct cli_cmd cli_audit_subs[] = {
+    {"list", audit_list, AUDIT_FLAGS, NULL, "show entries, oldest first",
+     "Columns: seq, time, source[:client], operation, result, secrets, -- command.",
+     cli_opts_audit_list, NULL},
+    {"verify", audit_verify, AUDIT_FLAGS, NULL,
+     "check the HMAC chain and its anchor in the vault (exit 10 when it fails)", NULL, NULL, NULL},
+    {"export", audit_export, AUDIT_FLAGS, NULL, "every field of the entries, JSON or CSV", NULL,
+     cli_opts_audit_export, NULL},
+    {"prune", audit_prune, AUDIT_FLAGS, NULL,
+     "remove old entries; a MACed checkpoint keeps the chain verifiable", NULL,
+     cli_opts_audit_prune, NULL},
+    {NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL},
 };
-
-int cmd_audit(struct cli *c, int argc, char **argv)
-{
-	const struct cli_cmd *s;
-
-	if (argc < 2)
-		return cli_usage(c, "missing subcommand (list, verify, export or prune)");
-	for (s = subcommands; s->name != NULL; s++)
-		if (strcmp(s->name, argv[1]) == 0)
-			return s->fn(c, argc - 1, argv + 1);
-	return cli_usage(c, "unknown subcommand '%s' (list, verify, export or prune)", argv[1]);
-}

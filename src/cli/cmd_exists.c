@@ -1,5 +1,25 @@
 /* cmd_exists.c - `secretctl exists NAME`. */
+#include <jansson.h>
+
+#include <stdlib.h>
+
 #include "cli/cli.h"
+
+int cli_one_name(struct cli *c, int argc, char **argv, const char **name, int *status)
+{
+	struct cli_parse p;
+
+	if (cli_parse_none(c, argc, argv, 1, 1, &p) != CLI_PARSE_END) {
+		*status = p.status;
+		return CLI_PARSE_EXIT;
+	}
+	*name = p.ops[0];
+	if (sc_name_valid(*name) != SC_OK) {
+		*status = cli_usage(c, "invalid secret name '%s'", *name);
+		return CLI_PARSE_EXIT;
+	}
+	return CLI_PARSE_END;
+}
 
 int cmd_exists(struct cli *c, int argc, char **argv)
 {
@@ -7,7 +27,7 @@ int cmd_exists(struct cli *c, int argc, char **argv)
 	const char *name;
 	int r, exists = 0;
 
-	if ((r = cli_one_name(c, argc, argv, &name)) != EXIT_OK)
+	if (cli_one_name(c, argc, argv, &name, &r) != CLI_PARSE_END)
 		return r;
 	/* an unlocked agent answers (and audits) without the password */
 	if ((r = cli_agent_exists(c, name, &exists)) == SC_ERR_LOCKED) {
@@ -30,7 +50,14 @@ int cmd_exists(struct cli *c, int argc, char **argv)
 
 		return rc == EXIT_FAIL ? EXIT_LOOKUP : rc;
 	}
-	if (c->json)
-		printf("{\"name\":\"%s\",\"exists\":%s}\n", name, exists ? "true" : "false");
+	if (c->json) {
+		json_t *o = json_pack("{s:s,s:b}", "name", name, "exists", exists);
+		char *s = json_dumps(o, JSON_COMPACT);
+
+		if (s != NULL)
+			puts(s);
+		free(s);
+		json_decref(o);
+	}
 	return exists ? EXIT_OK : EXIT_FAIL;
 }

@@ -1,5 +1,4 @@
 /* cmd_get.c - `secretctl get NAME`: write a secret's value to stdout. */
-#include <getopt.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -8,6 +7,16 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+
+const struct cli_opt cli_opts_get[] = {
+    {'f', 0, "field", "F", "print field F (needed when the secret has several)", 0},
+    {'r', 0, "raw", NULL, "no newline after the value", 0},
+    {'m', 0, "show-metadata", NULL,
+     "also print tags, URL, notes, expiry and times (to stderr; under --json in the "
+     "object)",
+     0},
+    {0, 0, NULL, NULL, NULL, 0},
+};
 
 /* The field get prints when none is named: "value", or the only field. */
 static int pick_field(const struct sc_secret *s, const char *want)
@@ -19,7 +28,72 @@ static int pick_field(const struct sc_secret *s, const char *want)
 	return sc_secret_field_count(s) == 1 ? 0 : -2;
 }
 
-static int print_json(const struct sc_secret *s, const char *fname, const uint8_t *val, size_t len)
+/* "user, password": the field names, for a message. */
+static void field_names(const struct sc_secret *s, char *buf, size_t cap)
+{
+	size_t i, n = 0;
+
+	buf[0] = '\0';
+	for (i = 0; i < sc_secret_field_count(s) && n + 1 < cap; i++) {
+		const char *fname;
+
+		if (sc_secret_field(s, i, &fname, NULL, NULL, NULL, NULL) != SC_OK)
+			continue;
+		n += (size_t)snprintf(buf + n, cap - n, "%s%s", n ? ", " : "", fname);
+	}
+}
+
+static json_t *metadata_json(const struct sc_secret *s)
+{
+	json_t *o = json_object(), *tags = json_array();
+	char when[32];
+	size_t i;
+
+	for (i = 0; i < sc_secret_tag_count(s); i++)
+		json_array_append_new(tags, json_string(sc_secret_tag(s, i)));
+	json_object_set_new(o, "tags", tags);
+	json_object_set_new(o, "url",
+	                    sc_secret_url(s) ? json_string(sc_secret_url(s)) : json_null());
+	json_object_set_new(o, "notes",
+	                    sc_secret_notes(s) ? json_string(sc_secret_notes(s)) : json_null());
+	if (sc_secret_expires(s) != 0) {
+		cli_format_time(sc_secret_expires(s), when, sizeof(when));
+		json_object_set_new(o, "expires_at", json_string(when));
+	} else {
+		json_object_set_new(o, "expires_at", json_null());
+	}
+	cli_format_time(sc_secret_created(s), when, sizeof(when));
+	json_object_set_new(o, "created_at", json_string(when));
+	cli_format_time(sc_secret_updated(s), when, sizeof(when));
+	json_object_set_new(o, "updated_at", json_string(when));
+	return o;
+}
+
+/* --show-metadata without --json: on stderr, so stdout stays the value. */
+static void print_metadata(const struct sc_secret *s)
+{
+	char when[32], names[1024];
+	size_t i;
+
+	field_names(s, names, sizeof(names));
+	fprintf(stderr, "name:     %s\nfields:   %s\ntags:     ", sc_secret_name(s), names);
+	for (i = 0; i < sc_secret_tag_count(s); i++)
+		fprintf(stderr, "%s%s", i ? ", " : "", sc_secret_tag(s, i));
+	fprintf(stderr, "\nurl:      %s\nnotes:    %s\n", sc_secret_url(s) ? sc_secret_url(s) : "-",
+	        sc_secret_notes(s) ? sc_secret_notes(s) : "-");
+	if (sc_secret_expires(s) != 0)
+		cli_format_time(sc_secret_expires(s), when, sizeof(when));
+	else
+		snprintf(when, sizeof(when), "never");
+	fprintf(stderr, "expires:  %s\n", when);
+	cli_format_time(sc_secret_created(s), when, sizeof(when));
+	fprintf(stderr, "created:  %s\n", when);
+	cli_format_time(sc_secret_updated(s), when, sizeof(when));
+	fprintf(stderr, "updated:  %s\n", when);
+}
+
+static int print_json(const struct sc_secret *s, const char *fname, const uint8_t *val, size_t len,
+                      int meta)
 {
 	json_t *o = json_object(), *str;
 	char *b64 = NULL, *out;
@@ -42,6 +116,8 @@ static int print_json(const struct sc_secret *s, const char *fname, const uint8_
 		sodium_bin2base64(b64, b64len, val, len, sodium_base64_VARIANT_ORIGINAL);
 		json_object_set_new(o, "value_base64", json_string(b64));
 	}
+	if (meta)
+		json_object_set_new(o, "metadata", metadata_json(s));
 	if ((out = json_dumps(o, JSON_COMPACT)) == NULL)
 		goto out;
 	r = sc_fd_write_all(1, (const uint8_t *)out, strlen(out));
@@ -57,34 +133,34 @@ out:
 
 int cmd_get(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"field", required_argument, NULL, 'f'},
-	    {"raw", no_argument, NULL, 'r'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct cli_parse p;
 	struct sc_vault *v = NULL;
 	struct sc_secret *s = NULL;
 	const char *field = NULL, *fname, *name;
 	const uint8_t *val;
 	size_t len;
-	int ch, raw = 0, r, i, rc = EXIT_FAIL, expired = 0;
+	int ch, raw = 0, meta = 0, r, i, rc = EXIT_FAIL, expired = 0;
+	char names[1024];
 
-	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	cli_parse_init(&p, c, argc, argv);
+	while ((ch = cli_parse_next(&p)) > 0) {
 		switch (ch) {
 		case 'f':
-			field = optarg;
+			field = p.val;
 			break;
 		case 'r':
 			raw = 1;
 			break;
-		default:
-			return cli_opt_error(c, ch, argv);
+		case 'm':
+			meta = 1;
+			break;
 		}
 	}
-	if (argc - optind != 1)
-		return cli_usage(c,
-		                 argc - optind < 1 ? "missing secret NAME" : "too many arguments");
-	name = argv[optind];
+	if (ch == CLI_PARSE_EXIT)
+		return p.status;
+	if (p.nops != 1)
+		return cli_usage(c, p.nops < 1 ? "missing secret NAME" : "too many arguments");
+	name = p.ops[0];
 	if (sc_name_valid(name) != SC_OK)
 		return cli_usage(c, "invalid secret name '%s'", name);
 	/* only an agent unlocked with --reveal hands out values (and it
@@ -103,18 +179,21 @@ int cmd_get(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (r != SC_OK) {
-		rc = cli_fail(r, r == SC_ERR_NOT_FOUND ? "no secret '%s'" : "cannot read '%s'",
-		              name);
+		rc = r == SC_ERR_NOT_FOUND ? cli_error(EXIT_NOTFOUND, "no secret '%s'", name)
+		                           : cli_fail(r, "cannot read '%s'", name);
 		goto out;
 	}
 	i = pick_field(s, field);
+	if (i < 0)
+		field_names(s, names, sizeof(names));
 	if (i == -2) {
-		rc = cli_fail(SC_ERR_INVALID, "'%s' has several fields; name one with --field",
-		              name);
+		rc = cli_error(EXIT_USAGE, "'%s' has several fields (%s); name one with --field",
+		               name, names);
 		goto out;
 	}
 	if (i < 0) {
-		rc = cli_fail(SC_ERR_NOT_FOUND, "'%s' has no field '%s'", name, field);
+		rc = cli_error(EXIT_NOTFOUND, "'%s' has no field '%s' (it has: %s)", name, field,
+		               names);
 		goto out;
 	}
 	if (sc_secret_is_expired(s, (int64_t)time(NULL))) {
@@ -126,8 +205,10 @@ int cmd_get(struct cli *c, int argc, char **argv)
 	}
 	if ((r = sc_secret_field(s, (size_t)i, &fname, &val, &len, NULL, NULL)) != SC_OK)
 		goto out;
+	if (meta && !c->json)
+		print_metadata(s);
 	if (c->json)
-		r = print_json(s, fname, val, len);
+		r = print_json(s, fname, val, len, meta);
 	else if ((r = sc_fd_write_all(1, val, len)) == SC_OK && !raw)
 		r = sc_fd_write_all(1, (const uint8_t *)"\n", 1);
 	/* the value is still given; the exit status says it has expired */

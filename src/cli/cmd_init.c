@@ -1,6 +1,6 @@
 /* cmd_init.c - `secretctl init`: create a new vault. */
 #include <errno.h>
-#include <getopt.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,20 +43,25 @@ static int move_stale_audit(const char *dir)
 	return SC_OK;
 }
 
+const struct cli_opt cli_opts_init[] = {
+    {'n', 0, "new-password-fd", "N", "read the new password from file descriptor N", 0},
+    {'m', 0, "kdf-memory", "SIZE", "Argon2id memory: KiB, or with M or G (default 64M)", 0},
+    {'t', 0, "kdf-time", "N", "Argon2id passes, 1 to 64 (default 3)", 0},
+    {0, 0, NULL, NULL, NULL, 0},
+};
+
 int cmd_init(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"new-password-fd", required_argument, NULL, 'n'},
-	    {"kdf-memory", required_argument, NULL, 'm'},
-	    {"kdf-time", required_argument, NULL, 't'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct cli_parse p;
 	struct sc_kdf_params kp = {SC_ARGON2_MEM_KIB_DEFAULT, SC_ARGON2_T_DEFAULT};
 	char *pw = NULL;
 	size_t len;
 	int ch, fd = -1, r;
 
-	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	cli_parse_init(&p, c, argc, argv);
+	while ((ch = cli_parse_next(&p)) > 0) {
+		const char *optarg = p.val;
+
 		switch (ch) {
 		case 'n':
 			if (cli_parse_fd(optarg, &fd) != SC_OK)
@@ -69,22 +74,34 @@ int cmd_init(struct cli *c, int argc, char **argv)
 				return cli_usage(c, "bad --kdf-%s value '%s'",
 				                 ch == 'm' ? "memory" : "time", optarg);
 			break;
-		default:
-			return cli_opt_error(c, ch, argv);
 		}
 	}
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (ch == CLI_PARSE_EXIT)
+		return p.status;
+	if (p.nops != 0)
+		return cli_usage(c, "unexpected argument '%s'", p.ops[0]);
 	if ((r = cli_get_new_password(c, fd, &pw, &len)) != SC_OK)
 		return cli_fail(r, "cannot read the new password");
 	if ((r = move_stale_audit(c->vault_dir)) != SC_OK) {
 		sc_secmem_free(pw);
 		return cli_fail(r, "cannot create the vault");
 	}
+	cli_slow_begin();
 	r = sc_vault_create(c->vault_dir, pw, len, &kp);
+	cli_slow_end();
 	sc_secmem_free(pw);
 	if (r != SC_OK)
 		return cli_fail(r, "cannot create the vault");
-	cli_say("created vault '%s'", c->vault_dir);
+	if (c->json) {
+		json_t *o = json_pack("{s:s,s:b}", "vault", c->vault_dir, "created", 1);
+		char *s = json_dumps(o, JSON_COMPACT);
+
+		if (s != NULL)
+			puts(s);
+		free(s);
+		json_decref(o);
+	} else {
+		cli_say("created vault '%s'", c->vault_dir);
+	}
 	return EXIT_OK;
 }

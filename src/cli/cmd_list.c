@@ -1,6 +1,5 @@
 /* cmd_list.c - `secretctl list`: secret names, sorted, with metadata under
  * --json. Never values. */
-#include <getopt.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,13 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+
+const struct cli_opt cli_opts_list[] = {
+    {'t', 0, "tag", "T", "only secrets with tag T", 0},
+    {'e', 0, "expiring", "DUR", "only secrets that expire within DUR (7d, 12h ...)", 0},
+    {'x', 0, "expired", NULL, "only secrets that have expired", 0},
+    {0, 0, NULL, NULL, NULL, 0},
+};
 
 struct item {
 	char *name;
@@ -183,18 +189,16 @@ static int sort_items(struct collect *col)
 
 int cmd_list(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"tag", required_argument, NULL, 't'},
-	    {"expiring", required_argument, NULL, 'e'},
-	    {"expired", no_argument, NULL, 'x'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct cli_parse p;
 	struct collect col = {.expiring = -1};
 	struct sc_vault *v = NULL;
 	size_t i;
 	int ch, r, rc = EXIT_FAIL;
 
-	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	cli_parse_init(&p, c, argc, argv);
+	while ((ch = cli_parse_next(&p)) > 0) {
+		const char *optarg = p.val;
+
 		switch (ch) {
 		case 't':
 			if (sc_tag_valid(optarg) != SC_OK)
@@ -209,12 +213,12 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		case 'x':
 			col.expired_only = 1;
 			break;
-		default:
-			return cli_opt_error(c, ch, argv);
 		}
 	}
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (ch == CLI_PARSE_EXIT)
+		return p.status;
+	if (p.nops != 0)
+		return cli_usage(c, "unexpected argument '%s'", p.ops[0]);
 	col.json = c->json;
 	col.now = (int64_t)time(NULL);
 	/* an unlocked agent answers (and audits) without the password */

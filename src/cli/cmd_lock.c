@@ -3,22 +3,22 @@
 
 /* ---- secretctl lock / status ---- */
 
-static int no_args(struct cli *c, int argc, char **argv)
+/* CLI_PARSE_END, or CLI_PARSE_EXIT with *status to return. */
+static int no_args(struct cli *c, int argc, char **argv, int *status)
 {
-	int ch = getopt_long(argc, argv, ":", (const struct option[]){{NULL, 0, NULL, 0}}, NULL);
+	struct cli_parse p;
 
-	if (ch != -1)
-		return cli_opt_error(c, ch, argv);
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
-	return EXIT_OK;
+	if (cli_parse_none(c, argc, argv, 0, 0, &p) == CLI_PARSE_END)
+		return CLI_PARSE_END;
+	*status = p.status;
+	return CLI_PARSE_EXIT;
 }
 
 int cmd_lock(struct cli *c, int argc, char **argv)
 {
 	int r, fd;
 
-	if ((r = no_args(c, argc, argv)) != EXIT_OK)
+	if (no_args(c, argc, argv, &r) != CLI_PARSE_END)
 		return r;
 	r = sc_agent_connect(c->vault_dir, &fd);
 	if (r == SC_ERR_NOT_FOUND || r == SC_ERR_NO_VAULT) {
@@ -48,16 +48,24 @@ int cmd_status(struct cli *c, int argc, char **argv)
 	char dur[32], left[32];
 	int r, fd;
 
-	if ((r = no_args(c, argc, argv)) != EXIT_OK)
+	if (no_args(c, argc, argv, &r) != CLI_PARSE_END)
 		return r;
 	r = sc_agent_connect(c->vault_dir, &fd);
 	if (r == SC_ERR_NOT_FOUND || r == SC_ERR_NO_VAULT) {
 		sc_clear_error();
+		char *sock = NULL;
+
+		/* where it looked, for a process with another environment */
+		if (sc_agent_paths(c->vault_dir, &sock, NULL) != SC_OK)
+			sock = NULL;
+		sc_clear_error();
 		if (c->json)
-			cli_print_json(json_pack("{s:s,s:b,s:b}", "vault", c->vault_dir, "agent", 0,
-			                         "unlocked", 0));
+			cli_print_json(json_pack("{s:s,s:b,s:b,s:s?}", "vault", c->vault_dir,
+			                         "agent", 0, "unlocked", 0, "socket", sock));
 		else
-			printf("vault:  %s\nstate:  locked (no agent running)\n", c->vault_dir);
+			printf("vault:  %s\nstate:  locked (no agent answers at '%s')\n",
+			       c->vault_dir, sock != NULL ? sock : "?");
+		free(sock);
 		return EXIT_FAIL;
 	}
 	if (r != SC_OK)

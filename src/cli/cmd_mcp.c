@@ -1,6 +1,6 @@
 /* cmd_mcp.c - `secretctl mcp-server` (MCP over stdio) and
  * `secretctl mcp policy check [FILE]`. */
-#include <getopt.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +8,7 @@
 
 #include "cli/cli.h"
 #include "mcp/mcp.h"
+#include "secretctl/agent.h"
 #include "secretctl/policy.h"
 
 struct unlock_ctx {
@@ -38,11 +39,22 @@ static int mcp_unlock(void *arg, struct sc_vault **out, char *msg, size_t msglen
 			    "the vault is locked: SECRETCTL_NO_AGENT is set in the MCP server's "
 			    "environment, so it does not use 'secretctl unlock'; the user must "
 			    "give it the password or remove that variable");
-		else
-			snprintf(msg, msglen,
-			         "the vault is locked: the user must run 'secretctl unlock' in a "
-			         "terminal (no password is needed in the MCP server's "
-			         "configuration); then call the tool again");
+		else {
+			/* say where the agent was looked for: a server started with
+			 * another environment looks elsewhere than the terminal */
+			char *sock = NULL;
+
+			if (sc_agent_paths(u->c->vault_dir, &sock, NULL) != SC_OK)
+				sock = NULL;
+			snprintf(
+			    msg, msglen,
+			    "the vault is locked: no unlocked agent answered at '%s'; the user "
+			    "must run 'secretctl unlock' in a terminal (no password is needed in "
+			    "the MCP server's configuration; with another XDG_RUNTIME_DIR than "
+			    "the server's, the agent is elsewhere); then call the tool again",
+			    sock != NULL ? sock : "?");
+			free(sock);
+		}
 		sc_vault_close(v);
 		sc_clear_error();
 		return SC_ERR_LOCKED;
@@ -67,10 +79,11 @@ static int mcp_server_cmd(struct cli *c, int argc, char **argv)
 	struct unlock_ctx u = {.c = c};
 	struct mcp_config cfg = {0};
 	struct mcp_server *s = NULL;
+	struct cli_parse p;
 	int r;
 
-	if (argc > 1)
-		return cli_usage(c, "unexpected argument '%s'", argv[1]);
+	if (cli_parse_none(c, argc, argv, 0, 0, &p) != CLI_PARSE_END)
+		return p.status;
 	c->no_prompt = 1;
 	/* a client that goes away must not kill us mid-write */
 	signal(SIGPIPE, SIG_IGN);
@@ -93,17 +106,18 @@ int cmd_mcp_server(struct cli *c, int argc, char **argv)
 
 /* `secretctl mcp policy check [FILE]`: validate a policy file the way the
  * server will read it. */
-static int policy_check(struct cli *c, int argc, char **argv)
+int cmd_mcp_policy_check(struct cli *c, int argc, char **argv)
 {
 	struct sc_policy *p = NULL;
 	struct sc_policy_limits lim;
+	struct cli_parse cp;
 	char err[512] = "", *path = NULL;
 	int r;
 
-	if (argc > 1)
-		return cli_usage(c, "usage: secretctl mcp policy check [FILE]");
-	if (argc == 1)
-		path = strdup(argv[0]);
+	if (cli_parse_none(c, argc, argv, 0, 1, &cp) != CLI_PARSE_END)
+		return cp.status;
+	if (cp.nops == 1)
+		path = strdup(cp.ops[0]);
 	else if (asprintf(&path, "%s/%s", c->vault_dir, SC_POLICY_FILE) < 0)
 		path = NULL;
 	if (path == NULL)
@@ -113,8 +127,23 @@ static int policy_check(struct cli *c, int argc, char **argv)
 	if (r == SC_ERR_NOT_FOUND) {
 		r = cli_fail(r, "no policy file '%s' (without one, every MCP run is denied)", path);
 	} else if (r != SC_OK) {
-		cli_say("policy '%s' is invalid: %s", path, err[0] ? err : sc_strerror(r));
-		r = r == SC_ERR_PERM ? EXIT_PERM : EXIT_USAGE;
+		r = cli_error(r == SC_ERR_PERM ? EXIT_PERM : EXIT_USAGE,
+		              "policy '%s' is invalid: %s", path, err[0] ? err : sc_strerror(r));
+	} else if (c->json) {
+		json_t *o;
+		char *s;
+
+		sc_policy_limits(p, &lim);
+		o = json_pack("{s:s,s:b,s:I,s:I,s:I,s:s}", "policy", path, "valid", 1,
+		              "max_timeout", (json_int_t)lim.max_timeout_sec, "max_output_bytes",
+		              (json_int_t)lim.max_output_bytes, "max_concurrent",
+		              (json_int_t)lim.max_concurrent, "cli_runs",
+		              sc_policy_cli_runs_obey(p) ? "policy" : "allow");
+		if ((s = json_dumps(o, JSON_COMPACT)) != NULL)
+			puts(s);
+		free(s);
+		json_decref(o);
+		r = EXIT_OK;
 	} else {
 		sc_policy_limits(p, &lim);
 		printf("policy '%s' is valid (max_timeout %us, max_output_bytes %llu, "
@@ -126,11 +155,4 @@ static int policy_check(struct cli *c, int argc, char **argv)
 	sc_policy_free(p);
 	free(path);
 	return r;
-}
-
-int cmd_mcp(struct cli *c, int argc, char **argv)
-{
-	if (argc >= 3 && strcmp(argv[1], "policy") == 0 && strcmp(argv[2], "check") == 0)
-		return policy_check(c, argc - 3, argv + 3);
-	return cli_usage(c, "usage: secretctl mcp policy check [FILE]");
 }

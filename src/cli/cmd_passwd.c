@@ -1,6 +1,7 @@
 /* cmd_passwd.c - `secretctl passwd`: change the vault password (rewraps the
  * data key; the secrets themselves are not re-encrypted). */
-#include <getopt.h>
+#include <jansson.h>
+#include <stdlib.h>
 
 #include "cli/cli.h"
 #include "cli/kdfopt.h"
@@ -18,21 +19,26 @@ static int passwd_in_txn(struct sc_vault *v, void *arg)
 	return sc_vault_passwd_in_txn(v, pa->pw, pa->len, pa->kp);
 }
 
+const struct cli_opt cli_opts_passwd[] = {
+    {'n', 0, "new-password-fd", "N", "read the new password from file descriptor N", 0},
+    {'m', 0, "kdf-memory", "SIZE", "Argon2id memory: KiB, or with M or G (default 64M)", 0},
+    {'t', 0, "kdf-time", "N", "Argon2id passes, 1 to 64 (default 3)", 0},
+    {0, 0, NULL, NULL, NULL, 0},
+};
+
 int cmd_passwd(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"new-password-fd", required_argument, NULL, 'n'},
-	    {"kdf-memory", required_argument, NULL, 'm'},
-	    {"kdf-time", required_argument, NULL, 't'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct cli_parse p;
 	struct sc_kdf_params kp = {SC_ARGON2_MEM_KIB_DEFAULT, SC_ARGON2_T_DEFAULT};
 	struct sc_vault *v = NULL;
 	char *pw = NULL;
 	size_t len;
 	int ch, fd = -1, r;
 
-	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	cli_parse_init(&p, c, argc, argv);
+	while ((ch = cli_parse_next(&p)) > 0) {
+		const char *optarg = p.val;
+
 		switch (ch) {
 		case 'n':
 			if (cli_parse_fd(optarg, &fd) != SC_OK)
@@ -45,12 +51,12 @@ int cmd_passwd(struct cli *c, int argc, char **argv)
 				return cli_usage(c, "bad --kdf-%s value '%s'",
 				                 ch == 'm' ? "memory" : "time", optarg);
 			break;
-		default:
-			return cli_opt_error(c, ch, argv);
 		}
 	}
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (ch == CLI_PARSE_EXIT)
+		return p.status;
+	if (p.nops != 0)
+		return cli_usage(c, "unexpected argument '%s'", p.ops[0]);
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
 	{
@@ -93,7 +99,9 @@ int cmd_passwd(struct cli *c, int argc, char **argv)
 		struct passwd_args pa = {pw, len, &kp};
 
 		/* the new slot and its audit entry: one step, both or neither */
+		cli_slow_begin();
 		r = cli_audit_write(c, v, "passwd", NULL, 0, passwd_in_txn, &pa);
+		cli_slow_end();
 		if (r == SC_OK && sc_vault_checkpoint(v) != SC_OK) {
 			/* committed: only the WAL's old frames could not be
 			 * folded away yet. The change is done; say what is left. */
@@ -105,6 +113,9 @@ int cmd_passwd(struct cli *c, int argc, char **argv)
 	sc_vault_close(v);
 	if (r != SC_OK)
 		return cli_fail(r, "cannot change the password");
-	fprintf(stderr, "secretctl: password changed\n");
+	if (c->json)
+		printf("{\"password_changed\":true}\n");
+	else
+		fprintf(stderr, "secretctl: password changed\n");
 	return EXIT_OK;
 }

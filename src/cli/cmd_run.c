@@ -5,7 +5,6 @@
  * fails before the command starts. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -16,14 +15,32 @@
 #include "cli/cli.h"
 #include "secretctl/exec.h"
 #include "secretctl/redact.h"
+#include "secretctl/policy.h"
 
 #define RUN_KEYS_MAX 256
+#define RUN_TIMEOUT_DEFAULT_MS (5u * 60 * 1000) /* as the Go secretctl */
+
+const struct cli_opt cli_opts_run[] = {
+    {'k', 'k', "key", "PATTERN", "secrets to inject: a name or a glob (repeatable)", 0},
+    {'p', 0, "env-prefix", "P", "put P before every variable name", 0},
+    {'t', 't', "timeout", "DUR",
+     "stop the command after DUR (500ms, 30s, 5m, 2h; 0: never; default 5m)", 0},
+    {'E', 0, "env", "ALIAS",
+     "rewrite the keys with env alias ALIAS of mcp-policy.yaml (dev, prod ...)", 0},
+    {'n', 0, "no-sanitize", NULL, "do not redact the values from the output", 0},
+    {'c', 0, "clean-env", NULL, "start from an empty environment (PATH, HOME, LANG, TERM kept)", 0},
+    {0, 0, NULL, NULL, NULL, 0},
+};
 
 /* "500ms", "30s", "5m", "2h", or plain seconds -> milliseconds. */
 static int parse_timeout(const char *s, uint32_t *ms)
 {
 	uint64_t v;
 
+	if (s != NULL && strcmp(s, "0") == 0) {
+		*ms = 0; /* no time limit */
+		return SC_OK;
+	}
 	if (sc_duration_parse(s, SC_DUR_MS | SC_DUR_S | SC_DUR_M | SC_DUR_H | SC_DUR_BARE,
 	                      UINT32_MAX, &v) != SC_OK ||
 	    v == 0)
@@ -32,31 +49,82 @@ static int parse_timeout(const char *s, uint32_t *ms)
 	return SC_OK;
 }
 
-/* secretctl's own failures, before the command runs, exit 125; an expired
- * secret has its own status (8). */
+/* secretctl's own failures, before the command runs, exit 125 (an expired
+ * secret has its own status, 8): with the detail or the status word when
+ * the message is a generic "cannot ...". */
 static int run_fail(int st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int run_fail(int st, const char *fmt, ...)
 {
-	char msg[512];
+	const char *detail = sc_last_error();
+	char msg[768];
+	size_t n;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	(void)cli_fail(st, "%s", msg);
-	return st == SC_ERR_EXPIRED ? EXIT_EXPIRED : EXIT_RUN_FAIL;
+	n = strlen(msg);
+	if (detail[0] != '\0')
+		snprintf(msg + n, sizeof(msg) - n, ": %s", detail);
+	else if (st != SC_OK)
+		snprintf(msg + n, sizeof(msg) - n, ": %s", sc_strerror(st));
+	return cli_error(st == SC_ERR_EXPIRED ? EXIT_EXPIRED : EXIT_RUN_FAIL, "%s", msg);
 }
 
-int cmd_run(struct cli *c, int argc, char **argv);
+/* A message that says it all. */
+#define run_refuse(...) cli_error(EXIT_RUN_FAIL, __VA_ARGS__)
+
+/* --env ALIAS: each key rewritten by the policy's env_aliases, as the Go
+ * secretctl does (db/x -> prod/db/x). The copies go in out[]. */
+static int apply_env_alias(struct cli *c, const char *alias, const char **keys, size_t n,
+                           char **out)
+{
+	struct sc_policy *p = NULL;
+	char *path = NULL, err[256] = "";
+	size_t i;
+	int r;
+
+	if (asprintf(&path, "%s/%s", c->vault_dir, SC_POLICY_FILE) < 0)
+		return cli_fail(SC_ERR_NOMEM, "out of memory");
+	r = sc_policy_load(path, &p, err, sizeof(err));
+	sc_clear_error();
+	if (r != SC_OK) {
+		r = cli_error(EXIT_RUN_FAIL, "--env '%s' needs env_aliases in '%s': %s", alias,
+		              path,
+		              r == SC_ERR_NOT_FOUND ? "no such file"
+		              : err[0]              ? err
+		                                    : sc_strerror(r));
+		free(path);
+		return r;
+	}
+	free(path);
+	if (!sc_policy_has_env(p, alias)) {
+		sc_policy_free(p);
+		return cli_error(EXIT_RUN_FAIL,
+		                 "the policy defines no env alias '%s' (env_aliases in %s); for a "
+		                 "prefix on the variable names use --env-prefix",
+		                 alias, SC_POLICY_FILE);
+	}
+	for (i = 0; i < n; i++) {
+		char buf[SC_NAME_MAX + 1];
+
+		if ((r = sc_policy_resolve_alias(p, alias, keys[i], buf, sizeof(buf))) != SC_OK ||
+		    (out[i] = strdup(buf)) == NULL) {
+			sc_policy_free(p);
+			return cli_error(EXIT_RUN_FAIL, "cannot apply env alias '%s' to '%s'",
+			                 alias, keys[i]);
+		}
+		keys[i] = out[i];
+	}
+	sc_policy_free(p);
+	return EXIT_OK;
+}
 
 int cmd_run(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"key", required_argument, NULL, 'k'},     {"env-prefix", required_argument, NULL, 'p'},
-	    {"timeout", required_argument, NULL, 't'}, {"no-sanitize", no_argument, NULL, 'n'},
-	    {"clean-env", no_argument, NULL, 'c'},     {NULL, 0, NULL, 0},
-	};
-	const char *keys[RUN_KEYS_MAX];
+	struct cli_parse p;
+	const char *keys[RUN_KEYS_MAX], *alias = NULL;
+	char *aliased[RUN_KEYS_MAX] = {0};
 	struct sc_runenv_opts ro;
 	struct sc_exec_opts xo;
 	struct sc_exec_result res;
@@ -65,16 +133,21 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	struct sc_vault *v = NULL;
 	struct cli_forward fwd;
 	struct sc_run_plan plan = {0};
-	char *detail = NULL, *path = NULL;
+	struct sc_exec_prog prog = {0};
+	char *detail = NULL, label[2 * 256 + 4];
 	int ch, r, status = EXIT_RUN_FAIL, forwarding = 0;
 	size_t nkeys = 0, i;
-	uint32_t timeout_ms = 0;
+	uint32_t timeout_ms = RUN_TIMEOUT_DEFAULT_MS;
 	extern char **environ;
 
 	memset(&ro, 0, sizeof(ro));
 	memset(&res, 0, sizeof(res));
-	/* '+': options end at the command, so its own flags are its own */
-	while ((ch = getopt_long(argc, argv, "+:k:", opts, NULL)) != -1) {
+	/* CLI_PASSTHROUGH: options end at the command, so its own flags are
+	 * its own */
+	cli_parse_init(&p, c, argc, argv);
+	while ((ch = cli_parse_next(&p)) > 0) {
+		const char *optarg = p.val;
+
 		switch (ch) {
 		case 'k':
 			if (nkeys >= RUN_KEYS_MAX) {
@@ -104,14 +177,14 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		case 'c':
 			ro.clean_env = 1;
 			break;
-		default:
-			(void)cli_opt_error(c, ch, argv);
-			return EXIT_RUN_FAIL;
+		case 'E':
+			alias = optarg;
+			break;
 		}
 	}
-	if (optind < argc && strcmp(argv[optind], "--") == 0)
-		optind++;
-	if (optind >= argc) {
+	if (ch == CLI_PARSE_EXIT)
+		return p.status;
+	if (p.nops < 1) {
 		(void)cli_usage(c, "missing COMMAND (after --)");
 		return EXIT_RUN_FAIL;
 	}
@@ -119,22 +192,32 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		(void)cli_usage(c, "no secrets selected: give -k PATTERN");
 		return EXIT_RUN_FAIL;
 	}
+	argv = p.ops; /* the command's line from here on */
+	if (alias != NULL && (r = apply_env_alias(c, alias, keys, nkeys, aliased)) != EXIT_OK)
+		goto out_keys;
 	ro.patterns = keys;
 	ro.npatterns = nkeys;
 	ro.base_env = environ;
 
 	/* Resolve first: a typo should not cost an unlock. */
-	r = sc_exec_resolve(argv[optind], getenv("PATH"), &path);
+	/* What is executed is what was found ("/usr/bin/psql", argv[0] as
+	 * given), not its real path: pg_wrapper and multi-call binaries look
+	 * at their own name. The audit records both names. */
+	r = sc_exec_find(argv[0], getenv("PATH"), &prog);
 	if (r == SC_ERR_NOEXEC || r == SC_ERR_NOTEXEC) {
-		(void)cli_fail(SC_OK, "'%s': %s", argv[optind],
-		               r == SC_ERR_NOEXEC ? "command not found" : "permission denied");
-		return r == SC_ERR_NOEXEC ? SC_EXEC_EXIT_NOEXEC : SC_EXEC_EXIT_NOTEXEC;
+		status = cli_error(r == SC_ERR_NOEXEC ? SC_EXEC_EXIT_NOEXEC : SC_EXEC_EXIT_NOTEXEC,
+		                   "'%s': %s", argv[0],
+		                   r == SC_ERR_NOEXEC ? "command not found" : "permission denied");
+		goto out;
 	}
-	if (r != SC_OK)
-		return run_fail(r, "cannot find command '%s'", argv[optind]);
+	if (r != SC_OK) {
+		status = run_fail(r, "cannot find command '%s'", argv[0]);
+		goto out;
+	}
+	sc_exec_prog_label(&prog, argv[0], label, sizeof(label));
 
 	/* An unlocked agent decrypts and runs the command itself. */
-	if (cli_agent_run(c, &ro, path, argv + optind, timeout_ms, &status) == SC_OK)
+	if (cli_agent_run(c, &ro, prog.found, argv, timeout_ms, &status) == SC_OK)
 		goto out;
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK) {
 		status = run_fail(r, "cannot unlock the vault");
@@ -142,12 +225,13 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	}
 	/* The one run pipeline, as through the agent: the policy (read now)
 	 * on the command, then on the secrets once they are known. */
-	r = sc_run_plan_begin(&plan, sc_vault_dir(v), SC_RUN_ORIGIN_CLI, argv[optind], path,
-	                      (const char *const *)argv + optind + 1, (size_t)(argc - optind - 1),
-	                      keys, nkeys, NULL);
+	r = sc_run_plan_begin(&plan, sc_vault_dir(v), SC_RUN_ORIGIN_CLI, argv[0], prog.real,
+	                      (const char *const *)argv + 1, (size_t)(p.nops - 1), keys, nkeys,
+	                      NULL);
 	if (r != SC_OK) {
-		(void)cli_audit(c, v, "run", NULL, 0, path, r == SC_ERR_DENIED ? r : SC_ERR_DENIED);
-		status = run_fail(SC_OK, "refused to run '%s': %s", argv[optind],
+		(void)cli_audit(c, v, "run", NULL, 0, label,
+		                r == SC_ERR_DENIED ? r : SC_ERR_DENIED);
+		status = run_fail(SC_OK, "refused to run '%s': %s", argv[0],
 		                  plan.reason[0] ? plan.reason : sc_strerror(r));
 		goto out;
 	}
@@ -164,16 +248,14 @@ int cmd_run(struct cli *c, int argc, char **argv)
 
 		for (k = 0; names != NULL && k < n; k++)
 			names[k] = sc_runenv_secret(re, k);
-		r = names == NULL
-		        ? SC_ERR_NOMEM
-		        : sc_run_plan_check_secrets(&plan, argv[optind], path,
-		                                    (const char *const *)argv + optind + 1,
-		                                    (size_t)(argc - optind - 1), names, n);
+		r = names == NULL ? SC_ERR_NOMEM
+		                  : sc_run_plan_check_secrets(&plan, argv[0], prog.real,
+		                                              (const char *const *)argv + 1,
+		                                              (size_t)(p.nops - 1), names, n);
 		if (r == SC_ERR_DENIED) {
-			(void)cli_audit(c, v, "run", names, n, path, r);
+			(void)cli_audit(c, v, "run", names, n, label, r);
 			free(names);
-			status =
-			    run_fail(SC_OK, "refused to run '%s': %s", argv[optind], plan.reason);
+			status = run_fail(SC_OK, "refused to run '%s': %s", argv[0], plan.reason);
 			goto out;
 		}
 		free(names);
@@ -188,7 +270,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		for (k = 0; names != NULL && k < n; k++)
 			names[k] = sc_runenv_secret(re, k);
 		a = n > 0 && names == NULL ? SC_ERR_NOMEM
-		                           : cli_audit(c, v, "run", names, n, path, r);
+		                           : cli_audit(c, v, "run", names, n, label, r);
 		free(names);
 		if (r == SC_OK && a != SC_OK) {
 			sc_vault_close(v);
@@ -205,25 +287,23 @@ int cmd_run(struct cli *c, int argc, char **argv)
 
 		switch (r) {
 		case SC_ERR_NOT_FOUND:
-			status = run_fail(r, "no secret matches '%s'", what);
+			status = run_refuse("no secret matches '%s'", what);
 			break;
 		case SC_ERR_EXPIRED:
-			status = run_fail(r, "secret '%s' has expired", what);
+			status = cli_error(EXIT_EXPIRED, "secret '%s' has expired", what);
 			break;
 		case SC_ERR_DENIED:
-			status = run_fail(r,
-			                  "refusing to set '%s' (it changes how programs load "
-			                  "code)",
-			                  what);
+			status = run_refuse(
+			    "refusing to set '%s' (it changes how programs load code)", what);
 			break;
 		case SC_ERR_EXISTS:
-			status = run_fail(r, "two secrets map to the variable '%s'", what);
+			status = run_refuse("two secrets map to the variable '%s'", what);
 			break;
 		case SC_ERR_NAME:
-			status = run_fail(r, "'%s' does not make a valid variable name", what);
+			status = run_refuse("'%s' does not make a valid variable name", what);
 			break;
 		case SC_ERR_INVALID:
-			status = detail ? run_fail(r, "the value for '%s' holds a NUL byte", what)
+			status = detail ? run_refuse("the value for '%s' holds a NUL byte", what)
 			                : run_fail(r, "cannot prepare the environment");
 			break;
 		default:
@@ -243,8 +323,11 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	fflush(stdout);
 	fflush(stderr);
 	sc_exec_opts_init(&xo);
-	xo.path = path;
-	xo.argv = argv + optind;
+	xo.path = prog.found;
+	xo.check_id = 1;
+	xo.dev = prog.dev;
+	xo.ino = prog.ino;
+	xo.argv = argv;
 	xo.envp = sc_runenv_envp(re);
 	xo.timeout_ms = timeout_ms;
 	xo.sanitizer = sc_runenv_sanitizer(re);
@@ -256,17 +339,18 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	xo.tty_fd = isatty(0) ? 0 : -1;
 	r = sc_run_exec(&plan, &xo, &res);
 	if (r == SC_ERR_NOEXEC || r == SC_ERR_NOTEXEC) {
-		(void)cli_fail(SC_OK, "'%s': %s", argv[optind],
-		               r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
+		(void)cli_error(r == SC_ERR_NOEXEC ? SC_EXEC_EXIT_NOEXEC : SC_EXEC_EXIT_NOTEXEC,
+		                "'%s': %s", argv[0],
+		                r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
 		status = res.exit_code;
 		goto out;
 	}
 	if (r != SC_OK) {
-		status = run_fail(r, "cannot run '%s'", argv[optind]);
+		status = run_fail(r, "cannot run '%s'", argv[0]);
 		goto out;
 	}
 	if (res.timed_out)
-		cli_warn("'%s' ran out of time and was stopped", argv[optind]);
+		cli_warn("'%s' ran out of time and was stopped", argv[0]);
 	status = res.exit_code;
 out:
 	if (forwarding)
@@ -277,6 +361,12 @@ out:
 	sc_sanitizer_free(vz);
 	sc_vault_close(v);
 	free(detail);
-	free(path);
+	sc_exec_prog_release(&prog);
+	for (i = 0; i < nkeys; i++)
+		free(aliased[i]);
 	return status;
+out_keys:
+	for (i = 0; i < nkeys; i++)
+		free(aliased[i]);
+	return r;
 }

@@ -2,15 +2,36 @@
  * from standard input, a file or the terminal, never from argv. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "cli/cli.h"
 #include "secretctl/sanitize.h"
 
 #define MAX_SPECS 64
+
+const struct cli_opt cli_opts_set[] = {
+    {'v', 0, "value-file", "FILE", "read the value (field 'value') from FILE", 0},
+    {'f', 0, "field", "F=VALUE", "a public field, value on the line (not for secrets)", 0},
+    {'s', 0, "secret-field", "F", "a secret field, read from stdin or the terminal", 0},
+    {'F', 0, "secret-field-file", "F=FILE", "a secret field, read from FILE", 0},
+    {'b', 0, "binding", "ENV=FIELD", "run: put FIELD in variable ENV (repeatable)", 0},
+    {'t', 0, "tag", "T", "a tag (repeatable)", 0},
+    {'T', 0, "tags", "T,U", "tags, comma-separated (the Go secretctl's spelling)", CLI_OPT_ALIAS},
+    {'n', 0, "notes", "TEXT", "free-form notes (not secret, encrypted)", 0},
+    {'u', 0, "url", "URL", "a URL for the secret", 0},
+    {'e', 0, "expires", "DUR|DATE", "expiry: 30d, 12h, 2w, 1y or YYYY-MM-DD", 0},
+    {'h', 0, "hint", "F=TEXT", "a hint for field F shown to AI agents (repeatable)", 0},
+    {'c', 0, "no-confirm", NULL, "ask for a value on the terminal once, not twice", 0},
+    {'V', 0, "value", NULL,
+     "a value never goes on the command line (ps shows it); pipe it in, or use "
+     "--value-file FILE",
+     CLI_OPT_REFUSED},
+    {0, 0, NULL, NULL, NULL, 0},
+};
 
 struct spec {
 	char *field;
@@ -36,15 +57,33 @@ static int read_file(const char *path, uint8_t **buf, size_t *len)
 
 /* A secret value from stdin (one trailing newline stripped) or, on a
  * terminal, asked for without echo. */
-static int read_secret_input(const char *secret, const char *field, int *stdin_used, uint8_t **buf,
-                             size_t *len)
+static int read_secret_input(const char *secret, const char *field, int confirm, int *stdin_used,
+                             uint8_t **buf, size_t *len)
 {
 	char prompt[SC_NAME_MAX + SC_FIELD_NAME_MAX + 32];
 	int r;
 
 	if (isatty(0)) {
+		char *again = NULL;
+		size_t again_len;
+
 		snprintf(prompt, sizeof(prompt), "Value for %s (%s): ", secret, field);
-		return cli_read_tty_secret(prompt, (char **)buf, len);
+		if ((r = cli_read_tty_secret(prompt, (char **)buf, len)) != SC_OK || !confirm)
+			return r;
+		/* a typo in a value nobody sees is found only when it is used:
+		 * ask twice, as pass insert does */
+		snprintf(prompt, sizeof(prompt), "Repeat the value for %s (%s): ", secret, field);
+		if ((r = cli_read_tty_secret(prompt, &again, &again_len)) == SC_OK &&
+		    (again_len != *len || sc_memcmp_ct(again, *buf, *len) != 0)) {
+			sc_set_error("the two values do not match; nothing was stored");
+			r = SC_ERR_INVALID;
+		}
+		sc_secmem_free(again);
+		if (r != SC_OK) {
+			sc_secmem_free(*buf);
+			*buf = NULL;
+		}
+		return r;
 	}
 	if (*stdin_used) {
 		sc_set_error("only one value can come from standard input; use "
@@ -81,19 +120,7 @@ static int put_in_txn(struct sc_vault *v, void *s)
 
 int cmd_set(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"value-file", required_argument, NULL, 'v'},
-	    {"field", required_argument, NULL, 'f'},
-	    {"secret-field", required_argument, NULL, 's'},
-	    {"secret-field-file", required_argument, NULL, 'F'},
-	    {"binding", required_argument, NULL, 'b'},
-	    {"tag", required_argument, NULL, 't'},
-	    {"notes", required_argument, NULL, 'n'},
-	    {"url", required_argument, NULL, 'u'},
-	    {"expires", required_argument, NULL, 'e'},
-	    {"hint", required_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct cli_parse p;
 	struct spec specs[MAX_SPECS];
 	char *bindings[SC_BINDINGS_MAX], *tags[SC_TAGS_MAX], *hints[SC_FIELDS_MAX];
 	size_t nspecs = 0, nbind = 0, ntags = 0, nhints = 0, i;
@@ -101,10 +128,11 @@ int cmd_set(struct cli *c, int argc, char **argv)
 	int64_t expires = 0;
 	struct sc_secret *s = NULL;
 	struct sc_vault *v = NULL;
-	int ch, r, stdin_used = 0, rc = EXIT_FAIL;
+	int ch, r, stdin_used = 0, confirm = 1, rc = EXIT_FAIL;
 
-	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		char *val = NULL;
+	cli_parse_init(&p, c, argc, argv);
+	while ((ch = cli_parse_next(&p)) > 0) {
+		char *val = NULL, *optarg = (char *)p.val;
 
 		switch (ch) {
 		case 'v':
@@ -136,6 +164,22 @@ int cmd_set(struct cli *c, int argc, char **argv)
 				return cli_usage(c, "too many tags (at most %d)", SC_TAGS_MAX);
 			tags[ntags++] = optarg;
 			break;
+		case 'T': {
+			char *tok, *save = NULL;
+
+			/* "a,b": split in place (argv is ours to write) */
+			for (tok = strtok_r(optarg, ",", &save); tok != NULL;
+			     tok = strtok_r(NULL, ",", &save)) {
+				if (ntags == SC_TAGS_MAX)
+					return cli_usage(c, "too many tags (at most %d)",
+					                 SC_TAGS_MAX);
+				tags[ntags++] = tok;
+			}
+			break;
+		}
+		case 'c':
+			confirm = 0;
+			break;
 		case 'h':
 			if (nhints == SC_FIELDS_MAX)
 				return cli_usage(c, "too many hints");
@@ -155,31 +199,37 @@ int cmd_set(struct cli *c, int argc, char **argv)
 				                 optarg, *sc_last_error() ? ": " : "",
 				                 sc_last_error());
 			break;
-		default:
-			return cli_opt_error(c, ch, argv);
 		}
 	}
-	if (argc - optind != 1)
-		return cli_usage(c, argc - optind < 1 ? "missing secret NAME"
-		                                      : "too many arguments (values never go on "
-		                                        "the command line; pipe them in)");
-	name = argv[optind];
-	if (sc_name_valid(name) != SC_OK)
-		return cli_usage(c,
-		                 "invalid secret name '%s' (1-256 of [A-Za-z0-9._/-], not "
-		                 "starting with '.' or '-', no '..' or '//', no leading or "
-		                 "trailing '/')",
-		                 name);
+	if (ch == CLI_PARSE_EXIT)
+		return p.status;
+	if (p.nops != 1)
+		return cli_usage(c, p.nops < 1 ? "missing secret NAME"
+		                               : "too many arguments (values never go on "
+		                                 "the command line; pipe them in)");
+	name = p.ops[0];
+	if (sc_name_valid(name) != SC_OK) {
+		rc = cli_usage(c,
+		               "invalid secret name '%s' (1-256 of [A-Za-z0-9._/-], not "
+		               "starting with '.' or '-', no '..' or '//', no leading or "
+		               "trailing '/')",
+		               name);
+		goto out;
+	}
 	if (nspecs == 0)
 		specs[nspecs++] = (struct spec){(char *)"value", NULL, 's'};
 	for (i = 0; i < nspecs; i++)
-		if (sc_field_name_valid(specs[i].field) != SC_OK)
-			return cli_usage(c, "invalid field name '%s' (1-64 of [A-Za-z0-9._-])",
-			                 specs[i].field);
+		if (sc_field_name_valid(specs[i].field) != SC_OK) {
+			rc = cli_usage(c, "invalid field name '%s' (1-64 of [A-Za-z0-9._-])",
+			               specs[i].field);
+			goto out;
+		}
 
 	/* Unlock first: a password on --password-fd 0 precedes the value. */
-	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
-		return cli_fail(r, "cannot unlock the vault");
+	if ((r = cli_open_vault(c, 1, &v)) != SC_OK) {
+		rc = cli_fail(r, "cannot unlock the vault");
+		goto out;
+	}
 	if ((r = sc_secret_new(&s, name)) != SC_OK) {
 		rc = cli_fail(r, "cannot create the secret");
 		goto out;
@@ -192,9 +242,9 @@ int cmd_set(struct cli *c, int argc, char **argv)
 			r = sc_secret_add_field(s, specs[i].field, specs[i].arg,
 			                        strlen(specs[i].arg), 0);
 		} else {
-			r = specs[i].kind == 'F'
-			        ? read_file(specs[i].arg, &buf, &len)
-			        : read_secret_input(name, specs[i].field, &stdin_used, &buf, &len);
+			r = specs[i].kind == 'F' ? read_file(specs[i].arg, &buf, &len)
+			                         : read_secret_input(name, specs[i].field, confirm,
+			                                             &stdin_used, &buf, &len);
 			if (r == SC_OK && len == 0) {
 				sc_set_error("field '%s' is empty", specs[i].field);
 				r = SC_ERR_INVALID;
@@ -269,6 +319,24 @@ int cmd_set(struct cli *c, int argc, char **argv)
 	if (r != SC_OK) {
 		rc = cli_fail(r, "cannot store '%s'", name);
 		goto out;
+	}
+	if (c->json) {
+		json_t *o = json_pack("{s:s,s:b}", "name", name, "stored", 1), *f = json_array();
+		char *out;
+
+		for (i = 0; i < sc_secret_field_count(s); i++) {
+			const char *fname;
+			int sensitive;
+
+			if (sc_secret_field(s, i, &fname, NULL, NULL, &sensitive, NULL) == SC_OK)
+				json_array_append_new(f, json_pack("{s:s,s:b}", "name", fname,
+				                                   "sensitive", sensitive));
+		}
+		json_object_set_new(o, "fields", f);
+		if ((out = json_dumps(o, JSON_COMPACT)) != NULL)
+			puts(out);
+		free(out);
+		json_decref(o);
 	}
 	rc = EXIT_OK;
 out:

@@ -4,6 +4,20 @@
 
 /* ---- secretctl unlock ---- */
 
+#ifdef SC_COVERAGE
+void __gcov_dump(void); /* libgcov: write the counters (_exit skips atexit) */
+#endif
+
+/* The daemon leaves by _exit (no atexit handlers of the parent it forked
+ * from); a coverage build writes its counters first. */
+static void daemon_exit(int st)
+{
+#ifdef SC_COVERAGE
+	__gcov_dump();
+#endif
+	_exit(st);
+}
+
 /* The daemon: double fork, new session, fds 0-2 on /dev/null, nothing else
  * open but the socket and the lock; the key moves into this process's own
  * locked memory (mlock is not inherited across fork). Never returns. */
@@ -52,7 +66,7 @@ static void run_daemon(struct cli *c, int lfd, int lkfd, const char *sock, const
 	o.timeout_s = timeout_s;
 	o.reveal = reveal;
 	r = agent_serve(&o);
-	_exit(r == SC_OK ? 0 : 1);
+	daemon_exit(r == SC_OK ? 0 : 1);
 }
 
 /* Start a daemon for the vault, unlocked with dek. SC_ERR_BUSY when
@@ -82,13 +96,15 @@ static int start_daemon(struct cli *c, const uint8_t *dek, uint32_t timeout_s, i
 	return SC_OK;
 }
 
+const struct cli_opt cli_opts_unlock[] = {
+    {'t', 0, "timeout", "DUR", "lock after DUR idle, 1s to 7d (default 15m)", 0},
+    {'r', 0, "reveal", NULL, "let 'get' read values through the agent (default: use-only)", 0},
+    {0, 0, NULL, NULL, NULL, 0},
+};
+
 int cmd_unlock(struct cli *c, int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"timeout", required_argument, NULL, 't'},
-	    {"reveal", no_argument, NULL, 'r'},
-	    {NULL, 0, NULL, 0},
-	};
+	struct cli_parse p;
 	struct sc_agent_status st;
 	struct sc_vault *v = NULL;
 	uint8_t *dek = NULL;
@@ -96,7 +112,10 @@ int cmd_unlock(struct cli *c, int argc, char **argv)
 	int ch, r, fd = -1, reveal = 0, tries, rc = EXIT_FAIL;
 	char dur[32];
 
-	while ((ch = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
+	cli_parse_init(&p, c, argc, argv);
+	while ((ch = cli_parse_next(&p)) > 0) {
+		const char *optarg = p.val;
+
 		switch (ch) {
 		case 't':
 			if (cli_parse_duration(optarg, &secs) != SC_OK || secs < 1 ||
@@ -107,12 +126,12 @@ int cmd_unlock(struct cli *c, int argc, char **argv)
 		case 'r':
 			reveal = 1;
 			break;
-		default:
-			return cli_opt_error(c, ch, argv);
 		}
 	}
-	if (optind != argc)
-		return cli_usage(c, "unexpected argument '%s'", argv[optind]);
+	if (ch == CLI_PARSE_EXIT)
+		return p.status;
+	if (p.nops != 0)
+		return cli_usage(c, "unexpected argument '%s'", p.ops[0]);
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
 	if ((dek = sc_secmem_alloc(SC_KEY_LEN)) == NULL) {

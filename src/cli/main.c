@@ -1,9 +1,11 @@
 /* main.c - secretctl's entry point: process hardening, global options and
  * the command table. */
-#include <getopt.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <jansson.h>
 
 #include "cli/cli.h"
 #include "secretctl/confine.h"
@@ -13,60 +15,104 @@ extern char **environ;
 static int cmd_version(struct cli *c, int argc, char **argv);
 static int cmd_help(struct cli *c, int argc, char **argv);
 
+#define PW CLI_NEEDS_PASSWORD
+#define VAULT CLI_NEEDS_VAULT
+
+static const struct cli_cmd mcp_policy_subs[] = {
+    {"check", cmd_mcp_policy_check, VAULT, "[FILE]",
+     "validate an MCP policy file (default: mcp-policy.yaml in the vault)", NULL, NULL, NULL},
+    {NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const struct cli_cmd mcp_subs[] = {
+    {"policy", NULL, VAULT, NULL, "work with the MCP policy file", NULL, NULL, mcp_policy_subs},
+    {NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
+static const struct cli_cmd password_subs[] = {
+    {"change", cmd_passwd, VAULT | PW, NULL, "change the vault password (same as 'passwd')", NULL,
+     cli_opts_passwd, NULL},
+    {NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
 const struct cli_cmd cli_commands[] = {
-    {"init", cmd_init, "init [--new-password-fd N] [--kdf-memory SIZE] [--kdf-time N]",
-     "create a new vault"},
-    {"set", cmd_set,
-     "set NAME [--value-file FILE] [--field F=VALUE]... [--secret-field F]...\n"
-     "           [--secret-field-file F=FILE]... [--binding ENV=FIELD]... [--tag T]...\n"
-     "           [--notes TEXT] [--url URL] [--expires DUR|DATE] [--hint F=TEXT]...",
-     "store a secret (value from stdin, a file or the terminal)"},
-    {"get", cmd_get, "get NAME [--field F] [--raw] [--json]", "print a secret's value"},
-    {"list", cmd_list, "list [--tag T] [--expiring DUR] [--expired] [--json]", "list secret names"},
-    {"exists", cmd_exists, "exists NAME", "exit 0 if the secret exists, 1 if not"},
-    {"delete", cmd_delete, "delete NAME", "delete a secret"},
-    {"passwd", cmd_passwd, "passwd [--new-password-fd N] [--kdf-memory SIZE] [--kdf-time N]",
-     "change the vault password"},
-    {"audit", cmd_audit,
-     "audit list [--since T] [--until T] [--op OP] [--limit N] [--json]\n"
-     "       secretctl audit verify [--json]\n"
-     "       secretctl audit export [--format json|csv]\n"
-     "       secretctl audit prune --before DATE",
-     "show, verify, export or prune the audit log"},
-    {"run", cmd_run,
-     "run -k|--key PATTERN... [--env-prefix P] [--timeout DUR] [--no-sanitize] [--clean-env]\n"
-     "           [--] COMMAND [ARGS...]",
-     "run a command with secrets in its environment, output redacted"},
-    {"mcp-server", cmd_mcp_server, "mcp-server",
-     "serve AI agents over MCP (stdio); never returns a sensitive value"},
-    {"mcp", cmd_mcp, "mcp policy check [FILE]",
-     "validate an MCP policy file (default: mcp-policy.yaml in the vault)"},
-    {"unlock", cmd_unlock, "unlock [--timeout DUR] [--reveal]",
-     "hand the key to the vault's agent (started if none runs)"},
-    {"lock", cmd_lock, "lock", "wipe the key from the agent"},
-    {"status", cmd_status, "status", "say whether the agent is unlocked, its mode and time left"},
-    {"agent", cmd_agent, "agent", "run the unlock agent in the foreground (starts locked)"},
-    {"version", cmd_version, "version", "print the version"},
-    {"help", cmd_help, "help [COMMAND]", "show help"},
-    {NULL, NULL, NULL, NULL},
+    {"init", cmd_init, VAULT, NULL, "create a new vault",
+     "The new password comes from --new-password-fd, --password-fd, SECRETCTL_PASSWORD,\n"
+     "or the terminal (asked twice). Argon2id's defaults: 64 MiB, 3 passes.",
+     cli_opts_init, NULL},
+    {"set", cmd_set, VAULT | PW, "NAME",
+     "store a secret (value from stdin, a file or the terminal)",
+     "Values never come from the command line (argv is visible in ps): standard input\n"
+     "(one trailing newline dropped), --value-file, --secret-field-file, or the terminal,\n"
+     "where each value is asked twice unless --no-confirm. Setting a name again keeps\n"
+     "the old version in the history.",
+     cli_opts_set, NULL},
+    {"get", cmd_get, VAULT | PW, "NAME", "print a secret's value",
+     "Prints the field 'value', or the only field; a secret with several fields needs\n"
+     "--field. Through an agent only when it was unlocked with --reveal.",
+     cli_opts_get, NULL},
+    {"list", cmd_list, VAULT | PW, NULL, "list secret names",
+     "Names only, sorted; with --json each secret's metadata (never a value).", cli_opts_list,
+     NULL},
+    {"exists", cmd_exists, VAULT | PW, "NAME", "exit 0 if the secret exists, 1 if not", NULL, NULL,
+     NULL},
+    {"delete", cmd_delete, VAULT | PW, "NAME", "delete a secret", NULL, NULL, NULL},
+    {"passwd", cmd_passwd, VAULT | PW, NULL, "change the vault password",
+     "Rewraps the data key under the new password; the secrets are not re-encrypted.\n"
+     "'secretctl password change' (the Go secretctl's spelling) is the same command.",
+     cli_opts_passwd, NULL},
+    {"password", NULL, VAULT | PW | CLI_HIDDEN, NULL, "the Go secretctl's 'password change'", NULL,
+     NULL, password_subs},
+    {"audit", NULL, VAULT | PW, NULL, "show, verify, export or prune the audit log", NULL, NULL,
+     cli_audit_subs},
+    {"run", cmd_run, VAULT | PW | CLI_PASSTHROUGH, "[--] COMMAND [ARGS...]",
+     "run a command with secrets in its environment, output redacted",
+     "Options end at COMMAND: what follows is the command's own. Each secret's fields\n"
+     "become variables (the name upper-cased, '/', '-' and '.' as '_', or its bindings);\n"
+     "every value is redacted from the output. Exit status: the command's own; 124 time\n"
+     "out, 125 secretctl failed before the command started, 126 not executable, 127 not\n"
+     "found. An unlocked agent runs the command itself (no value enters this process).",
+     cli_opts_run, NULL},
+    {"mcp-server", cmd_mcp_server, VAULT | CLI_NO_PROMPT, NULL,
+     "serve AI agents over MCP (stdio); never returns a sensitive value",
+     "Speaks JSON-RPC on standard input and output; never asks for a password: run\n"
+     "'secretctl unlock' in a terminal first. Runs obey mcp-policy.yaml in the vault.",
+     NULL, NULL},
+    {"mcp", NULL, VAULT, NULL, "validate an MCP policy file", NULL, NULL, mcp_subs},
+    {"unlock", cmd_unlock, VAULT | PW, NULL,
+     "hand the key to the vault's agent (started if none runs)",
+     "The agent keeps the key in locked memory and answers list, exists, run and the MCP\n"
+     "server without the password until it locks (idle timeout, 'secretctl lock').",
+     cli_opts_unlock, NULL},
+    {"lock", cmd_lock, VAULT, NULL, "wipe the key from the agent", NULL, NULL, NULL},
+    {"status", cmd_status, VAULT, NULL, "say whether the agent is unlocked, its mode and time left",
+     "Exit 0 when unlocked, 1 when locked or no agent runs.", NULL, NULL},
+    {"agent", cmd_agent, VAULT, NULL, "run the unlock agent in the foreground (starts locked)",
+     NULL, NULL, NULL},
+    {"version", cmd_version, 0, NULL, "print the version", NULL, NULL, NULL},
+    {"help", cmd_help, 0, "[COMMAND [SUBCOMMAND]]", "show help",
+     "With a command: its full help, the same as 'secretctl COMMAND --help'.", NULL, NULL},
+    {NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL},
 };
 
 static void usage_all(FILE *f)
 {
 	const struct cli_cmd *cmd;
 
-	fprintf(f, "usage: secretctl [--vault DIR] [--password-fd N] [--json] COMMAND [ARGS]\n\n"
-	           "commands:\n");
+	fprintf(f, "usage: secretctl [--vault DIR] [--password-fd N] [--json] [-h|--help] "
+	           "COMMAND [ARGS]\n\ncommands:\n");
 	for (cmd = cli_commands; cmd->name != NULL; cmd++)
-		fprintf(f, "  %-10s %s\n", cmd->name, cmd->summary);
+		if (!(cmd->flags & CLI_HIDDEN))
+			fprintf(f, "  %-10s %s\n", cmd->name, cmd->summary);
 	fprintf(f, "\nSee secretctl(1) or 'secretctl help COMMAND'.\n");
 }
 
 static int cmd_version(struct cli *c, int argc, char **argv)
 {
-	(void)argv;
-	if (argc > 1)
-		return cli_usage(c, "unexpected argument '%s'", argv[1]);
+	struct cli_parse p;
+
+	if (cli_parse_none(c, argc, argv, 0, 0, &p) != CLI_PARSE_END)
+		return p.status;
 	if (c->json)
 		printf("{\"version\":\"%s\",\"vault_format\":%d}\n", SC_VERSION, SC_VAULT_FORMAT);
 	else
@@ -74,47 +120,138 @@ static int cmd_version(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
-static const struct cli_cmd *find_cmd(const char *name)
+/* An unknown command, with the closest one named. */
+static int unknown_command(const struct cli_cmd *table, const char *prefix, const char *name)
 {
-	const struct cli_cmd *cmd;
+	const char *cands[64], *best;
+	size_t n = 0;
 
-	for (cmd = cli_commands; cmd->name != NULL; cmd++)
-		if (strcmp(cmd->name, name) == 0)
-			return cmd;
-	return NULL;
+	for (; table->name != NULL && n < 64; table++)
+		cands[n++] = table->name;
+	if ((best = cli_closest(name, cands, n)) != NULL)
+		return cli_error(EXIT_USAGE, "unknown command '%s%s'; did you mean '%s%s'?", prefix,
+		                 name, prefix, best);
+	return cli_error(EXIT_USAGE, "unknown command '%s%s'; see 'secretctl help'", prefix, name);
+}
+
+static json_t *cmd_json(const struct cli_cmd *cmd)
+{
+	json_t *o = json_pack("{s:s,s:s}", "name", cmd->name, "summary", cmd->summary), *a;
+	const struct cli_opt *op;
+	const struct cli_cmd *s;
+
+	if (cmd->operands != NULL)
+		json_object_set_new(o, "operands", json_string(cmd->operands));
+	a = json_array();
+	for (op = cmd->opts; op != NULL && op->name != NULL; op++) {
+		json_t *j = json_pack("{s:s,s:s,s:b,s:b}", "name", op->name, "help", op->help,
+		                      "alias", (op->flags & CLI_OPT_ALIAS) != 0, "refused",
+		                      (op->flags & CLI_OPT_REFUSED) != 0);
+
+		if (op->short_name)
+			json_object_set_new(j, "short", json_sprintf("%c", op->short_name));
+		if (op->arg != NULL)
+			json_object_set_new(j, "value", json_string(op->arg));
+		json_array_append_new(a, j);
+	}
+	json_object_set_new(o, "options", a);
+	if (cmd->subs != NULL) {
+		a = json_array();
+		for (s = cmd->subs; s->name != NULL; s++)
+			json_array_append_new(a, cmd_json(s));
+		json_object_set_new(o, "subcommands", a);
+	}
+	return o;
 }
 
 static int cmd_help(struct cli *c, int argc, char **argv)
 {
-	const struct cli_cmd *cmd;
+	const struct cli_cmd *cmd, *table = cli_commands;
+	struct cli_parse p;
+	char path[96] = "";
+	int i, ch;
 
+	cli_parse_init(&p, c, argc, argv);
+	if ((ch = cli_parse_next(&p)) == CLI_PARSE_EXIT)
+		return p.status;
+	argc = p.nops + 1; /* the operands are the command's path */
+	argv = p.ops - 1;
 	if (argc < 2) {
+		if (c->json) {
+			json_t *a = json_array();
+			char *s;
+
+			for (cmd = cli_commands; cmd->name != NULL; cmd++)
+				json_array_append_new(a, cmd_json(cmd));
+			if ((s = json_dumps(a, JSON_COMPACT)) != NULL)
+				puts(s);
+			free(s);
+			json_decref(a);
+			return EXIT_OK;
+		}
 		usage_all(stdout);
 		return EXIT_OK;
 	}
-	if ((cmd = find_cmd(argv[1])) == NULL)
-		return cli_usage(c, "unknown command '%s'", argv[1]);
-	printf("usage: secretctl %s\n\n%s\n", cmd->usage, cmd->summary);
+	/* "help audit list": walk down the subcommands */
+	for (i = 1, cmd = NULL; i < argc; i++) {
+		const struct cli_cmd *next = cli_find_cmd(table, argv[i]);
+
+		if (next == NULL) {
+			char prefix[100];
+
+			snprintf(prefix, sizeof(prefix), "%s%s", path, path[0] ? " " : "");
+			return unknown_command(table, prefix, argv[i]);
+		}
+		cmd = next;
+		snprintf(path + strlen(path), sizeof(path) - strlen(path), "%s%s",
+		         path[0] ? " " : "", cmd->name);
+		if ((table = cmd->subs) == NULL && i + 1 < argc)
+			return cli_error(EXIT_USAGE, "'%s' has no subcommand '%s'", path,
+			                 argv[i + 1]);
+	}
+	if (c->json) {
+		json_t *o = cmd_json(cmd);
+		char *s = json_dumps(o, JSON_COMPACT);
+
+		if (s != NULL)
+			puts(s);
+		free(s);
+		json_decref(o);
+		return EXIT_OK;
+	}
+	cli_print_help(stdout, cmd, path);
 	return EXIT_OK;
 }
 
-/* `run` options that take their value as the next argument. */
-static int run_opt_takes_value(const char *a)
+/* Whether word is an option of cmd that takes its value as the next
+ * argument ("-k", "--key"). */
+static int takes_value(const struct cli_cmd *cmd, const char *word)
 {
-	return strcmp(a, "-k") == 0 || strcmp(a, "--key") == 0 || strcmp(a, "--env-prefix") == 0 ||
-	       strcmp(a, "--timeout") == 0;
+	const struct cli_opt *o;
+
+	for (o = cmd->opts; o != NULL && o->name != NULL; o++) {
+		if (o->arg == NULL)
+			continue;
+		if (word[0] == '-' && word[1] == o->short_name && word[2] == '\0')
+			return 1;
+		if (strncmp(word, "--", 2) == 0 && strcmp(word + 2, o->name) == 0)
+			return 1;
+	}
+	return 0;
 }
 
 /*
  * Global options may stand before or after the command name (up to "--");
  * they are taken out of argv here so each command sees only its own. For
- * `run`, the child's command line starts at its first operand, "--" or not:
- * from there on nothing is taken (`run -k x -- tool --json` and
- * `run -k x tool --json` both pass --json to tool).
+ * a CLI_PASSTHROUGH command (run), the child's command line starts at its
+ * first operand, "--" or not: from there on nothing is taken
+ * (`run -k x -- tool --json` and `run -k x tool --json` both pass --json to
+ * tool).
  */
 static int take_globals(struct cli *c, int *argc, char **argv)
 {
-	int i, j = 0, n = *argc, cmd_seen = 0, is_run = 0;
+	const struct cli_cmd *pass = NULL;
+	int i, j = 0, n = *argc, cmd_seen = 0;
 
 	for (i = 0; i < n; i++) {
 		const char *a = argv[i], *val = NULL;
@@ -125,26 +262,29 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 				argv[j++] = argv[i++];
 			break;
 		}
-		if (is_run && (a[0] != '-' || a[1] == '\0')) {
+		if (pass != NULL && (a[0] != '-' || a[1] == '\0')) {
 			/* the command to run: the rest belongs to it */
 			while (i < n)
 				argv[j++] = argv[i++];
 			break;
 		}
-		if (is_run && run_opt_takes_value(a) && i + 1 < n) {
+		if (pass != NULL && takes_value(pass, a) && i + 1 < n) {
 			argv[j++] = argv[i++];
 			argv[j++] = argv[i];
 			continue;
 		}
 		if (!cmd_seen && a[0] != '-') {
+			const struct cli_cmd *cmd = cli_find_cmd(cli_commands, a);
+
 			cmd_seen = 1;
-			is_run = strcmp(a, "run") == 0;
+			if (cmd != NULL && (cmd->flags & CLI_PASSTHROUGH))
+				pass = cmd;
 			argv[j++] = argv[i];
 			continue;
 		}
 		if (strcmp(a, "--vault") == 0 || strcmp(a, "--password-fd") == 0) {
 			if (i + 1 >= n)
-				return cli_fail(SC_ERR_INVALID, "option '%s' needs a value", a);
+				return cli_error(EXIT_USAGE, "option '%s' needs a value", a);
 			val = argv[++i];
 			takes = 1;
 		} else if (strncmp(a, "--vault=", 8) == 0 ||
@@ -153,6 +293,7 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 			takes = 1;
 		} else if (strcmp(a, "--json") == 0) {
 			c->json = 1;
+			cli_set_json_errors(1);
 			continue;
 		}
 		if (!takes) {
@@ -161,7 +302,7 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 		}
 		if (strncmp(a, "--vault", 7) == 0) {
 			if (*val == '\0')
-				return cli_fail(SC_ERR_INVALID, "--vault needs a directory");
+				return cli_error(EXIT_USAGE, "--vault needs a directory");
 			free(c->vault_dir);
 			if ((c->vault_dir = strdup(val)) == NULL)
 				return cli_fail(SC_ERR_NOMEM, "out of memory");
@@ -170,10 +311,9 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 			long fd = strtol(val, &end, 10);
 
 			if (*val == '\0' || *end != '\0' || fd < 0 || fd > 1024)
-				return cli_fail(SC_ERR_INVALID,
-				                "--password-fd needs a file descriptor "
-				                "number, not '%s'",
-				                val);
+				return cli_error(
+				    EXIT_USAGE,
+				    "--password-fd needs a file descriptor number, not '%s'", val);
 			c->password_fd = (int)fd;
 		}
 	}
@@ -215,20 +355,29 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(nargv[0], "--version") == 0)
 		nargv[0] = (char *)"version";
-	if ((cmd = find_cmd(nargv[0])) == NULL) {
-		r = cli_fail(SC_ERR_INVALID, "unknown command '%s'; see 'secretctl help'",
-		             nargv[0]);
+	if ((cmd = cli_find_cmd(cli_commands, nargv[0])) == NULL) {
+		r = nargv[0][0] == '-' ? cli_error(EXIT_USAGE,
+		                                   "unknown option '%s'; see 'secretctl "
+		                                   "help'",
+		                                   nargv[0])
+		                       : unknown_command(cli_commands, "", nargv[0]);
 		goto out;
 	}
-	c.cmd = cmd->name;
-	if (c.vault_dir == NULL && (r = sc_vault_default_dir(&c.vault_dir)) != SC_OK &&
-	    strcmp(cmd->name, "help") != 0 && strcmp(cmd->name, "version") != 0) {
+	snprintf(c.path, sizeof(c.path), "%s", cmd->name);
+	c.no_prompt = (cmd->flags & CLI_NO_PROMPT) != 0;
+	if ((cmd->flags & CLI_NEEDS_VAULT) && c.vault_dir == NULL &&
+	    (r = sc_vault_default_dir(&c.vault_dir)) != SC_OK) {
 		r = cli_fail(r, "cannot find the vault directory");
 		goto out;
 	}
-	optind = 0; /* reset getopt for the command's own parsing */
-	opterr = 0; /* commands report bad options in their own words */
-	r = cmd->fn(&c, nargc, nargv);
+	if ((cmd->flags & CLI_NEEDS_PASSWORD) && c.password_fd >= 0 &&
+	    fcntl(c.password_fd, F_GETFD) < 0) {
+		/* no password can come from there: the same as none given */
+		r = cli_error(cli_exit_status(SC_ERR_LOCKED),
+		              "--password-fd %d is not an open file descriptor", c.password_fd);
+		goto out;
+	}
+	r = cli_dispatch(&c, cmd, nargc, nargv);
 	if (fflush(stdout) != 0 && r == EXIT_OK)
 		r = cli_fail(SC_ERR_IO, "cannot write to standard output");
 out:

@@ -2,11 +2,12 @@
  * sources, reading secrets from fds and the terminal, durations. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <malloc.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/time.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -25,65 +26,130 @@ int cli_exit_status(int st)
 	return sc_status_exit(st);
 }
 
+static int json_errors;
+
+void cli_set_json_errors(int on)
+{
+	json_errors = on;
+}
+
+/* The "code" of a JSON error: the exit status by name. */
+static const char *exit_code_name(int status)
+{
+	switch (status) {
+	case EXIT_USAGE:
+		return "usage";
+	case EXIT_NOTFOUND:
+		return "not_found";
+	case EXIT_AUTH:
+		return "auth";
+	case EXIT_PERM:
+		return "permission";
+	case EXIT_CORRUPT:
+		return "corrupt";
+	case EXIT_EXISTS:
+		return "exists";
+	case EXIT_EXPIRED:
+		return "expired";
+	case EXIT_DENIED:
+		return "denied";
+	case EXIT_AUDIT:
+		return "audit";
+	case EXIT_RUN_FAIL:
+		return "run_failed";
+	default:
+		return "failure";
+	}
+}
+
+/* One message on stderr: "secretctl: MSG", or under --json one line
+ * {"error":{"code":...,"exit_status":N,"message":MSG}} (kind "warning":
+ * no code). */
+static void emit(const char *kind, int status, const char *raw, const char *usage_path)
+{
+	/* outside text (names, details) may hold controls or bad UTF-8:
+	 * escaped, in both forms (JSON also needs valid UTF-8) */
+	char msg[6 * 1024 + 1];
+
+	cli_escape(msg, sizeof(msg), raw);
+	if (json_errors) {
+		json_t *o = json_object(), *e = json_object();
+		char *s;
+
+		if (status >= 0) {
+			json_object_set_new(e, "code", json_string(exit_code_name(status)));
+			json_object_set_new(e, "exit_status", json_integer(status));
+		}
+		json_object_set_new(e, "message", json_string(msg));
+		if (usage_path != NULL)
+			json_object_set_new(e, "help",
+			                    json_sprintf("secretctl help %s", usage_path));
+		json_object_set_new(o, kind, e);
+		if ((s = json_dumps(o, JSON_COMPACT)) != NULL)
+			fprintf(stderr, "%s\n", s);
+		free(s);
+		json_decref(o);
+		return;
+	}
+	if (strcmp(kind, "warning") == 0)
+		fprintf(stderr, "secretctl: warning: %s\n", msg);
+	else
+		fprintf(stderr, "secretctl: %s\n", msg);
+}
+
 int cli_fail(int st, const char *fmt, ...)
 {
 	const char *detail = sc_last_error();
+	char msg[1024];
+	size_t n;
 	va_list ap;
 
-	fputs("secretctl: ", stderr);
 	va_start(ap, fmt);
-	cli_vput(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (detail[0] != '\0') {
-		fputs(": ", stderr);
-		cli_put_escaped(stderr, detail);
-	} else if (st != SC_OK) {
-		fprintf(stderr, ": %s", sc_strerror(st));
-	}
-	fputc('\n', stderr);
+	n = strlen(msg);
+	if (detail[0] != '\0')
+		snprintf(msg + n, sizeof(msg) - n, ": %s", detail);
+	else if (st != SC_OK)
+		snprintf(msg + n, sizeof(msg) - n, ": %s", sc_strerror(st));
 	sc_clear_error();
+	emit("error", cli_exit_status(st), msg, NULL);
 	return cli_exit_status(st);
 }
 
-int cli_usage(struct cli *c, const char *fmt, ...)
+int cli_error(int exit_status, const char *fmt, ...)
 {
-	const struct cli_cmd *cmd;
+	char msg[1024];
 	va_list ap;
 
-	fputs("secretctl: ", stderr);
 	va_start(ap, fmt);
-	cli_vput(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
-	for (cmd = cli_commands; cmd->name != NULL; cmd++)
-		if (c->cmd != NULL && strcmp(cmd->name, c->cmd) == 0)
-			fprintf(stderr, "usage: secretctl %s\n", cmd->usage);
-	return EXIT_USAGE;
+	sc_clear_error();
+	emit("error", exit_status, msg, NULL);
+	return exit_status;
 }
 
-int cli_opt_error(struct cli *c, int ch, char **argv)
+int cli_error_help(int exit_status, const char *help_path, const char *msg)
 {
-	char shortopt[3] = {'-', (char)optopt, '\0'};
-	const char *opt = optind > 0 ? argv[optind - 1] : "?";
+	emit("error", exit_status, msg, help_path);
+	return exit_status;
+}
 
-	/* A long option is the word getopt just passed; a short one inside a
-	 * cluster ("-xy") has no word of its own: name the letter. */
-	if (strncmp(opt, "--", 2) != 0 && optopt != 0)
-		opt = shortopt;
-	if (ch == ':')
-		return cli_usage(c, "option '%s' needs a value", opt);
-	return cli_usage(c, "unknown option '%s'", opt);
+int cli_json_errors(void)
+{
+	return json_errors;
 }
 
 void cli_warn(const char *fmt, ...)
 {
+	char msg[1024];
 	va_list ap;
 
-	fputs("secretctl: warning: ", stderr);
 	va_start(ap, fmt);
-	cli_vput(stderr, fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	emit("warning", -1, msg, NULL);
 }
 
 /* ---- passwords ---- */
@@ -128,12 +194,6 @@ static int read_line_fd(int fd, char **out, size_t *len)
 		k = read(fd, &ch, 1);
 		if (k < 0 && errno == EINTR)
 			continue;
-		if (k < 0 && errno == EBADF) {
-			/* no password to read, not a failing disk */
-			sc_set_error("file descriptor %d is not open", fd);
-			sc_secmem_free(buf);
-			return SC_ERR_LOCKED;
-		}
 		if (k < 0) {
 			sc_set_error("cannot read file descriptor %d: %s", fd, strerror(errno));
 			sc_secmem_free(buf);
@@ -190,8 +250,10 @@ int cli_get_password(struct cli *c, const char *prompt, int confirm, char **pw, 
 	*pw = NULL;
 	*len = 0;
 	if (c->password_fd >= 0) {
-		/* a closed fd (SC_ERR_LOCKED) has said so already */
-		if ((r = read_line_fd(c->password_fd, pw, len)) != SC_OK && r != SC_ERR_LOCKED)
+		/* a closed fd was refused before the command (main.c); an I/O
+		 * error keeps read_line_fd's words ("cannot read file
+		 * descriptor 9: Bad file descriptor") */
+		if ((r = read_line_fd(c->password_fd, pw, len)) != SC_OK && r != SC_ERR_IO)
 			sc_set_error("reading the password from fd %d failed (%s)", c->password_fd,
 			             sc_strerror(r));
 		return r;
@@ -257,28 +319,104 @@ int cli_get_new_password(struct cli *c, int fd, char **pw, size_t *len)
 	return SC_OK;
 }
 
+/* ---- a sign of life while Argon2id runs ---- */
+
+static const char slow_msg[] = "secretctl: deriving the key (Argon2id)...\n";
+static struct sigaction slow_old;
+static int slow_armed;
+
+static void slow_notice(int sig)
+{
+	int saved = errno;
+
+	(void)sig;
+	(void)!write(2, slow_msg, sizeof(slow_msg) - 1);
+	errno = saved;
+}
+
+void cli_slow_begin(void)
+{
+	struct sigaction sa;
+	struct itimerval it = {{0, 0}, {0, CLI_SLOW_NOTICE_MS * 1000}};
+
+	/* only a person at a terminal wants it; a script's stderr stays clean */
+	if (slow_armed || json_errors || !isatty(2))
+		return;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = slow_notice;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(SIGALRM, &sa, &slow_old) != 0)
+		return;
+	if (setitimer(ITIMER_REAL, &it, NULL) != 0) {
+		sigaction(SIGALRM, &slow_old, NULL);
+		return;
+	}
+	slow_armed = 1;
+}
+
+void cli_slow_end(void)
+{
+	struct itimerval off = {{0, 0}, {0, 0}};
+
+	if (!slow_armed)
+		return;
+	setitimer(ITIMER_REAL, &off, NULL);
+	sigaction(SIGALRM, &slow_old, NULL);
+	slow_armed = 0;
+}
+
+/* Whether the password will be asked for on the terminal. */
+static int password_from_tty(const struct cli *c)
+{
+	return c->password_fd < 0 && env_pw == NULL && !c->no_prompt;
+}
+
+/* On the terminal itself, as the prompt. */
+static void tty_say(const char *msg)
+{
+	int fd = open("/dev/tty", O_WRONLY | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return;
+	(void)!write(fd, msg, strlen(msg));
+	close(fd);
+}
+
 int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out)
 {
 	struct sc_vault *v = NULL;
 	char *pw = NULL;
 	size_t len;
-	int r;
+	int r, tries;
 
 	*out = NULL;
 	if ((r = sc_vault_open(c->vault_dir, &v)) != SC_OK)
 		return r;
-	if (unlock) {
-		if ((r = cli_get_password(c, "Password: ", 0, &pw, &len)) != SC_OK)
+	/* a person at the terminal gets three tries (as sudo gives); a
+	 * password from an fd or the environment one */
+	for (tries = 1; unlock; tries++) {
+		int tty = password_from_tty(c);
+
+		if ((r = cli_get_password(c, "Vault password: ", 0, &pw, &len)) != SC_OK)
 			goto fail;
 		int recorded;
 
-		/* the session layer records a wrong password in the audit log */
+		cli_slow_begin();
+		/* the session layer records each wrong password in the audit log */
 		r = sc_session_unlock(v, SC_AUDIT_SRC_CLI, pw, len, &recorded);
+		cli_slow_end();
 		sc_secmem_free(pw);
 		if (!recorded)
 			cli_warn("cannot record the failed unlock in the audit log");
+		if (r == SC_ERR_AUTH && tty && tries < CLI_PASSWORD_TRIES) {
+			sc_clear_error();
+			tty_say("Wrong password; try again.\n");
+			continue;
+		}
 		if (r != SC_OK)
 			goto fail;
+		break;
 	}
 	*out = v;
 	return SC_OK;
@@ -432,20 +570,4 @@ static void json_release(void *p)
 void cli_json_init(void)
 {
 	json_set_alloc_funcs(json_alloc, json_release);
-}
-
-/* A command that takes one secret NAME and no options. */
-int cli_one_name(struct cli *c, int argc, char **argv, const char **name)
-{
-	int ch = getopt_long(argc, argv, ":", (const struct option[]){{NULL, 0, NULL, 0}}, NULL);
-
-	if (ch != -1)
-		return cli_opt_error(c, ch, argv);
-	if (argc - optind != 1)
-		return cli_usage(c,
-		                 argc - optind < 1 ? "missing secret NAME" : "too many arguments");
-	*name = argv[optind];
-	if (sc_name_valid(*name) != SC_OK)
-		return cli_usage(c, "invalid secret name '%s'", *name);
-	return EXIT_OK;
 }

@@ -108,6 +108,8 @@ static void on_initialize(struct mcp_server *s, json_t *id, json_t *params)
 			if ((unsigned char)name[i] >= 0x20 && (unsigned char)name[i] < 0x7f)
 				s->client_name[k++] = name[i];
 		s->client_name[k] = '\0';
+		/* the agent's audit entries name it too */
+		sc_agent_set_client(s->client_name);
 	}
 	s->initialized = 1;
 	caps = json_pack("{s:{s:b}}", "tools", "listChanged", 0);

@@ -29,14 +29,19 @@ struct mcp_job {
 	int ctl[2]; /* write end: cancel byte */
 	int done;
 	/* what the thread runs */
-	char *path;
+	/* prog.found runs with argv[0] as given; path is prog.real (what the
+	 * policy saw), label both names for the audit */
+	struct sc_exec_prog prog;
+	const char *path;
+	char label[2 * 256 + 4];
 	char **argv;
 	struct sc_runenv *env;
 	struct sc_exec_opts opts;
 	struct sc_confine *confine;   /* keeps the confined command's argv */
 	struct sc_redact_ref *redact; /* the whole-vault sanitizer env's is a view of */
 	char *tool;
-	char **secrets; /* names injected, for the audit entry */
+	json_t *warnings; /* for the result: arguments that name a variable */
+	char **secrets;   /* names injected, for the audit entry */
 	size_t nsecrets;
 	/* through the unlock agent: it decrypts, applies the policy, runs and
 	 * audits; this process never holds a value */

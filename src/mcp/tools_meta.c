@@ -346,7 +346,7 @@ struct sc_secret *mcp_fetch(struct mcp_server *s, json_t *id, const char *tool, 
 	}
 	if ((fd = mcp_agent_conn(s)) >= 0) {
 		/* metadata with non-sensitive values only */
-		r = sc_agent_fields(fd, SC_AGENT_ORIGIN_MCP, key, &sec);
+		r = sc_agent_fields_for(fd, SC_AGENT_ORIGIN_MCP, tool, key, &sec);
 		close(fd);
 		sc_clear_error();
 	} else {
@@ -396,7 +396,7 @@ void mcp_tool_exists(struct mcp_server *s, json_t *id, json_t *args)
 		return;
 	}
 	if ((fd = mcp_agent_conn(s)) >= 0) {
-		r = sc_agent_fields(fd, SC_AGENT_ORIGIN_MCP, key, &sec);
+		r = sc_agent_fields_for(fd, SC_AGENT_ORIGIN_MCP, "secret_exists", key, &sec);
 		close(fd);
 		sc_clear_error();
 	} else {

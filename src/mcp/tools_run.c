@@ -42,7 +42,7 @@ static void job_free(struct mcp_job *j)
 	for (i = 0; j->argv != NULL && j->argv[i] != NULL; i++)
 		free(j->argv[i]);
 	free(j->argv);
-	free(j->path);
+	sc_exec_prog_release(&j->prog);
 	free(j->tool);
 	for (i = 0; i < j->nsecrets; i++)
 		free(j->secrets[i]);
@@ -57,6 +57,7 @@ static void job_free(struct mcp_job *j)
 	free(j->akeys);
 	free(j->alias);
 	free(j->prefix);
+	json_decref(j->warnings);
 	if (j->ctl[0] >= 0)
 		close(j->ctl[0]);
 	if (j->ctl[1] >= 0)
@@ -136,6 +137,8 @@ static void *job_main(void *arg)
 		                    json_boolean(res.out_dropped + eo.cut_bytes > 0));
 		json_object_set_new(o, "stderr_truncated",
 		                    json_boolean(res.err_dropped + ee.cut_bytes > 0));
+		if (j->warnings != NULL)
+			json_object_set(o, "warnings", j->warnings);
 		mcp_send_tool_result(s, j->id, o);
 	}
 	sc_exec_result_release(&res);
@@ -168,6 +171,79 @@ void mcp_jobs_reap(struct mcp_server *s)
 		}
 	}
 	pthread_mutex_unlock(&s->jobs_lock);
+}
+
+/* Whether var is one of the variables the run injects: by the list when
+ * this process built the environment, else (through the agent) by the
+ * names plain keys give, a field's NAME_FIELD included. */
+static int injected(const char *var, const struct sc_runenv *env, const char *const *keys,
+                    size_t nkeys, const char *prefix)
+{
+	char base[SC_ENV_NAME_MAX + 1];
+	size_t i, n;
+
+	if (env != NULL) {
+		for (i = 0; i < sc_runenv_var_count(env); i++)
+			if (strcmp(sc_runenv_var(env, i), var) == 0)
+				return 1;
+		return 0;
+	}
+	for (i = 0; i < nkeys; i++) {
+		if (strpbrk(keys[i], "*?") != NULL ||
+		    sc_runenv_var_name(prefix, keys[i], "value", base, sizeof(base)) != SC_OK)
+			continue;
+		n = strlen(base);
+		if (strncmp(var, base, n) == 0 && (var[n] == '\0' || var[n] == '_'))
+			return 1;
+	}
+	return 0;
+}
+
+/* No shell runs, so "$TOKEN" in an argument reaches the program as those
+ * six characters and the run "succeeds" with the wrong text: say so in the
+ * result (docs/POLICY.md, "Values in arguments"). NULL when none. */
+static json_t *unexpanded_args(char *const *argv, const struct sc_runenv *env,
+                               const char *const *keys, size_t nkeys, const char *prefix)
+{
+	json_t *w = NULL;
+	size_t i;
+
+	for (i = 1; argv[i] != NULL; i++) {
+		const char *p = argv[i];
+
+		while ((p = strchr(p, '$')) != NULL) {
+			char var[SC_ENV_NAME_MAX + 1];
+			size_t n = 0;
+			int brace = p[1] == '{';
+			const char *q = p + 1 + brace;
+
+			if (!(*q == '_' || (*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z'))) {
+				p++;
+				continue;
+			}
+			while (n < SC_ENV_NAME_MAX &&
+			       (q[n] == '_' || (q[n] >= 'A' && q[n] <= 'Z') ||
+			        (q[n] >= 'a' && q[n] <= 'z') || (q[n] >= '0' && q[n] <= '9')))
+				n++;
+			memcpy(var, q, n);
+			var[n] = '\0';
+			p = q + n;
+			if (!injected(var, env, keys, nkeys, prefix))
+				continue;
+			if (w == NULL)
+				w = json_array();
+			json_array_append_new(
+			    w, json_sprintf(
+			           "args[%zu] contains '$%s', which was passed as written: no "
+			           "shell runs, so the program got the text, not the value of "
+			           "%s. A program that needs a value in an argument must take it "
+			           "from its environment: have the user allow a wrapper script "
+			           "that reads $%s (by absolute path, in a directory you cannot "
+			           "write; docs/POLICY.md, 'Values in arguments')",
+			           i - 1, var, var, var));
+		}
+	}
+	return w;
 }
 
 static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t *args,
@@ -213,7 +289,10 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	 * unset: /usr/local/bin:/usr/bin:/bin. docs/POLICY.md, "How a run is
 	 * decided". */
 	path_env = getenv("PATH");
-	r = sc_exec_resolve(command, path_env, &j->path);
+	r = sc_exec_find(command, path_env, &j->prog);
+	j->path = j->prog.real;
+	if (r == SC_OK)
+		sc_exec_prog_label(&j->prog, command, j->label, sizeof(j->label));
 	if (r != SC_OK) {
 		mcp_send_tool_error(s, id,
 		                    r == SC_ERR_NOTEXEC ? "%s: '%s' is not executable"
@@ -279,7 +358,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	/* The decision on the command came first, before any secret is decrypted. */
 	if (r != SC_OK) {
 		mcp_vault_release(s);
-		(void)mcp_audit(s, tool, patterns, npatterns, j->path, SC_ERR_DENIED);
+		(void)mcp_audit(s, tool, patterns, npatterns, j->label, SC_ERR_DENIED);
 		mcp_send_tool_error(s, id, "%s: denied by policy: %s", tool, plan.reason);
 		goto fail;
 	}
@@ -296,7 +375,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	r = mcp_build_env(s, v, &ro, j, &detail);
 	mcp_vault_release(s);
 	if (r != SC_OK) {
-		(void)mcp_audit(s, tool, patterns, npatterns, j->path, r);
+		(void)mcp_audit(s, tool, patterns, npatterns, j->label, r);
 		mcp_send_tool_error(s, id, "%s: %s%s%s", tool, sc_strerror(r), detail ? ": " : "",
 		                    detail ? detail : "");
 		free(detail);
@@ -313,7 +392,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 			sn[k] = sc_runenv_secret(j->env, k);
 		r = sc_run_plan_check_secrets(&plan, command, j->path, argp, nargs, sn, n);
 		if (r != SC_OK)
-			(void)mcp_audit(s, tool, sn, n, j->path, SC_ERR_DENIED);
+			(void)mcp_audit(s, tool, sn, n, j->label, SC_ERR_DENIED);
 		free(sn);
 		if (r != SC_OK) {
 			mcp_send_tool_error(s, id, "%s: denied by policy: %s", tool, plan.reason);
@@ -337,7 +416,7 @@ argv:
 		goto fail_nomem;
 	if (j->agent_fd >= 0) {
 		j->arun.argv = (const char *const *)j->argv;
-		j->arun.exe = j->path;
+		j->arun.exe = j->prog.found;
 		j->arun.keys = (const char *const *)j->akeys;
 		j->arun.nkeys = j->nakeys;
 		j->arun.env = environ;
@@ -348,11 +427,15 @@ argv:
 		                         : 0;
 		j->arun.clean_env = 1;
 		j->arun.origin = SC_AGENT_ORIGIN_MCP;
+		j->arun.tool = j->tool;
 		j->arun.stdin_fd = j->arun.out_fd = j->arun.err_fd = -1;
 		j->arun.capture_max = max_output;
 	}
 	sc_exec_opts_init(&j->opts);
-	j->opts.path = j->path;
+	j->opts.path = j->prog.found;
+	j->opts.check_id = 1;
+	j->opts.dev = j->prog.dev;
+	j->opts.ino = j->prog.ino;
 	j->opts.argv = j->argv;
 	j->opts.envp = j->env != NULL ? sc_runenv_envp(j->env) : NULL; /* NULL: the agent runs it */
 	j->opts.sanitizer = j->env != NULL ? sc_runenv_sanitizer(j->env) : NULL;
@@ -381,10 +464,13 @@ argv:
 	 * in the CLI's run: one entry, before the command, for the secrets
 	 * handed to it (through the agent, the agent writes it). */
 	if (j->agent_fd < 0 && (r = mcp_audit(s, tool, (const char *const *)j->secrets, j->nsecrets,
-	                                      j->path, SC_OK)) != SC_OK) {
+	                                      j->label, SC_OK)) != SC_OK) {
 		mcp_send_audit_error(s, id, tool, r);
 		goto fail;
 	}
+	j->warnings = unexpanded_args(
+	    j->argv, j->env, j->agent_fd >= 0 ? (const char *const *)j->akeys : patterns,
+	    j->agent_fd >= 0 ? j->nakeys : npatterns, mcp_arg_str(args, "env_prefix"));
 	pthread_mutex_lock(&s->jobs_lock);
 	if (pthread_create(&j->thread, NULL, job_main, j) != 0) {
 		pthread_mutex_unlock(&s->jobs_lock);

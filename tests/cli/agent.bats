@@ -10,9 +10,10 @@ PW='agent-test-password'
 VAL='Agent-Value-7f3e9c1d'
 
 setup() {
+	load skip
 	BIN=${SECRETCTL_BIN:-$BATS_TEST_DIRNAME/../../build/secretctl}
 	[ -x "$BIN" ] || { echo "no binary at $BIN" >&2; return 1; }
-	"$BIN" help unlock >/dev/null 2>&1 || skip "'unlock' is not in the command table"
+	"$BIN" help unlock >/dev/null 2>&1 || sc_skip "'unlock' is not in the command table"
 	# a short private runtime directory: socket paths have a 108-byte limit
 	RT=$(mktemp -d /tmp/sc-agent-XXXXXX)
 	export XDG_RUNTIME_DIR="$RT"
@@ -49,6 +50,41 @@ sock_dir() {
 	echo "$RT/secretctl"
 }
 
+# wait_gone PID [SECONDS]: wait, up to SECONDS (default 15), for PID to
+# exit; fails if it is still there. Generous: the machine may be loaded.
+wait_gone() {
+	local i
+	for ((i = 0; i < ${2:-15} * 20; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.05
+	done
+	echo "process $1 still running after ${2:-15}s" >&2
+	return 1
+}
+
+# wait_for SECONDS CMD...: run CMD every 50 ms until it succeeds; fails
+# after SECONDS.
+wait_for() {
+	local i n=$1
+	shift
+	for ((i = 0; i < n * 20; i++)); do
+		"$@" && return 0
+		sleep 0.05
+	done
+	echo "timed out after ${n}s waiting for: $*" >&2
+	return 1
+}
+
+# the foreground agent's socket is there
+sock_up() {
+	compgen -G "$(sock_dir)/*.sock" >/dev/null
+}
+
+# status says the agent is locked (or gone)
+is_locked() {
+	[ "$("$BIN" status --json 2>/dev/null | jq -r .unlocked)" != true ]
+}
+
 # An MCP server with no password in its environment, fed through a FIFO on
 # fd 5, its replies in $BATS_TEST_TMPDIR/out; initialized.
 mcp_start() {
@@ -73,11 +109,7 @@ mcp_list() {
 	[ -n "${2:-}" ] && args="{\"tag\":\"$2\"}"
 	printf '{"jsonrpc":"2.0","id":%s,"method":"tools/call","params":{"name":"secret_list","arguments":%s}}\n' \
 		"$1" "$args" >&5
-	for _ in $(seq 100); do
-		jq -e "select(.id == $1)" "$BATS_TEST_TMPDIR/out" >/dev/null 2>&1 && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_for 30 jq -e "select(.id == $1)" "$BATS_TEST_TMPDIR/out" >/dev/null 2>&1
 }
 
 # the keys request ID's secret_list answered, comma-separated
@@ -89,7 +121,7 @@ mcp_keys() {
 @test "unlock starts an agent; list, exists and run need no password" {
 	run sc status
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"locked (no agent running)"* ]]
+	[[ "$output" == *"locked (no agent answers at '$RT/secretctl/"*".sock')"* ]]
 	run unlock
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"unlocked (use-only mode"* ]]
@@ -160,13 +192,13 @@ mcp_keys() {
 	[ "$(jq '[.[] | select(.source == "agent")] | length' <<<"$output")" -eq 6 ]
 }
 
-@test "an agent started with SECRETCTL_PASSWORD keeps no copy of the password" {
+@test "an agent started with SECRETCTL_PASSWORD keeps no copy of the password (root: reads its memory)" {
 	SECRETCTL_PASSWORD=$PW run sc unlock
 	[ "$status" -eq 0 ]
 	pid=$(agent_pid)
 	# the agent is not dumpable: only root reads its memory
 	/usr/bin/python3 -c "open('/proc/$pid/mem', 'rb')" 2>/dev/null ||
-		skip "cannot read the agent's memory (needs root)"
+		sc_skip "cannot read the agent's memory (needs root)"
 	count() { # how many times $1 is in the agent's readable memory, not after $2
 		/usr/bin/python3 - "$pid" "$1" "${2:-}" <<'EOF'
 import sys
@@ -226,8 +258,7 @@ EOF
 	[ "$status" -eq 0 ]
 	[ "$output" = locked ]
 	# the daemon exits once locked
-	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	! kill -0 "$pid" 2>/dev/null
+	wait_gone "$pid"
 	run sc status
 	[ "$status" -eq 1 ]
 	run sc list </dev/null
@@ -246,7 +277,9 @@ EOF
 	[[ "$output" == *"locks after 2s idle"* ]]
 	run sc list </dev/null
 	[ "$status" -eq 0 ]
-	sleep 3.5
+	# locked within the timeout and the agent's one-second tick (bounded
+	# generously for a loaded machine)
+	wait_for 20 is_locked
 	run sc status
 	[ "$status" -eq 1 ]
 	run sc list </dev/null
@@ -299,13 +332,13 @@ EOF
 	sc lock
 }
 
-@test "another uid is refused: by the directory mode, and by the peer check" {
-	command -v setpriv >/dev/null || skip "no setpriv"
-	[ "$(id -u)" -eq 0 ] || skip "needs root to switch uid"
+@test "another uid is refused: by the directory mode, and by the peer check (root)" {
+	command -v setpriv >/dev/null || sc_skip "no setpriv"
+	[ "$(id -u)" -eq 0 ] || sc_skip "needs root to switch uid"
 	# the foreground agent logs to stderr
 	"$BIN" agent 2>"$BATS_TEST_TMPDIR/agent.log" &
 	FG_PID=$!
-	for _ in $(seq 50); do [ -S "$(sock_dir)"/*.sock ] 2>/dev/null && break; sleep 0.1; done
+	wait_for 20 sock_up
 	unlock
 	s=$(ls "$(sock_dir)"/*.sock)
 	chmod 755 "$BATS_TEST_TMPDIR" "$BATS_TEST_TMPDIR/vault" "$RT" 2>/dev/null || true
@@ -353,6 +386,65 @@ print(s.recv(65536)[4:].decode())' "$s"
 	chmod 600 "$s"
 }
 
+@test "the client refuses an agent socket served by another uid (root)" {
+	[ "$(id -u)" -eq 0 ] || sc_skip "needs root to serve a socket as another uid"
+	unlock
+	s=$(ls "$(sock_dir)"/*.sock)
+	sc lock
+	sock_gone() { [ ! -e "$s" ]; }
+	wait_for 20 sock_gone
+	# a fake agent in the agent's place: bound as root (the 0700 directory
+	# lets only us), listening as nobody, so SO_PEERCRED names uid 65534; it
+	# answers any request as an unlocked agent would
+	/usr/bin/python3 - "$s" "$BATS_TEST_TMPDIR/fake.ready" <<'EOF' 3>&- &
+import os, socket, struct, sys
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+ready = open(sys.argv[2], "w")
+os.setgroups([])
+os.setresgid(65534, 65534, 65534)
+os.setresuid(65534, 65534, 65534)
+s.listen(8)
+ready.write("ready"); ready.close()
+body = b'{"v":1,"ok":true,"unlocked":true,"reveal":true,"pid":1,"timeout":900,"left":900}'
+while True:
+    c, _ = s.accept()
+    try:
+        c.recv(65536)
+        c.sendall(struct.pack(">I", len(body)) + body)
+    except OSError:
+        pass
+    c.close()
+EOF
+	FG_PID=$!
+	wait_for 20 test -s "$BATS_TEST_TMPDIR/fake.ready"
+	run sc status
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"served by another user"* ]]
+	run sc list </dev/null
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"served by another user"* ]]
+	kill "$FG_PID"
+	FG_PID=
+	rm -f "$s"
+}
+
+@test "an agent directory owned by another uid is refused, by client and agent (root)" {
+	[ "$(id -u)" -eq 0 ] || sc_skip "needs root to give the directory to another uid"
+	unlock
+	sc lock
+	d=$(sock_dir)
+	# mode 0700 still, but nobody's: root could use it, and must not
+	chown 65534 "$d"
+	run sc status
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"owned by uid 65534"* ]]
+	run sc unlock --password-fd 0 <<<"$PW"
+	[ "$status" -eq 5 ]
+	[[ "$output" == *"owned by uid 65534"* ]]
+	chown 0 "$d"
+}
+
 @test "malformed frames are refused and the agent keeps serving" {
 	unlock
 	s=$(ls "$(sock_dir)"/*.sock)
@@ -391,7 +483,7 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 	pid=$(agent_pid)
 	before=$(find "$BATS_TEST_TMPDIR/vault" -type f | sort | xargs sha256sum)
 	kill -9 "$pid"
-	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+	wait_gone "$pid"
 	# what is left: an empty lock file and a dead socket, nothing else
 	run find "$RT" -type f -size +0
 	[ "$output" = "" ]
@@ -399,7 +491,7 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 	[ "$(find "$BATS_TEST_TMPDIR/vault" -type f | sort | xargs sha256sum)" = "$before" ]
 	run sc status
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"no agent running"* ]]
+	[[ "$output" == *"no agent answers at"* ]]
 	run sc list </dev/null
 	[ "$status" -eq 4 ]
 	[[ "$output" == *"no password given"* ]]
@@ -446,10 +538,11 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 
 @test "signals reach the command through the agent" {
 	unlock
-	"$BIN" run -k api/key -- sh -c 'trap "echo got-int; exit 9" INT; sleep 10 & wait' \
-		>"$BATS_TEST_TMPDIR/out" </dev/null &
+	# the command says when its trap is set; the signal is sent only then
+	"$BIN" run -k api/key -- sh -c 'trap "echo got-int; exit 9" INT; : >"$0"; sleep 10 & wait' \
+		"$BATS_TEST_TMPDIR/ready" >"$BATS_TEST_TMPDIR/out" </dev/null &
 	cli=$!
-	sleep 0.7
+	wait_for 20 test -e "$BATS_TEST_TMPDIR/ready"
 	kill -INT "$cli"
 	st=0
 	wait "$cli" || st=$?
@@ -466,13 +559,13 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 @test "SIGTERM wipes and exits; SIGHUP locks a foreground agent that stays up" {
 	"$BIN" agent 2>"$BATS_TEST_TMPDIR/agent.log" &
 	FG_PID=$!
-	for _ in $(seq 50); do [ -S "$(sock_dir)"/*.sock ] 2>/dev/null && break; sleep 0.1; done
+	wait_for 20 sock_up
 	run sc status
 	[[ "$output" == *"state:  locked"* ]]
 	unlock
 	[ "$(sc status --json | jq -r .pid)" -eq "$FG_PID" ]
 	kill -HUP "$FG_PID"
-	sleep 0.5
+	wait_for 20 is_locked
 	run sc status --json
 	[ "$(jq -r .unlocked <<<"$output")" = false ]
 	kill -0 "$FG_PID"
@@ -492,18 +585,52 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 	unlock
 	pid=$(agent_pid)
 	mv "$BATS_TEST_TMPDIR/vault" "$BATS_TEST_TMPDIR/moved"
-	for _ in $(seq 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-	! kill -0 "$pid" 2>/dev/null
+	# the agent looks once a second
+	wait_gone "$pid"
 	mv "$BATS_TEST_TMPDIR/moved" "$BATS_TEST_TMPDIR/vault"
+	# a vault replaced by another file under the same name counts as gone too
+	unlock
+	pid=$(agent_pid)
+	cp -p "$BATS_TEST_TMPDIR/vault/vault.db" "$BATS_TEST_TMPDIR/copy.db"
+	mv "$BATS_TEST_TMPDIR/copy.db" "$BATS_TEST_TMPDIR/vault/vault.db"
+	wait_gone "$pid"
 }
 
-@test "the agent is not dumpable and holds its key in locked memory" {
+@test "the agent is not dumpable and holds its key in locked memory (as root: on an agent run as nobody)" {
 	unlock
 	pid=$(agent_pid)
 	# (an ASan build swaps guarded memory for malloc, so nothing is locked)
 	grep -q __asan_init "$BIN" || [ "$(awk '/^VmLck/ {print $2}' "/proc/$pid/status")" -gt 0 ]
-	# not dumpable: /proc/PID files belong to root, core limit 0
+	# core limit 0
 	grep -q "^Max core file size *0 *0" "/proc/$pid/limits"
+	# not dumpable: the kernel gives its /proc files (environ, mem, maps) to
+	# root, not to the process's uid. As root that shows nothing, so there
+	# the check is made on an agent run as nobody (a copy of the binary and
+	# a vault of its own in a directory nobody owns).
+	if [ "$(id -u)" -ne 0 ]; then
+		[ "$(stat -c %u "/proc/$pid/environ")" -eq 0 ]
+	else
+		nb=$(mktemp -d /tmp/sc-nobody-XXXXXX)
+		chmod 755 "$nb"
+		mkdir "$nb/bin"
+		cp "$BIN" "$nb/bin/secretctl"
+		chown -R 65534:65534 "$nb"
+		as_nobody() {
+			setpriv --reuid=65534 --regid=65534 --clear-groups env HOME="$nb" \
+				XDG_RUNTIME_DIR="$nb" SECRETCTL_VAULT_DIR="$nb/vault" "$nb/bin/secretctl" "$@"
+		}
+		printf '%s\n' "$PW" | as_nobody init --password-fd 0 --kdf-memory 8192 --kdf-time 1
+		printf '%s\n' "$PW" | as_nobody unlock --password-fd 0
+		npid=$(as_nobody status --json | jq -r .pid)
+		st=0
+		[ "$(awk '/^Uid:/ {print $2}' "/proc/$npid/status")" -eq 65534 ] || st=1
+		[ "$(stat -c %u "/proc/$npid/environ")" -eq 0 ] || st=1
+		[ "$(stat -c %u "/proc/$npid/mem")" -eq 0 ] || st=1
+		as_nobody lock
+		wait_gone "$npid"
+		rm -rf "$nb"
+		[ "$st" -eq 0 ]
+	fi
 	[ "$(tr -d '\0' <"/proc/$pid/environ" | grep -c SECRETCTL_PASSWORD)" -eq 0 ]
 }
 
@@ -523,13 +650,14 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 		"{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"secret_run\",\"arguments\":{\"keys\":[\"api/key\"],\"command\":\"$BATS_TEST_TMPDIR/show.sh\"}}}" \
 		'{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"secret_run","arguments":{"keys":["api/key"],"command":"env"}}}' \
 		'{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"secret_get_field","arguments":{"key":"api/user","field":"value"}}}' >&5
-	for _ in $(seq 100); do [ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -ge 5 ] && break; sleep 0.1; done
+	has_replies() { [ "$(wc -l <"$BATS_TEST_TMPDIR/out")" -ge 5 ]; }
+	wait_for 30 has_replies
 	# the running server's environment: no password, no value
 	tr '\0' '\n' <"/proc/$pid/environ" >"$BATS_TEST_TMPDIR/environ"
 	[ -s "$BATS_TEST_TMPDIR/environ" ]
-	! grep -q SECRETCTL_PASSWORD "$BATS_TEST_TMPDIR/environ"
-	! grep -qF "$PW" "$BATS_TEST_TMPDIR/environ"
-	! grep -qF "$VAL" "$BATS_TEST_TMPDIR/environ"
+	run ! grep -q SECRETCTL_PASSWORD "$BATS_TEST_TMPDIR/environ"
+	run ! grep -qF "$PW" "$BATS_TEST_TMPDIR/environ"
+	run ! grep -qF "$VAL" "$BATS_TEST_TMPDIR/environ"
 	exec 5>&-
 	wait "$pid" || true
 	out="$BATS_TEST_TMPDIR/out"
@@ -539,12 +667,12 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 		"$(printf 'key=[REDACTED:API_KEY]\nmatch')" ]
 	jq -r 'select(.id == 3) | .result.content[0].text' "$out" | grep -q "denied by policy"
 	[ "$(jq -r 'select(.id == 4) | .result.isError' "$out")" = true ]
-	! grep -qF "$VAL" "$out"
+	run ! grep -qF "$VAL" "$out"
 	# the agent applied the policy and wrote the entries
 	run env SECRETCTL_PASSWORD=$PW "$BIN" audit list --json
 	echo "$(jq -r '[.[] | select(.source == "mcp") | .op + ":" + .result] | sort | join(",")' <<<"$output")" >&2
 	[ "$(jq -r '[.[] | select(.source == "mcp") | .op + ":" + .result] | sort | join(",")' <<<"$output")" = \
-		"fields:ok,list:ok,secret_run:denied,secret_run:ok" ]
+		"secret_get_field:ok,secret_list:ok,secret_run:denied,secret_run:ok" ]
 }
 
 @test "MCP secret_list through the agent follows puts and deletes within one session" {
@@ -566,7 +694,7 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 	[ "$(mcp_keys 5)" = "api/new" ]
 	[ "$(mcp_keys 6)" = "api/new,api/user" ]
 	# every call was answered by the agent and audited there
-	run env SECRETCTL_PASSWORD=$PW "$BIN" audit list --op list --json
+	run env SECRETCTL_PASSWORD=$PW "$BIN" audit list --op secret_list --json
 	[ "$(jq '[.[] | select(.source == "mcp")] | length' <<<"$output")" -eq 6 ]
 }
 

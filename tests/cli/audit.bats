@@ -109,8 +109,35 @@ verify_fails() {
 
 @test "detection: two entries swapped" {
 	awk 'NR == 5 { five = $0; next } NR == 6 { print; print five; next } { print }' \
-		"$LOG" >"$LOG.new" && cat "$LOG.new" >"$LOG"
+		"$LOG" >"$LOG.new"
+	cat "$LOG.new" >"$LOG"
 	verify_fails 5
+}
+
+@test "detection: an entry from another timeline of the same vault spliced in" {
+	# a backup of the vault, then two writes on each of two timelines (the
+	# vault as it went on, and the backup restored): same key, same sequence
+	# numbers, every entry with a valid MAC, the anchor of the second
+	cp -a "$SC_VAULT" "$BATS_TEST_TMPDIR/backup"
+	sc_put fork/a1 'timeline-a-value-1'
+	sc_put fork/a2 'timeline-a-value-2'
+	cp "$LOG" "$BATS_TEST_TMPDIR/log.a"
+	rm -rf "$SC_VAULT"
+	cp -a "$BATS_TEST_TMPDIR/backup" "$SC_VAULT"
+	sc_put fork/b1 'timeline-b-value-1'
+	sc_put fork/b2 'timeline-b-value-2'
+	run -0 sc audit verify
+	[ "$(wc -l <"$LOG")" -eq $((ENTRIES + 2)) ]
+	# B's log with its entry ENTRIES+1 replaced by A's: only 'prev' (the
+	# MAC of the entry before, which the next entry carries) tells them apart
+	{
+		head -n "$ENTRIES" "$LOG"
+		sed -n "$((ENTRIES + 1))p" "$BATS_TEST_TMPDIR/log.a"
+		sed -n "$((ENTRIES + 2))p" "$LOG"
+	} >"$LOG.new"
+	cat "$LOG.new" >"$LOG"
+	verify_fails $((ENTRIES + 2))
+	[[ "$output" == *"'prev' does not match"* ]]
 }
 
 @test "detection: the last entry truncated" {
@@ -126,7 +153,8 @@ verify_fails() {
 }
 
 @test "detection: the last ten entries truncated" {
-	head -n -10 "$LOG" >"$LOG.new" && cat "$LOG.new" >"$LOG"
+	head -n -10 "$LOG" >"$LOG.new"
+	cat "$LOG.new" >"$LOG"
 	verify_fails
 	[[ "$output" == *"ends at entry $((ENTRIES - 10))"* ]]
 }
@@ -277,7 +305,7 @@ verify_fails() {
 	[ "$(jq -r '.[0].command' <<<"$output")" = "=SUM(A1)" ]
 	[ "$(jq -r '[.[0].secrets[].name] | sort | join(" ")' <<<"$output")" = "api/key db/password" ]
 	# the directory (which may say more than it should) is not kept
-	! grep -q "$BATS_TEST_TMPDIR" "$LOG"
+	run ! grep -qF "$BATS_TEST_TMPDIR" "$LOG"
 	run sc audit export --format csv
 	[[ "$output" == *'"'"'"'=SUM(A1)"'* ]]
 	run grep -E '(^|,)"[=+@-]' <<<"$output"

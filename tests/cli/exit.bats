@@ -33,7 +33,7 @@ setup() {
 @test "exit: a --password-fd that is not open is no password (4), said so" {
 	unset SECRETCTL_PASSWORD
 	run -4 --separate-stderr sc --password-fd 9 list
-	[[ "$stderr" == *"file descriptor 9 is not open"* ]]
+	[[ "$stderr" == *"--password-fd 9 is not an open file descriptor"* ]]
 	[[ "$stderr" != *"input/output error"* ]]
 }
 

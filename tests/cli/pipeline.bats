@@ -109,7 +109,7 @@ cli_decide() {
 	mcp_open agent 6 -u SECRETCTL_PASSWORD
 	id=1
 	for phase in a b; do
-		[ $phase = b ] && policy_b # the edit, mid-session for both servers
+		if [ $phase = b ]; then policy_b; fi # the edit, mid-session for both servers
 		for req in "${REQS[@]}"; do
 			IFS='|' read -r argv want_a want_b <<<"$req"
 			want=$want_a

@@ -6,8 +6,9 @@
 bats_require_minimum_version 1.5.0
 
 setup() {
+	load skip
 	BIN=${SECRETCTL_BIN:-$BATS_TEST_DIRNAME/../../build/secretctl}
-	"$BIN" help run >/dev/null 2>&1 || skip "'run' is not in the command table (src/cli/main.c)"
+	"$BIN" help run >/dev/null 2>&1 || sc_skip "'run' is not in the command table (src/cli/main.c)"
 	export SECRETCTL_VAULT_DIR="$BATS_TEST_TMPDIR/vault"
 	export SECRETCTL_PASSWORD="run-test-password"
 	# small Argon2 parameters: these tests are about run, not the KDF
@@ -18,6 +19,19 @@ setup() {
 
 sc() {
 	"$BIN" "$@"
+}
+
+# wait_dead PID [SECONDS]: wait, up to SECONDS (default 15), until PID is
+# gone or a zombie; fails if it still runs
+wait_dead() {
+	local i
+	for ((i = 0; i < ${2:-15} * 20; i++)); do
+		kill -0 "$1" 2>/dev/null || return 0
+		[ "$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null)" != Z ] || return 0
+		sleep 0.05
+	done
+	echo "process $1 still running after ${2:-15}s" >&2
+	return 1
 }
 
 @test "the command's exit status passes through" {
@@ -79,7 +93,7 @@ sc() {
 @test "125 when secretctl fails before the command starts" {
 	run sc run -k nope -- true
 	[ "$status" -eq 125 ]
-	[ "$output" = "secretctl: no secret matches 'nope': not found" ]
+	[ "$output" = "secretctl: no secret matches 'nope'" ]
 	run sc run -k 'nope/*' -- true
 	[ "$status" -eq 125 ]
 	[[ "$output" == *"'nope/*'"* ]]
@@ -104,16 +118,17 @@ sc() {
 
 @test "a time limit kills a backgrounded grandchild that holds stdout" {
 	pidfile="$BATS_TEST_TMPDIR/gc.pid"
-	start=$(date +%s%N)
-	run sc run -k api/key --timeout 500ms -- sh -c "sleep 60 & echo \$! >$pidfile; sleep 60"
-	end=$(date +%s%N)
+	termed="$BATS_TEST_TMPDIR/gc.term"
+	# the grandchild notes the SIGTERM it gets: the whole group has it at the
+	# time limit, not only the child, and not a SIGKILL after the grace
+	run sc run -k api/key --timeout 500ms -- sh -c "
+		sh -c 'trap \"echo term >$termed; exit 0\" TERM; while :; do sleep 0.05; done' &
+		echo \$! >$pidfile; sleep 60"
 	[ "$status" -eq 124 ]
 	[[ "$output" == *"ran out of time"* ]]
-	# grace is 2 s, but both sleeps die on SIGTERM at once
-	[ $(((end - start) / 1000000)) -lt 2000 ]
 	gc=$(cat "$pidfile")
-	sleep 0.2
-	! kill -0 "$gc" 2>/dev/null || [ "$(awk '{print $3}' /proc/$gc/stat)" = Z ]
+	wait_dead "$gc"
+	[ "$(cat "$termed")" = term ]
 }
 
 @test "a command that ignores SIGTERM is killed after the grace period" {
@@ -123,7 +138,8 @@ sc() {
 	[ "$status" -eq 124 ]
 	ms=$(((end - start) / 1000000))
 	[ "$ms" -ge 2000 ]
-	[ "$ms" -lt 5000 ]
+	# (an upper bound only against a hang: a loaded machine is slow)
+	[ "$ms" -lt 30000 ]
 }
 
 @test "a background job left running after the command exits does not hang run" {
@@ -133,10 +149,10 @@ sc() {
 	end=$(date +%s%N)
 	[ "$status" -eq 0 ]
 	[ "$output" = "done" ]
-	[ $(((end - start) / 1000000)) -lt 2500 ]
+	# well before the job's 60 s (a bound against a hang, not a speed test)
+	[ $(((end - start) / 1000000)) -lt 30000 ]
 	gc=$(cat "$pidfile")
-	sleep 0.2
-	! kill -0 "$gc" 2>/dev/null || [ "$(awk '{print $3}' /proc/$gc/stat)" = Z ]
+	wait_dead "$gc"
 }
 
 @test "SIGTERM, SIGINT and SIGHUP to secretctl reach the command" {
@@ -283,10 +299,15 @@ sc() {
 	# the same through stderr
 	sc run -k api/key -k multi -- sh -c "python3 $BATS_TEST_TMPDIR/emit.py >&2" 2>"$BATS_TEST_TMPDIR/err"
 	[ "$(python3 "$BATS_TEST_TMPDIR/check.py" "$BATS_TEST_TMPDIR/err" "$KEY" "$multi")" -eq 0 ]
+	# (and it did come through: an empty stderr would pass the count)
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/err")" -eq "$(wc -l <"$BATS_TEST_TMPDIR/out")" ]
+	grep -q '^raw \[REDACTED:API_KEY\]$' "$BATS_TEST_TMPDIR/err"
+	grep -q '^split \[REDACTED:API_KEY\]$' "$BATS_TEST_TMPDIR/err"
+	grep -q '^line <\[REDACTED:MULTI\]>$' "$BATS_TEST_TMPDIR/err"
 }
 
 @test "on a terminal the command can read it and gets the keyboard's signals" {
-	command -v script >/dev/null || skip "script(1) is not installed"
+	command -v script >/dev/null || sc_skip "script(1) is not installed"
 	# without the terminal handed over, the read would stop the command (SIGTTIN)
 	out=$( (sleep 0.5; echo typed-line; sleep 0.5) | timeout 10 script -qec \
 		"'$BIN' run -k api/key --timeout 5s -- sh -c 'read a; echo got \$a'" /dev/null)

@@ -14,15 +14,19 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* util.c's usage messages look commands up here (main.c has the real one) */
-const struct cli_cmd cli_commands[] = {{NULL, NULL, NULL, NULL}};
+const struct cli_cmd cli_commands[] = {{NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL}};
+
+/* 128 bits: room to compute every accepted value again without overflow
+ * (__extension__: the replay build is gcc -pedantic) */
+__extension__ typedef unsigned __int128 u128;
 
 /* The leading decimal digits of s as a 128-bit number (saturating). */
-static unsigned __int128 digits(const char *s, const char **end)
+static u128 digits(const char *s, const char **end)
 {
-	unsigned __int128 v = 0;
+	u128 v = 0;
 
 	while (*s >= '0' && *s <= '9') {
-		if (v < ((unsigned __int128)1 << 100))
+		if (v < ((u128)1 << 100))
 			v = v * 10 + (unsigned)(*s - '0');
 		s++;
 	}
@@ -34,7 +38,7 @@ static void check_duration(const char *s)
 {
 	int64_t secs = -1;
 	const char *end;
-	unsigned __int128 v, mult;
+	u128 v, mult;
 
 	if (cli_parse_duration(s, &secs) != SC_OK)
 		return;
@@ -61,7 +65,7 @@ static void check_duration(const char *s)
 	default:
 		abort(); /* accepted an unknown unit */
 	}
-	if (end == s || end[1] != '\0' || secs < 0 || (unsigned __int128)secs != v * mult)
+	if (end == s || end[1] != '\0' || secs < 0 || (u128)secs != v * mult)
 		abort();
 }
 
@@ -93,7 +97,7 @@ static void check_kdf(int ch, const char *s)
 {
 	struct sc_kdf_params kp = {0};
 	const char *end;
-	unsigned __int128 v;
+	u128 v;
 
 	if (cli_parse_kdf_opt(ch, s, &kp) != SC_OK)
 		return;

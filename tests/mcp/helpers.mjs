@@ -3,7 +3,8 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync, writeFileSync, chmodSync, mkdirSync } from "node:fs";
+import { mkdtempSync, writeFileSync, chmodSync, mkdirSync, readdirSync, readFileSync }
+  from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 
@@ -60,6 +61,11 @@ printf 'stderr:%s\\n' "$s" >&2
     // holds a lock on "$1" while it runs (a pid would be the sandbox's own)
     sleeper: script("sleeper", `exec flock "$1" sh -c 'echo up > "$0.up"; sleep 30' "$1"`),
     slow: script("slow", `sleep 1; echo done`),
+    // marks its start in directory $1, waits (bounded) for $1/release,
+    // then prints how many runs had started
+    gather: script("gather", `: > "$1/started.$$"
+i=0; while [ ! -e "$1/release" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i + 1)); done
+ls "$1" | grep -c '^started'`),
     show: script("show", `echo "host=$PGHOST user=$PGUSER"`),
     // leaves a trace that it ran; prints the newest line of a file
     mark: script("mark", `touch "$1"`),
@@ -72,6 +78,7 @@ allowed_commands:
   - ${tools.leak}
   - ${tools.sleeper}
   - ${tools.slow}
+  - ${tools.gather}
   - ${tools.show}
   - ${tools.mark}
   - ${tools.markslow}
@@ -92,6 +99,33 @@ export async function connect(env, name = "sdk-test") {
   const client = new Client({ name, version: "1.0.0" });
   await client.connect(transport);
   return { client, transport };
+}
+
+// The processes now in process group pgid (zombies left out), from /proc.
+export function groupMembers(pgid) {
+  const out = [];
+  for (const d of readdirSync("/proc")) {
+    if (!/^[0-9]+$/.test(d)) continue;
+    let stat;
+    try { stat = readFileSync(`/proc/${d}/stat`, "utf8"); } catch { continue; }
+    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (f[0] !== "Z" && Number(f[2]) === pgid) out.push(Number(d));
+  }
+  return out;
+}
+
+// Wait, up to ms (generous: the machine may be loaded), until cond() holds.
+export async function waitFor(cond, ms, what) {
+  const until = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > until) throw new Error(`timed out after ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+// The sleeper's pid file: [its pid, its background child's pid].
+export function readPids(file) {
+  return readFileSync(file, "utf8").trim().split(" ").map(Number);
 }
 
 export function textOf(result) {

@@ -149,22 +149,59 @@ test("denied commands: policy, built-ins, symlinks and relative paths", async ()
     assertNoSecret(r);
     return textOf(r);
   };
-  assert.match(await deny("ls"), /denied/);               // not in the allowlist
-  assert.match(await deny("rm", ["-rf", "/nonexistent"]), /denied/);
-  await deny("env");
-  await deny("printenv");
-  await deny("sh", ["-c", "echo $API_TOKEN"]);
-  await deny("bash", ["-xc", "echo $API_TOKEN"]);
-  await deny("python3", ["-c", "import os; print(os.environ)"]);
-  await deny("perl", ["-e", "print %ENV"]);
-  await deny("node", ["-e", "console.log(process.env)"]);
-  await deny("echo", ["/proc/self/environ"]);
-  await deny(v.tools.leak, ["/proc/1/environ"]);
+  // each refused for its own reason, not only refused
+  const notAllowed = /not in allowed_commands|not allowed/;
+  assert.match(await deny("ls"), notAllowed);
+  assert.match(await deny("rm", ["-rf", "/nonexistent"]), /denied by denied_commands/);
+  assert.match(await deny("env"), /environment/);
+  assert.match(await deny("printenv"), /environment/);
+  assert.match(await deny("echo", ["/proc/self/environ"]), /proc\/<pid>\/environ/);
+  assert.match(await deny(v.tools.leak, ["/proc/1/environ"]), /proc\/<pid>\/environ/);
   // a symlink named like an allowed program but pointing to a shell
   const link = path.join(v.dir, "bin", "echo");
   symlinkSync("/bin/sh", link);
-  await deny(link, ["-c", "env"]);
-  await deny("./bin/echo");
+  assert.match(await deny(link, ["-c", "env"]), /'dash -c' runs inline code/);
+  assert.match(await deny("./bin/echo"), /not found/);
+});
+
+test("built-in denials hold for interpreters the policy allows", async () => {
+  // the shells and interpreters in allowed_commands: only the built-in
+  // inline-code rules stand between them and the environment
+  const w = makeVault();
+  const { writeFileSync } = await import("node:fs");
+  writeFileSync(path.join(w.vault, "mcp-policy.yaml"), `version: 1
+default_action: deny
+allowed_commands:
+  - sh
+  - bash
+  - python3
+  - perl
+  - node
+  - env
+`, { mode: 0o600 });
+  const { client: c } = await connect(w.env, "builtins");
+  try {
+    const deny = async (command, args, why) => {
+      const r = await c.callTool({ name: "secret_run",
+        arguments: { keys: ["api/token"], command, args } });
+      assert.equal(r.isError, true, `${command} ${args.join(" ")} ran: ${JSON.stringify(r)}`);
+      assertNoSecret(r);
+      assert.match(textOf(r), why, textOf(r));
+    };
+    await deny("sh", ["-c", "echo $API_TOKEN"], /inline code/);
+    await deny("bash", ["-xc", "echo $API_TOKEN"], /inline code/);
+    await deny("python3", ["-c", "import os; print(os.environ)"], /inline code/);
+    await deny("perl", ["-e", "print %ENV"], /inline code/);
+    await deny("node", ["-e", "console.log(process.env)"], /inline code/);
+    await deny("env", [], /environment/);
+    // control: the same policy lets an allowed interpreter run a file
+    const ok = await c.callTool({ name: "secret_run",
+      arguments: { keys: ["api/token"], command: "sh", args: [w.tools.slow] } });
+    assert.equal(ok.isError, false, textOf(ok));
+    assert.equal(ok.structuredContent.stdout, "done\n");
+  } finally {
+    await c.close();
+  }
 });
 
 test("timeouts are reported", async () => {

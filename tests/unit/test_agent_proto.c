@@ -20,6 +20,7 @@
 #include <jansson.h>
 
 #include "secretctl/agent.h"
+#include "secretctl/audit.h"
 
 static int decode(const char *json, struct sc_agent_req *q)
 {
@@ -109,6 +110,55 @@ static void test_decode_list_known(void **state)
 	/* only list takes them */
 	expect_refused("{\"v\":1,\"op\":\"exists\",\"name\":\"a\",\"known_gen\":1}",
 	               SC_ERR_INVALID);
+}
+
+/* an MCP-origin request may say which client and tool ask (for the
+ * agent's audit entry); a CLI one may not, and both are bounded */
+static void test_decode_caller(void **state)
+{
+	struct sc_agent_req q;
+	char big[SC_AUDIT_CLIENT_MAX + 64];
+
+	(void)state;
+	assert_int_equal(decode("{\"v\":1,\"op\":\"fields\",\"name\":\"a\",\"origin\":1,"
+	                        "\"client\":\"claude-code\",\"tool\":\"secret_get_masked\"}",
+	                        &q),
+	                 SC_OK);
+	assert_string_equal(q.client, "claude-code");
+	assert_string_equal(q.tool, "secret_get_masked");
+	sc_agent_req_release(&q);
+	assert_int_equal(decode("{\"v\":1,\"op\":\"list\",\"origin\":1,\"client\":\"x\"}", &q),
+	                 SC_OK);
+	assert_string_equal(q.client, "x");
+	assert_null(q.tool);
+	sc_agent_req_release(&q);
+	assert_int_equal(decode("{\"v\":1,\"op\":\"exists\",\"name\":\"a\"}", &q), SC_OK);
+	assert_null(q.client);
+	assert_null(q.tool);
+	sc_agent_req_release(&q);
+	/* only for MCP */
+	expect_refused("{\"v\":1,\"op\":\"exists\",\"name\":\"a\",\"client\":\"x\"}",
+	               SC_ERR_INVALID);
+	expect_refused("{\"v\":1,\"op\":\"exists\",\"name\":\"a\",\"origin\":0,\"tool\":\"x\"}",
+	               SC_ERR_INVALID);
+	/* a tool is [a-z_]+; a client printable */
+	expect_refused("{\"v\":1,\"op\":\"exists\",\"name\":\"a\",\"origin\":1,\"tool\":\"Run\"}",
+	               SC_ERR_INVALID);
+	expect_refused("{\"v\":1,\"op\":\"exists\",\"name\":\"a\",\"origin\":1,\"tool\":\"\"}",
+	               SC_ERR_INVALID);
+	expect_refused("{\"v\":1,\"op\":\"exists\",\"name\":\"a\",\"origin\":1,"
+	               "\"client\":\"a\\nb\"}",
+	               SC_ERR_INVALID);
+	expect_refused("{\"v\":1,\"op\":\"exists\",\"name\":\"a\",\"origin\":1,\"client\":7}",
+	               SC_ERR_INVALID);
+	/* list takes no tool (the agent names it) */
+	expect_refused("{\"v\":1,\"op\":\"list\",\"origin\":1,\"tool\":\"secret_list\"}",
+	               SC_ERR_INVALID);
+	/* bounded */
+	memset(big, 'c', sizeof(big));
+	snprintf(big, sizeof(big), "{\"v\":1,\"op\":\"list\",\"origin\":1,\"client\":\"%0*d\"}",
+	         SC_AUDIT_CLIENT_MAX + 1, 0);
+	expect_refused(big, SC_ERR_TOOBIG);
 }
 
 static void test_decode_run(void **state)
@@ -469,10 +519,15 @@ static int teardown_all(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_decode_simple_ops), cmocka_unit_test(test_decode_run),
-	    cmocka_unit_test(test_decode_list_known), cmocka_unit_test(test_decode_refusals),
-	    cmocka_unit_test(test_frame_roundtrip),   cmocka_unit_test(test_frame_limits),
-	    cmocka_unit_test(test_meta_encode),       cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_decode_simple_ops),
+	    cmocka_unit_test(test_decode_run),
+	    cmocka_unit_test(test_decode_list_known),
+	    cmocka_unit_test(test_decode_caller),
+	    cmocka_unit_test(test_decode_refusals),
+	    cmocka_unit_test(test_frame_roundtrip),
+	    cmocka_unit_test(test_frame_limits),
+	    cmocka_unit_test(test_meta_encode),
+	    cmocka_unit_test(test_paths),
 	};
 
 	return cmocka_run_group_tests(tests, setup_all, teardown_all);

@@ -14,7 +14,7 @@
 #include "cli/cli.h"
 
 /* util.c's usage messages look commands up here (main.c has the real one) */
-const struct cli_cmd cli_commands[] = {{NULL, NULL, NULL, NULL}};
+const struct cli_cmd cli_commands[] = {{NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL}};
 
 #ifndef SC_SOURCE_DIR
 #error "SC_SOURCE_DIR must name the source tree"

@@ -276,6 +276,28 @@ static void test_builtin_commands(void **state)
 	assert_denied(p, "find", "/usr/bin/find", ARGS(".", "-exec", "printenv", ";"), 4,
 	              "exec-option:find");
 	assert_allowed(p, "find", "/usr/bin/find", ARGS(".", "-name", "*.c"), 3);
+	/* every launcher docs/POLICY.md lists, from this test's own list (not
+	 * the table's: a launcher dropped from the table must fail here) */
+	{
+		static const char *const launchers[] = {
+		    "xargs",    "nice",        "nohup",   "timeout",  "stdbuf",  "setsid",
+		    "sudo",     "doas",        "su",      "runuser",  "pkexec",  "sg",
+		    "chroot",   "unshare",     "nsenter", "flock",    "chrt",    "ionice",
+		    "taskset",  "numactl",     "prlimit", "setpriv",  "capsh",   "firejail",
+		    "bwrap",    "systemd-run", "strace",  "ltrace",   "gdb",     "lldb",
+		    "watch",    "script",      "time",    "parallel", "expect",  "rlwrap",
+		    "fakeroot", "proot",       "busybox", "toybox",   "command", "exec",
+		    "eval",     "builtin",     "source",  "vi",       "vim",     "nvim",
+		    "ex",       "emacs"};
+		char path[128], id[64];
+		size_t i;
+
+		for (i = 0; i < sizeof(launchers) / sizeof(launchers[0]); i++) {
+			snprintf(path, sizeof(path), "/usr/bin/%s", launchers[i]);
+			snprintf(id, sizeof(id), "launcher:%s", launchers[i]);
+			assert_denied(p, launchers[i], path, NULL, 0, id);
+		}
+	}
 	sc_policy_free(p);
 }
 

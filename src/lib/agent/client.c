@@ -242,12 +242,39 @@ out:
 	return r;
 }
 
+/* The MCP client this process speaks for (sc_agent_set_client). */
+static char client_name[SC_AUDIT_CLIENT_MAX + 1];
+
+void sc_agent_set_client(const char *name)
+{
+	size_t i, k = 0;
+
+	for (i = 0; name != NULL && name[i] != '\0' && k < SC_AUDIT_CLIENT_MAX; i++)
+		if ((unsigned char)name[i] >= 0x20 && (unsigned char)name[i] < 0x7f)
+			client_name[k++] = name[i];
+	client_name[k] = '\0';
+}
+
+/* origin MCP: the client's name and the tool, for the agent's audit */
+static int add_caller(json_t *req, int origin, const char *tool)
+{
+	if (req == NULL || origin != SC_AGENT_ORIGIN_MCP)
+		return 0;
+	if (client_name[0] != '\0' &&
+	    json_object_set_new(req, "client", json_string(client_name)) != 0)
+		return -1;
+	if (tool != NULL && json_object_set_new(req, "tool", json_string(tool)) != 0)
+		return -1;
+	return 0;
+}
+
 static json_t *origin_req(int op, int origin)
 {
 	json_t *req = new_req(op);
 
 	if (req != NULL && origin != SC_AGENT_ORIGIN_CLI &&
-	    json_object_set_new(req, "origin", json_integer(origin)) != 0) {
+	    (json_object_set_new(req, "origin", json_integer(origin)) != 0 ||
+	     add_caller(req, origin, NULL) != 0)) {
 		json_decref(req);
 		return NULL;
 	}
@@ -339,13 +366,18 @@ int sc_agent_exists(int fd, int origin, const char *name, int *exists)
 	return SC_OK;
 }
 
-static int get_one(int fd, int op, int origin, const char *name, struct sc_secret **out)
+static int get_one(int fd, int op, int origin, const char *tool, const char *name,
+                   struct sc_secret **out)
 {
-	json_t *rep;
+	json_t *rep, *req = name_req(op, origin, name);
 	int r;
 
 	*out = NULL;
-	if ((r = call(fd, name_req(op, origin, name), NULL, 0, &rep)) != SC_OK)
+	if (req != NULL && tool != NULL && add_caller(req, origin, tool) != 0) {
+		json_decref(req);
+		req = NULL;
+	}
+	if ((r = call(fd, req, NULL, 0, &rep)) != SC_OK)
 		return r;
 	r = reply_secret(fd, rep, out);
 	json_decref(rep);
@@ -354,12 +386,18 @@ static int get_one(int fd, int op, int origin, const char *name, struct sc_secre
 
 int sc_agent_fields(int fd, int origin, const char *name, struct sc_secret **out)
 {
-	return get_one(fd, SC_AGENT_OP_FIELDS, origin, name, out);
+	return get_one(fd, SC_AGENT_OP_FIELDS, origin, NULL, name, out);
+}
+
+int sc_agent_fields_for(int fd, int origin, const char *tool, const char *name,
+                        struct sc_secret **out)
+{
+	return get_one(fd, SC_AGENT_OP_FIELDS, origin, tool, name, out);
 }
 
 int sc_agent_get(int fd, const char *name, struct sc_secret **out)
 {
-	return get_one(fd, SC_AGENT_OP_GET, SC_AGENT_ORIGIN_CLI, name, out);
+	return get_one(fd, SC_AGENT_OP_GET, SC_AGENT_ORIGIN_CLI, NULL, name, out);
 }
 
 static json_t *strv_json(const char *const *v, size_t n, int nul_terminated)
@@ -412,8 +450,10 @@ static json_t *run_req(const struct sc_agent_run *run)
 		json_object_set_new(req, "env_alias", json_string(run->env_alias));
 	json_object_set_new(req, "timeout_ms", json_integer(run->timeout_ms));
 	json_object_set_new(req, "clean_env", json_boolean(run->clean_env));
-	if (run->origin != SC_AGENT_ORIGIN_CLI)
+	if (run->origin != SC_AGENT_ORIGIN_CLI) {
 		json_object_set_new(req, "origin", json_integer(run->origin));
+		(void)add_caller(req, run->origin, run->tool);
+	}
 	json_object_set_new(req, "stream", json_boolean(stream));
 	json_object_set_new(req, "line_buffered", json_boolean(run->line_buffered));
 	if (!stream)

@@ -21,12 +21,12 @@ const char *sc_agent_op_name(int op)
 
 /* Members each op accepts beyond "v", "op" and "attach". */
 static const char *const run_members[] = {
-    "argv",          "keys",        "env",       "cwd",         "prefix", "path",
-    "env_alias",     "timeout_ms",  "clean_env", "no_sanitize", "origin", "stream",
-    "line_buffered", "capture_max", "stdin",     "exe",         NULL,
+    "argv",       "keys",      "env",         "cwd",    "prefix", "path",          "env_alias",
+    "timeout_ms", "clean_env", "no_sanitize", "origin", "stream", "line_buffered", "capture_max",
+    "stdin",      "exe",       "client",      "tool",   NULL,
 };
-static const char *const name_members[] = {"name", "origin", NULL};
-static const char *const list_members[] = {"origin", "known_gen", "known_vault", NULL};
+static const char *const name_members[] = {"name", "origin", "client", "tool", NULL};
+static const char *const list_members[] = {"origin", "known_gen", "known_vault", "client", NULL};
 static const char *const unlock_members[] = {"timeout", "reveal", NULL};
 static const char *const no_members[] = {NULL};
 
@@ -56,6 +56,14 @@ static int get_str(json_t *o, const char *key, int required, size_t max, const c
 		return SC_ERR_INVALID;
 	*out = json_string_value(j);
 	return SC_OK;
+}
+
+static int printable_str(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || (unsigned char)*s >= 0x7f)
+			return 0;
+	return 1;
 }
 
 static int get_uint(json_t *o, const char *key, uint64_t max, uint64_t *out)
@@ -263,7 +271,18 @@ int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req
 	if ((r = get_uint(o, "origin", SC_AGENT_ORIGIN_MCP, &u)) != SC_OK)
 		goto fail;
 	q.origin = (int)u;
+	/* who asks, for the audit: printable client, [a-z_] tool, MCP only */
+	if ((r = get_str(o, "client", 0, SC_AUDIT_CLIENT_MAX, &q.client)) != SC_OK ||
+	    (r = get_str(o, "tool", 0, SC_AGENT_TOOL_MAX, &q.tool)) != SC_OK)
+		goto fail;
 	r = SC_ERR_INVALID;
+	if ((q.client != NULL || q.tool != NULL) && q.origin != SC_AGENT_ORIGIN_MCP)
+		goto fail;
+	if (q.client != NULL && !printable_str(q.client))
+		goto fail;
+	if (q.tool != NULL &&
+	    (q.tool[0] == '\0' || strspn(q.tool, "abcdefghijklmnopqrstuvwxyz_") != strlen(q.tool)))
+		goto fail;
 	/* only unlock carries an attachment: exactly the key */
 	if ((q.op == SC_AGENT_OP_UNLOCK) != (q.attach_len != 0))
 		goto fail;

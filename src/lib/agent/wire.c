@@ -215,9 +215,20 @@ int sc_agent_dir(char **out)
 	char buf[PATH_MAX];
 	int n;
 
+	char run_user[64];
+	struct stat st;
+
 	*out = NULL;
+	/* The same place in every process, whatever its environment: an MCP
+	 * server started without the terminal's XDG_RUNTIME_DIR still finds
+	 * the agent, in /run/user/UID as systemd sets it (when that is ours
+	 * and private). */
+	snprintf(run_user, sizeof(run_user), "/run/user/%lu", (unsigned long)geteuid());
 	if (x != NULL && x[0] == '/')
 		n = snprintf(buf, sizeof(buf), "%s/secretctl", x);
+	else if (lstat(run_user, &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == geteuid() &&
+	         (st.st_mode & 077) == 0)
+		n = snprintf(buf, sizeof(buf), "%s/secretctl", run_user);
 	else
 		n = snprintf(buf, sizeof(buf), "/tmp/secretctl-%lu", (unsigned long)geteuid());
 	if (n < 0 || (size_t)n >= sizeof(buf))

@@ -1,5 +1,6 @@
 /* file.c - the audit files: opening and locking the log and the pending
  * file, reading lines forward, and the reader behind `audit show`. */
+#include "secretctl/fault.h"
 #include "audit/audit_int.h"
 
 /* ---- the file: opening, locking ---- */
@@ -41,6 +42,8 @@ int sc_audit_fsync_dir(const char *dir)
 {
 	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC), r = SC_OK;
 
+	if (sc_fault_hit(SC_FAULT_IO))
+		return SC_ERR_IO;
 	if (fd < 0 || fsync(fd) != 0) {
 		sc_set_error("cannot sync '%s': %s", dir, strerror(errno));
 		r = sc_status_from_errno(errno);
@@ -118,6 +121,10 @@ out:
 
 int sc_audit_write_all(int fd, const char *p, size_t n)
 {
+	if (sc_fault_hit(SC_FAULT_IO)) {
+		sc_set_error("cannot write the audit log: %s", strerror(EIO));
+		return SC_ERR_IO;
+	}
 	while (n > 0) {
 		ssize_t k = write(fd, p, n);
 
@@ -138,6 +145,8 @@ int sc_audit_write_all(int fd, const char *p, size_t n)
 
 int sc_audit_pread_all(int fd, char *buf, size_t n, off_t off)
 {
+	if (sc_fault_hit(SC_FAULT_IO))
+		return SC_ERR_IO;
 	while (n > 0) {
 		ssize_t k = pread(fd, buf, n, off);
 

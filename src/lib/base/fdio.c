@@ -3,6 +3,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "secretctl/fault.h"
 #include "secretctl/fdio.h"
 
 static int out_all(int fd, const void *buf, size_t n, int sock)
@@ -10,6 +11,10 @@ static int out_all(int fd, const void *buf, size_t n, int sock)
 	const char *p = buf;
 	ssize_t k;
 
+	if (sc_fault_hit(SC_FAULT_IO)) {
+		errno = EIO;
+		return SC_ERR_IO;
+	}
 	while (n > 0) {
 		k = sock ? send(fd, p, n, MSG_NOSIGNAL) : write(fd, p, n);
 		if (k < 0 && errno == EINTR)
@@ -41,6 +46,10 @@ int sc_fd_read_all(int fd, void *buf, size_t n)
 	size_t got = 0;
 	ssize_t k;
 
+	if (sc_fault_hit(SC_FAULT_IO)) {
+		errno = EIO;
+		return SC_ERR_IO;
+	}
 	while (got < n) {
 		k = read(fd, p + got, n - got);
 		if (k < 0 && errno == EINTR)

@@ -14,6 +14,7 @@
 
 #include <sodium.h>
 
+#include "secretctl/fault.h"
 #include "secretctl/secretctl.h"
 
 int sc_init(void)
@@ -188,6 +189,8 @@ void *sc_secmem_alloc(size_t n)
 	unsigned char *p;
 	uint64_t check;
 
+	if (sc_fault_hit(SC_FAULT_ALLOC))
+		return NULL;
 	if (n > SIZE_MAX - HDR)
 		return NULL;
 	p = raw_alloc(n + HDR);

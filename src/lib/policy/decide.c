@@ -105,7 +105,9 @@ static int cmd_matches(const struct cmdent *e, const struct runq *q, int for_den
 	 * names resolve through the server's PATH (issue 11). */
 	if (strchr(q->given, '/') != NULL)
 		return 0;
-	return strcmp(q->gbase, e->cmd) == 0 && same_program(e->cmd, q->rbase, 1);
+	return strcmp(q->gbase, e->cmd) == 0 &&
+	       (same_program(e->cmd, q->rbase, 1) ||
+	        (e->real != NULL && strcmp(q->resolved, e->real) == 0));
 }
 
 static int argpat_match(const struct argpat *a, const char *const *args, size_t nargs)

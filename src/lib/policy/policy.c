@@ -62,7 +62,7 @@ void sc_policy_free(struct sc_policy *p)
 
 static struct sc_policy *policy_new(void)
 {
-	struct sc_policy *p = calloc(1, sizeof(*p));
+	struct sc_policy *p = sc_fault_hit(SC_FAULT_ALLOC) ? NULL : calloc(1, sizeof(*p));
 
 	if (p == NULL)
 		return NULL;
@@ -124,12 +124,55 @@ out:
 	return r;
 }
 
+/* Where the system's own programs are: a bare name found here, in a
+ * root-owned directory nobody else can write, may be a wrapper or an
+ * alternative (psql -> pg_wrapper, editor -> vim.basic). */
+static const char *const system_dirs[] = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin",
+                                          "/usr/bin",        "/sbin",          "/bin"};
+
+static int root_only(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && st.st_uid == 0 && (st.st_mode & 022) == 0;
+}
+
+/* The real path of the system program a bare name means, or NULL. */
+static char *system_real(const char *name)
+{
+	char buf[PATH_MAX], *real;
+	size_t i;
+
+	for (i = 0; i < sizeof(system_dirs) / sizeof(system_dirs[0]); i++) {
+		if (!root_only(system_dirs[i]))
+			continue;
+		if (snprintf(buf, sizeof(buf), "%s/%s", system_dirs[i], name) >= (int)sizeof(buf))
+			continue;
+		if (access(buf, X_OK) != 0)
+			continue;
+		if ((real = realpath(buf, NULL)) == NULL)
+			return NULL;
+		if (root_only(real))
+			return real;
+		free(real);
+		return NULL;
+	}
+	return NULL;
+}
+
 /* realpath() of every absolute command, so that an entry naming a symlink
- * matches the program it points to. */
+ * matches the program it points to; for a bare name, the real path of the
+ * system program of that name, so that "psql" allows /usr/bin/psql, which
+ * is pg_wrapper (a look-alike elsewhere on PATH resolves to something
+ * else and stays refused). */
 static int resolve_one(struct cmdent *e)
 {
-	if (!e->is_path)
+	if (!e->is_path) {
+		errno = 0;
+		if ((e->real = system_real(e->cmd)) == NULL && errno == ENOMEM)
+			return SC_ERR_NOMEM;
 		return SC_OK;
+	}
 	e->real = realpath(e->cmd, NULL);
 	if (e->real == NULL && errno == ENOMEM)
 		return SC_ERR_NOMEM;
@@ -222,13 +265,15 @@ int sc_policy_load(const char *path, struct sc_policy **out, char *err, size_t e
 		         SC_POLICY_MAX_BYTES);
 		goto out;
 	}
-	if ((buf = malloc(SC_POLICY_MAX_BYTES + 1)) == NULL) {
+	if ((buf = sc_fault_hit(SC_FAULT_ALLOC) ? NULL : malloc(SC_POLICY_MAX_BYTES + 1)) == NULL) {
 		r = SC_ERR_NOMEM;
 		goto out;
 	}
 	/* Read to EOF with a bound: the file may have grown since fstat. */
 	for (;;) {
-		ssize_t n = read(fd, buf + len, SC_POLICY_MAX_BYTES + 1 - len);
+		ssize_t n = sc_fault_hit(SC_FAULT_IO)
+		                ? (errno = EIO, -1)
+		                : read(fd, buf + len, SC_POLICY_MAX_BYTES + 1 - len);
 
 		if (n < 0 && errno == EINTR)
 			continue;

@@ -51,7 +51,8 @@ struct argpat {
  * command of a secret_commands binding. */
 struct cmdent {
 	char *cmd;  /* a name, or an absolute path */
-	char *real; /* realpath(cmd) at load time, for a path */
+	char *real; /* realpath(cmd) at load time, for a path; for a bare name
+	             * the system program's (system_real) */
 	int is_path;
 	struct argpat *pats;
 	size_t npats; /* 0: any arguments */

@@ -36,7 +36,8 @@ static int ynode_add(struct ynode *parent, struct ynode *kid)
 {
 	if (parent->nkids == parent->cap) {
 		size_t ncap = parent->cap ? parent->cap * 2 : 8;
-		struct ynode **nk = realloc(parent->kids, ncap * sizeof(*nk));
+		struct ynode **nk =
+		    sc_fault_hit(SC_FAULT_ALLOC) ? NULL : realloc(parent->kids, ncap * sizeof(*nk));
 
 		if (nk == NULL)
 			return SC_ERR_NOMEM;
@@ -118,7 +119,8 @@ int sc_policy_ytree_build(const char *buf, size_t len, struct ynode **root, stru
 				                   SC_POLICY_MAX_NODES);
 				break;
 			}
-			if ((n = calloc(1, sizeof(*n))) == NULL) {
+			if ((n = sc_fault_hit(SC_FAULT_ALLOC) ? NULL : calloc(1, sizeof(*n))) ==
+			    NULL) {
 				r = SC_ERR_NOMEM;
 				break;
 			}
@@ -140,7 +142,9 @@ int sc_policy_ytree_build(const char *buf, size_t len, struct ynode **root, stru
 					r = sc_policy_perr(c, line, "NUL byte in a string");
 					break;
 				}
-				if ((n->str = malloc(slen + 1)) == NULL) {
+				if ((n->str =
+				         sc_fault_hit(SC_FAULT_ALLOC) ? NULL : malloc(slen + 1)) ==
+				    NULL) {
 					sc_policy_ynode_free(n);
 					r = SC_ERR_NOMEM;
 					break;

@@ -548,8 +548,13 @@ int sc_confine_exec_opts(const struct sc_confine_opts *c, struct sc_exec_opts *o
 	*hold = NULL;
 	if (o == NULL)
 		return SC_ERR_INVALID;
+	/* the identity check is of the target, not of the wrapper that
+	 * takes its place in o->path */
+	if ((r = sc_exec_check_id(o)) != SC_OK)
+		return r;
 	if ((r = sc_confine_prepare(c, o->path, o->argv, o->cwd, hold, why)) != SC_OK)
 		return r;
+	o->check_id = 0;
 	o->path = sc_confine_path(*hold);
 	o->argv = sc_confine_argv(*hold);
 	return SC_OK;

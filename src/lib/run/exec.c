@@ -398,6 +398,25 @@ static int pump(struct run *rn)
 	return r;
 }
 
+int sc_exec_check_id(const struct sc_exec_opts *o)
+{
+	struct stat st;
+
+	if (!o->check_id)
+		return SC_OK;
+	/* the program the policy saw: not another file swapped in under the
+	 * same name since (the window left is this stat to the exec) */
+	if (stat(o->path, &st) != 0) {
+		sc_set_error("'%s' is gone since it was checked", o->path);
+		return SC_ERR_NOEXEC;
+	}
+	if ((uint64_t)st.st_dev != o->dev || (uint64_t)st.st_ino != o->ino) {
+		sc_set_error("'%s' was replaced after it was checked; not running it", o->path);
+		return SC_ERR_DENIED;
+	}
+	return SC_OK;
+}
+
 int sc_exec_run(const struct sc_exec_opts *o, struct sc_exec_result *res)
 {
 	struct run rn;
@@ -411,6 +430,8 @@ int sc_exec_run(const struct sc_exec_opts *o, struct sc_exec_result *res)
 	if (o == NULL || res == NULL || o->path == NULL || o->path[0] != '/' || o->argv == NULL ||
 	    o->argv[0] == NULL || o->envp == NULL)
 		return SC_ERR_INVALID;
+	if ((r = sc_exec_check_id(o)) != SC_OK)
+		return r;
 	memset(&rn, 0, sizeof(rn));
 	rn.o = o;
 	rn.pidfd = -1;

@@ -2,6 +2,7 @@
  * checks (owner, mode, symlinks, header) and syncing. */
 #include <pthread.h>
 
+#include "secretctl/fault.h"
 #include "store/vault_int.h"
 
 char *sc_store_path_join(const char *dir, const char *name)
@@ -365,6 +366,8 @@ int sc_store_fsync_path(const char *path, int dir)
 {
 	int fd = open(path, (dir ? O_RDONLY | O_DIRECTORY : O_RDWR) | O_CLOEXEC | O_NOFOLLOW), r;
 
+	if (sc_fault_hit(SC_FAULT_IO))
+		return SC_ERR_IO;
 	if (fd < 0)
 		return SC_ERR_IO;
 	r = fsync(fd) == 0 ? SC_OK : SC_ERR_IO;
