@@ -81,7 +81,7 @@ test("through the agent: the agent wrote the MCP entries to the audit log", asyn
   const out = execFileSync(BIN, ["audit", "list", "--json"],
     { env: { ...env, SECRETCTL_PASSWORD: PASSWORD } }).toString();
   const ops = JSON.parse(out).filter((e) => e.source === "mcp").map((e) => `${e.op}:${e.result}`);
-  for (const want of ["list:ok", "secret_run:ok", "secret_run:denied"])
+  for (const want of ["secret_list:ok", "secret_run:ok", "secret_run:denied"])
     assert.ok(ops.includes(want), `no ${want} in ${ops.join(",")}`);
 });
 

@@ -178,7 +178,13 @@ allowed_commands:
   - perl
   - node
   - env
+confinement:
+  write: [${w.w}]
 `, { mode: 0o600 });
+  // the script lives where the confined child can read it (the private
+  // /tmp of the sandbox hides the test's own scratch directory)
+  const script = path.join(w.w, "slow.sh");
+  writeFileSync(script, "sleep 1; echo done\n");
   const { client: c } = await connect(w.env, "builtins");
   try {
     const deny = async (command, args, why) => {
@@ -196,7 +202,7 @@ allowed_commands:
     await deny("env", [], /environment/);
     // control: the same policy lets an allowed interpreter run a file
     const ok = await c.callTool({ name: "secret_run",
-      arguments: { keys: ["api/token"], command: "sh", args: [w.tools.slow] } });
+      arguments: { keys: ["api/token"], command: "sh", args: [script] } });
     assert.equal(ok.isError, false, textOf(ok));
     assert.equal(ok.structuredContent.stdout, "done\n");
   } finally {

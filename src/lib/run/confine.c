@@ -387,6 +387,19 @@ static void push_helper(struct sc_confine *cf, const char *helper, const struct 
 		push(cf, argv[i]);
 }
 
+/* Whether h, under /tmp, is inside a directory the sandbox brings back. */
+static int brought_back(const struct paths *p, const char *cwd, const char *h)
+{
+	size_t i;
+
+	if (cwd != NULL && sc_confine_path_under(cwd, "/tmp") && sc_confine_path_under(h, cwd))
+		return 1;
+	for (i = 0; i < p->nw; i++)
+		if (sc_confine_path_under(h, p->w[i]))
+			return 1;
+	return 0;
+}
+
 static int build_bwrap(struct sc_confine *cf, const struct sc_confine_info *in,
                        const struct sc_confine_opts *c, const struct paths *p, const char *helper,
                        const char *path, char *const *argv, const char *cwd)
@@ -418,22 +431,24 @@ static int build_bwrap(struct sc_confine *cf, const struct sc_confine_info *in,
 		push2(cf, "--remount-ro", "/proc");
 	}
 	push2(cf, "--tmpfs", "/tmp");
-	for (i = 0; i < p->nw; i++)
-		push3(cf, "--bind", p->w[i], p->w[i]);
-	for (i = 0; i < p->nh; i++)
-		if (!sc_confine_path_under(p->h[i], "/tmp"))
-			push2(cf, "--tmpfs", p->h[i]);
 	/* The private /tmp covers the host's: bring back what this run needs
-	 * from there, read-only (the helper, the program, the cwd). */
+	 * from there, read-only (the helper, the program, the cwd); then the
+	 * write paths over them; then the hidden paths over everything (a
+	 * hidden path under /tmp exists in the sandbox only when something
+	 * brought back contains it). */
 	if (sc_confine_path_under(helper, "/tmp"))
 		push3(cf, "--ro-bind", helper, helper);
 	if (sc_confine_path_under(path, "/tmp") && !writable(p, path))
 		push3(cf, "--ro-bind", path, path);
-	if (cwd != NULL) {
-		if (sc_confine_path_under(cwd, "/tmp") && !writable(p, cwd))
-			push3(cf, "--ro-bind", cwd, cwd);
+	if (cwd != NULL && sc_confine_path_under(cwd, "/tmp") && !writable(p, cwd))
+		push3(cf, "--ro-bind", cwd, cwd);
+	for (i = 0; i < p->nw; i++)
+		push3(cf, "--bind", p->w[i], p->w[i]);
+	for (i = 0; i < p->nh; i++)
+		if (!sc_confine_path_under(p->h[i], "/tmp") || brought_back(p, cwd, p->h[i]))
+			push2(cf, "--tmpfs", p->h[i]);
+	if (cwd != NULL)
 		push2(cf, "--chdir", cwd);
-	}
 	push(cf, "--");
 	push_helper(cf, helper, p, in->landlock_abi, 0, 1, 0, path, argv);
 	return cf->oom ? SC_ERR_NOMEM : SC_OK;
