@@ -3,7 +3,8 @@
 #   make test   install what is missing, build, and pass every test (also run by .ci/run)
 JOBS ?= 2
 
-.PHONY: all deps build demo test test-dev test-asan test-ubsan fuzz-smoke mcp-deps bench clean format-check format mutants coverage
+.PHONY: all deps build demo test test-dev test-asan test-ubsan fuzz-smoke fuzz-long fault-sweep \
+	crash-trials mcp-deps bench clean format-check format mutants coverage
 
 all: build
 
@@ -40,6 +41,21 @@ fuzz-smoke: deps
 	cmake --preset fuzz >/dev/null
 	cmake --build --preset fuzz -j$(JOBS)
 	./scripts/fuzz-smoke.sh build-fuzz
+
+# Not in CI: every fuzz target for FUZZ_SECONDS (default 600) each, growing
+# the corpus kept in build-fuzz/corpus/; every I/O fault at every call; many
+# kill -9 trials (CRASH_TRIALS per write command).
+fuzz-long: deps
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j$(JOBS)
+	./scripts/fuzz-long.sh build-fuzz
+
+fault-sweep: build
+	./scripts/fault-sweep.sh build
+
+CRASH_TRIALS ?= 100
+crash-trials: build
+	./scripts/crash-trials.sh -n $(CRASH_TRIALS)
 
 test: test-dev test-asan test-ubsan fuzz-smoke
 	@echo "make test: all suites passed"

@@ -81,6 +81,17 @@ const char *sc_audit_code(int status);
 const char *sc_audit_source_name(int source);
 const char *sc_audit_result_name(int result);
 
+/* An audited write: the write (apply, run inside the vault's write
+ * transaction, e.g. sc_vault_put_in_txn) and its entry (ev, status SC_OK)
+ * as one step. Under the log's lock: the write, then the entry appended and
+ * fdatasync'd, then the anchor advanced in the write's own transaction,
+ * then COMMIT. If apply fails nothing is written and its status returned;
+ * if the entry cannot be written the write is rolled back; if the commit
+ * fails the entry is cut off again. SC_OK means both are durable. */
+typedef int (*sc_audit_apply_fn)(struct sc_vault *v, void *arg);
+int sc_audit_append_with(struct sc_vault *v, const struct sc_audit_event *ev,
+                         sc_audit_apply_fn apply, void *arg) SC_WUR;
+
 /* Record an event: folds pending failed unlocks into the chain, appends
  * the entry, fsyncs it and advances the anchor, all under an exclusive
  * lock on the log so that several processes form one chain. Needs an

@@ -43,6 +43,10 @@ enum sc_status {
 
 /* A short lower-case description of a status, never NULL. */
 const char *sc_strerror(int status);
+/* The status for a failed system call's errno: SC_ERR_NOSPACE (ENOSPC,
+ * EDQUOT), SC_ERR_READONLY (EROFS), SC_ERR_PERM (EACCES, EPERM), SC_ERR_NOMEM
+ * (ENOMEM), else SC_ERR_IO. */
+int sc_status_from_errno(int e);
 /* Its short code ("not_found"), as audit entries carry it; "unknown" when
  * out of range. */
 const char *sc_status_code(int status);

@@ -53,6 +53,19 @@ int sc_vault_put(struct sc_vault *v, const struct sc_secret *s) SC_WUR;
 int sc_vault_get(struct sc_vault *v, const char *name, struct sc_secret **out) SC_WUR;
 int sc_vault_exists(struct sc_vault *v, const char *name, int *exists) SC_WUR;
 int sc_vault_delete(struct sc_vault *v, const char *name) SC_WUR;
+/* The same three inside a write transaction the caller holds (begun with
+ * sc_vault_txn_begin, ended with _commit or _rollback): the audit log uses
+ * them to make a write and its entry one step (sc_audit_append_with).
+ * passwd_in_txn leaves the WAL checkpoint to sc_vault_checkpoint, after the
+ * commit (SC_ERR_BUSY when the old key slot may remain in the WAL). */
+int sc_vault_txn_begin(struct sc_vault *v) SC_WUR;
+int sc_vault_txn_commit(struct sc_vault *v) SC_WUR;
+void sc_vault_txn_rollback(struct sc_vault *v);
+int sc_vault_put_in_txn(struct sc_vault *v, const struct sc_secret *s) SC_WUR;
+int sc_vault_delete_in_txn(struct sc_vault *v, const char *name) SC_WUR;
+int sc_vault_passwd_in_txn(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
+                           const struct sc_kdf_params *params) SC_WUR;
+int sc_vault_checkpoint(struct sc_vault *v) SC_WUR;
 /* Visit every secret (in no particular order). The secret passed to the
  * callback is valid only during the call. A non-zero callback return
  * stops the walk and is returned. Verifies every record and the whole

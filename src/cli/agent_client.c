@@ -112,8 +112,8 @@ static int run_refused(int r, const char *detail, const char *cmd)
 		(void)cli_error(EXIT_RUN_FAIL, "no secret matches '%s'", d);
 		break;
 	case SC_ERR_EXPIRED:
-		(void)cli_error(EXIT_RUN_FAIL, "secret '%s' has expired", d);
-		break;
+		(void)cli_error(EXIT_EXPIRED, "secret '%s' has expired", d);
+		return EXIT_EXPIRED;
 	case SC_ERR_DENIED:
 		(void)cli_error(EXIT_RUN_FAIL, "the agent refused to run '%s': %s", cmd, d);
 		break;

@@ -5,12 +5,16 @@
 #define SC_CLI_H
 
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 
 #include "cli/opt.h"
+#include "secretctl/audit.h"
 #include "secretctl/secretctl.h"
 
-/* Exit statuses (documented in man/secretctl.1, EXIT STATUS). */
+/* Exit statuses: the status table (base/status.c) maps statuses to them,
+ * exit.c holds the man page's words for each (man/secretctl.1, EXIT STATUS;
+ * test_exit checks that the three agree). */
 enum {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,      /* general failure; `exists`: the secret does not exist */
@@ -23,8 +27,20 @@ enum {
 	EXIT_EXPIRED = 8,   /* the secret has expired */
 	EXIT_DENIED = 9,    /* refused by policy or a built-in rule */
 	EXIT_AUDIT = 10,    /* audit log verification failed */
+	EXIT_READONLY = 11, /* read-only file system */
+	EXIT_NOSPACE = 12,  /* no space left on device */
+	EXIT_LOOKUP = 13,   /* `exists`: the look-up itself failed */
 	EXIT_RUN_FAIL = 125 /* `run`: secretctl failed before the command started */
 };
+
+/* One exit code and its man page text (mdoc lines after its `.It`); code
+ * -1 stands for 128+N (killed by signal N). */
+struct cli_exit {
+	int code;
+	const char *man;
+};
+extern const struct cli_exit cli_exits[];
+extern const size_t cli_exits_count;
 
 struct cli {
 	const struct cli_cmd *entry; /* the command (or subcommand) running */
@@ -97,6 +113,18 @@ int cli_json_errors(void);
 /* A complete message (no status words added) and the exit status. */
 int cli_error(int exit_status, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Print "secretctl: <msg>" (a note, not an error). */
+void cli_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Outside text in messages (quote.c). cli_escape copies in to out (cap
+ * bytes, always terminated) with C0 controls, DEL and C1 controls written
+ * as \n, \t, \r, \e, \xHH or \u00HH, and bytes that are not UTF-8 as
+ * \xHH; returns the length written (it stops early rather than cut an
+ * escape). Every message goes through it: cli_fail, cli_usage, cli_warn
+ * and cli_say format, then escape the whole line. */
+size_t cli_escape(char *out, size_t cap, const char *in);
+void cli_put_escaped(FILE *f, const char *s);
+void cli_vput(FILE *f, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* Passwords: from --password-fd, else SECRETCTL_PASSWORD (taken at start-up
  * and removed from the environment), else the terminal. *pw is secmem. */
@@ -128,6 +156,12 @@ int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out);
  * sc_last_error() of the operation. */
 int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *const *names, size_t n,
               const char *cmd, int status);
+/* A write and its audit entry as one step (sc_audit_append_with): fn does
+ * the write inside the vault's transaction; on SC_OK both are on disk, on
+ * anything else neither is, and the failure is recorded as an outcome
+ * when the log can take it. Keeps the failure's sc_last_error(). */
+int cli_audit_write(struct cli *c, struct sc_vault *v, const char *op, const char *const *names,
+                    size_t n, sc_audit_apply_fn fn, void *arg);
 
 /* Signal forwarding for a run (forward.c): INT, TERM, HUP, QUIT, USR1 and
  * USR2 are written as bytes into ctl[1]; ctl[0] is the run's ctl_fd.

@@ -237,7 +237,7 @@ static int parse_when(const char *s, int64_t *ms)
 		return SC_OK;
 	}
 	if (cli_parse_expiry(s, &t) != SC_OK)
-		return SC_ERR_INVALID;
+		return SC_ERR_INVALID; /* sc_last_error() may say why */
 	*ms = t * 1000;
 	return SC_OK;
 }
@@ -355,8 +355,9 @@ const struct cli_opt cli_opts_audit_list[] = {
 static int when_opt(struct cli *c, int ch, const char *val, struct filter *f)
 {
 	if (parse_when(val, ch == 's' ? &f->since : &f->until) != SC_OK)
-		return cli_usage(c, "bad --%s '%s' (use " WHEN_HELP ")",
-		                 ch == 's' ? "since" : "until", val);
+		return cli_usage(c, "bad --%s '%s'%s%s (use " WHEN_HELP ")",
+		                 ch == 's' ? "since" : "until", val, *sc_last_error() ? ": " : "",
+		                 sc_last_error());
 	return EXIT_OK;
 }
 
@@ -622,6 +623,14 @@ static int audit_export(struct cli *c, int argc, char **argv)
 		sc_vault_close(v);
 		return rc;
 	}
+	/* as reads do: the entry is on disk before anything is printed, and
+	 * nothing is printed without it (the export then holds it too) */
+	if ((rc = cli_audit(c, v, "audit.export", NULL, 0, NULL, SC_OK)) != SC_OK) {
+		rc = cli_fail(rc, "cannot write the audit log");
+		map_release(&nm);
+		sc_vault_close(v);
+		return rc;
+	}
 	if (output != NULL && (rc = output_to(output)) != EXIT_OK) {
 		map_release(&nm);
 		sc_vault_close(v);
@@ -641,12 +650,6 @@ static int audit_export(struct cli *c, int argc, char **argv)
 	}
 	if (rc == EXIT_OK && output != NULL && (fflush(stdout) != 0 || fsync(1) != 0))
 		rc = cli_error(EXIT_FAIL, "cannot write '%s': %s", output, strerror(errno));
-	if (rc == EXIT_OK) {
-		int r = cli_audit(c, v, "audit.export", NULL, 0, NULL, SC_OK);
-
-		if (r != SC_OK)
-			rc = cli_fail(r, "cannot write the audit log");
-	}
 	json_decref(lc.arr);
 	map_release(&nm);
 	sc_vault_close(v);
@@ -713,8 +716,9 @@ static int audit_prune(struct cli *c, int argc, char **argv)
 		case 'b':
 			if (parse_when(p.val, &before) != SC_OK)
 				return cli_usage(
-				    c, "bad --before '%s' (use 90d, or YYYY-MM-DD[THH:MM[:SS]Z])",
-				    p.val);
+				    c,
+				    "bad --before '%s'%s%s (use 90d, or YYYY-MM-DD[THH:MM[:SS]Z])",
+				    p.val, *sc_last_error() ? ": " : "", sc_last_error());
 			have = 1;
 			break;
 		case 'n':
@@ -746,14 +750,20 @@ static int audit_prune(struct cli *c, int argc, char **argv)
 			       (unsigned long long)removed, removed == 1 ? "y" : "ies");
 		return EXIT_OK;
 	}
+	/* The entry first: a prune the log cannot record does not happen. (A
+	 * prune up to now removes this entry too; its checkpoint, MACed, then
+	 * records the prune: who, when, up to which entry.) */
+	if ((a = cli_audit(c, v, "audit.prune", NULL, 0, NULL, SC_OK)) != SC_OK) {
+		sc_vault_close(v);
+		return cli_fail(a, "not pruning: cannot write the audit log");
+	}
 	r = sc_audit_prune(v, before, &removed);
-	a = cli_audit(c, v, "audit.prune", NULL, 0, NULL, r);
+	if (r != SC_OK)
+		(void)cli_audit(c, v, "audit.prune", NULL, 0, NULL, r); /* if it can be */
 	sc_vault_close(v);
 	if (r != SC_OK)
 		return r == SC_ERR_CORRUPT ? (cli_fail(r, "cannot prune"), EXIT_AUDIT)
 		                           : cli_fail(r, "cannot prune the audit log");
-	if (a != SC_OK)
-		return cli_fail(a, "pruned, but cannot record it in the audit log");
 	if (c->json)
 		printf("{\"removed\":%llu}\n", (unsigned long long)removed);
 	else

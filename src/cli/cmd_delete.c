@@ -5,6 +5,11 @@
 
 #include "cli/cli.h"
 
+static int delete_in_txn(struct sc_vault *v, void *name)
+{
+	return sc_vault_delete_in_txn(v, name);
+}
+
 int cmd_delete(struct cli *c, int argc, char **argv)
 {
 	struct sc_vault *v = NULL;
@@ -15,13 +20,8 @@ int cmd_delete(struct cli *c, int argc, char **argv)
 		return r;
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
-	r = sc_vault_delete(v, name);
-	{
-		int a = cli_audit(c, v, "delete", &name, 1, NULL, r); /* audit the outcome */
-
-		if (r == SC_OK && a != SC_OK)
-			r = a;
-	}
+	/* the delete and its audit entry: one step, both or neither */
+	r = cli_audit_write(c, v, "delete", &name, 1, delete_in_txn, (void *)name);
 	sc_vault_close(v);
 	if (r != SC_OK)
 		return r == SC_ERR_NOT_FOUND ? cli_error(EXIT_NOTFOUND, "no secret '%s'", name)

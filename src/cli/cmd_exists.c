@@ -43,8 +43,13 @@ int cmd_exists(struct cli *c, int argc, char **argv)
 		}
 		sc_vault_close(v);
 	}
-	if (r != SC_OK)
-		return cli_fail(r, "cannot look up '%s'", name);
+	if (r != SC_OK) {
+		/* 1 means "absent": `exists || set` must not take a failed
+		 * look-up for that */
+		int rc = cli_fail(r, "cannot look up '%s'", name);
+
+		return rc == EXIT_FAIL ? EXIT_LOOKUP : rc;
+	}
 	if (c->json) {
 		json_t *o = json_pack("{s:s,s:b}", "name", name, "exists", exists);
 		char *s = json_dumps(o, JSON_COMPACT);

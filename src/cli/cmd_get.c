@@ -139,7 +139,7 @@ int cmd_get(struct cli *c, int argc, char **argv)
 	const char *field = NULL, *fname, *name;
 	const uint8_t *val;
 	size_t len;
-	int ch, raw = 0, meta = 0, r, i, rc = EXIT_FAIL;
+	int ch, raw = 0, meta = 0, r, i, rc = EXIT_FAIL, expired = 0;
 	char names[1024];
 
 	cli_parse_init(&p, c, argc, argv);
@@ -201,6 +201,7 @@ int cmd_get(struct cli *c, int argc, char **argv)
 
 		cli_format_time(sc_secret_expires(s), when, sizeof(when));
 		cli_warn("'%s' expired at %s", name, when);
+		expired = 1;
 	}
 	if ((r = sc_secret_field(s, (size_t)i, &fname, &val, &len, NULL, NULL)) != SC_OK)
 		goto out;
@@ -210,7 +211,11 @@ int cmd_get(struct cli *c, int argc, char **argv)
 		r = print_json(s, fname, val, len, meta);
 	else if ((r = sc_fd_write_all(1, val, len)) == SC_OK && !raw)
 		r = sc_fd_write_all(1, (const uint8_t *)"\n", 1);
-	rc = r == SC_OK ? EXIT_OK : cli_fail(r, "cannot write the value");
+	/* the value is still given; the exit status says it has expired */
+	if (r != SC_OK)
+		rc = cli_fail(r, "cannot write the value");
+	else
+		rc = expired ? EXIT_EXPIRED : EXIT_OK;
 out:
 	sc_secret_free(s);
 	sc_vault_close(v);

@@ -6,6 +6,19 @@
 #include "cli/cli.h"
 #include "cli/kdfopt.h"
 
+struct passwd_args {
+	const char *pw;
+	size_t len;
+	const struct sc_kdf_params *kp;
+};
+
+static int passwd_in_txn(struct sc_vault *v, void *arg)
+{
+	const struct passwd_args *pa = arg;
+
+	return sc_vault_passwd_in_txn(v, pa->pw, pa->len, pa->kp);
+}
+
 const struct cli_opt cli_opts_passwd[] = {
     {'n', 0, "new-password-fd", "N", "read the new password from file descriptor N", 0},
     {'m', 0, "kdf-memory", "SIZE", "Argon2id memory: KiB, or with M or G (default 64M)", 0},
@@ -82,16 +95,21 @@ int cmd_passwd(struct cli *c, int argc, char **argv)
 		sc_vault_close(v);
 		return cli_fail(r, "cannot read the new password");
 	}
-	cli_slow_begin();
-	r = sc_vault_passwd(v, pw, len, &kp);
-	cli_slow_end();
-	sc_secmem_free(pw);
 	{
-		int a = cli_audit(c, v, "passwd", NULL, 0, NULL, r); /* audit the outcome */
+		struct passwd_args pa = {pw, len, &kp};
 
-		if (r == SC_OK && a != SC_OK)
-			r = a;
+		/* the new slot and its audit entry: one step, both or neither */
+		cli_slow_begin();
+		r = cli_audit_write(c, v, "passwd", NULL, 0, passwd_in_txn, &pa);
+		cli_slow_end();
+		if (r == SC_OK && sc_vault_checkpoint(v) != SC_OK) {
+			/* committed: only the WAL's old frames could not be
+			 * folded away yet. The change is done; say what is left. */
+			cli_warn("%s", sc_last_error());
+			sc_clear_error();
+		}
 	}
+	sc_secmem_free(pw);
 	sc_vault_close(v);
 	if (r != SC_OK)
 		return cli_fail(r, "cannot change the password");

@@ -49,8 +49,9 @@ static int parse_timeout(const char *s, uint32_t *ms)
 	return SC_OK;
 }
 
-/* secretctl's own failures, before the command runs, exit 125: with the
- * detail or the status word when the message is a generic "cannot ...". */
+/* secretctl's own failures, before the command runs, exit 125 (an expired
+ * secret has its own status, 8): with the detail or the status word when
+ * the message is a generic "cannot ...". */
 static int run_fail(int st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int run_fail(int st, const char *fmt, ...)
 {
@@ -67,7 +68,7 @@ static int run_fail(int st, const char *fmt, ...)
 		snprintf(msg + n, sizeof(msg) - n, ": %s", detail);
 	else if (st != SC_OK)
 		snprintf(msg + n, sizeof(msg) - n, ": %s", sc_strerror(st));
-	return cli_error(EXIT_RUN_FAIL, "%s", msg);
+	return cli_error(st == SC_ERR_EXPIRED ? EXIT_EXPIRED : EXIT_RUN_FAIL, "%s", msg);
 }
 
 /* A message that says it all. */
@@ -289,7 +290,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 			status = run_refuse("no secret matches '%s'", what);
 			break;
 		case SC_ERR_EXPIRED:
-			status = run_refuse("secret '%s' has expired", what);
+			status = cli_error(EXIT_EXPIRED, "secret '%s' has expired", what);
 			break;
 		case SC_ERR_DENIED:
 			status = run_refuse(

@@ -113,6 +113,11 @@ static int split_eq(char *arg, char **val)
 	return SC_OK;
 }
 
+static int put_in_txn(struct sc_vault *v, void *s)
+{
+	return sc_vault_put_in_txn(v, s);
+}
+
 int cmd_set(struct cli *c, int argc, char **argv)
 {
 	struct cli_parse p;
@@ -189,9 +194,10 @@ int cmd_set(struct cli *c, int argc, char **argv)
 		case 'e':
 			if (cli_parse_expiry(optarg, &expires) != SC_OK)
 				return cli_usage(c,
-				                 "bad --expires '%s' (use 30d, 12h, 2w, 1y or "
+				                 "bad --expires '%s'%s%s (use 30d, 12h, 2w, 1y or "
 				                 "YYYY-MM-DD)",
-				                 optarg);
+				                 optarg, *sc_last_error() ? ": " : "",
+				                 sc_last_error());
 			break;
 		}
 	}
@@ -308,13 +314,8 @@ int cmd_set(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	sc_secret_set_expires(s, expires);
-	r = sc_vault_put(v, s);
-	{
-		int a = cli_audit(c, v, "set", &name, 1, NULL, r); /* audit the outcome */
-
-		if (r == SC_OK && a != SC_OK)
-			r = a;
-	}
+	/* the write and its audit entry: one step, both or neither */
+	r = cli_audit_write(c, v, "set", &name, 1, put_in_txn, s);
 	if (r != SC_OK) {
 		rc = cli_fail(r, "cannot store '%s'", name);
 		goto out;

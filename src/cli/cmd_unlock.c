@@ -180,7 +180,7 @@ int cmd_unlock(struct cli *c, int argc, char **argv)
 		         "the password (the default use-only mode never hands out a value)");
 	if (c->json)
 		cli_print_json(json_pack("{s:b,s:s,s:I,s:I}", "unlocked", 1, "mode",
-		                         st.reveal ? "reveal" : "use-only",
+		                         st.reveal ? "reveal" : "use-only", "timeout",
 		                         (json_int_t)st.timeout_s, "pid", (json_int_t)st.pid));
 	else
 		printf("unlocked (%s mode; locks after %s idle)\n",

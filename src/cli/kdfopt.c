@@ -11,6 +11,8 @@ int cli_parse_fd(const char *s, int *fd)
 	long v;
 
 	errno = 0;
+	if (*s < '0' || *s > '9') /* strtol would take " 3", "+3" and "-0" */
+		return SC_ERR_INVALID;
 	v = strtol(s, &end, 10);
 	if (*s == '\0' || *end != '\0' || errno != 0 || v < 0 || v > 1024)
 		return SC_ERR_INVALID;
@@ -35,6 +37,9 @@ int cli_parse_kdf_opt(int ch, const char *s, struct sc_kdf_params *kp)
 		kp->t = (uint32_t)v;
 		return SC_OK;
 	}
+	/* bound v before scaling it: a huge count of G must not wrap into range */
+	if (v > 4ULL * 1024 * 1024)
+		return SC_ERR_INVALID;
 	if (strcmp(end, "M") == 0)
 		v *= 1024;
 	else if (strcmp(end, "G") == 0)

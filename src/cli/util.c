@@ -65,8 +65,13 @@ static const char *exit_code_name(int status)
 /* One message on stderr: "secretctl: MSG", or under --json one line
  * {"error":{"code":...,"exit_status":N,"message":MSG}} (kind "warning":
  * no code). */
-static void emit(const char *kind, int status, const char *msg, const char *usage_path)
+static void emit(const char *kind, int status, const char *raw, const char *usage_path)
 {
+	/* outside text (names, details) may hold controls or bad UTF-8:
+	 * escaped, in both forms (JSON also needs valid UTF-8) */
+	char msg[6 * 1024 + 1];
+
+	cli_escape(msg, sizeof(msg), raw);
 	if (json_errors) {
 		json_t *o = json_object(), *e = json_object();
 		char *s;
@@ -245,7 +250,8 @@ int cli_get_password(struct cli *c, const char *prompt, int confirm, char **pw, 
 	*pw = NULL;
 	*len = 0;
 	if (c->password_fd >= 0) {
-		/* an I/O error keeps read_line_fd's words ("cannot read file
+		/* a closed fd was refused before the command (main.c); an I/O
+		 * error keeps read_line_fd's words ("cannot read file
 		 * descriptor 9: Bad file descriptor") */
 		if ((r = read_line_fd(c->password_fd, pw, len)) != SC_OK && r != SC_ERR_IO)
 			sc_set_error("reading the password from fd %d failed (%s)", c->password_fd,
@@ -480,28 +486,60 @@ int cli_parse_duration(const char *s, int64_t *secs)
 
 int cli_parse_expiry(const char *s, int64_t *when)
 {
-	struct tm tm = {0};
+	struct tm tm = {0}, back;
 	int64_t d;
 	const char *end;
 	time_t t;
+	int has_time = 0;
 
+	sc_clear_error();
 	if (cli_parse_duration(s, &d) == SC_OK) {
-		if (d == 0)
+		if (d == 0) {
+			sc_set_error("a duration of zero");
 			return SC_ERR_INVALID;
+		}
 		*when = (int64_t)time(NULL) + d;
 		return SC_OK;
 	}
+	/* strptime takes "2024-2-3" and leading blanks: insist on the digits */
+	if (strlen(s) < 10 || strspn(s, "0123456789") != 4 || s[4] != '-' ||
+	    strspn(s + 5, "0123456789") != 2 || s[7] != '-' || strspn(s + 8, "0123456789") != 2)
+		return SC_ERR_INVALID;
 	end = strptime(s, "%Y-%m-%d", &tm);
-	if (end != NULL && *end == 'T')
+	if (end != NULL && *end == 'T') {
+		has_time = 1;
+		if (strspn(end + 1, "0123456789") != 2 || end[3] != ':' ||
+		    strspn(end + 4, "0123456789") != 2)
+			return SC_ERR_INVALID;
 		end = strptime(end + 1, "%H:%M", &tm);
-	if (end != NULL && *end == ':')
+	}
+	if (has_time && end != NULL && *end == ':') {
+		if (strspn(end + 1, "0123456789") != 2)
+			return SC_ERR_INVALID;
 		end = strptime(end + 1, "%S", &tm);
-	if (end != NULL && *end == 'Z')
+	}
+	if (has_time && end != NULL && *end == '\0') {
+		/* a time of day means nothing without its zone */
+		sc_set_error("a time needs its zone: add Z (UTC, the only zone taken)");
+		return SC_ERR_INVALID;
+	}
+	if (has_time && end != NULL && *end == 'Z')
 		end++;
 	if (end == NULL || *end != '\0')
 		return SC_ERR_INVALID;
-	if ((t = timegm(&tm)) == (time_t)-1)
+	tm.tm_isdst = 0;
+	back = tm;
+	if ((t = timegm(&back)) < 0 || gmtime_r(&t, &back) == NULL) {
+		sc_set_error("before 1970");
 		return SC_ERR_INVALID;
+	}
+	/* timegm normalises 2024-02-30 to 1 March: refuse what does not
+	 * come back as written */
+	if (back.tm_year != tm.tm_year || back.tm_mon != tm.tm_mon || back.tm_mday != tm.tm_mday ||
+	    back.tm_hour != tm.tm_hour || back.tm_min != tm.tm_min || back.tm_sec != tm.tm_sec) {
+		sc_set_error("no such date or time");
+		return SC_ERR_INVALID;
+	}
 	*when = (int64_t)t;
 	return SC_OK;
 }

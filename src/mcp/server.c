@@ -12,6 +12,39 @@
 /* Newest first; we answer with the client's version when we know it. */
 static const char *const versions[] = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
 
+/* Whether a string in the line holds the escape \u0000, and if so a copy
+ * with each one made \u0001 (*copy, malloc'd): Jansson without
+ * JSON_ALLOW_NUL refuses such text as a parse error, and even with it a
+ * NUL cuts every C string it reaches and is refused in keys. Valid JSON
+ * deserves a reply to its own id, so the copy is parsed only to find it. */
+static int has_nul_escape(const char *p, size_t n, char **copy)
+{
+	int in_str = 0, found = 0;
+	size_t i;
+
+	*copy = NULL;
+	for (i = 0; i < n; i++) {
+		if (!in_str) {
+			in_str = p[i] == '"';
+			continue;
+		}
+		if (p[i] == '"') {
+			in_str = 0;
+		} else if (p[i] == '\\') {
+			if (i + 5 < n && p[i + 1] == 'u' && memcmp(p + i + 2, "0000", 4) == 0) {
+				if (*copy == NULL && (*copy = malloc(n)) == NULL)
+					return -1;
+				if (!found)
+					memcpy(*copy, p, n);
+				(*copy)[i + 5] = '1';
+				found = 1;
+			}
+			i++;
+		}
+	}
+	return found;
+}
+
 /* Nesting depth outside strings, without parsing: refuse deep input before
  * the parser recurses into it. */
 static int too_deep(const char *p, size_t n)
@@ -160,6 +193,8 @@ void mcp_server_handle_line(struct mcp_server *s, const char *line, size_t len)
 {
 	json_error_t err;
 	json_t *msg;
+	char *copy;
+	int nul;
 
 	while (len > 0 && (line[len - 1] == '\r' || line[len - 1] == ' ' || line[len - 1] == '\t'))
 		len--;
@@ -167,6 +202,29 @@ void mcp_server_handle_line(struct mcp_server *s, const char *line, size_t len)
 		return; /* blank lines are not messages */
 	if (too_deep(line, len)) {
 		mcp_send_error(s, NULL, -32600, "invalid request: nested too deeply");
+		return;
+	}
+	if ((nul = has_nul_escape(line, len, &copy)) != 0) {
+		json_t *id;
+
+		msg = nul > 0 ? json_loadb(copy, len, JSON_REJECT_DUPLICATES, &err) : NULL;
+		free(copy);
+		if (msg == NULL) {
+			mcp_send_error(s, NULL, nul > 0 ? -32700 : -32603,
+			               nul > 0 ? "parse error: invalid JSON" : "out of memory");
+			return;
+		}
+		/* a notification gets no reply; an id that held the NUL is not
+		 * its id */
+		id = json_object_get(msg, "id");
+		if (id != NULL && !(json_is_string(id) && strchr(json_string_value(id), '\1')))
+			mcp_send_error(s, id, -32602,
+			               "invalid params: a string holds \\u0000 (NUL), which is not "
+			               "accepted");
+		else if (id != NULL)
+			mcp_send_error(s, NULL, -32602,
+			               "invalid params: the id holds \\u0000 (NUL)");
+		json_decref(msg);
 		return;
 	}
 	msg = json_loadb(line, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &err);

@@ -62,6 +62,8 @@ const char *mcp_arg_str(json_t *args, const char *key);
 struct sc_vault *mcp_vault_acquire(struct mcp_server *s, json_t *id);
 void mcp_vault_release(struct mcp_server *s);
 int mcp_agent_conn(struct mcp_server *s);
+/* The same; *busy set when the agent stayed at its connection limit. */
+int mcp_agent_conn_busy(struct mcp_server *s, int *busy);
 int mcp_audit(struct mcp_server *s, const char *op, const char *const *names, size_t n,
               const char *cmd, int status);
 void mcp_send_audit_error(struct mcp_server *s, json_t *id, const char *tool, int r);

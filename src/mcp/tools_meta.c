@@ -1,5 +1,7 @@
 /* tools_meta.c - the metadata tools: the vault or the agent behind them,
  * list, exists, masked values, fields, non-sensitive field values. */
+#include <time.h>
+
 #include "mcp/tools_int.h"
 
 /* ---- the vault ---- */
@@ -35,24 +37,42 @@ void mcp_vault_release(struct mcp_server *s)
  * started with SECRETCTL_NO_AGENT set never asks the agent. */
 int mcp_agent_conn(struct mcp_server *s)
 {
-	struct sc_agent_status st;
-	int fd, own;
+	return mcp_agent_conn_busy(s, NULL);
+}
 
+int mcp_agent_conn_busy(struct mcp_server *s, int *busy)
+{
+	struct sc_agent_status st;
+	int fd, own, r, tries;
+
+	if (busy != NULL)
+		*busy = 0;
 	if (s->cfg.no_agent)
 		return -1;
 	pthread_mutex_lock(&s->vault_lock);
 	own = s->vault != NULL;
 	pthread_mutex_unlock(&s->vault_lock);
-	if (own || sc_agent_connect(s->cfg.vault_dir, &fd) != SC_OK) {
-		sc_clear_error();
-		return -1;
-	}
-	if (sc_agent_status(fd, &st) != SC_OK || !st.unlocked) {
+	/* an agent at its connection limit refuses with SC_ERR_BUSY: try
+	 * again for a little while (10 ms, doubling, about 1.3 s in all) */
+	for (tries = 0;; tries++) {
+		if (own || sc_agent_connect(s->cfg.vault_dir, &fd) != SC_OK) {
+			sc_clear_error();
+			return -1;
+		}
+		r = sc_agent_status(fd, &st);
+		if (r == SC_OK && st.unlocked)
+			return fd;
 		sc_clear_error();
 		close(fd);
-		return -1;
+		if (r != SC_ERR_BUSY)
+			return -1;
+		if (tries == 7) {
+			if (busy != NULL)
+				*busy = 1;
+			return -1;
+		}
+		nanosleep(&(struct timespec){0, (10L << tries) * 1000 * 1000}, NULL);
 	}
-	return fd;
 }
 
 /* Record a tool call in the audit log, with the key in this process

@@ -75,10 +75,24 @@ static void *job_main(void *arg)
 	char *detail = NULL;
 	int r;
 
-	if (j->agent_fd >= 0)
+	if (j->agent_fd >= 0) {
 		r = sc_agent_run(j->agent_fd, &j->arun, j->ctl[0], &res, &detail);
-	else
+		/* the agent dropped the connection before taking the request
+		 * (nothing ran): once more, on a new one */
+		if (r == SC_ERR_IO && (errno == EPIPE || errno == ECONNRESET) && detail == NULL) {
+			int fd = mcp_agent_conn(s);
+
+			if (fd >= 0) {
+				close(j->agent_fd);
+				j->agent_fd = fd;
+				sc_clear_error();
+				memset(&res, 0, sizeof(res));
+				r = sc_agent_run(j->agent_fd, &j->arun, j->ctl[0], &res, &detail);
+			}
+		}
+	} else {
 		r = sc_run_exec(&jp, &j->opts, &res);
+	}
 	/* secrets leave memory as soon as the child is done */
 	sc_runenv_free(j->env);
 	j->env = NULL;
@@ -247,7 +261,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	size_t max_output = 0, max_concurrent = 0;
 	size_t i, nargs = json_array_size(jargs);
 	int64_t tsec = -1;
-	int r;
+	int r, busy;
 
 	if (timeout != NULL && ((tsec = mcp_parse_duration(timeout)) <= 0)) {
 		mcp_send_tool_error(s, id, "%s: timeout must be a duration such as 30s or 5m",
@@ -312,7 +326,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	}
 	pthread_mutex_unlock(&s->jobs_lock);
 
-	if ((j->agent_fd = mcp_agent_conn(s)) >= 0) {
+	if ((j->agent_fd = mcp_agent_conn_busy(s, &busy)) >= 0) {
 		/* the agent makes the same decision with the same pipeline, and
 		 * audits it (a denial included), decrypts and runs */
 		j->nakeys = npatterns;
@@ -329,6 +343,15 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 		    (j->prefix = strdup(mcp_arg_str(args, "env_prefix"))) == NULL)
 			goto fail_nomem;
 		goto argv;
+	}
+	if (busy) {
+		/* not "locked": the agent is there, but at its limit */
+		mcp_send_tool_error(
+		    s, id,
+		    "%s: the unlock agent is busy (too many connections); nothing was "
+		    "run: try again shortly",
+		    tool);
+		goto fail;
 	}
 	if ((v = mcp_vault_acquire(s, id)) == NULL)
 		goto fail;

@@ -163,7 +163,7 @@ table_options() {
 @test "an expired secret is said once, without ': secret has expired'" {
 	printf 'x-value-123' | sc set q/exp --expires 1s 2>/dev/null
 	sleep 1.2
-	run -125 sc run -k q/exp -- true
+	run -8 sc run -k q/exp -- true
 	[ "$output" = "secretctl: secret 'q/exp' has expired" ]
 }
 

@@ -112,7 +112,7 @@ wait_dead() {
 	printf 'x-value-123' | sc set old --expires 1s
 	sleep 1.1
 	run sc run -k old -- true
-	[ "$status" -eq 125 ]
+	[ "$status" -eq 8 ]
 	[[ "$output" == *"'old' has expired"* ]]
 }
 

@@ -394,10 +394,10 @@ mode_of() {
 	run -2 sc get base/text --frob
 }
 
-@test "get: an expired secret is still given, with a warning" {
+@test "get: an expired secret is still given, with a warning and exit 8" {
 	sc_init
 	set_from 'expired-value' old --expires 2001-02-03
-	run -0 --separate-stderr sc get old
+	run -8 --separate-stderr sc get old
 	[ "$output" = expired-value ]
 	[[ "$stderr" == *"warning: 'old' expired at 2001-02-03T00:00:00Z"* ]]
 }

@@ -96,17 +96,40 @@ static json_t *new_req(int op)
 	return json_pack("{s:s}", "op", sc_agent_op_name(op));
 }
 
+/* A request whose send failed because the agent closed the connection:
+ * an agent that refuses one (busy) writes its refusal first and closes
+ * without reading the request. Read it, so the caller hears "busy" and not
+ * "broken pipe"; anything else keeps the send's own error. */
+static int refusal_after_send(int fd, int r)
+{
+	char keep[256];
+	json_t *rep = NULL;
+	int rr;
+
+	if (r != SC_ERR_IO || (errno != EPIPE && errno != ECONNRESET))
+		return r;
+	snprintf(keep, sizeof(keep), "%s", sc_last_error());
+	rr = recv_reply(fd, &rep);
+	json_decref(rep);
+	if (rr != SC_OK && rr != SC_ERR_IO && rr != SC_ERR_CORRUPT && rr != SC_ERR_TIMEOUT)
+		return rr; /* the refusal's status and message */
+	sc_set_error("%s", keep);
+	return r;
+}
+
 static int call(int fd, json_t *req, const void *attach, size_t alen, json_t **reply)
 {
-	int r;
+	int r, e;
 
 	*reply = NULL;
 	if (req == NULL)
 		return SC_ERR_NOMEM;
 	r = sc_agent_send(fd, req, attach, alen, NULL, 0);
+	e = errno;
 	json_decref(req);
+	errno = e;
 	if (r != SC_OK)
-		return r;
+		return refusal_after_send(fd, r);
 	return recv_reply(fd, reply);
 }
 
@@ -504,9 +527,11 @@ int sc_agent_run(int fd, const struct sc_agent_run *run, int ctl_fd, struct sc_e
 		json_object_set_new(req, "stdin", json_boolean(run->stdin_fd >= 0));
 	}
 	r = sc_agent_send(fd, req, NULL, 0, fds, nfds);
+	st = errno;
 	json_decref(req);
+	errno = st;
 	if (r != SC_OK)
-		return r;
+		return refusal_after_send(fd, r);
 	/* first reply: started, or why not */
 	if ((r = recv_reply(fd, &rep)) != SC_OK) {
 		const char *d = sc_last_error();

@@ -40,7 +40,7 @@ int sc_agent_send(int fd, void *msg, const void *attach, size_t alen, const int 
 	char *body = NULL;
 	size_t blen;
 	ssize_t k;
-	int r;
+	int r, saved = 0;
 
 	if (nfds > SC_AGENT_FDS_MAX || alen > SC_AGENT_ATTACH_MAX)
 		return SC_ERR_INVALID;
@@ -76,6 +76,7 @@ int sc_agent_send(int fd, void *msg, const void *attach, size_t alen, const int 
 		k = sendmsg(fd, &mh, MSG_NOSIGNAL);
 	while (k < 0 && errno == EINTR);
 	if (k < 0) {
+		saved = errno;
 		sc_set_error("cannot write to the agent: %s", strerror(errno));
 		r = SC_ERR_IO;
 		goto out;
@@ -92,8 +93,11 @@ int sc_agent_send(int fd, void *msg, const void *attach, size_t alen, const int 
 	}
 	r = alen > 0 ? sc_agent_write_all(fd, attach, alen) : SC_OK;
 out:
+	if (r != SC_OK && saved == 0)
+		saved = errno;
 	sc_wipe(body, strlen(body));
 	free(body);
+	errno = saved; /* EPIPE: the caller may find a refusal to read */
 	return r;
 }
 

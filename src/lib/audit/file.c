@@ -46,7 +46,7 @@ int sc_audit_fsync_dir(const char *dir)
 		return SC_ERR_IO;
 	if (fd < 0 || fsync(fd) != 0) {
 		sc_set_error("cannot sync '%s': %s", dir, strerror(errno));
-		r = SC_ERR_IO;
+		r = sc_status_from_errno(errno);
 	}
 	if (fd >= 0)
 		close(fd);
@@ -83,7 +83,7 @@ int sc_audit_log_open(const char *dir, int create, int lock, int *fd, int *creat
 				r = SC_OK;
 				goto out;
 			}
-			r = errno == ELOOP ? SC_ERR_PERM : SC_ERR_IO;
+			r = errno == ELOOP ? SC_ERR_PERM : sc_status_from_errno(errno);
 			sc_set_error("'%s': %s", path,
 			             errno == ELOOP ? "is a symbolic link; refused"
 			                            : strerror(errno));
@@ -131,9 +131,11 @@ int sc_audit_write_all(int fd, const char *p, size_t n)
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k <= 0) {
+			int st = k < 0 ? sc_status_from_errno(errno) : SC_ERR_IO;
+
 			sc_set_error("cannot write the audit log: %s",
 			             k < 0 ? strerror(errno) : "short write");
-			return SC_ERR_IO;
+			return st;
 		}
 		p += k;
 		n -= (size_t)k;

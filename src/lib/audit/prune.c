@@ -87,7 +87,7 @@ int sc_audit_prune(struct sc_vault *v, int64_t before_ms, uint64_t *removed)
 	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0) {
 		sc_set_error("cannot create '%s': %s", tmp, strerror(errno));
-		r = SC_ERR_IO;
+		r = sc_status_from_errno(errno);
 		goto done;
 	}
 	if ((r = sc_audit_write_all(out, line, len)) != SC_OK)
@@ -110,7 +110,7 @@ int sc_audit_prune(struct sc_vault *v, int64_t before_ms, uint64_t *removed)
 	if (fsync(out) != 0 || close(out) != 0) {
 		out = -1;
 		sc_set_error("cannot sync '%s': %s", tmp, strerror(errno));
-		r = SC_ERR_IO;
+		r = sc_status_from_errno(errno);
 		goto fail;
 	}
 	out = -1;
@@ -124,7 +124,7 @@ int sc_audit_prune(struct sc_vault *v, int64_t before_ms, uint64_t *removed)
 		if (rename(tmp, path) != 0) {
 			sc_set_error("cannot replace '%s': %s", path, strerror(errno));
 			free(path);
-			r = SC_ERR_IO;
+			r = sc_status_from_errno(errno);
 			goto fail;
 		}
 		free(path);

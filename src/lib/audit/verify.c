@@ -52,7 +52,22 @@ int sc_audit_verify_fd(int fd, const uint8_t key[SC_KEY_LEN], const struct sc_au
 		if (r == SC_ERR_NOT_FOUND)
 			break;
 		if (r == SC_ERR_TOOBIG) {
-			r = bad(rep, l.lineno, 0, "line longer than %d bytes", SC_AUDIT_LINE_MAX);
+			struct stat sb;
+			char last = '\n';
+
+			/* at the end, without a newline: a torn tail, but longer
+			 * than any append of ours can leave, so not ours */
+			if (fstat(fd, &sb) == 0 && sb.st_size > 0)
+				(void)sc_audit_pread_all(fd, &last, 1, sb.st_size - 1);
+			if (last != '\n')
+				r = bad(
+				    rep, l.lineno, 0,
+				    "a torn tail: the last line has no newline and is longer than "
+				    "%d bytes (not an interrupted append)",
+				    SC_AUDIT_LINE_MAX);
+			else
+				r = bad(rep, l.lineno, 0, "line longer than %d bytes",
+				        SC_AUDIT_LINE_MAX);
 			goto out;
 		}
 		if (r != SC_OK)

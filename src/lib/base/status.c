@@ -1,12 +1,14 @@
 /* status.c - the one status table: message, audit code and exit status of
  * each status; the thread's error detail. */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 
 #include "secretctl/status.h"
 
 /* One row per status: its message, the short code audit entries carry, and
- * the CLI's exit status for it (cli.h EXIT_*, the man page's EXIT STATUS). */
+ * the CLI's exit status for it (cli.h EXIT_*; src/cli/exit.c has the man
+ * page's words for each exit status, and test_exit checks all three agree). */
 static const struct {
 	const char *message, *code;
 	int exit;
@@ -34,11 +36,29 @@ static const struct {
     [SC_ERR_BUSY] = {"resource busy", "busy", 1},
     [SC_ERR_NO_VAULT] = {"no vault found", "no_vault", 3},
     [SC_ERR_INTERNAL] = {"internal error", "internal", 1},
-    [SC_ERR_STATE] = {"not allowed in the key's state", "state", 1},
-    [SC_ERR_TOKEN] = {"token not available", "token", 1},
-    [SC_ERR_READONLY] = {"read-only file system", "readonly", 1},
-    [SC_ERR_NOSPACE] = {"no space left on device", "nospace", 1},
+    [SC_ERR_STATE] = {"not allowed in the key's state", "state", 9},
+    [SC_ERR_TOKEN] = {"token not available", "token", 4},
+    [SC_ERR_READONLY] = {"read-only file system", "readonly", 11},
+    [SC_ERR_NOSPACE] = {"no space left on device", "nospace", 12},
 };
+
+int sc_status_from_errno(int e)
+{
+	switch (e) {
+	case ENOSPC:
+	case EDQUOT:
+		return SC_ERR_NOSPACE;
+	case EROFS:
+		return SC_ERR_READONLY;
+	case EACCES:
+	case EPERM:
+		return SC_ERR_PERM;
+	case ENOMEM:
+		return SC_ERR_NOMEM;
+	default:
+		return SC_ERR_IO;
+	}
+}
 
 const char *sc_strerror(int status)
 {

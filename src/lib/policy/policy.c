@@ -96,6 +96,18 @@ int sc_policy_parse(const char *buf, size_t len, struct sc_policy **out, char *e
 		sc_policy_perr(&c, 1, "policy is larger than %d bytes", SC_POLICY_MAX_BYTES);
 		return SC_ERR_TOOBIG;
 	}
+	if (buf != NULL && memchr(buf, '\0', len) != NULL) {
+		/* libyaml stops at a NUL and calls what came before the whole
+		 * file ("empty policy" for a file that starts with one) */
+		const char *nul = memchr(buf, '\0', len), *q;
+		int line = 1;
+
+		for (q = buf; q < nul; q++)
+			line += *q == '\n';
+		r = sc_policy_perr(&c, line, "not a text file (a NUL byte at offset %zu)",
+		                   (size_t)(nul - buf));
+		goto out;
+	}
 	if ((r = sc_policy_ytree_build(buf ? buf : "", len, &root, &c)) != SC_OK)
 		goto out;
 	if ((p = policy_new()) == NULL) {

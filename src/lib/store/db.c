@@ -1,5 +1,7 @@
 /* db.c - the vault's SQLite plumbing: statements, the meta table, file
  * checks (owner, mode, symlinks, header) and syncing. */
+#include <pthread.h>
+
 #include "secretctl/fault.h"
 #include "store/vault_int.h"
 
@@ -12,6 +14,30 @@ char *sc_store_path_join(const char *dir, const char *name)
 	return p;
 }
 
+/* The errno of SQLite's last failed system call in this thread, from its
+ * log ("os_unix.c:N: (28) full_fsync(PATH) - ..."): sqlite3_system_errno()
+ * reads errno after the fact, when an fsync's ENOSPC is long gone. */
+static _Thread_local int sqlite_log_errno;
+
+static void sqlite_log(void *arg, int code, const char *msg)
+{
+	const char *p = strstr(msg, ": (");
+
+	(void)arg;
+	(void)code;
+	if (p != NULL && p[3] >= '1' && p[3] <= '9')
+		sqlite_log_errno = atoi(p + 3);
+}
+
+static void sqlite_log_setup(void)
+{
+	/* only before SQLite initializes; later it is refused, harmlessly */
+	(void)sqlite3_config(SQLITE_CONFIG_LOG, sqlite_log, NULL);
+}
+
+/* SQLite's failure as our status. I/O failures say what the system said
+ * (SQLite keeps the errno) and which vault: ENOSPC on -shm is "no space
+ * left on device", not "input/output error". */
 int sc_store_db_err(sqlite3 *db, int rc)
 {
 	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
@@ -20,8 +46,24 @@ int sc_store_db_err(sqlite3 *db, int rc)
 		return SC_ERR_NOMEM;
 	if (rc == SQLITE_CORRUPT || rc == SQLITE_NOTADB)
 		return SC_ERR_CORRUPT;
-	if (rc == SQLITE_FULL || rc == SQLITE_IOERR || rc == SQLITE_READONLY)
-		return SC_ERR_IO;
+	if (rc == SQLITE_FULL || rc == SQLITE_IOERR || rc == SQLITE_READONLY ||
+	    rc == SQLITE_CANTOPEN) {
+		int e = sqlite_log_errno != 0 ? sqlite_log_errno
+		        : db != NULL          ? sqlite3_system_errno(db)
+		                              : 0;
+		int st = rc == SQLITE_FULL       ? SC_ERR_NOSPACE
+		         : rc == SQLITE_READONLY ? SC_ERR_READONLY
+		         : e != 0                ? sc_status_from_errno(e)
+		                                 : SC_ERR_IO;
+		const char *path = db != NULL ? sqlite3_db_filename(db, "main") : NULL;
+
+		if (rc == SQLITE_READONLY && e != 0 && e != EROFS)
+			st = sc_status_from_errno(e);
+		sqlite_log_errno = 0;
+		if (path != NULL && path[0] != '\0')
+			sc_set_error("'%s': %s", path, sc_strerror(st));
+		return st;
+	}
 	if (db != NULL)
 		sc_set_error("sqlite: %s", sqlite3_errmsg(db));
 	return SC_ERR_DB;
@@ -94,6 +136,22 @@ void sc_store_stmts_release(struct sc_vault *v)
 }
 
 /* A statement without rows (BEGIN, COMMIT, a PRAGMA), kept like the rest. */
+/* Undo a failed write, keeping the failure's own error: the ROLLBACK's
+ * ("cannot rollback - no transaction is active", after SQLite has already
+ * rolled back on an I/O error) must not replace it. */
+void sc_store_rollback(struct sc_vault *v)
+{
+	char keep[512];
+
+	snprintf(keep, sizeof(keep), "%s", sc_last_error());
+	if (sqlite3_get_autocommit(v->db) == 0)
+		(void)sqlite3_exec(v->db, "ROLLBACK;", NULL, NULL, NULL);
+	if (keep[0] != '\0')
+		sc_set_error("%s", keep);
+	else
+		sc_clear_error();
+}
+
 int sc_store_exec_kept(struct sc_vault *v, const char *sql)
 {
 	sqlite3_stmt *q = NULL;
@@ -230,10 +288,54 @@ int sc_store_meta_put(sqlite3 *db, const char *key, const void *val, int len)
 	return rc == SQLITE_DONE ? SC_OK : sc_store_db_err(db, rc);
 }
 
+/* A vault on a read-only file system: nothing can change it, so SQLite may
+ * read it as immutable (no locks, no -shm to create); with a WAL left
+ * behind (a vault not closed cleanly) the WAL must be read too, so then a
+ * plain read-only open, which needs the -shm there. Writes fail with
+ * SQLITE_READONLY, said as "read-only file system". */
+int sc_store_open_db_ro(const char *path, sqlite3 **out)
+{
+	char wal[PATH_MAX], *uri, *u;
+	const char *s;
+	struct stat sb;
+	int rc, immutable;
+
+	*out = NULL;
+	snprintf(wal, sizeof(wal), "%s-wal", path);
+	immutable = lstat(wal, &sb) != 0 || sb.st_size == 0;
+	if ((uri = malloc(strlen(path) * 3 + 32)) == NULL)
+		return SC_ERR_NOMEM;
+	u = uri + sprintf(uri, "file:");
+	for (s = path; *s != '\0'; s++) /* percent-encode all but the plain */
+		if (strchr("?#%", *s) != NULL || (unsigned char)*s < 0x21 ||
+		    (unsigned char)*s > 0x7e)
+			u += sprintf(u, "%%%02X", (unsigned char)*s);
+		else
+			*u++ = *s;
+	sprintf(u, immutable ? "?immutable=1" : "?mode=ro");
+	rc = sqlite3_open_v2(uri, out,
+	                     SQLITE_OPEN_READONLY | SQLITE_OPEN_URI | SQLITE_OPEN_NOFOLLOW |
+	                         SQLITE_OPEN_FULLMUTEX,
+	                     NULL);
+	free(uri);
+	if (rc != SQLITE_OK) {
+		int r = sc_store_db_err(*out, rc);
+
+		sqlite3_close(*out);
+		*out = NULL;
+		return r == SC_ERR_DB ? SC_ERR_READONLY : r;
+	}
+	sqlite3_extended_result_codes(*out, 0);
+	return SC_OK;
+}
+
 int sc_store_open_db(const char *path, int create, sqlite3 **out)
 {
+	static pthread_once_t log_once = PTHREAD_ONCE_INIT;
 	int rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
 
+	(void)pthread_once(&log_once, sqlite_log_setup);
+	sqlite_log_errno = 0;
 	if (create)
 		flags |= SQLITE_OPEN_CREATE;
 	rc = sqlite3_open_v2(path, out, flags, NULL);

@@ -140,7 +140,7 @@ static int begin_read(struct sc_vault *v)
 static void end_txn(struct sc_vault *v, int ok)
 {
 	if (sc_store_exec_kept(v, ok ? "COMMIT;" : "ROLLBACK;") != SC_OK && ok)
-		sc_store_exec_kept(v, "ROLLBACK;");
+		sc_store_rollback(v);
 }
 
 int sc_vault_get(struct sc_vault *v, const char *name, struct sc_secret **out)
@@ -261,7 +261,69 @@ static int new_record_id(struct sc_vault *v, uint64_t *id)
 }
 
 /* Write s (or, with s NULL, delete name) in one transaction. */
+static int modify_body(struct sc_vault *v, const char *name, const struct sc_secret *s);
+
 static int modify(struct sc_vault *v, const char *name, const struct sc_secret *s)
+{
+	int r;
+
+	if (v->k == NULL)
+		return SC_ERR_LOCKED;
+	if ((r = sc_store_exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
+		return r;
+	if ((r = modify_body(v, name, s)) == SC_OK)
+		r = sc_store_exec_kept(v, "COMMIT;");
+	if (r != SC_OK)
+		sc_store_rollback(v);
+	return r;
+}
+
+int sc_vault_txn_begin(struct sc_vault *v)
+{
+	if (v->k == NULL)
+		return SC_ERR_LOCKED;
+	return sc_store_exec_kept(v, "BEGIN IMMEDIATE;");
+}
+
+int sc_vault_txn_commit(struct sc_vault *v)
+{
+	int r = sc_store_exec_kept(v, "COMMIT;");
+
+	if (r != SC_OK)
+		sc_store_rollback(v);
+	return r;
+}
+
+void sc_vault_txn_rollback(struct sc_vault *v)
+{
+	sc_store_rollback(v);
+}
+
+int sc_vault_put_in_txn(struct sc_vault *v, const struct sc_secret *s)
+{
+	int r;
+
+	if ((r = sc_name_valid(s->name)) != SC_OK)
+		return r;
+	if (v->k == NULL || sqlite3_get_autocommit(v->db))
+		return v->k == NULL ? SC_ERR_LOCKED : SC_ERR_INTERNAL;
+	return modify_body(v, s->name, s);
+}
+
+int sc_vault_delete_in_txn(struct sc_vault *v, const char *name)
+{
+	int r;
+
+	if ((r = sc_name_valid(name)) != SC_OK)
+		return r;
+	if (v->k == NULL || sqlite3_get_autocommit(v->db))
+		return v->k == NULL ? SC_ERR_LOCKED : SC_ERR_INTERNAL;
+	return modify_body(v, name, NULL);
+}
+
+/* One write: inside the caller's transaction, which it commits or rolls
+ * back (modify() for a write of its own, the audit log for an audited one). */
+static int modify_body(struct sc_vault *v, const char *name, const struct sc_secret *s)
 {
 	struct state st;
 	struct bucket bk = {0};
@@ -277,8 +339,6 @@ static int modify(struct sc_vault *v, const char *name, const struct sc_secret *
 	if ((r = blind(v, name, idx)) != SC_OK)
 		return r;
 	b = idx[0];
-	if ((r = sc_store_exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
-		return r;
 	if ((r = sc_store_state_read(v, &st)) != SC_OK ||
 	    (r = sc_store_bucket_read(v, &st, b, &bk)) != SC_OK)
 		goto out;
@@ -331,10 +391,7 @@ static int modify(struct sc_vault *v, const char *name, const struct sc_secret *
 	if ((r = sc_store_bucket_write(v, b, gen, &bk)) != SC_OK ||
 	    (r = sc_store_state_write(v, &st)) != SC_OK)
 		goto out;
-	r = sc_store_exec_kept(v, "COMMIT;");
 out:
-	if (r != SC_OK)
-		sc_store_exec_kept(v, "ROLLBACK;");
 	sc_secret_free(old);
 	sc_store_bucket_release(&bk);
 	return r;
@@ -397,6 +454,14 @@ int sc_vault_anchor_set(struct sc_vault *v, const struct sc_audit_anchor *a)
 
 	if (v->k == NULL)
 		return SC_ERR_LOCKED;
+	if (!sqlite3_get_autocommit(v->db)) {
+		/* inside an audited write: the anchor commits with the write */
+		if ((r = sc_store_state_read(v, &st)) == SC_OK) {
+			st.anchor = *a;
+			r = sc_store_state_write(v, &st);
+		}
+		return r;
+	}
 	/* The audit entry this anchors is already fdatasync'd. The anchor's own
 	 * WAL commit skips its sync: a crashed process loses nothing (the frame
 	 * is in the OS), and a power loss can only leave the anchor behind a
@@ -413,7 +478,7 @@ int sc_vault_anchor_set(struct sc_vault *v, const struct sc_audit_anchor *a)
 	if (r == SC_OK)
 		r = sc_store_exec_kept(v, "COMMIT;");
 	if (r != SC_OK)
-		sc_store_exec_kept(v, "ROLLBACK;");
+		sc_store_rollback(v);
 out:
 	if (sc_store_exec_kept(v, "PRAGMA synchronous = FULL;") != SC_OK && r == SC_OK)
 		r = SC_ERR_DB;

@@ -4,6 +4,8 @@
  * Everything secret is sealed with AES-256-GCM under keys derived from the
  * DEK. The record set is authenticated by a sealed state (state.c); records
  * are in records.c, the SQLite plumbing in db.c. */
+#include <sys/statvfs.h>
+
 #include "store/vault_int.h"
 
 /* ---- keys ---- */
@@ -208,6 +210,7 @@ fail:
 
 int sc_vault_open(const char *dir, struct sc_vault **out)
 {
+	struct statvfs vfs;
 	struct sc_vault *v;
 	sqlite3_stmt *q = NULL;
 	const void *val;
@@ -231,9 +234,15 @@ int sc_vault_open(const char *dir, struct sc_vault **out)
 	}
 	if ((r = sc_store_check_header(v->db_path)) != SC_OK)
 		goto fail;
-	if ((r = sc_store_open_db(v->db_path, 0, &v->db)) != SC_OK ||
-	    (r = sc_store_db_configure(v->db)) != SC_OK)
+	if (statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0) {
+		v->readonly = 1;
+		if ((r = sc_store_open_db_ro(v->db_path, &v->db)) != SC_OK ||
+		    (r = sc_store_exec_sql(v->db, "PRAGMA trusted_schema = OFF;")) != SC_OK)
+			goto fail;
+	} else if ((r = sc_store_open_db(v->db_path, 0, &v->db)) != SC_OK ||
+	           (r = sc_store_db_configure(v->db)) != SC_OK) {
 		goto fail;
+	}
 	if ((r = sc_store_meta_get(v->db, "format", &val, &len, &q)) != SC_OK)
 		goto fail;
 	if (len != 8) {
@@ -408,8 +417,8 @@ int sc_vault_export_dek(const struct sc_vault *v, uint8_t dek[SC_KEY_LEN])
 	return SC_OK;
 }
 
-int sc_vault_passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
-                    const struct sc_kdf_params *params)
+static int passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
+                  const struct sc_kdf_params *params, int in_txn)
 {
 	struct sc_kdf_params kp = {SC_ARGON2_MEM_KIB_DEFAULT, SC_ARGON2_T_DEFAULT};
 	uint8_t sp[SC_KEYSLOT_PARAMS_MAX], wrapped[SC_KEYSLOT_WRAPPED_MAX];
@@ -427,7 +436,9 @@ int sc_vault_passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
 	if ((r = wrap_password(v, v->k->dek, new_pw, new_pw_len, &kp, sp, &splen, wrapped,
 	                       &wlen)) != SC_OK)
 		return r;
-	if ((r = sc_store_exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
+	if (in_txn && sqlite3_get_autocommit(v->db))
+		return SC_ERR_INTERNAL;
+	if (!in_txn && (r = sc_store_exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
 		return r;
 	rc = sc_store_prepare_fixed(
 	    v->db, "UPDATE keyslots SET params = ?, wrapped = ? WHERE id = 1 AND kind = ?", 0, &q);
@@ -442,13 +453,35 @@ int sc_vault_passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE || sqlite3_changes(v->db) != 1) {
 		r = rc != SQLITE_DONE ? sc_store_db_err(v->db, rc) : SC_ERR_CORRUPT;
-		sc_store_exec_kept(v, "ROLLBACK;");
+		if (!in_txn)
+			sc_store_rollback(v);
 		return r;
 	}
+	if (in_txn)
+		return SC_OK;
 	if ((r = sc_store_exec_kept(v, "COMMIT;")) != SC_OK) {
-		sc_store_exec_kept(v, "ROLLBACK;");
+		sc_store_rollback(v);
 		return r;
 	}
+	return sc_vault_checkpoint(v);
+}
+
+int sc_vault_passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
+                    const struct sc_kdf_params *params)
+{
+	return passwd(v, new_pw, new_pw_len, params, 0);
+}
+
+int sc_vault_passwd_in_txn(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
+                           const struct sc_kdf_params *params)
+{
+	return passwd(v, new_pw, new_pw_len, params, 1);
+}
+
+int sc_vault_checkpoint(struct sc_vault *v)
+{
+	int rc;
+
 	/* Fold the WAL into the database and truncate it, so no frame holding
 	 * the old wrapped key survives; secure_delete zeroed the old cell. */
 	rc = sqlite3_wal_checkpoint_v2(v->db, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);

@@ -65,6 +65,7 @@ struct sc_vault {
 		sqlite3_stmt *q;
 	} stmts[STMT_CACHE];
 	int nstmts;
+	int readonly; /* on a read-only file system */
 };
 
 /* Shared between the parts of this module. */
@@ -76,6 +77,10 @@ int sc_store_stmt_prepare(struct sc_vault *v, const char *sql, sqlite3_stmt **q)
 void sc_store_stmt_done(struct sc_vault *v, sqlite3_stmt *q);
 void sc_store_stmts_release(struct sc_vault *v);
 int sc_store_exec_kept(struct sc_vault *v, const char *sql);
+/* Open a vault database on a read-only file system (db.c). */
+int sc_store_open_db_ro(const char *path, sqlite3 **out);
+/* ROLLBACK, keeping the error detail of what failed. */
+void sc_store_rollback(struct sc_vault *v);
 int sc_store_check_owner_mode(const char *path, int want_dir, int must_exist);
 int sc_store_check_files(const char *dir);
 int sc_store_db_configure(sqlite3 *db);

@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# crash-trials.sh - kill -9 at random instants over each write command and
+# check what is left: the vault opens, `audit verify` passes, the secret
+# reads back either as before or as after (never anything else), and a
+# command that had exited 0 before the kill is complete.
+#   scripts/crash-trials.sh [-n TRIALS] [-b BINARY] [COMMAND...]
+# TRIALS per command (default 10); commands: set-new set-over delete
+# passwd prune (default all). Prints one line per command and exits 1 if
+# any trial failed.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")/.." && pwd)
+n=10
+bin=${SECRETCTL_BIN:-$here/build/secretctl}
+while getopts n:b: o; do
+	case $o in
+	n) n=$OPTARG ;;
+	b) bin=$OPTARG ;;
+	*) exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+cmds=("$@")
+[ ${#cmds[@]} -gt 0 ] || cmds=(set-new set-over delete passwd prune)
+[ -x "$bin" ] || {
+	echo "crash-trials: no binary at '$bin'" >&2
+	exit 2
+}
+
+pw='crash-trial-password-1'
+newpw='crash-trial-password-2'
+work=$(mktemp -d /tmp/sc-crash-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+export HOME=$work/home SECRETCTL_NO_AGENT=1 SECRETCTL_PASSWORD=$pw
+mkdir -p "$HOME"
+kdf=(--kdf-memory 8192 --kdf-time 1)
+
+# The template: two secrets and some audit entries.
+export SECRETCTL_VAULT_DIR=$work/template
+printf '%s\n' "$pw" | "$bin" init --password-fd 0 "${kdf[@]}" 2>/dev/null
+printf 'keep-value-1' | "$bin" set keep/one 2>/dev/null
+printf 'old-target-value' | "$bin" set target/x --tag before 2>/dev/null
+"$bin" get target/x >/dev/null
+head -c 100000 /dev/urandom | base64 -w0 >"$work/big"
+
+# value NAME [PW]: the secret's value, "absent", or "unreadable".
+value() {
+	local out
+	if out=$(SECRETCTL_PASSWORD=${2:-$pw} "$bin" get --raw "$1" 2>/dev/null); then
+		printf '%s' "$out" | sha256sum | cut -c1-16
+	elif SECRETCTL_PASSWORD=${2:-$pw} "$bin" exists "$1" >/dev/null 2>&1; then
+		echo unreadable
+	else
+		echo absent
+	fi
+}
+
+start() { # the command under test, in the background; sets PID
+	case $1 in
+	set-new) "$bin" set new/x --value-file "$work/big" >/dev/null 2>&1 & ;;
+	set-over) "$bin" set target/x --value-file "$work/big" --tag after >/dev/null 2>&1 & ;;
+	delete) "$bin" delete target/x >/dev/null 2>&1 & ;;
+	passwd) printf '%s\n' "$newpw" |
+		"$bin" passwd --new-password-fd 0 "${kdf[@]}" >/dev/null 2>&1 & ;;
+	prune) "$bin" audit prune --before 2999-01-01 >/dev/null 2>&1 & ;;
+	esac
+	PID=$!
+}
+
+# check CMD ACKED: "" when the vault is sound and as it should be, else why.
+check() {
+	local cmd=$1 acked=$2 p=$pw old new
+	if [ "$cmd" = passwd ]; then
+		old=$("$bin" list >/dev/null 2>&1 && echo 1 || echo 0)
+		new=$(SECRETCTL_PASSWORD=$newpw "$bin" list >/dev/null 2>&1 && echo 1 || echo 0)
+		case $old$new in
+		10) [ "$acked" = 0 ] || {
+			echo "passwd acknowledged but the old password still opens"
+			return
+		} ;;
+		01) p=$newpw ;;
+		*) echo "old/new password open: $old/$new" && return ;;
+		esac
+	fi
+	SECRETCTL_PASSWORD=$p "$bin" list >/dev/null 2>&1 || {
+		echo "the vault does not open"
+		return
+	}
+	SECRETCTL_PASSWORD=$p "$bin" audit verify >/dev/null 2>&1 || {
+		echo "audit verify fails: $(SECRETCTL_PASSWORD=$p "$bin" audit verify 2>&1 | head -1)"
+		return
+	}
+	[ "$(value keep/one "$p")" = "$KEEP" ] || {
+		echo "keep/one changed"
+		return
+	}
+	case $cmd in
+	set-new) got=$(value new/x) before=absent ;;
+	set-over) got=$(value target/x) before=$OLD ;;
+	delete) got=$(value target/x) before=$OLD after=absent ;;
+	*) return 0 ;;
+	esac
+	[ "$cmd" = delete ] || after=$BIG
+	if [ "$acked" = 1 ] && [ "$got" != "$after" ]; then
+		echo "acknowledged, but reads back $got"
+	elif [ "$got" != "$before" ] && [ "$got" != "$after" ]; then
+		echo "neither before nor after: $got"
+	fi
+}
+
+KEEP=$(value keep/one) OLD=$(value target/x)
+BIG=$(sha256sum <"$work/big" | cut -c1-16)
+failed=0
+for cmd in "${cmds[@]}"; do
+	# how long the command takes, to spread the kills over it
+	rm -rf "$work/v" && cp -a "$work/template" "$work/v"
+	export SECRETCTL_VAULT_DIR=$work/v
+	t0=$(date +%s%N)
+	start "$cmd"
+	wait "$PID" || {
+		echo "crash-trials: $cmd fails without a kill" >&2
+		exit 1
+	}
+	span=$((($(date +%s%N) - t0) / 1000)) # microseconds
+	killed=0 done=0 bad=0
+	for _ in $(seq "$n"); do
+		rm -rf "$work/v" && cp -a "$work/template" "$work/v"
+		start "$cmd"
+		delay=$((RANDOM * 32768 + RANDOM))
+		delay=$((delay % (span * 3 / 2 + 1)))
+		sleep "$(printf '0.%06d' "$delay")"
+		acked=0 st=0
+		kill -9 "$PID" 2>/dev/null || true
+		wait "$PID" 2>/dev/null || st=$?
+		# 137: the kill landed; anything else: it had exited already
+		if [ "$st" -eq 137 ]; then
+			killed=$((killed + 1))
+		else
+			[ "$st" -eq 0 ] && acked=1
+			done=$((done + 1))
+		fi
+		why=$(check "$cmd" "$acked")
+		if [ -n "$why" ]; then
+			bad=$((bad + 1))
+			echo "crash-trials: $cmd: killed after ${delay}us: $why" >&2
+		fi
+	done
+	printf '%-9s %4d trials (%d killed mid-way, %d had finished), %d failed; %dus a run\n' \
+		"$cmd" "$n" "$killed" "$done" "$bad" "$span"
+	failed=$((failed + bad))
+done
+[ "$failed" -eq 0 ]
