@@ -8,17 +8,16 @@ setup() {
 	load helpers
 	sc_setup
 	export SECRETCTL_NO_AGENT=1
-	SHIM=${SC_BUILD_DIR:-$BATS_TEST_DIRNAME/../../build}/libscfault.so
+	sc_fault_preload
 	sc_init
 	sc_put api/key 'audit-value-1234'
 }
 
 @test "audit export: nothing is printed when its own entry cannot be written" {
-	[ -f "$SHIM" ] || skip "no fault shim at $SHIM"
 	local fmt
 	for fmt in json csv; do
-		SC_FAULT_PATH='*/audit.log' SC_FAULT_N=1 SC_FAULT_STICKY=1 LD_PRELOAD=$SHIM \
-			run --separate-stderr "$SC_BIN" audit export --format "$fmt"
+		run --separate-stderr env SC_FAULT_PATH='*/audit.log' SC_FAULT_N=1 SC_FAULT_STICKY=1 LD_PRELOAD="$PRELOAD" \
+			"$SC_BIN" audit export --format "$fmt"
 		[ "$status" -ne 0 ]
 		[ -z "$output" ]
 		[[ "$stderr" == *"cannot write the audit log"* ]]

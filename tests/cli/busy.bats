@@ -13,8 +13,7 @@ CONNS_MAX=64 # AGENT_CONNS_MAX in src/agent/agent.h
 setup() {
 	load helpers
 	[ -x /usr/bin/python3 ] || skip "python3 is needed to hold connections open"
-	SHIM=${SC_BUILD_DIR:-$BATS_TEST_DIRNAME/../../build}/libscfault.so
-	[ -f "$SHIM" ] || skip "no fault shim at $SHIM"
+	sc_fault_preload
 	RT=$(mktemp -d /tmp/sc-busy-XXXXXX)
 	export XDG_RUNTIME_DIR=$RT HOME=$BATS_TEST_TMPDIR/home
 	mkdir -p "$HOME"
@@ -62,13 +61,14 @@ mcp_run() {
 	printf '%s\n' '{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
 		'{"jsonrpc":"2.0","method":"notifications/initialized"}' \
 		"{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"secret_run\",\"arguments\":{\"keys\":[\"api/key\"],\"command\":\"$(command -v true)\",\"args\":[]}}}" |
-		SC_FAULT_SEND_DELAY_MS=50 LD_PRELOAD=$SHIM "$SC_BIN" mcp-server 2>/dev/null |
+		SC_FAULT_SEND_DELAY_MS=50 LD_PRELOAD=$PRELOAD "$SC_BIN" mcp-server 2>/dev/null |
 		jq -c 'select(.id == 5)'
 }
 
 @test "busy: a refused client says the agent is busy, not broken pipe" {
 	hold 30
-	SC_FAULT_SEND_DELAY_MS=50 LD_PRELOAD=$SHIM run -1 --separate-stderr "$SC_BIN" status
+	run -1 --separate-stderr env SC_FAULT_SEND_DELAY_MS=50 LD_PRELOAD="$PRELOAD" \
+		"$SC_BIN" status
 	[[ "$stderr" == *"too many connections to the agent"* ]]
 	[[ "$stderr" != *"roken pipe"* ]]
 	run -0 mcp_run

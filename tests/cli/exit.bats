@@ -14,7 +14,7 @@ setup() {
 	sc_init
 	sc_put api/key 'exit-value-1234'
 	printf 'old-value-5678' | sc set old --expires 2001-02-03 2>/dev/null
-	SHIM=${SC_BUILD_DIR:-$BATS_TEST_DIRNAME/../../build}/libscfault.so
+	sc_fault_preload
 }
 
 @test "exit: get of an expired secret gives the value and exits 8" {
@@ -38,13 +38,12 @@ setup() {
 }
 
 @test "exit: exists says 13 when the look-up fails, 1 only when absent" {
-	[ -f "$SHIM" ] || skip "no fault shim at $SHIM"
 	run -0 sc exists api/key
 	run -1 sc exists api/none
 	# the audit log cannot be written: whether it exists is not answered
-	SC_FAULT_PATH='*/audit.log' SC_FAULT_N=1 SC_FAULT_STICKY=1 LD_PRELOAD=$SHIM \
-		run -13 --separate-stderr "$SC_BIN" exists api/none
+	run -13 --separate-stderr env SC_FAULT_PATH='*/audit.log' SC_FAULT_N=1 SC_FAULT_STICKY=1 LD_PRELOAD="$PRELOAD" \
+		"$SC_BIN" exists api/none
 	[[ "$stderr" == *"cannot look up 'api/none'"* ]]
-	SC_FAULT_PATH='*/audit.log' SC_FAULT_N=1 SC_FAULT_STICKY=1 LD_PRELOAD=$SHIM \
-		run -13 "$SC_BIN" exists api/key
+	run -13 env SC_FAULT_PATH='*/audit.log' SC_FAULT_N=1 SC_FAULT_STICKY=1 LD_PRELOAD="$PRELOAD" \
+		"$SC_BIN" exists api/key
 }

@@ -34,17 +34,7 @@ setup() {
 	export SECRETCTL_NO_AGENT=1
 	export HOME=$BATS_FILE_TMPDIR/home
 	export SECRETCTL_PASSWORD=$SC_PW
-	SHIM=${SC_BUILD_DIR:-$BATS_TEST_DIRNAME/../../build}/libscfault.so
-	[ -f "$SHIM" ] || {
-		echo "fault shim not found at '$SHIM' (build the 'scfault' target)" >&2
-		return 1
-	}
-	# an ASan binary wants its runtime first in the preload list
-	PRELOAD=$SHIM
-	local rt
-	for rt in $(ldd "$SC_BIN" | awk '/lib(asan|ubsan)\.so/ { print $3 }'); do
-		PRELOAD="$rt:$PRELOAD"
-	done
+	sc_fault_preload
 	TRIALS=0
 }
 

@@ -15,6 +15,9 @@
 #   sc_audit_mark [DIR]    remember audit.log as it is now
 #   sc_assert_audit_appended [DIR]
 #                          fail unless audit.log only grew since the mark
+#   sc_fault_preload       set SHIM (the fault shim) and PRELOAD, the
+#                          LD_PRELOAD list for it: a sanitizer build's
+#                          runtimes first, ASan before UBSan, then the shim
 #   sc_assert_no_plaintext DIR STRING...
 #                          fail, naming the file, if any file in DIR holds
 #                          one of the strings
@@ -46,6 +49,21 @@ sc_init() {
 
 sc_put() {
 	printf '%s' "$2" | "$SC_BIN" set --value-file /dev/stdin "$1" 2>/dev/null
+}
+
+sc_fault_preload() {
+	local rt
+	SHIM=${SC_BUILD_DIR:-$BATS_TEST_DIRNAME/../../build}/libscfault.so
+	if [ ! -f "$SHIM" ]; then
+		echo "fault shim not found at '$SHIM' (build the 'scfault' target)" >&2
+		return 1
+	fi
+	PRELOAD=
+	for rt in $(ldd "$SC_BIN" | awk '/libasan\.so/ { print $3 }') \
+		$(ldd "$SC_BIN" | awk '/libubsan\.so/ { print $3 }'); do
+		PRELOAD="$PRELOAD$rt:"
+	done
+	PRELOAD="$PRELOAD$SHIM"
 }
 
 sc_vault_hash() {
