@@ -67,6 +67,11 @@ enum sc_policy_cli_runs {
 	SC_POLICY_CLI_RUNS_POLICY,
 };
 int sc_policy_cli_runs(const struct sc_policy *p);
+/* 1 when a program of this basename runs code it is given (shells,
+ * interpreters, awk/sed/jq, make, npm, git, find, launchers, editors...:
+ * the table in policy/capability.c, listed in docs/POLICY.md). Such a
+ * program receives a secret only through a rule pinning its exact argv. */
+int sc_policy_runs_code(const char *base);
 /* 1 when `cli_runs: policy` asks runs with the password to obey too. */
 int sc_policy_cli_runs_obey(const struct sc_policy *p);
 

@@ -24,6 +24,7 @@ static void cmdent_release(struct cmdent *e)
 	for (i = 0; i < e->nsecrets; i++)
 		free(e->secrets[i]);
 	free(e->secrets);
+	sc_policy_pins_release(e);
 }
 
 void sc_policy_free(struct sc_policy *p)
