@@ -28,6 +28,8 @@ struct ynode {
 	enum ykind kind;
 	int line;            /* 1-based */
 	int plain;           /* scalar written without quotes */
+	int flow;            /* a collection written [..] or {..} */
+	size_t off, col;     /* where it starts: byte offset, column (0-based) */
 	char *str;           /* scalar value, NUL-terminated */
 	struct ynode **kids; /* map: key, value, key, value, ... */
 	size_t nkids, cap;
@@ -59,6 +61,7 @@ struct cmdent {
 	char **secrets;
 	size_t nsecrets;
 	int has_secrets;
+	int ask; /* a rule with action: ask: a person approves each run */
 	int line;
 };
 
@@ -84,6 +87,7 @@ struct envalias {
 
 struct sc_policy {
 	int default_allow;
+	int default_ask; /* default_action: ask */
 	int cli_runs_policy;
 	struct cmdent *allowed; /* allowed_commands, then rules */
 	size_t nallowed;
@@ -126,5 +130,19 @@ void sc_policy_ynode_free(struct ynode *n);
 int sc_policy_ytree_build(const char *buf, size_t len, struct ynode **root, struct pctx *c);
 int sc_policy_builtin_find(const char *id);
 int sc_policy_from_tree(struct pctx *c, const struct ynode *root, struct sc_policy *p);
+/* Schema helpers over the tree (yaml.c). */
+int sc_policy_is_null(const struct ynode *n);
+const char *sc_policy_kind_name(const struct ynode *n);
+int sc_policy_want(struct pctx *c, const struct ynode *n, enum ykind k, const char *what);
+int sc_policy_check_keys(struct pctx *c, const struct ynode *map);
+int sc_policy_has_ctl(const char *s);
+/* limits: and confinement: (schema_limits.c) */
+int sc_policy_k_limits(struct pctx *c, struct sc_policy *p, const struct ynode *v);
+int sc_policy_k_confinement(struct pctx *c, struct sc_policy *p, const struct ynode *v);
+/* The policy file read with the checks sc_policy_load makes (owner, mode,
+ * no symlink, a regular file, the size bound): *buf malloc'd, NUL-ended;
+ * *st the file's. */
+int sc_policy_read_file(const char *path, char **buf, size_t *len, struct stat *st, char *err,
+                        size_t errlen);
 
 #endif
