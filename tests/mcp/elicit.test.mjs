@@ -1,7 +1,7 @@
 // Policy `ask`: the server asks the user through the MCP client
 // (elicitation/create) before a run no rule allows, with the official SDK
 // client's elicitation handler answering as the user would.
-import { test, before } from "node:test";
+import { test, before, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync, existsSync, statSync, realpathSync } from "node:fs";
 import { spawnSync } from "node:child_process";
@@ -34,6 +34,13 @@ confinement:
 `;
 });
 
+// every client a test opened is closed after it, failed or not (an open
+// server would keep the test process alive)
+const open = [];
+afterEach(async () => {
+  while (open.length > 0) await open.pop().close().catch(() => {});
+});
+
 function resetPolicy(text = basePolicy) {
   writeFileSync(policyPath, text, { mode: 0o600 });
 }
@@ -50,6 +57,7 @@ async function asking(answer, mutate) {
     return answer(req, extra);
   });
   await client.connect(transport);
+  open.push(client);
   if (mutate) {
     // rewrite what the client sends back, below the SDK's own checks
     const send = transport.send.bind(transport);
@@ -170,6 +178,7 @@ test("decline and cancel: refused, nothing runs", async () => {
 test("a client without the elicitation capability: denied, and told why", async () => {
   resetPolicy();
   const { client } = await connect(v.env);
+  open.push(client);
   const mark = path.join(v.w, "mark-nocap");
   const r = await run(client, [mark], ["api/token"], v.tools.mark);
   assert.equal(r.isError, true);
@@ -200,6 +209,11 @@ test("a malformed answer is denied", async () => {
     (m) => ({ ...m, result: { ...m.result, approved: true } }));
   await refused(() => ({ action: "decline" }), bad,
     (m) => ({ ...m, result: { action: "decline", content: { decision: "once" } } }));
+  // a key the JSON-RPC response does not have, and error beside result
+  await refused(() => ({ action: "accept", content: { decision: "once" } }), bad,
+    (m) => ({ ...m, approved: true }));
+  await refused(() => ({ action: "accept", content: { decision: "once" } }), bad,
+    (m) => ({ ...m, error: { code: 1, message: "x" } }));
   // an answer for another id waits in vain, and so is denied at the bound
   await refused(() => ({ action: "accept", content: { decision: "once" } }),
     /did not answer the approval request in time/, (m) => ({ ...m, id: m.id + 1000 }));
