@@ -355,7 +355,12 @@ void sc_policy_confinement(const struct sc_policy *p, struct sc_policy_confineme
 	out->nwrite = p->nconf_write;
 }
 
+int sc_policy_cli_runs(const struct sc_policy *p)
+{
+	return p != NULL ? p->cli_runs : SC_POLICY_CLI_RUNS_DEFAULT;
+}
+
 int sc_policy_cli_runs_obey(const struct sc_policy *p)
 {
-	return p != NULL && p->cli_runs_policy;
+	return sc_policy_cli_runs(p) == SC_POLICY_CLI_RUNS_POLICY;
 }

@@ -87,8 +87,8 @@ struct envalias {
 
 struct sc_policy {
 	int default_allow;
-	int default_ask; /* default_action: ask */
-	int cli_runs_policy;
+	int default_ask;        /* default_action: ask */
+	int cli_runs;           /* enum sc_policy_cli_runs */
 	struct cmdent *allowed; /* allowed_commands, then rules */
 	size_t nallowed;
 	struct cmdent *denied;

@@ -547,9 +547,9 @@ static int k_cli_runs(struct pctx *c, struct sc_policy *p, const struct ynode *v
 	if ((r = sc_policy_want(c, v, Y_SCALAR, "cli_runs")) != SC_OK)
 		return r;
 	if (strcmp(v->str, "allow") == 0)
-		p->cli_runs_policy = 0;
+		p->cli_runs = SC_POLICY_CLI_RUNS_ALLOW;
 	else if (strcmp(v->str, "policy") == 0)
-		p->cli_runs_policy = 1;
+		p->cli_runs = SC_POLICY_CLI_RUNS_POLICY;
 	else
 		return sc_policy_perr(c, v->line, "cli_runs must be 'allow' or 'policy', not '%s'",
 		                      v->str);
