@@ -234,3 +234,29 @@ test("no answer: denied after limits.ask_timeout, and the client is told to stop
     assert.ok(signal.aborted, "the server did not cancel its request");
   });
 });
+
+test("a tools/call cancelled while the user is asked: the question is withdrawn, nothing runs",
+  async () => {
+    resetPolicy(basePolicy.replace("ask_timeout: 2s", "ask_timeout: 60s"));
+    let signal;
+    const { client, asked } = await asking((req, extra) => {
+      signal = extra.signal;
+      return new Promise(() => {});
+    });
+    const mark = path.join(v.w, "mark-cancelled");
+    const ac = new AbortController();
+    const call = client.callTool({ name: "secret_run",
+      arguments: { keys: ["api/token"], command: v.tools.mark, args: [mark] } },
+    undefined, { signal: ac.signal });
+    for (let i = 0; i < 250 && asked.length === 0; i++) await sleep(20);
+    assert.equal(asked.length, 1);
+    ac.abort();
+    await assert.rejects(call);
+    for (let i = 0; i < 250 && !signal.aborted; i++) await sleep(20);
+    assert.ok(signal.aborted, "the server did not withdraw its question");
+    assert.ok(!existsSync(mark));
+    // the session goes on, and the slot the question held is free again
+    const t = await run(client, [], ["api/token"], "true");
+    assert.equal(t.isError, false, textOf(t));
+    assert.ok(!existsSync(mark));
+  });
