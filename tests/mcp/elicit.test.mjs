@@ -3,14 +3,15 @@
 // client's elicitation handler answering as the user would.
 import { test, before, afterEach } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync, writeFileSync, existsSync, statSync, realpathSync } from "node:fs";
-import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync, existsSync, statSync, realpathSync, mkdtempSync, rmSync }
+  from "node:fs";
+import { spawnSync, execFileSync } from "node:child_process";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
-import { BIN, makeVault, connect, textOf, SECRETS } from "./helpers.mjs";
+import { BIN, PASSWORD, makeVault, connect, textOf, SECRETS } from "./helpers.mjs";
 
 let v, policyPath, basePolicy;
 // echo as the server finds it: through its PATH, the real path
@@ -46,8 +47,8 @@ function resetPolicy(text = basePolicy) {
 }
 
 // A client that declares elicitation; answer(req, extra) plays the user.
-async function asking(answer, mutate) {
-  const transport = new StdioClientTransport({ command: BIN, args: ["mcp-server"], env: v.env,
+async function asking(answer, mutate, env = v.env) {
+  const transport = new StdioClientTransport({ command: BIN, args: ["mcp-server"], env,
     stderr: "pipe" });
   const client = new Client({ name: "elicit-test", version: "1.0.0" },
     { capabilities: { elicitation: {} } });
@@ -259,4 +260,32 @@ test("a tools/call cancelled while the user is asked: the question is withdrawn,
     const t = await run(client, [], ["api/token"], "true");
     assert.equal(t.isError, false, textOf(t));
     assert.ok(!existsSync(mark));
+  });
+
+test("through the unlock agent: a run to ask about is denied, saying so; nobody is asked",
+  async () => {
+    // not yet supported there (docs/POLICY.md): it must fail closed
+    const v2 = makeVault();
+    writeFileSync(path.join(v2.vault, "mcp-policy.yaml"), basePolicy, { mode: 0o600 });
+    const rt = mkdtempSync("/tmp/sc-elicit-");
+    const env = { ...v2.env, XDG_RUNTIME_DIR: rt };
+    delete env.SECRETCTL_PASSWORD;
+    delete env.SECRETCTL_NO_AGENT;
+    execFileSync(BIN, ["unlock", "--password-fd", "0"], { env, input: `${PASSWORD}\n`,
+      stdio: ["pipe", "pipe", "pipe"] });
+    try {
+      const { client, asked } = await asking(() =>
+        ({ action: "accept", content: { decision: "once" } }), undefined, env);
+      const mark = path.join(v2.w, "mark-agent");
+      const r = await run(client, [mark], ["api/token"], v2.tools.mark);
+      assert.equal(r.isError, true, textOf(r));
+      assert.match(textOf(r), /needs the user's approval/);
+      assert.equal(asked.length, 0);
+      assert.ok(!existsSync(mark));
+      const t = await run(client, [], ["api/token"], "true");
+      assert.equal(t.isError, false, textOf(t));
+    } finally {
+      try { execFileSync(BIN, ["lock"], { env, stdio: "ignore" }); } catch { /* locked */ }
+      rmSync(rt, { recursive: true, force: true });
+    }
   });
