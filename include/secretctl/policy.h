@@ -25,6 +25,8 @@
 #define SC_POLICY_OUTPUT_MAX (64 * 1024 * 1024)
 #define SC_POLICY_CONCURRENT_DEFAULT 4
 #define SC_POLICY_CONCURRENT_MAX 32
+#define SC_POLICY_ASK_TIMEOUT_DEFAULT 120 /* seconds a person has to answer */
+#define SC_POLICY_ASK_TIMEOUT_MAX 1800
 
 struct sc_policy;
 
@@ -32,6 +34,7 @@ struct sc_policy_limits {
 	uint32_t max_timeout_sec;  /* longest run an agent may ask for */
 	uint64_t max_output_bytes; /* captured per output stream */
 	uint32_t max_concurrent;   /* runs at the same time */
+	uint32_t ask_timeout_sec;  /* how long an approval request waits */
 };
 
 /* Read and validate a policy file. Refuses a symlink, a file that is not a
@@ -113,6 +116,37 @@ int sc_policy_check_run(const struct sc_policy *p, const char *cmd_as_given,
                         const char *resolved_path, const char *const *args, size_t nargs,
                         const char *const *secret_names, size_t nsecrets, char *reason,
                         size_t reasonlen) SC_WUR;
+
+/* The same decision, telling a run a person may approve from a refused one:
+ * with `default_action: ask`, a run no rule allows, or one a rule with
+ * `action: ask` covers (and no plain rule does), gives SC_ERR_DENIED with
+ * *ask set and a reason saying so. Built-in denials, denied_commands, a
+ * name that resolves to another program and secret_commands bindings are
+ * never left to a person. sc_policy_check_run treats an ask as a denial
+ * (only the MCP server can ask: elicitation, docs/POLICY.md). */
+int sc_policy_decide_run(const struct sc_policy *p, const char *cmd_as_given,
+                         const char *resolved_path, const char *const *args, size_t nargs,
+                         const char *const *secret_names, size_t nsecrets, int *ask, char *reason,
+                         size_t reasonlen) SC_WUR;
+
+/* "Always" of an approval: add to the policy file at path a rule pinning
+ * exactly this run, `{command: RESOLVED, args: [EXACT], secrets: [NAMES]}`
+ * (every argument matched literally, no other arguments), keeping the
+ * file's other content byte for byte. The new text must parse and allow
+ * the run, or nothing is written; it replaces the file atomically (a
+ * temporary file in the same directory, fsync, rename, fsync of the
+ * directory), with the file's mode, and only if the file is still the one
+ * read. SC_ERR_INVALID when the run cannot be pinned (control characters,
+ * more than SC_POLICY_MAX_TOKENS arguments, over SC_POLICY_MAX_STRING) or
+ * the file's shape leaves no place to add it (err says why); file errors
+ * as sc_policy_load; SC_ERR_BUSY when the file changed meanwhile. */
+int sc_policy_pin_add(const char *path, const char *resolved, const char *const *args, size_t nargs,
+                      const char *const *secrets, size_t nsecrets, char *err, size_t errlen) SC_WUR;
+/* The same on text in memory: *out (malloc'd, NUL-ended, *outlen bytes)
+ * is buf with the rule added. For tests and the fuzzer. */
+int sc_policy_pin_text(const char *buf, size_t len, const char *resolved, const char *const *args,
+                       size_t nargs, const char *const *secrets, size_t nsecrets, char **out,
+                       size_t *outlen, char *err, size_t errlen) SC_WUR;
 
 /* env_aliases as the Go secretctl applies them: env NULL or "" leaves key
  * as is; an env the policy does not define is SC_ERR_NOT_FOUND; otherwise

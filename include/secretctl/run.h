@@ -33,6 +33,7 @@ struct sc_run_plan {
 	struct sc_policy *policy; /* NULL: no file (MCP: every run denied) */
 	int unrestricted;         /* a CLI or agent run the policy leaves alone */
 	int invalid;              /* the file exists but does not parse */
+	int ask;                  /* denied, but a person may approve it (MCP: elicitation) */
 	char **keys;              /* the key patterns after env aliases; NULL: unchanged */
 	size_t nkeys;
 	char reason[SC_RUN_REASON_MAX]; /* why a step said no, one line */
@@ -51,7 +52,10 @@ int sc_run_plan_begin(struct sc_run_plan *plan, const char *vault_dir, int origi
  * keys unchanged. */
 const char *const *sc_run_plan_keys(const struct sc_run_plan *plan, const char *const *keys);
 /* Step 6: may these secrets (the names the environment injects) reach the
- * command? SC_OK or SC_ERR_DENIED with plan->reason. */
+ * command? SC_OK or SC_ERR_DENIED with plan->reason; plan->ask set when
+ * the policy leaves the run to a person (`ask`, sc_policy_decide_run).
+ * sc_run_plan_begin, too, returns SC_ERR_DENIED with plan->ask for such a
+ * run, with the aliases applied. */
 int sc_run_plan_check_secrets(struct sc_run_plan *plan, const char *command, const char *resolved,
                               const char *const *args, size_t nargs, const char *const *names,
                               size_t n) SC_WUR;

@@ -18,6 +18,7 @@
 struct mcp_server;
 struct sc_policy;
 struct sc_redact_cache;
+struct mcp_pending;
 
 /* What the front end hands the server. */
 struct mcp_config {
@@ -51,6 +52,13 @@ struct mcp_server {
 	/* the whole vault's sanitizer, with the key here (redact.h) */
 	struct sc_redact_cache *redact;
 	int initialized;
+	int client_elicit; /* the client can show a form (elicitation, at initialize) */
+	int shutting_down; /* no new runs (jobs_lock) */
+	/* requests this server sent the client, waiting for answers (elicit.c) */
+	pthread_mutex_t pending_lock;
+	struct mcp_pending *pending;
+	int64_t next_request_id;
+	pthread_mutex_t pin_lock; /* one "always" write to the policy file at a time */
 	char protocol[16];
 	char client_name[128];
 	struct mcp_job *jobs;

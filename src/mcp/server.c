@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mcp/elicit.h"
 #include "mcp/mcp.h"
 
 /* Newest first; we answer with the client's version when we know it. */
@@ -73,6 +74,17 @@ static int too_deep(const char *p, size_t n)
 	return 0;
 }
 
+/* capabilities.elicitation: {} (form, as in 2025-06-18) or with a "form"
+ * object; "url" alone cannot show our question. */
+static int elicit_capable(json_t *caps)
+{
+	json_t *e = json_is_object(caps) ? json_object_get(caps, "elicitation") : NULL;
+
+	if (!json_is_object(e))
+		return 0;
+	return json_object_size(e) == 0 || json_is_object(json_object_get(e, "form"));
+}
+
 static void on_initialize(struct mcp_server *s, json_t *id, json_t *params)
 {
 	const char *want = NULL, *chosen = versions[0], *name = NULL;
@@ -95,6 +107,7 @@ static void on_initialize(struct mcp_server *s, json_t *id, json_t *params)
 		info = json_object_get(params, "clientInfo");
 		if (json_is_object(info))
 			name = json_string_value(json_object_get(info, "name"));
+		s->client_elicit = elicit_capable(json_object_get(params, "capabilities"));
 	}
 	for (i = 0; want != NULL && i < sizeof(versions) / sizeof(versions[0]); i++)
 		if (strcmp(want, versions[i]) == 0)
@@ -166,8 +179,12 @@ static void dispatch(struct mcp_server *s, json_t *msg)
 		               "invalid request: jsonrpc must be \"2.0\"");
 		return;
 	}
-	if (method == NULL && (json_object_get(msg, "result") || json_object_get(msg, "error")))
-		return; /* a response; we send no requests, so nothing waits for it */
+	if (method == NULL && (json_object_get(msg, "result") || json_object_get(msg, "error"))) {
+		/* the answer to a request of ours (elicitation); the waiting
+		 * job checks it */
+		mcp_elicit_response(s, msg);
+		return;
+	}
 	if (id != NULL && !json_is_string(id) && !json_is_integer(id)) {
 		mcp_send_error(s, NULL, -32600,
 		               "invalid request: id must be a string or an integer");
@@ -337,6 +354,8 @@ int mcp_server_new(const struct mcp_config *cfg, struct mcp_server **out)
 	pthread_mutex_init(&s->vault_lock, NULL);
 	pthread_mutex_init(&s->jobs_lock, NULL);
 	pthread_cond_init(&s->jobs_cond, NULL);
+	pthread_mutex_init(&s->pending_lock, NULL);
+	pthread_mutex_init(&s->pin_lock, NULL);
 	if ((r = mcp_tools_init(s)) != SC_OK) {
 		mcp_server_free(s);
 		return r;
@@ -354,5 +373,7 @@ void mcp_server_free(struct mcp_server *s)
 	pthread_mutex_destroy(&s->vault_lock);
 	pthread_mutex_destroy(&s->jobs_lock);
 	pthread_cond_destroy(&s->jobs_cond);
+	pthread_mutex_destroy(&s->pending_lock);
+	pthread_mutex_destroy(&s->pin_lock);
 	free(s);
 }

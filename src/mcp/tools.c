@@ -239,6 +239,7 @@ void mcp_tools_shutdown(struct mcp_server *s)
 	char zero = SC_EXEC_CTL_CANCEL;
 
 	pthread_mutex_lock(&s->jobs_lock);
+	s->shutting_down = 1; /* no run starts after this (an approved one) */
 	for (j = s->jobs; j != NULL; j = j->next)
 		if (!j->done && write(j->ctl[1], &zero, 1) != 1) {
 			/* already ending */

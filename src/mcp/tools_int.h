@@ -21,6 +21,8 @@
 #define RUN_OUTPUT_DEFAULT (256u * 1024)
 #define MASK "********"
 
+struct mcp_ask_job;
+
 struct mcp_job {
 	struct mcp_job *next;
 	struct mcp_server *s;
@@ -50,6 +52,8 @@ struct mcp_job {
 	size_t nakeys;
 	char *alias, *prefix;
 	struct sc_agent_run arun;
+	/* a run the policy leaves to a person: the thread asks first */
+	struct mcp_ask_job *ask;
 };
 
 /* Shared between the parts of this module. */

@@ -1,8 +1,24 @@
 /* tools_run.c - secret_run and secret_run_with_bindings: policy, audit,
  * and a job per run on its own thread, its output sanitized and bounded. */
+#include <limits.h>
+
 #include "mcp/output.h"
+#include "mcp/tools_ask.h"
 #include "mcp/tools_int.h"
 #include "secretctl/confine.h"
+
+/* A run waiting for the user's approval (policy `ask`). */
+struct mcp_ask_job {
+	struct mcp_approval what;
+	json_t *args; /* the call's arguments, a copy, to start the run from */
+	char **patterns;
+	size_t npatterns;
+	uint32_t timeout_ms;
+	char policy_path[PATH_MAX];
+};
+
+static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t *args,
+                      const char *const *patterns, size_t npatterns, struct mcp_approval *ok);
 
 /* ---- runs ---- */
 
@@ -58,12 +74,29 @@ static void job_free(struct mcp_job *j)
 	free(j->alias);
 	free(j->prefix);
 	json_decref(j->warnings);
+	if (j->ask != NULL) {
+		mcp_approval_release(&j->ask->what);
+		json_decref(j->ask->args);
+		for (i = 0; j->ask->patterns != NULL && i < j->ask->npatterns; i++)
+			free(j->ask->patterns[i]);
+		free(j->ask->patterns);
+		free(j->ask);
+	}
 	if (j->ctl[0] >= 0)
 		close(j->ctl[0]);
 	if (j->ctl[1] >= 0)
 		close(j->ctl[1]);
 	json_decref(j->id);
 	free(j);
+}
+
+static void job_done(struct mcp_server *s, struct mcp_job *j)
+{
+	pthread_mutex_lock(&s->jobs_lock);
+	j->done = 1;
+	s->njobs_running--;
+	pthread_cond_broadcast(&s->jobs_cond);
+	pthread_mutex_unlock(&s->jobs_lock);
 }
 
 static void *job_main(void *arg)
@@ -143,12 +176,120 @@ static void *job_main(void *arg)
 	}
 	sc_exec_result_release(&res);
 	free(detail);
-	pthread_mutex_lock(&s->jobs_lock);
-	j->done = 1;
-	s->njobs_running--;
-	pthread_cond_broadcast(&s->jobs_cond);
-	pthread_mutex_unlock(&s->jobs_lock);
+	job_done(s, j);
 	return NULL;
+}
+
+/* The question to the user, and on "once" or "always" the run, started
+ * afresh: the policy is read again and the run must still be the one the
+ * user saw. */
+static void *ask_main(void *arg)
+{
+	struct mcp_job *j = arg;
+	struct mcp_server *s = j->s;
+	struct mcp_ask_job *a = j->ask;
+	char *msg = mcp_ask_message(&a->what, a->policy_path), err[512];
+	json_t *content = NULL;
+	const char *why = NULL;
+	int out, d = MCP_ASK_BAD;
+
+	if (msg == NULL) {
+		why = "the command is too long to show the user for approval; nothing was run";
+	} else {
+		out = mcp_elicit(s, j->ctl[0], msg, mcp_ask_schema(), a->timeout_ms, &content);
+		if (out == MCP_ELICIT_ACCEPT && (d = mcp_ask_decision(content)) == MCP_ASK_BAD)
+			out = MCP_ELICIT_MALFORMED;
+		if (out != MCP_ELICIT_ACCEPT)
+			why = mcp_ask_refusal(out);
+		else if (d == MCP_ASK_DENY)
+			why = "the user denied the run; nothing was run";
+	}
+	json_decref(content);
+	free(msg);
+	if (why != NULL) {
+		(void)mcp_audit(s, j->tool, (const char *const *)a->what.secrets, a->what.nsecrets,
+		                j->label, SC_ERR_DENIED);
+		mcp_send_tool_error(s, j->id, "%s: denied: %s", j->tool, why);
+	} else {
+		if (d == MCP_ASK_ALWAYS) {
+			int r;
+
+			pthread_mutex_lock(&s->pin_lock);
+			r = sc_policy_pin_add(a->policy_path, a->what.path,
+			                      (const char *const *)a->what.args, a->what.nargs,
+			                      (const char *const *)a->what.secrets,
+			                      a->what.nsecrets, err, sizeof(err));
+			pthread_mutex_unlock(&s->pin_lock);
+			sc_clear_error();
+			if (r != SC_OK &&
+			    asprintf(&a->what.warning,
+			             "the user chose 'always', but no rule was added to "
+			             "the policy (%s), so this run was approved once",
+			             err[0] ? err : sc_strerror(r)) < 0)
+				a->what.warning = NULL;
+		}
+		start_run(s, j->id, j->tool, a->args, (const char *const *)a->patterns,
+		          a->npatterns, &a->what);
+	}
+	job_done(s, j);
+	return NULL;
+}
+
+/* Hand the run to a thread that asks the user (the reading thread must go
+ * on reading: the answer comes in on it). SC_OK: the job is the thread's;
+ * otherwise the call was answered. */
+static int start_ask(struct mcp_server *s, struct mcp_job *j, json_t *args,
+                     const char *const *patterns, size_t npatterns, const char *command,
+                     const char *const *argp, size_t nargs, const char *const *names, size_t nnames,
+                     const struct sc_run_plan *plan)
+{
+	struct sc_policy_limits lim;
+	struct mcp_ask_job *a;
+	size_t i;
+
+	if (!s->client_elicit) {
+		(void)mcp_audit(s, j->tool, names, nnames, j->label, SC_ERR_DENIED);
+		mcp_send_tool_error(s, j->id,
+		                    "%s: denied by policy: %s; this MCP client did not declare the "
+		                    "elicitation capability when it connected, so the user cannot "
+		                    "be asked: nothing was run (the user can allow the command in "
+		                    "mcp-policy.yaml, or use a client that supports elicitation)",
+		                    j->tool, plan->reason);
+		return SC_ERR_DENIED;
+	}
+	if ((j->ask = a = calloc(1, sizeof(*a))) == NULL)
+		goto nomem;
+	if (mcp_approval_fill(&a->what, command, j->path, argp, nargs, names, nnames,
+	                      plan->reason) != SC_OK ||
+	    (a->args = json_deep_copy(args)) == NULL ||
+	    (a->patterns = calloc(npatterns + 1, sizeof(*a->patterns))) == NULL)
+		goto nomem;
+	for (i = 0; i < npatterns; i++, a->npatterns++)
+		if ((a->patterns[i] = strdup(patterns[i])) == NULL)
+			goto nomem;
+	sc_policy_limits(plan->policy, &lim);
+	a->timeout_ms = lim.ask_timeout_sec * 1000u;
+	snprintf(a->policy_path, sizeof(a->policy_path), "%s/%s", s->cfg.vault_dir, SC_POLICY_FILE);
+	/* no secret stays in memory while a person thinks */
+	sc_runenv_free(j->env);
+	j->env = NULL;
+	sc_redact_put(j->redact);
+	j->redact = NULL;
+	if (pipe2(j->ctl, O_CLOEXEC) != 0)
+		goto nomem;
+	pthread_mutex_lock(&s->jobs_lock);
+	if (s->shutting_down || pthread_create(&j->thread, NULL, ask_main, j) != 0) {
+		pthread_mutex_unlock(&s->jobs_lock);
+		goto nomem;
+	}
+	s->njobs_running++;
+	j->next = s->jobs;
+	s->jobs = j;
+	pthread_mutex_unlock(&s->jobs_lock);
+	return SC_OK;
+nomem:
+	mcp_send_tool_error(s, j->id, "%s: out of resources", j->tool);
+	return SC_ERR_NOMEM;
 }
 
 /* Reap finished jobs (their threads have ended or are ending). */
@@ -246,8 +387,9 @@ static json_t *unexpanded_args(char *const *argv, const struct sc_runenv *env,
 	return w;
 }
 
+/* ok: the run the user approved (from the ask thread), or NULL. */
 static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t *args,
-                      const char *const *patterns, size_t npatterns)
+                      const char *const *patterns, size_t npatterns, struct mcp_approval *ok)
 {
 	struct sc_runenv_opts ro = {0};
 	struct mcp_job *j;
@@ -261,7 +403,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	size_t max_output = 0, max_concurrent = 0;
 	size_t i, nargs = json_array_size(jargs);
 	int64_t tsec = -1;
-	int r, busy;
+	int r, busy, asking;
 
 	if (timeout != NULL && ((tsec = mcp_parse_duration(timeout)) <= 0)) {
 		mcp_send_tool_error(s, id, "%s: timeout must be a duration such as 30s or 5m",
@@ -278,7 +420,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	j->ctl[0] = j->ctl[1] = -1;
 	j->agent_fd = -1;
 	j->s = s;
-	j->id = json_incref(id);
+	j->id = json_deep_copy(id); /* the ask thread may start the run */
 	j->tool = strdup(tool);
 	j->argv = calloc(nargs + 2, sizeof(*j->argv));
 	argp = calloc(nargs + 1, sizeof(*argp));
@@ -312,10 +454,19 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	}
 	if (r != SC_OK && r != SC_ERR_DENIED)
 		goto fail_nomem;
+	/* left to a person: asked once the secrets' names are known */
+	asking = r == SC_ERR_DENIED && plan.ask;
 	sc_run_plan_limits(&plan, &max_timeout_ms, &max_output, &max_concurrent);
 	mcp_jobs_reap(s);
 	pthread_mutex_lock(&s->jobs_lock);
-	if (s->njobs_running >= max_concurrent) {
+	if (s->shutting_down) {
+		pthread_mutex_unlock(&s->jobs_lock);
+		mcp_send_tool_error(s, id, "%s: the server is shutting down; nothing was run",
+		                    tool);
+		goto fail;
+	}
+	/* an approved run's own question still counts as running */
+	if (s->njobs_running - (ok != NULL) >= max_concurrent) {
 		pthread_mutex_unlock(&s->jobs_lock);
 		mcp_send_tool_error(
 		    s, id,
@@ -356,7 +507,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	if ((v = mcp_vault_acquire(s, id)) == NULL)
 		goto fail;
 	/* The decision on the command came first, before any secret is decrypted. */
-	if (r != SC_OK) {
+	if (r != SC_OK && !asking) {
 		mcp_vault_release(s);
 		(void)mcp_audit(s, tool, patterns, npatterns, j->label, SC_ERR_DENIED);
 		mcp_send_tool_error(s, id, "%s: denied by policy: %s", tool, plan.reason);
@@ -391,6 +542,25 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 		for (k = 0; k < n; k++)
 			sn[k] = sc_runenv_secret(j->env, k);
 		r = sc_run_plan_check_secrets(&plan, command, j->path, argp, nargs, sn, n);
+		if (r != SC_OK && plan.ask && ok == NULL) {
+			/* the user decides, on another thread */
+			r = start_ask(s, j, args, patterns, npatterns, command, argp, nargs, sn, n,
+			              &plan);
+			free(sn);
+			if (r != SC_OK)
+				goto fail;
+			free(argp);
+			sc_run_plan_release(&plan);
+			return;
+		}
+		/* approved: only the very run the user saw, under the policy as
+		 * it reads now */
+		if (r != SC_OK && plan.ask && mcp_approval_covers(ok, j->path, argp, nargs, sn, n))
+			r = SC_OK;
+		else if (r != SC_OK && plan.ask)
+			snprintf(plan.reason, sizeof(plan.reason), "%s",
+			         "the run is not the one the user approved (its program, arguments "
+			         "or secrets changed meanwhile)");
 		if (r != SC_OK)
 			(void)mcp_audit(s, tool, sn, n, j->label, SC_ERR_DENIED);
 		free(sn);
@@ -471,8 +641,13 @@ argv:
 	j->warnings = unexpanded_args(
 	    j->argv, j->env, j->agent_fd >= 0 ? (const char *const *)j->akeys : patterns,
 	    j->agent_fd >= 0 ? j->nakeys : npatterns, mcp_arg_str(args, "env_prefix"));
+	if (ok != NULL && ok->warning != NULL) {
+		if (j->warnings == NULL)
+			j->warnings = json_array();
+		json_array_append_new(j->warnings, json_string(ok->warning));
+	}
 	pthread_mutex_lock(&s->jobs_lock);
-	if (pthread_create(&j->thread, NULL, job_main, j) != 0) {
+	if (s->shutting_down || pthread_create(&j->thread, NULL, job_main, j) != 0) {
 		pthread_mutex_unlock(&s->jobs_lock);
 		goto fail_nomem;
 	}
@@ -517,7 +692,7 @@ void mcp_tool_run(struct mcp_server *s, json_t *id, json_t *args)
 	if ((patterns = calloc(n + 1, sizeof(*patterns))) == NULL)
 		return;
 	json_array_foreach(keys, i, el) patterns[i] = json_string_value(el);
-	start_run(s, id, "secret_run", args, patterns, n);
+	start_run(s, id, "secret_run", args, patterns, n, NULL);
 	free(patterns);
 }
 
@@ -550,5 +725,5 @@ void mcp_tool_run_bindings(struct mcp_server *s, json_t *id, json_t *args)
 	}
 	sc_secret_free(sec);
 	pat[0] = key;
-	start_run(s, id, "secret_run_with_bindings", args, pat, 1);
+	start_run(s, id, "secret_run_with_bindings", args, pat, 1, NULL);
 }

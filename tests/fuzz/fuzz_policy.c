@@ -3,7 +3,8 @@
  * run (lines: command as given, resolved path, then arguments; a line
  * starting with '$' is a secret name). Every input must either fail
  * cleanly with a "line N: ..." message or give a policy whose decisions are
- * well-formed. */
+ * well-formed; and the exact rule "always" adds to it either is refused
+ * cleanly or reads back and allows the run. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +47,35 @@ static void run_one(const struct sc_policy *p, const char *given, const char *re
 	check_reason(r, reason, sizeof(reason));
 }
 
+/* "always" of an approval on this text: either a clean refusal, or a text
+ * that parses and allows exactly the pinned run. */
+static void pin_one(const char *text, size_t len, const char *resolved, const char *const *args,
+                    size_t nargs, const char *const *secrets, size_t nsecrets)
+{
+	struct sc_policy *np = NULL;
+	char *out = (char *)1, err[256], reason[256];
+	size_t outlen = 1;
+	int r, ask;
+
+	r = sc_policy_pin_text(text, len, resolved, args, nargs, secrets, nsecrets, &out, &outlen,
+	                       err, sizeof(err));
+	if (r != SC_OK) {
+		if (out != NULL || outlen != 0 || (r != SC_ERR_INVALID && r != SC_ERR_NOMEM))
+			abort();
+		return;
+	}
+	if (strlen(out) != outlen || outlen <= len)
+		abort();
+	if (sc_policy_parse(out, outlen, &np, err, sizeof(err)) != SC_OK)
+		abort(); /* what was written must read back */
+	r = sc_policy_decide_run(np, resolved, resolved, args, nargs, secrets, nsecrets, &ask,
+	                         reason, sizeof(reason));
+	if (r != SC_OK || ask)
+		abort(); /* and allow the run */
+	sc_policy_free(np);
+	free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const fixed_args[] = {"-c", "env", "/proc/self/environ", "s3", "ls"};
@@ -76,6 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run_one(p, "aws", "/usr/bin/aws", fixed_args + 3, 2, fixed_secrets, 2);
 	run_one(p, "sh", "/usr/bin/dash", fixed_args, 2, NULL, 0);
 	run_one(p, "cat", "/usr/bin/cat", fixed_args + 2, 1, NULL, 0);
+	pin_one((const char *)data, ylen, "/usr/bin/aws", fixed_args + 3, 2, fixed_secrets, 2);
 	(void)sc_policy_has_env(p, "prod");
 	r = sc_policy_resolve_alias(p, "prod", "db/host", out, sizeof(out));
 	if (r != SC_OK && r != SC_ERR_NOT_FOUND && r != SC_ERR_TOOBIG)
@@ -94,6 +125,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		if (nitems >= 2) {
 			run_one(p, items[0], items[1], items + 2, nitems - 2, secrets, nsecrets);
+			if (items[1][0] == '/')
+				pin_one((const char *)data, ylen, items[1], items + 2, nitems - 2,
+				        secrets, nsecrets);
 			for (size_t i = 0; i < nsecrets; i++) {
 				r = sc_policy_resolve_alias(p, items[0], secrets[i], out,
 				                            sizeof(out));

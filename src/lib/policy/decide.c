@@ -212,15 +212,28 @@ int sc_policy_check_run(const struct sc_policy *p, const char *cmd_as_given,
                         const char *const *secret_names, size_t nsecrets, char *reason,
                         size_t reasonlen)
 {
+	int ask;
+
+	return sc_policy_decide_run(p, cmd_as_given, resolved_path, args, nargs, secret_names,
+	                            nsecrets, &ask, reason, reasonlen);
+}
+
+int sc_policy_decide_run(const struct sc_policy *p, const char *cmd_as_given,
+                         const char *resolved_path, const char *const *args, size_t nargs,
+                         const char *const *secret_names, size_t nsecrets, int *ask, char *reason,
+                         size_t reasonlen)
+{
 	struct runq q;
 	const struct cmdent *named = NULL, *args_fail = NULL, *sec_fail = NULL, *res_fail = NULL;
 	const struct cmdent *hit = NULL;      /* the entry that allowed the run */
 	const struct cmdent *cap_fail = NULL; /* allowed it, but cannot carry secrets */
-	int cap_pat = -1;
+	const struct cmdent *ask_hit = NULL;
 	char c1[80], c2[80], c3[80];
 	size_t i, j;
-	int r, pat = -1;
+	int r, pat = -1, cap_pat = -1, asking = 0;
 
+	if (ask != NULL)
+		*ask = 0;
 	if (reason != NULL && reasonlen > 0)
 		reason[0] = '\0';
 	if (cmd_as_given == NULL || cmd_as_given[0] == '\0' || resolved_path == NULL ||
@@ -289,7 +302,21 @@ int sc_policy_check_run(const struct sc_policy *p, const char *cmd_as_given,
 				cap_fail = e, cap_pat = pat;
 			continue;
 		}
+		/* action: ask: a plain rule that also covers the run wins */
+		if (e->ask) {
+			if (ask_hit == NULL)
+				ask_hit = e;
+			continue;
+		}
 		hit = e;
+		goto allowed;
+	}
+	/* A person may approve what no rule allows, but not a look-alike: a
+	 * name that resolves to another program is refused below. */
+	if (ask_hit != NULL ||
+	    (p->default_ask && (cap_fail != NULL || sec_fail != NULL || args_fail != NULL ||
+	                        (named == NULL && res_fail == NULL)))) {
+		asking = 1;
 		goto allowed;
 	}
 	if (cap_fail != NULL)
@@ -350,7 +377,18 @@ allowed:
 				            clean(b->glob, c2, sizeof(c2)), b->line, c1);
 		}
 	}
-	return SC_OK;
+	if (!asking)
+		return SC_OK;
+	if (ask != NULL)
+		*ask = 1;
+	if (ask_hit != NULL)
+		return deny(reason, reasonlen,
+		            "running '%s' needs the user's approval (action: ask, policy line %d)",
+		            c1, ask_hit->line);
+	return deny(reason, reasonlen,
+	            "running '%s' needs the user's approval (default_action: ask): no rule "
+	            "allows this run",
+	            c1);
 }
 
 int sc_policy_resolve_alias(const struct sc_policy *p, const char *env, const char *key, char *out,

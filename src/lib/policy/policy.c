@@ -70,6 +70,7 @@ static struct sc_policy *policy_new(void)
 	p->lim.max_timeout_sec = SC_POLICY_TIMEOUT_DEFAULT;
 	p->lim.max_output_bytes = SC_POLICY_OUTPUT_DEFAULT;
 	p->lim.max_concurrent = SC_POLICY_CONCURRENT_DEFAULT;
+	p->lim.ask_timeout_sec = SC_POLICY_ASK_TIMEOUT_DEFAULT;
 	return p;
 }
 
@@ -215,19 +216,16 @@ static int lerr(char *err, size_t errlen, int r, const char *fmt, ...)
 	return r;
 }
 
-int sc_policy_load(const char *path, struct sc_policy **out, char *err, size_t errlen)
+int sc_policy_read_file(const char *path, char **bufp, size_t *lenp, struct stat *stp, char *err,
+                        size_t errlen)
 {
 	struct stat st;
 	char *buf = NULL;
-	char perrbuf[448];
 	size_t len = 0;
-	int fd = -1, r;
+	int fd = -1, r = SC_OK;
 
-	if (err != NULL && errlen > 0)
-		err[0] = '\0';
-	if (out == NULL || path == NULL)
-		return SC_ERR_INVALID;
-	*out = NULL;
+	*bufp = NULL;
+	*lenp = 0;
 	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -292,6 +290,33 @@ int sc_policy_load(const char *path, struct sc_policy **out, char *err, size_t e
 			goto out;
 		}
 	}
+	buf[len] = '\0';
+	*bufp = buf;
+	*lenp = len;
+	*stp = st;
+	buf = NULL;
+out:
+	free(buf);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+int sc_policy_load(const char *path, struct sc_policy **out, char *err, size_t errlen)
+{
+	struct stat st;
+	char *buf = NULL;
+	char perrbuf[448];
+	size_t len = 0;
+	int r;
+
+	if (err != NULL && errlen > 0)
+		err[0] = '\0';
+	if (out == NULL || path == NULL)
+		return SC_ERR_INVALID;
+	*out = NULL;
+	if ((r = sc_policy_read_file(path, &buf, &len, &st, err, errlen)) != SC_OK)
+		return r;
 	if ((r = sc_policy_parse(buf, len, out, perrbuf, sizeof(perrbuf))) != SC_OK) {
 		if (r != SC_ERR_NOMEM)
 			lerr(err, errlen, r, "%s: %s", path, perrbuf);
@@ -303,8 +328,6 @@ int sc_policy_load(const char *path, struct sc_policy **out, char *err, size_t e
 	}
 out:
 	free(buf);
-	if (fd >= 0)
-		close(fd);
 	return r;
 }
 
@@ -319,6 +342,7 @@ void sc_policy_limits(const struct sc_policy *p, struct sc_policy_limits *out)
 	out->max_timeout_sec = SC_POLICY_TIMEOUT_DEFAULT;
 	out->max_output_bytes = SC_POLICY_OUTPUT_DEFAULT;
 	out->max_concurrent = SC_POLICY_CONCURRENT_DEFAULT;
+	out->ask_timeout_sec = SC_POLICY_ASK_TIMEOUT_DEFAULT;
 }
 
 void sc_policy_confinement(const struct sc_policy *p, struct sc_policy_confinement *out)

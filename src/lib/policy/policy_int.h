@@ -29,6 +29,8 @@ struct ynode {
 	enum ykind kind;
 	int line;            /* 1-based */
 	int plain;           /* scalar written without quotes */
+	int flow;            /* a collection written [..] or {..} */
+	size_t off, col;     /* where it starts: byte offset, column (0-based) */
 	char *str;           /* scalar value, NUL-terminated */
 	struct ynode **kids; /* map: key, value, key, value, ... */
 	size_t nkids, cap;
@@ -72,6 +74,7 @@ struct cmdent {
 	int has_prog_sha;
 	struct filepin *files; /* rules: files: scripts it runs */
 	size_t nfiles;
+	int ask; /* a rule with action: ask: a person approves each run */
 	int line;
 };
 
@@ -97,6 +100,7 @@ struct envalias {
 
 struct sc_policy {
 	int default_allow;
+	int default_ask;        /* default_action: ask */
 	int cli_runs;           /* enum sc_policy_cli_runs */
 	struct cmdent *allowed; /* allowed_commands, then rules */
 	size_t nallowed;
@@ -150,5 +154,19 @@ int sc_policy_pins_check(const struct cmdent *e, const char *resolved, char *rea
 int sc_policy_capability_check(const struct cmdent *e, int pat, const char *name,
                                const char *const *args, size_t nargs, char *reason,
                                size_t reasonlen);
+/* Schema helpers over the tree (yaml.c). */
+int sc_policy_is_null(const struct ynode *n);
+const char *sc_policy_kind_name(const struct ynode *n);
+int sc_policy_want(struct pctx *c, const struct ynode *n, enum ykind k, const char *what);
+int sc_policy_check_keys(struct pctx *c, const struct ynode *map);
+int sc_policy_has_ctl(const char *s);
+/* limits: and confinement: (schema_limits.c) */
+int sc_policy_k_limits(struct pctx *c, struct sc_policy *p, const struct ynode *v);
+int sc_policy_k_confinement(struct pctx *c, struct sc_policy *p, const struct ynode *v);
+/* The policy file read with the checks sc_policy_load makes (owner, mode,
+ * no symlink, a regular file, the size bound): *buf malloc'd, NUL-ended;
+ * *st the file's. */
+int sc_policy_read_file(const char *path, char **buf, size_t *len, struct stat *st, char *err,
+                        size_t errlen);
 
 #endif

@@ -4,57 +4,6 @@
 
 /* ---- schema --------------------------------------------------------------- */
 
-static int is_null(const struct ynode *n)
-{
-	return n->kind == Y_SCALAR && n->plain &&
-	       (n->str[0] == '\0' || strcmp(n->str, "~") == 0 || strcmp(n->str, "null") == 0 ||
-	        strcmp(n->str, "Null") == 0 || strcmp(n->str, "NULL") == 0);
-}
-
-static const char *kind_name(const struct ynode *n)
-{
-	return n->kind == Y_SCALAR ? "a string" : n->kind == Y_SEQ ? "a list" : "a mapping";
-}
-
-static int want(struct pctx *c, const struct ynode *n, enum ykind k, const char *what)
-{
-	static const char *const names[] = {"a string", "a list", "a mapping"};
-
-	if (n->kind != k)
-		return sc_policy_perr(c, n->line, "%s must be %s, not %s", what, names[k],
-		                      kind_name(n));
-	return SC_OK;
-}
-
-/* Keys of a mapping: strings, each once. */
-static int check_keys(struct pctx *c, const struct ynode *map)
-{
-	size_t i, j;
-
-	for (i = 0; i < map->nkids; i += 2) {
-		const struct ynode *k = map->kids[i];
-
-		if (k->kind != Y_SCALAR)
-			return sc_policy_perr(c, k->line, "mapping keys must be strings, not %s",
-			                      kind_name(k));
-		for (j = 0; j < i; j += 2) {
-			if (strcmp(map->kids[j]->str, k->str) == 0)
-				return sc_policy_perr(c, k->line,
-				                      "duplicate key '%s' (first on line %d)",
-				                      k->str, map->kids[j]->line);
-		}
-	}
-	return SC_OK;
-}
-
-static int has_ctl(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s < 0x20 || *s == 0x7f)
-			return 1;
-	return 0;
-}
-
 static int has_space(const char *s)
 {
 	return strpbrk(s, " \t\r\n\v\f") != NULL;
@@ -65,7 +14,7 @@ static int valid_command(struct pctx *c, int line, const char *s)
 {
 	if (s[0] == '\0')
 		return sc_policy_perr(c, line, "empty command");
-	if (has_ctl(s) || has_space(s))
+	if (sc_policy_has_ctl(s) || has_space(s))
 		return sc_policy_perr(c, line,
 		                      "command '%s' holds whitespace or control characters", s);
 	if (strpbrk(s, "*?[") != NULL)
@@ -91,7 +40,7 @@ static int valid_glob(struct pctx *c, int line, const char *s, const char *what)
 	if (strlen(s) > SC_NAME_MAX)
 		return sc_policy_perr(c, line, "%s '%s' is longer than %d bytes", what, s,
 		                      SC_NAME_MAX);
-	if (has_ctl(s) || has_space(s))
+	if (sc_policy_has_ctl(s) || has_space(s))
 		return sc_policy_perr(c, line, "%s '%s' holds whitespace or control characters",
 		                      what, s);
 	return SC_OK;
@@ -185,9 +134,9 @@ static int argpat_parse(struct pctx *c, const struct ynode *n, struct argpat *a)
 	int r;
 
 	memset(a, 0, sizeof(*a));
-	if ((r = want(c, n, Y_SCALAR, "an argument pattern")) != SC_OK)
+	if ((r = sc_policy_want(c, n, Y_SCALAR, "an argument pattern")) != SC_OK)
 		return r;
-	if (has_ctl(n->str))
+	if (sc_policy_has_ctl(n->str))
 		return sc_policy_perr(c, n->line, "argument pattern holds control characters");
 	if ((r = tokenize(c, n->line, n->str, &tok, &ntok)) != SC_OK)
 		return r;
@@ -223,10 +172,10 @@ static int cmdent_from_string(struct pctx *c, const struct ynode *n, struct cmde
 	int r;
 
 	e->line = n->line;
-	if (n->kind != Y_SCALAR || is_null(n))
+	if (n->kind != Y_SCALAR || sc_policy_is_null(n))
 		return sc_policy_perr(c, n->line, "a command entry must be a string, not %s",
-		                      is_null(n) ? "empty" : kind_name(n));
-	if (has_ctl(n->str))
+		                      sc_policy_is_null(n) ? "empty" : sc_policy_kind_name(n));
+	if (sc_policy_has_ctl(n->str))
 		return sc_policy_perr(c, n->line, "command entry holds control characters");
 	if ((r = tokenize(c, n->line, n->str, &tok, &ntok)) != SC_OK)
 		return r;
@@ -275,9 +224,9 @@ static int parse_cmd_list(struct pctx *c, const struct ynode *v, struct cmdent *
 	size_t i;
 	int r;
 
-	if (is_null(v))
+	if (sc_policy_is_null(v))
 		return SC_OK;
-	if ((r = want(c, v, Y_SEQ, key)) != SC_OK)
+	if ((r = sc_policy_want(c, v, Y_SEQ, key)) != SC_OK)
 		return r;
 	for (i = 0; i < v->nkids; i++) {
 		struct cmdent *e;
@@ -296,7 +245,7 @@ static int k_version(struct pctx *c, struct sc_policy *p, const struct ynode *v)
 	if (v->kind != Y_SCALAR || !v->plain || strcmp(v->str, "1") != 0)
 		return sc_policy_perr(
 		    c, v->line, "unsupported policy version '%s' (this build reads version: 1)",
-		    v->kind == Y_SCALAR ? v->str : kind_name(v));
+		    v->kind == Y_SCALAR ? v->str : sc_policy_kind_name(v));
 	return SC_OK;
 }
 
@@ -304,17 +253,19 @@ static int k_default_action(struct pctx *c, struct sc_policy *p, const struct yn
 {
 	int r;
 
-	if (is_null(v))
+	if (sc_policy_is_null(v))
 		return SC_OK;
-	if ((r = want(c, v, Y_SCALAR, "default_action")) != SC_OK)
+	if ((r = sc_policy_want(c, v, Y_SCALAR, "default_action")) != SC_OK)
 		return r;
+	p->default_allow = p->default_ask = 0;
 	if (strcmp(v->str, "allow") == 0)
 		p->default_allow = 1;
-	else if (strcmp(v->str, "deny") == 0)
-		p->default_allow = 0;
-	else
+	else if (strcmp(v->str, "ask") == 0)
+		p->default_ask = 1; /* a person approves each run (MCP elicitation) */
+	else if (strcmp(v->str, "deny") != 0)
 		return sc_policy_perr(c, v->line,
-		                      "default_action must be 'allow' or 'deny', not '%s'", v->str);
+		                      "default_action must be 'allow', 'deny' or 'ask', not '%s'",
+		                      v->str);
 	return SC_OK;
 }
 
@@ -334,7 +285,7 @@ static int valid_alias_part(struct pctx *c, const struct ynode *n, const char *w
 	const char *star;
 	int r;
 
-	if ((r = want(c, n, Y_SCALAR, what)) != SC_OK)
+	if ((r = sc_policy_want(c, n, Y_SCALAR, what)) != SC_OK)
 		return r;
 	if ((r = valid_glob(c, n->line, n->str, what)) != SC_OK)
 		return r;
@@ -349,11 +300,11 @@ static int k_env_aliases(struct pctx *c, struct sc_policy *p, const struct ynode
 	size_t i, j;
 	int r;
 
-	if (is_null(v))
+	if (sc_policy_is_null(v))
 		return SC_OK;
-	if ((r = want(c, v, Y_MAP, "env_aliases")) != SC_OK)
+	if ((r = sc_policy_want(c, v, Y_MAP, "env_aliases")) != SC_OK)
 		return r;
-	if ((r = check_keys(c, v)) != SC_OK)
+	if ((r = sc_policy_check_keys(c, v)) != SC_OK)
 		return r;
 	if ((p->env = calloc(v->nkids / 2 + 1, sizeof(*p->env))) == NULL)
 		return SC_ERR_NOMEM;
@@ -368,9 +319,9 @@ static int k_env_aliases(struct pctx *c, struct sc_policy *p, const struct ynode
 			                      k->str);
 		if ((ea->env = strdup(k->str)) == NULL)
 			return SC_ERR_NOMEM;
-		if (is_null(list))
+		if (sc_policy_is_null(list))
 			continue;
-		if ((r = want(c, list, Y_SEQ, "an env alias")) != SC_OK)
+		if ((r = sc_policy_want(c, list, Y_SEQ, "an env alias")) != SC_OK)
 			return r;
 		if ((ea->a = calloc(list->nkids + 1, sizeof(*ea->a))) == NULL)
 			return SC_ERR_NOMEM;
@@ -378,9 +329,9 @@ static int k_env_aliases(struct pctx *c, struct sc_policy *p, const struct ynode
 			const struct ynode *m = list->kids[j], *pat = NULL, *tgt = NULL;
 			size_t q;
 
-			if ((r = want(c, m, Y_MAP, "an env alias entry")) != SC_OK)
+			if ((r = sc_policy_want(c, m, Y_MAP, "an env alias entry")) != SC_OK)
 				return r;
-			if ((r = check_keys(c, m)) != SC_OK)
+			if ((r = sc_policy_check_keys(c, m)) != SC_OK)
 				return r;
 			for (q = 0; q < m->nkids; q += 2) {
 				if (strcmp(m->kids[q]->str, "pattern") == 0)
@@ -415,14 +366,14 @@ static int str_list(struct pctx *c, const struct ynode *v, const char *what, cha
 	size_t i;
 	int r;
 
-	if ((r = want(c, v, Y_SEQ, what)) != SC_OK)
+	if ((r = sc_policy_want(c, v, Y_SEQ, what)) != SC_OK)
 		return r;
 	if ((*out = calloc(v->nkids + 1, sizeof(**out))) == NULL)
 		return SC_ERR_NOMEM;
 	for (i = 0; i < v->nkids; i++) {
 		const struct ynode *s = v->kids[i];
 
-		if ((r = want(c, s, Y_SCALAR, "a secret pattern")) != SC_OK)
+		if ((r = sc_policy_want(c, s, Y_SCALAR, "a secret pattern")) != SC_OK)
 			return r;
 		if ((r = valid_glob(c, s->line, s->str, "secret pattern")) != SC_OK)
 			return r;
@@ -438,17 +389,18 @@ static int k_rules(struct pctx *c, struct sc_policy *p, const struct ynode *v)
 	size_t i, q, j;
 	int r;
 
-	if (is_null(v))
+	if (sc_policy_is_null(v))
 		return SC_OK;
-	if ((r = want(c, v, Y_SEQ, "rules")) != SC_OK)
+	if ((r = sc_policy_want(c, v, Y_SEQ, "rules")) != SC_OK)
 		return r;
 	for (i = 0; i < v->nkids; i++) {
-		const struct ynode *m = v->kids[i], *cmd = NULL, *args = NULL, *secrets = NULL;
+		const struct ynode *m = v->kids[i], *cmd = NULL, *args = NULL, *secrets = NULL,
+		                   *action = NULL;
 		struct cmdent *e;
 
-		if ((r = want(c, m, Y_MAP, "a rule")) != SC_OK)
+		if ((r = sc_policy_want(c, m, Y_MAP, "a rule")) != SC_OK)
 			return r;
-		if ((r = check_keys(c, m)) != SC_OK)
+		if ((r = sc_policy_check_keys(c, m)) != SC_OK)
 			return r;
 		for (q = 0; q < m->nkids; q += 2) {
 			const char *k = m->kids[q]->str;
@@ -459,13 +411,15 @@ static int k_rules(struct pctx *c, struct sc_policy *p, const struct ynode *v)
 				args = m->kids[q + 1];
 			else if (strcmp(k, "secrets") == 0)
 				secrets = m->kids[q + 1];
+			else if (strcmp(k, "action") == 0)
+				action = m->kids[q + 1];
 			else if (strcmp(k, "sha256") == 0 || strcmp(k, "files") == 0)
 				continue; /* pins: read once the entry exists */
 			else
 				return sc_policy_perr(
 				    c, m->kids[q]->line,
 				    "unknown key '%s' in a rule (expected command, args, "
-				    "secrets, sha256, files)",
+				    "secrets, action, sha256, files)",
 				    k);
 		}
 		if (cmd == NULL)
@@ -481,8 +435,19 @@ static int k_rules(struct pctx *c, struct sc_policy *p, const struct ynode *v)
 			    (r = sc_policy_pin_parse(c, m->kids[q]->str, m->kids[q + 1], e)) !=
 			        SC_OK)
 				return r;
+		if (action != NULL) {
+			if ((r = sc_policy_want(c, action, Y_SCALAR, "a rule's action")) != SC_OK)
+				return r;
+			if (strcmp(action->str, "ask") == 0)
+				e->ask = 1;
+			else if (strcmp(action->str, "allow") != 0)
+				return sc_policy_perr(
+				    c, action->line,
+				    "a rule's action must be 'allow' or 'ask', not '%s'",
+				    action->str);
+		}
 		if (args != NULL) {
-			if ((r = want(c, args, Y_SEQ, "args")) != SC_OK)
+			if ((r = sc_policy_want(c, args, Y_SEQ, "args")) != SC_OK)
 				return r;
 			if (args->nkids == 0)
 				return sc_policy_perr(
@@ -512,11 +477,11 @@ static int k_secret_commands(struct pctx *c, struct sc_policy *p, const struct y
 	size_t i, j;
 	int r;
 
-	if (is_null(v))
+	if (sc_policy_is_null(v))
 		return SC_OK;
-	if ((r = want(c, v, Y_MAP, "secret_commands")) != SC_OK)
+	if ((r = sc_policy_want(c, v, Y_MAP, "secret_commands")) != SC_OK)
 		return r;
-	if ((r = check_keys(c, v)) != SC_OK)
+	if ((r = sc_policy_check_keys(c, v)) != SC_OK)
 		return r;
 	if ((p->bind = calloc(v->nkids / 2 + 1, sizeof(*p->bind))) == NULL)
 		return SC_ERR_NOMEM;
@@ -538,7 +503,7 @@ static int k_secret_commands(struct pctx *c, struct sc_policy *p, const struct y
 				return r;
 			continue;
 		}
-		if ((r = want(c, val, Y_SEQ, "a secret_commands entry")) != SC_OK)
+		if ((r = sc_policy_want(c, val, Y_SEQ, "a secret_commands entry")) != SC_OK)
 			return r;
 		if (val->nkids == 0)
 			return sc_policy_perr(
@@ -557,125 +522,20 @@ static int k_secret_commands(struct pctx *c, struct sc_policy *p, const struct y
 	return SC_OK;
 }
 
-static int uint_value(struct pctx *c, const struct ynode *v, const char *what, uint64_t *out,
-                      const char **suffix)
-{
-	const char *s;
-	uint64_t x = 0;
-
-	if (v->kind != Y_SCALAR || v->str[0] < '0' || v->str[0] > '9')
-		return sc_policy_perr(c, v->line, "%s must be a positive number", what);
-	for (s = v->str; *s >= '0' && *s <= '9'; s++) {
-		if (x > 1000000000000ULL)
-			return sc_policy_perr(c, v->line, "%s is out of range", what);
-		x = x * 10 + (uint64_t)(*s - '0');
-	}
-	*out = x;
-	*suffix = s;
-	return SC_OK;
-}
-
-/* "90", "90s", "5m", "1h", "1m30s" -> seconds (the one duration grammar,
- * whole seconds in s, m and h). */
-static int duration_value(struct pctx *c, const struct ynode *v, uint64_t *out)
-{
-	uint64_t ms;
-	int r;
-
-	if (v->kind != Y_SCALAR || v->str[0] == '\0')
-		return sc_policy_perr(c, v->line,
-		                      "max_timeout must be a duration like 60s, 5m or 1h");
-	r = sc_duration_parse(v->str,
-	                      SC_DUR_S | SC_DUR_M | SC_DUR_H | SC_DUR_BARE | SC_DUR_COMPOUND,
-	                      100000000ULL * 1000, &ms);
-	if (r == SC_ERR_TOOBIG)
-		return sc_policy_perr(c, v->line, "max_timeout is out of range");
-	if (r != SC_OK && v->str[0] >= '0' && v->str[0] <= '9')
-		return sc_policy_perr(
-		    c, v->line, "max_timeout '%s': units are s, m and h (whole seconds)", v->str);
-	if (r != SC_OK)
-		return sc_policy_perr(
-		    c, v->line, "max_timeout '%s' is not a duration like 60s, 5m or 1h", v->str);
-	*out = ms / 1000;
-	return SC_OK;
-}
-
-static int k_limits(struct pctx *c, struct sc_policy *p, const struct ynode *v)
-{
-	size_t i;
-	int r;
-
-	if (is_null(v))
-		return SC_OK;
-	if ((r = want(c, v, Y_MAP, "limits")) != SC_OK)
-		return r;
-	if ((r = check_keys(c, v)) != SC_OK)
-		return r;
-	for (i = 0; i < v->nkids; i += 2) {
-		const char *k = v->kids[i]->str;
-		const struct ynode *val = v->kids[i + 1];
-		uint64_t x = 0;
-		const char *suf;
-
-		if (strcmp(k, "max_timeout") == 0) {
-			if ((r = duration_value(c, val, &x)) != SC_OK)
-				return r;
-			if (x < 1 || x > SC_POLICY_TIMEOUT_MAX)
-				return sc_policy_perr(
-				    c, val->line, "max_timeout must be between 1s and %ds (%dh)",
-				    SC_POLICY_TIMEOUT_MAX, SC_POLICY_TIMEOUT_MAX / 3600);
-			p->lim.max_timeout_sec = (uint32_t)x;
-		} else if (strcmp(k, "max_output_bytes") == 0) {
-			if ((r = uint_value(c, val, "max_output_bytes", &x, &suf)) != SC_OK)
-				return r;
-			if (strcmp(suf, "K") == 0 || strcmp(suf, "KiB") == 0)
-				x *= 1024;
-			else if (strcmp(suf, "M") == 0 || strcmp(suf, "MiB") == 0)
-				x *= 1024 * 1024;
-			else if (*suf != '\0')
-				return sc_policy_perr(
-				    c, val->line,
-				    "max_output_bytes '%s': write bytes, or a number with "
-				    "KiB or MiB",
-				    val->str);
-			if (x < 1 || x > SC_POLICY_OUTPUT_MAX)
-				return sc_policy_perr(
-				    c, val->line,
-				    "max_output_bytes must be between 1 and %d (64MiB)",
-				    SC_POLICY_OUTPUT_MAX);
-			p->lim.max_output_bytes = x;
-		} else if (strcmp(k, "max_concurrent") == 0) {
-			if ((r = uint_value(c, val, "max_concurrent", &x, &suf)) != SC_OK)
-				return r;
-			if (*suf != '\0' || x < 1 || x > SC_POLICY_CONCURRENT_MAX)
-				return sc_policy_perr(c, val->line,
-				                      "max_concurrent must be between 1 and %d",
-				                      SC_POLICY_CONCURRENT_MAX);
-			p->lim.max_concurrent = (uint32_t)x;
-		} else {
-			return sc_policy_perr(c, v->kids[i]->line,
-			                      "unknown key '%s' in limits (expected max_timeout, "
-			                      "max_output_bytes, max_concurrent)",
-			                      k);
-		}
-	}
-	return SC_OK;
-}
-
 static int k_unsafe(struct pctx *c, struct sc_policy *p, const struct ynode *v)
 {
 	size_t i;
 	int r;
 
-	if (is_null(v))
+	if (sc_policy_is_null(v))
 		return SC_OK;
-	if ((r = want(c, v, Y_SEQ, "unsafe_allow_builtin_denied")) != SC_OK)
+	if ((r = sc_policy_want(c, v, Y_SEQ, "unsafe_allow_builtin_denied")) != SC_OK)
 		return r;
 	for (i = 0; i < v->nkids; i++) {
 		const struct ynode *s = v->kids[i];
 		int b;
 
-		if ((r = want(c, s, Y_SCALAR, "a built-in denial")) != SC_OK)
+		if ((r = sc_policy_want(c, s, Y_SCALAR, "a built-in denial")) != SC_OK)
 			return r;
 		if ((b = sc_policy_builtin_find(s->str)) < 0)
 			return sc_policy_perr(
@@ -692,7 +552,7 @@ static int k_cli_runs(struct pctx *c, struct sc_policy *p, const struct ynode *v
 {
 	int r;
 
-	if ((r = want(c, v, Y_SCALAR, "cli_runs")) != SC_OK)
+	if ((r = sc_policy_want(c, v, Y_SCALAR, "cli_runs")) != SC_OK)
 		return r;
 	if (strcmp(v->str, "allow") == 0)
 		p->cli_runs = SC_POLICY_CLI_RUNS_ALLOW;
@@ -701,90 +561,6 @@ static int k_cli_runs(struct pctx *c, struct sc_policy *p, const struct ynode *v
 	else
 		return sc_policy_perr(c, v->line, "cli_runs must be 'allow' or 'policy', not '%s'",
 		                      v->str);
-	return SC_OK;
-}
-
-/* confinement: {mode: required | best-effort | off, write: [paths],
- * network: true | false} */
-static int k_confinement(struct pctx *c, struct sc_policy *p, const struct ynode *v)
-{
-	size_t i, j;
-	int r;
-
-	if (is_null(v))
-		return SC_OK;
-	if ((r = want(c, v, Y_MAP, "confinement")) != SC_OK)
-		return r;
-	if ((r = check_keys(c, v)) != SC_OK)
-		return r;
-	for (i = 0; i < v->nkids; i += 2) {
-		const char *k = v->kids[i]->str;
-		const struct ynode *val = v->kids[i + 1];
-
-		if (strcmp(k, "mode") == 0) {
-			if ((r = want(c, val, Y_SCALAR, "confinement mode")) != SC_OK)
-				return r;
-			if (strcmp(val->str, "required") == 0)
-				p->conf_mode = SC_POLICY_CONFINE_REQUIRED;
-			else if (strcmp(val->str, "best-effort") == 0)
-				p->conf_mode = SC_POLICY_CONFINE_BEST_EFFORT;
-			else if (strcmp(val->str, "off") == 0)
-				p->conf_mode = SC_POLICY_CONFINE_OFF;
-			else
-				return sc_policy_perr(
-				    c, val->line,
-				    "confinement mode must be 'required', 'best-effort' or "
-				    "'off', not '%s'",
-				    val->str);
-		} else if (strcmp(k, "network") == 0) {
-			if ((r = want(c, val, Y_SCALAR, "confinement network")) != SC_OK)
-				return r;
-			if (strcmp(val->str, "true") == 0)
-				p->conf_net = 1;
-			else if (strcmp(val->str, "false") == 0)
-				p->conf_net = 0;
-			else
-				return sc_policy_perr(c, val->line,
-				                      "network must be true or false, not '%s'",
-				                      val->str);
-		} else if (strcmp(k, "write") == 0) {
-			if (is_null(val))
-				continue;
-			if ((r = want(c, val, Y_SEQ, "confinement write")) != SC_OK)
-				return r;
-			if (val->nkids > SC_POLICY_CONFINE_WRITE_MAX)
-				return sc_policy_perr(c, val->line, "at most %d write paths",
-				                      SC_POLICY_CONFINE_WRITE_MAX);
-			for (j = 0; j < p->nconf_write; j++)
-				free(p->conf_write[j]);
-			free(p->conf_write);
-			p->nconf_write = 0;
-			if ((p->conf_write = calloc(val->nkids + 1, sizeof(char *))) == NULL)
-				return SC_ERR_NOMEM;
-			for (j = 0; j < val->nkids; j++) {
-				const struct ynode *w = val->kids[j];
-
-				if ((r = want(c, w, Y_SCALAR, "a write path")) != SC_OK)
-					return r;
-				if (w->str[0] != '/' || strcmp(w->str, "/") == 0 ||
-				    has_ctl(w->str) || strlen(w->str) > PATH_MAX ||
-				    strstr(w->str, "/./") != NULL ||
-				    strstr(w->str, "/../") != NULL || strstr(w->str, "//") != NULL)
-					return sc_policy_perr(
-					    c, w->line,
-					    "write path '%s' must be an absolute path in "
-					    "canonical form, not '/'",
-					    w->str);
-				if ((p->conf_write[j] = strdup(w->str)) == NULL)
-					return SC_ERR_NOMEM;
-				p->nconf_write++;
-			}
-		} else {
-			return sc_policy_perr(
-			    c, v->kids[i]->line,
-			    "unknown key '%s' in confinement (expected mode, write, network)", k);
-		}
-	}
 	return SC_OK;
 }
 
@@ -801,10 +577,10 @@ static const struct key_handler root_keys[] = {
     {"env_aliases", k_env_aliases},
     {"rules", k_rules},
     {"secret_commands", k_secret_commands},
-    {"limits", k_limits},
+    {"limits", sc_policy_k_limits},
     {"unsafe_allow_builtin_denied", k_unsafe},
     {"cli_runs", k_cli_runs},
-    {"confinement", k_confinement},
+    {"confinement", sc_policy_k_confinement},
 };
 
 #define ROOT_KEYS_LIST                                                                             \
@@ -816,12 +592,12 @@ int sc_policy_from_tree(struct pctx *c, const struct ynode *root, struct sc_poli
 	size_t i, k;
 	int r, have_version = 0;
 
-	if (root == NULL || is_null(root))
+	if (root == NULL || sc_policy_is_null(root))
 		return sc_policy_perr(c, 1, "empty policy (it needs at least 'version: 1')");
 	if (root->kind != Y_MAP)
 		return sc_policy_perr(c, root->line, "the policy must be a mapping of keys, not %s",
-		                      kind_name(root));
-	if ((r = check_keys(c, root)) != SC_OK)
+		                      sc_policy_kind_name(root));
+	if ((r = sc_policy_check_keys(c, root)) != SC_OK)
 		return r;
 	for (i = 0; i < root->nkids; i += 2) {
 		const struct ynode *key = root->kids[i];

@@ -125,6 +125,8 @@ int sc_policy_ytree_build(const char *buf, size_t len, struct ynode **root, stru
 				break;
 			}
 			n->line = line;
+			n->off = ev.start_mark.index;
+			n->col = ev.start_mark.column;
 			if (ev.type == YAML_SCALAR_EVENT) {
 				size_t slen = ev.data.scalar.length;
 
@@ -153,6 +155,10 @@ int sc_policy_ytree_build(const char *buf, size_t len, struct ynode **root, stru
 				n->str[slen] = '\0';
 			} else {
 				n->kind = ev.type == YAML_SEQUENCE_START_EVENT ? Y_SEQ : Y_MAP;
+				n->flow =
+				    ev.type == YAML_SEQUENCE_START_EVENT
+				        ? ev.data.sequence_start.style == YAML_FLOW_SEQUENCE_STYLE
+				        : ev.data.mapping_start.style == YAML_FLOW_MAPPING_STYLE;
 			}
 			if (depth == 0) {
 				/* One document, so the root is set once. */
@@ -196,4 +202,57 @@ out:
 		*root = NULL;
 	}
 	return r;
+}
+
+/* ---- helpers the schema's parts share ---- */
+
+int sc_policy_is_null(const struct ynode *n)
+{
+	return n->kind == Y_SCALAR && n->plain &&
+	       (n->str[0] == '\0' || strcmp(n->str, "~") == 0 || strcmp(n->str, "null") == 0 ||
+	        strcmp(n->str, "Null") == 0 || strcmp(n->str, "NULL") == 0);
+}
+
+const char *sc_policy_kind_name(const struct ynode *n)
+{
+	return n->kind == Y_SCALAR ? "a string" : n->kind == Y_SEQ ? "a list" : "a mapping";
+}
+
+int sc_policy_want(struct pctx *c, const struct ynode *n, enum ykind k, const char *what)
+{
+	static const char *const names[] = {"a string", "a list", "a mapping"};
+
+	if (n->kind != k)
+		return sc_policy_perr(c, n->line, "%s must be %s, not %s", what, names[k],
+		                      sc_policy_kind_name(n));
+	return SC_OK;
+}
+
+/* Keys of a mapping: strings, each once. */
+int sc_policy_check_keys(struct pctx *c, const struct ynode *map)
+{
+	size_t i, j;
+
+	for (i = 0; i < map->nkids; i += 2) {
+		const struct ynode *k = map->kids[i];
+
+		if (k->kind != Y_SCALAR)
+			return sc_policy_perr(c, k->line, "mapping keys must be strings, not %s",
+			                      sc_policy_kind_name(k));
+		for (j = 0; j < i; j += 2) {
+			if (strcmp(map->kids[j]->str, k->str) == 0)
+				return sc_policy_perr(c, k->line,
+				                      "duplicate key '%s' (first on line %d)",
+				                      k->str, map->kids[j]->line);
+		}
+	}
+	return SC_OK;
+}
+
+int sc_policy_has_ctl(const char *s)
+{
+	for (; *s; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return 1;
+	return 0;
 }

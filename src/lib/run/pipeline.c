@@ -117,10 +117,23 @@ int sc_run_plan_begin(struct sc_run_plan *pl, const char *vault_dir, int origin,
 	if ((r = policy_read(pl, vault_dir)) != SC_OK)
 		return r;
 	/* the command alone first: nothing is decrypted for a denied run */
-	if ((r = sc_run_plan_check_secrets(pl, command, resolved, args, nargs, NULL, 0)) != SC_OK)
+	if ((r = sc_run_plan_check_secrets(pl, command, resolved, args, nargs, NULL, 0)) != SC_OK &&
+	    !pl->ask)
 		return r;
 	if (pl->unrestricted && (env_alias == NULL || env_alias[0] == '\0'))
 		return SC_OK;
+	if (pl->ask) {
+		/* a run to ask about still needs its keys aliased */
+		char why[sizeof(pl->reason)];
+
+		memcpy(why, pl->reason, sizeof(why));
+		pl->ask = 0;
+		if ((r = aliases(pl, env_alias, keys, nkeys)) != SC_OK)
+			return r;
+		memcpy(pl->reason, why, sizeof(why));
+		pl->ask = 1;
+		return SC_ERR_DENIED;
+	}
 	return aliases(pl, env_alias, keys, nkeys);
 }
 
@@ -135,6 +148,7 @@ int sc_run_plan_check_secrets(struct sc_run_plan *pl, const char *command, const
 {
 	int r;
 
+	pl->ask = 0;
 	if (pl->invalid)
 		return SC_ERR_DENIED;
 	if (pl->unrestricted)
@@ -146,8 +160,8 @@ int sc_run_plan_check_secrets(struct sc_run_plan *pl, const char *command, const
 		    "mcp-policy.yaml, and the vault has none: allow the command there, give "
 		    "the password (SECRETCTL_NO_AGENT=1), or write 'cli_runs: allow' in it if "
 		    "no AI agent has a shell as you");
-	r = sc_policy_check_run(pl->policy, command, resolved, args, nargs, names, n, pl->reason,
-	                        sizeof(pl->reason));
+	r = sc_policy_decide_run(pl->policy, command, resolved, args, nargs, names, n, &pl->ask,
+	                         pl->reason, sizeof(pl->reason));
 	sc_clear_error();
 	if (r != SC_OK && pl->reason[0] == '\0')
 		snprintf(pl->reason, sizeof(pl->reason), "%s", sc_strerror(r));
