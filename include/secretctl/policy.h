@@ -75,6 +75,13 @@ int sc_policy_cli_runs(const struct sc_policy *p);
  * the table in policy/capability.c, listed in docs/POLICY.md). Such a
  * program receives a secret only through a rule pinning its exact argv. */
 int sc_policy_runs_code(const char *base);
+/* What the policy lets through, one line at a time (`mcp policy check`):
+ * for each allow entry, which secrets can reach that program; for each
+ * secret binding, where its secrets may go; warning set on a line that
+ * lets a secret reach a program able to read files it is given, take any
+ * arguments, or (default_action: allow) any program at all. */
+typedef void (*sc_policy_report_fn)(void *arg, int warning, const char *line);
+void sc_policy_report(const struct sc_policy *p, sc_policy_report_fn fn, void *arg);
 /* 1 when `cli_runs: policy` asks runs with the password to obey too. */
 int sc_policy_cli_runs_obey(const struct sc_policy *p);
 

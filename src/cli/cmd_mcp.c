@@ -120,6 +120,17 @@ static const char *cli_runs_name(const struct sc_policy *p)
 	}
 }
 
+static void report_text(void *arg, int warning, const char *line)
+{
+	(void)arg;
+	printf("  %s%s\n", warning ? "warning: " : "", line);
+}
+
+static void report_json(void *arg, int warning, const char *line)
+{
+	json_array_append_new(arg, json_pack("{s:s,s:b}", "text", line, "warning", warning));
+}
+
 int cmd_mcp_policy_check(struct cli *c, int argc, char **argv)
 {
 	struct sc_policy *p = NULL;
@@ -152,6 +163,12 @@ int cmd_mcp_policy_check(struct cli *c, int argc, char **argv)
 		              "max_timeout", (json_int_t)lim.max_timeout_sec, "max_output_bytes",
 		              (json_int_t)lim.max_output_bytes, "max_concurrent",
 		              (json_int_t)lim.max_concurrent, "cli_runs", cli_runs_name(p));
+		if (o != NULL) {
+			json_t *lines = json_array();
+
+			sc_policy_report(p, report_json, lines);
+			json_object_set_new(o, "report", lines);
+		}
 		if ((s = json_dumps(o, JSON_COMPACT)) != NULL)
 			puts(s);
 		free(s);
@@ -163,6 +180,7 @@ int cmd_mcp_policy_check(struct cli *c, int argc, char **argv)
 		       "max_concurrent %u, cli_runs %s)\n",
 		       path, lim.max_timeout_sec, (unsigned long long)lim.max_output_bytes,
 		       lim.max_concurrent, cli_runs_name(p));
+		sc_policy_report(p, report_text, NULL);
 		r = EXIT_OK;
 	}
 	sc_policy_free(p);

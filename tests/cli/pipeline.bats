@@ -146,3 +146,36 @@ cli_decide() {
 	run env SECRETCTL_PASSWORD=$PW "$BIN" audit verify
 	[ "$status" -eq 0 ]
 }
+
+@test "mcp policy check says, rule by rule, which secrets reach which programs" {
+	cat >"$POL" <<'YAML'
+version: 1
+default_action: deny
+allowed_commands:
+  - cat
+  - python3
+rules:
+  - command: git
+    args: ["push origin main"]
+    secrets: ["gh/*"]
+  - command: python3
+    args: ["deploy.py --prod"]
+    secrets: ["deploy/*"]
+secret_commands:
+  "db/*": [psql]
+YAML
+	chmod 600 "$POL"
+	run -0 "$BIN" mcp policy check
+	[[ "$output" == *"line 4: 'cat' (any arguments): every secret can reach it"* ]]
+	[[ "$output" == *"warning: line 4: 'cat' reads files it is given"* ]]
+	[[ "$output" == *"line 5: 'python3' runs code it is given: it runs without secrets"* ]]
+	[[ "$output" == *"line 7: 'git' runs code it is given: 'gh/*' only with 1 exact argv pin"* ]]
+	[[ "$output" == *"warning: line 10: 'python3' is given 'deploy.py' by a relative name"* ]]
+	[[ "$output" == *"line 14: secrets matching 'db/*' reach only 'psql'"* ]]
+	run -0 "$BIN" --json mcp policy check
+	[ "$(jq '[.report[] | select(.warning)] | length' <<<"$output")" -eq 2 ]
+	# default_action: allow is the widest door of all, and says so
+	printf 'version: 1\ndefault_action: allow\n' >"$POL"
+	run -0 "$BIN" mcp policy check
+	[[ "$output" == *"warning: default_action: allow: every program no entry names"* ]]
+}

@@ -84,7 +84,8 @@ static void test_parse(void **state)
 	parse_err("version: 1\nrules:\n  - command: git\n    action: [ask]\n",
 	          "line 4: a rule's action must be a string");
 	parse_err("version: 1\nrules:\n  - command: git\n    acton: ask\n",
-	          "unknown key 'acton' in a rule (expected command, args, secrets, action, sha256, files)");
+	          "unknown key 'acton' in a rule (expected command, args, secrets, action, sha256, "
+	          "files)");
 	parse_err("version: 1\nlimits:\n  ask_timeout: 0s\n", "ask_timeout must be between 1s");
 	parse_err("version: 1\nlimits:\n  ask_timeout: 2h\n", "ask_timeout must be between 1s");
 	parse_err("version: 1\nlimits:\n  ask_timeout: soon\n", "ask_timeout 'soon' is not");
