@@ -66,4 +66,35 @@ typedef int (*sc_diff_fn)(int kind, const char *what, const char *name, void *ar
 int sc_secret_diff(const struct sc_secret *a, const struct sc_secret *b, sc_diff_fn fn,
                    void *arg) SC_WUR;
 
+/* What changed in each kept version, by name only, from the version before
+ * it (the first kept one against nothing when it is version 1). For the
+ * history command in both unlock modes: the agent sends these, never the
+ * versions themselves. */
+struct sc_history_change {
+	int kind;                       /* SC_DIFF_* */
+	char what[16];                  /* "field", "binding", "tag", "notes", "url", "expires" */
+	char name[SC_ENV_NAME_MAX + 1]; /* "" for notes, url, expires */
+};
+struct sc_history_version {
+	uint64_t version;
+	int64_t time; /* when it was written */
+	int current;
+	int base_missing; /* the version before it is no longer kept */
+	size_t n;
+	const struct sc_history_change *changes;
+};
+typedef int (*sc_history_changes_fn)(const struct sc_history_version *hv, void *arg);
+int sc_vault_history_changes(struct sc_vault *v, const char *name, sc_history_changes_fn fn,
+                             void *arg, int *deleted) SC_WUR;
+
+/* Editing a secret part by part (store/secret_edit.c): a copy that can be
+ * changed (under a new name when name is not NULL; times and expiry kept),
+ * and removal of one part (SC_ERR_NOT_FOUND when absent). */
+int sc_secret_clone(const struct sc_secret *s, const char *name, struct sc_secret **out) SC_WUR;
+int sc_secret_remove_field(struct sc_secret *s, const char *name) SC_WUR;
+int sc_secret_remove_binding(struct sc_secret *s, const char *env) SC_WUR;
+int sc_secret_remove_tag(struct sc_secret *s, const char *tag) SC_WUR;
+void sc_secret_clear_notes(struct sc_secret *s);
+void sc_secret_clear_url(struct sc_secret *s);
+
 #endif
