@@ -35,9 +35,9 @@ int sc_vault_version(struct sc_vault *v, const char *name, uint64_t *version,
  * audit log's sc_audit_append_with), like sc_vault_put_in_txn. */
 /* put, setting the retention to keep (0: leave it as it is). */
 int sc_vault_put_keep_in_txn(struct sc_vault *v, const struct sc_secret *s, unsigned keep) SC_WUR;
-/* A new version equal to version `to` (0: the one before the current);
- * *made gets the new version's number. */
-int sc_vault_rollback_in_txn(struct sc_vault *v, const char *name, uint64_t to,
+/* A new version equal to version *to (0: the newest kept before the
+ * current, and *to says which it was); *made gets the new version. */
+int sc_vault_rollback_in_txn(struct sc_vault *v, const char *name, uint64_t *to,
                              uint64_t *made) SC_WUR;
 /* Bring back the newest deleted secret of this name at its last version
  * (*version). SC_ERR_EXISTS when a live secret has the name. */

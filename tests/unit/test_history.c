@@ -216,7 +216,7 @@ static void test_versions(void **state)
 {
 	struct sc_vault *v;
 	struct sc_secret *s;
-	uint64_t made;
+	uint64_t made, to;
 	char *dir;
 
 	(void)state;
@@ -235,16 +235,21 @@ static void test_versions(void **state)
 
 	/* rollback: a new version equal to the one before */
 	assert_int_equal(sc_vault_txn_begin(v), SC_OK);
-	txn_ok(v, sc_vault_rollback_in_txn(v, "api", 0, &made));
+	to = 0;
+	txn_ok(v, sc_vault_rollback_in_txn(v, "api", &to, &made));
 	assert_int_equal(made, 4);
+	assert_int_equal(to, 2);
 	expect_current(v, "api", "two");
 	assert_int_equal(sc_vault_txn_begin(v), SC_OK);
-	txn_ok(v, sc_vault_rollback_in_txn(v, "api", 1, &made));
+	to = 1;
+	txn_ok(v, sc_vault_rollback_in_txn(v, "api", &to, &made));
 	expect_current(v, "api", "one");
 	expect_walk(v, "api", "1=one 2=two 3=three 4=two 5*=one ", 0);
 	assert_int_equal(sc_vault_txn_begin(v), SC_OK);
-	assert_int_equal(sc_vault_rollback_in_txn(v, "api", 5, &made), SC_ERR_INVALID);
-	assert_int_equal(sc_vault_rollback_in_txn(v, "api", 9, &made), SC_ERR_NOT_FOUND);
+	to = 5;
+	assert_int_equal(sc_vault_rollback_in_txn(v, "api", &to, &made), SC_ERR_INVALID);
+	to = 9;
+	assert_int_equal(sc_vault_rollback_in_txn(v, "api", &to, &made), SC_ERR_NOT_FOUND);
 	sc_vault_txn_rollback(v);
 
 	/* delete keeps the history; undelete brings the last version back */

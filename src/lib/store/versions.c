@@ -377,8 +377,9 @@ int sc_vault_put_keep_in_txn(struct sc_vault *v, const struct sc_secret *s, unsi
 	return sc_store_put_keep(v, s, keep);
 }
 
-int sc_vault_rollback_in_txn(struct sc_vault *v, const char *name, uint64_t to, uint64_t *made)
+int sc_vault_rollback_in_txn(struct sc_vault *v, const char *name, uint64_t *to_io, uint64_t *made)
 {
+	uint64_t to = *to_io;
 	struct line ln;
 	struct sc_secret *s = NULL;
 	int r;
@@ -407,8 +408,10 @@ int sc_vault_rollback_in_txn(struct sc_vault *v, const char *name, uint64_t to, 
 	}
 	if ((r = line_load(v, &ln, name, to, &s)) != SC_OK)
 		goto out;
-	if ((r = sc_store_put_keep(v, s, 0)) == SC_OK)
+	if ((r = sc_store_put_keep(v, s, 0)) == SC_OK) {
 		*made = ln.h.cur + 1;
+		*to_io = to;
+	}
 out:
 	sc_secret_free(s);
 	line_release(&ln);
