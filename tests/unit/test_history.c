@@ -491,6 +491,31 @@ static void test_tampered(void **state)
 	            "(SELECT chain FROM saved)");
 	assert_int_equal(sc_vault_get_version(v, "x", 1, &s), SC_ERR_CORRUPT);
 	assert_null(s);
+	/* the same name's deleted line and live line: rows swapped between
+	 * them (the chain in the AAD tells them apart) */
+	db_exec(db, "DELETE FROM history; INSERT INTO history SELECT * FROM saved");
+	sc_vault_close(v);
+	assert_int_equal(sc_vault_open(dir, &v), SC_OK);
+	assert_int_equal(sc_vault_unlock(v, PW, strlen(PW)), SC_OK);
+	put(v, "z", "z-old-1");
+	put(v, "z", "z-old-2");
+	assert_int_equal(sc_vault_delete(v, "z"), SC_OK);
+	put(v, "z", "z-new-1");
+	put(v, "z", "z-new-2");
+	expect_version(v, "z", 1, "z-new-1");
+	db_exec(db, "DROP TABLE saved");
+	db_exec(db, "CREATE TABLE saved AS SELECT * FROM history WHERE ver = 1");
+	db_exec(db, "UPDATE history SET body = (SELECT body FROM saved WHERE saved.chain != "
+	            "history.chain AND length(saved.body) = length(history.body) AND saved.chain "
+	            "IN (SELECT chain FROM history WHERE ver = 2)) WHERE ver = 1 AND chain NOT IN "
+	            "(SELECT chain FROM history WHERE ver = 2) AND EXISTS (SELECT 1 FROM saved "
+	            "WHERE saved.chain != history.chain AND length(saved.body) = "
+	            "length(history.body) AND saved.chain IN (SELECT chain FROM history WHERE "
+	            "ver = 2))");
+	assert_int_equal(sqlite3_changes(db), 1);
+	s = NULL;
+	assert_int_equal(sc_vault_get_version(v, "z", 1, &s), SC_ERR_CORRUPT);
+	assert_null(s);
 	sqlite3_close(db);
 	done(v, dir);
 }
