@@ -56,8 +56,23 @@ void sc_policy_free(struct sc_policy *p);
 
 /* The limits; p NULL gives the defaults. */
 void sc_policy_limits(const struct sc_policy *p, struct sc_policy_limits *out);
-/* 1 when `cli_runs: policy` asks the CLI `run` to obey the command policy
- * too; 0 (the default, and for p NULL) leaves human runs unrestricted. */
+/* What `cli_runs:` says about `secretctl run` (docs/POLICY.md). Unset (and
+ * p NULL): a run through the agent, without the password, obeys the policy
+ * as an MCP run does, confinement included; a run with the password is
+ * unrestricted. `allow`: every CLI run is unrestricted (the opt-out for a
+ * user who gives no AI a shell). `policy`: every CLI run obeys it. */
+enum sc_policy_cli_runs {
+	SC_POLICY_CLI_RUNS_DEFAULT = 0,
+	SC_POLICY_CLI_RUNS_ALLOW,
+	SC_POLICY_CLI_RUNS_POLICY,
+};
+int sc_policy_cli_runs(const struct sc_policy *p);
+/* 1 when a program of this basename runs code it is given (shells,
+ * interpreters, awk/sed/jq, make, npm, git, find, launchers, editors...:
+ * the table in policy/capability.c, listed in docs/POLICY.md). Such a
+ * program receives a secret only through a rule pinning its exact argv. */
+int sc_policy_runs_code(const char *base);
+/* 1 when `cli_runs: policy` asks runs with the password to obey too. */
 int sc_policy_cli_runs_obey(const struct sc_policy *p);
 
 /* How MCP children are confined (`confinement:`; docs/CONFINEMENT.md).

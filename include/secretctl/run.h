@@ -17,16 +17,21 @@
 #include "secretctl/exec.h"
 #include "secretctl/policy.h"
 
-/* Who asks: the same values as enum sc_agent_origin. */
-#define SC_RUN_ORIGIN_CLI 0 /* secretctl run: obeys the policy with cli_runs: policy */
-#define SC_RUN_ORIGIN_MCP 1 /* secret_run: always obeys it; no file denies */
+/* Who asks. CLI and MCP have the values of enum sc_agent_origin; the agent
+ * turns its CLI requests into SC_RUN_ORIGIN_AGENT. */
+#define SC_RUN_ORIGIN_CLI 0 /* secretctl run with the password: obeys with cli_runs: policy */
+#define SC_RUN_ORIGIN_MCP 1 /* secret_run: always obeys it, confined; no file denies */
+/* secretctl run through the agent, without the password: whoever has a
+ * shell as the user can ask for it (an AI agent included), so it obeys the
+ * policy as an MCP run does, confined, unless cli_runs: allow (issue 18) */
+#define SC_RUN_ORIGIN_AGENT 2
 
 #define SC_RUN_REASON_MAX 512
 
 struct sc_run_plan {
 	int origin;
 	struct sc_policy *policy; /* NULL: no file (MCP: every run denied) */
-	int unrestricted;         /* a CLI run the policy leaves alone */
+	int unrestricted;         /* a CLI or agent run the policy leaves alone */
 	int invalid;              /* the file exists but does not parse */
 	char **keys;              /* the key patterns after env aliases; NULL: unchanged */
 	size_t nkeys;

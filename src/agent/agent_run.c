@@ -105,8 +105,13 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	sc_exec_prog_label(&prog, q->argv[0], label, sizeof(label));
 	/* the one pipeline: the policy sees the command before anything is
 	 * decrypted, then the aliases apply */
-	if ((r = sc_run_plan_begin(&plan, a->o->vault_dir, q->origin, q->argv[0], path, q->argv + 1,
-	                           q->argc - 1, q->keys, q->nkeys, q->env_alias)) != SC_OK) {
+	/* a CLI request here came without the password: from whoever has a
+	 * shell as the user, so it obeys the policy (run.h) */
+	if ((r = sc_run_plan_begin(
+	         &plan, a->o->vault_dir,
+	         q->origin == SC_AGENT_ORIGIN_MCP ? SC_RUN_ORIGIN_MCP : SC_RUN_ORIGIN_AGENT,
+	         q->argv[0], path, q->argv + 1, q->argc - 1, q->keys, q->nkeys, q->env_alias)) !=
+	    SC_OK) {
 		pthread_mutex_lock(&a->lock);
 		if (a->vault != NULL)
 			(void)audit_run(a, q, NULL, label, r);
@@ -120,8 +125,9 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	sc_run_plan_limits(&plan, &timeout_ms, &capture_max, NULL);
 	if (capture_max > SC_AGENT_CAPTURE_MAX)
 		capture_max = SC_AGENT_CAPTURE_MAX;
-	/* an MCP run's child is confined (docs/CONFINEMENT.md); refused here,
-	 * before anything is decrypted, when it cannot be */
+	/* an MCP run's child is confined (docs/CONFINEMENT.md), and so is a
+	 * CLI run the policy governs; refused here, before anything is
+	 * decrypted, when it cannot be */
 	sc_exec_opts_init(&co);
 	co.path = path;
 	co.argv = (char *const *)q->argv;

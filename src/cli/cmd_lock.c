@@ -42,8 +42,37 @@ int cmd_lock(struct cli *c, int argc, char **argv)
 	return EXIT_OK;
 }
 
+/* How a `secretctl run` through the agent is treated, from the policy as
+ * the pipeline reads it at each run (issue 18): a key for JSON and words. */
+static void cli_runs_mode(const char *vault_dir, const char **key, const char **words)
+{
+	struct sc_policy *p = NULL;
+	char path[4096];
+	int r = SC_ERR_INVALID;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", vault_dir, SC_POLICY_FILE) < sizeof(path))
+		r = sc_policy_load(path, &p, NULL, 0);
+	sc_clear_error();
+	if (r == SC_ERR_NOT_FOUND) {
+		*key = "refused";
+		*words = "refused (no mcp-policy.yaml)";
+	} else if (r != SC_OK) {
+		*key = "refused";
+		*words = "refused (mcp-policy.yaml is invalid)";
+	} else if (sc_policy_cli_runs(p) == SC_POLICY_CLI_RUNS_ALLOW) {
+		*key = "allow";
+		*words = "unrestricted, sanitized (cli_runs: allow)";
+	} else {
+		*key = "policy";
+		*words = "obey mcp-policy.yaml, confined, as MCP runs do";
+	}
+	sc_policy_free(p);
+}
+
 int cmd_status(struct cli *c, int argc, char **argv)
 {
+	const char *runs_key, *runs_words;
+
 	struct sc_agent_status st;
 	char dur[32], left[32];
 	int r, fd;
@@ -76,6 +105,7 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		return cli_fail(r, "cannot ask the agent");
 	cli_format_dur(st.timeout_s, dur, sizeof(dur));
 	cli_format_dur(st.idle_left_s, left, sizeof(left));
+	cli_runs_mode(c->vault_dir, &runs_key, &runs_words);
 	if (c->json) {
 		json_t *o = json_pack("{s:s,s:b,s:I,s:b}", "vault", c->vault_dir, "agent", 1, "pid",
 		                      (json_int_t)st.pid, "unlocked", st.unlocked);
@@ -86,13 +116,19 @@ int cmd_status(struct cli *c, int argc, char **argv)
 			json_object_set_new(o, "timeout", json_integer(st.timeout_s));
 			json_object_set_new(o, "idle_left", json_integer(st.idle_left_s));
 			json_object_set_new(o, "runs", json_integer(st.runs));
+			json_object_set_new(o, "cli_runs", json_string(runs_key));
+			/* no dedicated run user: a child is a process of this uid */
+			json_object_set_new(o, "run_user", json_string("owner"));
 		}
 		cli_print_json(o);
 	} else if (st.unlocked) {
 		printf("vault:  %s\nagent:  pid %lld\nstate:  unlocked\nmode:   %s\n"
-		       "locks:  in %s (idle timeout %s)\n",
+		       "locks:  in %s (idle timeout %s)\nruns:   'secretctl run' without the "
+		       "password: %s\n"
+		       "        children run as you: while one runs, any process of yours can "
+		       "read its environment\n",
 		       c->vault_dir, (long long)st.pid, st.reveal ? "reveal" : "use-only", left,
-		       dur);
+		       dur, runs_words);
 	} else {
 		printf("vault:  %s\nagent:  pid %lld\nstate:  locked\n", c->vault_dir,
 		       (long long)st.pid);

@@ -106,6 +106,20 @@ int cmd_mcp_server(struct cli *c, int argc, char **argv)
 
 /* `secretctl mcp policy check [FILE]`: validate a policy file the way the
  * server will read it. */
+/* cli_runs as `mcp policy check` shows it: "default" is the unset value
+ * (runs through the agent obey the policy, runs with the password do not) */
+static const char *cli_runs_name(const struct sc_policy *p)
+{
+	switch (sc_policy_cli_runs(p)) {
+	case SC_POLICY_CLI_RUNS_ALLOW:
+		return "allow";
+	case SC_POLICY_CLI_RUNS_POLICY:
+		return "policy";
+	default:
+		return "default";
+	}
+}
+
 int cmd_mcp_policy_check(struct cli *c, int argc, char **argv)
 {
 	struct sc_policy *p = NULL;
@@ -137,8 +151,7 @@ int cmd_mcp_policy_check(struct cli *c, int argc, char **argv)
 		o = json_pack("{s:s,s:b,s:I,s:I,s:I,s:s}", "policy", path, "valid", 1,
 		              "max_timeout", (json_int_t)lim.max_timeout_sec, "max_output_bytes",
 		              (json_int_t)lim.max_output_bytes, "max_concurrent",
-		              (json_int_t)lim.max_concurrent, "cli_runs",
-		              sc_policy_cli_runs_obey(p) ? "policy" : "allow");
+		              (json_int_t)lim.max_concurrent, "cli_runs", cli_runs_name(p));
 		if ((s = json_dumps(o, JSON_COMPACT)) != NULL)
 			puts(s);
 		free(s);
@@ -149,7 +162,7 @@ int cmd_mcp_policy_check(struct cli *c, int argc, char **argv)
 		printf("policy '%s' is valid (max_timeout %us, max_output_bytes %llu, "
 		       "max_concurrent %u, cli_runs %s)\n",
 		       path, lim.max_timeout_sec, (unsigned long long)lim.max_output_bytes,
-		       lim.max_concurrent, sc_policy_cli_runs_obey(p) ? "policy" : "allow");
+		       lim.max_concurrent, cli_runs_name(p));
 		r = EXIT_OK;
 	}
 	sc_policy_free(p);

@@ -50,6 +50,16 @@ sock_dir() {
 	echo "$RT/secretctl"
 }
 
+# allow_cli_runs [VAULT]: the opt-out (cli_runs: allow) for tests of the
+# agent's plumbing (streams, signals, timeouts) that run shells with secrets;
+# by default a run through the agent obeys the MCP policy (issue 18: the
+# tests "by default, a CLI run through the agent ...")
+allow_cli_runs() {
+	local f=${1:-$SECRETCTL_VAULT_DIR}/mcp-policy.yaml
+	printf 'version: 1\ncli_runs: allow\n' >"$f"
+	chmod 600 "$f"
+}
+
 # wait_gone PID [SECONDS]: wait, up to SECONDS (default 15), for PID to
 # exit; fails if it is still there. Generous: the machine may be loaded.
 wait_gone() {
@@ -130,9 +140,14 @@ mcp_keys() {
 	[[ "$output" == *"state:  unlocked"* ]]
 	[[ "$output" == *"mode:   use-only"* ]]
 	[[ "$output" == *"locks:  in "* ]]
+	# which rules a run without the password meets, and what is still open
+	[[ "$output" == *"runs:   'secretctl run' without the password: refused (no mcp-policy.yaml)"* ]]
+	[[ "$output" == *"children run as you: while one runs, any process of yours can read its environment"* ]]
 	[[ "$output" != *"$VAL"* ]]
 	run sc status --json
 	[ "$(jq -r .mode <<<"$output")" = use-only ]
+	[ "$(jq -r .cli_runs <<<"$output")" = refused ]
+	[ "$(jq -r .run_user <<<"$output")" = owner ]
 	[ "$(jq -r .timeout <<<"$output")" -eq 900 ]
 	# no password anywhere from here on, and no terminal to ask on
 	run sc list </dev/null
@@ -145,6 +160,8 @@ mcp_keys() {
 	run sc exists api/none </dev/null
 	[ "$status" -eq 1 ]
 	# the agent runs the command: the value is in the child, redacted in its output
+	allow_cli_runs
+	[ "$(sc status --json | jq -r .cli_runs)" = allow ]
 	run sc run -k api/key -- sh -c 'test "$API_KEY" = "$0" && echo "got $API_KEY"' "$VAL" </dev/null
 	[ "$status" -eq 0 ]
 	[ "$output" = "got [REDACTED:API_KEY]" ]
@@ -290,6 +307,7 @@ EOF
 
 @test "a run in progress is not cut short by the idle timeout, and counts as use" {
 	unlock --timeout 2s
+	allow_cli_runs
 	run sc run -k api/key -- sh -c 'sleep 3; echo done' </dev/null
 	[ "$output" = done ]
 	run sc list </dev/null
@@ -517,6 +535,8 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 	p1=$(agent_pid)
 	p2=$(SECRETCTL_VAULT_DIR=$V2 "$BIN" status --json | jq -r .pid)
 	[ "$p1" != "$p2" ]
+	allow_cli_runs
+	allow_cli_runs "$V2"
 	run sc run -k api/key -- sh -c 'test "$API_KEY" = "$0"' "$VAL" </dev/null
 	[ "$status" -eq 0 ]
 	run env SECRETCTL_VAULT_DIR=$V2 "$BIN" run -k api/key -- sh -c 'test "$API_KEY" = "$0"' \
@@ -538,6 +558,7 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 
 @test "signals reach the command through the agent" {
 	unlock
+	allow_cli_runs
 	# the command says when its trap is set; the signal is sent only then
 	"$BIN" run -k api/key -- sh -c 'trap "echo got-int; exit 9" INT; : >"$0"; sleep 10 & wait' \
 		"$BATS_TEST_TMPDIR/ready" >"$BATS_TEST_TMPDIR/out" </dev/null &
@@ -741,30 +762,81 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 		'["secret_list"]' ]
 }
 
-@test "CLI runs through the agent obey the command policy when it says cli_runs: policy" {
+@test "by default, a CLI run through the agent obeys the MCP policy; cli_runs: allow opts out" {
 	unlock
 	truebin=$(realpath /bin/true)
-	# no policy file: the user's own runs are allowed
-	run sc run -k api/key -- "$truebin" </dev/null
-	[ "$status" -eq 0 ]
-	# cli_runs: allow (the default) leaves them alone even when MCP would deny
-	printf 'version: 1\ndefault_action: deny\nallowed_commands:\n  - %s\ncli_runs: allow\n' \
-		"$truebin" >"$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
-	chmod 600 "$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
-	run sc run -k api/key -- sh -c 'exit 4' </dev/null
+	pol=$SECRETCTL_VAULT_DIR/mcp-policy.yaml
+	# no policy file: refused, saying how to get the run anyway
+	run -125 sc run -k api/key -- "$truebin" </dev/null
+	[[ "$output" == *"through the agent obeys mcp-policy.yaml, and the vault has none"* ]]
+	[[ "$output" == *"SECRETCTL_NO_AGENT=1"* ]]
+	# with the password, the user's own runs are unrestricted, as before
+	run env SECRETCTL_NO_AGENT=1 SECRETCTL_PASSWORD=$PW "$BIN" run -k api/key -- sh -c 'exit 4'
 	[ "$status" -eq 4 ]
-	# cli_runs: policy: the same allowlist as MCP runs
-	printf 'version: 1\ndefault_action: deny\nallowed_commands:\n  - %s\ncli_runs: policy\n' \
-		"$truebin" >"$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
+	# cli_runs unset: the same allowlist as MCP runs, and the way out named
+	printf 'version: 1\ndefault_action: deny\nallowed_commands:\n  - %s\n' "$truebin" >"$pol"
+	chmod 600 "$pol"
+	[[ "$(sc status)" == *"without the password: obey mcp-policy.yaml, confined"* ]]
 	run sc run -k api/key -- "$truebin" </dev/null
 	[ "$status" -eq 0 ]
 	run -125 sc run -k api/key -- sh -c 'exit 4' </dev/null
 	[[ "$output" == *"the agent refused to run 'sh'"* ]]
+	[[ "$output" == *"'cli_runs: allow' in mcp-policy.yaml opts out"* ]]
+	run env SECRETCTL_NO_AGENT=1 SECRETCTL_PASSWORD=$PW "$BIN" run -k api/key -- sh -c 'exit 4'
+	[ "$status" -eq 4 ]
+	# cli_runs: allow leaves runs through the agent alone even when MCP would deny
+	printf 'version: 1\ndefault_action: deny\nallowed_commands:\n  - %s\ncli_runs: allow\n' \
+		"$truebin" >"$pol"
+	run sc run -k api/key -- sh -c 'exit 4' </dev/null
+	[ "$status" -eq 4 ]
+	# cli_runs: policy: runs with the password obey it too
+	printf 'version: 1\ndefault_action: deny\nallowed_commands:\n  - %s\ncli_runs: policy\n' \
+		"$truebin" >"$pol"
+	run sc run -k api/key -- "$truebin" </dev/null
+	[ "$status" -eq 0 ]
+	run -125 sc run -k api/key -- sh -c 'exit 4' </dev/null
+	[[ "$output" == *"the agent refused to run 'sh'"* ]]
+	run -125 env SECRETCTL_NO_AGENT=1 SECRETCTL_PASSWORD=$PW "$BIN" run -k api/key -- sh -c 'exit 4'
+	[[ "$output" == *"'sh'"* ]]
 	# an invalid policy file stops them too (it may have said cli_runs: policy)
-	printf 'version: 1\nbogus_key: 1\n' >"$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
+	printf 'version: 1\nbogus_key: 1\n' >"$pol"
 	run -125 sc run -k api/key -- "$truebin" </dev/null
 	[[ "$output" == *"policy file is invalid"* ]]
-	# the denials are in the audit log
+	# the denials are in the audit log: four through the agent, one with the password
 	run env SECRETCTL_PASSWORD=$PW "$BIN" audit list --json
-	[ "$(jq '[.[] | select(.op == "run" and .result == "denied")] | length' <<<"$output")" -eq 2 ]
+	[ "$(jq '[.[] | select(.op == "run" and .result == "denied" and .source == "agent")] | length' <<<"$output")" -eq 4 ]
+	[ "$(jq '[.[] | select(.op == "run" and .result == "denied" and .source == "cli")] | length' <<<"$output")" -eq 1 ]
+}
+
+@test "by default, a shell as the user cannot read a secret through the agent by transforming it" {
+	# issue 18's first road: `secretctl run -k app/k -- python3 -c ...[::-1]`
+	# needed no password and printed the value reversed
+	unlock
+	rev=$(printf '%s' "$VAL" | rev)
+	pol=$SECRETCTL_VAULT_DIR/mcp-policy.yaml
+	code='import os; print(os.environ["API_KEY"][::-1])'
+	run -125 sc run -k api/key -- python3 -c "$code" </dev/null
+	[[ "$output" != *"$rev"* ]]
+	# an allowlist that names python3: a program that runs code it is given
+	# receives no secret unless its argv is pinned
+	printf 'version: 1\ndefault_action: deny\nallowed_commands:\n  - python3\n  - grep\n' >"$pol"
+	chmod 600 "$pol"
+	run -125 sc run -k api/key -- python3 -c "$code" </dev/null
+	[[ "$output" != *"$rev"* ]]
+	[[ "$output" == *"python3"* ]]
+	# grep may have the secret, but it runs confined: a recursive read of
+	# its own /proc directory (a path the argument check cannot see) opens
+	# no environ
+	walk=(grep -ar --include=environ -o 'API_KEY=.*' /proc/self/)
+	run sc run -k api/key -- "${walk[@]}" </dev/null
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"environ: Permission denied"* ]]
+	[[ "$output" != *"API_KEY="* ]]
+	# the opt-out is the old behaviour: the same read succeeds (the
+	# sanitizer hides the value; the reversed one it cannot)
+	printf 'version: 1\ndefault_action: deny\nallowed_commands:\n  - grep\ncli_runs: allow\n' >"$pol"
+	run sc run -k api/key -- "${walk[@]}" </dev/null
+	[[ "$output" == *"API_KEY=[REDACTED:API_KEY]"* ]]
+	run sc run -k api/key -- python3 -c "$code" </dev/null
+	[ "$output" = "$rev" ]
 }

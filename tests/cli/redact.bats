@@ -33,6 +33,10 @@ teardown() {
 
 @test "run through the agent: a value it did not inject is redacted" {
 	printf '%s\n' "$PW" | "$BIN" unlock --password-fd 0
+	# the sanitizer is the net under a run the policy does not govern (the
+	# opt-out); by default the run would be refused or confined
+	printf 'version: 1\ncli_runs: allow\n' >"$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
+	chmod 600 "$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
 	run "$BIN" run -k app/b -- sh -c 'cat "$1"; printf "%s\n" "$APP_B"' sh "$BATS_TEST_TMPDIR/left"
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "left=[REDACTED:secret]" ]

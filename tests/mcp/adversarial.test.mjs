@@ -3,10 +3,10 @@
 // agent) and under a permissive and a strict policy, driven by the official
 // SDK client. A reply leaks when it holds the value, its reverse, a piece
 // of 8 characters or more of either, or any of those after hex, base64 or
-// base32 decoding of what it holds. Attempts whose class the wall does not
-// stop yet (a program that runs code it is given receives the secret: the
-// capability rules of issue 11 item 1 are not built) are marked todo with
-// that reason; they still run and report.
+// base32 decoding of what it holds. A program that runs code it is given
+// (awk, perl, python3, node, git, make, jq) is in the permissive policy's
+// allowlist: the capability rules keep secrets out of it unless a rule pins
+// its exact argv, so those attempts must hold too.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
@@ -110,7 +110,6 @@ export function leaks(reply, secrets = [VAL, OTHER, PW]) {
 // ---- the attempts ----
 
 // [class, command, args, todo reason or null]
-const CODE = "a program that runs code it is given holds the secret (item 1 not built)";
 function attempts(v) {
   const sock = path.join(v.rt, "secretctl");
   return [
@@ -147,18 +146,18 @@ function attempts(v) {
     ["lookalike", path.join(v.work, "cat"), ["/etc/hostname"], null],
     ["lookalike", "./cat", ["/etc/hostname"], null],
     // multi-step: run 1 tries to leave the value behind, run 2 reads it
-    ["multistep", "awk", ["BEGIN{print ENVIRON[\"APP_TOKEN\"] > \"/tmp/left\"}"], CODE],
+    ["multistep", "awk", ["BEGIN{print ENVIRON[\"APP_TOKEN\"] > \"/tmp/left\"}"], null],
     ["multistep", "cat", ["/tmp/left"], null],
     ["multistep", "sed", ["-n", "w left.txt", "/proc/self/environ"], null],
     ["multistep", "cat", ["left.txt"], null],
     // programs that run what they are given
-    ["code", "awk", ["BEGIN{s=ENVIRON[\"APP_TOKEN\"];for(i=length(s);i;i--)printf substr(s,i,1)}"], CODE],
-    ["code", "perl", ["-e", "print scalar reverse $ENV{APP_TOKEN}"], CODE],
-    ["code", "python3", ["-m", "timeit", "-n1", "-r1", "import os;print(os.environ['APP_TOKEN'][::-1])"], CODE],
-    ["code", "node", ["--import", "data:text/javascript,console.log([...process.env.APP_TOKEN].reverse().join(''))", "-e", "1"], CODE],
-    ["code", "git", ["-c", "alias.x=!printenv APP_TOKEN | rev", "x"], CODE],
-    ["code", "make", ["--eval", "x:\n\t@echo $$APP_TOKEN | rev", "x"], CODE],
-    ["code", "jq", ["-rn", "env.APP_TOKEN | explode | reverse | implode"], CODE],
+    ["code", "awk", ["BEGIN{s=ENVIRON[\"APP_TOKEN\"];for(i=length(s);i;i--)printf substr(s,i,1)}"], null],
+    ["code", "perl", ["-e", "print scalar reverse $ENV{APP_TOKEN}"], null],
+    ["code", "python3", ["-m", "timeit", "-n1", "-r1", "import os;print(os.environ['APP_TOKEN'][::-1])"], null],
+    ["code", "node", ["--import", "data:text/javascript,console.log([...process.env.APP_TOKEN].reverse().join(''))", "-e", "1"], null],
+    ["code", "git", ["-c", "alias.x=!printenv APP_TOKEN | rev", "x"], null],
+    ["code", "make", ["--eval", "x:\n\t@echo $$APP_TOKEN | rev", "x"], null],
+    ["code", "jq", ["-rn", "env.APP_TOKEN | explode | reverse | implode"], null],
     ["code", "sed", ["-n", "s/.*APP_TOKEN=\\([^\\x00]*\\).*/\\1/p", "/proc/self/environ"], null],
     // escape the run: a CLI run from inside, the agent socket
     ["cli", "git", ["-c", "alias.x=!secretctl run -k app/other -- printenv APP_OTHER | rev", "x"], null],

@@ -200,13 +200,49 @@ confinement:
     await deny("perl", ["-e", "print %ENV"], /inline code/);
     await deny("node", ["-e", "console.log(process.env)"], /inline code/);
     await deny("env", [], /environment/);
-    // control: the same policy lets an allowed interpreter run a file
-    const ok = await c.callTool({ name: "secret_run",
-      arguments: { keys: ["api/token"], command: "sh", args: [script] } });
-    assert.equal(ok.isError, false, textOf(ok));
-    assert.equal(ok.structuredContent.stdout, "done\n");
+    // an allowed interpreter may not run a file with a secret: a program
+    // that runs code it is given gets one only through an exact pin
+    await deny("sh", [script], /runs code it is given.*pins its exact arguments/);
   } finally {
     await c.close();
+  }
+  // an exact pin: `sh SCRIPT`, the script pinned by its SHA-256
+  const { createHash } = await import("node:crypto");
+  const sha = (f) => createHash("sha256").update(readFileSync(f)).digest("hex");
+  const pinned = (files) => writeFileSync(path.join(w.vault, "mcp-policy.yaml"), `version: 1
+default_action: deny
+rules:
+  - command: sh
+    args: ["${script}"]
+    secrets: ["api/*"]
+${files}
+confinement:
+  write: [${w.w}]
+`, { mode: 0o600 });
+  pinned("");
+  const { client: d } = await connect(w.env, "pins");
+  try {
+    const run = (args) => d.callTool({ name: "secret_run",
+      arguments: { keys: ["api/token"], command: "sh", args } });
+    // the argv is pinned, but the script it runs is not
+    let r = await run([script]);
+    assert.equal(r.isError, true, textOf(r));
+    assert.match(textOf(r), /would run the file .* does not pin it/);
+    pinned(`    files: {"${script}": "${sha(script)}"}`);
+    r = await run([script]);
+    assert.equal(r.isError, false, textOf(r));
+    assert.equal(r.structuredContent.stdout, "done\n");
+    // other arguments are not the pin
+    r = await run([script, "x"]);
+    assert.equal(r.isError, true, textOf(r));
+    // the script changed after it was pinned: refused, and nothing ran
+    writeFileSync(script, "echo \"$API_TOKEN\" | rev\n");
+    r = await run([script]);
+    assert.equal(r.isError, true, textOf(r));
+    assert.match(textOf(r), /is not the one the rule on policy line \d+ pins/);
+    assertNoSecret(r);
+  } finally {
+    await d.close();
   }
 });
 

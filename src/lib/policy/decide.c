@@ -88,6 +88,13 @@ struct runq {
 	size_t nargs;
 };
 
+/* Does the program run code it is given? By the real path's name or the
+ * name given (a multi-call binary runs the applet argv[0] names). */
+static int runs_code(const struct runq *q)
+{
+	return sc_policy_runs_code(q->rbase) || sc_policy_runs_code(q->gbase);
+}
+
 static int cmd_matches(const struct cmdent *e, const struct runq *q, int for_deny)
 {
 	if (e->is_path) {
@@ -207,9 +214,12 @@ int sc_policy_check_run(const struct sc_policy *p, const char *cmd_as_given,
 {
 	struct runq q;
 	const struct cmdent *named = NULL, *args_fail = NULL, *sec_fail = NULL, *res_fail = NULL;
+	const struct cmdent *hit = NULL;      /* the entry that allowed the run */
+	const struct cmdent *cap_fail = NULL; /* allowed it, but cannot carry secrets */
+	int cap_pat = -1;
 	char c1[80], c2[80], c3[80];
 	size_t i, j;
-	int r;
+	int r, pat = -1;
 
 	if (reason != NULL && reasonlen > 0)
 		reason[0] = '\0';
@@ -261,7 +271,7 @@ int sc_policy_check_run(const struct sc_policy *p, const char *cmd_as_given,
 			continue;
 		}
 		named = e;
-		if (args_match(e, &q) < 0) {
+		if ((pat = args_match(e, &q)) < 0) {
 			if (args_fail == NULL)
 				args_fail = e;
 			continue;
@@ -271,8 +281,20 @@ int sc_policy_check_run(const struct sc_policy *p, const char *cmd_as_given,
 				sec_fail = e;
 			continue;
 		}
+		/* a program that runs code: only an exact pin carries secrets;
+		 * another entry may still pin it, so look on */
+		if (nsecrets > 0 && runs_code(&q) &&
+		    sc_policy_capability_check(e, pat, c1, q.args, q.nargs, NULL, 0) != SC_OK) {
+			if (cap_fail == NULL)
+				cap_fail = e, cap_pat = pat;
+			continue;
+		}
+		hit = e;
 		goto allowed;
 	}
+	if (cap_fail != NULL)
+		return sc_policy_capability_check(cap_fail, cap_pat, c1, q.args, q.nargs, reason,
+		                                  reasonlen);
 	if (sec_fail != NULL)
 		return deny(reason, reasonlen,
 		            "a requested secret may not be injected into '%s' (the rule on policy "
@@ -301,8 +323,13 @@ int sc_policy_check_run(const struct sc_policy *p, const char *cmd_as_given,
 		            "command '%s' is not allowed by the MCP policy (default_action: deny); "
 		            "ask the user to add it to allowed_commands in mcp-policy.yaml",
 		            c1);
+	/* default_action: allow never hands a secret to a program that runs code */
+	if (nsecrets > 0 && runs_code(&q))
+		return sc_policy_capability_check(NULL, -1, c1, q.args, q.nargs, reason, reasonlen);
 
 allowed:
+	if ((r = sc_policy_pins_check(hit, q.resolved, reason, reasonlen)) != SC_OK)
+		return r;
 	/* secret_commands: every binding a secret matches must name this
 	 * command. */
 	for (i = 0; i < nsecrets; i++) {

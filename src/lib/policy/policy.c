@@ -24,6 +24,7 @@ static void cmdent_release(struct cmdent *e)
 	for (i = 0; i < e->nsecrets; i++)
 		free(e->secrets[i]);
 	free(e->secrets);
+	sc_policy_pins_release(e);
 }
 
 void sc_policy_free(struct sc_policy *p)
@@ -331,7 +332,12 @@ void sc_policy_confinement(const struct sc_policy *p, struct sc_policy_confineme
 	out->nwrite = p->nconf_write;
 }
 
+int sc_policy_cli_runs(const struct sc_policy *p)
+{
+	return p != NULL ? p->cli_runs : SC_POLICY_CLI_RUNS_DEFAULT;
+}
+
 int sc_policy_cli_runs_obey(const struct sc_policy *p)
 {
-	return p != NULL && p->cli_runs_policy;
+	return sc_policy_cli_runs(p) == SC_POLICY_CLI_RUNS_POLICY;
 }

@@ -8,6 +8,7 @@
 #include <fnmatch.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +48,14 @@ struct argpat {
 	char *text; /* as written, for reasons */
 };
 
+/* A file a rule pins by its SHA-256 (capability.c). */
+struct filepin {
+	char *path;
+	uint8_t sha[32];
+};
+
+#define SC_POLICY_PINS_MAX 64
+
 /* A command entry: allowed_commands / denied_commands item, rule, or a
  * command of a secret_commands binding. */
 struct cmdent {
@@ -59,6 +68,10 @@ struct cmdent {
 	char **secrets;
 	size_t nsecrets;
 	int has_secrets;
+	uint8_t prog_sha[32]; /* rules: sha256: the program itself */
+	int has_prog_sha;
+	struct filepin *files; /* rules: files: scripts it runs */
+	size_t nfiles;
 	int line;
 };
 
@@ -84,7 +97,7 @@ struct envalias {
 
 struct sc_policy {
 	int default_allow;
-	int cli_runs_policy;
+	int cli_runs;           /* enum sc_policy_cli_runs */
 	struct cmdent *allowed; /* allowed_commands, then rules */
 	size_t nallowed;
 	struct cmdent *denied;
@@ -126,5 +139,16 @@ void sc_policy_ynode_free(struct ynode *n);
 int sc_policy_ytree_build(const char *buf, size_t len, struct ynode **root, struct pctx *c);
 int sc_policy_builtin_find(const char *id);
 int sc_policy_from_tree(struct pctx *c, const struct ynode *root, struct sc_policy *p);
+/* capability.c: a rule's `sha256:` or `files:` (key names which); the
+ * pins' release; the pins checked against the files now; and whether the
+ * allow entry e (its pattern pat matched; e NULL: default_action) lets a
+ * program that runs code receive secrets with these arguments. */
+int sc_policy_pin_parse(struct pctx *c, const char *key, const struct ynode *v, struct cmdent *e);
+void sc_policy_pins_release(struct cmdent *e);
+int sc_policy_pins_check(const struct cmdent *e, const char *resolved, char *reason,
+                         size_t reasonlen);
+int sc_policy_capability_check(const struct cmdent *e, int pat, const char *name,
+                               const char *const *args, size_t nargs, char *reason,
+                               size_t reasonlen);
 
 #endif

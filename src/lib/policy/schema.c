@@ -459,11 +459,13 @@ static int k_rules(struct pctx *c, struct sc_policy *p, const struct ynode *v)
 				args = m->kids[q + 1];
 			else if (strcmp(k, "secrets") == 0)
 				secrets = m->kids[q + 1];
+			else if (strcmp(k, "sha256") == 0 || strcmp(k, "files") == 0)
+				continue; /* pins: read once the entry exists */
 			else
 				return sc_policy_perr(
 				    c, m->kids[q]->line,
 				    "unknown key '%s' in a rule (expected command, args, "
-				    "secrets)",
+				    "secrets, sha256, files)",
 				    k);
 		}
 		if (cmd == NULL)
@@ -473,6 +475,12 @@ static int k_rules(struct pctx *c, struct sc_policy *p, const struct ynode *v)
 		if ((r = cmdent_from_string(c, cmd, e, 0)) != SC_OK)
 			return r;
 		e->line = m->line;
+		for (q = 0; q < m->nkids; q += 2)
+			if ((strcmp(m->kids[q]->str, "sha256") == 0 ||
+			     strcmp(m->kids[q]->str, "files") == 0) &&
+			    (r = sc_policy_pin_parse(c, m->kids[q]->str, m->kids[q + 1], e)) !=
+			        SC_OK)
+				return r;
 		if (args != NULL) {
 			if ((r = want(c, args, Y_SEQ, "args")) != SC_OK)
 				return r;
@@ -687,9 +695,9 @@ static int k_cli_runs(struct pctx *c, struct sc_policy *p, const struct ynode *v
 	if ((r = want(c, v, Y_SCALAR, "cli_runs")) != SC_OK)
 		return r;
 	if (strcmp(v->str, "allow") == 0)
-		p->cli_runs_policy = 0;
+		p->cli_runs = SC_POLICY_CLI_RUNS_ALLOW;
 	else if (strcmp(v->str, "policy") == 0)
-		p->cli_runs_policy = 1;
+		p->cli_runs = SC_POLICY_CLI_RUNS_POLICY;
 	else
 		return sc_policy_perr(c, v->line, "cli_runs must be 'allow' or 'policy', not '%s'",
 		                      v->str);

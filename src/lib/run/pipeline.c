@@ -34,8 +34,8 @@ static int policy_read(struct sc_run_plan *pl, const char *vault_dir)
 	sc_clear_error();
 	if (r == SC_ERR_NOT_FOUND) {
 		pl->policy = NULL;
-		/* no file: the user's own runs are unrestricted, MCP runs denied
-		 * (by the command check, which names the file to write) */
+		/* no file: runs with the password are unrestricted, the others
+		 * denied (by the command check, which names the file to write) */
 		pl->unrestricted = pl->origin == SC_RUN_ORIGIN_CLI;
 		return SC_OK;
 	}
@@ -46,9 +46,34 @@ static int policy_read(struct sc_run_plan *pl, const char *vault_dir)
 		return deny(pl, "the policy file is invalid, so runs are off: %s",
 		            err[0] ? err : sc_strerror(r));
 	}
-	if (pl->origin == SC_RUN_ORIGIN_CLI && !sc_policy_cli_runs_obey(pl->policy))
-		pl->unrestricted = 1;
+	switch (sc_policy_cli_runs(pl->policy)) {
+	case SC_POLICY_CLI_RUNS_ALLOW:
+		pl->unrestricted = pl->origin != SC_RUN_ORIGIN_MCP;
+		break;
+	case SC_POLICY_CLI_RUNS_POLICY:
+		break;
+	default:
+		pl->unrestricted = pl->origin == SC_RUN_ORIGIN_CLI;
+		break;
+	}
 	return SC_OK;
+}
+
+/* A refused run through the agent says how the user gets it anyway. */
+static int agent_hint(struct sc_run_plan *pl, int r)
+{
+	static const char hint[] =
+	    " [without the password, 'secretctl run' through the agent obeys the MCP policy: "
+	    "SECRETCTL_NO_AGENT=1 asks for the password; 'cli_runs: allow' in mcp-policy.yaml "
+	    "opts out]";
+	size_t n = strlen(pl->reason);
+
+	if (r != SC_ERR_DENIED || pl->origin != SC_RUN_ORIGIN_AGENT || pl->invalid)
+		return r;
+	if (n + sizeof(hint) > sizeof(pl->reason))
+		n = sizeof(pl->reason) - sizeof(hint);
+	memcpy(pl->reason + n, hint, sizeof(hint));
+	return r;
 }
 
 static int aliases(struct sc_run_plan *pl, const char *env_alias, const char *const *keys,
@@ -86,7 +111,8 @@ int sc_run_plan_begin(struct sc_run_plan *pl, const char *vault_dir, int origin,
 
 	memset(pl, 0, sizeof(*pl));
 	pl->origin = origin;
-	if (origin != SC_RUN_ORIGIN_CLI && origin != SC_RUN_ORIGIN_MCP)
+	if (origin != SC_RUN_ORIGIN_CLI && origin != SC_RUN_ORIGIN_MCP &&
+	    origin != SC_RUN_ORIGIN_AGENT)
 		return SC_ERR_INVALID;
 	if ((r = policy_read(pl, vault_dir)) != SC_OK)
 		return r;
@@ -113,12 +139,19 @@ int sc_run_plan_check_secrets(struct sc_run_plan *pl, const char *command, const
 		return SC_ERR_DENIED;
 	if (pl->unrestricted)
 		return SC_OK;
+	if (pl->policy == NULL && pl->origin == SC_RUN_ORIGIN_AGENT)
+		return deny(
+		    pl, "%s",
+		    "without the password, 'secretctl run' through the agent obeys "
+		    "mcp-policy.yaml, and the vault has none: allow the command there, give "
+		    "the password (SECRETCTL_NO_AGENT=1), or write 'cli_runs: allow' in it if "
+		    "no AI agent has a shell as you");
 	r = sc_policy_check_run(pl->policy, command, resolved, args, nargs, names, n, pl->reason,
 	                        sizeof(pl->reason));
 	sc_clear_error();
 	if (r != SC_OK && pl->reason[0] == '\0')
 		snprintf(pl->reason, sizeof(pl->reason), "%s", sc_strerror(r));
-	return r == SC_OK ? SC_OK : SC_ERR_DENIED;
+	return agent_hint(pl, r == SC_OK ? SC_OK : SC_ERR_DENIED);
 }
 
 void sc_run_plan_limits(const struct sc_run_plan *pl, uint32_t *timeout_ms, size_t *capture_max,
@@ -155,7 +188,9 @@ int sc_run_confine(const struct sc_run_plan *pl, const char *vault_dir, struct s
 {
 	*hold = NULL;
 	*why = NULL;
-	if (pl->origin != SC_RUN_ORIGIN_MCP)
+	/* runs the policy governs are confined: MCP runs, and runs through
+	 * the agent unless cli_runs: allow */
+	if (pl->origin == SC_RUN_ORIGIN_CLI || pl->unrestricted)
 		return SC_OK;
 	return sc_confine_run(pl->policy, vault_dir, o, hold, why);
 }
