@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "secretctl/exec.h"
+#include "secretctl/history.h"
 #include "secretctl/vault.h"
 
 /* Wire format: a frame is a 4-byte big-endian length and that many bytes
@@ -32,9 +33,10 @@ enum sc_agent_op {
 	SC_AGENT_OP_UNLOCK, /* attach: the DEK */
 	SC_AGENT_OP_LIST,   /* metadata of every secret, one item frame each */
 	SC_AGENT_OP_EXISTS,
-	SC_AGENT_OP_FIELDS, /* one secret's metadata (no values) */
-	SC_AGENT_OP_GET,    /* a whole secret; reveal mode only */
-	SC_AGENT_OP_RUN,    /* run a command with secrets; fds 0-2 when streaming */
+	SC_AGENT_OP_FIELDS,  /* one secret's metadata (no values) */
+	SC_AGENT_OP_GET,     /* a whole secret; reveal mode only */
+	SC_AGENT_OP_RUN,     /* run a command with secrets; fds 0-2 when streaming */
+	SC_AGENT_OP_HISTORY, /* a secret's versions: numbers, times, changes by name */
 };
 
 enum sc_agent_origin {
@@ -155,6 +157,10 @@ struct sc_agent_list_gen {
 };
 int sc_agent_list(int fd, int origin, sc_vault_walk_fn fn, void *arg,
                   const struct sc_agent_list_gen *known, struct sc_agent_list_gen *gen) SC_WUR;
+/* The history of one secret as sc_vault_history_changes gives it (what
+ * changed, by name; the agent never sends a version's contents). */
+int sc_agent_history(int fd, int origin, const char *name, sc_history_changes_fn fn, void *arg,
+                     int *deleted) SC_WUR;
 int sc_agent_exists(int fd, int origin, const char *name, int *exists) SC_WUR;
 /* One secret's metadata: as in sc_agent_walk, but non-sensitive fields
  * keep their values (what the MCP metadata tools show). */

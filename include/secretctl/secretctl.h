@@ -17,6 +17,7 @@
 /* store/ */
 #include "secretctl/secret.h"
 #include "secretctl/vault.h"
+#include "secretctl/history.h"
 /* keyslot/ */
 #include "secretctl/keyslot.h"
 #include "secretctl/p11.h"

@@ -11,7 +11,8 @@
 
 struct sc_vault;
 
-#define SC_VAULT_FORMAT 1
+/* 2: the history table (format 1 vaults are migrated at open) */
+#define SC_VAULT_FORMAT 2
 #define SC_ARGON2_MEM_KIB_DEFAULT (64 * 1024)
 #define SC_ARGON2_T_DEFAULT 3
 

@@ -82,6 +82,9 @@ int agent_reply_err(int fd, int st, const char *fmt, ...);
 int agent_reply_status(int fd, int st);
 int agent_op_list(struct agent *a, int fd, const struct sc_agent_req *q);
 int agent_op_exists(struct agent *a, int fd, const struct sc_agent_req *q);
+/* A secret's history: numbers, times and what changed by name, never a
+ * version's contents (so use-only mode serves it too). */
+int agent_op_history(struct agent *a, int fd, const struct sc_agent_req *q);
 int agent_op_fields_get(struct agent *a, int fd, const struct sc_agent_req *q, int whole);
 int agent_op_status(struct agent *a, int fd);
 int agent_op_lock(struct agent *a, int fd);

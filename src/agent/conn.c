@@ -57,16 +57,24 @@ static int do_get(struct agent *a, int fd, const struct sc_agent_req *q, const i
 	return agent_op_fields_get(a, fd, q, 1);
 }
 
+static int do_history(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
+                      size_t nfds)
+{
+	(void)fds, (void)nfds;
+	return agent_op_history(a, fd, q);
+}
+
 static const struct {
 	int op;
 	unsigned flags;
 	int (*fn)(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
 	          size_t nfds);
 } op_table[] = {
-    {SC_AGENT_OP_STATUS, 0, do_status},         {SC_AGENT_OP_LOCK, 0, do_lock},
-    {SC_AGENT_OP_UNLOCK, 0, do_unlock},         {SC_AGENT_OP_LIST, NEEDS_KEY, do_list},
-    {SC_AGENT_OP_EXISTS, NEEDS_KEY, do_exists}, {SC_AGENT_OP_FIELDS, NEEDS_KEY, do_fields},
-    {SC_AGENT_OP_GET, NEEDS_KEY, do_get},       {SC_AGENT_OP_RUN, 0, agent_op_run},
+    {SC_AGENT_OP_STATUS, 0, do_status},           {SC_AGENT_OP_LOCK, 0, do_lock},
+    {SC_AGENT_OP_UNLOCK, 0, do_unlock},           {SC_AGENT_OP_LIST, NEEDS_KEY, do_list},
+    {SC_AGENT_OP_EXISTS, NEEDS_KEY, do_exists},   {SC_AGENT_OP_FIELDS, NEEDS_KEY, do_fields},
+    {SC_AGENT_OP_GET, NEEDS_KEY, do_get},         {SC_AGENT_OP_RUN, 0, agent_op_run},
+    {SC_AGENT_OP_HISTORY, NEEDS_KEY, do_history},
 };
 
 /* The gate: find the op, refuse it while locked when it needs the key,

@@ -208,6 +208,53 @@ int agent_op_exists(struct agent *a, int fd, const struct sc_agent_req *q)
 	return agent_reply(fd, json_pack("{s:b}", "exists", exists), NULL, 0);
 }
 
+static int history_add(const struct sc_history_version *hv, void *arg)
+{
+	json_t *a = arg, *ch = json_array(), *o;
+	size_t i;
+
+	if (ch == NULL)
+		return SC_ERR_NOMEM;
+	for (i = 0; i < hv->n; i++)
+		if (json_array_append_new(ch, json_pack("[i,s,s]", hv->changes[i].kind,
+		                                        hv->changes[i].what,
+		                                        hv->changes[i].name)) != 0) {
+			json_decref(ch);
+			return SC_ERR_NOMEM;
+		}
+	o = json_pack("{s:I,s:I,s:b,s:b,s:o}", "v", (json_int_t)hv->version, "t",
+	              (json_int_t)hv->time, "cur", hv->current, "pruned", hv->base_missing, "ch",
+	              ch);
+	return o == NULL || json_array_append_new(a, o) != 0 ? SC_ERR_NOMEM : SC_OK;
+}
+
+int agent_op_history(struct agent *a, int fd, const struct sc_agent_req *q)
+{
+	const char *name = q->name;
+	json_t *vers = json_array();
+	int r, rr, deleted = 0;
+
+	if (vers == NULL)
+		return agent_reply_status(fd, SC_ERR_NOMEM);
+	pthread_mutex_lock(&a->lock);
+	if (a->vault == NULL) {
+		pthread_mutex_unlock(&a->lock);
+		json_decref(vers);
+		return agent_reply_err(fd, SC_ERR_LOCKED, AGENT_LOCKED_MSG);
+	}
+	a->last_use = agent_now_s();
+	r = sc_vault_history_changes(a->vault, name, history_add, vers, &deleted);
+	if ((rr = agent_audit(a, q, "history", &name, 1, NULL, r)) != SC_OK && r == SC_OK)
+		r = rr;
+	pthread_mutex_unlock(&a->lock);
+	if (r != SC_OK) {
+		json_decref(vers);
+		return agent_reply_status(fd, r);
+	}
+	return agent_reply(fd, json_pack("{s:b,s:o}", "deleted", deleted, "versions", vers), NULL,
+	                   0);
+}
+
 int agent_op_fields_get(struct agent *a, int fd, const struct sc_agent_req *q, int whole)
 {
 	const char *name = q->name;

@@ -70,6 +70,19 @@ int cli_agent_exists(struct cli *c, const char *name, int *exists)
 	return r == SC_ERR_LOCKED ? fall_back(r) : r;
 }
 
+int cli_agent_history(struct cli *c, const char *name, sc_history_changes_fn fn, void *arg,
+                      int *deleted)
+{
+	int fd, r;
+
+	*deleted = 0;
+	if ((r = cli_agent_connect(c, &fd)) != SC_OK)
+		return fall_back(r);
+	r = sc_agent_history(fd, SC_AGENT_ORIGIN_CLI, name, fn, arg, deleted);
+	close(fd);
+	return r == SC_ERR_LOCKED ? fall_back(r) : r;
+}
+
 int cli_agent_get(struct cli *c, const char *name, struct sc_secret **out)
 {
 	int fd, r;

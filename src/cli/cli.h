@@ -56,7 +56,8 @@ extern const struct cli_cmd cli_commands[];
 /* Each command's option table, beside the code that reads it. */
 extern const struct cli_opt cli_opts_init[], cli_opts_set[], cli_opts_get[], cli_opts_list[],
     cli_opts_passwd[], cli_opts_run[], cli_opts_unlock[], cli_opts_audit_list[],
-    cli_opts_audit_export[], cli_opts_audit_prune[];
+    cli_opts_audit_export[], cli_opts_audit_prune[], cli_opts_rollback[], cli_opts_history_prune[],
+    cli_opts_edit[], cli_opts_delete[];
 extern const struct cli_cmd cli_audit_subs[];
 
 /* The commands, one file each (cmd_<name>.c). */
@@ -74,6 +75,14 @@ int cmd_agent(struct cli *c, int argc, char **argv); /* and unlock, lock, status
 int cmd_unlock(struct cli *c, int argc, char **argv);
 int cmd_lock(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
+int cmd_history(struct cli *c, int argc, char **argv); /* and history prune */
+int cmd_rollback(struct cli *c, int argc, char **argv);
+int cmd_undelete(struct cli *c, int argc, char **argv);
+int cmd_edit(struct cli *c, int argc, char **argv);
+int cmd_mv(struct cli *c, int argc, char **argv);
+int cmd_cp(struct cli *c, int argc, char **argv);
+/* "12" -> 12: digits only, 1 .. max (cmd_history.c). */
+int cli_parse_count(const char *s, unsigned long max, uint64_t *out);
 
 /* SECRETCTL_NO_AGENT is set (and not 0): use no unlock agent. */
 int cli_no_agent(void);
@@ -89,6 +98,8 @@ int cli_agent_connect(struct cli *c, int *fd);
 int cli_agent_walk(struct cli *c, sc_vault_walk_fn fn, void *arg);
 int cli_agent_exists(struct cli *c, const char *name, int *exists);
 int cli_agent_get(struct cli *c, const char *name, struct sc_secret **out);
+int cli_agent_history(struct cli *c, const char *name, sc_history_changes_fn fn, void *arg,
+                      int *deleted);
 /* `run` through an unlocked agent, which decrypts and runs the command
  * itself (no value enters this process). SC_ERR_LOCKED: no agent, or it is
  * locked; run without it. SC_OK: done, *status is the exit status. */
@@ -178,6 +189,15 @@ int cli_forward_start(struct cli_forward *f) SC_WUR;
  * with *name, or CLI_PARSE_EXIT with *status to return. */
 int cli_one_name(struct cli *c, int argc, char **argv, const char **name, int *status);
 void cli_forward_stop(struct cli_forward *f);
+
+/* Values for set and edit (input.c): a file's contents (at most
+ * SC_VALUE_MAX bytes); a value from stdin (one trailing newline dropped,
+ * only once per command: *stdin_used) or the terminal (asked twice when
+ * confirm); "K=V" split in place. *buf is secmem. */
+int cli_read_value_file(const char *path, uint8_t **buf, size_t *len);
+int cli_read_secret_input(const char *secret, const char *field, int confirm, int *stdin_used,
+                          uint8_t **buf, size_t *len);
+int cli_split_eq(char *arg, char **val);
 
 /* Read all of fd (at most max bytes) into secmem. */
 int cli_read_fd(int fd, size_t max, uint8_t **buf, size_t *len);

@@ -11,6 +11,7 @@
 const struct cli_opt cli_opts_get[] = {
     {'f', 0, "field", "F", "print field F (needed when the secret has several)", 0},
     {'r', 0, "raw", NULL, "no newline after the value", 0},
+    {'V', 0, "version", "N", "an earlier version (see 'secretctl history NAME')", 0},
     {'m', 0, "show-metadata", NULL,
      "also print tags, URL, notes, expiry and times (to stderr; under --json in the "
      "object)",
@@ -140,6 +141,7 @@ int cmd_get(struct cli *c, int argc, char **argv)
 	const uint8_t *val;
 	size_t len;
 	int ch, raw = 0, meta = 0, r, i, rc = EXIT_FAIL, expired = 0;
+	uint64_t version = 0;
 	char names[1024];
 
 	cli_parse_init(&p, c, argc, argv);
@@ -154,6 +156,13 @@ int cmd_get(struct cli *c, int argc, char **argv)
 		case 'm':
 			meta = 1;
 			break;
+		case 'V':
+			if (cli_parse_count(p.val, UINT32_MAX, &version) != SC_OK)
+				return cli_usage(c,
+				                 "bad --version '%s' (a version number, see "
+				                 "'secretctl history')",
+				                 p.val);
+			break;
 		}
 	}
 	if (ch == CLI_PARSE_EXIT)
@@ -165,10 +174,13 @@ int cmd_get(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "invalid secret name '%s'", name);
 	/* only an agent unlocked with --reveal hands out values (and it
 	 * audits them); otherwise the password, as without an agent */
-	if ((r = cli_agent_get(c, name, &s)) == SC_ERR_LOCKED) {
+	/* an earlier version: in-process, with the password (the agent
+	 * hands out only current values) */
+	if ((r = version ? SC_ERR_LOCKED : cli_agent_get(c, name, &s)) == SC_ERR_LOCKED) {
 		if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 			return cli_fail(r, "cannot unlock the vault");
-		r = sc_vault_get(v, name, &s);
+		r = version ? sc_vault_get_version(v, name, version, &s)
+		            : sc_vault_get(v, name, &s);
 		{
 			int a = cli_audit(c, v, "get", &name, 1, NULL, r); /* no value without it */
 
@@ -179,8 +191,14 @@ int cmd_get(struct cli *c, int argc, char **argv)
 		}
 	}
 	if (r != SC_OK) {
-		rc = r == SC_ERR_NOT_FOUND ? cli_error(EXIT_NOTFOUND, "no secret '%s'", name)
-		                           : cli_fail(r, "cannot read '%s'", name);
+		if (r == SC_ERR_NOT_FOUND && version)
+			rc = cli_error(EXIT_NOTFOUND,
+			               "'%s' has no version %llu (see 'secretctl history %s')",
+			               name, (unsigned long long)version, name);
+		else
+			rc = r == SC_ERR_NOT_FOUND
+			         ? cli_error(EXIT_NOTFOUND, "no secret '%s'", name)
+			         : cli_fail(r, "cannot read '%s'", name);
 		goto out;
 	}
 	i = pick_field(s, field);

@@ -26,6 +26,9 @@ const struct cli_opt cli_opts_set[] = {
     {'e', 0, "expires", "DUR|DATE", "expiry: 30d, 12h, 2w, 1y or YYYY-MM-DD", 0},
     {'h', 0, "hint", "F=TEXT", "a hint for field F shown to AI agents (repeatable)", 0},
     {'c', 0, "no-confirm", NULL, "ask for a value on the terminal once, not twice", 0},
+    {'R', 0, "replace", NULL,
+     "replace an existing secret whole, even when that drops parts it has (else refused)", 0},
+    {'k', 0, "keep", "N", "keep N versions of this secret (default 10)", 0},
     {'V', 0, "value", NULL,
      "a value never goes on the command line (ps shows it); pipe it in, or use "
      "--value-file FILE",
@@ -39,83 +42,54 @@ struct spec {
 	int kind;        /* 'f' inline public, 's' secret from stdin/tty, 'F' secret from file */
 };
 
-static int read_file(const char *path, uint8_t **buf, size_t *len)
-{
-	int fd, r;
+/* set on an existing name: what it would drop, said by name (never value) */
+struct set_txn {
+	const struct sc_secret *s;
+	int replace;
+	unsigned keep;
+	uint64_t version; /* out: the version written */
+	char dropped[512];
+};
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		sc_set_error("'%s': %s", path, strerror(errno));
-		return SC_ERR_NOT_FOUND;
-	}
-	r = cli_read_fd(fd, SC_VALUE_MAX, buf, len);
-	close(fd);
-	if (r == SC_ERR_TOOBIG)
-		sc_set_error("'%s' is larger than %d bytes", path, SC_VALUE_MAX);
-	return r;
+static void drop_add(struct set_txn *t, const char *what, const char *name)
+{
+	size_t n = strlen(t->dropped);
+
+	snprintf(t->dropped + n, sizeof(t->dropped) - n, "%s%s%s%s", n ? ", " : "", what,
+	         name ? " " : "", name ? name : "");
 }
 
-/* A secret value from stdin (one trailing newline stripped) or, on a
- * terminal, asked for without echo. */
-static int read_secret_input(const char *secret, const char *field, int confirm, int *stdin_used,
-                             uint8_t **buf, size_t *len)
+static int drop_seen(int kind, const char *what, const char *name, void *arg)
 {
-	char prompt[SC_NAME_MAX + SC_FIELD_NAME_MAX + 32];
+	/* a set drops what the current version has and the new one lacks */
+	if (kind == SC_DIFF_REMOVED && strcmp(what, "expires") != 0)
+		drop_add(arg, what, name);
+	return 0;
+}
+
+static int put_in_txn(struct sc_vault *v, void *arg)
+{
+	struct set_txn *t = arg;
+	struct sc_secret *old = NULL;
+	unsigned keep;
 	int r;
 
-	if (isatty(0)) {
-		char *again = NULL;
-		size_t again_len;
-
-		snprintf(prompt, sizeof(prompt), "Value for %s (%s): ", secret, field);
-		if ((r = cli_read_tty_secret(prompt, (char **)buf, len)) != SC_OK || !confirm)
-			return r;
-		/* a typo in a value nobody sees is found only when it is used:
-		 * ask twice, as pass insert does */
-		snprintf(prompt, sizeof(prompt), "Repeat the value for %s (%s): ", secret, field);
-		if ((r = cli_read_tty_secret(prompt, &again, &again_len)) == SC_OK &&
-		    (again_len != *len || sc_memcmp_ct(again, *buf, *len) != 0)) {
-			sc_set_error("the two values do not match; nothing was stored");
-			r = SC_ERR_INVALID;
+	r = sc_vault_get(v, sc_secret_name(t->s), &old);
+	if (r == SC_OK && !t->replace) {
+		r = sc_secret_diff(old, t->s, drop_seen, t);
+		if (r == SC_OK && t->dropped[0] != '\0') {
+			sc_set_error("it would drop %s", t->dropped);
+			r = SC_ERR_DENIED;
 		}
-		sc_secmem_free(again);
-		if (r != SC_OK) {
-			sc_secmem_free(*buf);
-			*buf = NULL;
-		}
-		return r;
+	} else if (r == SC_ERR_NOT_FOUND) {
+		r = SC_OK;
 	}
-	if (*stdin_used) {
-		sc_set_error("only one value can come from standard input; use "
-		             "--secret-field-file F=FILE for the others");
-		return SC_ERR_INVALID;
-	}
-	*stdin_used = 1;
-	if ((r = cli_read_fd(0, SC_VALUE_MAX + 1, buf, len)) != SC_OK)
-		return r;
-	if (*len > 0 && (*buf)[*len - 1] == '\n')
-		(*buf)[--*len] = '\0';
-	if (*len > SC_VALUE_MAX) {
-		sc_set_error("the value is larger than %d bytes", SC_VALUE_MAX);
-		return SC_ERR_TOOBIG;
-	}
-	return SC_OK;
-}
-
-static int split_eq(char *arg, char **val)
-{
-	char *eq = strchr(arg, '=');
-
-	if (eq == NULL || eq == arg)
-		return SC_ERR_INVALID;
-	*eq = '\0';
-	*val = eq + 1;
-	return SC_OK;
-}
-
-static int put_in_txn(struct sc_vault *v, void *s)
-{
-	return sc_vault_put_in_txn(v, s);
+	sc_secret_free(old);
+	if (r == SC_OK)
+		r = sc_vault_put_keep_in_txn(v, t->s, t->keep);
+	if (r == SC_OK)
+		r = sc_vault_version(v, sc_secret_name(t->s), &t->version, &keep);
+	return r;
 }
 
 int cmd_set(struct cli *c, int argc, char **argv)
@@ -128,7 +102,10 @@ int cmd_set(struct cli *c, int argc, char **argv)
 	int64_t expires = 0;
 	struct sc_secret *s = NULL;
 	struct sc_vault *v = NULL;
-	int ch, r, stdin_used = 0, confirm = 1, rc = EXIT_FAIL;
+	int ch, r, stdin_used = 0, confirm = 1, rc = EXIT_FAIL, txn_replace = 0;
+	struct set_txn txn;
+	unsigned long keep_n = 0;
+	char *end;
 
 	cli_parse_init(&p, c, argc, argv);
 	while ((ch = cli_parse_next(&p)) > 0) {
@@ -146,7 +123,7 @@ int cmd_set(struct cli *c, int argc, char **argv)
 			} else if (ch == 's') {
 				specs[nspecs] = (struct spec){optarg, NULL, 's'};
 			} else {
-				if (split_eq(optarg, &val) != SC_OK)
+				if (cli_split_eq(optarg, &val) != SC_OK)
 					return cli_usage(c, "--%s needs FIELD=%s",
 					                 ch == 'f' ? "field" : "secret-field-file",
 					                 ch == 'f' ? "VALUE" : "FILE");
@@ -179,6 +156,17 @@ int cmd_set(struct cli *c, int argc, char **argv)
 		}
 		case 'c':
 			confirm = 0;
+			break;
+		case 'R':
+			txn_replace = 1;
+			break;
+		case 'k':
+			errno = 0;
+			keep_n = strtoul(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || optarg[0] < '1' || optarg[0] > '9' ||
+			    keep_n > SC_HISTORY_KEEP_MAX)
+				return cli_usage(c, "bad --keep '%s' (1-%d versions)", optarg,
+				                 SC_HISTORY_KEEP_MAX);
 			break;
 		case 'h':
 			if (nhints == SC_FIELDS_MAX)
@@ -242,9 +230,10 @@ int cmd_set(struct cli *c, int argc, char **argv)
 			r = sc_secret_add_field(s, specs[i].field, specs[i].arg,
 			                        strlen(specs[i].arg), 0);
 		} else {
-			r = specs[i].kind == 'F' ? read_file(specs[i].arg, &buf, &len)
-			                         : read_secret_input(name, specs[i].field, confirm,
-			                                             &stdin_used, &buf, &len);
+			r = specs[i].kind == 'F'
+			        ? cli_read_value_file(specs[i].arg, &buf, &len)
+			        : cli_read_secret_input(name, specs[i].field, confirm, &stdin_used,
+			                                &buf, &len);
 			if (r == SC_OK && len == 0) {
 				sc_set_error("field '%s' is empty", specs[i].field);
 				r = SC_ERR_INVALID;
@@ -269,7 +258,7 @@ int cmd_set(struct cli *c, int argc, char **argv)
 	for (i = 0; i < nhints; i++) {
 		char *val;
 
-		if (split_eq(hints[i], &val) != SC_OK ||
+		if (cli_split_eq(hints[i], &val) != SC_OK ||
 		    (r = sc_secret_set_hint(s, hints[i], val)) != SC_OK) {
 			rc = cli_usage(c,
 			               "bad --hint '%s' (use FIELD=TEXT for a field of this "
@@ -281,7 +270,7 @@ int cmd_set(struct cli *c, int argc, char **argv)
 	for (i = 0; i < nbind; i++) {
 		char *field;
 
-		if (split_eq(bindings[i], &field) != SC_OK) {
+		if (cli_split_eq(bindings[i], &field) != SC_OK) {
 			rc = cli_usage(c, "--binding needs ENV=FIELD");
 			goto out;
 		}
@@ -315,13 +304,32 @@ int cmd_set(struct cli *c, int argc, char **argv)
 	}
 	sc_secret_set_expires(s, expires);
 	/* the write and its audit entry: one step, both or neither */
-	r = cli_audit_write(c, v, "set", &name, 1, put_in_txn, s);
+	memset(&txn, 0, sizeof(txn));
+	txn.s = s;
+	txn.replace = txn_replace;
+	txn.keep = (unsigned)keep_n;
+	r = cli_audit_write(c, v, "set", &name, 1, put_in_txn, &txn);
+	if (r == SC_ERR_DENIED) {
+		sc_clear_error();
+		rc = cli_error(EXIT_DENIED,
+		               "not replacing '%s': it would drop %s; change parts with 'secretctl "
+		               "edit %s', or replace it whole with 'secretctl set --replace'",
+		               name, txn.dropped, name);
+		goto out;
+	}
 	if (r != SC_OK) {
 		rc = cli_fail(r, "cannot store '%s'", name);
 		goto out;
 	}
+	if (txn.version > 1 && !c->json)
+		cli_say("updated '%s' (version %llu; 'secretctl rollback %s' brings back version "
+		        "%llu)",
+		        name, (unsigned long long)txn.version, name,
+		        (unsigned long long)txn.version - 1);
 	if (c->json) {
-		json_t *o = json_pack("{s:s,s:b}", "name", name, "stored", 1), *f = json_array();
+		json_t *o = json_pack("{s:s,s:b,s:I}", "name", name, "stored", 1, "version",
+		                      (json_int_t)txn.version),
+		       *f = json_array();
 		char *out;
 
 		for (i = 0; i < sc_secret_field_count(s); i++) {

@@ -56,7 +56,27 @@ const struct cli_cmd cli_commands[] = {
      NULL},
     {"exists", cmd_exists, VAULT | PW, "NAME", "exit 0 if the secret exists, 1 if not", NULL, NULL,
      NULL},
-    {"delete", cmd_delete, VAULT | PW, "NAME", "delete a secret", NULL, NULL, NULL},
+    {"delete", cmd_delete, VAULT | PW, "NAME", "delete a secret (its history kept until --purge)",
+     "The versions stay in the history: 'secretctl undelete NAME' brings the last one\n"
+     "back. --purge erases every version, live or deleted, from the vault and its WAL.",
+     cli_opts_delete, NULL},
+    {"undelete", cmd_undelete, VAULT | PW, "NAME", "bring back a deleted secret", NULL, NULL, NULL},
+    {"history", cmd_history, VAULT | PW, "NAME | prune [NAME]",
+     "list a secret's versions and what changed (names, never values)",
+     "Newest first: version (* the current one), when it was written, and the fields,\n"
+     "bindings, tags, notes, URL or expiry added, removed or changed. 'history prune'\n"
+     "erases versions beyond the retention (default 10, 'set --keep N'), or --keep N.",
+     cli_opts_history_prune, NULL},
+    {"rollback", cmd_rollback, VAULT | PW, "NAME",
+     "make an earlier version the current one (as a new version)", NULL, cli_opts_rollback, NULL},
+    {"edit", cmd_edit, VAULT | PW, "NAME", "change named parts of a secret, keeping the rest",
+     "Each option changes one part; everything else stays. The old version is kept in the\n"
+     "history. Secret values come from stdin, a file or the terminal, never argv.",
+     cli_opts_edit, NULL},
+    {"mv", cmd_mv, VAULT | PW, "OLD NEW", "rename a secret (its history moves with it)", NULL, NULL,
+     NULL},
+    {"cp", cmd_cp, VAULT | PW, "FROM TO", "copy a secret's current version to a new name", NULL,
+     NULL, NULL},
     {"passwd", cmd_passwd, VAULT | PW, NULL, "change the vault password",
      "Rewraps the data key under the new password; the secrets are not re-encrypted.\n"
      "'secretctl password change' (the Go secretctl's spelling) is the same command.",

@@ -202,7 +202,7 @@ check_set() {
 	BEFORE=$(state_of target/x) KEEP=$(state_of keep/one)
 	printf '%s' "$NEWVAL" >"$BATS_TEST_TMPDIR/in"
 	FIN=$BATS_TEST_TMPDIR/in
-	CMD=(set target/x --tag after)
+	CMD=(set target/x --tag after --replace)
 	sweep check_set "${CMD[@]}"
 }
 

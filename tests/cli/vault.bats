@@ -317,10 +317,15 @@ mode_of() {
 	assert_baseline
 }
 
-@test "set replaces an existing secret" {
+@test "set --replace replaces an existing secret whole; without it a drop is refused" {
 	sc_init
 	run -0 set_from 'first-value' k --tag old
-	run -0 set_from 'second-value' k --tag new
+	# the new version lacks the tag 'old': refused, nothing changed
+	run -9 set_from 'second-value' k --tag new
+	[[ "$output" == *"would drop tag old"*"secretctl edit k"*"--replace"* ]]
+	run -0 sc get k
+	[ "$output" = first-value ]
+	run -0 set_from 'second-value' k --tag new --replace
 	run -0 sc get k
 	[ "$output" = second-value ]
 	run -0 sc list --tag new
@@ -823,7 +828,7 @@ check_refused() {
 		--binding ENV_PL41NTEXT=secretfield-pl41n --tag tag-pl41ntext --notes 'notes PL41NTEXT 4' \
 		--url https://url-pl41ntext.example --hint secretfield-pl41n=hint-pl41ntext
 	set_from 'value-PL41NTEXT-5' name-pl41ntext/two --tag tag2-pl41ntext
-	set_from 'value-PL41NTEXT-6' name-pl41ntext/two --tag tag3-pl41ntext
+	set_from 'value-PL41NTEXT-6' name-pl41ntext/two --tag tag3-pl41ntext --replace
 	set_from 'value-PL41NTEXT-7' name-pl41ntext/gone
 	sc delete name-pl41ntext/gone
 	sc get name-pl41ntext/two >/dev/null

@@ -15,11 +15,12 @@ static void check(const struct sc_agent_req *q)
 {
 	size_t i;
 
-	if (q->op < SC_AGENT_OP_STATUS || q->op > SC_AGENT_OP_RUN || q->json == NULL)
+	if (q->op < SC_AGENT_OP_STATUS || q->op > SC_AGENT_OP_HISTORY || q->json == NULL)
 		abort();
 	if ((q->op == SC_AGENT_OP_UNLOCK) != (q->attach_len == SC_KEY_LEN))
 		abort();
-	if (q->op == SC_AGENT_OP_EXISTS || q->op == SC_AGENT_OP_FIELDS || q->op == SC_AGENT_OP_GET)
+	if (q->op == SC_AGENT_OP_EXISTS || q->op == SC_AGENT_OP_FIELDS ||
+	    q->op == SC_AGENT_OP_GET || q->op == SC_AGENT_OP_HISTORY)
 		if (q->name == NULL || sc_name_valid(q->name) != SC_OK)
 			abort();
 	if (q->has_known && (q->op != SC_AGENT_OP_LIST || q->known_gen > INT64_MAX))

@@ -118,6 +118,153 @@ static int op_delete(void)
 	return r;
 }
 
+/* ---- the versions: each write in one transaction, as the CLI does ---- */
+
+static int in_txn(int (*fn)(struct sc_vault *v))
+{
+	struct sc_vault *v;
+	int r;
+
+	if ((r = open_unlocked(&v)) != SC_OK)
+		return r;
+	if ((r = sc_vault_txn_begin(v)) == SC_OK) {
+		if ((r = fn(v)) == SC_OK)
+			r = sc_vault_txn_commit(v);
+		else
+			sc_vault_txn_rollback(v);
+	}
+	sc_vault_close(v);
+	return r;
+}
+
+static int exists(const char *name, int *e)
+{
+	struct sc_vault *v;
+	int r;
+
+	if ((r = open_unlocked(&v)) != SC_OK)
+		return r;
+	r = sc_vault_exists(v, name, e);
+	sc_vault_close(v);
+	return r;
+}
+
+static int put_twice(const char *name)
+{
+	struct sc_vault *v;
+	int r;
+
+	if ((r = open_unlocked(&v)) != SC_OK)
+		return r;
+	if ((r = put_value(v, name, "version-one-1")) == SC_OK)
+		r = put_value(v, name, "version-two-2");
+	sc_vault_close(v);
+	return r;
+}
+
+static int prep_versions(void)
+{
+	int r, e = 0;
+
+	if ((r = exists("ver/x", &e)) != SC_OK || e)
+		return r;
+	return put_twice("ver/x");
+}
+
+static int do_rollback(struct sc_vault *v)
+{
+	uint64_t to = 0, made;
+
+	return sc_vault_rollback_in_txn(v, "ver/x", &to, &made);
+}
+
+static int op_rollback(void)
+{
+	return in_txn(do_rollback);
+}
+
+static int count_version(const struct sc_history_version *hv, void *arg)
+{
+	(void)hv;
+	++*(size_t *)arg;
+	return 0;
+}
+
+static int op_history(void)
+{
+	struct sc_vault *v;
+	size_t n = 0;
+	int r, deleted;
+
+	if ((r = open_unlocked(&v)) != SC_OK)
+		return r;
+	r = sc_vault_history_changes(v, "ver/x", count_version, &n, &deleted);
+	sc_vault_close(v);
+	return r == SC_OK && n < 2 ? SC_ERR_CORRUPT : r;
+}
+
+static int do_delete_undelete(struct sc_vault *v)
+{
+	uint64_t ver;
+	int r;
+
+	if ((r = sc_vault_delete_in_txn(v, "ver/x")) != SC_OK)
+		return r;
+	return sc_vault_undelete_in_txn(v, "ver/x", &ver);
+}
+
+static int op_undelete(void)
+{
+	return in_txn(do_delete_undelete);
+}
+
+static int do_purge_b(struct sc_vault *v)
+{
+	return sc_vault_purge_in_txn(v, "mv/b");
+}
+
+static int prep_rename(void)
+{
+	int r, e = 0;
+
+	if ((r = exists("mv/b", &e)) != SC_OK)
+		return r;
+	if (e && (r = in_txn(do_purge_b)) != SC_OK)
+		return r;
+	return put_twice("mv/a");
+}
+
+static int do_rename(struct sc_vault *v)
+{
+	return sc_vault_rename_in_txn(v, "mv/a", "mv/b");
+}
+
+static int op_rename(void)
+{
+	return in_txn(do_rename);
+}
+
+static int op_purge(void)
+{
+	struct sc_vault *v;
+	int r;
+
+	if ((r = in_txn(do_purge_b)) != SC_OK || (r = open_unlocked(&v)) != SC_OK)
+		return r;
+	r = sc_vault_erase_wal(v);
+	sc_vault_close(v);
+	return r;
+}
+
+static int prep_purge(void)
+{
+	int r, e = 0;
+
+	if ((r = exists("mv/b", &e)) != SC_OK || e)
+		return r;
+	return put_twice("mv/b");
+}
+
 static int op_audit_append(void)
 {
 	const char *names[] = {"api/key"};
@@ -231,6 +378,11 @@ static void run_all(unsigned what, int sticky)
 	loop("vault get", NULL, op_get, what, sticky);
 	loop("vault set", NULL, op_set, what, sticky);
 	loop("vault delete", prep_delete, op_delete, what, sticky);
+	loop("rollback", prep_versions, op_rollback, what, sticky);
+	loop("history", prep_versions, op_history, what, sticky);
+	loop("undelete", prep_versions, op_undelete, what, sticky);
+	loop("rename", prep_rename, op_rename, what, sticky);
+	loop("purge", prep_purge, op_purge, what, sticky);
 	loop("audit verify", NULL, op_audit_verify, what, sticky);
 	/* Last: after an I/O failure at some points of an append, the log no
 	 * longer verifies (docs/AUDIT.md, open items; the issue-15 work makes

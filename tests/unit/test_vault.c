@@ -1149,14 +1149,14 @@ static void test_format_version(void **state)
 	struct sc_vault *v;
 	sqlite3 *db;
 	char *dir;
-	static const uint8_t v2[8] = {0, 0, 0, 0, 0, 0, 0, 2}, v0[8] = {0},
+	static const uint8_t v3[8] = {0, 0, 0, 0, 0, 0, 0, 3}, v0[8] = {0},
 	                     v1[8] = {0, 0, 0, 0, 0, 0, 0, 1};
 
 	(void)state;
 	v = new_vault(&dir);
 	sc_vault_close(v);
 	db = db_open(dir);
-	db_set(db, "UPDATE meta SET value = ?1 WHERE key = 'format'", v2, 8, 0);
+	db_set(db, "UPDATE meta SET value = ?1 WHERE key = 'format'", v3, 8, 0);
 	v = (struct sc_vault *)&v;
 	assert_int_equal(sc_vault_open(dir, &v), SC_ERR_VERSION);
 	assert_null(v);
@@ -1165,9 +1165,21 @@ static void test_format_version(void **state)
 	assert_int_equal(sc_vault_open(dir, &v), SC_ERR_CORRUPT);
 	db_set(db, "UPDATE meta SET value = ?1 WHERE key = 'format'", v1, 7, 0);
 	assert_int_equal(sc_vault_open(dir, &v), SC_ERR_CORRUPT);
+	/* a format 1 vault (no history table) is migrated to 2 at open */
+	assert_int_equal(sqlite3_exec(db, "DROP TABLE history", NULL, NULL, NULL), SQLITE_OK);
 	db_set(db, "UPDATE meta SET value = ?1 WHERE key = 'format'", v1, 8, 0);
 	assert_int_equal(sc_vault_open(dir, &v), SC_OK);
 	sc_vault_close(v);
+	{
+		size_t len;
+		uint8_t *f = db_blob(db, "SELECT value FROM meta WHERE key = 'format'", 0, &len);
+
+		assert_int_equal(len, 8);
+		assert_int_equal(f[7], 2);
+		free(f);
+	}
+	assert_int_equal(sqlite3_exec(db, "SELECT count(*) FROM history", NULL, NULL, NULL),
+	                 SQLITE_OK);
 	/* a vault id that is not the one the keys were bound to */
 	{
 		size_t len;

@@ -366,6 +366,80 @@ int sc_agent_exists(int fd, int origin, const char *name, int *exists)
 	return SC_OK;
 }
 
+/* The reply is checked as strictly as a request: every member typed and
+ * bounded, changes no more than a secret can have. */
+static int history_one(json_t *o, struct sc_history_change *buf, sc_history_changes_fn fn,
+                       void *arg)
+{
+	struct sc_history_version hv;
+	json_t *ch = json_object_get(o, "ch"), *e;
+	size_t i;
+
+	memset(&hv, 0, sizeof(hv));
+	if (!json_is_integer(json_object_get(o, "v")) ||
+	    !json_is_integer(json_object_get(o, "t")) ||
+	    !json_is_boolean(json_object_get(o, "cur")) ||
+	    !json_is_boolean(json_object_get(o, "pruned")) || !json_is_array(ch) ||
+	    json_array_size(ch) > 2 * (SC_FIELDS_MAX + SC_BINDINGS_MAX + SC_TAGS_MAX) + 3 ||
+	    json_integer_value(json_object_get(o, "v")) < 1)
+		return SC_ERR_CORRUPT;
+	hv.version = (uint64_t)json_integer_value(json_object_get(o, "v"));
+	hv.time = (int64_t)json_integer_value(json_object_get(o, "t"));
+	hv.current = json_is_true(json_object_get(o, "cur"));
+	hv.base_missing = json_is_true(json_object_get(o, "pruned"));
+	json_array_foreach(ch, i, e)
+	{
+		json_t *k = json_array_get(e, 0);
+		const char *what = json_string_value(json_array_get(e, 1));
+		const char *name = json_string_value(json_array_get(e, 2));
+
+		if (!json_is_array(e) || json_array_size(e) != 3 || !json_is_integer(k) ||
+		    json_integer_value(k) < SC_DIFF_ADDED ||
+		    json_integer_value(k) > SC_DIFF_CHANGED || what == NULL || name == NULL ||
+		    strlen(what) >= sizeof(buf[i].what) || strlen(name) >= sizeof(buf[i].name))
+			return SC_ERR_CORRUPT;
+		buf[i].kind = (int)json_integer_value(k);
+		memcpy(buf[i].what, what, strlen(what) + 1);
+		memcpy(buf[i].name, name, strlen(name) + 1);
+	}
+	hv.n = json_array_size(ch);
+	hv.changes = buf;
+	return fn(&hv, arg);
+}
+
+int sc_agent_history(int fd, int origin, const char *name, sc_history_changes_fn fn, void *arg,
+                     int *deleted)
+{
+	struct sc_history_change *buf = NULL;
+	json_t *rep, *vers, *o;
+	size_t i;
+	int r;
+
+	*deleted = 0;
+	if ((r = call(fd, name_req(SC_AGENT_OP_HISTORY, origin, name), NULL, 0, &rep)) != SC_OK)
+		return r;
+	vers = json_object_get(rep, "versions");
+	r = SC_ERR_CORRUPT;
+	if (!json_is_array(vers) || json_array_size(vers) > SC_HISTORY_KEEP_MAX ||
+	    !json_is_boolean(json_object_get(rep, "deleted")))
+		goto out;
+	*deleted = json_is_true(json_object_get(rep, "deleted"));
+	r = SC_ERR_NOMEM;
+	if ((buf = calloc(2 * (SC_FIELDS_MAX + SC_BINDINGS_MAX + SC_TAGS_MAX) + 3, sizeof(*buf))) ==
+	    NULL)
+		goto out;
+	r = SC_OK;
+	json_array_foreach(vers, i, o)
+	{
+		if ((r = history_one(o, buf, fn, arg)) != SC_OK)
+			break;
+	}
+out:
+	free(buf);
+	json_decref(rep);
+	return r;
+}
+
 static int get_one(int fd, int op, int origin, const char *tool, const char *name,
                    struct sc_secret **out)
 {

@@ -5,10 +5,11 @@
 /* ---- the request decoder ---- */
 
 static const char *const op_names[] = {
-    [SC_AGENT_OP_STATUS] = "status", [SC_AGENT_OP_LOCK] = "lock",
-    [SC_AGENT_OP_UNLOCK] = "unlock", [SC_AGENT_OP_LIST] = "list",
-    [SC_AGENT_OP_EXISTS] = "exists", [SC_AGENT_OP_FIELDS] = "fields",
-    [SC_AGENT_OP_GET] = "get",       [SC_AGENT_OP_RUN] = "run",
+    [SC_AGENT_OP_STATUS] = "status",   [SC_AGENT_OP_LOCK] = "lock",
+    [SC_AGENT_OP_UNLOCK] = "unlock",   [SC_AGENT_OP_LIST] = "list",
+    [SC_AGENT_OP_EXISTS] = "exists",   [SC_AGENT_OP_FIELDS] = "fields",
+    [SC_AGENT_OP_GET] = "get",         [SC_AGENT_OP_RUN] = "run",
+    [SC_AGENT_OP_HISTORY] = "history",
 };
 #define NOPS (sizeof(op_names) / sizeof(op_names[0]))
 
@@ -249,6 +250,7 @@ int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req
 	case SC_AGENT_OP_EXISTS:
 	case SC_AGENT_OP_FIELDS:
 	case SC_AGENT_OP_GET:
+	case SC_AGENT_OP_HISTORY:
 		members = name_members;
 		break;
 	case SC_AGENT_OP_UNLOCK:
@@ -292,6 +294,7 @@ int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req
 	case SC_AGENT_OP_EXISTS:
 	case SC_AGENT_OP_FIELDS:
 	case SC_AGENT_OP_GET:
+	case SC_AGENT_OP_HISTORY:
 		if ((r = get_str(o, "name", 1, SC_NAME_MAX, &q.name)) != SC_OK)
 			goto fail;
 		if (sc_name_valid(q.name) != SC_OK) {

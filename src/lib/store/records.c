@@ -143,13 +143,41 @@ static void end_txn(struct sc_vault *v, int ok)
 		sc_store_rollback(v);
 }
 
+/* get and exists also run inside a write the caller holds (set checks what
+ * it would replace in the same transaction as the write). */
+int sc_store_begin_read(struct sc_vault *v, int *began)
+{
+	*began = 0;
+	if (!sqlite3_get_autocommit(v->db))
+		return SC_OK;
+	*began = 1;
+	return begin_read(v);
+}
+
+void sc_store_end_read(struct sc_vault *v, int began)
+{
+	if (began)
+		end_txn(v, 0);
+}
+
+int sc_store_blind(struct sc_vault *v, const char *name, uint8_t idx[SC_MAC_LEN])
+{
+	return blind(v, name, idx);
+}
+
+int sc_store_record_load(struct sc_vault *v, const struct entry *e, const char *want_name,
+                         struct sc_secret **out)
+{
+	return record_load(v, e, want_name, out);
+}
+
 int sc_vault_get(struct sc_vault *v, const char *name, struct sc_secret **out)
 {
 	struct state st;
 	struct bucket bk = {0};
 	struct entry *e;
 	uint8_t idx[SC_MAC_LEN];
-	int r;
+	int r, began;
 
 	*out = NULL;
 	if (v->k == NULL)
@@ -158,7 +186,7 @@ int sc_vault_get(struct sc_vault *v, const char *name, struct sc_secret **out)
 		return r;
 	if ((r = blind(v, name, idx)) != SC_OK)
 		return r;
-	if ((r = begin_read(v)) != SC_OK)
+	if ((r = sc_store_begin_read(v, &began)) != SC_OK)
 		return r;
 	if ((r = sc_store_state_read(v, &st)) != SC_OK ||
 	    (r = sc_store_bucket_read(v, &st, idx[0], &bk)) != SC_OK)
@@ -169,7 +197,7 @@ int sc_vault_get(struct sc_vault *v, const char *name, struct sc_secret **out)
 	}
 	r = record_load(v, e, name, out);
 out:
-	end_txn(v, 0);
+	sc_store_end_read(v, began);
 	sc_store_bucket_release(&bk);
 	return r;
 }
@@ -179,7 +207,7 @@ int sc_vault_exists(struct sc_vault *v, const char *name, int *exists)
 	struct state st;
 	struct bucket bk = {0};
 	uint8_t idx[SC_MAC_LEN];
-	int r;
+	int r, began;
 
 	*exists = 0;
 	if (v->k == NULL)
@@ -188,12 +216,12 @@ int sc_vault_exists(struct sc_vault *v, const char *name, int *exists)
 		return r;
 	if ((r = blind(v, name, idx)) != SC_OK)
 		return r;
-	if ((r = begin_read(v)) != SC_OK)
+	if ((r = sc_store_begin_read(v, &began)) != SC_OK)
 		return r;
 	if ((r = sc_store_state_read(v, &st)) == SC_OK &&
 	    (r = sc_store_bucket_read(v, &st, idx[0], &bk)) == SC_OK)
 		*exists = sc_store_bucket_find(&bk, idx) != NULL;
-	end_txn(v, 0);
+	sc_store_end_read(v, began);
 	sc_store_bucket_release(&bk);
 	return r;
 }
@@ -235,6 +263,26 @@ out:
 	return r;
 }
 
+int sc_store_record_write(struct sc_vault *v, uint64_t id, uint64_t version,
+                          const struct sc_secret *s)
+{
+	return record_write(v, id, version, s);
+}
+
+int sc_store_record_delete(struct sc_vault *v, uint64_t id)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	rc = sc_store_stmt_prepare(v, "DELETE FROM records WHERE id = ?", &q);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 1, (sqlite3_int64)id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	sc_store_stmt_done(v, q);
+	return rc == SQLITE_DONE ? SC_OK : sc_store_db_err(v->db, rc);
+}
+
 static int new_record_id(struct sc_vault *v, uint64_t *id)
 {
 	sqlite3_stmt *q = NULL;
@@ -252,8 +300,16 @@ static int new_record_id(struct sc_vault *v, uint64_t *id)
 		if (rc == SQLITE_OK)
 			rc = sqlite3_step(q);
 		sc_store_stmt_done(v, q);
-		if (rc == SQLITE_DONE)
-			return SC_OK;
+		if (rc == SQLITE_DONE) {
+			int used, r;
+
+			/* nor the id of a deleted secret's kept history */
+			if ((r = sc_store_hist_chain_used(v, *id, &used)) != SC_OK)
+				return r;
+			if (!used)
+				return SC_OK;
+			continue;
+		}
 		if (rc != SQLITE_ROW)
 			return sc_store_db_err(v->db, rc);
 	}
@@ -261,7 +317,8 @@ static int new_record_id(struct sc_vault *v, uint64_t *id)
 }
 
 /* Write s (or, with s NULL, delete name) in one transaction. */
-static int modify_body(struct sc_vault *v, const char *name, const struct sc_secret *s);
+static int modify_body(struct sc_vault *v, const char *name, const struct sc_secret *s,
+                       unsigned keep);
 
 static int modify(struct sc_vault *v, const char *name, const struct sc_secret *s)
 {
@@ -271,7 +328,7 @@ static int modify(struct sc_vault *v, const char *name, const struct sc_secret *
 		return SC_ERR_LOCKED;
 	if ((r = sc_store_exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
 		return r;
-	if ((r = modify_body(v, name, s)) == SC_OK)
+	if ((r = modify_body(v, name, s, 0)) == SC_OK)
 		r = sc_store_exec_kept(v, "COMMIT;");
 	if (r != SC_OK)
 		sc_store_rollback(v);
@@ -307,7 +364,18 @@ int sc_vault_put_in_txn(struct sc_vault *v, const struct sc_secret *s)
 		return r;
 	if (v->k == NULL || sqlite3_get_autocommit(v->db))
 		return v->k == NULL ? SC_ERR_LOCKED : SC_ERR_INTERNAL;
-	return modify_body(v, s->name, s);
+	return modify_body(v, s->name, s, 0);
+}
+
+int sc_store_put_keep(struct sc_vault *v, const struct sc_secret *s, unsigned keep)
+{
+	int r;
+
+	if ((r = sc_name_valid(s->name)) != SC_OK)
+		return r;
+	if (v->k == NULL || sqlite3_get_autocommit(v->db))
+		return v->k == NULL ? SC_ERR_LOCKED : SC_ERR_INTERNAL;
+	return modify_body(v, s->name, s, keep);
 }
 
 int sc_vault_delete_in_txn(struct sc_vault *v, const char *name)
@@ -318,12 +386,13 @@ int sc_vault_delete_in_txn(struct sc_vault *v, const char *name)
 		return r;
 	if (v->k == NULL || sqlite3_get_autocommit(v->db))
 		return v->k == NULL ? SC_ERR_LOCKED : SC_ERR_INTERNAL;
-	return modify_body(v, name, NULL);
+	return modify_body(v, name, NULL, 0);
 }
 
 /* One write: inside the caller's transaction, which it commits or rolls
  * back (modify() for a write of its own, the audit log for an audited one). */
-static int modify_body(struct sc_vault *v, const char *name, const struct sc_secret *s)
+static int modify_body(struct sc_vault *v, const char *name, const struct sc_secret *s,
+                       unsigned keep)
 {
 	struct state st;
 	struct bucket bk = {0};
@@ -352,6 +421,10 @@ static int modify_body(struct sc_vault *v, const char *name, const struct sc_sec
 			r = SC_ERR_NOT_FOUND;
 			goto out;
 		}
+		/* the last version stays in the history until a purge */
+		if ((r = record_load(v, e, name, &old)) != SC_OK ||
+		    (r = sc_store_hist_on_delete(v, e->id, idx, e->version, old)) != SC_OK)
+			goto out;
 		rc = sc_store_stmt_prepare(v, "DELETE FROM records WHERE id = ?", &q);
 		if (rc == SQLITE_OK)
 			rc = sqlite3_bind_int64(q, 1, (sqlite3_int64)e->id);
@@ -373,6 +446,10 @@ static int modify_body(struct sc_vault *v, const char *name, const struct sc_sec
 			if ((r = record_load(v, e, name, &old)) != SC_OK)
 				goto out;
 			tmp.created = old->created;
+			/* the old version is kept, sealed under the history's AAD */
+			if ((r = sc_store_hist_on_write(v, e->id, idx, e->version, gen, old,
+			                                keep)) != SC_OK)
+				goto out;
 		} else {
 			if ((r = sc_store_bucket_reserve(&bk, bk.n + 1)) != SC_OK)
 				goto out;
@@ -381,6 +458,9 @@ static int modify_body(struct sc_vault *v, const char *name, const struct sc_sec
 			if ((r = new_record_id(v, &e->id)) != SC_OK)
 				goto out;
 			bk.n++;
+			if ((r = sc_store_hist_on_write(v, e->id, idx, 0, gen, NULL, keep)) !=
+			    SC_OK)
+				goto out;
 		}
 		e->version = gen;
 		if ((r = record_write(v, e->id, gen, &tmp)) != SC_OK)

@@ -55,10 +55,53 @@ static const char schema_v1[] =
     "CREATE TABLE buckets (id INTEGER PRIMARY KEY, body BLOB NOT NULL);"
     "CREATE TABLE records (id INTEGER PRIMARY KEY, body BLOB NOT NULL);";
 
-/* Migrations from format N to N+1, run in one transaction at open. Format 1
- * is the first; a future format 2 adds its step here. */
+/* Format 2: the history of every secret (history.c). */
+static const char schema_v2[] =
+    "CREATE TABLE history (chain INTEGER NOT NULL, ver INTEGER NOT NULL,"
+    " body BLOB NOT NULL, PRIMARY KEY (chain, ver)) WITHOUT ROWID;";
+
+/* Format 1 to 2: the history table, empty (the secrets start at version 1).
+ * Needs no key, so it runs at open, in one transaction; another process may
+ * have done it since we read the format. */
+static int migrate_1_2(struct sc_vault *v)
+{
+	sqlite3_stmt *q = NULL;
+	const void *val;
+	uint8_t fmt[8];
+	int len, r;
+
+	if ((r = sc_store_exec_sql(v->db, "BEGIN IMMEDIATE;")) != SC_OK)
+		return r;
+	if ((r = sc_store_meta_get(v->db, "format", &val, &len, &q)) != SC_OK)
+		goto fail;
+	if (len != 8) {
+		r = SC_ERR_CORRUPT;
+		goto fail;
+	}
+	if (sc_be64_get(val) == 1) {
+		sc_be64_put(fmt, 2);
+		if ((r = sc_store_exec_sql(v->db, schema_v2)) != SC_OK ||
+		    (r = sc_store_meta_put(v->db, "format", fmt, 8)) != SC_OK)
+			goto fail;
+	} else if (sc_be64_get(val) != 2) {
+		r = SC_ERR_CORRUPT;
+		goto fail;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if ((r = sc_store_exec_sql(v->db, "COMMIT;")) != SC_OK)
+		goto fail;
+	v->format = 2;
+	return SC_OK;
+fail:
+	sqlite3_finalize(q);
+	(void)sc_store_exec_sql(v->db, "ROLLBACK;");
+	return r;
+}
+
+/* Migrations from format N to N+1, run at open (each in one transaction). */
 typedef int (*migrate_fn)(struct sc_vault *v);
-static const migrate_fn migrations[] = {NULL};
+static const migrate_fn migrations[] = {migrate_1_2};
 
 /* ---- public: create, open, unlock ---- */
 
@@ -148,7 +191,8 @@ int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
 		goto fail;
 	if ((r = sc_store_exec_sql(v.db, "BEGIN IMMEDIATE;")) != SC_OK)
 		goto fail;
-	if ((r = sc_store_exec_sql(v.db, schema_v1)) != SC_OK)
+	if ((r = sc_store_exec_sql(v.db, schema_v1)) != SC_OK ||
+	    (r = sc_store_exec_sql(v.db, schema_v2)) != SC_OK)
 		goto fail;
 	sc_be64_put(fmt, SC_VAULT_FORMAT);
 	if ((r = sc_store_meta_put(v.db, "format", fmt, 8)) != SC_OK ||
@@ -264,9 +308,12 @@ int sc_vault_open(const char *dir, struct sc_vault **out)
 		r = SC_ERR_VERSION;
 		goto fail;
 	}
-	for (step = (size_t)v->format; step < SC_VAULT_FORMAT; step++)
+	/* on a read-only file system an old vault is read as it is (format 1:
+	 * no history yet); nothing can be written there anyway */
+	for (step = (size_t)v->format; step < SC_VAULT_FORMAT && !v->readonly; step++)
 		if (migrations[step - 1] == NULL || (r = migrations[step - 1](v)) != SC_OK) {
-			r = SC_ERR_VERSION;
+			if (r != SC_ERR_BUSY && r != SC_ERR_NOSPACE && r != SC_ERR_IO)
+				r = SC_ERR_VERSION;
 			goto fail;
 		}
 	if ((r = sc_store_meta_get(v->db, "vault_id", &val, &len, &q)) != SC_OK)

@@ -17,6 +17,7 @@
 
 #include "store/secret_int.h"
 #include "secretctl/keyslot.h"
+#include "secretctl/history.h"
 
 #define DB_NAME "vault.db"
 #define ID_LEN SC_VAULT_ID_LEN
@@ -51,7 +52,7 @@ struct keys {
 	uint8_t audit[SC_KEY_LEN];
 };
 
-#define STMT_CACHE 24
+#define STMT_CACHE 40
 
 struct sc_vault {
 	char *dir;
@@ -105,5 +106,65 @@ int sc_store_bucket_read(struct sc_vault *v, const struct state *st, unsigned b,
 int sc_store_buckets_read_all(struct sc_vault *v, const struct state *st, struct bucket *all);
 int sc_store_bucket_write(struct sc_vault *v, unsigned b, uint64_t ver, const struct bucket *bk);
 struct entry *sc_store_bucket_find(struct bucket *bk, const uint8_t idx[SC_MAC_LEN]);
+
+/* ---- records.c, for the version operations (versions.c) ---- */
+int sc_store_blind(struct sc_vault *v, const char *name, uint8_t idx[SC_MAC_LEN]);
+/* Decrypt and decode record e (its name must be want_name when given). */
+int sc_store_record_load(struct sc_vault *v, const struct entry *e, const char *want_name,
+                         struct sc_secret **out);
+int sc_store_record_write(struct sc_vault *v, uint64_t id, uint64_t version,
+                          const struct sc_secret *s);
+int sc_store_record_delete(struct sc_vault *v, uint64_t id);
+/* A read transaction unless the caller holds one. */
+int sc_store_begin_read(struct sc_vault *v, int *began);
+void sc_store_end_read(struct sc_vault *v, int began);
+/* The write of modify_body with a retention (0: unchanged). */
+int sc_store_put_keep(struct sc_vault *v, const struct sc_secret *s, unsigned keep);
+
+/* ---- history.c: the sealed history rows and each chain's head ----
+ * A chain is one secret's line of versions; its id is the record id. Row
+ * (chain, 0) is the head: the newest version's number, the retention, the
+ * kept older versions, deleted or not, the blinded name; sealed with AAD
+ * (vault id, chain, anchor), the anchor being the version of the chain's
+ * index entry (0 once deleted), so an old head cannot be put back under a
+ * newer record. Rows (chain, N > 0) hold version N's record body, sealed
+ * with AAD (vault id, chain, N, blinded name). */
+struct hist_head {
+	uint8_t idx[SC_MAC_LEN];
+	uint64_t cur;  /* the newest version's number */
+	uint32_t keep; /* 0: SC_HISTORY_KEEP_DEFAULT */
+	int deleted;
+	int64_t deleted_at;
+	size_t n; /* kept versions in rows, ascending (cur among them once deleted) */
+	uint64_t *vers;
+};
+void sc_store_head_release(struct hist_head *h);
+/* *found 0 (h zeroed, cur 1) when the chain has no head. */
+int sc_store_head_read(struct sc_vault *v, uint64_t chain, uint64_t anchor, struct hist_head *h,
+                       int *found);
+int sc_store_head_write(struct sc_vault *v, uint64_t chain, uint64_t anchor,
+                        const struct hist_head *h);
+int sc_store_head_open(struct sc_vault *v, uint64_t chain, uint64_t anchor, const uint8_t *body,
+                       size_t len, struct hist_head *h);
+int sc_store_hist_row_put(struct sc_vault *v, uint64_t chain, uint64_t ver,
+                          const uint8_t idx[SC_MAC_LEN], const struct sc_secret *s);
+int sc_store_hist_row_get(struct sc_vault *v, uint64_t chain, uint64_t ver,
+                          const uint8_t idx[SC_MAC_LEN], const char *want_name,
+                          struct sc_secret **out);
+int sc_store_hist_row_del(struct sc_vault *v, uint64_t chain, uint64_t ver);
+int sc_store_hist_chain_del(struct sc_vault *v, uint64_t chain);
+int sc_store_hist_chain_used(struct sc_vault *v, uint64_t chain, int *used);
+unsigned sc_store_hist_keep(const struct hist_head *h);
+/* Drop the oldest rows until at most keep versions remain; *dropped += n. */
+int sc_store_hist_trim(struct sc_vault *v, uint64_t chain, struct hist_head *h, unsigned keep,
+                       size_t *dropped);
+/* The hooks of a write: old (at old_anchor) becomes a kept version, or a
+ * new chain starts (old NULL); a delete keeps the last version too. */
+int sc_store_hist_on_write(struct sc_vault *v, uint64_t chain, const uint8_t idx[SC_MAC_LEN],
+                           uint64_t old_anchor, uint64_t new_anchor, const struct sc_secret *old,
+                           unsigned keep);
+int sc_store_hist_on_delete(struct sc_vault *v, uint64_t chain, const uint8_t idx[SC_MAC_LEN],
+                            uint64_t old_anchor, const struct sc_secret *old);
+int sc_store_hist_enabled(const struct sc_vault *v);
 
 #endif
