@@ -58,7 +58,7 @@ value() {
 start() { # the command under test, in the background; sets PID
 	case $1 in
 	set-new) "$bin" set new/x --value-file "$work/big" >/dev/null 2>&1 & ;;
-	set-over) "$bin" set target/x --value-file "$work/big" --tag after >/dev/null 2>&1 & ;;
+	set-over) "$bin" set target/x --value-file "$work/big" --tag after --replace >/dev/null 2>&1 & ;;
 	delete) "$bin" delete target/x >/dev/null 2>&1 & ;;
 	passwd) printf '%s\n' "$newpw" |
 		"$bin" passwd --new-password-fd 0 "${kdf[@]}" >/dev/null 2>&1 & ;;
