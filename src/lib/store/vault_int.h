@@ -23,6 +23,11 @@
 #define NBUCKETS 256
 #define STATE_MAGIC "SCS1"
 #define STATE_LEN (4 + 8 + 8 + SC_MAC_LEN + 8 * NBUCKETS)
+/* A state that also anchors the keyring: SCS2, the same fields and then
+ * the MAC of the sealed keyring row (keyring.c), so the row cannot be
+ * rolled back, swapped or deleted on its own. */
+#define STATE2_MAGIC "SCS2"
+#define STATE2_LEN (STATE_LEN + SC_MAC_LEN)
 #define BUCKET_MAGIC "SCB1"
 #define ENTRY_LEN (8 + 8 + SC_MAC_LEN)
 #define RECORD_MAX (16 * 1024 * 1024)
@@ -36,6 +41,8 @@ struct state {
 	uint64_t gen;
 	struct sc_audit_anchor anchor;
 	uint64_t bver[NBUCKETS];
+	int has_keyring; /* SCS2: a keyring row exists, kr_mac is its MAC */
+	uint8_t kr_mac[SC_MAC_LEN];
 };
 
 struct bucket {
@@ -49,6 +56,7 @@ struct keys {
 	uint8_t idx[SC_KEY_LEN];
 	uint8_t meta[SC_KEY_LEN];
 	uint8_t audit[SC_KEY_LEN];
+	uint8_t keyring[SC_KEY_LEN];
 };
 
 #define STMT_CACHE 24
