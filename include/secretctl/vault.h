@@ -86,7 +86,7 @@ int sc_vault_blind_name(struct sc_vault *v, const char *name, uint8_t out[SC_MAC
 /* Sub-key for the audit chain MAC (32 bytes). */
 int sc_vault_audit_key(struct sc_vault *v, uint8_t out[SC_KEY_LEN]) SC_WUR;
 
-/* ---- the keyring (keyring.c) ------------------------------------------- */
+/* ---- the keyring (vault_keyring.c) ---------------------------------------- */
 
 struct sc_keyring;
 /* The vault's keyring (keys.h), opened and checked against the sealed

@@ -126,11 +126,40 @@ static void on_initialize(struct mcp_server *s, json_t *id, json_t *params)
 	mcp_send_result(s, id, res);
 }
 
+static void on_ping(struct mcp_server *s, json_t *id, json_t *params)
+{
+	(void)params;
+	mcp_send_result(s, id, json_object());
+}
+
+static void on_tools_list(struct mcp_server *s, json_t *id, json_t *params)
+{
+	if (params != NULL && !json_is_object(params)) {
+		mcp_send_error(s, id, -32602, "tools/list: params must be an object");
+		return;
+	}
+	mcp_send_result(s, id, json_pack("{s:O}", "tools", s->tools));
+}
+
+/* The methods a request may name: each one's handler, and whether it needs
+ * initialize first. Notifications are handled before this table. */
+static const struct {
+	const char *name;
+	int needs_init;
+	void (*fn)(struct mcp_server *s, json_t *id, json_t *params);
+} methods[] = {
+    {"ping", 0, on_ping},
+    {"initialize", 0, on_initialize},
+    {"tools/list", 1, on_tools_list},
+    {"tools/call", 1, mcp_tools_call},
+};
+
 static void dispatch(struct mcp_server *s, json_t *msg)
 {
 	json_t *id = json_object_get(msg, "id"), *jv = json_object_get(msg, "jsonrpc");
 	json_t *method = json_object_get(msg, "method"), *params = json_object_get(msg, "params");
 	const char *m;
+	size_t i;
 
 	if (!json_is_string(jv) || strcmp(json_string_value(jv), "2.0") != 0) {
 		mcp_send_error(s, json_is_string(id) || json_is_integer(id) ? id : NULL, -32600,
@@ -162,28 +191,19 @@ static void dispatch(struct mcp_server *s, json_t *msg)
 			mcp_tools_cancel(s, json_object_get(params, "requestId"));
 		return;
 	}
-	if (strcmp(m, "ping") == 0) {
-		mcp_send_result(s, id, json_object());
-		return;
-	}
-	if (strcmp(m, "initialize") == 0) {
-		on_initialize(s, id, params);
+	for (i = 0; i < sizeof(methods) / sizeof(methods[0]); i++) {
+		if (strcmp(m, methods[i].name) != 0)
+			continue;
+		if (methods[i].needs_init && !s->initialized) {
+			mcp_send_error(s, id, -32600,
+			               "server not initialized: send initialize first");
+			return;
+		}
+		methods[i].fn(s, id, params);
 		return;
 	}
 	if (!s->initialized) {
 		mcp_send_error(s, id, -32600, "server not initialized: send initialize first");
-		return;
-	}
-	if (strcmp(m, "tools/list") == 0) {
-		if (params != NULL && !json_is_object(params)) {
-			mcp_send_error(s, id, -32602, "tools/list: params must be an object");
-			return;
-		}
-		mcp_send_result(s, id, json_pack("{s:O}", "tools", s->tools));
-		return;
-	}
-	if (strcmp(m, "tools/call") == 0) {
-		mcp_tools_call(s, id, params);
 		return;
 	}
 	mcp_send_error(s, id, -32601, "method not found");

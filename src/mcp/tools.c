@@ -5,138 +5,147 @@
 
 /* ---- tool definitions ---- */
 
-/* One JSON object a tool: name, title, description, schemas, annotations. */
-static const char *const tool_defs[] = {
-    "{\"name\":\"secret_list\",\"title\":\"List secrets\","
-    "\"description\":\"List the names of the secrets in the vault with their tags, expiry and "
-    "field count. Never returns values. Use it to find the key to pass to secret_run.\","
-    "\"inputSchema\":{\"type\":\"object\",\"properties\":{"
-    "\"tag\":{\"type\":\"string\",\"description\":\"Only secrets with this tag.\"},"
-    "\"expiring_within\":{\"type\":\"string\",\"description\":\"Only secrets that expire within "
-    "this duration, e.g. 7d, 12h, 30d.\"}},\"additionalProperties\":false},"
-    "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"secrets\":{\"type\":\"array\","
-    "\"items\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
-    "\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
-    "\"expires_at\":{\"type\":[\"string\",\"null\"]},\"field_count\":{\"type\":\"integer\"},"
-    "\"has_notes\":{\"type\":\"boolean\"},\"has_url\":{\"type\":\"boolean\"},"
-    "\"created_at\":{\"type\":\"string\"},\"updated_at\":{\"type\":\"string\"}},"
-    "\"required\":[\"key\"]}}},\"required\":[\"secrets\"]},"
-    "\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
-    "\"openWorldHint\":false}}",
-
-    "{\"name\":\"secret_exists\",\"title\":\"Check a secret exists\","
-    "\"description\":\"Tell whether a secret exists, with its metadata (tags, expiry, field "
-    "count). Never returns its value.\","
-    "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\","
-    "\"description\":\"The secret's name, e.g. aws/access_key.\"}},\"required\":[\"key\"],"
-    "\"additionalProperties\":false},"
-    "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"exists\":{\"type\":\"boolean\"},"
-    "\"key\":{\"type\":\"string\"}},\"required\":[\"exists\",\"key\"]},"
-    "\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
-    "\"openWorldHint\":false}}",
-
-    "{\"name\":\"secret_get_masked\",\"title\":\"Show a secret masked\","
-    "\"description\":\"Show that a secret has a value, as a fixed-width mask that reveals "
-    "neither its characters nor its length, together with its non-sensitive fields (such as "
-    "host or username) in clear.\","
-    "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\","
-    "\"description\":\"The secret's name.\"}},\"required\":[\"key\"],"
-    "\"additionalProperties\":false},"
-    "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
-    "\"masked_value\":{\"type\":\"string\"},\"fields\":{\"type\":\"array\"}},"
-    "\"required\":[\"key\",\"masked_value\",\"fields\"]},"
-    "\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
-    "\"openWorldHint\":false}}",
-
-    "{\"name\":\"secret_list_fields\",\"title\":\"List a secret's fields\","
-    "\"description\":\"List the field names of a secret, whether each is sensitive, its hint, "
-    "and the secret's environment bindings. Never returns values.\","
-    "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\","
-    "\"description\":\"The secret's name.\"}},\"required\":[\"key\"],"
-    "\"additionalProperties\":false},"
-    "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
-    "\"fields\":{\"type\":\"array\"},\"bindings\":{\"type\":\"object\"}},"
-    "\"required\":[\"key\",\"fields\"]},"
-    "\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
-    "\"openWorldHint\":false}}",
-
-    "{\"name\":\"secret_get_field\",\"title\":\"Read a non-sensitive field\","
-    "\"description\":\"Read the value of a NON-sensitive field of a secret (such as host, port "
-    "or username). Sensitive fields are refused: use them through secret_run.\","
-    "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\","
-    "\"description\":\"The secret's name.\"},\"field\":{\"type\":\"string\","
-    "\"description\":\"The field's name (see secret_list_fields).\"}},"
-    "\"required\":[\"key\",\"field\"],\"additionalProperties\":false},"
-    "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
-    "\"field\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"},"
-    "\"sensitive\":{\"type\":\"boolean\"}},\"required\":[\"key\",\"field\",\"value\"]},"
-    "\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
-    "\"openWorldHint\":false}}",
-
-    "{\"name\":\"secret_run\",\"title\":\"Run a command with secrets\","
-    "\"description\":\"Run a command with secrets injected as environment variables (the name "
-    "upper-cased, '/', '-' and '.' turned into '_', e.g. aws/access_key -> AWS_ACCESS_KEY; "
-    "other fields get NAME_FIELD; a secret's bindings override). You never see the values: "
-    "stdout and stderr come back with them redacted as [REDACTED:VAR]. No shell is used: "
-    "pass the program in command and its arguments in args. Arguments are never expanded: "
-    "'$TOKEN' in args reaches the program as the text $TOKEN, not the value (the result then "
-    "has a warning); a program that needs a value in an argument must read it from its "
-    "environment, through a wrapper script the user allows (docs/POLICY.md, 'Values in "
-    "arguments'). The user's policy decides which commands may run.\","
-    "\"inputSchema\":{\"type\":\"object\",\"properties\":{"
-    "\"keys\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\"Secret names "
-    "or globs: '*' within one path segment, '**' across segments (aws/*).\"},"
-    "\"command\":{\"type\":\"string\",\"description\":\"The program to run, e.g. aws.\"},"
-    "\"args\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\"Its "
-    "arguments.\"},"
-    "\"timeout\":{\"type\":\"string\",\"description\":\"Time limit such as 30s or 5m (default "
-    "5m, capped by policy).\"},"
-    "\"env_prefix\":{\"type\":\"string\",\"description\":\"Prefix for the variable names.\"},"
-    "\"env\":{\"type\":\"string\",\"description\":\"Environment alias from the policy "
-    "(env_aliases), e.g. dev or prod: rewrites the keys.\"}},"
-    "\"required\":[\"keys\",\"command\"],\"additionalProperties\":false},"
-    "\"outputSchema\":{\"type\":\"object\",\"properties\":{"
-    "\"exit_code\":{\"type\":\"integer\"},\"stdout\":{\"type\":\"string\"},"
-    "\"stderr\":{\"type\":\"string\"},\"duration_ms\":{\"type\":\"integer\"},"
-    "\"timed_out\":{\"type\":\"boolean\"},\"sanitized\":{\"type\":\"boolean\"},"
-    "\"warnings\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
-    "\"stdout_truncated\":{\"type\":\"boolean\"},\"stderr_truncated\":{\"type\":\"boolean\"},"
-    "\"stdout_omitted_bytes\":{\"type\":\"integer\"},\"stderr_omitted_bytes\":{\"type\":"
-    "\"integer\"},"
-    "\"stdout_binary_bytes\":{\"type\":\"integer\"},\"stderr_binary_bytes\":{\"type\":\"integer\"}}"
-    ","
-    "\"required\":[\"exit_code\",\"stdout\",\"stderr\",\"duration_ms\",\"timed_out\"]},"
-    "\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":false,"
-    "\"openWorldHint\":true}}",
-
-    "{\"name\":\"secret_run_with_bindings\",\"title\":\"Run a command with a secret's "
-    "bindings\","
-    "\"description\":\"Run a command with the environment variables a secret defines in its "
-    "bindings (e.g. PGHOST, PGPASSWORD for a database secret). Output comes back with secret "
-    "values redacted. The user's policy decides which commands may run.\","
-    "\"inputSchema\":{\"type\":\"object\",\"properties\":{"
-    "\"key\":{\"type\":\"string\",\"description\":\"A secret that has bindings (see "
-    "secret_list_fields).\"},"
-    "\"command\":{\"type\":\"string\",\"description\":\"The program to run, e.g. psql.\"},"
-    "\"args\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\"Its "
-    "arguments.\"},"
-    "\"timeout\":{\"type\":\"string\",\"description\":\"Time limit such as 30s or 5m (default "
-    "5m, capped by policy).\"}},"
-    "\"required\":[\"key\",\"command\"],\"additionalProperties\":false},"
-    "\"outputSchema\":{\"type\":\"object\",\"properties\":{"
-    "\"exit_code\":{\"type\":\"integer\"},\"stdout\":{\"type\":\"string\"},"
-    "\"stderr\":{\"type\":\"string\"},\"duration_ms\":{\"type\":\"integer\"},"
-    "\"timed_out\":{\"type\":\"boolean\"},\"sanitized\":{\"type\":\"boolean\"},"
-    "\"warnings\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
-    "\"stdout_truncated\":{\"type\":\"boolean\"},\"stderr_truncated\":{\"type\":\"boolean\"},"
-    "\"stdout_omitted_bytes\":{\"type\":\"integer\"},\"stderr_omitted_bytes\":{\"type\":"
-    "\"integer\"},"
-    "\"stdout_binary_bytes\":{\"type\":\"integer\"},\"stderr_binary_bytes\":{\"type\":\"integer\"}}"
-    ","
-    "\"required\":[\"exit_code\",\"stdout\",\"stderr\",\"duration_ms\",\"timed_out\"]},"
-    "\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":false,"
-    "\"openWorldHint\":true}}",
-
+/* The tool table: each tool's name, its handler, and the rest of its
+ * definition (title, description, schemas, annotations) as one JSON object,
+ * so a tool cannot be listed without a handler or called without a schema.
+ * tools/list sends them in this order. */
+static const struct mcp_tool {
+	const char *name;
+	void (*fn)(struct mcp_server *s, json_t *id, json_t *args);
+	const char *def;
+} tool_table[] = {
+    {"secret_list", mcp_tool_list,
+     "{\"title\":\"List secrets\","
+     "\"description\":\"List the names of the secrets in the vault with their tags, expiry and "
+     "field count. Never returns values. Use it to find the key to pass to secret_run.\","
+     "\"inputSchema\":{\"type\":\"object\",\"properties\":{"
+     "\"tag\":{\"type\":\"string\",\"description\":\"Only secrets with this tag.\"},"
+     "\"expiring_within\":{\"type\":\"string\",\"description\":\"Only secrets that expire within "
+     "this duration, e.g. 7d, 12h, 30d.\"}},\"additionalProperties\":false},"
+     "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"secrets\":{\"type\":\"array\","
+     "\"items\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
+     "\"tags\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+     "\"expires_at\":{\"type\":[\"string\",\"null\"]},\"field_count\":{\"type\":\"integer\"},"
+     "\"has_notes\":{\"type\":\"boolean\"},\"has_url\":{\"type\":\"boolean\"},"
+     "\"created_at\":{\"type\":\"string\"},\"updated_at\":{\"type\":\"string\"}},"
+     "\"required\":[\"key\"]}}},\"required\":[\"secrets\"]},"
+     "\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
+     "\"openWorldHint\":false}}"},
+    {"secret_exists", mcp_tool_exists,
+     "{\"title\":\"Check a secret exists\","
+     "\"description\":\"Tell whether a secret exists, with its metadata (tags, expiry, field "
+     "count). Never returns its value.\","
+     "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\","
+     "\"description\":\"The secret's name, e.g. aws/access_key.\"}},\"required\":[\"key\"],"
+     "\"additionalProperties\":false},"
+     "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"exists\":{\"type\":\"boolean\"},"
+     "\"key\":{\"type\":\"string\"}},\"required\":[\"exists\",\"key\"]},"
+     "\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
+     "\"openWorldHint\":false}}"},
+    {"secret_get_masked", mcp_tool_masked,
+     "{\"title\":\"Show a secret masked\","
+     "\"description\":\"Show that a secret has a value, as a fixed-width mask that reveals "
+     "neither its characters nor its length, together with its non-sensitive fields (such as "
+     "host or username) in clear.\","
+     "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\","
+     "\"description\":\"The secret's name.\"}},\"required\":[\"key\"],"
+     "\"additionalProperties\":false},"
+     "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
+     "\"masked_value\":{\"type\":\"string\"},\"fields\":{\"type\":\"array\"}},"
+     "\"required\":[\"key\",\"masked_value\",\"fields\"]},"
+     "\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
+     "\"openWorldHint\":false}}"},
+    {"secret_list_fields", mcp_tool_list_fields,
+     "{\"title\":\"List a secret's fields\","
+     "\"description\":\"List the field names of a secret, whether each is sensitive, its hint, "
+     "and the secret's environment bindings. Never returns values.\","
+     "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\","
+     "\"description\":\"The secret's name.\"}},\"required\":[\"key\"],"
+     "\"additionalProperties\":false},"
+     "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
+     "\"fields\":{\"type\":\"array\"},\"bindings\":{\"type\":\"object\"}},"
+     "\"required\":[\"key\",\"fields\"]},"
+     "\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
+     "\"openWorldHint\":false}}"},
+    {"secret_get_field", mcp_tool_get_field,
+     "{\"title\":\"Read a non-sensitive field\","
+     "\"description\":\"Read the value of a NON-sensitive field of a secret (such as host, port "
+     "or username). Sensitive fields are refused: use them through secret_run.\","
+     "\"inputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\","
+     "\"description\":\"The secret's name.\"},\"field\":{\"type\":\"string\","
+     "\"description\":\"The field's name (see secret_list_fields).\"}},"
+     "\"required\":[\"key\",\"field\"],\"additionalProperties\":false},"
+     "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
+     "\"field\":{\"type\":\"string\"},\"value\":{\"type\":\"string\"},"
+     "\"sensitive\":{\"type\":\"boolean\"}},\"required\":[\"key\",\"field\",\"value\"]},"
+     "\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
+     "\"openWorldHint\":false}}"},
+    {"secret_run", mcp_tool_run,
+     "{\"title\":\"Run a command with secrets\","
+     "\"description\":\"Run a command with secrets injected as environment variables (the name "
+     "upper-cased, '/', '-' and '.' turned into '_', e.g. aws/access_key -> AWS_ACCESS_KEY; "
+     "other fields get NAME_FIELD; a secret's bindings override). You never see the values: "
+     "stdout and stderr come back with them redacted as [REDACTED:VAR]. No shell is used: "
+     "pass the program in command and its arguments in args. Arguments are never expanded: "
+     "'$TOKEN' in args reaches the program as the text $TOKEN, not the value (the result then "
+     "has a warning); a program that needs a value in an argument must read it from its "
+     "environment, through a wrapper script the user allows (docs/POLICY.md, 'Values in "
+     "arguments'). The user's policy decides which commands may run.\","
+     "\"inputSchema\":{\"type\":\"object\",\"properties\":{"
+     "\"keys\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\"Secret names "
+     "or globs: '*' within one path segment, '**' across segments (aws/*).\"},"
+     "\"command\":{\"type\":\"string\",\"description\":\"The program to run, e.g. aws.\"},"
+     "\"args\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\"Its "
+     "arguments.\"},"
+     "\"timeout\":{\"type\":\"string\",\"description\":\"Time limit such as 30s or 5m (default "
+     "5m, capped by policy).\"},"
+     "\"env_prefix\":{\"type\":\"string\",\"description\":\"Prefix for the variable names.\"},"
+     "\"env\":{\"type\":\"string\",\"description\":\"Environment alias from the policy "
+     "(env_aliases), e.g. dev or prod: rewrites the keys.\"}},"
+     "\"required\":[\"keys\",\"command\"],\"additionalProperties\":false},"
+     "\"outputSchema\":{\"type\":\"object\",\"properties\":{"
+     "\"exit_code\":{\"type\":\"integer\"},\"stdout\":{\"type\":\"string\"},"
+     "\"stderr\":{\"type\":\"string\"},\"duration_ms\":{\"type\":\"integer\"},"
+     "\"timed_out\":{\"type\":\"boolean\"},\"sanitized\":{\"type\":\"boolean\"},"
+     "\"warnings\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+     "\"stdout_truncated\":{\"type\":\"boolean\"},\"stderr_truncated\":{\"type\":\"boolean\"},"
+     "\"stdout_omitted_bytes\":{\"type\":\"integer\"},\"stderr_omitted_bytes\":{\"type\":"
+     "\"integer\"},"
+     "\"stdout_binary_bytes\":{\"type\":\"integer\"},\"stderr_binary_bytes\":{\"type\":\"integer\"}"
+     "}"
+     ","
+     "\"required\":[\"exit_code\",\"stdout\",\"stderr\",\"duration_ms\",\"timed_out\"]},"
+     "\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":false,"
+     "\"openWorldHint\":true}}"},
+    {"secret_run_with_bindings", mcp_tool_run_bindings,
+     "{\"title\":\"Run a command with a secret's "
+     "bindings\","
+     "\"description\":\"Run a command with the environment variables a secret defines in its "
+     "bindings (e.g. PGHOST, PGPASSWORD for a database secret). Output comes back with secret "
+     "values redacted. The user's policy decides which commands may run.\","
+     "\"inputSchema\":{\"type\":\"object\",\"properties\":{"
+     "\"key\":{\"type\":\"string\",\"description\":\"A secret that has bindings (see "
+     "secret_list_fields).\"},"
+     "\"command\":{\"type\":\"string\",\"description\":\"The program to run, e.g. psql.\"},"
+     "\"args\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":\"Its "
+     "arguments.\"},"
+     "\"timeout\":{\"type\":\"string\",\"description\":\"Time limit such as 30s or 5m (default "
+     "5m, capped by policy).\"}},"
+     "\"required\":[\"key\",\"command\"],\"additionalProperties\":false},"
+     "\"outputSchema\":{\"type\":\"object\",\"properties\":{"
+     "\"exit_code\":{\"type\":\"integer\"},\"stdout\":{\"type\":\"string\"},"
+     "\"stderr\":{\"type\":\"string\"},\"duration_ms\":{\"type\":\"integer\"},"
+     "\"timed_out\":{\"type\":\"boolean\"},\"sanitized\":{\"type\":\"boolean\"},"
+     "\"warnings\":{\"type\":\"array\",\"items\":{\"type\":\"string\"}},"
+     "\"stdout_truncated\":{\"type\":\"boolean\"},\"stderr_truncated\":{\"type\":\"boolean\"},"
+     "\"stdout_omitted_bytes\":{\"type\":\"integer\"},\"stderr_omitted_bytes\":{\"type\":"
+     "\"integer\"},"
+     "\"stdout_binary_bytes\":{\"type\":\"integer\"},\"stderr_binary_bytes\":{\"type\":\"integer\"}"
+     "}"
+     ","
+     "\"required\":[\"exit_code\",\"stdout\",\"stderr\",\"duration_ms\",\"timed_out\"]},"
+     "\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":false,"
+     "\"openWorldHint\":true}}"},
 };
 
 /* Say at start-up when the policy is invalid (every run reads it again). */
@@ -160,9 +169,14 @@ int mcp_tools_init(struct mcp_server *s)
 
 	if ((s->tools = json_array()) == NULL)
 		return SC_ERR_NOMEM;
-	for (i = 0; i < sizeof(tool_defs) / sizeof(tool_defs[0]); i++) {
-		if ((t = json_loads(tool_defs[i], 0, &err)) == NULL)
+	for (i = 0; i < sizeof(tool_table) / sizeof(tool_table[0]); i++) {
+		if ((t = json_loads(tool_table[i].def, 0, &err)) == NULL ||
+		    json_object_get(t, "name") != NULL ||
+		    json_object_get(t, "inputSchema") == NULL ||
+		    json_object_set_new(t, "name", json_string(tool_table[i].name)) != 0) {
+			json_decref(t);
 			return SC_ERR_INTERNAL;
+		}
 		json_array_append_new(s->tools, t);
 	}
 	policy_warn(s);
@@ -170,19 +184,6 @@ int mcp_tools_init(struct mcp_server *s)
 }
 
 /* ---- argument checking ---- */
-
-static const struct {
-	const char *name;
-	void (*fn)(struct mcp_server *s, json_t *id, json_t *args);
-} handlers[] = {
-    {"secret_list", mcp_tool_list},
-    {"secret_exists", mcp_tool_exists},
-    {"secret_get_masked", mcp_tool_masked},
-    {"secret_list_fields", mcp_tool_list_fields},
-    {"secret_get_field", mcp_tool_get_field},
-    {"secret_run", mcp_tool_run},
-    {"secret_run_with_bindings", mcp_tool_run_bindings},
-};
 
 void mcp_tools_call(struct mcp_server *s, json_t *id, json_t *params)
 {
@@ -205,9 +206,9 @@ void mcp_tools_call(struct mcp_server *s, json_t *id, json_t *params)
 	}
 	if (args == NULL)
 		args = empty = json_object();
-	for (i = 0; i < sizeof(handlers) / sizeof(handlers[0]); i++)
-		if (strcmp(json_string_value(name), handlers[i].name) == 0) {
-			handlers[i].fn(s, id, args);
+	for (i = 0; i < sizeof(tool_table) / sizeof(tool_table[0]); i++)
+		if (strcmp(json_string_value(name), tool_table[i].name) == 0) {
+			tool_table[i].fn(s, id, args);
 			json_decref(empty);
 			return;
 		}

@@ -22,12 +22,14 @@ int sc_keyslot_password_params_ok(const struct sc_kdf_params *p)
 	           : SC_ERR_INVALID;
 }
 
-static int params_decode(const uint8_t *in, size_t len, struct sc_kdf_params *p,
-                         const uint8_t **salt)
+int sc_keyslot_password_params_decode(const uint8_t *in, size_t len, struct sc_kdf_params *p,
+                                      const uint8_t **salt)
 {
 	struct sc_buf b;
 	uint8_t ver = 0;
 
+	if (in == NULL)
+		return SC_ERR_CORRUPT;
 	sc_buf_init_reader(&b, in, len);
 	if (len != PARAMS_LEN || sc_buf_get_u8(&b, &ver) != SC_OK || ver != 1 ||
 	    sc_buf_get_u32(&b, &p->mem_kib) != SC_OK || sc_buf_get_u32(&b, &p->t) != SC_OK ||
@@ -36,6 +38,25 @@ static int params_decode(const uint8_t *in, size_t len, struct sc_kdf_params *p,
 	/* a tampered slot must not make us allocate 4 TiB or spin for a day */
 	if (sc_keyslot_password_params_ok(p) != SC_OK)
 		return SC_ERR_CORRUPT;
+	return SC_OK;
+}
+
+int sc_keyslot_password_params_encode(const struct sc_kdf_params *p,
+                                      const uint8_t salt[SC_SALT_LEN],
+                                      uint8_t out[SC_KEYSLOT_PARAMS_MAX], size_t *out_len)
+{
+	struct sc_buf b;
+	int r;
+
+	*out_len = 0;
+	sc_buf_init_fixed(&b, out, SC_KEYSLOT_PARAMS_MAX);
+	sc_buf_put_u8(&b, 1); /* Argon2id v1.3, one lane */
+	sc_buf_put_u32(&b, p->mem_kib);
+	sc_buf_put_u32(&b, p->t);
+	sc_buf_put(&b, salt, SC_SALT_LEN);
+	if ((r = sc_buf_status(&b)) != SC_OK)
+		return r;
+	*out_len = PARAMS_LEN;
 	return SC_OK;
 }
 
@@ -59,7 +80,6 @@ static int pw_wrap(const struct sc_keyslot_ctx *c, const uint8_t dek[SC_KEY_LEN]
 {
 	struct sc_kdf_params kp = {SC_ARGON2_MEM_KIB_DEFAULT, SC_ARGON2_T_DEFAULT};
 	uint8_t salt[SC_SALT_LEN], aad[SC_KEYSLOT_AAD_MAX], *kek = NULL;
-	struct sc_buf b;
 	size_t aad_len;
 	int r;
 
@@ -69,12 +89,7 @@ static int pw_wrap(const struct sc_keyslot_ctx *c, const uint8_t dek[SC_KEY_LEN]
 	if (sc_keyslot_password_params_ok(&kp) != SC_OK)
 		return SC_ERR_INVALID;
 	sc_random(salt, sizeof(salt));
-	sc_buf_init_fixed(&b, params, SC_KEYSLOT_PARAMS_MAX);
-	sc_buf_put_u8(&b, 1); /* Argon2id v1.3, one lane */
-	sc_buf_put_u32(&b, kp.mem_kib);
-	sc_buf_put_u32(&b, kp.t);
-	sc_buf_put(&b, salt, SC_SALT_LEN);
-	if ((r = sc_buf_status(&b)) != SC_OK)
+	if ((r = sc_keyslot_password_params_encode(&kp, salt, params, params_len)) != SC_OK)
 		return r;
 	if ((r = kek_of(&kp, salt, pw, pw_len, &kek)) != SC_OK)
 		return r;
@@ -83,9 +98,10 @@ static int pw_wrap(const struct sc_keyslot_ctx *c, const uint8_t dek[SC_KEY_LEN]
 		goto out;
 	if ((r = sc_seal(kek, aad, aad_len, dek, SC_KEY_LEN, wrapped)) != SC_OK)
 		goto out;
-	*params_len = PARAMS_LEN;
 	*wrapped_len = WRAPPED_LEN;
 out:
+	if (r != SC_OK)
+		*params_len = 0;
 	sc_secmem_free(kek);
 	return r;
 }
@@ -100,7 +116,7 @@ static int pw_unwrap(const struct sc_keyslot_ctx *c, const uint8_t *params, size
 	size_t aad_len;
 	int r;
 
-	if (params == NULL || params_decode(params, params_len, &kp, &salt) != SC_OK)
+	if (sc_keyslot_password_params_decode(params, params_len, &kp, &salt) != SC_OK)
 		return SC_ERR_CORRUPT;
 	if (wrapped == NULL || wrapped_len != WRAPPED_LEN)
 		return SC_ERR_CORRUPT;

@@ -14,10 +14,10 @@
 #include "keyslot/keyslot_int.h"
 #include "secretctl/p11.h"
 
-#define URI_MAX (SC_KEYSLOT_PARAMS_MAX - 3)
+#define URI_MAX SC_KEYSLOT_URI_MAX
 #define SEALED_LEN (SC_KEY_LEN + SC_SEAL_OVERHEAD)
 
-static int params_decode(const uint8_t *in, size_t len, char uri[URI_MAX + 1])
+int sc_keyslot_pkcs11_params_decode(const uint8_t *in, size_t len, char uri[SC_KEYSLOT_URI_MAX + 1])
 {
 	struct sc_buf b;
 	const uint8_t *p;
@@ -32,6 +32,16 @@ static int params_decode(const uint8_t *in, size_t len, char uri[URI_MAX + 1])
 		return SC_ERR_CORRUPT;
 	memcpy(uri, p, n);
 	uri[n] = '\0';
+	return SC_OK;
+}
+
+int sc_keyslot_pkcs11_wrapped_split(const uint8_t *wrapped, size_t len, size_t *kw_len)
+{
+	*kw_len = 0;
+	if (wrapped == NULL || len < 1 || wrapped[0] == 0 || wrapped[0] > SC_P11_WRAPPED_MAX ||
+	    len != 1 + (size_t)wrapped[0] + SEALED_LEN)
+		return SC_ERR_CORRUPT;
+	*kw_len = wrapped[0];
 	return SC_OK;
 }
 
@@ -94,12 +104,8 @@ static int p11_unwrap(const struct sc_keyslot_ctx *c, const uint8_t *params, siz
 	size_t aad_len, kw_len;
 	int r;
 
-	if (params_decode(params, params_len, uri) != SC_OK)
-		return SC_ERR_CORRUPT;
-	if (wrapped == NULL || wrapped_len < 1)
-		return SC_ERR_CORRUPT;
-	kw_len = wrapped[0];
-	if (kw_len == 0 || kw_len > SC_P11_WRAPPED_MAX || wrapped_len != 1 + kw_len + SEALED_LEN)
+	if (sc_keyslot_pkcs11_params_decode(params, params_len, uri) != SC_OK ||
+	    sc_keyslot_pkcs11_wrapped_split(wrapped, wrapped_len, &kw_len) != SC_OK)
 		return SC_ERR_CORRUPT;
 	if ((sk = sc_secmem_alloc(SC_KEY_LEN)) == NULL)
 		return SC_ERR_NOMEM;

@@ -5,6 +5,101 @@
  * is an error. */
 #include "store/vault_int.h"
 
+/* ---- the plaintexts' codecs (pure: the fuzz target's way in) ----
+ *
+ *   state:  "SCS1" u64 gen u64 anchor.seq anchor.mac[32] u64 bver[256]
+ *           or "SCS2", the same fields, then the keyring row's MAC[32]
+ *   bucket: "SCB1" u32 n, n x (u64 id u64 version idx[32])
+ */
+
+int sc_store_state_parse(const uint8_t *pt, size_t len, struct state *st)
+{
+	size_t i;
+
+	/* the magic says which length it must have: no SCS1 body with a tail */
+	if (len == STATE_LEN) {
+		if (memcmp(pt, STATE_MAGIC, 4) != 0)
+			return SC_ERR_CORRUPT;
+	} else if (len == STATE2_LEN) {
+		if (memcmp(pt, STATE2_MAGIC, 4) != 0)
+			return SC_ERR_CORRUPT;
+	} else {
+		return SC_ERR_CORRUPT;
+	}
+	st->gen = sc_be64_get(pt + 4);
+	st->anchor.seq = sc_be64_get(pt + 12);
+	memcpy(st->anchor.mac, pt + 20, SC_MAC_LEN);
+	for (i = 0; i < NBUCKETS; i++)
+		st->bver[i] = sc_be64_get(pt + 20 + SC_MAC_LEN + 8 * i);
+	st->has_keyring = len == STATE2_LEN;
+	if (st->has_keyring)
+		memcpy(st->kr_mac, pt + STATE_LEN, SC_MAC_LEN);
+	else
+		memset(st->kr_mac, 0, SC_MAC_LEN);
+	return SC_OK;
+}
+
+size_t sc_store_state_format(const struct state *st, uint8_t pt[STATE2_LEN])
+{
+	size_t i;
+
+	/* a vault without a keyring keeps the SCS1 state byte for byte */
+	memcpy(pt, st->has_keyring ? STATE2_MAGIC : STATE_MAGIC, 4);
+	sc_be64_put(pt + 4, st->gen);
+	sc_be64_put(pt + 12, st->anchor.seq);
+	memcpy(pt + 20, st->anchor.mac, SC_MAC_LEN);
+	for (i = 0; i < NBUCKETS; i++)
+		sc_be64_put(pt + 20 + SC_MAC_LEN + 8 * i, st->bver[i]);
+	if (!st->has_keyring)
+		return STATE_LEN;
+	memcpy(pt + STATE_LEN, st->kr_mac, SC_MAC_LEN);
+	return STATE2_LEN;
+}
+
+int sc_store_bucket_parse(const uint8_t *pt, size_t len, struct bucket *bk)
+{
+	size_t n, i;
+	int r;
+
+	if (len < 8 || memcmp(pt, BUCKET_MAGIC, 4) != 0)
+		return SC_ERR_CORRUPT;
+	n = sc_be32_get(pt + 4);
+	if ((len - 8) / ENTRY_LEN != n || (len - 8) % ENTRY_LEN != 0)
+		return SC_ERR_CORRUPT;
+	if ((r = sc_store_bucket_reserve(bk, bk->n + n)) != SC_OK)
+		return r;
+	for (i = 0; i < n; i++) {
+		const uint8_t *p = pt + 8 + i * ENTRY_LEN;
+		struct entry *e = &bk->e[bk->n + i];
+
+		e->id = sc_be64_get(p);
+		e->version = sc_be64_get(p + 8);
+		memcpy(e->idx, p + 16, SC_MAC_LEN);
+	}
+	bk->n += n;
+	return SC_OK;
+}
+
+size_t sc_store_bucket_format_len(const struct bucket *bk)
+{
+	return 8 + bk->n * ENTRY_LEN;
+}
+
+void sc_store_bucket_format(const struct bucket *bk, uint8_t *pt)
+{
+	size_t i;
+
+	memcpy(pt, BUCKET_MAGIC, 4);
+	sc_be32_put(pt + 4, (uint32_t)bk->n);
+	for (i = 0; i < bk->n; i++) {
+		uint8_t *p = pt + 8 + i * ENTRY_LEN;
+
+		sc_be64_put(p, bk->e[i].id);
+		sc_be64_put(p + 8, bk->e[i].version);
+		memcpy(p + 16, bk->e[i].idx, SC_MAC_LEN);
+	}
+}
+
 /* ---- the sealed state and buckets ---- */
 
 static void state_aad(const struct sc_vault *v, uint8_t *aad, size_t *n)
@@ -21,7 +116,7 @@ int sc_store_state_read(struct sc_vault *v, struct state *st)
 	sqlite3_stmt *q = NULL;
 	uint8_t aad[64], pt[STATE2_LEN];
 	const uint8_t *body;
-	size_t aad_len, i, len;
+	size_t aad_len, len;
 	int rc, r;
 
 	rc = sc_store_stmt_prepare(v, "SELECT body FROM state WHERE id = 1", &q);
@@ -43,22 +138,7 @@ int sc_store_state_read(struct sc_vault *v, struct state *st)
 	state_aad(v, aad, &aad_len);
 	if ((r = sc_open(v->k->meta, aad, aad_len, body, len + SC_SEAL_OVERHEAD, pt)) != SC_OK)
 		goto out;
-	/* the magic says which length it must have: no SCS1 body with a tail */
-	if (memcmp(pt, len == STATE_LEN ? STATE_MAGIC : STATE2_MAGIC, 4) != 0) {
-		r = SC_ERR_CORRUPT;
-		goto out;
-	}
-	st->gen = sc_be64_get(pt + 4);
-	st->anchor.seq = sc_be64_get(pt + 12);
-	memcpy(st->anchor.mac, pt + 20, SC_MAC_LEN);
-	for (i = 0; i < NBUCKETS; i++)
-		st->bver[i] = sc_be64_get(pt + 20 + SC_MAC_LEN + 8 * i);
-	st->has_keyring = len == STATE2_LEN;
-	if (st->has_keyring)
-		memcpy(st->kr_mac, pt + STATE_LEN, SC_MAC_LEN);
-	else
-		memset(st->kr_mac, 0, SC_MAC_LEN);
-	r = SC_OK;
+	r = sc_store_state_parse(pt, len, st);
 out:
 	sc_store_stmt_done(v, q);
 	return r;
@@ -68,18 +148,10 @@ int sc_store_state_write(struct sc_vault *v, const struct state *st)
 {
 	sqlite3_stmt *q = NULL;
 	uint8_t aad[64], pt[STATE2_LEN], sealed[STATE2_LEN + SC_SEAL_OVERHEAD];
-	size_t aad_len, i, len = st->has_keyring ? STATE2_LEN : STATE_LEN;
+	size_t aad_len, len;
 	int rc, r;
 
-	/* a vault without a keyring keeps the SCS1 state byte for byte */
-	memcpy(pt, st->has_keyring ? STATE2_MAGIC : STATE_MAGIC, 4);
-	sc_be64_put(pt + 4, st->gen);
-	sc_be64_put(pt + 12, st->anchor.seq);
-	memcpy(pt + 20, st->anchor.mac, SC_MAC_LEN);
-	for (i = 0; i < NBUCKETS; i++)
-		sc_be64_put(pt + 20 + SC_MAC_LEN + 8 * i, st->bver[i]);
-	if (st->has_keyring)
-		memcpy(pt + STATE_LEN, st->kr_mac, SC_MAC_LEN);
+	len = sc_store_state_format(st, pt);
 	state_aad(v, aad, &aad_len);
 	if ((r = sc_seal(v->k->meta, aad, aad_len, pt, len, sealed)) != SC_OK)
 		return r;
@@ -136,7 +208,7 @@ static int bucket_decode(struct sc_vault *v, struct sc_gcm_key *gk, const struct
                          unsigned b, const uint8_t *body, size_t len, struct bucket *bk)
 {
 	uint8_t aad[64], *pt;
-	size_t aad_len, n, i;
+	size_t aad_len;
 	int r;
 
 	if (body == NULL || len < SC_SEAL_OVERHEAD + 8)
@@ -151,23 +223,7 @@ static int bucket_decode(struct sc_vault *v, struct sc_gcm_key *gk, const struct
 		r = sc_open(v->k->meta, aad, aad_len, body, len + SC_SEAL_OVERHEAD, pt);
 	if (r != SC_OK)
 		goto out;
-	n = sc_be32_get(pt + 4);
-	if (memcmp(pt, BUCKET_MAGIC, 4) != 0 || len != 8 + n * ENTRY_LEN) {
-		r = SC_ERR_CORRUPT;
-		goto out;
-	}
-	if ((r = sc_store_bucket_reserve(bk, bk->n + n)) != SC_OK)
-		goto out;
-	for (i = 0; i < n; i++) {
-		const uint8_t *p = pt + 8 + i * ENTRY_LEN;
-		struct entry *e = &bk->e[bk->n + i];
-
-		e->id = sc_be64_get(p);
-		e->version = sc_be64_get(p + 8);
-		memcpy(e->idx, p + 16, SC_MAC_LEN);
-	}
-	bk->n += n;
-	r = SC_OK;
+	r = sc_store_bucket_parse(pt, len, bk);
 out:
 	free(pt);
 	return r;
@@ -262,7 +318,7 @@ int sc_store_bucket_write(struct sc_vault *v, unsigned b, uint64_t ver, const st
 {
 	sqlite3_stmt *q = NULL;
 	uint8_t aad[64], *pt, *sealed;
-	size_t aad_len, len = 8 + bk->n * ENTRY_LEN, i;
+	size_t aad_len, len = sc_store_bucket_format_len(bk);
 	int rc, r;
 
 	pt = malloc(len);
@@ -271,15 +327,7 @@ int sc_store_bucket_write(struct sc_vault *v, unsigned b, uint64_t ver, const st
 		r = SC_ERR_NOMEM;
 		goto out;
 	}
-	memcpy(pt, BUCKET_MAGIC, 4);
-	sc_be32_put(pt + 4, (uint32_t)bk->n);
-	for (i = 0; i < bk->n; i++) {
-		uint8_t *p = pt + 8 + i * ENTRY_LEN;
-
-		sc_be64_put(p, bk->e[i].id);
-		sc_be64_put(p + 8, bk->e[i].version);
-		memcpy(p + 16, bk->e[i].idx, SC_MAC_LEN);
-	}
+	sc_store_bucket_format(bk, pt);
 	bucket_aad(v, b, ver, aad, &aad_len);
 	if ((r = sc_seal(v->k->meta, aad, aad_len, pt, len, sealed)) != SC_OK)
 		goto out;

@@ -24,7 +24,7 @@
 #define STATE_MAGIC "SCS1"
 #define STATE_LEN (4 + 8 + 8 + SC_MAC_LEN + 8 * NBUCKETS)
 /* A state that also anchors the keyring: SCS2, the same fields and then
- * the MAC of the sealed keyring row (keyring.c), so the row cannot be
+ * the MAC of the sealed keyring row (vault_keyring.c), so the row cannot be
  * rolled back, swapped or deleted on its own. */
 #define STATE2_MAGIC "SCS2"
 #define STATE2_LEN (STATE_LEN + SC_MAC_LEN)
@@ -98,6 +98,13 @@ int sc_store_open_db(const char *path, int create, sqlite3 **out);
 void sc_store_unlink_db_files(const char *db);
 int sc_store_fsync_path(const char *path, int dir);
 int sc_store_check_header(const char *path);
+/* The state's and a bucket's plaintexts (state.c): parse checks the magic
+ * and the length (SC_ERR_CORRUPT); bucket parse appends to bk. */
+int sc_store_state_parse(const uint8_t *pt, size_t len, struct state *st);
+size_t sc_store_state_format(const struct state *st, uint8_t pt[STATE2_LEN]);
+int sc_store_bucket_parse(const uint8_t *pt, size_t len, struct bucket *bk);
+size_t sc_store_bucket_format_len(const struct bucket *bk);
+void sc_store_bucket_format(const struct bucket *bk, uint8_t *pt);
 int sc_store_state_read(struct sc_vault *v, struct state *st);
 int sc_store_state_write(struct sc_vault *v, const struct state *st);
 void sc_store_bucket_release(struct bucket *bk);

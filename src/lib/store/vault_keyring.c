@@ -1,4 +1,4 @@
-/* keyring.c - the vault's keyring (keys.h) kept as one sealed row: sealed
+/* vault_keyring.c - the vault's keyring (keys.h) kept as one sealed row: sealed
  * with sc_keyring_seal under the keyring sub-key, and its MAC anchored in
  * the sealed state (SCS2), so the row is authenticated with the record
  * set: a row rolled back, swapped in from another vault, or deleted is an
