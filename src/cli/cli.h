@@ -58,6 +58,11 @@ extern const struct cli_opt cli_opts_init[], cli_opts_set[], cli_opts_get[], cli
     cli_opts_passwd[], cli_opts_run[], cli_opts_unlock[], cli_opts_audit_list[],
     cli_opts_audit_export[], cli_opts_audit_prune[];
 extern const struct cli_cmd cli_audit_subs[];
+/* Named keys (cmd_key.c, cmd_key_ops.c, cmd_sign.c). */
+extern const struct cli_cmd cli_key_subs[];
+extern const struct cli_opt cli_opts_sign[], cli_opts_verify[];
+int cmd_sign(struct cli *c, int argc, char **argv);
+int cmd_verify(struct cli *c, int argc, char **argv);
 
 /* The commands, one file each (cmd_<name>.c). */
 int cmd_init(struct cli *c, int argc, char **argv);
