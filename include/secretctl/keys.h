@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "secretctl/secretctl.h"
+#include "secretctl/sig.h"
 
 /* ---- bounds -------------------------------------------------------------- */
 
@@ -270,6 +271,33 @@ int sc_keyring_sig_material(struct sc_keyring *kr, const char *name, const struc
 /* Copy of one version's material (secmem) for an exportable key only. */
 int sc_keyring_export(struct sc_keyring *kr, const char *name, uint32_t version, uint8_t **out,
                       size_t *out_len) SC_WUR;
+
+/* ---- signing keys (sign.c): the keyring's signing types on sig.h ------ */
+
+/* Private bytes to import instead of generating (the hook's arg); NULL or
+ * priv NULL: generate from the system's randomness. */
+struct sc_keys_sig_import {
+	const uint8_t *priv; /* 32 bytes: an Ed25519 seed or an ECDSA scalar */
+	size_t len;
+};
+/* The sc_keys_sig_keygen_fn for sc_keyring_set_sig_keygen: the material
+ * is the signature table's 40-byte key blob (sc_sig_key_serialize). */
+int sc_keys_sig_keygen(int type, uint8_t *material, size_t cap, size_t *len, void *arg) SC_WUR;
+/* Sign with the newest version (o->version: another one) once the
+ * lifecycle allows it; the private key is in secmem for this call only. */
+int sc_keyring_sign(struct sc_keyring *kr, const char *name, const struct sc_keys_opts *o,
+                    const struct sc_sig_opts *so, const uint8_t *msg, size_t msg_len,
+                    uint8_t sig[SC_SIG_MAX], size_t *sig_len, struct sc_keys_info *info) SC_WUR;
+/* SC_OK only for a valid signature by the version (o->version, 0: newest);
+ * SC_ERR_CORRUPT for a wrong one. */
+int sc_keyring_verify(struct sc_keyring *kr, const char *name, const struct sc_keys_opts *o,
+                      const struct sc_sig_opts *so, const uint8_t *msg, size_t msg_len,
+                      const uint8_t *sig, size_t sig_len, struct sc_keys_info *info) SC_WUR;
+/* The raw public key of a version the lifecycle allows op (SC_KEY_OP_SIGN
+ * or SC_KEY_OP_VERIFY) for; *alg (may be NULL) gets its enum sc_sig_alg. */
+int sc_keyring_pubkey(struct sc_keyring *kr, const char *name, const struct sc_keys_opts *o, int op,
+                      uint8_t pub[SC_SIG_PUB_MAX], size_t *pub_len, int *alg,
+                      struct sc_keys_info *info) SC_WUR;
 
 /* ---- serialisation and sealing ---------------------------------------- */
 

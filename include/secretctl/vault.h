@@ -87,6 +87,17 @@ int sc_vault_blind_name(struct sc_vault *v, const char *name, uint8_t out[SC_MAC
 /* Sub-key for the audit chain MAC (32 bytes). */
 int sc_vault_audit_key(struct sc_vault *v, uint8_t out[SC_KEY_LEN]) SC_WUR;
 
+/* ---- the keyring (vault_keyring.c) ---------------------------------------- */
+
+struct sc_keyring;
+/* The vault's keyring (keys.h), opened and checked against the sealed
+ * state; an empty one when the vault has none yet. Its signing types
+ * generate through sig.h; it saves every counter reservation. */
+int sc_vault_keyring_load(struct sc_vault *v, struct sc_keyring **out) SC_WUR;
+/* Seal and store kr, and anchor it in the state, inside a transaction the
+ * caller holds (an audited write: sc_audit_append_with). */
+int sc_vault_keyring_save_in_txn(struct sc_vault *v, const struct sc_keyring *kr) SC_WUR;
+
 /* The audit anchor kept inside the sealed vault state: the sequence
  * number and MAC of the newest audit entry. */
 struct sc_audit_anchor {

@@ -59,6 +59,11 @@ extern const struct cli_opt cli_opts_init[], cli_opts_set[], cli_opts_get[], cli
     cli_opts_audit_export[], cli_opts_audit_prune[], cli_opts_rollback[], cli_opts_history_prune[],
     cli_opts_edit[], cli_opts_delete[];
 extern const struct cli_cmd cli_audit_subs[];
+/* Named keys (cmd_key.c, cmd_key_ops.c, cmd_sign.c). */
+extern const struct cli_cmd cli_key_subs[];
+extern const struct cli_opt cli_opts_sign[], cli_opts_verify[];
+int cmd_sign(struct cli *c, int argc, char **argv);
+int cmd_verify(struct cli *c, int argc, char **argv);
 
 /* The commands, one file each (cmd_<name>.c). */
 int cmd_init(struct cli *c, int argc, char **argv);

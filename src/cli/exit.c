@@ -12,7 +12,12 @@ const struct cli_exit cli_exits[] = {
     {EXIT_FAIL, "General failure (an I/O or database error);\n"
                 "for\n"
                 ".Cm exists :\n"
-                "the secret does not exist."},
+                "the secret does not exist;\n"
+                "for\n"
+                ".Cm verify\n"
+                "and\n"
+                ".Cm key hmac Fl -verify :\n"
+                "the signature or MAC does not match."},
     {EXIT_USAGE, "Bad command line or bad input: unknown command or option, missing or extra\n"
                  "argument, invalid name, tag or date, empty or oversized value, a value given\n"
                  "on the command line, a password shorter than 8 characters."},
@@ -23,16 +28,20 @@ const struct cli_exit cli_exits[] = {
     {EXIT_PERM, "Unsafe permissions: the vault directory or one of its files is accessible\n"
                 "by group or others, is owned by another user, or is a symbolic link."},
     {EXIT_CORRUPT, "The vault is corrupt or has been tampered with, or its format is not\n"
-                   "supported by this version."},
+                   "supported by this version; a ciphertext that does not open (tampered, or\n"
+                   "another key, version or encryption context)."},
     {EXIT_EXISTS, "Already exists: a vault where\n"
                   ".Cm init\n"
-                  "would create one; a field given twice."},
+                  "would create one; a field given twice; a key of that name."},
     {EXIT_EXPIRED, "The secret has expired:\n"
                    ".Cm get\n"
                    "still prints its value (with a warning),\n"
                    ".Cm run\n"
                    "refuses it."},
-    {EXIT_DENIED, "Refused by policy or by a built-in rule."},
+    {EXIT_DENIED, "Refused by policy or by a built-in rule; a key operation its version's\n"
+                  "state forbids (the message names the state and the way out), or an\n"
+                  "export of a key not created\n"
+                  ".Fl -exportable ."},
     {EXIT_AUDIT, "Audit log verification failed\n"
                  ".Pq Cm audit verify , audit prune ."},
     {EXIT_READONLY, "The vault is on a read-only file system: reads work, writes fail."},

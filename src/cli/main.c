@@ -85,6 +85,16 @@ const struct cli_cmd cli_commands[] = {
      NULL, password_subs},
     {"audit", NULL, VAULT | PW, NULL, "show, verify, export or prune the audit log", NULL, NULL,
      cli_audit_subs},
+    {"key", NULL, VAULT | PW, NULL, "named keys: create, rotate, encrypt, sign, lifecycle",
+     "A keyring sealed inside the vault: versioned keys with SP 800-57 states, the sc:v1\n"
+     "ciphertext format, encryption contexts, scheduled crypto-erase. See docs/KEYS.md.",
+     NULL, cli_key_subs},
+    {"sign", cmd_sign, VAULT | PW, "NAME", "sign a file or stdin with a signing key",
+     "Ed25519 (RFC 8032), ECDSA P-256 (DER or raw), secp256k1 ECDSA (low-S) or BIP-340.\n"
+     "The signature goes to stdout in base64, or its bytes to --out.",
+     cli_opts_sign, NULL},
+    {"verify", cmd_verify, VAULT | PW, "NAME", "check a signature: exit 0 valid, 1 not", NULL,
+     cli_opts_verify, NULL},
     {"run", cmd_run, VAULT | PW | CLI_PASSTHROUGH, "[--] COMMAND [ARGS...]",
      "run a command with secrets in its environment, output redacted",
      "Options end at COMMAND: what follows is the command's own. Each secret's fields\n"

@@ -1,11 +1,10 @@
 /* fuzz_vault_state.c - libFuzzer target for the plaintext codecs of the
  * vault's sealed state (generation, audit anchor, the version of each of
- * 256 index buckets) and of its sealed index buckets (record id, version
- * and blinded name per entry). They run after the seal opens, so they see
- * only what our key sealed, but a bug in them is a bug in every open. The
- * first byte picks the codec. Oracles: accepted input formats back to the
- * same bytes; a bucket's entry count is what its header says; a refused
- * bucket appends nothing. */
+ * 256 index buckets; SCS2 adds the keyring row's MAC) and of its sealed index buckets (record id,
+ * version and blinded name per entry). They run after the seal opens, so they see only what our key
+ * sealed, but a bug in them is a bug in every open. The first byte picks the codec. Oracles:
+ * accepted input formats back to the same bytes; a bucket's entry count is what its header says; a
+ * refused bucket appends nothing. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,17 +16,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static void state(const uint8_t *in, size_t len)
 {
 	struct state st;
-	uint8_t out[STATE_LEN];
+	uint8_t out[STATE2_LEN];
 
 	if (sc_store_state_parse(in, len, &st) != SC_OK) {
-		if (len == STATE_LEN && memcmp(in, STATE_MAGIC, 4) == 0)
+		if ((len == STATE_LEN && memcmp(in, STATE_MAGIC, 4) == 0) ||
+		    (len == STATE2_LEN && memcmp(in, STATE2_MAGIC, 4) == 0))
 			abort(); /* well-formed, yet refused */
 		return;
 	}
-	if (len != STATE_LEN)
+	/* SCS1 has no keyring MAC, SCS2 has one: the magic and the length agree */
+	if (len != (st.has_keyring ? STATE2_LEN : STATE_LEN))
 		abort();
-	sc_store_state_format(&st, out);
-	if (memcmp(out, in, len) != 0)
+	if (sc_store_state_format(&st, out) != len || memcmp(out, in, len) != 0)
 		abort();
 }
 

@@ -8,6 +8,7 @@
 /* ---- the plaintexts' codecs (pure: the fuzz target's way in) ----
  *
  *   state:  "SCS1" u64 gen u64 anchor.seq anchor.mac[32] u64 bver[256]
+ *           or "SCS2", the same fields, then the keyring row's MAC[32]
  *   bucket: "SCB1" u32 n, n x (u64 id u64 version idx[32])
  */
 
@@ -15,26 +16,44 @@ int sc_store_state_parse(const uint8_t *pt, size_t len, struct state *st)
 {
 	size_t i;
 
-	if (len != STATE_LEN || memcmp(pt, STATE_MAGIC, 4) != 0)
+	/* the magic says which length it must have: no SCS1 body with a tail */
+	if (len == STATE_LEN) {
+		if (memcmp(pt, STATE_MAGIC, 4) != 0)
+			return SC_ERR_CORRUPT;
+	} else if (len == STATE2_LEN) {
+		if (memcmp(pt, STATE2_MAGIC, 4) != 0)
+			return SC_ERR_CORRUPT;
+	} else {
 		return SC_ERR_CORRUPT;
+	}
 	st->gen = sc_be64_get(pt + 4);
 	st->anchor.seq = sc_be64_get(pt + 12);
 	memcpy(st->anchor.mac, pt + 20, SC_MAC_LEN);
 	for (i = 0; i < NBUCKETS; i++)
 		st->bver[i] = sc_be64_get(pt + 20 + SC_MAC_LEN + 8 * i);
+	st->has_keyring = len == STATE2_LEN;
+	if (st->has_keyring)
+		memcpy(st->kr_mac, pt + STATE_LEN, SC_MAC_LEN);
+	else
+		memset(st->kr_mac, 0, SC_MAC_LEN);
 	return SC_OK;
 }
 
-void sc_store_state_format(const struct state *st, uint8_t pt[STATE_LEN])
+size_t sc_store_state_format(const struct state *st, uint8_t pt[STATE2_LEN])
 {
 	size_t i;
 
-	memcpy(pt, STATE_MAGIC, 4);
+	/* a vault without a keyring keeps the SCS1 state byte for byte */
+	memcpy(pt, st->has_keyring ? STATE2_MAGIC : STATE_MAGIC, 4);
 	sc_be64_put(pt + 4, st->gen);
 	sc_be64_put(pt + 12, st->anchor.seq);
 	memcpy(pt + 20, st->anchor.mac, SC_MAC_LEN);
 	for (i = 0; i < NBUCKETS; i++)
 		sc_be64_put(pt + 20 + SC_MAC_LEN + 8 * i, st->bver[i]);
+	if (!st->has_keyring)
+		return STATE_LEN;
+	memcpy(pt + STATE_LEN, st->kr_mac, SC_MAC_LEN);
+	return STATE2_LEN;
 }
 
 int sc_store_bucket_parse(const uint8_t *pt, size_t len, struct bucket *bk)
@@ -95,9 +114,9 @@ static void state_aad(const struct sc_vault *v, uint8_t *aad, size_t *n)
 int sc_store_state_read(struct sc_vault *v, struct state *st)
 {
 	sqlite3_stmt *q = NULL;
-	uint8_t aad[64], pt[STATE_LEN];
+	uint8_t aad[64], pt[STATE2_LEN];
 	const uint8_t *body;
-	size_t aad_len;
+	size_t aad_len, len;
 	int rc, r;
 
 	rc = sc_store_stmt_prepare(v, "SELECT body FROM state WHERE id = 1", &q);
@@ -109,15 +128,17 @@ int sc_store_state_read(struct sc_vault *v, struct state *st)
 		goto out;
 	}
 	body = sqlite3_column_blob(q, 0);
-	if (body == NULL || (size_t)sqlite3_column_bytes(q, 0) != STATE_LEN + SC_SEAL_OVERHEAD) {
+	len = (size_t)sqlite3_column_bytes(q, 0);
+	if (body == NULL ||
+	    (len != STATE_LEN + SC_SEAL_OVERHEAD && len != STATE2_LEN + SC_SEAL_OVERHEAD)) {
 		r = SC_ERR_CORRUPT;
 		goto out;
 	}
+	len -= SC_SEAL_OVERHEAD;
 	state_aad(v, aad, &aad_len);
-	if ((r = sc_open(v->k->meta, aad, aad_len, body, STATE_LEN + SC_SEAL_OVERHEAD, pt)) !=
-	    SC_OK)
+	if ((r = sc_open(v->k->meta, aad, aad_len, body, len + SC_SEAL_OVERHEAD, pt)) != SC_OK)
 		goto out;
-	r = sc_store_state_parse(pt, sizeof(pt), st);
+	r = sc_store_state_parse(pt, len, st);
 out:
 	sc_store_stmt_done(v, q);
 	return r;
@@ -126,17 +147,17 @@ out:
 int sc_store_state_write(struct sc_vault *v, const struct state *st)
 {
 	sqlite3_stmt *q = NULL;
-	uint8_t aad[64], pt[STATE_LEN], sealed[STATE_LEN + SC_SEAL_OVERHEAD];
-	size_t aad_len;
+	uint8_t aad[64], pt[STATE2_LEN], sealed[STATE2_LEN + SC_SEAL_OVERHEAD];
+	size_t aad_len, len;
 	int rc, r;
 
-	sc_store_state_format(st, pt);
+	len = sc_store_state_format(st, pt);
 	state_aad(v, aad, &aad_len);
-	if ((r = sc_seal(v->k->meta, aad, aad_len, pt, STATE_LEN, sealed)) != SC_OK)
+	if ((r = sc_seal(v->k->meta, aad, aad_len, pt, len, sealed)) != SC_OK)
 		return r;
 	rc = sc_store_stmt_prepare(v, "INSERT OR REPLACE INTO state (id, body) VALUES (1, ?)", &q);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(q, 1, sealed, sizeof(sealed), SQLITE_STATIC);
+		rc = sqlite3_bind_blob(q, 1, sealed, (int)(len + SC_SEAL_OVERHEAD), SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	sc_store_stmt_done(v, q);

@@ -20,6 +20,7 @@ static int derive_keys(struct sc_vault *v, struct keys *k)
 	    {"secretctl/v1/index", offsetof(struct keys, idx)},
 	    {"secretctl/v1/meta", offsetof(struct keys, meta)},
 	    {"secretctl/v1/audit", offsetof(struct keys, audit)},
+	    {"secretctl/v1/keyring", offsetof(struct keys, keyring)},
 	};
 	size_t i;
 	int r;

@@ -24,6 +24,11 @@
 #define NBUCKETS 256
 #define STATE_MAGIC "SCS1"
 #define STATE_LEN (4 + 8 + 8 + SC_MAC_LEN + 8 * NBUCKETS)
+/* A state that also anchors the keyring: SCS2, the same fields and then
+ * the MAC of the sealed keyring row (vault_keyring.c), so the row cannot be
+ * rolled back, swapped or deleted on its own. */
+#define STATE2_MAGIC "SCS2"
+#define STATE2_LEN (STATE_LEN + SC_MAC_LEN)
 #define BUCKET_MAGIC "SCB1"
 #define ENTRY_LEN (8 + 8 + SC_MAC_LEN)
 #define RECORD_MAX (16 * 1024 * 1024)
@@ -37,6 +42,8 @@ struct state {
 	uint64_t gen;
 	struct sc_audit_anchor anchor;
 	uint64_t bver[NBUCKETS];
+	int has_keyring; /* SCS2: a keyring row exists, kr_mac is its MAC */
+	uint8_t kr_mac[SC_MAC_LEN];
 };
 
 struct bucket {
@@ -50,6 +57,7 @@ struct keys {
 	uint8_t idx[SC_KEY_LEN];
 	uint8_t meta[SC_KEY_LEN];
 	uint8_t audit[SC_KEY_LEN];
+	uint8_t keyring[SC_KEY_LEN];
 };
 
 #define STMT_CACHE 40
@@ -94,7 +102,7 @@ int sc_store_check_header(const char *path);
 /* The state's and a bucket's plaintexts (state.c): parse checks the magic
  * and the length (SC_ERR_CORRUPT); bucket parse appends to bk. */
 int sc_store_state_parse(const uint8_t *pt, size_t len, struct state *st);
-void sc_store_state_format(const struct state *st, uint8_t pt[STATE_LEN]);
+size_t sc_store_state_format(const struct state *st, uint8_t pt[STATE2_LEN]);
 int sc_store_bucket_parse(const uint8_t *pt, size_t len, struct bucket *bk);
 size_t sc_store_bucket_format_len(const struct bucket *bk);
 void sc_store_bucket_format(const struct bucket *bk, uint8_t *pt);

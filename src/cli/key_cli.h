@@ -1,0 +1,68 @@
+/* key_cli.h - what the `key`, `sign` and `verify` command files share: a
+ * session over the vault's keyring (open, commit with its audit entry,
+ * close) and the parsing of their common operands. */
+#ifndef SC_CLI_KEY_CLI_H
+#define SC_CLI_KEY_CLI_H
+
+#include <jansson.h>
+
+#include "cli/cli.h"
+#include "secretctl/keys.h"
+
+/* Input files (--in): at most this much (a plaintext's bound, and room
+ * for a ciphertext's text). */
+#define KEY_IN_MAX SC_KEYS_CT_TEXT_MAX
+
+struct key_session {
+	struct sc_vault *v;
+	struct sc_keyring *kr;
+	uint64_t gen0; /* the keyring's generation when loaded */
+};
+
+/* Open and unlock the vault, load its keyring. An exit status: EXIT_OK,
+ * or the error already printed. */
+int key_open(struct cli *c, struct key_session *ks);
+/*
+ * Record the outcome st of operation op on key name. When st is SC_OK and
+ * the keyring changed, the keyring is saved and the entry written in one
+ * transaction (both or neither); otherwise the outcome is appended. SC_OK
+ * means the caller may hand out its result; anything else fails closed.
+ */
+int key_commit(struct cli *c, struct key_session *ks, const char *op, const char *name, int st);
+void key_close(struct key_session *ks);
+
+/* Operand and option parsing; each returns SC_OK or SC_ERR_INVALID. */
+int key_parse_version(const char *s, uint32_t *out);
+int key_parse_days(const char *s, unsigned *out);
+/* "k=v" into *ctx (made on first use). */
+int key_ctx_add(struct sc_keys_ctx **ctx, const char *kv);
+/* A NAME operand: CLI_PARSE_END, or CLI_PARSE_EXIT with *status. */
+int key_check_name(struct cli *c, const char *name, int *status);
+
+/* All of FILE, or of standard input for NULL or "-" (at most max bytes),
+ * into secmem. strip_nl drops one trailing newline (ciphertext texts). */
+int key_read_input(const char *path, size_t max, int strip_nl, uint8_t **buf, size_t *len);
+/* Write buf to a new file (0600, not through a symlink), or replace it. */
+int key_write_file(const char *path, const uint8_t *buf, size_t len);
+/* Print one JSON value (compact) and a newline; takes the reference. */
+int key_print_json(json_t *o);
+/* Notes after an operation: a compromised version used, a rotation. */
+void key_note(struct cli *c, struct key_session *ks, const char *name,
+              const struct sc_keys_info *info);
+/* The failure of an operation on key name, with its status. */
+int key_fail(int st, const char *what, const char *name);
+
+int64_t key_now(void);
+
+/* The operations' option tables and commands (cmd_key_ops.c, cmd_sign.c),
+ * in the `key` subcommand table (cmd_key.c). */
+extern const struct cli_opt cli_opts_key_encrypt[], cli_opts_key_decrypt[], cli_opts_key_datakey[],
+    cli_opts_key_hmac[], cli_opts_key_pubkey[];
+int cli_key_encrypt(struct cli *c, int argc, char **argv);
+int cli_key_decrypt(struct cli *c, int argc, char **argv);
+int cli_key_rewrap(struct cli *c, int argc, char **argv);
+int cli_key_datakey(struct cli *c, int argc, char **argv);
+int cli_key_hmac(struct cli *c, int argc, char **argv);
+int cli_key_export(struct cli *c, int argc, char **argv);
+int cli_key_pubkey(struct cli *c, int argc, char **argv);
+#endif

@@ -1,0 +1,190 @@
+/* key_common.c - the keyring session of the `key`, `sign` and `verify`
+ * commands: the vault opened, its keyring loaded, and every outcome
+ * recorded in the audit log (a change saved in the same transaction as
+ * its entry), plus the parsing they share. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/key_cli.h"
+
+int64_t key_now(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int key_open(struct cli *c, struct key_session *ks)
+{
+	int r;
+
+	memset(ks, 0, sizeof(*ks));
+	if ((r = cli_open_vault(c, 1, &ks->v)) != SC_OK)
+		return cli_fail(r, "cannot unlock the vault");
+	if ((r = sc_vault_keyring_load(ks->v, &ks->kr)) != SC_OK) {
+		int rc = cli_fail(r, "cannot open the vault's keyring");
+
+		key_close(ks);
+		return rc;
+	}
+	ks->gen0 = sc_keyring_generation(ks->kr);
+	return EXIT_OK;
+}
+
+static int save(struct sc_vault *v, void *arg)
+{
+	return sc_vault_keyring_save_in_txn(v, arg);
+}
+
+int key_commit(struct cli *c, struct key_session *ks, const char *op, const char *name, int st)
+{
+	const char *names[1] = {name};
+	size_t n = name != NULL ? 1 : 0;
+
+	if (st == SC_OK && sc_keyring_generation(ks->kr) != ks->gen0) {
+		if ((st = cli_audit_write(c, ks->v, op, names, n, save, ks->kr)) == SC_OK)
+			ks->gen0 = sc_keyring_generation(ks->kr);
+		return st;
+	}
+	/* a read, or a failure (whatever it changed in memory is dropped) */
+	{
+		int a = cli_audit(c, ks->v, op, names, n, NULL, st);
+
+		return st != SC_OK ? st : a;
+	}
+}
+
+void key_close(struct key_session *ks)
+{
+	sc_keyring_free(ks->kr);
+	sc_vault_close(ks->v);
+	memset(ks, 0, sizeof(*ks));
+}
+
+int key_parse_version(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long long n;
+
+	if (s[0] < '1' || s[0] > '9')
+		return SC_ERR_INVALID;
+	errno = 0;
+	n = strtoull(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n > UINT32_MAX)
+		return SC_ERR_INVALID;
+	*out = (uint32_t)n;
+	return SC_OK;
+}
+
+int key_parse_days(const char *s, unsigned *out)
+{
+	uint32_t d;
+
+	if (key_parse_version(s, &d) != SC_OK || d < SC_KEYS_DESTROY_DAYS_MIN ||
+	    d > SC_KEYS_DESTROY_DAYS_MAX)
+		return SC_ERR_INVALID;
+	*out = d;
+	return SC_OK;
+}
+
+int key_ctx_add(struct sc_keys_ctx **ctx, const char *kv)
+{
+	int r;
+
+	if (strchr(kv, '=') == NULL) {
+		sc_set_error("'%s' is not k=v", kv);
+		return SC_ERR_INVALID;
+	}
+	if (*ctx == NULL && (r = sc_keys_ctx_new(ctx)) != SC_OK)
+		return r;
+	return sc_keys_ctx_add_kv(*ctx, kv);
+}
+
+int key_check_name(struct cli *c, const char *name, int *status)
+{
+	if (sc_keys_name_valid(name) != SC_OK) {
+		sc_clear_error();
+		*status =
+		    cli_usage(c,
+		              "invalid key name '%s' (1-64 of [A-Za-z0-9._-], first a letter or "
+		              "digit)",
+		              name);
+		return CLI_PARSE_EXIT;
+	}
+	return CLI_PARSE_END;
+}
+
+int key_read_input(const char *path, size_t max, int strip_nl, uint8_t **buf, size_t *len)
+{
+	int fd = 0, r;
+
+	*buf = NULL;
+	*len = 0;
+	if (path != NULL && strcmp(path, "-") != 0) {
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0) {
+			sc_set_error("'%s': %s", path, strerror(errno));
+			return errno == ENOENT ? SC_ERR_NOT_FOUND : sc_status_from_errno(errno);
+		}
+	}
+	r = cli_read_fd(fd, max, buf, len);
+	if (fd != 0)
+		close(fd);
+	if (r == SC_ERR_TOOBIG)
+		sc_set_error("the input is larger than %zu bytes", max);
+	if (r == SC_OK && strip_nl && *len > 0 && (*buf)[*len - 1] == '\n')
+		(*buf)[--*len] = '\0';
+	return r;
+}
+
+int key_write_file(const char *path, const uint8_t *buf, size_t len)
+{
+	int fd, r;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+	if (fd < 0) {
+		sc_set_error("'%s': %s", path, strerror(errno));
+		return sc_status_from_errno(errno);
+	}
+	r = sc_fd_write_all(fd, buf, len);
+	if (close(fd) != 0 && r == SC_OK)
+		r = sc_status_from_errno(errno);
+	return r;
+}
+
+int key_print_json(json_t *o)
+{
+	char *s = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
+	int r = s != NULL && puts(s) >= 0 ? SC_OK : SC_ERR_IO;
+
+	free(s);
+	json_decref(o);
+	return r;
+}
+
+void key_note(struct cli *c, struct key_session *ks, const char *name,
+              const struct sc_keys_info *info)
+{
+	if (info->compromised)
+		cli_warn("version %u of key '%s' is COMPROMISED: rewrap what it protects under a "
+		         "new version (key rotate %s, key rewrap %s)",
+		         info->version, name, name, name);
+	if (info->rotated) {
+		const char *names[1] = {name};
+
+		cli_say("key '%s' was rotated to version %u first (its rotation period or "
+		        "message limit was reached)",
+		        name, info->version);
+		/* the rotation is saved with the operation's entry; say it too */
+		(void)cli_audit(c, ks->v, "key.rotate", names, 1, NULL, SC_OK);
+	}
+}
+
+int key_fail(int st, const char *what, const char *name)
+{
+	if (st == SC_ERR_NOT_FOUND && *sc_last_error() == '\0')
+		return cli_error(EXIT_NOTFOUND, "no key '%s'", name);
+	return cli_fail(st, "cannot %s '%s'", what, name);
+}

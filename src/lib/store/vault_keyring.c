@@ -1,0 +1,154 @@
+/* vault_keyring.c - the vault's keyring (keys.h) kept as one sealed row: sealed
+ * with sc_keyring_seal under the keyring sub-key, and its MAC anchored in
+ * the sealed state (SCS2), so the row is authenticated with the record
+ * set: a row rolled back, swapped in from another vault, or deleted is an
+ * error. Writes happen inside the caller's transaction, with the audit
+ * entry (sc_audit_append_with). */
+#include "secretctl/keys.h"
+#include "store/vault_int.h"
+
+static const char kr_dom[] = "secretctl/v1/keyring-row";
+
+static int row_mac(const struct sc_vault *v, const uint8_t *sealed, size_t len,
+                   uint8_t mac[SC_MAC_LEN])
+{
+	uint8_t *buf;
+	int r;
+
+	if ((buf = malloc(sizeof(kr_dom) + len)) == NULL)
+		return SC_ERR_NOMEM;
+	memcpy(buf, kr_dom, sizeof(kr_dom));
+	memcpy(buf + sizeof(kr_dom), sealed, len);
+	r = sc_hmac_sha256(v->k->keyring, SC_KEY_LEN, buf, sizeof(kr_dom) + len, mac);
+	free(buf);
+	return r;
+}
+
+static int table_exists(struct sc_vault *v, int *exists)
+{
+	sqlite3_stmt *q = NULL;
+	int rc;
+
+	*exists = 0;
+	rc = sqlite3_prepare_v2(v->db,
+	                        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = "
+	                        "'keyring'",
+	                        -1, &q, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		*exists = 1;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(q);
+	return rc == SQLITE_DONE ? SC_OK : sc_store_db_err(v->db, rc);
+}
+
+static void install_hooks(struct sc_keyring *kr)
+{
+	sc_keyring_set_sig_keygen(kr, sc_keys_sig_keygen, NULL);
+	/* one process, one command: every reservation is saved with it */
+	sc_keyring_set_reserve(kr, 1);
+}
+
+int sc_vault_keyring_load(struct sc_vault *v, struct sc_keyring **out)
+{
+	sqlite3_stmt *q = NULL;
+	struct sc_keyring *kr = NULL;
+	struct state st;
+	uint8_t mac[SC_MAC_LEN];
+	const uint8_t *body;
+	size_t len;
+	int r, rc, exists;
+
+	*out = NULL;
+	if (v == NULL || v->k == NULL)
+		return SC_ERR_LOCKED;
+	if ((r = sc_store_state_read(v, &st)) != SC_OK || (r = table_exists(v, &exists)) != SC_OK)
+		return r;
+	if (!exists || !st.has_keyring) {
+		if (exists != st.has_keyring) {
+			/* a state that anchors a keyring with no table, or the reverse */
+			sc_set_error("the vault's keyring does not match its sealed state");
+			return SC_ERR_CORRUPT;
+		}
+		if ((r = sc_keyring_new(&kr)) != SC_OK)
+			return r;
+		goto done;
+	}
+	rc = sqlite3_prepare_v2(v->db, "SELECT body FROM keyring WHERE id = 1", -1, &q, NULL);
+	if (rc != SQLITE_OK)
+		return sc_store_db_err(v->db, rc);
+	if ((rc = sqlite3_step(q)) != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ? SC_ERR_CORRUPT : sc_store_db_err(v->db, rc);
+		if (r == SC_ERR_CORRUPT)
+			sc_set_error("the vault's keyring is missing");
+		goto out;
+	}
+	body = sqlite3_column_blob(q, 0);
+	len = (size_t)sqlite3_column_bytes(q, 0);
+	if (body == NULL || len == 0) {
+		r = SC_ERR_CORRUPT;
+		goto out;
+	}
+	if ((r = row_mac(v, body, len, mac)) != SC_OK)
+		goto out;
+	if (sc_memcmp_ct(mac, st.kr_mac, SC_MAC_LEN) != 0) {
+		sc_set_error("the vault's keyring is not the one its sealed state names "
+		             "(rolled back or replaced)");
+		r = SC_ERR_CORRUPT;
+		goto out;
+	}
+	if ((r = sc_keyring_open(v->k->keyring, v->id, body, len, &kr)) != SC_OK)
+		goto out;
+done:
+	install_hooks(kr);
+	*out = kr;
+	kr = NULL;
+	r = SC_OK;
+out:
+	sqlite3_finalize(q);
+	sc_keyring_free(kr);
+	return r;
+}
+
+int sc_vault_keyring_save_in_txn(struct sc_vault *v, const struct sc_keyring *kr)
+{
+	sqlite3_stmt *q = NULL;
+	uint8_t *sealed = NULL;
+	size_t len = 0;
+	struct state st;
+	int r, rc;
+
+	if (v == NULL || v->k == NULL)
+		return SC_ERR_LOCKED;
+	if (sqlite3_get_autocommit(v->db))
+		return SC_ERR_INVALID; /* only inside the caller's transaction */
+	if ((r = sc_store_state_read(v, &st)) != SC_OK)
+		return r;
+	if ((r = sc_keyring_seal(kr, v->k->keyring, v->id, &sealed, &len)) != SC_OK)
+		return r;
+	if (len > INT_MAX) {
+		r = SC_ERR_TOOBIG;
+		goto out;
+	}
+	if ((r = row_mac(v, sealed, len, st.kr_mac)) != SC_OK)
+		goto out;
+	st.has_keyring = 1;
+	if ((r = sc_store_exec_sql(v->db, "CREATE TABLE IF NOT EXISTS keyring (id INTEGER PRIMARY "
+	                                  "KEY CHECK (id = 1), body BLOB NOT NULL);")) != SC_OK)
+		goto out;
+	rc = sqlite3_prepare_v2(v->db, "INSERT OR REPLACE INTO keyring (id, body) VALUES (1, ?)",
+	                        -1, &q, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(q, 1, sealed, (int)len, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc != SQLITE_DONE) {
+		r = sc_store_db_err(v->db, rc);
+		goto out;
+	}
+	r = sc_store_state_write(v, &st);
+out:
+	sqlite3_finalize(q);
+	free(sealed);
+	return r;
+}
