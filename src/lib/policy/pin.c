@@ -69,6 +69,7 @@ static void sb_arg_token(struct sbuf *b, const char *arg)
 
 	sb_literal(&lit, arg);
 	if (lit.oom) {
+		free(lit.p);
 		b->oom = 1;
 		return;
 	}
@@ -106,10 +107,12 @@ static int pin_rule(const char *resolved, const char *const *args, size_t nargs,
 		return perr(err, errlen, SC_ERR_INVALID,
 		            "too many arguments to pin in a rule (at most 64)");
 	for (i = 0; i < nargs; i++) {
-		if (sc_policy_has_ctl(args[i]))
+		if (sc_policy_has_ctl(args[i])) {
+			free(pat.p);
 			return perr(err, errlen, SC_ERR_INVALID,
 			            "an argument holds control characters, which a rule cannot "
 			            "match");
+		}
 		if (i > 0)
 			sb_add(&pat, " ", 1);
 		sb_arg_token(&pat, args[i]);
