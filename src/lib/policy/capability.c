@@ -152,7 +152,7 @@ static int file_is(const char *path, const uint8_t want[32])
 	return ok ? 1 : 0;
 }
 
-static int is_exact(const struct argpat *a)
+int sc_policy_argpat_exact(const struct argpat *a)
 {
 	size_t i;
 
@@ -207,7 +207,7 @@ int sc_policy_capability_check(const struct cmdent *e, int pat, const char *name
 	size_t i, j;
 
 	if (e == NULL || e->npats == 0 || pat < 0 || (size_t)pat >= e->npats ||
-	    !is_exact(&e->pats[pat]))
+	    !sc_policy_argpat_exact(&e->pats[pat]))
 		return capdeny(
 		    reason, reasonlen,
 		    "'%s' runs code it is given, so it receives a secret only through a "

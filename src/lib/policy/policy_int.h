@@ -147,6 +147,8 @@ int sc_policy_from_tree(struct pctx *c, const struct ynode *root, struct sc_poli
  * pins' release; the pins checked against the files now; and whether the
  * allow entry e (its pattern pat matched; e NULL: default_action) lets a
  * program that runs code receive secrets with these arguments. */
+/* 1 when a pattern matches one argv only: no glob character, no rest */
+int sc_policy_argpat_exact(const struct argpat *a);
 int sc_policy_pin_parse(struct pctx *c, const char *key, const struct ynode *v, struct cmdent *e);
 void sc_policy_pins_release(struct cmdent *e);
 int sc_policy_pins_check(const struct cmdent *e, const char *resolved, char *reason,

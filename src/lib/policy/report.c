@@ -33,18 +33,6 @@ static const char *base_of(const char *s)
 	return b ? b + 1 : s;
 }
 
-static int exact(const struct argpat *a)
-{
-	size_t i;
-
-	if (a->rest)
-		return 0;
-	for (i = 0; i < a->ntok; i++)
-		if (strpbrk(a->tok[i], "*?[\\") != NULL)
-			return 0;
-	return 1;
-}
-
 /* The secrets an entry lets in, as words: its own list, or every one. */
 static void secrets_words(const struct cmdent *e, char *buf, size_t n)
 {
@@ -89,7 +77,7 @@ static void report_entry(const struct cmdent *e, sc_policy_report_fn fn, void *a
 
 	secrets_words(e, sec, sizeof(sec));
 	for (i = 0; i < e->npats; i++)
-		npin += exact(&e->pats[i]);
+		npin += sc_policy_argpat_exact(&e->pats[i]);
 	if (e->ask)
 		say(fn, arg, 0, "line %d: '%s': asks the user before each run", e->line, e->cmd);
 	if (sc_policy_runs_code(base)) {
@@ -106,7 +94,7 @@ static void report_entry(const struct cmdent *e, sc_policy_report_fn fn, void *a
 		    e->line, e->cmd, sec, npin, npin == 1 ? "" : "s",
 		    e->nfiles ? ", its pinned files unchanged" : "");
 		for (i = 0; i < e->npats; i++)
-			if (exact(&e->pats[i]))
+			if (sc_policy_argpat_exact(&e->pats[i]))
 				for (size_t a = 0; a < e->pats[i].ntok; a++)
 					if (e->pats[i].tok[a][0] != '/' &&
 					    strchr(e->pats[i].tok[a], '.') &&
