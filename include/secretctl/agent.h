@@ -37,7 +37,12 @@ enum sc_agent_op {
 	SC_AGENT_OP_GET,     /* a whole secret; reveal mode only */
 	SC_AGENT_OP_RUN,     /* run a command with secrets; fds 0-2 when streaming */
 	SC_AGENT_OP_HISTORY, /* a secret's versions: numbers, times, changes by name */
+	/* a dedicated run user's agent (system.h): run this secretctl command
+	 * as the run user, on fds 0-2; attach: the vault password, checked
+	 * first. Refused by an ordinary agent. */
+	SC_AGENT_OP_FORWARD,
 };
+#define SC_AGENT_PASSWORD_MAX 1024 /* a forward's attachment */
 
 enum sc_agent_origin {
 	SC_AGENT_ORIGIN_CLI = 0, /* secretctl run */
@@ -176,6 +181,14 @@ void sc_agent_set_client(const char *name);
 /* The whole secret; SC_ERR_DENIED unless the agent was unlocked with
  * reveal. */
 int sc_agent_get(int fd, const char *name, struct sc_secret **out) SC_WUR;
+
+/* A dedicated run user's agent runs a secretctl command line (argv: the
+ * command and its arguments, no global option) as its run user, on fds
+ * 0-2, in cwd, with the caller's environment (less what would point the
+ * child elsewhere) and the vault password pw. *exit_status: the command's.
+ * SC_ERR_AUTH for a wrong password. */
+int sc_agent_forward(int fd, const char *const *argv, char *const *env, const char *cwd,
+                     const char *pw, size_t pw_len, const int fds[3], int *exit_status) SC_WUR;
 
 /* A run performed by the agent. */
 struct sc_agent_run {

@@ -6,24 +6,17 @@
 
 /* ---- socket ---- */
 
-int agent_listen(const char *vault_dir, int *listen_fd, int *lock_fd, char **sock_path)
+/* Take the lock at lockp, then bind sock with the given umask. */
+static int listen_at(const char *sock, const char *lockp, mode_t mask, int *listen_fd, int *lock_fd)
 {
 	struct sockaddr_un sa;
-	char *sock = NULL, *lockp = NULL, *dir = NULL;
 	int s = -1, lk = -1, r;
 	mode_t old;
 
-	*listen_fd = *lock_fd = -1;
-	*sock_path = NULL;
-	if ((r = sc_agent_paths(vault_dir, &sock, &lockp)) != SC_OK)
-		goto out;
-	if ((r = sc_agent_dir(&dir)) != SC_OK || (r = sc_agent_dir_check(dir, 1)) != SC_OK)
-		goto out;
 	lk = open(lockp, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (lk < 0) {
 		sc_set_error("cannot open '%s': %s", lockp, strerror(errno));
-		r = SC_ERR_IO;
-		goto out;
+		return SC_ERR_IO;
 	}
 	if (flock(lk, LOCK_EX | LOCK_NB) != 0) {
 		r = errno == EWOULDBLOCK ? SC_ERR_BUSY : SC_ERR_IO;
@@ -44,7 +37,7 @@ int agent_listen(const char *vault_dir, int *listen_fd, int *lock_fd, char **soc
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, sock, strlen(sock) + 1);
-	old = umask(0177); /* the socket file is born 0600 */
+	old = umask(mask);
 	r = bind(s, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
 	if (r != 0 || listen(s, 64) != 0) {
@@ -54,19 +47,62 @@ int agent_listen(const char *vault_dir, int *listen_fd, int *lock_fd, char **soc
 	}
 	*listen_fd = s;
 	*lock_fd = lk;
-	*sock_path = sock;
-	s = lk = -1;
-	sock = NULL;
-	r = SC_OK;
+	return SC_OK;
 out:
 	if (s >= 0)
 		close(s);
-	if (lk >= 0)
-		close(lk);
+	close(lk);
+	return r;
+}
+
+int agent_listen(const char *vault_dir, int *listen_fd, int *lock_fd, char **sock_path)
+{
+	char *sock = NULL, *lockp = NULL, *dir = NULL;
+	int r;
+
+	*listen_fd = *lock_fd = -1;
+	*sock_path = NULL;
+	if ((r = sc_agent_paths(vault_dir, &sock, &lockp)) != SC_OK)
+		goto out;
+	if ((r = sc_agent_dir(&dir)) != SC_OK || (r = sc_agent_dir_check(dir, 1)) != SC_OK)
+		goto out;
+	/* the socket file is born 0600 */
+	if ((r = listen_at(sock, lockp, 0177, listen_fd, lock_fd)) != SC_OK)
+		goto out;
+	*sock_path = sock;
+	sock = NULL;
+out:
 	free(sock);
 	free(lockp);
 	free(dir);
 	return r;
+}
+
+int agent_listen_system(const struct sc_system_conf *sys, int *listen_fd, int *lock_fd)
+{
+	char dir[sizeof(sys->socket)], lockp[sizeof(sys->socket) + 8], *slash;
+	struct stat st;
+
+	*listen_fd = *lock_fd = -1;
+	if (geteuid() != sys->uid) {
+		sc_set_error("the system agent must run as '%s' (uid %lu), not as uid %lu",
+		             sys->user, (unsigned long)sys->uid, (unsigned long)geteuid());
+		return SC_ERR_PERM;
+	}
+	memcpy(dir, sys->socket, sizeof(dir));
+	if ((slash = strrchr(dir, '/')) == NULL || slash == dir)
+		return SC_ERR_INVALID;
+	*slash = '\0';
+	if (lstat(dir, &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid() ||
+	    (st.st_mode & 022) != 0) {
+		sc_set_error("the socket directory '%s' must be a directory of uid %lu, not "
+		             "writable by others",
+		             dir, (unsigned long)geteuid());
+		return SC_ERR_PERM;
+	}
+	snprintf(lockp, sizeof(lockp), "%s.lock", sys->socket);
+	/* 0666: every uid may connect; the peer check admits the owners only */
+	return listen_at(sys->socket, lockp, 0111, listen_fd, lock_fd);
 }
 
 /* ---- the main loop ---- */
@@ -132,6 +168,7 @@ int agent_serve(struct agent_opts *o)
 	if (!o->foreground)
 		openlog("secretctl-agent", LOG_PID, LOG_AUTHPRIV);
 	pthread_mutex_init(&a.lock, NULL);
+	pthread_mutex_init(&a.pw_lock, NULL);
 	pthread_cond_init(&a.idle, NULL);
 	a.timeout_s = o->timeout_s ? o->timeout_s : SC_AGENT_TIMEOUT_DEFAULT;
 	a.reveal = o->reveal;

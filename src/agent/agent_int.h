@@ -42,7 +42,8 @@ struct agent {
 	unsigned conns, runs;
 	int ctl_fds[AGENT_CONNS_MAX]; /* write ends of the running runs' ctl pipes */
 	int quit;
-	int wake[2]; /* connections wake the main loop (after lock) */
+	int wake[2];             /* connections wake the main loop (after lock) */
+	pthread_mutex_t pw_lock; /* one password check at a time (forward.c) */
 	dev_t vdev;
 	ino_t vino;
 	/* the whole vault's sanitizer (redact.h): every run redacts every
@@ -92,6 +93,11 @@ int agent_open_with_dek(const char *dir, const uint8_t *dek, struct sc_vault **o
 int agent_op_unlock(struct agent *a, int fd, const struct sc_agent_req *q);
 int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
                  size_t nfds);
+/* A dedicated run user's agent: check the password (a wrong one is
+ * audited, and the next try waits), then run the command line as a
+ * secretctl child of ours on the caller's fds; reply its exit status. */
+int agent_op_forward(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
+                     size_t nfds);
 void agent_accept_one(struct agent *a, int lfd);
 
 #endif

@@ -93,6 +93,15 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 		return agent_reply_err(fd, SC_ERR_DENIED,
 		                       "runs through the agent are always sanitized; --no-sanitize "
 		                       "needs the password");
+	/* a dedicated run user's child starts in the caller's directory, with
+	 * the run user's rights there (docs/SYSTEM-AGENT.md) */
+	if (a->o->sys != NULL && q->cwd != NULL && access(q->cwd, X_OK) != 0)
+		return agent_reply_err(
+		    fd, SC_ERR_DENIED,
+		    "the run user '%s' cannot enter '%s': run from a directory it "
+		    "can reach, or give it access (setfacl -m u:%s:x DIR, for "
+		    "each directory on the way)",
+		    a->o->sys->user, q->cwd, a->o->sys->user);
 	if (q->exe == NULL && strchr(q->argv[0], '/') != NULL && q->argv[0][0] != '/')
 		return agent_reply_err(fd, SC_ERR_INVALID,
 		                       "a relative command needs its resolved path (exe)");

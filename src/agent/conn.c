@@ -64,6 +64,12 @@ static int do_history(struct agent *a, int fd, const struct sc_agent_req *q, con
 	return agent_op_history(a, fd, q);
 }
 
+static int do_forward(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
+                      size_t nfds)
+{
+	return agent_op_forward(a, fd, q, fds, nfds);
+}
+
 static const struct {
 	int op;
 	unsigned flags;
@@ -74,7 +80,7 @@ static const struct {
     {SC_AGENT_OP_UNLOCK, 0, do_unlock},           {SC_AGENT_OP_LIST, NEEDS_KEY, do_list},
     {SC_AGENT_OP_EXISTS, NEEDS_KEY, do_exists},   {SC_AGENT_OP_FIELDS, NEEDS_KEY, do_fields},
     {SC_AGENT_OP_GET, NEEDS_KEY, do_get},         {SC_AGENT_OP_RUN, 0, agent_op_run},
-    {SC_AGENT_OP_HISTORY, NEEDS_KEY, do_history},
+    {SC_AGENT_OP_HISTORY, NEEDS_KEY, do_history}, {SC_AGENT_OP_FORWARD, 0, do_forward},
 };
 
 /* The gate: find the op, refuse it while locked when it needs the key,
@@ -120,11 +126,11 @@ static int serve_one(struct agent *a, int fd)
 		(void)agent_reply_err(fd, r, "malformed request (%s)", sc_strerror(r));
 		return r; /* the stream may be out of step: drop the connection */
 	}
-	if (q.op != SC_AGENT_OP_RUN)
+	if (q.op != SC_AGENT_OP_RUN && q.op != SC_AGENT_OP_FORWARD)
 		for (; nfds > 0; nfds--)
 			close(fds[nfds - 1]);
 	r = gate(a, fd, &q, fds, nfds);
-	if (q.op == SC_AGENT_OP_RUN)
+	if (q.op == SC_AGENT_OP_RUN || q.op == SC_AGENT_OP_FORWARD)
 		for (i = 0; i < nfds; i++)
 			close(fds[i]);
 	sc_agent_req_release(&q);
@@ -164,7 +170,8 @@ void agent_accept_one(struct agent *a, int lfd)
 		close(fd);
 		return;
 	}
-	if (cred.uid != geteuid()) {
+	if (cred.uid != geteuid() &&
+	    (a->o->sys == NULL || !sc_system_admits(a->o->sys, cred.uid))) {
 		agent_log(LOG_WARNING,
 		          "refused a connection from uid %lu (pid %ld): not our uid %lu",
 		          (unsigned long)cred.uid, (long)cred.pid, (unsigned long)geteuid());

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "secretctl/agent.h"
+#include "secretctl/system.h"
 
 #define AGENT_CONNS_MAX 64    /* connections served at once (runs included) */
 #define AGENT_RUNS_MAX 16     /* runs at once */
@@ -23,11 +24,21 @@ struct agent_opts {
 	uint8_t *dek;
 	uint32_t timeout_s; /* 0: SC_AGENT_TIMEOUT_DEFAULT */
 	int reveal;
+	/* A dedicated run user's agent (system.h), or NULL: it listens on
+	 * sys->socket, admits sys's uids, and forwards commands (exe: this
+	 * binary, to run them with; confdir: where sys came from). */
+	const struct sc_system_conf *sys;
+	const char *exe;
+	const char *confdir;
 };
 
 /* Make the socket directory, take the vault's agent lock and bind its
  * socket (0600). SC_ERR_BUSY when another agent holds the lock. */
 int agent_listen(const char *vault_dir, int *listen_fd, int *lock_fd, char **sock_path);
+/* The same for a dedicated run user's agent: the socket at sys->socket
+ * (0666: who may talk is decided by SO_PEERCRED), the lock beside it; the
+ * directory must be ours and not writable by others. */
+int agent_listen_system(const struct sc_system_conf *sys, int *listen_fd, int *lock_fd);
 /* Serve until locked (daemon), a terminating signal, or the vault going
  * away. Returns an sc_status; the socket is unlinked and the key wiped. */
 int agent_serve(struct agent_opts *o);

@@ -11,6 +11,7 @@
 #include "cli/opt.h"
 #include "secretctl/audit.h"
 #include "secretctl/secretctl.h"
+#include "secretctl/system.h"
 
 /* Exit statuses: the status table (base/status.c) maps statuses to them,
  * exit.c holds the man page's words for each (man/secretctl.1, EXIT STATUS;
@@ -49,7 +50,30 @@ struct cli {
 	int password_fd;             /* -1 when not given */
 	int json;
 	int no_prompt; /* never ask on the terminal (MCP server) */
+	/* the dedicated run user (system.c): its configuration when the vault
+	 * is its, and whether we are an owner (not the run user) */
+	struct sc_system_conf *sys;
+	int sys_owner;
+	int fwd_argc; /* the command line as typed, globals taken out */
+	char **fwd_argv;
 };
+
+/* The dedicated run user (system.c, docs/SYSTEM-AGENT.md). Find the
+ * configuration that names us; when the vault is the run user's, point
+ * c at it and the agent connection at its socket. EXIT_OK or an exit
+ * status (an unsafe configuration is refused, not ignored). */
+int cli_system_init(struct cli *c);
+/* As an owner: whether cmd runs here (it talks to the agent, and opens
+ * the vault only through cli_open_vault, which forwards then) or is
+ * forwarded whole. */
+int cli_system_native(const struct cli *c, const struct cli_cmd *cmd);
+/* Forward the command line to the run user's agent with the vault
+ * password; its exit status. */
+int cli_system_forward(struct cli *c);
+/* A password came with the command (--password-fd or SECRETCTL_PASSWORD). */
+int cli_password_given(const struct cli *c);
+/* One line on the mode for status and doctor. */
+const char *cli_system_mode_line(const struct cli *c);
 
 extern const struct cli_cmd cli_commands[];
 
@@ -78,6 +102,8 @@ int cmd_mcp_server(struct cli *c, int argc, char **argv);
 int cmd_mcp_policy_check(struct cli *c, int argc, char **argv);
 int cmd_agent(struct cli *c, int argc, char **argv); /* and unlock, lock, status */
 int cmd_unlock(struct cli *c, int argc, char **argv);
+int cmd_setup_system_agent(struct cli *c, int argc, char **argv);
+extern const struct cli_opt cli_opts_setup_sys[];
 int cmd_lock(struct cli *c, int argc, char **argv);
 int cmd_status(struct cli *c, int argc, char **argv);
 int cmd_history(struct cli *c, int argc, char **argv); /* and history prune */

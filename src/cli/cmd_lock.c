@@ -85,7 +85,9 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		char *sock = NULL;
 
 		/* where it looked, for a process with another environment */
-		if (sc_agent_paths(c->vault_dir, &sock, NULL) != SC_OK)
+		if (c->sys != NULL)
+			sock = strdup(c->sys->socket);
+		else if (sc_agent_paths(c->vault_dir, &sock, NULL) != SC_OK)
 			sock = NULL;
 		sc_clear_error();
 		if (c->json)
@@ -105,7 +107,13 @@ int cmd_status(struct cli *c, int argc, char **argv)
 		return cli_fail(r, "cannot ask the agent");
 	cli_format_dur(st.timeout_s, dur, sizeof(dur));
 	cli_format_dur(st.idle_left_s, left, sizeof(left));
-	cli_runs_mode(c->vault_dir, &runs_key, &runs_words);
+	if (c->sys_owner) {
+		/* the policy is the run user's file, out of our reach (and an AI's) */
+		runs_key = "policy";
+		runs_words = "obey the run user's mcp-policy.yaml, confined";
+	} else {
+		cli_runs_mode(c->vault_dir, &runs_key, &runs_words);
+	}
 	if (c->json) {
 		json_t *o = json_pack("{s:s,s:b,s:I,s:b}", "vault", c->vault_dir, "agent", 1, "pid",
 		                      (json_int_t)st.pid, "unlocked", st.unlocked);
@@ -117,21 +125,21 @@ int cmd_status(struct cli *c, int argc, char **argv)
 			json_object_set_new(o, "idle_left", json_integer(st.idle_left_s));
 			json_object_set_new(o, "runs", json_integer(st.runs));
 			json_object_set_new(o, "cli_runs", json_string(runs_key));
-			/* no dedicated run user: a child is a process of this uid */
-			json_object_set_new(o, "run_user", json_string("owner"));
+			/* without a dedicated run user a child is a process of this uid */
+			json_object_set_new(o, "run_user",
+			                    json_string(c->sys != NULL ? c->sys->user : "owner"));
 		}
 		cli_print_json(o);
 	} else if (st.unlocked) {
 		printf("vault:  %s\nagent:  pid %lld\nstate:  unlocked\nmode:   %s\n"
 		       "locks:  in %s (idle timeout %s)\nruns:   'secretctl run' without the "
 		       "password: %s\n"
-		       "        children run as you: while one runs, any process of yours can "
-		       "read its environment\n",
+		       "        %s\n",
 		       c->vault_dir, (long long)st.pid, st.reveal ? "reveal" : "use-only", left,
-		       dur, runs_words);
+		       dur, runs_words, cli_system_mode_line(c));
 	} else {
-		printf("vault:  %s\nagent:  pid %lld\nstate:  locked\n", c->vault_dir,
-		       (long long)st.pid);
+		printf("vault:  %s\nagent:  pid %lld\nstate:  locked\nruns:   %s\n", c->vault_dir,
+		       (long long)st.pid, cli_system_mode_line(c));
 	}
 	return st.unlocked ? EXIT_OK : EXIT_FAIL;
 }

@@ -26,6 +26,14 @@ static int mcp_unlock(void *arg, struct sc_vault **out, char *msg, size_t msglen
 	int r;
 
 	*out = NULL;
+	if (u->c->sys_owner) {
+		snprintf(msg, msglen,
+		         "the vault is locked: its agent (run user '%s') is locked or not running; "
+		         "the user must run 'secretctl unlock' in a terminal; then call the tool "
+		         "again",
+		         u->c->sys->user);
+		return SC_ERR_LOCKED;
+	}
 	if ((r = sc_vault_open(u->c->vault_dir, &v)) != SC_OK) {
 		snprintf(msg, msglen, "cannot open the vault: %s%s%s", sc_strerror(r),
 		         sc_last_error()[0] ? ": " : "", sc_last_error());
@@ -85,6 +93,10 @@ static int mcp_server_cmd(struct cli *c, int argc, char **argv)
 	if (cli_parse_none(c, argc, argv, 0, 0, &p) != CLI_PARSE_END)
 		return p.status;
 	c->no_prompt = 1;
+	/* a dedicated run user's vault: with the password, the whole server
+	 * runs as the run user (its children too); without, through the agent */
+	if (c->sys_owner && cli_password_given(c))
+		return cli_system_forward(c);
 	/* a client that goes away must not kill us mid-write */
 	signal(SIGPIPE, SIG_IGN);
 	cfg.vault_dir = c->vault_dir;
@@ -92,6 +104,7 @@ static int mcp_server_cmd(struct cli *c, int argc, char **argv)
 	cfg.unlock_arg = &u;
 	cfg.out_fd = 1;
 	cfg.no_agent = cli_no_agent(); /* as for every other command */
+	cfg.policy_in_agent = c->sys_owner;
 	if ((r = mcp_server_new(&cfg, &s)) != SC_OK)
 		return cli_fail(r, "cannot start the MCP server");
 	r = mcp_server_serve(s, 0);

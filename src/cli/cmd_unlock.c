@@ -154,6 +154,11 @@ int cmd_unlock(struct cli *c, int argc, char **argv)
 		}
 		if (r != SC_ERR_NOT_FOUND)
 			break;
+		if (c->sys != NULL) {
+			/* the run user's agent is started by the system, not here */
+			sc_set_error("the run user's agent is not running (docs/SYSTEM-AGENT.md)");
+			break;
+		}
 		r = start_daemon(c, dek, (uint32_t)secs, reveal);
 		if (r == SC_OK) {
 			/* the socket was bound before the fork: connect now works */

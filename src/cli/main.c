@@ -35,6 +35,18 @@ static const struct cli_cmd password_subs[] = {
     {NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL},
 };
 
+static const struct cli_cmd setup_subs[] = {
+    {"system-agent", cmd_setup_system_agent, 0, NULL,
+     "run a vault's agent and its children as a dedicated system user",
+     "Creates the run user (useradd), a vault directory and socket directory it owns,\n"
+     "the root-owned /etc/secretctl/system-agent-UID.conf the CLI finds, and a systemd\n"
+     "unit (or prints the start command). Afterwards no process of the owner's uid -\n"
+     "an AI agent's shell included - can read a running child's environment or memory.\n"
+     "See docs/SYSTEM-AGENT.md.",
+     cli_opts_setup_sys, NULL},
+    {NULL, NULL, 0, NULL, NULL, NULL, NULL, NULL},
+};
+
 const struct cli_cmd cli_commands[] = {
     {"init", cmd_init, VAULT, NULL, "create a new vault",
      "The new password comes from --new-password-fd, --password-fd, SECRETCTL_PASSWORD,\n"
@@ -119,6 +131,8 @@ const struct cli_cmd cli_commands[] = {
      "Exit 0 when unlocked, 1 when locked or no agent runs.", NULL, NULL},
     {"agent", cmd_agent, VAULT, NULL, "run the unlock agent in the foreground (starts locked)",
      NULL, NULL, NULL},
+    {"setup", NULL, 0, NULL, "set up a dedicated run user for a vault (root)", NULL, NULL,
+     setup_subs},
     {"version", cmd_version, 0, NULL, "print the version", NULL, NULL, NULL},
     {"help", cmd_help, 0, "[COMMAND [SUBCOMMAND]]", "show help",
      "With a command: its full help, the same as 'secretctl COMMAND --help'.", NULL, NULL},
@@ -395,6 +409,16 @@ int main(int argc, char **argv)
 	}
 	snprintf(c.path, sizeof(c.path), "%s", cmd->name);
 	c.no_prompt = (cmd->flags & CLI_NO_PROMPT) != 0;
+	/* a copy of the line: a command's option parsing reorders its argv,
+	 * and a forward (system.c) sends the line as typed */
+	c.fwd_argc = nargc;
+	if ((c.fwd_argv = calloc((size_t)nargc + 1, sizeof(*c.fwd_argv))) == NULL) {
+		r = cli_fail(SC_ERR_NOMEM, "out of memory");
+		goto out;
+	}
+	memcpy(c.fwd_argv, nargv, (size_t)nargc * sizeof(*nargv));
+	if ((cmd->flags & CLI_NEEDS_VAULT) && (r = cli_system_init(&c)) != EXIT_OK)
+		goto out;
 	if ((cmd->flags & CLI_NEEDS_VAULT) && c.vault_dir == NULL &&
 	    (r = sc_vault_default_dir(&c.vault_dir)) != SC_OK) {
 		r = cli_fail(r, "cannot find the vault directory");
@@ -407,11 +431,18 @@ int main(int argc, char **argv)
 		              "--password-fd %d is not an open file descriptor", c.password_fd);
 		goto out;
 	}
-	r = cli_dispatch(&c, cmd, nargc, nargv);
+	/* an owner's command the run user's agent does not serve goes to it
+	 * whole (system.c) */
+	if (c.sys_owner && !cli_system_native(&c, cmd))
+		r = cli_system_forward(&c);
+	else
+		r = cli_dispatch(&c, cmd, nargc, nargv);
 	if (fflush(stdout) != 0 && r == EXIT_OK)
 		r = cli_fail(SC_ERR_IO, "cannot write to standard output");
 out:
 	cli_drop_env_password();
 	free(c.vault_dir);
+	free(c.sys);
+	free(c.fwd_argv);
 	return r;
 }

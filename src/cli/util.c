@@ -223,6 +223,11 @@ int cli_read_tty_secret(const char *prompt, char **out, size_t *len)
 
 	*out = NULL;
 	fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	/* no controlling terminal, but stdin is one: a command forwarded to a
+	 * dedicated run user's agent (system.c) got the caller's terminal as
+	 * its fds, not as its controlling terminal */
+	if (fd < 0 && isatty(0))
+		fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0)
 		return SC_ERR_LOCKED;
 	if (tcgetattr(fd, &old) == 0) {
@@ -366,63 +371,9 @@ void cli_slow_end(void)
 	slow_armed = 0;
 }
 
-/* Whether the password will be asked for on the terminal. */
-static int password_from_tty(const struct cli *c)
+int cli_password_given(const struct cli *c)
 {
-	return c->password_fd < 0 && env_pw == NULL && !c->no_prompt;
-}
-
-/* On the terminal itself, as the prompt. */
-static void tty_say(const char *msg)
-{
-	int fd = open("/dev/tty", O_WRONLY | O_CLOEXEC | O_NOCTTY);
-
-	if (fd < 0)
-		return;
-	(void)!write(fd, msg, strlen(msg));
-	close(fd);
-}
-
-int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out)
-{
-	struct sc_vault *v = NULL;
-	char *pw = NULL;
-	size_t len;
-	int r, tries;
-
-	*out = NULL;
-	if ((r = sc_vault_open(c->vault_dir, &v)) != SC_OK)
-		return r;
-	/* a person at the terminal gets three tries (as sudo gives); a
-	 * password from an fd or the environment one */
-	for (tries = 1; unlock; tries++) {
-		int tty = password_from_tty(c);
-
-		if ((r = cli_get_password(c, "Vault password: ", 0, &pw, &len)) != SC_OK)
-			goto fail;
-		int recorded;
-
-		cli_slow_begin();
-		/* the session layer records each wrong password in the audit log */
-		r = sc_session_unlock(v, SC_AUDIT_SRC_CLI, pw, len, &recorded);
-		cli_slow_end();
-		sc_secmem_free(pw);
-		if (!recorded)
-			cli_warn("cannot record the failed unlock in the audit log");
-		if (r == SC_ERR_AUTH && tty && tries < CLI_PASSWORD_TRIES) {
-			sc_clear_error();
-			tty_say("Wrong password; try again.\n");
-			continue;
-		}
-		if (r != SC_OK)
-			goto fail;
-		break;
-	}
-	*out = v;
-	return SC_OK;
-fail:
-	sc_vault_close(v);
-	return r;
+	return c->password_fd >= 0 || env_pw != NULL;
 }
 
 /* ---- input ---- */

@@ -29,6 +29,9 @@ struct mcp_config {
 	void *unlock_arg;
 	int out_fd;
 	int no_agent; /* never use the unlock agent (SECRETCTL_NO_AGENT) */
+	/* the vault is a dedicated run user's (system.h): its policy is out of
+	 * our reach, and the agent alone decides and runs */
+	int policy_in_agent;
 };
 
 int mcp_server_new(const struct mcp_config *cfg, struct mcp_server **out);

@@ -152,8 +152,12 @@ static const struct mcp_tool {
 static void policy_warn(struct mcp_server *s)
 {
 	struct sc_run_plan plan;
-	int r = sc_run_plan_begin(&plan, s->cfg.vault_dir, SC_RUN_ORIGIN_MCP, "true", "/bin/true",
-	                          NULL, 0, NULL, 0, NULL);
+	int r;
+
+	if (s->cfg.policy_in_agent)
+		return; /* the agent reads it, at each run */
+	r = sc_run_plan_begin(&plan, s->cfg.vault_dir, SC_RUN_ORIGIN_MCP, "true", "/bin/true", NULL,
+	                      0, NULL, 0, NULL);
 
 	if (r != SC_OK && plan.invalid)
 		fprintf(stderr, "secretctl mcp-server: invalid policy, runs are disabled: %s\n",

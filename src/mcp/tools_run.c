@@ -446,8 +446,15 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 
 	/* The one run pipeline, with the policy read now, as on every path:
 	 * an edit made mid-session counts from the next run on. */
-	r = sc_run_plan_begin(&plan, s->cfg.vault_dir, SC_RUN_ORIGIN_MCP, command, j->path, argp,
-	                      nargs, patterns, npatterns, mcp_arg_str(args, "env"));
+	if (s->cfg.policy_in_agent) {
+		/* a dedicated run user's policy: the agent's decision alone, with
+		 * the built-in limits here (it applies the policy's) */
+		plan.origin = SC_RUN_ORIGIN_MCP;
+		r = SC_OK;
+	} else {
+		r = sc_run_plan_begin(&plan, s->cfg.vault_dir, SC_RUN_ORIGIN_MCP, command, j->path,
+		                      argp, nargs, patterns, npatterns, mcp_arg_str(args, "env"));
+	}
 	if (r != SC_OK && plan.invalid) {
 		mcp_send_tool_error(s, id, "%s: runs are disabled: %s", tool, plan.reason);
 		goto fail;

@@ -142,7 +142,7 @@ mcp_keys() {
 	[[ "$output" == *"locks:  in "* ]]
 	# which rules a run without the password meets, and what is still open
 	[[ "$output" == *"runs:   'secretctl run' without the password: refused (no mcp-policy.yaml)"* ]]
-	[[ "$output" == *"children run as you: while one runs, any process of yours can read its environment"* ]]
+	[[ "$output" == *"children run as you: any process of your uid (an AI agent's shell too) can read a running child's environment; 'secretctl setup system-agent' (root)"* ]]
 	[[ "$output" != *"$VAL"* ]]
 	run sc status --json
 	[ "$(jq -r .mode <<<"$output")" = use-only ]

@@ -1,50 +1,68 @@
 /* client.c - the agent client the CLI and the MCP server call: connect
  * with the peer check, status, lock, unlock, list, get, run. */
 #include "agent/agent_int.h"
+#include "secretctl/system.h"
 
 /* ---- client ---- */
 
-int sc_agent_connect(const char *vault_dir, int *fd)
+/* Connect to sock and check that the peer is uid peer. */
+static int connect_at(const char *sock, uid_t peer, int *fd)
 {
 	struct sockaddr_un sa;
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
-	char *sock = NULL, *dir = NULL;
-	int s = -1, r;
+	int s, r;
 
 	*fd = -1;
-	if ((r = sc_agent_paths(vault_dir, &sock, NULL)) != SC_OK)
-		return r;
-	if ((r = sc_agent_dir(&dir)) != SC_OK)
-		goto out;
-	if ((r = sc_agent_dir_check(dir, 0)) != SC_OK)
-		goto out;
+	if (strlen(sock) >= sizeof(sa.sun_path))
+		return SC_ERR_TOOBIG;
 	memset(&sa, 0, sizeof(sa));
 	sa.sun_family = AF_UNIX;
 	memcpy(sa.sun_path, sock, strlen(sock) + 1);
-	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0) {
-		r = SC_ERR_IO;
-		goto out;
-	}
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return SC_ERR_IO;
 	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) != 0) {
 		/* no socket, or one nobody listens on (the agent was killed) */
 		r = (errno == ENOENT || errno == ECONNREFUSED) ? SC_ERR_NOT_FOUND : SC_ERR_IO;
 		if (r == SC_ERR_IO)
 			sc_set_error("cannot connect to the agent at '%s': %s", sock,
 			             strerror(errno));
-		goto out;
+		close(s);
+		return r;
 	}
-	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0 || cred.uid != geteuid()) {
-		sc_set_error("the agent socket '%s' is served by another user", sock);
-		r = SC_ERR_PERM;
-		goto out;
+	/* the peer is who we expect: a socket another user put there could
+	 * otherwise be handed a password or a command's fds */
+	if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0 || cred.uid != peer) {
+		sc_set_error("the agent socket '%s' is served by uid %lu, not %lu", sock,
+		             (unsigned long)cred.uid, (unsigned long)peer);
+		close(s);
+		return SC_ERR_PERM;
 	}
 	*fd = s;
-	s = -1;
-	r = SC_OK;
+	return SC_OK;
+}
+
+int sc_agent_connect(const char *vault_dir, int *fd)
+{
+	char *sock = NULL, *dir = NULL;
+	const char *ssock;
+	uid_t speer;
+	int r;
+
+	*fd = -1;
+	/* the dedicated run user's agent (system.h): its own socket, its uid */
+	if (sc_agent_system_endpoint(vault_dir, &ssock, &speer))
+		return connect_at(ssock, speer, fd);
+	if ((r = sc_agent_paths(vault_dir, &sock, NULL)) != SC_OK)
+		return r;
+	if ((r = sc_agent_dir(&dir)) != SC_OK)
+		goto out;
+	if ((r = sc_agent_dir_check(dir, 0)) != SC_OK)
+		goto out;
+	r = connect_at(sock, geteuid(), fd);
+	if (r == SC_ERR_PERM)
+		sc_set_error("the agent socket '%s' is served by another user", sock);
 out:
-	if (s >= 0)
-		close(s);
 	free(sock);
 	free(dir);
 	return r;
@@ -674,4 +692,44 @@ int sc_agent_run(int fd, const struct sc_agent_run *run, int ctl_fd, struct sc_e
 	}
 	json_decref(rep);
 	return (st >= 0 && st < SC_STATUS_MAX) ? st : SC_ERR_INTERNAL;
+}
+
+int sc_agent_forward(int fd, const char *const *argv, char *const *env, const char *cwd,
+                     const char *pw, size_t pw_len, const int fds[3], int *exit_status)
+{
+	json_t *req = new_req(SC_AGENT_OP_FORWARD), *a, *e, *rep = NULL;
+	json_int_t x;
+	size_t i;
+	int r, er;
+
+	*exit_status = -1;
+	if (req == NULL || (a = json_array()) == NULL || (e = json_array()) == NULL) {
+		json_decref(req);
+		return SC_ERR_NOMEM;
+	}
+	json_object_set_new(req, "argv", a);
+	json_object_set_new(req, "env", e);
+	json_object_set_new(req, "cwd", json_string(cwd));
+	for (i = 0; argv[i] != NULL; i++)
+		json_array_append_new(a, json_string(argv[i]));
+	/* an entry that is not UTF-8 (json_string fails) is left out */
+	for (i = 0; env != NULL && env[i] != NULL && i < SC_AGENT_ENV_MAX; i++)
+		if (strchr(env[i], '=') != NULL && strlen(env[i]) <= SC_AGENT_STRING_MAX)
+			(void)json_array_append_new(e, json_string(env[i]));
+	r = sc_agent_send(fd, req, pw, pw_len, fds, 3);
+	er = errno;
+	json_decref(req);
+	errno = er;
+	if (r != SC_OK)
+		return refusal_after_send(fd, r);
+	if ((r = recv_reply(fd, &rep)) != SC_OK)
+		return r;
+	x = json_integer_value(json_object_get(rep, "exit"));
+	json_decref(rep);
+	if (x < 0 || x > 255) {
+		sc_set_error("the agent sent a malformed reply");
+		return SC_ERR_CORRUPT;
+	}
+	*exit_status = (int)x;
+	return SC_OK;
 }

@@ -9,7 +9,7 @@ static const char *const op_names[] = {
     [SC_AGENT_OP_UNLOCK] = "unlock",   [SC_AGENT_OP_LIST] = "list",
     [SC_AGENT_OP_EXISTS] = "exists",   [SC_AGENT_OP_FIELDS] = "fields",
     [SC_AGENT_OP_GET] = "get",         [SC_AGENT_OP_RUN] = "run",
-    [SC_AGENT_OP_HISTORY] = "history",
+    [SC_AGENT_OP_HISTORY] = "history", [SC_AGENT_OP_FORWARD] = "forward",
 };
 #define NOPS (sizeof(op_names) / sizeof(op_names[0]))
 
@@ -29,6 +29,7 @@ static const char *const run_members[] = {
 static const char *const name_members[] = {"name", "origin", "client", "tool", NULL};
 static const char *const list_members[] = {"origin", "known_gen", "known_vault", "client", NULL};
 static const char *const unlock_members[] = {"timeout", "reveal", NULL};
+static const char *const forward_members[] = {"argv", "env", "cwd", NULL};
 static const char *const no_members[] = {NULL};
 
 static int member_allowed(const char *const *list, const char *key)
@@ -176,6 +177,25 @@ static int decode_run(json_t *o, struct sc_agent_req *q)
 	return SC_OK;
 }
 
+/* forward: a secretctl command line (no global option: the agent sets
+ * the vault and the password's fd), the caller's environment and cwd. */
+static int decode_forward(json_t *o, struct sc_agent_req *q)
+{
+	size_t i;
+	int r;
+
+	if ((r = get_strv(o, "argv", 1, SC_AGENT_ARGS_MAX, &q->argv, &q->argc)) != SC_OK ||
+	    (r = get_strv(o, "env", 0, SC_AGENT_ENV_MAX, &q->env, &q->nenv)) != SC_OK ||
+	    (r = get_str(o, "cwd", 1, PATH_MAX, &q->cwd)) != SC_OK)
+		return r;
+	if (q->argc == 0 || q->argv[0][0] == '\0' || q->argv[0][0] == '-' || q->cwd[0] != '/')
+		return SC_ERR_INVALID;
+	for (i = 0; i < q->nenv; i++)
+		if (strchr(q->env[i], '=') == NULL)
+			return SC_ERR_INVALID;
+	return SC_OK;
+}
+
 /* A vault id as the list frames carry it: exactly 32 hex digits. */
 int sc_agent_vault_id_from_hex(const char *vh, uint8_t out[SC_VAULT_ID_LEN])
 {
@@ -259,6 +279,9 @@ int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req
 	case SC_AGENT_OP_LIST:
 		members = list_members;
 		break;
+	case SC_AGENT_OP_FORWARD:
+		members = forward_members;
+		break;
 	default:
 		members = no_members;
 	}
@@ -285,10 +308,13 @@ int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req
 	if (q.tool != NULL &&
 	    (q.tool[0] == '\0' || strspn(q.tool, "abcdefghijklmnopqrstuvwxyz_") != strlen(q.tool)))
 		goto fail;
-	/* only unlock carries an attachment: exactly the key */
-	if ((q.op == SC_AGENT_OP_UNLOCK) != (q.attach_len != 0))
+	/* only unlock and forward carry an attachment: exactly the key, or a
+	 * password */
+	if ((q.op == SC_AGENT_OP_UNLOCK || q.op == SC_AGENT_OP_FORWARD) != (q.attach_len != 0))
 		goto fail;
 	if (q.op == SC_AGENT_OP_UNLOCK && q.attach_len != SC_KEY_LEN)
+		goto fail;
+	if (q.op == SC_AGENT_OP_FORWARD && q.attach_len > SC_AGENT_PASSWORD_MAX)
 		goto fail;
 	switch (q.op) {
 	case SC_AGENT_OP_EXISTS:
@@ -314,6 +340,10 @@ int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req
 		break;
 	case SC_AGENT_OP_LIST:
 		if ((r = decode_known(o, &q)) != SC_OK)
+			goto fail;
+		break;
+	case SC_AGENT_OP_FORWARD:
+		if ((r = decode_forward(o, &q)) != SC_OK)
 			goto fail;
 		break;
 	default:
