@@ -80,8 +80,8 @@ static int cmp_var(const void *a, const void *b)
 
 /* One secret's lines: its bindings, else one variable per field, named as
  * `run` names them. */
-static int env_secret(const struct sc_secret *s, struct var **vars, size_t *nvars, size_t *vcap,
-                      char **out, size_t *len, size_t *cap)
+static int env_secret(const struct sc_secret *s, const char *sname, struct var **vars,
+                      size_t *nvars, size_t *vcap, char **out, size_t *len, size_t *cap)
 {
 	size_t i, nb = sc_secret_binding_count(s), n = nb ? nb : sc_secret_field_count(s);
 	const char *fname, *env, *hint;
@@ -101,7 +101,7 @@ static int env_secret(const struct sc_secret *s, struct var **vars, size_t *nvar
 			*vcap = nc;
 		}
 		v = &(*vars)[*nvars];
-		v->secret = sc_secret_name(s);
+		v->secret = sname; /* outlives s, for the clash message */
 		if (nb) {
 			if ((r = sc_secret_binding(s, i, &env, &fname)) != SC_OK)
 				return r;
@@ -258,7 +258,7 @@ int cmd_export(struct cli *c, int argc, char **argv)
 
 		if ((r = sc_vault_get(v, nm.v[i], &s)) == SC_OK)
 			r = json ? sc_export_json_add(ej, s)
-			         : env_secret(s, &vars, &nvars, &vcap, &out, &len, &cap);
+			         : env_secret(s, nm.v[i], &vars, &nvars, &vcap, &out, &len, &cap);
 		sc_secret_free(s);
 		if (r != SC_OK) {
 			rc = cli_fail(r, "cannot export '%s'", nm.v[i]);
