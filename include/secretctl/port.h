@@ -35,15 +35,28 @@ enum sc_import_format {
  * password managers (sc_import_set_title). */
 struct sc_import_set;
 
-int sc_import_set_new(struct sc_import_set **out, const char *prefix) SC_WUR;
+/* Each secret, once the codec has finished it, goes to sink (which may
+ * change it, e.g. add tags) and is then wiped: an input of any size is
+ * never held whole in guarded memory. A sink's failure stops the parse
+ * with its status and message. sink NULL: the secrets are only checked.
+ * The set keeps every name, in input order. */
+typedef int (*sc_import_sink_fn)(struct sc_secret *s, void *arg);
+int sc_import_set_new(struct sc_import_set **out, const char *prefix, sc_import_sink_fn sink,
+                      void *arg) SC_WUR;
 void sc_import_set_free(struct sc_import_set *set);
 size_t sc_import_set_count(const struct sc_import_set *set);
-struct sc_secret *sc_import_set_get(const struct sc_import_set *set, size_t i);
+const char *sc_import_set_name(const struct sc_import_set *set, size_t i);
+/* Hand the last secret to the sink; the sink's first failure, if any,
+ * with its message. sc_import_parse calls it. */
+int sc_import_set_finish(struct sc_import_set *set) SC_WUR;
+/* 1 once the sink has failed (the codec's own message is then moot). */
+int sc_import_set_failed(const struct sc_import_set *set);
 /* Values the input had that hold nothing (KEY= in a .env), not imported. */
 size_t sc_import_set_empty(const struct sc_import_set *set);
 void sc_import_set_note_empty(struct sc_import_set *set);
-/* A new secret named prefix + name, owned by the set: SC_ERR_NAME for an
- * invalid name, SC_ERR_EXISTS when the input names it twice. */
+/* A new secret named prefix + name, owned by the set until the next one
+ * is added: SC_ERR_NAME for an invalid name, SC_ERR_EXISTS when the input
+ * names it twice. */
 int sc_import_set_add(struct sc_import_set *set, const char *name, struct sc_secret **out) SC_WUR;
 /* The same for a title from a password manager: folder/title with every
  * run of characters a name cannot hold turned into one '-', and "-2",

@@ -47,40 +47,94 @@ enum { ON_ERROR, ON_SKIP, ON_REPLACE };
 #define PROGRESS_MIN 1000
 
 struct plan {
-	struct sc_import_set *set;
-	unsigned char *exists; /* per secret: the vault has the name */
+	struct sc_import_set *set; /* the first pass: names, in order */
+	unsigned char *exists;     /* per secret: the vault has the name */
 	int on_conflict;
 	int progress;
+	int format;
+	const char *file, *prefix;
+	const uint8_t *buf;
+	size_t len;
+	const char *const *tags;
+	size_t ntags;
 	size_t imported, replaced, skipped;
 	const char *conflict; /* the first name the vault has */
+	/* the second pass, inside the transaction */
+	struct sc_vault *v;
+	size_t at;
 };
+
+static int add_tags(struct plan *pl, struct sc_secret *s)
+{
+	size_t k;
+	int r;
+
+	for (k = 0; k < pl->ntags; k++)
+		if ((r = sc_secret_add_tag(s, pl->tags[k])) != SC_OK && r != SC_ERR_EXISTS) {
+			sc_set_error("'%s' has too many tags for --tag", sc_secret_name(s));
+			return SC_ERR_INVALID;
+		}
+	return SC_OK;
+}
+
+/* the first pass: every secret checked, then dropped */
+static int check_sink(struct sc_secret *s, void *arg)
+{
+	return add_tags(arg, s);
+}
+
+/* the second pass: each secret written as the codec finishes it */
+static int write_sink(struct sc_secret *s, void *arg)
+{
+	struct plan *pl = arg;
+	size_t i = pl->at++, n = sc_import_set_count(pl->set);
+	int r, ex;
+
+	if (i >= n || strcmp(sc_secret_name(s), sc_import_set_name(pl->set, i)) != 0) {
+		sc_set_error("'%s' changed while the import ran", pl->file);
+		return SC_ERR_BUSY;
+	}
+	if (pl->progress && (i % 500 == 0 || i + 1 == n))
+		cli_import_progress("importing", i + 1, n);
+	if ((r = add_tags(pl, s)) != SC_OK ||
+	    (r = sc_vault_exists(pl->v, sc_secret_name(s), &ex)) != SC_OK)
+		return r;
+	if (ex != pl->exists[i]) {
+		sc_set_error("'%s' was %s while the import ran; run it again", sc_secret_name(s),
+		             ex ? "created" : "deleted");
+		return SC_ERR_BUSY;
+	}
+	if (ex && pl->on_conflict == ON_SKIP)
+		return SC_OK;
+	if ((r = sc_vault_put_keep_in_txn(pl->v, s, 0)) != SC_OK)
+		sc_set_error("'%s' cannot be stored", sc_secret_name(s));
+	return r;
+}
+
+static int parse_into(struct plan *pl, struct sc_import_set *set, int progress)
+{
+	if (pl->format == SC_IMPORT_PASS)
+		return cli_import_pass(pl->file, set, progress);
+	return sc_import_parse(pl->format, pl->buf, pl->len, set);
+}
 
 static int apply(struct sc_vault *v, void *arg)
 {
 	struct plan *pl = arg;
-	size_t i, n = sc_import_set_count(pl->set);
-	int r, ex;
+	struct sc_import_set *set = NULL;
+	int r;
 
-	for (i = 0; i < n; i++) {
-		const struct sc_secret *s = sc_import_set_get(pl->set, i);
-
-		if (pl->progress && (i % 500 == 0 || i + 1 == n))
-			cli_import_progress("importing", i + 1, n);
-		if ((r = sc_vault_exists(v, sc_secret_name(s), &ex)) != SC_OK)
-			return r;
-		if (ex != pl->exists[i]) {
-			sc_set_error("'%s' was %s while the import ran; run it again",
-			             sc_secret_name(s), ex ? "created" : "deleted");
-			return SC_ERR_BUSY;
-		}
-		if (ex && pl->on_conflict == ON_SKIP)
-			continue;
-		if ((r = sc_vault_put_keep_in_txn(v, s, 0)) != SC_OK) {
-			sc_set_error("'%s' cannot be stored", sc_secret_name(s));
-			return r;
-		}
+	pl->v = v;
+	pl->at = 0;
+	if ((r = sc_import_set_new(&set, pl->prefix, write_sink, pl)) != SC_OK)
+		return r;
+	r = parse_into(pl, set, 0);
+	if (r == SC_OK && pl->at != sc_import_set_count(pl->set)) {
+		sc_set_error("'%s' changed while the import ran", pl->file);
+		r = SC_ERR_BUSY;
 	}
-	return SC_OK;
+	sc_import_set_free(set);
+	return r;
 }
 
 static int read_input(const char *path, uint8_t **buf, size_t *len)
@@ -142,7 +196,7 @@ static const char **written_names(const struct plan *pl, size_t *n)
 		return NULL;
 	for (i = 0; i < total; i++)
 		if (!(pl->exists[i] && pl->on_conflict == ON_SKIP))
-			v[(*n)++] = sc_secret_name(sc_import_set_get(pl->set, i));
+			v[(*n)++] = sc_import_set_name(pl->set, i);
 	return v;
 }
 
@@ -213,39 +267,30 @@ int cmd_import(struct cli *c, int argc, char **argv)
 			return cli_usage(c, "invalid --prefix '%s' (the start of a secret name)",
 			                 prefix);
 	}
-	if ((r = sc_import_set_new(&pl.set, prefix)) != SC_OK)
+	pl.format = format;
+	pl.file = file;
+	pl.prefix = prefix;
+	pl.tags = tags;
+	pl.ntags = ntags;
+	if ((r = sc_import_set_new(&pl.set, prefix, check_sink, &pl)) != SC_OK)
 		return cli_fail(r, "out of memory");
 
-	/* the whole file parsed first: bad input changes nothing, asks nothing */
-	if (format == SC_IMPORT_PASS) {
-		r = cli_import_pass(file, pl.set, isatty(2));
-	} else if ((r = read_input(file, &buf, &len)) == SC_OK) {
-		r = sc_import_parse(format, buf, len, pl.set);
-	} else {
+	/* the whole file parsed first: bad input changes nothing, asks nothing;
+	 * the transaction parses it again and writes each secret as it comes */
+	if (format != SC_IMPORT_PASS && (r = read_input(file, &buf, &len)) != SC_OK) {
 		rc = cli_fail(r, "cannot read the input");
 		goto out;
 	}
+	pl.buf = buf;
+	pl.len = len;
+	r = parse_into(&pl, pl.set, isatty(2));
 	if (r != SC_OK) {
 		rc = cli_error(
 		    cli_exit_status(r == SC_ERR_NAME || r == SC_ERR_EXISTS ? SC_ERR_INVALID : r),
 		    "cannot import '%s': %s", file, sc_last_error());
 		goto out;
 	}
-	sc_secmem_free(buf);
-	buf = NULL;
 	n = sc_import_set_count(pl.set);
-	for (i = 0; i < n; i++) {
-		size_t k;
-
-		for (k = 0; k < ntags; k++)
-			if ((r = sc_secret_add_tag(sc_import_set_get(pl.set, i), tags[k])) !=
-			        SC_OK &&
-			    r != SC_ERR_EXISTS) {
-				rc = cli_error(EXIT_USAGE, "cannot tag '%s': it has too many tags",
-				               sc_secret_name(sc_import_set_get(pl.set, i)));
-				goto out;
-			}
-	}
 	if ((pl.exists = calloc(n ? n : 1, 1)) == NULL) {
 		rc = cli_fail(SC_ERR_NOMEM, "out of memory");
 		goto out;
@@ -256,7 +301,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	}
 	for (i = 0; i < n; i++) {
 		int ex;
-		const char *name = sc_secret_name(sc_import_set_get(pl.set, i));
+		const char *name = sc_import_set_name(pl.set, i);
 
 		if ((r = sc_vault_exists(v, name, &ex)) != SC_OK) {
 			rc = cli_fail(r, "cannot read the vault");

@@ -168,13 +168,15 @@ int cli_import_pass(const char *dir, struct sc_import_set *set, int progress)
 			r = sc_import_pass_entry(set, name, buf, len);
 			sc_secmem_free(buf);
 		}
-		if (r != SC_OK) {
+		if (r != SC_OK && !sc_import_set_failed(set)) {
 			char msg[512];
 
 			snprintf(msg, sizeof(msg), "%s", sc_last_error());
 			sc_set_error("%s.gpg: %s", name, msg);
 		}
 	}
+	if (sc_import_set_failed(set) || r == SC_OK)
+		r = sc_import_set_finish(set);
 out:
 	for (i = 0; i < f.n; i++)
 		free(f.v[i]);

@@ -418,3 +418,11 @@ make_store() {
 	[ "$(sc_vault_hash)" = "$hash" ]
 	run -3 sc import "$BATS_TEST_TMPDIR/no-store" --format pass
 }
+
+@test "10,000 lines: never held whole in guarded memory (one region per value would not fit)" {
+	for i in $(seq 1 10000); do printf 'KEY_%d=Value-%08d-abcdef\n' "$i" "$i"; done >"$BATS_TEST_TMPDIR/big.env"
+	run -0 sc import "$BATS_TEST_TMPDIR/big.env" --format env --tag bulk
+	[ "$output" = "imported 10000, replaced 0, skipped 0" ]
+	[ "$(sc list --tag bulk | wc -l)" -eq 10000 ]
+	[ "$(sc get KEY_9999)" = Value-00009999-abcdef ]
+}

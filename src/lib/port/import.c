@@ -71,7 +71,7 @@ out:
 	return r;
 }
 
-int sc_import_parse(int format, const uint8_t *buf, size_t len, struct sc_import_set *set)
+static int parse(int format, const uint8_t *buf, size_t len, struct sc_import_set *set)
 {
 	switch (format) {
 	case SC_IMPORT_ENV:
@@ -90,6 +90,17 @@ int sc_import_parse(int format, const uint8_t *buf, size_t len, struct sc_import
 		return sc_import_parse_lastpass(buf, len, set);
 	}
 	return SC_ERR_INVALID;
+}
+
+int sc_import_parse(int format, const uint8_t *buf, size_t len, struct sc_import_set *set)
+{
+	int r = parse(format, buf, len, set);
+
+	/* the sink's failure, not the codec's reading of it, is the story; on
+	 * the codec's own error the unfinished last secret is not handed on */
+	if (sc_import_set_failed(set) || r == SC_OK)
+		return sc_import_set_finish(set);
+	return r;
 }
 
 /* pass(1): the first line is the password; "key: value" lines after it

@@ -9,11 +9,16 @@
 #include "secretctl/secmem.h"
 
 struct sc_import_set {
-	struct sc_secret **v;
+	char **names; /* plain copies: names are not values */
 	size_t n, cap;
-	size_t *slots; /* index + 1 into v, 0 empty; open addressing */
+	size_t *slots; /* index + 1 into names, 0 empty; open addressing */
 	size_t nslots;
 	size_t empty;
+	struct sc_secret *pending; /* the secret the codec is filling */
+	sc_import_sink_fn sink;
+	void *sink_arg;
+	int sink_status; /* the first failure of the sink, SC_OK */
+	char sink_msg[512];
 	char prefix[SC_NAME_MAX + 1];
 };
 
@@ -35,7 +40,7 @@ static int find_slot(const struct sc_import_set *set, const char *name, size_t *
 			*slot = i;
 			return 0;
 		}
-		if (strcmp(sc_secret_name(set->v[set->slots[i] - 1]), name) == 0) {
+		if (strcmp(set->names[set->slots[i] - 1], name) == 0) {
 			*slot = i;
 			return 1;
 		}
@@ -45,14 +50,14 @@ static int find_slot(const struct sc_import_set *set, const char *name, size_t *
 static int grow(struct sc_import_set *set)
 {
 	size_t i, ns = set->nslots ? set->nslots * 2 : 1024, slot, *old = set->slots;
-	struct sc_secret **nv;
+	char **nv;
 
 	if (set->n + 1 > set->cap) {
 		size_t cap = set->cap ? set->cap * 2 : 256;
 
-		if ((nv = realloc(set->v, cap * sizeof(*nv))) == NULL)
+		if ((nv = realloc(set->names, cap * sizeof(*nv))) == NULL)
 			return SC_ERR_NOMEM;
-		set->v = nv;
+		set->names = nv;
 		set->cap = cap;
 	}
 	if ((set->n + 1) * 2 <= set->nslots)
@@ -63,14 +68,15 @@ static int grow(struct sc_import_set *set)
 	}
 	set->nslots = ns;
 	for (i = 0; i < set->n; i++) {
-		(void)find_slot(set, sc_secret_name(set->v[i]), &slot);
+		(void)find_slot(set, set->names[i], &slot);
 		set->slots[slot] = i + 1;
 	}
 	free(old);
 	return SC_OK;
 }
 
-int sc_import_set_new(struct sc_import_set **out, const char *prefix)
+int sc_import_set_new(struct sc_import_set **out, const char *prefix, sc_import_sink_fn sink,
+                      void *arg)
 {
 	struct sc_import_set *set;
 
@@ -80,6 +86,8 @@ int sc_import_set_new(struct sc_import_set **out, const char *prefix)
 	if ((set = calloc(1, sizeof(*set))) == NULL)
 		return SC_ERR_NOMEM;
 	snprintf(set->prefix, sizeof(set->prefix), "%s", prefix ? prefix : "");
+	set->sink = sink;
+	set->sink_arg = arg;
 	*out = set;
 	return SC_OK;
 }
@@ -90,9 +98,10 @@ void sc_import_set_free(struct sc_import_set *set)
 
 	if (set == NULL)
 		return;
+	sc_secret_free(set->pending);
 	for (i = 0; i < set->n; i++)
-		sc_secret_free(set->v[i]);
-	free(set->v);
+		free(set->names[i]);
+	free(set->names);
 	free(set->slots);
 	free(set);
 }
@@ -102,9 +111,9 @@ size_t sc_import_set_count(const struct sc_import_set *set)
 	return set->n;
 }
 
-struct sc_secret *sc_import_set_get(const struct sc_import_set *set, size_t i)
+const char *sc_import_set_name(const struct sc_import_set *set, size_t i)
 {
-	return i < set->n ? set->v[i] : NULL;
+	return i < set->n ? set->names[i] : NULL;
 }
 
 size_t sc_import_set_empty(const struct sc_import_set *set)
@@ -117,21 +126,60 @@ void sc_import_set_note_empty(struct sc_import_set *set)
 	set->empty++;
 }
 
+/* hand the finished secret to the sink, then wipe it */
+static int flush(struct sc_import_set *set)
+{
+	int r = SC_OK;
+
+	if (set->pending == NULL)
+		return set->sink_status;
+	if (set->sink_status == SC_OK && set->sink != NULL &&
+	    (r = set->sink(set->pending, set->sink_arg)) != SC_OK) {
+		set->sink_status = r;
+		snprintf(set->sink_msg, sizeof(set->sink_msg), "%s", sc_last_error());
+	}
+	sc_secret_free(set->pending);
+	set->pending = NULL;
+	return set->sink_status;
+}
+
+int sc_import_set_finish(struct sc_import_set *set)
+{
+	int r = flush(set);
+
+	if (r != SC_OK)
+		sc_set_error("%s", set->sink_msg);
+	return r;
+}
+
+int sc_import_set_failed(const struct sc_import_set *set)
+{
+	return set->sink_status != SC_OK;
+}
+
 /* full: prefix + name, already built */
 static int add_full(struct sc_import_set *set, const char *full, struct sc_secret **out)
 {
 	struct sc_secret *s;
 	size_t slot;
+	char *copy;
 	int r;
 
+	if ((r = flush(set)) != SC_OK)
+		return r;
 	if ((r = grow(set)) != SC_OK)
 		return r;
 	if (find_slot(set, full, &slot))
 		return SC_ERR_EXISTS;
 	if ((r = sc_secret_new(&s, full)) != SC_OK)
 		return r;
-	set->v[set->n++] = s;
+	if ((copy = strdup(full)) == NULL) {
+		sc_secret_free(s);
+		return SC_ERR_NOMEM;
+	}
+	set->names[set->n++] = copy;
 	set->slots[slot] = set->n;
+	set->pending = s;
 	*out = s;
 	return SC_OK;
 }
