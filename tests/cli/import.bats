@@ -393,7 +393,7 @@ make_store() {
 	STORE=$BATS_TEST_TMPDIR/store
 	mkdir -p "$STORE/email" "$STORE/.git"
 	echo import@example.com >"$STORE/.gpg-id"
-	printf 'Pass-Gmail-7781\nlogin: alice@example.com\notpauth://totp/Gmail:alice?secret=JBSWY3DPEHPK3PXP\nrecovery in the drawer\n' |
+	printf 'Pass-Gmail-7781\nlogin: alice@example.com\nurl: https://mail.example.com\notpauth://totp/Gmail:alice?secret=JBSWY3DPEHPK3PXP\nrecovery in the drawer\n' |
 		gpg --batch --trust-model always -e -r import@example.com -o "$STORE/email/gmail.gpg"
 	printf 'Pass-Token-0042' | gpg --batch --trust-model always -e -r import@example.com -o "$STORE/api-token.gpg"
 	echo 'not an entry' >"$STORE/README"
@@ -405,7 +405,7 @@ make_store() {
 	[ "$output" = "imported 2, replaced 0, skipped 0" ]
 	run -0 sc list
 	[ "$output" = "$(printf '%s\n' pass/api-token pass/email/gmail)" ]
-	[ "$(show pass/email/gmail)" = '{"name":"pass/email/gmail","f":[["password","Pass-Gmail-7781",true],["login","alice@example.com",false],["totp","otpauth://totp/Gmail:alice?secret=JBSWY3DPEHPK3PXP",true]],"bindings":{},"tags":[],"notes":"recovery in the drawer","url":null,"expires":null}' ]
+	[ "$(show pass/email/gmail)" = '{"name":"pass/email/gmail","f":[["password","Pass-Gmail-7781",true],["login","alice@example.com",false],["totp","otpauth://totp/Gmail:alice?secret=JBSWY3DPEHPK3PXP",true]],"bindings":{},"tags":[],"notes":"recovery in the drawer","url":"https://mail.example.com","expires":null}' ]
 	[ "$(sc get pass/api-token --field password)" = Pass-Token-0042 ]
 }
 

@@ -156,8 +156,11 @@ int sc_import_pass_entry(struct sc_import_set *set, const char *name, const uint
 			key[colon - line] = '\0';
 			sens = strstr(colon + 2, "otpauth://") == colon + 2 ||
 			       strcasecmp(key, "password") == 0 || strcasecmp(key, "pin") == 0;
-			if ((r = sc_import_add_text(s, key, colon + 2, strlen(colon + 2), sens)) !=
-			    SC_OK)
+			/* "url: ..." (browserpass, pass-import) is the secret's URL */
+			if (!(strcasecmp(key, "url") == 0 && sc_secret_url(s) == NULL &&
+			      sc_secret_set_url(s, colon + 2) == SC_OK) &&
+			    (r = sc_import_add_text(s, key, colon + 2, strlen(colon + 2), sens)) !=
+			        SC_OK)
 				goto out;
 		} else if (strncmp(line, "otpauth://", 10) == 0) {
 			if ((r = sc_import_add_text(s, "totp", line, n, 1)) != SC_OK)
