@@ -81,7 +81,7 @@ extern const struct cli_cmd cli_commands[];
 extern const struct cli_opt cli_opts_init[], cli_opts_set[], cli_opts_get[], cli_opts_list[],
     cli_opts_passwd[], cli_opts_run[], cli_opts_unlock[], cli_opts_audit_list[],
     cli_opts_audit_export[], cli_opts_audit_prune[], cli_opts_rollback[], cli_opts_history_prune[],
-    cli_opts_edit[], cli_opts_delete[];
+    cli_opts_edit[], cli_opts_delete[], cli_opts_import[], cli_opts_export[];
 extern const struct cli_cmd cli_audit_subs[];
 /* Named keys (cmd_key.c, cmd_key_ops.c, cmd_sign.c). */
 extern const struct cli_cmd cli_key_subs[];
@@ -112,6 +112,8 @@ int cmd_undelete(struct cli *c, int argc, char **argv);
 int cmd_edit(struct cli *c, int argc, char **argv);
 int cmd_mv(struct cli *c, int argc, char **argv);
 int cmd_cp(struct cli *c, int argc, char **argv);
+int cmd_import(struct cli *c, int argc, char **argv);
+int cmd_export(struct cli *c, int argc, char **argv);
 /* "12" -> 12: digits only, 1 .. max (cmd_history.c). */
 int cli_parse_count(const char *s, unsigned long max, uint64_t *out);
 

@@ -89,6 +89,17 @@ const struct cli_cmd cli_commands[] = {
      NULL},
     {"cp", cmd_cp, VAULT | PW, "FROM TO", "copy a secret's current version to a new name", NULL,
      NULL, NULL},
+    {"import", cmd_import, VAULT | PW, "FILE",
+     "import secrets from a .env, a JSON export or another tool's export",
+     "All or nothing: the file is parsed whole, then written in one transaction with its\n"
+     "audit entry. Formats: env, json (ours), gosecretctl, 1password-csv, 1pux,\n"
+     "bitwarden, lastpass, pass (FILE a password-store directory, decrypted by gpg).",
+     cli_opts_import, NULL},
+    {"export", cmd_export, VAULT | PW, "[PATTERN...]",
+     "write secrets out in plaintext (.env or JSON); always asks for the password",
+     "Never through an agent. -o FILE is created new with mode 0600; a .env is not\n"
+     "printed to a terminal without --force. Audited, with the names exported.",
+     cli_opts_export, NULL},
     {"passwd", cmd_passwd, VAULT | PW, NULL, "change the vault password",
      "Rewraps the data key under the new password; the secrets are not re-encrypted.\n"
      "'secretctl password change' (the Go secretctl's spelling) is the same command.",
