@@ -77,6 +77,18 @@ const struct cli_cmd cli_commands[] = {
      NULL},
     {"cp", cmd_cp, VAULT | PW, "FROM TO", "copy a secret's current version to a new name", NULL,
      NULL, NULL},
+    {"backup", cmd_backup, VAULT | PW, "-o FILE | --verify FILE",
+     "write the whole vault to one encrypted file, or check one",
+     "All versions, key slots, the audit log and its anchor, from one consistent moment\n"
+     "(writers may go on). Sealed under a key from the vault's data key, so a restore\n"
+     "needs the vault password; --passphrase adds a second, separate one. See\n"
+     "docs/BACKUP.md.",
+     cli_opts_backup, NULL},
+    {"restore", cmd_restore, VAULT | PW, "FILE",
+     "restore a vault from a backup (everything checked before anything is written)",
+     "The password is the vault's password when the backup was made. Refuses to\n"
+     "replace a vault unless --force; 'audit verify' passes on the result.",
+     cli_opts_restore, NULL},
     {"passwd", cmd_passwd, VAULT | PW, NULL, "change the vault password",
      "Rewraps the data key under the new password; the secrets are not re-encrypted.\n"
      "'secretctl password change' (the Go secretctl's spelling) is the same command.",
