@@ -54,6 +54,7 @@ struct sc_backup_info {
 	uint64_t bytes; /* payload (plaintext) bytes */
 	uint64_t secrets;
 	uint64_t audit_entries;
+	uint64_t audit_lag; /* entries past the anchor (0 in a consistent snapshot) */
 	size_t nslots;
 };
 

@@ -134,9 +134,10 @@ static void print_info(struct cli *c, const char *what, const char *file,
 		       when, in->passphrase ? "true" : "false", (unsigned long long)in->bytes,
 		       in->nslots);
 		if (counted)
-			printf(",\"secrets\":%llu,\"audit_entries\":%llu",
+			printf(",\"secrets\":%llu,\"audit_entries\":%llu,\"audit_lag\":%llu",
 			       (unsigned long long)in->secrets,
-			       (unsigned long long)in->audit_entries);
+			       (unsigned long long)in->audit_entries,
+			       (unsigned long long)in->audit_lag);
 		printf("}\n");
 		return;
 	}

@@ -97,6 +97,7 @@ static int check_vault(struct sc_backup *b, const char *dir, struct sc_backup_in
 	if (info != NULL) {
 		info->secrets = n;
 		info->audit_entries = rep.entries;
+		info->audit_lag = rep.lag;
 	}
 out:
 	if (r != SC_OK && r != SC_ERR_NOMEM && r != SC_ERR_IO && sc_last_error()[0] == '\0')
