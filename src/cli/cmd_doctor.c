@@ -115,7 +115,7 @@ static void policy_findings(struct cli *c, struct out *o, const char **note)
 	if (r == SC_ERR_NOT_FOUND)
 		*note = "no MCP policy file: every MCP run is denied";
 	else if (r != SC_OK)
-		add(o, sc_health_kind_name(SC_HEALTH_POLICY), path,
+		add(o, sc_health_kind_name(SC_HEALTH_POLICY), SC_POLICY_FILE,
 		    err[0] ? err : "the policy file does not load");
 	else
 		sc_policy_report(p, on_policy, o);
