@@ -17,7 +17,7 @@
 #define SC_BACKUP_MAX ((size_t)4 << 30)
 #define SC_BACKUP_SLOTS_MAX 64
 
-/* ---- the snapshot (store/snapshot.c, backup/snapshot.c) ---- */
+/* ---- the snapshot (store/snapshot.c, backup/take.c) ---- */
 
 struct sc_backup_slot {
 	int64_t id;

@@ -1,4 +1,4 @@
-/* snapshot.c - the vault's files at one moment: under a shared lock on the
+/* take.c - the vault's files at one moment: under a shared lock on the
  * audit log (an audited write holds it exclusively from its entry to its
  * commit, so no write can fall between the database and the log copied),
  * the database through SQLite's backup API, then the log, the pending file
