@@ -92,6 +92,10 @@ typedef int (*sc_audit_apply_fn)(struct sc_vault *v, void *arg);
 int sc_audit_append_with(struct sc_vault *v, const struct sc_audit_event *ev,
                          sc_audit_apply_fn apply, void *arg) SC_WUR;
 
+/* Take the log's lock shared, as readers do (a backup's snapshot): every
+ * audited write waits until fd is closed. *fd is -1 when there is no log. */
+int sc_audit_lock_shared(const char *vault_dir, int *fd) SC_WUR;
+
 /* Record an event: folds pending failed unlocks into the chain, appends
  * the entry, fsyncs it and advances the anchor, all under an exclusive
  * lock on the log so that several processes form one chain. Needs an

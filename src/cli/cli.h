@@ -114,6 +114,11 @@ int cmd_mv(struct cli *c, int argc, char **argv);
 int cmd_cp(struct cli *c, int argc, char **argv);
 int cmd_import(struct cli *c, int argc, char **argv);
 int cmd_export(struct cli *c, int argc, char **argv);
+/* Backups (cmd_backup.c) and the health report (cmd_doctor.c). */
+extern const struct cli_opt cli_opts_backup[], cli_opts_restore[], cli_opts_doctor[];
+int cmd_backup(struct cli *c, int argc, char **argv); /* and backup --verify */
+int cmd_restore(struct cli *c, int argc, char **argv);
+int cmd_doctor(struct cli *c, int argc, char **argv);
 /* "12" -> 12: digits only, 1 .. max (cmd_history.c). */
 int cli_parse_count(const char *s, unsigned long max, uint64_t *out);
 

@@ -17,7 +17,10 @@ const struct cli_exit cli_exits[] = {
                 ".Cm verify\n"
                 "and\n"
                 ".Cm key hmac Fl -verify :\n"
-                "the signature or MAC does not match."},
+                "the signature or MAC does not match;\n"
+                "for\n"
+                ".Cm doctor :\n"
+                "it found something (the report says what)."},
     {EXIT_USAGE, "Bad command line or bad input: unknown command or option, missing or extra\n"
                  "argument, invalid name, tag or date, empty or oversized value, a value given\n"
                  "on the command line, a password shorter than 8 characters."},

@@ -100,6 +100,26 @@ const struct cli_cmd cli_commands[] = {
      "Never through an agent. -o FILE is created new with mode 0600; a .env is not\n"
      "printed to a terminal without --force. Audited, with the names exported.",
      cli_opts_export, NULL},
+    {"backup", cmd_backup, VAULT | PW, "-o FILE | --verify FILE",
+     "write the whole vault to one encrypted file, or check one",
+     "All versions, key slots, the audit log and its anchor, from one consistent moment\n"
+     "(writers may go on). Sealed under a key from the vault's data key, so a restore\n"
+     "needs the vault password; --passphrase adds a second, separate one. See\n"
+     "docs/BACKUP.md.",
+     cli_opts_backup, NULL},
+    {"restore", cmd_restore, VAULT | PW, "FILE",
+     "restore a vault from a backup (everything checked before anything is written)",
+     "The password is the vault's password when the backup was made. Refuses to\n"
+     "replace a vault unless --force; 'audit verify' passes on the result.",
+     cli_opts_restore, NULL},
+    {"doctor", cmd_doctor, VAULT | PW, NULL,
+     "report weak, duplicate and expiring secrets, permissions and policy risks",
+     "Reads every value (hence the password) and prints no value. Duplicates are found by\n"
+     "BLAKE2b keyed with a random key made for this run. Exit 0: nothing found; 1: the\n"
+     "findings listed. 'secretctl security' (the Go secretctl's name) is the same.",
+     cli_opts_doctor, NULL},
+    {"security", cmd_doctor, VAULT | PW | CLI_HIDDEN, NULL, "the Go secretctl's name for 'doctor'",
+     NULL, cli_opts_doctor, NULL},
     {"passwd", cmd_passwd, VAULT | PW, NULL, "change the vault password",
      "Rewraps the data key under the new password; the secrets are not re-encrypted.\n"
      "'secretctl password change' (the Go secretctl's spelling) is the same command.",

@@ -128,10 +128,10 @@ out:
 
 const char *cli_system_mode_line(const struct cli *c)
 {
+	/* as the owner, or as the run user a forwarded command runs as */
 	if (c->sys != NULL)
-		return c->sys_owner ? "children run as the dedicated user; your uid cannot read "
-		                      "their environment or memory"
-		                    : "this is the dedicated run user";
+		return "children run as the dedicated run user; the owner's uid cannot read their "
+		       "environment or memory";
 	return "children run as you: any process of your uid (an AI agent's shell too) can "
 	       "read a running child's environment; 'secretctl setup system-agent' (root) "
 	       "moves the vault and its runs under a dedicated user";

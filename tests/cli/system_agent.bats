@@ -254,7 +254,7 @@ child_pid() {
 	run as_owner "$SC_BIN" status
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"state:  locked"* ]]
-	[[ "$output" == *"children run as the dedicated user"* ]]
+	[[ "$output" == *"children run as the dedicated run user"* ]]
 	run as_owner "$SC_BIN" run -k app/k -- /bin/sh "$T/show.sh" </dev/null
 	[ "$status" -eq 4 ]
 	as_owner env SECRETCTL_PASSWORD="$SC_PW" "$SC_BIN" unlock >/dev/null
@@ -277,6 +277,9 @@ child_pid() {
 	[ "$(jq -r '.result.structuredContent.exit_code' <<<"$out")" = "0" ]
 	[[ "$(jq -r '.result.structuredContent.stdout' <<<"$out")" == *"REDACTED"* ]]
 	[[ "$out" != *"sys-secret-value-42"* ]]
+	# doctor, forwarded, says the mode too
+	run --separate-stderr as_owner env SECRETCTL_PASSWORD="$SC_PW" "$SC_BIN" doctor
+	[[ "$output" == *"run mode: children run as the dedicated run user"* ]]
 	# a forwarded command that prompts gets the caller's terminal: the
 	# password, then the value twice, on a real pty (script(1))
 	(sleep 1; echo "$SC_PW"; sleep 1.5; echo tty-value-31; sleep 0.5; echo tty-value-31; sleep 1) |

@@ -358,3 +358,8 @@ void sc_audit_reader_free(struct sc_audit_reader *rd)
 	sc_audit_lines_release(&rd->l);
 	free(rd);
 }
+
+int sc_audit_lock_shared(const char *vault_dir, int *fd)
+{
+	return sc_audit_log_open(vault_dir, 0, LOCK_SH, fd, NULL);
+}
