@@ -190,6 +190,11 @@ int sc_agent_get(int fd, const char *name, struct sc_secret **out) SC_WUR;
 int sc_agent_forward(int fd, const char *const *argv, char *const *env, const char *cwd,
                      const char *pw, size_t pw_len, const int fds[3], int *exit_status) SC_WUR;
 
+/* After a refused run: 1 when the agent said the policy leaves it to a
+ * person (`ask`), so a CLI at a terminal may ask for the password. Per
+ * thread. */
+int sc_agent_refusal_asks(void);
+
 /* A run performed by the agent. */
 struct sc_agent_run {
 	const char *const *argv; /* argv[0]: the command as written */

@@ -81,6 +81,8 @@ int agent_audit_source(int origin);
 int agent_reply(int fd, json_t *msg, const void *attach, size_t alen);
 int agent_reply_err(int fd, int st, const char *fmt, ...);
 int agent_reply_status(int fd, int st);
+/* A refusal of a run; ask: the policy leaves it to a person ("ask": true). */
+int agent_reply_refusal(int fd, int st, int ask, const char *msg);
 int agent_op_list(struct agent *a, int fd, const struct sc_agent_req *q);
 int agent_op_exists(struct agent *a, int fd, const struct sc_agent_req *q);
 /* A secret's history: numbers, times and what changed by name, never a

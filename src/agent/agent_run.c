@@ -125,8 +125,11 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 		if (a->vault != NULL)
 			(void)audit_run(a, q, NULL, label, r);
 		pthread_mutex_unlock(&a->lock);
-		rr = agent_reply_err(fd, r == SC_ERR_NOMEM ? r : SC_ERR_DENIED, "%s",
-		                     plan.reason[0] ? plan.reason : sc_strerror(r));
+		/* a CLI run the policy leaves to a person: the client may ask
+		 * at its terminal, for the password (agent_client.c) */
+		rr = agent_reply_refusal(fd, r == SC_ERR_NOMEM ? r : SC_ERR_DENIED,
+		                         plan.ask && q->origin == SC_AGENT_ORIGIN_CLI,
+		                         plan.reason[0] ? plan.reason : sc_strerror(r));
 		goto out;
 	}
 	timeout_ms = q->timeout_ms;

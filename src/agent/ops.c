@@ -42,6 +42,19 @@ int agent_reply_err(int fd, int st, const char *fmt, ...)
 	return r;
 }
 
+int agent_reply_refusal(int fd, int st, int ask, const char *msg)
+{
+	json_t *m = json_pack("{s:b,s:i,s:s,s:b}", "ok", 0, "status", st, "error", msg, "ask", ask);
+	int r;
+
+	if (m == NULL)
+		return SC_ERR_NOMEM;
+	r = sc_agent_send(fd, m, NULL, 0, NULL, 0);
+	json_decref(m);
+	sc_clear_error();
+	return r;
+}
+
 int agent_reply_status(int fd, int st)
 {
 	const char *d = sc_last_error();

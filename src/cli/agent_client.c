@@ -1,5 +1,7 @@
 /* agent_client.c - the CLI's side of the unlock agent: connect, the
  * metadata calls with their fallback to the vault, and `run` through it. */
+#include <fcntl.h>
+
 #include "cli/agent_cmds.h"
 
 void cli_print_json(json_t *o)
@@ -148,6 +150,24 @@ static int run_refused(int r, const char *detail, const char *cmd)
 	return EXIT_RUN_FAIL;
 }
 
+/* The policy leaves a run to a person: ask the one at our controlling
+ * terminal, if there is one, for the vault password. The answer is the
+ * password, not a yes, so a process that can write to the terminal (an AI
+ * agent's shell, a pty it drives) cannot give it without knowing it. 1
+ * when a terminal is there to ask on. */
+static int ask_at_terminal(const char *cmd)
+{
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+
+	if (fd < 0)
+		return 0;
+	close(fd);
+	cli_warn("the policy leaves running '%s' with these secrets to you: give the vault "
+	         "password to run it once, without the policy (or Ctrl-C to refuse)",
+	         cmd);
+	return 1;
+}
+
 int cli_agent_run(struct cli *c, const struct sc_runenv_opts *ro, const char *path,
                   char *const *argv, uint32_t timeout_ms, int *status)
 {
@@ -216,10 +236,22 @@ int cli_agent_run(struct cli *c, const struct sc_runenv_opts *ro, const char *pa
 		                "'%s': %s", argv[0],
 		                r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
 		*status = res.exit_code;
+	} else if (r == SC_ERR_DENIED && sc_agent_refusal_asks() && ask_at_terminal(argv[0])) {
+		/* the person at the terminal answers with the password: the run
+		 * then goes the password's way, unrestricted (cmd_run.c) */
+		sc_exec_result_release(&res);
+		free(detail);
+		free(av);
+		sc_clear_error();
+		return SC_ERR_LOCKED;
 	} else {
 		if (detail != NULL)
 			sc_clear_error(); /* the detail says it; once is enough */
 		*status = run_refused(r, detail, argv[0]);
+		if (r == SC_ERR_DENIED && sc_agent_refusal_asks())
+			cli_warn(
+			    "the policy leaves this run to a person: run it at a terminal and give "
+			    "the vault password to allow it once");
 	}
 	sc_exec_result_release(&res);
 	free(detail);

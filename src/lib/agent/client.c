@@ -68,6 +68,15 @@ out:
 	return r;
 }
 
+/* Whether this thread's last refusal said the policy leaves the run to a
+ * person. */
+static __thread int refusal_asks;
+
+int sc_agent_refusal_asks(void)
+{
+	return refusal_asks;
+}
+
 /* Read one reply; a refusal becomes its status, with its message as the
  * error detail. */
 static int recv_reply(int fd, json_t **out)
@@ -96,8 +105,11 @@ static int recv_reply(int fd, json_t **out)
 		return SC_ERR_CORRUPT;
 	}
 	ok = json_object_get(o, "ok");
+	refusal_asks = 0;
 	if (!json_is_true(ok)) {
 		json_int_t st = json_integer_value(json_object_get(o, "status"));
+
+		refusal_asks = json_is_true(json_object_get(o, "ask"));
 		const char *msg = json_string_value(json_object_get(o, "error"));
 
 		if (msg != NULL && msg[0] != '\0')
