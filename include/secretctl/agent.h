@@ -30,7 +30,7 @@
 enum sc_agent_op {
 	SC_AGENT_OP_STATUS = 1,
 	SC_AGENT_OP_LOCK,
-	SC_AGENT_OP_UNLOCK, /* attach: the DEK */
+	SC_AGENT_OP_UNLOCK, /* attach: the DEK, then the password (may be empty) */
 	SC_AGENT_OP_LIST,   /* metadata of every secret, one item frame each */
 	SC_AGENT_OP_EXISTS,
 	SC_AGENT_OP_FIELDS,  /* one secret's metadata (no values) */
@@ -142,8 +142,11 @@ struct sc_agent_status {
 
 int sc_agent_status(int fd, struct sc_agent_status *st) SC_WUR;
 int sc_agent_lock(int fd) SC_WUR;
-/* Hand the agent the DEK (secmem, SC_KEY_LEN bytes). */
-int sc_agent_unlock(int fd, const uint8_t *dek, uint32_t timeout_s, int reveal) SC_WUR;
+/* Hand the agent the DEK (secmem, SC_KEY_LEN bytes) and the password it
+ * came from (pw_len 0: none), which every run's output is then redacted
+ * of too. */
+int sc_agent_unlock(int fd, const uint8_t *dek, const char *pw, size_t pw_len, uint32_t timeout_s,
+                    int reveal) SC_WUR;
 /* Visit every secret's metadata (fields carry no values, notes are
  * replaced by a placeholder). Same contract as sc_vault_walk. origin
  * (enum sc_agent_origin) says who asks, for the audit log. */

@@ -181,6 +181,10 @@ int agent_serve(struct agent_opts *o)
 		r = agent_open_with_dek(o->vault_dir, o->dek, &a.vault);
 		sc_secmem_free(o->dek);
 		o->dek = NULL;
+		if (r == SC_OK)
+			r = sc_redact_cache_new(o->pw, o->pw != NULL ? o->pw_len : 0, &a.redact);
+		sc_secmem_free(o->pw);
+		o->pw = NULL;
 		if (r != SC_OK)
 			goto out;
 		a.last_use = agent_now_s();

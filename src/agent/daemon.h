@@ -22,6 +22,10 @@ struct agent_opts {
 	/* Start unlocked with this DEK (secmem, SC_KEY_LEN; wiped and freed
 	 * by agent_serve), or NULL to start locked. */
 	uint8_t *dek;
+	/* ... and the password it came from (secmem, or NULL), for the
+	 * sanitizer; freed by agent_serve */
+	char *pw;
+	size_t pw_len;
 	uint32_t timeout_s; /* 0: SC_AGENT_TIMEOUT_DEFAULT */
 	int reveal;
 	/* A dedicated run user's agent (system.h), or NULL: it listens on

@@ -362,6 +362,7 @@ int agent_open_with_dek(const char *dir, const uint8_t *dek, struct sc_vault **o
 
 int agent_op_unlock(struct agent *a, int fd, const struct sc_agent_req *q)
 {
+	struct sc_redact_cache *cache = NULL;
 	struct sc_vault *v = NULL;
 	uint8_t *dek = NULL;
 	int r;
@@ -369,7 +370,15 @@ int agent_op_unlock(struct agent *a, int fd, const struct sc_agent_req *q)
 	if ((r = sc_agent_recv_attach(fd, q->attach_len, &dek)) != SC_OK)
 		return r;
 	r = agent_open_with_dek(a->o->vault_dir, dek, &v);
+	/* the password after the key: the sanitizer of every run redacts it */
+	if (r == SC_OK)
+		r = sc_redact_cache_new((const char *)dek + SC_KEY_LEN, q->attach_len - SC_KEY_LEN,
+		                        &cache);
 	sc_secmem_free(dek);
+	if (r != SC_OK && v != NULL) {
+		sc_vault_close(v);
+		v = NULL;
+	}
 	if (r != SC_OK)
 		return r == SC_ERR_AUTH
 		           ? agent_reply_err(fd, r, "that key does not open this vault")
@@ -377,6 +386,7 @@ int agent_op_unlock(struct agent *a, int fd, const struct sc_agent_req *q)
 	pthread_mutex_lock(&a->lock);
 	agent_lock_key(a, "replaced by a new unlock");
 	a->vault = v;
+	a->redact = cache;
 	a->reveal = q->reveal;
 	a->timeout_s = q->timeout_s ? q->timeout_s : SC_AGENT_TIMEOUT_DEFAULT;
 	a->last_use = agent_now_s();

@@ -195,6 +195,10 @@ void cli_slow_end(void);
  * cli_get_password; three tries when it comes from the terminal, each
  * failure audited). */
 int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out);
+/* The password the last cli_open_vault opened the vault with (guarded
+ * memory, ours): 1 and it, or 0. For the sanitizer, which redacts it too. */
+int cli_kept_password(const char **pw, size_t *len);
+void cli_drop_kept_password(void);
 
 /* The audit log (audit_hook.c). Record an operation's outcome once it is
  * known: op ("get", "set", "run", ...), the secret names involved (the log

@@ -13,7 +13,18 @@
 
 struct unlock_ctx {
 	struct cli *c;
+	char *pw; /* secmem: the password that opened the vault, for the sanitizer */
+	size_t pw_len;
 };
+
+static int mcp_password(void *arg, const char **pw, size_t *len)
+{
+	struct unlock_ctx *u = arg;
+
+	*pw = u->pw;
+	*len = u->pw_len;
+	return u->pw != NULL;
+}
 
 /* The MCP server never prompts: stdin is the protocol, and a prompt on the
  * terminal would land in the middle of the user's agent session. */
@@ -69,7 +80,12 @@ static int mcp_unlock(void *arg, struct sc_vault **out, char *msg, size_t msglen
 	}
 	/* a wrong password is in the audit log, as from the CLI */
 	r = sc_session_unlock(v, SC_AUDIT_SRC_MCP, pw, len, NULL);
-	sc_secmem_free(pw);
+	if (r == SC_OK && u->pw == NULL) {
+		u->pw = pw;
+		u->pw_len = len;
+	} else {
+		sc_secmem_free(pw);
+	}
 	if (r != SC_OK) {
 		snprintf(msg, msglen,
 		         "cannot unlock the vault: %s; the user must fix this, not you",
@@ -102,6 +118,7 @@ static int mcp_server_cmd(struct cli *c, int argc, char **argv)
 	cfg.vault_dir = c->vault_dir;
 	cfg.unlock = mcp_unlock;
 	cfg.unlock_arg = &u;
+	cfg.password = mcp_password;
 	cfg.out_fd = 1;
 	cfg.no_agent = cli_no_agent(); /* as for every other command */
 	cfg.policy_in_agent = c->sys_owner;
@@ -109,6 +126,7 @@ static int mcp_server_cmd(struct cli *c, int argc, char **argv)
 		return cli_fail(r, "cannot start the MCP server");
 	r = mcp_server_serve(s, 0);
 	mcp_server_free(s);
+	sc_secmem_free(u.pw);
 	return r == SC_OK ? EXIT_OK : cli_fail(r, "MCP server failed");
 }
 

@@ -236,7 +236,15 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	/* every value in the vault is redacted, not only these (issue 11) */
-	if (!ro.no_sanitize && (r = sc_redact_build(v, NULL, 0, &vz)) != SC_OK) {
+	/* ... and the password that opened it */
+	if (!ro.no_sanitize) {
+		const char *kpw;
+		size_t kplen;
+
+		(void)cli_kept_password(&kpw, &kplen);
+		r = sc_redact_build(v, kpw, kplen, &vz);
+	}
+	if (!ro.no_sanitize && r != SC_OK) {
 		status = run_fail(r, "cannot build the sanitizer");
 		goto out;
 	}

@@ -59,6 +59,16 @@ static void run_daemon(struct cli *c, int lfd, int lkfd, const char *sock, const
 		_exit(1);
 	memcpy(o.dek, dek, SC_KEY_LEN);
 	sc_wipe((void *)dek, SC_KEY_LEN);
+	{
+		const char *pw;
+		size_t len;
+
+		/* the password too, for the sanitizer (the parent's copy is not
+		 * locked here: this one is) */
+		if (cli_kept_password(&pw, &len) && (o.pw = sc_secmem_dup(pw, len)) != NULL)
+			o.pw_len = len;
+		cli_drop_kept_password();
+	}
 	o.vault_dir = c->vault_dir;
 	o.listen_fd = lfd;
 	o.lock_fd = lkfd;
@@ -149,7 +159,11 @@ int cmd_unlock(struct cli *c, int argc, char **argv)
 	for (tries = 0; tries < 50; tries++) {
 		r = sc_agent_connect(c->vault_dir, &fd);
 		if (r == SC_OK) {
-			r = sc_agent_unlock(fd, dek, (uint32_t)secs, reveal);
+			const char *pw;
+			size_t pwlen;
+
+			(void)cli_kept_password(&pw, &pwlen);
+			r = sc_agent_unlock(fd, dek, pw, pwlen, (uint32_t)secs, reveal);
 			break;
 		}
 		if (r != SC_ERR_NOT_FOUND)

@@ -472,6 +472,7 @@ int main(int argc, char **argv)
 		r = cli_fail(SC_ERR_IO, "cannot write to standard output");
 out:
 	cli_drop_env_password();
+	cli_drop_kept_password();
 	free(c.vault_dir);
 	free(c.sys);
 	free(c.fwd_argv);

@@ -28,6 +28,25 @@ static void tty_say(const char *msg)
 	close(fd);
 }
 
+/* The password that last opened the vault (secmem), kept so that a run's
+ * sanitizer and an agent can redact it (issue 11): freed at exit. */
+static char *kept_pw;
+static size_t kept_len;
+
+int cli_kept_password(const char **pw, size_t *len)
+{
+	*pw = kept_pw;
+	*len = kept_pw != NULL ? kept_len : 0;
+	return kept_pw != NULL;
+}
+
+void cli_drop_kept_password(void)
+{
+	sc_secmem_free(kept_pw);
+	kept_pw = NULL;
+	kept_len = 0;
+}
+
 int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out)
 {
 	struct sc_vault *v = NULL;
@@ -57,7 +76,13 @@ int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out)
 		/* the session layer records each wrong password in the audit log */
 		r = sc_session_unlock(v, SC_AUDIT_SRC_CLI, pw, len, &recorded);
 		cli_slow_end();
-		sc_secmem_free(pw);
+		if (r == SC_OK) {
+			cli_drop_kept_password();
+			kept_pw = pw;
+			kept_len = len;
+		} else {
+			sc_secmem_free(pw);
+		}
 		if (!recorded)
 			cli_warn("cannot record the failed unlock in the audit log");
 		if (r == SC_ERR_AUTH && tty && tries < CLI_PASSWORD_TRIES) {

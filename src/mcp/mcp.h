@@ -27,6 +27,9 @@ struct mcp_config {
 	 * message for the model (how to unlock). Called with the vault lock held. */
 	int (*unlock)(void *arg, struct sc_vault **v, char *msg, size_t msglen);
 	void *unlock_arg;
+	/* The password unlock opened the vault with, for the sanitizer (it is
+	 * redacted from every run's output too): 1 and it, or 0. May be NULL. */
+	int (*password)(void *arg, const char **pw, size_t *len);
 	int out_fd;
 	int no_agent; /* never use the unlock agent (SECRETCTL_NO_AGENT) */
 	/* the vault is a dedicated run user's (system.h): its policy is out of

@@ -526,7 +526,18 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	ro.clean_env = 1; /* MCP children get the small base environment only */
 	ro.base_env = environ;
 	/* every value in the vault is redacted, not only these (issue 11) */
-	if (s->redact == NULL && (r = sc_redact_cache_new(NULL, 0, &s->redact)) != SC_OK) {
+	if (s->redact == NULL) {
+		const char *pw = NULL;
+		size_t pwlen = 0;
+
+		/* the password that opened the vault is redacted too */
+		if (s->cfg.password == NULL || !s->cfg.password(s->cfg.unlock_arg, &pw, &pwlen))
+			pw = NULL, pwlen = 0;
+		r = sc_redact_cache_new(pw, pwlen, &s->redact);
+	} else {
+		r = SC_OK;
+	}
+	if (r != SC_OK) {
 		mcp_vault_release(s);
 		goto fail_nomem;
 	}

@@ -209,23 +209,35 @@ mcp_keys() {
 	[ "$(jq '[.[] | select(.source == "agent")] | length' <<<"$output")" -eq 6 ]
 }
 
-@test "an agent started with SECRETCTL_PASSWORD keeps no copy of the password (root: reads its memory)" {
+@test "an agent keeps the password only in locked memory, for the sanitizer (root: reads its memory)" {
 	SECRETCTL_PASSWORD=$PW run sc unlock
 	[ "$status" -eq 0 ]
 	pid=$(agent_pid)
 	# the agent is not dumpable: only root reads its memory
 	/usr/bin/python3 -c "open('/proc/$pid/mem', 'rb')" 2>/dev/null ||
 		sc_skip "cannot read the agent's memory (needs root)"
-	count() { # how many times $1 is in the agent's readable memory, not after $2
-		/usr/bin/python3 - "$pid" "$1" "${2:-}" <<'EOF'
+	# how many times $1 is in the agent's readable memory, not after $2; with
+	# "unlocked", only those in mappings with no locked page (smaps Locked:)
+	count() {
+		/usr/bin/python3 - "$pid" "$1" "${2:-}" "${3:-}" <<'EOF'
 import sys
 pid, needle, n = sys.argv[1], sys.argv[2].encode(), 0
 after = sys.argv[3].encode() + needle
-with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem:
-    for line in maps:
-        lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+only_unlocked = sys.argv[4] == "unlocked"
+maps, cur = [], None
+with open(f"/proc/{pid}/smaps") as f:
+    for line in f:
+        parts = line.split()
+        if "-" in parts[0] and len(parts) >= 5 and ":" not in parts[0]:
+            lo, hi = (int(x, 16) for x in parts[0].split("-"))
+            cur = [lo, hi, parts[1], 0]
+            maps.append(cur)
+        elif parts[0] == "Locked:":
+            cur[3] = int(parts[1])
+with open(f"/proc/{pid}/mem", "rb", 0) as mem:
+    for lo, hi, perms, locked in maps:
         # skip what cannot be read, and ASan's terabytes of shadow
-        if "r" not in line.split()[1] or hi - lo > 1 << 30:
+        if "r" not in perms or hi - lo > 1 << 30 or (only_unlocked and locked > 0):
             continue
         try:
             mem.seek(lo)
@@ -236,10 +248,19 @@ with open(f"/proc/{pid}/maps") as maps, open(f"/proc/{pid}/mem", "rb", 0) as mem
 print(n)
 EOF
 	}
-	# the scan sees what the agent does hold: its vault's path
+	# the scan sees what the agent does hold: its vault's path, in ordinary
+	# (unlocked) memory too, so the filter below is not blind
 	[ "$(count "$SECRETCTL_VAULT_DIR")" -gt 0 ]
-	# (a sanitizer's runtime keeps its own copy of the start-up environment)
-	[ "$(count "$PW" SECRETCTL_PASSWORD=)" -eq 0 ]
+	[ "$(count "$SECRETCTL_VAULT_DIR" "" unlocked)" -gt 0 ]
+	# it holds the password (every run's output is redacted of it) ...
+	[ "$(count "$PW" SECRETCTL_PASSWORD=)" -gt 0 ]
+	# ... only in locked, guarded memory, never as the environment's copy
+	# (an ASan build swaps guarded memory for malloc, and its runtime keeps
+	# its own copy of the start-up environment)
+	if ! grep -q __asan_init "$BIN"; then
+		[ "$(count "SECRETCTL_PASSWORD=$PW")" -eq 0 ]
+		[ "$(count "$PW" SECRETCTL_PASSWORD= unlocked)" -eq 0 ]
+	fi
 }
 
 @test "get asks for the password in use-only mode, and is served with --reveal" {

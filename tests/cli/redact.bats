@@ -31,6 +31,28 @@ teardown() {
 	[ "$output" = "left=[REDACTED:secret]" ]
 }
 
+@test "run with the password: the vault password itself is redacted" {
+	printf 'pw=%s\n' "$PW" >"$BATS_TEST_TMPDIR/pw"
+	SECRETCTL_PASSWORD=$PW run "$BIN" run -k app/b -- cat "$BATS_TEST_TMPDIR/pw"
+	[ "$status" -eq 0 ]
+	[ "$output" = "pw=[REDACTED:secret]" ]
+}
+
+@test "run through the agent: the vault password is redacted too" {
+	printf 'pw=%s\n' "$PW" >"$BATS_TEST_TMPDIR/pw"
+	printf 'version: 1\ncli_runs: allow\n' >"$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
+	chmod 600 "$SECRETCTL_VAULT_DIR/mcp-policy.yaml"
+	# an agent started by this unlock, then one handed a new key and password
+	printf '%s\n' "$PW" | "$BIN" unlock --password-fd 0
+	run "$BIN" run -k app/b -- cat "$BATS_TEST_TMPDIR/pw"
+	[ "$status" -eq 0 ]
+	[ "$output" = "pw=[REDACTED:secret]" ]
+	printf '%s\n' "$PW" | "$BIN" unlock --password-fd 0
+	run "$BIN" run -k app/b -- cat "$BATS_TEST_TMPDIR/pw"
+	[ "$status" -eq 0 ]
+	[ "$output" = "pw=[REDACTED:secret]" ]
+}
+
 @test "run through the agent: a value it did not inject is redacted" {
 	printf '%s\n' "$PW" | "$BIN" unlock --password-fd 0
 	# the sanitizer is the net under a run the policy does not govern (the

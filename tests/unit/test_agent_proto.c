@@ -70,6 +70,18 @@ static void test_decode_simple_ops(void **state)
 	assert_int_equal(q.timeout_s, 60);
 	assert_true(q.reveal);
 	sc_agent_req_release(&q);
+	/* the key and the password after it; a forward with its password */
+	assert_int_equal(decode("{\"v\":1,\"op\":\"unlock\",\"attach\":1056}", &q), SC_OK);
+	assert_int_equal(q.attach_len, SC_KEY_LEN + SC_AGENT_PASSWORD_MAX);
+	sc_agent_req_release(&q);
+	assert_int_equal(decode("{\"v\":1,\"op\":\"forward\",\"argv\":[\"audit\",\"verify\"],"
+	                        "\"cwd\":\"/tmp\",\"env\":[\"A=1\"],\"attach\":12}",
+	                        &q),
+	                 SC_OK);
+	assert_int_equal(q.op, SC_AGENT_OP_FORWARD);
+	assert_int_equal(q.argc, 2);
+	assert_string_equal(q.cwd, "/tmp");
+	sc_agent_req_release(&q);
 }
 
 /* list may name the list the caller holds: vault id and generation,
@@ -234,9 +246,25 @@ static void test_decode_refusals(void **state)
 	expect_refused("{\"v\":1,\"op\":\"get\",\"name\":5}", SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"get\",\"name\":\"../etc\"}", SC_ERR_NAME);
 	expect_refused("{\"v\":1,\"op\":\"get\",\"name\":\"a\\u0000b\"}", SC_ERR_INVALID);
-	/* attachments: only unlock, only exactly a key */
+	/* attachments: only unlock (a key, then at most a password) and
+	 * forward (a password) */
 	expect_refused("{\"v\":1,\"op\":\"unlock\"}", SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"unlock\",\"attach\":31}", SC_ERR_INVALID);
+	expect_refused("{\"v\":1,\"op\":\"unlock\",\"attach\":1057}", SC_ERR_INVALID);
+	expect_refused("{\"v\":1,\"op\":\"forward\",\"argv\":[\"list\"],\"cwd\":\"/\"}",
+	               SC_ERR_INVALID);
+	expect_refused(
+	    "{\"v\":1,\"op\":\"forward\",\"argv\":[\"list\"],\"cwd\":\"/\",\"attach\":1025}",
+	    SC_ERR_INVALID);
+	expect_refused(
+	    "{\"v\":1,\"op\":\"forward\",\"argv\":[\"--vault\"],\"cwd\":\"/\",\"attach\":8}",
+	    SC_ERR_INVALID);
+	expect_refused(
+	    "{\"v\":1,\"op\":\"forward\",\"argv\":[\"list\"],\"cwd\":\"rel\",\"attach\":8}",
+	    SC_ERR_INVALID);
+	expect_refused("{\"v\":1,\"op\":\"forward\",\"argv\":[\"list\"],\"cwd\":\"/\","
+	               "\"env\":[\"NOEQUALS\"],\"attach\":8}",
+	               SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"unlock\",\"attach\":-32}", SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"status\",\"attach\":32}", SC_ERR_INVALID);
 	expect_refused("{\"v\":1,\"op\":\"unlock\",\"attach\":32,\"timeout\":99999999}",

@@ -199,16 +199,29 @@ int sc_agent_lock(int fd)
 	return SC_OK;
 }
 
-int sc_agent_unlock(int fd, const uint8_t *dek, uint32_t timeout_s, int reveal)
+int sc_agent_unlock(int fd, const uint8_t *dek, const char *pw, size_t pw_len, uint32_t timeout_s,
+                    int reveal)
 {
 	json_t *req = new_req(SC_AGENT_OP_UNLOCK), *rep;
+	uint8_t *att;
 	int r;
 
 	if (req == NULL)
 		return SC_ERR_NOMEM;
+	if (pw_len > SC_AGENT_PASSWORD_MAX)
+		pw_len = 0; /* too long to send: not redacted by the agent */
+	if ((att = sc_secmem_alloc(SC_KEY_LEN + pw_len + 1)) == NULL) {
+		json_decref(req);
+		return SC_ERR_NOMEM;
+	}
+	memcpy(att, dek, SC_KEY_LEN);
+	if (pw_len > 0)
+		memcpy(att + SC_KEY_LEN, pw, pw_len);
 	json_object_set_new(req, "timeout", json_integer(timeout_s));
 	json_object_set_new(req, "reveal", json_boolean(reveal));
-	if ((r = call(fd, req, dek, SC_KEY_LEN, &rep)) != SC_OK)
+	r = call(fd, req, att, SC_KEY_LEN + pw_len, &rep);
+	sc_secmem_free(att);
+	if (r != SC_OK)
 		return r;
 	json_decref(rep);
 	return SC_OK;

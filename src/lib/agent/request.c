@@ -312,7 +312,9 @@ int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req
 	 * password */
 	if ((q.op == SC_AGENT_OP_UNLOCK || q.op == SC_AGENT_OP_FORWARD) != (q.attach_len != 0))
 		goto fail;
-	if (q.op == SC_AGENT_OP_UNLOCK && q.attach_len != SC_KEY_LEN)
+	/* unlock: the key, then (optional) the password, for the sanitizer */
+	if (q.op == SC_AGENT_OP_UNLOCK &&
+	    (q.attach_len < SC_KEY_LEN || q.attach_len > SC_KEY_LEN + SC_AGENT_PASSWORD_MAX))
 		goto fail;
 	if (q.op == SC_AGENT_OP_FORWARD && q.attach_len > SC_AGENT_PASSWORD_MAX)
 		goto fail;
