@@ -32,13 +32,17 @@ int sc_vault_default_dir(char **out) SC_WUR;
 int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
                     const struct sc_kdf_params *params) SC_WUR;
 /* Open a vault (checks ownership, modes and symlinks) without unlocking. */
-/* Move the vault directory from to a new directory to, owned by uid:gid
+/* Move the vault directory from (uid from_uid's, closed to others; its
+ * files its own, one link each) to a new directory to, owned by uid:gid
  * (mode 0700, files 0600), without decrypting anything: under the
  * database's exclusive lock, each file copied, read back and compared,
- * made durable; then the original is removed. SC_ERR_BUSY when another
- * process has the vault open; SC_ERR_EXISTS when to exists. A failure
- * leaves from untouched and no to. (The dedicated run user's setup.) */
-int sc_vault_relocate(const char *from, const char *to, uid_t uid, gid_t gid) SC_WUR;
+ * made durable; then the original is removed. Both paths are opened once,
+ * with no symbolic link in them (SC_ERR_PERM otherwise), and used through
+ * those fds only. SC_ERR_BUSY when another process has the vault open;
+ * SC_ERR_EXISTS when to exists. A failure leaves from untouched and no to.
+ * (The dedicated run user's setup.) */
+int sc_vault_relocate(const char *from, uid_t from_uid, const char *to, uid_t uid,
+                      gid_t gid) SC_WUR;
 int sc_vault_open(const char *dir, struct sc_vault **out) SC_WUR;
 /* Unlock with a password: tries every password slot. */
 int sc_vault_unlock(struct sc_vault *v, const char *pw, size_t pw_len) SC_WUR;

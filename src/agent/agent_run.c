@@ -62,9 +62,53 @@ static int audit_run(struct agent *a, const struct sc_agent_req *q, const struct
 	return r;
 }
 
+/* The base environment of a run the policy governs: the caller's TERM,
+ * LANG, LC_ALL, TZ, USER and LOGNAME, and the agent's own PATH and HOME. */
+struct safe_env {
+	char **v; /* the request's strings, and path and home */
+	char *path, *home;
+};
+
+static void safe_env_free(struct safe_env *e)
+{
+	free(e->v);
+	free(e->path);
+	free(e->home);
+	memset(e, 0, sizeof(*e));
+}
+
+static int safe_base_env(const struct sc_agent_req *q, struct safe_env *e)
+{
+	static const char *const keep[] = {
+	    "TERM=", "LANG=", "LC_ALL=", "TZ=", "USER=", "LOGNAME=", NULL};
+	const char *p = getenv("PATH"), *h = getenv("HOME");
+	size_t i, k, n = 0;
+
+	memset(e, 0, sizeof(*e));
+	if ((e->v = calloc(q->nenv + 3, sizeof(*e->v))) == NULL ||
+	    asprintf(&e->path, "PATH=%s",
+	             p != NULL && p[0] == '/' ? p : "/usr/local/bin:/usr/bin:/bin") < 0 ||
+	    (h != NULL && h[0] == '/' && asprintf(&e->home, "HOME=%s", h) < 0)) {
+		e->path = e->home = NULL;
+		safe_env_free(e);
+		return SC_ERR_NOMEM;
+	}
+	for (i = 0; i < q->nenv; i++)
+		for (k = 0; keep[k] != NULL; k++)
+			if (strncmp(q->env[i], keep[k], strlen(keep[k])) == 0) {
+				e->v[n++] = (char *)q->env[i];
+				break;
+			}
+	e->v[n++] = e->path;
+	if (e->home != NULL)
+		e->v[n++] = e->home;
+	return SC_OK;
+}
+
 int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds, size_t nfds)
 {
 	struct sc_runenv_opts ro;
+	struct safe_env senv = {0};
 	struct sc_exec_opts xo;
 	struct sc_exec_result res;
 	struct sc_runenv *re = NULL;
@@ -160,8 +204,22 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	ro.npatterns = q->nkeys;
 	ro.prefix = q->prefix;
 	/* MCP children get the small base environment only, as from the server */
-	ro.clean_env = q->clean_env || q->origin == SC_AGENT_ORIGIN_MCP;
-	ro.base_env = (char *const *)q->env;
+	/* MCP children get the small base environment only, as from the
+	 * server; so does every run the policy governs: the caller's
+	 * environment is whoever asked's (LD_PRELOAD, PYTHONPATH, an
+	 * AWS_CONFIG_FILE with a credential_process ...), so only its terminal
+	 * and locale pass, and PATH and HOME are the agent's own */
+	if (!plan.unrestricted) {
+		if ((r = safe_base_env(q, &senv)) != SC_OK) {
+			rr = agent_reply_status(fd, r);
+			goto out;
+		}
+		ro.clean_env = 1;
+		ro.base_env = senv.v;
+	} else {
+		ro.clean_env = q->clean_env;
+		ro.base_env = (char *const *)q->env;
+	}
 	pthread_mutex_lock(&a->lock);
 	if (a->vault == NULL) {
 		pthread_mutex_unlock(&a->lock);
@@ -296,6 +354,7 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	}
 	rr = agent_reply(fd, m, outbuf, res.out_len + res.err_len);
 out:
+	safe_env_free(&senv);
 	pthread_mutex_lock(&a->lock);
 	if (slot >= 0)
 		a->ctl_fds[slot] = -1;

@@ -153,6 +153,51 @@ static void *conn_main(void *arg)
 	return NULL;
 }
 
+/* Read a small /proc file whole (NUL-terminated); 0 on success. */
+static int read_small(const char *path, char *buf, size_t len)
+{
+	ssize_t n;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, len - 1);
+	close(fd);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	return 0;
+}
+
+/* Whether the peer lives in another user or PID namespace than ours: a
+ * confined run (bubblewrap makes both) or a container. Such a request is
+ * not the user's own shell, so it is refused rather than taken as a CLI
+ * request (issue 11 item 5). Told from files every process may read, even
+ * of a peer that is not dumpable (our CLI is not): its uid_map differs
+ * from ours in another user namespace, and its status lists more than one
+ * pid in NSpid in a nested PID namespace. A peer we cannot look at (gone)
+ * is refused too. */
+static int peer_elsewhere(const struct ucred *cred)
+{
+	char path[64], mine[512], theirs[4096], *ns, *eol;
+
+	snprintf(path, sizeof(path), "/proc/%ld/uid_map", (long)cred->pid);
+	if (read_small("/proc/self/uid_map", mine, sizeof(mine)) != 0)
+		return 0; /* no user namespaces here to tell apart */
+	if (read_small(path, theirs, sizeof(theirs)) != 0 || strcmp(mine, theirs) != 0)
+		return 1;
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)cred->pid);
+	if (read_small(path, theirs, sizeof(theirs)) != 0)
+		return 1;
+	if ((ns = strstr(theirs, "\nNSpid:")) == NULL)
+		return 0; /* a kernel without it: nothing to tell */
+	ns += 7;
+	if ((eol = strchr(ns, '\n')) != NULL)
+		*eol = '\0';
+	/* "\t1234" here; "\t1234\t2" one namespace down */
+	return strchr(ns + 1, '\t') != NULL;
+}
+
 void agent_accept_one(struct agent *a, int lfd)
 {
 	struct ucred cred;
@@ -175,6 +220,19 @@ void agent_accept_one(struct agent *a, int lfd)
 		agent_log(LOG_WARNING,
 		          "refused a connection from uid %lu (pid %ld): not our uid %lu",
 		          (unsigned long)cred.uid, (long)cred.pid, (unsigned long)geteuid());
+		close(fd);
+		return;
+	}
+	if (peer_elsewhere(&cred)) {
+		agent_log(LOG_WARNING,
+		          "refused a connection from pid %ld: it runs in another namespace (a "
+		          "confined run or a container)",
+		          (long)cred.pid);
+		setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+		(void)agent_reply_err(
+		    fd, SC_ERR_DENIED,
+		    "the agent serves no process in another namespace (a confined "
+		    "run or a container)");
 		close(fd);
 		return;
 	}

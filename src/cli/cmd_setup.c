@@ -23,7 +23,8 @@ extern char **environ;
 enum { O_USER = 1, O_OWNER, O_ROOT, O_MIGRATE, O_FROM, O_UNDO, O_NO_START };
 
 const struct cli_opt cli_opts_setup_sys[] = {
-    {O_USER, 0, "user", "NAME", "the run user to create or use (default: secretctl)", 0},
+    {O_USER, 0, "user", "NAME",
+     "the run user to create or use, one per vault (default: secretctl-OWNER)", 0},
     {O_OWNER, 0, "owner", "USER",
      "the vault's owner (default: $SUDO_USER); again to admit more uids", 0},
     {O_ROOT, 0, "root", "DIR", "make everything under DIR (tests, images) and start nothing", 0},
@@ -172,10 +173,51 @@ static int find_owner(struct setup *s, const char *who)
 
 /* The run user: found, or made by useradd as a system user with no login
  * and no home of its own to write to. */
+static void conf_path(const struct setup *s, uid_t uid, char *buf, size_t len);
+
+/* A user that exists already serves as the run user only if it is a
+ * system account without a login, and serves no other vault: two vaults
+ * under one uid could each read the other's files and running children. */
+static int run_user_fits(const struct setup *s, const struct passwd *pw)
+{
+	struct sc_system_conf cur;
+	char path[PATH_MAX];
+	const char *sh = pw->pw_shell != NULL ? pw->pw_shell : "";
+	size_t n = strlen(sh);
+	int r;
+
+	if (pw->pw_uid >= 1000 ||
+	    !((n >= 7 && strcmp(sh + n - 7, "nologin") == 0) || strcmp(sh, "/bin/false") == 0 ||
+	      strcmp(sh, "/usr/bin/false") == 0)) {
+		sc_set_error("'%s' is not a system account without a login (uid %lu, shell '%s'); "
+		             "name a new one with --user",
+		             pw->pw_name, (unsigned long)pw->pw_uid, sh);
+		return SC_ERR_INVALID;
+	}
+	conf_path(s, pw->pw_uid, path, sizeof(path));
+	if ((r = sc_system_conf_load(path, &cur)) == SC_ERR_NOT_FOUND) {
+		sc_clear_error();
+		return SC_OK;
+	}
+	if (r != SC_OK)
+		return r;
+	if (strcmp(cur.vault, s->sc.vault) != 0) {
+		sc_set_error(
+		    "'%s' already serves the vault '%s': a run user serves one vault; name "
+		    "another with --user",
+		    pw->pw_name, cur.vault);
+		return SC_ERR_EXISTS;
+	}
+	return SC_OK;
+}
+
 static int run_user(struct setup *s)
 {
 	struct passwd *pw = getpwnam(s->user);
+	int r;
 
+	if (pw != NULL && (r = run_user_fits(s, pw)) != SC_OK)
+		return r;
 	if (pw == NULL) {
 		const char *argv[] = {"useradd",      "--system",
 		                      "--user-group", "--no-create-home",
@@ -183,8 +225,6 @@ static int run_user(struct setup *s)
 		                      "--shell",      "/usr/sbin/nologin",
 		                      "--comment",    "secretctl dedicated run user",
 		                      s->user,        NULL};
-		int r;
-
 		if ((r = spawn_wait(argv, -1)) != SC_OK)
 			return r;
 		if ((pw = getpwnam(s->user)) == NULL) {
@@ -293,11 +333,11 @@ static int do_setup(struct cli *c, struct setup *s)
 
 	if (exe == NULL)
 		return cli_fail(SC_ERR_IO, "cannot find this program's path");
+	sfmt(s->sc.vault, sizeof(s->sc.vault), "%s/%s", s->base, s->owner_name);
 	if ((r = run_user(s)) != SC_OK) {
 		free(exe);
-		return cli_fail(r, "cannot make the run user '%s'", s->user);
+		return cli_fail(r, "cannot use the run user '%s'", s->user);
 	}
-	sfmt(s->sc.vault, sizeof(s->sc.vault), "%s/%s", s->base, s->owner_name);
 	if (s->from[0] == '\0')
 		sfmt(s->from, sizeof(s->from), "%s/.secretctl", s->owner_home);
 	if ((r = make_dir(s->confdir, 0, 0, 0755)) != SC_OK ||
@@ -308,7 +348,8 @@ static int do_setup(struct cli *c, struct setup *s)
 	}
 	if (s->migrate) {
 		sfmt(s->sc.from, sizeof(s->sc.from), "%s", s->from);
-		if ((r = sc_vault_relocate(s->from, s->sc.vault, s->sc.uid, s->sc.gid)) != SC_OK) {
+		if ((r = sc_vault_relocate(s->from, s->owner, s->sc.vault, s->sc.uid, s->sc.gid)) !=
+		    SC_OK) {
 			free(exe);
 			return cli_fail(r, "cannot move the vault '%s'", s->from);
 		}
@@ -387,7 +428,7 @@ static int do_undo(struct setup *s)
 		sfmt(s->from, sizeof(s->from), "%s/.secretctl", s->owner_home);
 		to = s->from;
 	}
-	if ((r = sc_vault_relocate(cur.vault, to, s->owner, s->owner_gid)) != SC_OK)
+	if ((r = sc_vault_relocate(cur.vault, cur.uid, to, s->owner, s->owner_gid)) != SC_OK)
 		return cli_fail(r, "cannot move the vault back to '%s'", to);
 	s->sc = cur;
 	remove_confs(s);
@@ -413,7 +454,7 @@ int cmd_setup_system_agent(struct cli *c, int argc, char **argv)
 	int ch, r;
 
 	memset(&s, 0, sizeof(s));
-	s.user = "secretctl";
+	s.user = NULL;
 	cli_parse_init(&p, c, argc, argv);
 	while ((ch = cli_parse_next(&p)) > 0) {
 		switch (ch) {
@@ -465,6 +506,16 @@ int cmd_setup_system_agent(struct cli *c, int argc, char **argv)
 	for (i = 0; i < nown; i++)
 		if ((r = find_owner(&s, owners[i])) != SC_OK)
 			return cli_fail(r, "bad --owner '%s'", owners[i]);
+	if (s.user == NULL) {
+		/* one run user per vault, named after its owner */
+		static char name[SC_SYSTEM_USER_MAX + 1];
+
+		if (strlen(s.owner_name) > SC_SYSTEM_USER_MAX - 10)
+			return cli_usage(c, "the owner's name is too long for 'secretctl-OWNER': "
+			                    "name the run user with --user");
+		sfmt(name, sizeof(name), "secretctl-%s", s.owner_name);
+		s.user = name;
+	}
 	sfmt(s.confdir, sizeof(s.confdir), "%s/etc/secretctl", s.root);
 	sfmt(s.base, sizeof(s.base), "%s/var/lib/secretctl", s.root);
 	sfmt(s.rundir, sizeof(s.rundir), "%s/run/secretctl", s.root);

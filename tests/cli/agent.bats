@@ -861,3 +861,24 @@ print(len(ask(struct.pack(">I", 64 * 1024 * 1024))))
 	run sc run -k api/key -- python3 -c "$code" </dev/null
 	[ "$output" = "$rev" ]
 }
+
+@test "a process in another user or PID namespace is not served (a confined run, a container)" {
+	unshare --user --map-current-user true 2>/dev/null ||
+		sc_skip "cannot make a user namespace here"
+	unlock
+	run sc list </dev/null
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"api/key"* ]]
+	# the same uid, the same socket, from inside a namespace: refused,
+	# not served as if it were the user's own shell
+	run unshare --user --map-current-user "$BIN" list </dev/null
+	[ "$status" -eq 9 ]
+	[[ "$output" == *"serves no process in another namespace"* ]]
+	[[ "$output" != *"api/key"* ]]
+	run unshare --user --map-current-user "$BIN" run -k api/key -- true </dev/null
+	[ "$status" -eq 125 ]
+	if unshare --pid --fork true 2>/dev/null; then
+		run unshare --pid --fork "$BIN" exists api/key </dev/null
+		[[ "$output" == *"serves no process in another namespace"* ]]
+	fi
+}

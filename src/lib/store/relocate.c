@@ -1,34 +1,87 @@
 /* relocate.c - move a vault directory to a new owner without decrypting
  * it (the dedicated run user's --migrate and --undo): every file copied
  * byte for byte under the database's write lock, read back and compared,
- * made durable, and only then the original removed. A failure before that
- * point leaves the original as it was and no copy behind. */
+ * made durable, and only then the original removed, when no process holds
+ * it open and no file of it changed meanwhile (SQLite is not opened: root
+ * never lets a library create files by a path others control). A failure
+ * before that point leaves the original as it was and no copy behind.
+ *
+ * Root runs this on directories other users control, so every path is
+ * opened once, with no symbolic link anywhere in it (openat2
+ * RESOLVE_NO_SYMLINKS), and everything after goes through those
+ * directory fds: a directory swapped for a symlink mid-way changes
+ * nothing we touch. The source must belong to the expected uid; each of
+ * its files too, with one link. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/openat2.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
-
-#include <sqlite3.h>
 
 #include "store/vault_int.h"
 
 #define RELOCATE_FILES_MAX 64
 
-/* A process other than us that holds path open: its pid, or 0. */
-static long holder(const char *path)
+/* A directory at path, relative to dirfd, with no symlink on the way. */
+static int open_dir(int dirfd, const char *path)
 {
-	struct stat want, st;
-	char fdp[PATH_MAX];
+	struct open_how how;
+	int fd;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC;
+	how.resolve = RESOLVE_NO_SYMLINKS;
+	fd = (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+	if (fd < 0 && errno == ELOOP)
+		sc_set_error("'%s' has a symbolic link in it; name the real directory", path);
+	else if (fd < 0 && errno == ENOSYS)
+		sc_set_error("this kernel has no openat2 (Linux 5.6 or later is needed)");
+	else if (fd < 0)
+		sc_set_error("cannot open '%s': %s", path, strerror(errno));
+	return fd;
+}
+
+/* Split "/a/b/c" into the parent's fd (no symlinks) and "c". */
+static int open_parent(const char *path, char *base, size_t blen)
+{
+	char dir[PATH_MAX];
+	const char *slash = strrchr(path, '/');
+	size_t n;
+
+	if (path[0] != '/' || slash == NULL || slash[1] == '\0' || strlen(slash + 1) >= blen ||
+	    strcmp(slash + 1, ".") == 0 || strcmp(slash + 1, "..") == 0) {
+		sc_set_error("'%s' is not an absolute directory path", path);
+		errno = EINVAL;
+		return -1;
+	}
+	n = (size_t)(slash - path);
+	if (n >= sizeof(dir))
+		return -1;
+	memcpy(dir, path, n);
+	dir[n] = '\0';
+	if (n == 0)
+		memcpy(dir, "/", 2);
+	memcpy(base, slash + 1, strlen(slash + 1) + 1);
+	return open_dir(AT_FDCWD, dir);
+}
+
+/* A process other than us that holds the file (dev, ino) open: its pid,
+ * or 0. */
+static long holder(dev_t dev, ino_t ino)
+{
+	struct stat st;
+	char fdp[64];
 	struct dirent *p, *f;
 	DIR *pd, *fd;
 	long pid, found = 0;
 
-	if (stat(path, &want) != 0 || (pd = opendir("/proc")) == NULL)
+	if ((pd = opendir("/proc")) == NULL)
 		return 0;
 	while (found == 0 && (p = readdir(pd)) != NULL) {
 		if ((pid = strtol(p->d_name, NULL, 10)) <= 0 || pid == (long)getpid())
@@ -37,13 +90,12 @@ static long holder(const char *path)
 		if ((fd = opendir(fdp)) == NULL)
 			continue;
 		while ((f = readdir(fd)) != NULL) {
-			char lp[PATH_MAX];
+			char lp[320];
 
 			if (f->d_name[0] == '.')
 				continue;
 			snprintf(lp, sizeof(lp), "/proc/%ld/fd/%s", pid, f->d_name);
-			if (stat(lp, &st) == 0 && st.st_dev == want.st_dev &&
-			    st.st_ino == want.st_ino) {
+			if (stat(lp, &st) == 0 && st.st_dev == dev && st.st_ino == ino) {
 				found = pid;
 				break;
 			}
@@ -96,8 +148,10 @@ out:
 }
 
 /* The names to move (wal and shm are SQLite's, empty after the
- * checkpoint); anything but a plain file is refused. */
-static int list_files(const char *dir, char names[][NAME_MAX + 1], size_t *n)
+ * checkpoint): plain files of the expected owner with one link each;
+ * anything else is refused. */
+static int list_files(int sdir, uid_t owner, char names[][NAME_MAX + 1], struct stat *sts,
+                      size_t *n)
 {
 	struct dirent *e;
 	struct stat st;
@@ -105,28 +159,39 @@ static int list_files(const char *dir, char names[][NAME_MAX + 1], size_t *n)
 	int dfd, r = SC_OK;
 
 	*n = 0;
-	if ((d = opendir(dir)) == NULL)
+	if ((dfd = dup(sdir)) < 0 || (d = fdopendir(dfd)) == NULL) {
+		if (dfd >= 0)
+			close(dfd);
 		return sc_status_from_errno(errno);
-	dfd = dirfd(d);
+	}
+	rewinddir(d); /* the dup shares its offset with sdir: from the start */
 	while (r == SC_OK && (e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		if (fstatat(dfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		if (fstatat(sdir, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 			r = sc_status_from_errno(errno);
 			break;
 		}
-		if ((strcmp(e->d_name, "vault.db-wal") == 0 ||
-		     strcmp(e->d_name, "vault.db-shm") == 0) &&
-		    S_ISREG(st.st_mode) && (st.st_size == 0 || e->d_name[9] == 's'))
+		/* SQLite's shared-memory index is rebuilt from the log; an empty
+		 * log is no part of the vault */
+		if (S_ISREG(st.st_mode) &&
+		    (strcmp(e->d_name, "vault.db-shm") == 0 ||
+		     (strcmp(e->d_name, "vault.db-wal") == 0 && st.st_size == 0)))
 			continue;
 		if (!S_ISREG(st.st_mode)) {
-			sc_set_error("'%s/%s' is not a plain file; move it away first", dir,
-			             e->d_name);
+			sc_set_error("'%s' is not a plain file; move it away first", e->d_name);
 			r = SC_ERR_INVALID;
+		} else if (st.st_uid != owner || st.st_nlink != 1) {
+			sc_set_error(
+			    "'%s' is not the vault owner's own file (owner uid %lu, %lu links)",
+			    e->d_name, (unsigned long)st.st_uid, (unsigned long)st.st_nlink);
+			r = SC_ERR_PERM;
 		} else if (*n == RELOCATE_FILES_MAX) {
-			sc_set_error("'%s' holds more than %d files", dir, RELOCATE_FILES_MAX);
+			sc_set_error("the vault directory holds more than %d files",
+			             RELOCATE_FILES_MAX);
 			r = SC_ERR_TOOBIG;
 		} else {
+			sts[*n] = st;
 			snprintf(names[(*n)++], NAME_MAX + 1, "%s", e->d_name);
 		}
 	}
@@ -134,38 +199,68 @@ static int list_files(const char *dir, char names[][NAME_MAX + 1], size_t *n)
 	return r;
 }
 
-static void remove_files(const char *dir, char names[][NAME_MAX + 1], size_t n)
+/* Whether any file changed since it was listed, or appeared. */
+static int changed(int sdir, uid_t owner, char names[][NAME_MAX + 1], const struct stat *sts,
+                   size_t n)
 {
-	int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	size_t i;
+	static char again[RELOCATE_FILES_MAX][NAME_MAX + 1];
+	static struct stat now[RELOCATE_FILES_MAX];
+	size_t i, m = 0;
 
-	if (dfd < 0)
-		return;
+	if (list_files(sdir, owner, again, now, &m) != SC_OK || m != n)
+		return 1;
 	for (i = 0; i < n; i++)
-		unlinkat(dfd, names[i], 0);
-	unlinkat(dfd, "vault.db-shm", 0);
-	unlinkat(dfd, "vault.db-wal", 0);
-	close(dfd);
-	rmdir(dir);
+		if (strcmp(again[i], names[i]) != 0 || now[i].st_ino != sts[i].st_ino ||
+		    now[i].st_size != sts[i].st_size ||
+		    now[i].st_mtim.tv_sec != sts[i].st_mtim.tv_sec ||
+		    now[i].st_mtim.tv_nsec != sts[i].st_mtim.tv_nsec)
+			return 1;
+	return 0;
 }
 
-int sc_vault_relocate(const char *from, const char *to, uid_t uid, gid_t gid)
+/* Remove the files and the directory base (under parent) that is dir. */
+static void remove_dir(int parent, const char *base, int dir, char names[][NAME_MAX + 1], size_t n)
+{
+	struct stat a, b;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		unlinkat(dir, names[i], 0);
+	unlinkat(dir, "vault.db-shm", 0);
+	unlinkat(dir, "vault.db-wal", 0);
+	/* only the very directory we emptied */
+	if (fstat(dir, &a) == 0 && fstatat(parent, base, &b, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+		unlinkat(parent, base, AT_REMOVEDIR);
+}
+
+int sc_vault_relocate(const char *from, uid_t from_uid, const char *to, uid_t uid, gid_t gid)
 {
 	static char names[RELOCATE_FILES_MAX][NAME_MAX + 1];
-	char *db_path = sc_store_path_join(from, "vault.db");
-	sqlite3 *db = NULL;
+	static struct stat sts[RELOCATE_FILES_MAX];
+	char sbase[NAME_MAX + 1], dbase[NAME_MAX + 1];
+	struct stat st;
 	size_t n = 0, i;
-	int sdir = -1, ddir = -1, made = 0, r;
+	int sparent = -1, sdir = -1, dparent = -1, ddir = -1, made = 0, r = SC_ERR_IO;
 	long pid;
 
-	if (db_path == NULL)
-		return SC_ERR_NOMEM;
-	if (access(db_path, F_OK) != 0) {
+	if ((sparent = open_parent(from, sbase, sizeof(sbase))) < 0 ||
+	    (sdir = open_dir(sparent, sbase)) < 0) {
+		r = errno == ENOENT ? SC_ERR_NO_VAULT : errno == ELOOP ? SC_ERR_PERM : SC_ERR_IO;
+		goto out;
+	}
+	if (fstat(sdir, &st) != 0 || st.st_uid != from_uid || (st.st_mode & 022) != 0) {
+		sc_set_error("'%s' is not a directory of uid %lu closed to others", from,
+		             (unsigned long)from_uid);
+		r = SC_ERR_PERM;
+		goto out;
+	}
+	if (fstatat(sdir, "vault.db", &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode)) {
 		sc_set_error("no vault at '%s'", from);
 		r = SC_ERR_NO_VAULT;
 		goto out;
 	}
-	if ((pid = holder(db_path)) != 0) {
+	if ((pid = holder(st.st_dev, st.st_ino)) != 0) {
 		sc_set_error(
 		    "the vault is open in process %ld (an unlocked agent? 'secretctl lock' "
 		    "stops it)",
@@ -173,27 +268,29 @@ int sc_vault_relocate(const char *from, const char *to, uid_t uid, gid_t gid)
 		r = SC_ERR_BUSY;
 		goto out;
 	}
-	/* the database whole in its main file, and no writer until we are done */
-	if (sqlite3_open_v2(db_path, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
-	    sqlite3_exec(db, "PRAGMA wal_checkpoint(TRUNCATE); BEGIN EXCLUSIVE;", NULL, NULL,
-	                 NULL) != SQLITE_OK) {
-		sc_set_error("cannot lock the vault database: %s",
-		             db != NULL ? sqlite3_errmsg(db) : "out of memory");
-		r = SC_ERR_BUSY;
+	if ((r = list_files(sdir, from_uid, names, sts, &n)) != SC_OK)
+		goto out;
+	if ((dparent = open_parent(to, dbase, sizeof(dbase))) < 0) {
+		r = errno == ELOOP ? SC_ERR_PERM : SC_ERR_IO;
 		goto out;
 	}
-	if ((r = list_files(from, names, &n)) != SC_OK)
+	if (fstat(dparent, &st) != 0 || (st.st_uid != 0 && st.st_uid != uid) ||
+	    (st.st_mode & 022) != 0) {
+		sc_set_error(
+		    "the directory that would hold '%s' is neither root's nor uid %lu's, or "
+		    "others may write in it",
+		    to, (unsigned long)uid);
+		r = SC_ERR_PERM;
 		goto out;
-	if (mkdir(to, 0700) != 0) {
+	}
+	if (mkdirat(dparent, dbase, 0700) != 0) {
 		sc_set_error("cannot create '%s': %s", to, strerror(errno));
 		r = errno == EEXIST ? SC_ERR_EXISTS : sc_status_from_errno(errno);
 		goto out;
 	}
 	made = 1;
-	if (chown(to, uid, gid) != 0 ||
-	    (sdir = open(from, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
-	    (ddir = open(to, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+	if ((ddir = openat(dparent, dbase, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    fchown(ddir, uid, gid) != 0 || fchmod(ddir, 0700) != 0) {
 		sc_set_error("cannot prepare '%s': %s", to, strerror(errno));
 		r = sc_status_from_errno(errno);
 		goto out;
@@ -201,24 +298,35 @@ int sc_vault_relocate(const char *from, const char *to, uid_t uid, gid_t gid)
 	for (i = 0; i < n; i++)
 		if ((r = copy_one(sdir, ddir, names[i], uid, gid)) != SC_OK)
 			goto out;
-	if (fsync(ddir) != 0) {
+	if (fsync(ddir) != 0 || fsync(dparent) != 0) {
 		r = sc_status_from_errno(errno);
+		goto out;
+	}
+	/* nobody wrote to it while we copied, nobody holds it now */
+	if (changed(sdir, from_uid, names, sts, n) ||
+	    (fstatat(sdir, "vault.db", &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	     holder(st.st_dev, st.st_ino) != 0)) {
+		sc_set_error(
+		    "the vault changed or was opened while it was copied; nothing was moved: "
+		    "try again with no secretctl running on it");
+		r = SC_ERR_BUSY;
 		goto out;
 	}
 	r = SC_OK;
 out:
-	if (db != NULL) {
-		sqlite3_exec(db, "ROLLBACK;", NULL, NULL, NULL);
-		sqlite3_close(db);
-	}
-	if (sdir >= 0)
-		close(sdir);
+	if (r != SC_OK && made && ddir >= 0)
+		remove_dir(dparent, dbase, ddir, names, n); /* nothing half-moved is left behind */
+	else if (r != SC_OK && made)
+		unlinkat(dparent, dbase, AT_REMOVEDIR);
+	else if (r == SC_OK)
+		remove_dir(sparent, sbase, sdir, names, n); /* the copy is whole and durable */
 	if (ddir >= 0)
 		close(ddir);
-	if (r != SC_OK && made)
-		remove_files(to, names, n); /* nothing half-moved is left behind */
-	else if (r == SC_OK)
-		remove_files(from, names, n); /* the copy is whole and durable */
-	free(db_path);
+	if (dparent >= 0)
+		close(dparent);
+	if (sdir >= 0)
+		close(sdir);
+	if (sparent >= 0)
+		close(sparent);
 	return r;
 }
