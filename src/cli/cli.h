@@ -86,6 +86,20 @@ int cmd_undelete(struct cli *c, int argc, char **argv);
 int cmd_edit(struct cli *c, int argc, char **argv);
 int cmd_mv(struct cli *c, int argc, char **argv);
 int cmd_cp(struct cli *c, int argc, char **argv);
+int cmd_read(struct cli *c, int argc, char **argv);
+int cmd_inject(struct cli *c, int argc, char **argv);
+int cmd_generate(struct cli *c, int argc, char **argv);
+int cmd_completion(struct cli *c, int argc, char **argv);
+int cmd_show(struct cli *c, int argc, char **argv);
+extern const struct cli_opt cli_opts_read[], cli_opts_inject[], cli_opts_generate[];
+/* get's printing (cmd_get.c): the secret name and field, or ref, a
+ * reference's path (secref.h); with the agent when it may, else the
+ * password; audited. */
+int cli_get_print(struct cli *c, const char *name, const char *field, const char *ref,
+                  uint64_t version, int raw, int meta);
+/* A reference that does not parse: the one-line usage error (cmd_read.c);
+ * where (may be NULL) goes first ("FILE:LINE"). */
+int cli_bad_ref(const char *where, const char *ref);
 /* "12" -> 12: digits only, 1 .. max (cmd_history.c). */
 int cli_parse_count(const char *s, unsigned long max, uint64_t *out);
 

@@ -77,6 +77,17 @@ const struct cli_cmd cli_commands[] = {
      NULL},
     {"cp", cmd_cp, VAULT | PW, "FROM TO", "copy a secret's current version to a new name", NULL,
      NULL, NULL},
+    {"read", cmd_read, VAULT | PW, "secretctl://NAME[/FIELD]",
+     "print a secret's value by reference (as 'get')",
+     "The whole path names a secret first (its field 'value' or its only field);\n"
+     "else the last segment is a field of the secret the rest names. Names hold only\n"
+     "letters, digits, '.', '_', '-' and '/', so there is no percent-encoding.",
+     cli_opts_read, NULL},
+    {"generate", cmd_generate, VAULT | PW, NULL, "make a random password or passphrase",
+     "From libsodium's CSPRNG, each character (or word) uniform over its set\n"
+     "(randombytes_uniform: no modulo bias). --words picks from the SLIP-0039 list of\n"
+     "1024 words: 10 bits each. With --set the value is stored, never printed.",
+     cli_opts_generate, NULL},
     {"passwd", cmd_passwd, VAULT | PW, NULL, "change the vault password",
      "Rewraps the data key under the new password; the secrets are not re-encrypted.\n"
      "'secretctl password change' (the Go secretctl's spelling) is the same command.",
