@@ -97,6 +97,20 @@ extern const struct cli_opt cli_opts_read[], cli_opts_inject[], cli_opts_generat
  * password; audited. */
 int cli_get_print(struct cli *c, const char *name, const char *field, const char *ref,
                   uint64_t version, int raw, int meta);
+/* run --env-file (run_envfile.c): the references (variable, path) and the
+ * plain "KEY=VALUE" strings of the file; env: those, then environ. */
+#define CLI_RUN_REFS_MAX 1024
+struct cli_run_envfile {
+	char *vars[CLI_RUN_REFS_MAX], *paths[CLI_RUN_REFS_MAX];
+	size_t nrefs;
+	char *plain[CLI_RUN_REFS_MAX];
+	size_t nplain;
+	char **env;
+};
+/* EXIT_OK, or the exit status after a one-line message ("FILE:LINE: why"). */
+int cli_run_envfile_load(const char *path, struct cli_run_envfile *ef);
+int cli_run_envfile_env(struct cli_run_envfile *ef, char **environ_in);
+void cli_run_envfile_release(struct cli_run_envfile *ef);
 /* A reference that does not parse: the one-line usage error (cmd_read.c);
  * where (may be NULL) goes first ("FILE:LINE"). */
 int cli_bad_ref(const char *where, const char *ref);
