@@ -83,6 +83,13 @@ const struct cli_cmd cli_commands[] = {
      "else the last segment is a field of the secret the rest names. Names hold only\n"
      "letters, digits, '.', '_', '-' and '/', so there is no percent-encoding.",
      cli_opts_read, NULL},
+    {"inject", cmd_inject, VAULT | PW, NULL,
+     "render {{ secretctl://NAME[/FIELD] }} references into a new 0600 file",
+     "The output holds plaintext, so inject always asks for the vault password (an\n"
+     "agent never serves it). FILE must not exist unless --force; an unknown reference\n"
+     "or an unterminated '{{ secretctl://' is an error with its line, and no file is\n"
+     "left. Other '{{' text is copied as it is.",
+     cli_opts_inject, NULL},
     {"generate", cmd_generate, VAULT | PW, NULL, "make a random password or passphrase",
      "From libsodium's CSPRNG, each character (or word) uniform over its set\n"
      "(randombytes_uniform: no modulo bias). --words picks from the SLIP-0039 list of\n"
