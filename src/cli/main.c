@@ -103,16 +103,18 @@ const struct cli_cmd cli_commands[] = {
      NULL, password_subs},
     {"audit", NULL, VAULT | PW, NULL, "show, verify, export or prune the audit log", NULL, NULL,
      cli_audit_subs},
-    {"key", NULL, VAULT | PW, NULL, "named keys: create, rotate, encrypt, sign, lifecycle",
+    {"key", NULL, VAULT | PW | CLI_KEY_NAMES, NULL,
+     "named keys: create, rotate, encrypt, sign, lifecycle",
      "A keyring sealed inside the vault: versioned keys with SP 800-57 states, the sc:v1\n"
      "ciphertext format, encryption contexts, scheduled crypto-erase. See docs/KEYS.md.",
      NULL, cli_key_subs},
-    {"sign", cmd_sign, VAULT | PW, "NAME", "sign a file or stdin with a signing key",
+    {"sign", cmd_sign, VAULT | PW | CLI_KEY_NAMES, "NAME",
+     "sign a file or stdin with a signing key",
      "Ed25519 (RFC 8032), ECDSA P-256 (DER or raw), secp256k1 ECDSA (low-S) or BIP-340.\n"
      "The signature goes to stdout in base64, or its bytes to --out.",
      cli_opts_sign, NULL},
-    {"verify", cmd_verify, VAULT | PW, "NAME", "check a signature: exit 0 valid, 1 not", NULL,
-     cli_opts_verify, NULL},
+    {"verify", cmd_verify, VAULT | PW | CLI_KEY_NAMES, "NAME",
+     "check a signature: exit 0 valid, 1 not", NULL, cli_opts_verify, NULL},
     {"run", cmd_run, VAULT | PW | CLI_PASSTHROUGH, "[--] COMMAND [ARGS...]",
      "run a command with secrets in its environment, output redacted",
      "Options end at COMMAND: what follows is the command's own. Each secret's fields\n"
@@ -137,6 +139,12 @@ const struct cli_cmd cli_commands[] = {
      "Exit 0 when unlocked, 1 when locked or no agent runs.", NULL, NULL},
     {"agent", cmd_agent, VAULT, NULL, "run the unlock agent in the foreground (starts locked)",
      NULL, NULL, NULL},
+    {"completion", cmd_completion, 0, "bash|zsh|fish", "print a shell completion script",
+     "Generated from the command table: commands, subcommands and options, and secret\n"
+     "names when an agent is unlocked (asked with 'secretctl list' through the agent and\n"
+     "SECRETCTL_NO_PROMPT=1: names only, never a prompt). Load it with\n"
+     "'source <(secretctl completion bash)'.",
+     NULL, NULL},
     {"version", cmd_version, 0, NULL, "print the version", NULL, NULL, NULL},
     {"help", cmd_help, 0, "[COMMAND [SUBCOMMAND]]", "show help",
      "With a command: its full help, the same as 'secretctl COMMAND --help'.", NULL, NULL},
@@ -413,6 +421,11 @@ int main(int argc, char **argv)
 	}
 	snprintf(c.path, sizeof(c.path), "%s", cmd->name);
 	c.no_prompt = (cmd->flags & CLI_NO_PROMPT) != 0;
+	/* scripts and shell completion: never ask on the terminal */
+	if (getenv("SECRETCTL_NO_PROMPT") != NULL &&
+	    strcmp(getenv("SECRETCTL_NO_PROMPT"), "0") != 0 &&
+	    getenv("SECRETCTL_NO_PROMPT")[0] != '\0')
+		c.no_prompt = 1;
 	if ((cmd->flags & CLI_NEEDS_VAULT) && c.vault_dir == NULL &&
 	    (r = sc_vault_default_dir(&c.vault_dir)) != SC_OK) {
 		r = cli_fail(r, "cannot find the vault directory");
