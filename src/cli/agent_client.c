@@ -83,6 +83,18 @@ int cli_agent_history(struct cli *c, const char *name, sc_history_changes_fn fn,
 	return r == SC_ERR_LOCKED ? fall_back(r) : r;
 }
 
+int cli_agent_fields(struct cli *c, const char *name, struct sc_secret **out)
+{
+	int fd, r;
+
+	*out = NULL;
+	if ((r = cli_agent_connect(c, &fd)) != SC_OK)
+		return fall_back(r);
+	r = sc_agent_fields(fd, SC_AGENT_ORIGIN_CLI, name, out);
+	close(fd);
+	return r == SC_ERR_LOCKED ? fall_back(r) : r;
+}
+
 int cli_agent_get(struct cli *c, const char *name, struct sc_secret **out)
 {
 	int fd, r;

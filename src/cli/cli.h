@@ -131,6 +131,9 @@ int cli_agent_connect(struct cli *c, int *fd);
 int cli_agent_walk(struct cli *c, sc_vault_walk_fn fn, void *arg);
 int cli_agent_exists(struct cli *c, const char *name, int *exists);
 int cli_agent_get(struct cli *c, const char *name, struct sc_secret **out);
+/* The metadata and the non-sensitive values (sensitive ones empty, notes
+ * "-" when set), in either unlock mode. */
+int cli_agent_fields(struct cli *c, const char *name, struct sc_secret **out);
 int cli_agent_history(struct cli *c, const char *name, sc_history_changes_fn fn, void *arg,
                       int *deleted);
 /* `run` through an unlocked agent, which decrypts and runs the command

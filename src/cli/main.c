@@ -73,6 +73,10 @@ const struct cli_cmd cli_commands[] = {
      "Each option changes one part; everything else stays. The old version is kept in the\n"
      "history. Secret values come from stdin, a file or the terminal, never argv.",
      cli_opts_edit, NULL},
+    {"show", cmd_show, VAULT | PW, "NAME", "show a secret's metadata and public fields",
+     "Every field (sensitive values masked), bindings, tags, URL, notes and times. An\n"
+     "unlocked agent answers in either mode, but sends no notes.",
+     NULL, NULL},
     {"mv", cmd_mv, VAULT | PW, "OLD NEW", "rename a secret (its history moves with it)", NULL, NULL,
      NULL},
     {"cp", cmd_cp, VAULT | PW, "FROM TO", "copy a secret's current version to a new name", NULL,
