@@ -87,6 +87,8 @@ int cmd_edit(struct cli *c, int argc, char **argv);
 int cmd_mv(struct cli *c, int argc, char **argv);
 int cmd_cp(struct cli *c, int argc, char **argv);
 int cmd_read(struct cli *c, int argc, char **argv);
+/* edit NAME without options: $EDITOR on the public parts (edit_editor.c). */
+int cli_edit_in_editor(struct cli *c, const char *name);
 int cmd_inject(struct cli *c, int argc, char **argv);
 int cmd_generate(struct cli *c, int argc, char **argv);
 int cmd_completion(struct cli *c, int argc, char **argv);

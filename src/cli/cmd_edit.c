@@ -209,9 +209,7 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 	if (sc_name_valid(t.name) != SC_OK)
 		return cli_usage(c, "invalid secret name '%s'", t.name);
 	if (n == 0 && keep == 0)
-		return cli_usage(c, "nothing to change: name the parts (--field, --secret-field, "
-		                    "--remove-field, --binding, --unbind, --tag, --untag, --notes, "
-		                    "--url, --expires)");
+		return cli_edit_in_editor(c, t.name);
 	/* unlock first: a password on --password-fd 0 precedes the values */
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");

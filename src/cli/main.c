@@ -70,7 +70,8 @@ const struct cli_cmd cli_commands[] = {
     {"rollback", cmd_rollback, VAULT | PW, "NAME",
      "make an earlier version the current one (as a new version)", NULL, cli_opts_rollback, NULL},
     {"edit", cmd_edit, VAULT | PW, "NAME", "change named parts of a secret, keeping the rest",
-     "Each option changes one part; everything else stays. The old version is kept in the\n"
+     "Each option changes one part; everything else stays. With none, $EDITOR opens on the\n"
+     "public parts (never a sensitive value). The old version is kept in the\n"
      "history. Secret values come from stdin, a file or the terminal, never argv.",
      cli_opts_edit, NULL},
     {"show", cmd_show, VAULT | PW, "NAME", "show a secret's metadata and public fields",
