@@ -11,7 +11,7 @@
 
 #include "secretctl/secref.h"
 
-#define SC_INJECT_TEMPLATE_MAX (4 * 1024 * 1024)
+#define SC_INJECT_TEMPLATE_MAX SC_VALUE_MAX /* bytes, as a value file */
 
 /* Called with each secret a reference resolved to (once per reference). */
 typedef int (*sc_inject_name_fn)(void *arg, const char *name);
