@@ -152,4 +152,8 @@ sed -i "s/^expires .*/expires never/" "$1"'
 	[ "$(versions)" = 1 ]
 	run -3 sc edit nope
 	[ "$output" = "secretctl: no secret 'nope'" ]
+	# no EDITOR and no terminal: a usage error, not a vi that waits forever
+	unset EDITOR
+	run -2 timeout 20 "$SC_BIN" edit db </dev/null
+	[[ "$output" == *"nothing to change: name the parts"*"or set EDITOR"* ]]
 }
