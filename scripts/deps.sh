@@ -6,7 +6,7 @@ pkgs="build-essential cmake pkg-config libssl-dev libsodium-dev libsqlite3-dev
 libjansson-dev libyaml-dev libcmocka-dev bats clang libclang-rt-14-dev
 hyperfine valgrind softhsm2 opensc jq util-linux sqlite3 mandoc procps python3
 libsecp256k1-dev libp11-kit-dev p11-kit bubblewrap openssh-server openssh-client
-postgresql-client shellcheck tmux gcovr bash-completion libzip-dev zip gnupg"
+postgresql-client shellcheck tmux gcovr bash-completion libzip-dev zip gnupg zsh fish"
 missing=""
 for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -71,6 +71,12 @@ struct sc_agent_req {
 	size_t argc;
 	const char **keys;
 	size_t nkeys;
+	/* run --env-file: "VAR=PATH" each, VAR a variable name and PATH a
+	 * valid secret name (the reference's path, secref.h); split into
+	 * ref_vars and ref_paths (malloc'd copies, freed with the request) */
+	const char **refs;
+	size_t nrefs;
+	char **ref_vars, **ref_paths;
 	const char **env; /* caller's environment, nenv entries + NULL */
 	size_t nenv;
 	const char *cwd;      /* NULL: "/" */
@@ -205,6 +211,10 @@ struct sc_agent_run {
 	                            resolves argv[0] with path_env */
 	const char *const *keys;
 	size_t nkeys;
+	/* secret references: variable ref_vars[i] gets secretctl://ref_paths[i] */
+	const char *const *ref_vars;
+	const char *const *ref_paths;
+	size_t nrefs;
 	char *const *env; /* base environment (usually environ) */
 	const char *cwd;  /* NULL: the caller's current directory */
 	const char *prefix;

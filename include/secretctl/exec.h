@@ -178,6 +178,12 @@ struct sc_runenv_opts {
 	 * the runenv. */
 	const struct sc_sanitizer *vault_sanitizer;
 	int64_t now; /* for expiry; 0: time(NULL) */
+	/* Secret references (run --env-file): variable ref_vars[i] gets the
+	 * value secretctl://ref_paths[i] resolves to (secref.h), verbatim (no
+	 * prefix), under the same rules as any injected variable. */
+	const char *const *ref_vars;
+	const char *const *ref_paths;
+	size_t nrefs;
 };
 
 struct sc_runenv;
@@ -187,8 +193,11 @@ struct sc_runenv;
  * that matched nothing (SC_ERR_NOT_FOUND), the expired secret
  * (SC_ERR_EXPIRED), the refused or clashing variable (SC_ERR_DENIED,
  * SC_ERR_EXISTS), the invalid variable (SC_ERR_NAME), a binding to a
- * missing field (SC_ERR_NOT_FOUND, the variable), or a value holding a NUL
- * byte (SC_ERR_INVALID, the variable). Never a value. */
+ * missing field (SC_ERR_NOT_FOUND, the variable), a value holding a NUL
+ * byte (SC_ERR_INVALID, the variable), or a reference that resolves to no
+ * secret and field ("secretctl://PATH": SC_ERR_NOT_FOUND, or
+ * SC_ERR_INVALID when it names a secret of several fields
+ * but no field). Never a value. */
 int sc_runenv_build(struct sc_vault *v, const struct sc_runenv_opts *o, struct sc_runenv **out,
                     char **detail) SC_WUR;
 void sc_runenv_free(struct sc_runenv *r);

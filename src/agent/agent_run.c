@@ -202,6 +202,9 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	memset(&ro, 0, sizeof(ro));
 	ro.patterns = sc_run_plan_keys(&plan, q->keys);
 	ro.npatterns = q->nkeys;
+	ro.ref_vars = (const char *const *)q->ref_vars;
+	ro.ref_paths = (const char *const *)q->ref_paths;
+	ro.nrefs = q->nrefs;
 	ro.prefix = q->prefix;
 	/* MCP children get the small base environment only, as from the server */
 	/* MCP children get the small base environment only, as from the

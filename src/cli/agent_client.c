@@ -85,6 +85,18 @@ int cli_agent_history(struct cli *c, const char *name, sc_history_changes_fn fn,
 	return r == SC_ERR_LOCKED ? fall_back(r) : r;
 }
 
+int cli_agent_fields(struct cli *c, const char *name, struct sc_secret **out)
+{
+	int fd, r;
+
+	*out = NULL;
+	if ((r = cli_agent_connect(c, &fd)) != SC_OK)
+		return fall_back(r);
+	r = sc_agent_fields(fd, SC_AGENT_ORIGIN_CLI, name, out);
+	close(fd);
+	return r == SC_ERR_LOCKED ? fall_back(r) : r;
+}
+
 int cli_agent_get(struct cli *c, const char *name, struct sc_secret **out)
 {
 	int fd, r;
@@ -138,6 +150,12 @@ static int run_refused(int r, const char *detail, const char *cmd)
 	case SC_ERR_NAME:
 		(void)cli_error(EXIT_RUN_FAIL, "'%s' does not make a valid variable name", d);
 		break;
+	case SC_ERR_INVALID:
+		if (strncmp(d, "secretctl://", 12) != 0)
+			goto other;
+		(void)cli_error(EXIT_RUN_FAIL,
+		                "'%s' names a secret with several fields; add /FIELD", d);
+		break;
 	case SC_ERR_NOEXEC:
 	case SC_ERR_NOTEXEC:
 		(void)cli_error(r == SC_ERR_NOEXEC ? SC_EXEC_EXIT_NOEXEC : SC_EXEC_EXIT_NOTEXEC,
@@ -145,6 +163,7 @@ static int run_refused(int r, const char *detail, const char *cmd)
 		                r == SC_ERR_NOEXEC ? "command not found" : "cannot execute");
 		return r == SC_ERR_NOEXEC ? SC_EXEC_EXIT_NOEXEC : SC_EXEC_EXIT_NOTEXEC;
 	default:
+	other:
 		(void)cli_fail(r, "cannot run '%s' through the agent", cmd);
 	}
 	return EXIT_RUN_FAIL;
@@ -200,6 +219,9 @@ int cli_agent_run(struct cli *c, const struct sc_runenv_opts *ro, const char *pa
 	run.exe = path;
 	run.keys = ro->patterns;
 	run.nkeys = ro->npatterns;
+	run.ref_vars = ro->ref_vars;
+	run.ref_paths = ro->ref_paths;
+	run.nrefs = ro->nrefs;
 	run.env = ro->base_env != NULL ? ro->base_env : environ;
 	run.prefix = ro->prefix;
 	run.clean_env = ro->clean_env;

@@ -119,6 +119,36 @@ extern const struct cli_opt cli_opts_backup[], cli_opts_restore[], cli_opts_doct
 int cmd_backup(struct cli *c, int argc, char **argv); /* and backup --verify */
 int cmd_restore(struct cli *c, int argc, char **argv);
 int cmd_doctor(struct cli *c, int argc, char **argv);
+int cmd_read(struct cli *c, int argc, char **argv);
+/* edit NAME without options: $EDITOR on the public parts (edit_editor.c). */
+int cli_edit_in_editor(struct cli *c, const char *name);
+int cmd_inject(struct cli *c, int argc, char **argv);
+int cmd_generate(struct cli *c, int argc, char **argv);
+int cmd_completion(struct cli *c, int argc, char **argv);
+int cmd_show(struct cli *c, int argc, char **argv);
+extern const struct cli_opt cli_opts_read[], cli_opts_inject[], cli_opts_generate[];
+/* get's printing (cmd_get.c): the secret name and field, or ref, a
+ * reference's path (secref.h); with the agent when it may, else the
+ * password; audited. */
+int cli_get_print(struct cli *c, const char *name, const char *field, const char *ref,
+                  uint64_t version, int raw, int meta);
+/* run --env-file (run_envfile.c): the references (variable, path) and the
+ * plain "KEY=VALUE" strings of the file; env: those, then environ. */
+#define CLI_RUN_REFS_MAX 1024
+struct cli_run_envfile {
+	char *vars[CLI_RUN_REFS_MAX], *paths[CLI_RUN_REFS_MAX];
+	size_t nrefs;
+	char *plain[CLI_RUN_REFS_MAX];
+	size_t nplain;
+	char **env;
+};
+/* EXIT_OK, or the exit status after a one-line message ("FILE:LINE: why"). */
+int cli_run_envfile_load(const char *path, struct cli_run_envfile *ef);
+int cli_run_envfile_env(struct cli_run_envfile *ef, char **environ_in);
+void cli_run_envfile_release(struct cli_run_envfile *ef);
+/* A reference that does not parse: the one-line usage error (cmd_read.c);
+ * where (may be NULL) goes first ("FILE:LINE"). */
+int cli_bad_ref(const char *where, const char *ref);
 /* "12" -> 12: digits only, 1 .. max (cmd_history.c). */
 int cli_parse_count(const char *s, unsigned long max, uint64_t *out);
 
@@ -136,6 +166,9 @@ int cli_agent_connect(struct cli *c, int *fd);
 int cli_agent_walk(struct cli *c, sc_vault_walk_fn fn, void *arg);
 int cli_agent_exists(struct cli *c, const char *name, int *exists);
 int cli_agent_get(struct cli *c, const char *name, struct sc_secret **out);
+/* The metadata and the non-sensitive values (sensitive ones empty, notes
+ * "-" when set), in either unlock mode. */
+int cli_agent_fields(struct cli *c, const char *name, struct sc_secret **out);
 int cli_agent_history(struct cli *c, const char *name, sc_history_changes_fn fn, void *arg,
                       int *deleted);
 /* `run` through an unlocked agent, which decrypts and runs the command

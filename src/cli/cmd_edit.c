@@ -1,7 +1,9 @@
 /* cmd_edit.c - `secretctl edit NAME` (change named parts, keep the rest),
  * `mv OLD NEW` and `cp FROM TO`. Each is one audited write; the version
  * it replaces stays in the history. */
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -208,10 +210,18 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 	t.name = p.ops[0];
 	if (sc_name_valid(t.name) != SC_OK)
 		return cli_usage(c, "invalid secret name '%s'", t.name);
-	if (n == 0 && keep == 0)
-		return cli_usage(c, "nothing to change: name the parts (--field, --secret-field, "
-		                    "--remove-field, --binding, --unbind, --tag, --untag, --notes, "
-		                    "--url, --expires)");
+	if (n == 0 && keep == 0) {
+		const char *ed = getenv("EDITOR");
+
+		/* no editor named and no terminal for vi: it would only hang */
+		if ((ed == NULL || ed[0] == '\0') && (!isatty(0) || !isatty(1)))
+			return cli_usage(
+			    c, "nothing to change: name the parts (--field, "
+			       "--secret-field, --remove-field, --binding, --unbind, "
+			       "--tag, --untag, --notes, --url, --expires), or set EDITOR "
+			       "(or run on a terminal) to edit the public parts");
+		return cli_edit_in_editor(c, t.name);
+	}
 	/* unlock first: a password on --password-fd 0 precedes the values */
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");

@@ -7,6 +7,7 @@
 #include <sodium.h>
 
 #include "cli/cli.h"
+#include "secretctl/secref.h"
 
 const struct cli_opt cli_opts_get[] = {
     {'f', 0, "field", "F", "print field F (needed when the secret has several)", 0},
@@ -18,16 +19,6 @@ const struct cli_opt cli_opts_get[] = {
      0},
     {0, 0, NULL, NULL, NULL, 0},
 };
-
-/* The field get prints when none is named: "value", or the only field. */
-static int pick_field(const struct sc_secret *s, const char *want)
-{
-	if (want != NULL)
-		return sc_secret_field_index(s, want);
-	if (sc_secret_field_index(s, "value") >= 0)
-		return sc_secret_field_index(s, "value");
-	return sc_secret_field_count(s) == 1 ? 0 : -2;
-}
 
 /* "user, password": the field names, for a message. */
 static void field_names(const struct sc_secret *s, char *buf, size_t cap)
@@ -132,63 +123,84 @@ out:
 	return r;
 }
 
-int cmd_get(struct cli *c, int argc, char **argv)
+/* Fetch through an unlocked agent (one unlocked with --reveal), else with
+ * the password: the first SC_ERR_LOCKED from the agent opens the vault. */
+struct fetch {
+	struct cli *c;
+	struct sc_vault *v;
+	int agent_off, opened;
+	int open_status;
+};
+
+static int fetch_one(void *arg, const char *name, struct sc_secret **out)
 {
-	struct cli_parse p;
-	struct sc_vault *v = NULL;
+	struct fetch *f = arg;
+	int r;
+
+	if (!f->agent_off) {
+		if ((r = cli_agent_get(f->c, name, out)) != SC_ERR_LOCKED)
+			return r;
+		f->agent_off = 1;
+	}
+	if (f->v == NULL) {
+		if ((r = cli_open_vault(f->c, 1, &f->v)) != SC_OK) {
+			f->open_status = r;
+			return r;
+		}
+		f->opened = 1;
+	}
+	return sc_vault_get(f->v, name, out);
+}
+
+int cli_get_print(struct cli *c, const char *name, const char *field, const char *ref,
+                  uint64_t version, int raw, int meta)
+{
+	struct fetch f = {c, NULL, version != 0, 0, SC_OK};
 	struct sc_secret *s = NULL;
-	const char *field = NULL, *fname, *name;
+	const char *fname;
 	const uint8_t *val;
 	size_t len;
-	int ch, raw = 0, meta = 0, r, i, rc = EXIT_FAIL, expired = 0;
-	uint64_t version = 0;
-	char names[1024];
+	int r, i = -1, rc = EXIT_FAIL, expired = 0;
+	char names[1024], found[SC_NAME_MAX + 1] = "";
 
-	cli_parse_init(&p, c, argc, argv);
-	while ((ch = cli_parse_next(&p)) > 0) {
-		switch (ch) {
-		case 'f':
-			field = p.val;
-			break;
-		case 'r':
-			raw = 1;
-			break;
-		case 'm':
-			meta = 1;
-			break;
-		case 'V':
-			if (cli_parse_count(p.val, UINT32_MAX, &version) != SC_OK)
-				return cli_usage(c,
-				                 "bad --version '%s' (a version number, see "
-				                 "'secretctl history')",
-				                 p.val);
-			break;
+	/* only an agent unlocked with --reveal hands out values (and it
+	 * audits them); otherwise the password, as without an agent; an
+	 * earlier version: in-process, with the password (the agent hands
+	 * out only current values) */
+	if (ref != NULL) {
+		r = sc_secref_resolve(fetch_one, &f, ref, &s, &i, found, sizeof(found));
+		name = found[0] ? found : ref;
+	} else if (version) {
+		if ((r = cli_open_vault(c, 1, &f.v)) != SC_OK)
+			f.open_status = r;
+		else
+			r = sc_vault_get_version(f.v, name, version, &s);
+	} else {
+		r = fetch_one(&f, name, &s);
+	}
+	if (f.open_status != SC_OK)
+		return cli_fail(f.open_status, "cannot unlock the vault");
+	if (f.v != NULL) {
+		int a = cli_audit(c, f.v, "get", &name, 1, NULL, r); /* no value without it */
+
+		if (r == SC_OK && a != SC_OK) {
+			rc = cli_fail(a, "cannot write the audit log");
+			goto out;
 		}
 	}
-	if (ch == CLI_PARSE_EXIT)
-		return p.status;
-	if (p.nops != 1)
-		return cli_usage(c, p.nops < 1 ? "missing secret NAME" : "too many arguments");
-	name = p.ops[0];
-	if (sc_name_valid(name) != SC_OK)
-		return cli_usage(c, "invalid secret name '%s'", name);
-	/* only an agent unlocked with --reveal hands out values (and it
-	 * audits them); otherwise the password, as without an agent */
-	/* an earlier version: in-process, with the password (the agent
-	 * hands out only current values) */
-	if ((r = version ? SC_ERR_LOCKED : cli_agent_get(c, name, &s)) == SC_ERR_LOCKED) {
-		if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
-			return cli_fail(r, "cannot unlock the vault");
-		r = version ? sc_vault_get_version(v, name, version, &s)
-		            : sc_vault_get(v, name, &s);
-		{
-			int a = cli_audit(c, v, "get", &name, 1, NULL, r); /* no value without it */
-
-			if (r == SC_OK && a != SC_OK) {
-				rc = cli_fail(a, "cannot write the audit log");
-				goto out;
-			}
-		}
+	if (ref != NULL && r != SC_OK) {
+		if (r == SC_ERR_INVALID && found[0])
+			rc = cli_error(EXIT_USAGE,
+			               "'%s' has several fields; name one: secretctl://%s/FIELD",
+			               found, found);
+		else if (r == SC_ERR_NOT_FOUND && found[0])
+			rc = cli_error(EXIT_NOTFOUND, "'%s' has no field '%s'", found,
+			               strrchr(ref, '/') + 1);
+		else
+			rc = r == SC_ERR_NOT_FOUND
+			         ? cli_error(EXIT_NOTFOUND, "no secret for 'secretctl://%s'", ref)
+			         : cli_fail(r, "cannot read 'secretctl://%s'", ref);
+		goto out;
 	}
 	if (r != SC_OK) {
 		if (r == SC_ERR_NOT_FOUND && version)
@@ -201,7 +213,8 @@ int cmd_get(struct cli *c, int argc, char **argv)
 			         : cli_fail(r, "cannot read '%s'", name);
 		goto out;
 	}
-	i = pick_field(s, field);
+	if (ref == NULL)
+		i = sc_secret_pick_field(s, field);
 	if (i < 0)
 		field_names(s, names, sizeof(names));
 	if (i == -2) {
@@ -236,6 +249,44 @@ int cmd_get(struct cli *c, int argc, char **argv)
 		rc = expired ? EXIT_EXPIRED : EXIT_OK;
 out:
 	sc_secret_free(s);
-	sc_vault_close(v);
+	sc_vault_close(f.v);
 	return rc;
+}
+
+int cmd_get(struct cli *c, int argc, char **argv)
+{
+	struct cli_parse p;
+	const char *field = NULL, *name;
+	int ch, raw = 0, meta = 0;
+	uint64_t version = 0;
+
+	cli_parse_init(&p, c, argc, argv);
+	while ((ch = cli_parse_next(&p)) > 0) {
+		switch (ch) {
+		case 'f':
+			field = p.val;
+			break;
+		case 'r':
+			raw = 1;
+			break;
+		case 'm':
+			meta = 1;
+			break;
+		case 'V':
+			if (cli_parse_count(p.val, UINT32_MAX, &version) != SC_OK)
+				return cli_usage(c,
+				                 "bad --version '%s' (a version number, see "
+				                 "'secretctl history')",
+				                 p.val);
+			break;
+		}
+	}
+	if (ch == CLI_PARSE_EXIT)
+		return p.status;
+	if (p.nops != 1)
+		return cli_usage(c, p.nops < 1 ? "missing secret NAME" : "too many arguments");
+	name = p.ops[0];
+	if (sc_name_valid(name) != SC_OK)
+		return cli_usage(c, "invalid secret name '%s'", name);
+	return cli_get_print(c, name, field, NULL, version, raw, meta);
 }

@@ -16,6 +16,7 @@
 #include "secretctl/exec.h"
 #include "secretctl/redact.h"
 #include "secretctl/policy.h"
+#include "secretctl/secref.h"
 
 #define RUN_KEYS_MAX 256
 #define RUN_TIMEOUT_DEFAULT_MS (5u * 60 * 1000) /* as the Go secretctl */
@@ -28,6 +29,8 @@ const struct cli_opt cli_opts_run[] = {
     {'E', 0, "env", "ALIAS",
      "rewrite the keys with env alias ALIAS of mcp-policy.yaml (dev, prod ...)", 0},
     {'n', 0, "no-sanitize", NULL, "do not redact the values from the output", 0},
+    {'f', 0, "env-file", "FILE",
+     "variables from a .env file; values secretctl://NAME[/FIELD] are secrets", 0},
     {'c', 0, "clean-env", NULL, "start from an empty environment (PATH, HOME, LANG, TERM kept)", 0},
     {0, 0, NULL, NULL, NULL, 0},
 };
@@ -139,6 +142,8 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	size_t nkeys = 0, i;
 	uint32_t timeout_ms = RUN_TIMEOUT_DEFAULT_MS;
 	extern char **environ;
+	static struct cli_run_envfile ef; /* large: not on the stack */
+	const char *envfile = NULL;
 
 	memset(&ro, 0, sizeof(ro));
 	memset(&res, 0, sizeof(res));
@@ -180,6 +185,13 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		case 'E':
 			alias = optarg;
 			break;
+		case 'f':
+			if (envfile != NULL) {
+				(void)cli_usage(c, "--env-file is given once");
+				return EXIT_RUN_FAIL;
+			}
+			envfile = optarg;
+			break;
 		}
 	}
 	if (ch == CLI_PARSE_EXIT)
@@ -188,8 +200,8 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		(void)cli_usage(c, "missing COMMAND (after --)");
 		return EXIT_RUN_FAIL;
 	}
-	if (nkeys == 0) {
-		(void)cli_usage(c, "no secrets selected: give -k PATTERN");
+	if (nkeys == 0 && envfile == NULL) {
+		(void)cli_usage(c, "no secrets selected: give -k PATTERN or --env-file FILE");
 		return EXIT_RUN_FAIL;
 	}
 	argv = p.ops; /* the command's line from here on */
@@ -198,6 +210,18 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	ro.patterns = keys;
 	ro.npatterns = nkeys;
 	ro.base_env = environ;
+	if (envfile != NULL) {
+		if ((r = cli_run_envfile_load(envfile, &ef)) != EXIT_OK)
+			goto out_keys;
+		if (cli_run_envfile_env(&ef, environ) != SC_OK) {
+			r = cli_fail(SC_ERR_NOMEM, "out of memory");
+			goto out_keys;
+		}
+		ro.base_env = ef.env;
+		ro.ref_vars = (const char *const *)ef.vars;
+		ro.ref_paths = (const char *const *)ef.paths;
+		ro.nrefs = ef.nrefs;
+	}
 
 	/* Resolve first: a typo should not cost an unlock. */
 	/* What is executed is what was found ("/usr/bin/psql", argv[0] as
@@ -311,8 +335,12 @@ int cmd_run(struct cli *c, int argc, char **argv)
 			status = run_refuse("'%s' does not make a valid variable name", what);
 			break;
 		case SC_ERR_INVALID:
-			status = detail ? run_refuse("the value for '%s' holds a NUL byte", what)
-			                : run_fail(r, "cannot prepare the environment");
+			status = sc_secref_is_ref(what)
+			             ? run_refuse("'%s' names a secret with several fields; add "
+			                          "/FIELD",
+			                          what)
+			         : detail ? run_refuse("the value for '%s' holds a NUL byte", what)
+			                  : run_fail(r, "cannot prepare the environment");
 			break;
 		default:
 			status = run_fail(r, "cannot prepare the environment");
@@ -372,9 +400,11 @@ out:
 	sc_exec_prog_release(&prog);
 	for (i = 0; i < nkeys; i++)
 		free(aliased[i]);
+	cli_run_envfile_release(&ef);
 	return status;
 out_keys:
 	for (i = 0; i < nkeys; i++)
 		free(aliased[i]);
+	cli_run_envfile_release(&ef);
 	return r;
 }

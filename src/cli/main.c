@@ -82,9 +82,14 @@ const struct cli_cmd cli_commands[] = {
     {"rollback", cmd_rollback, VAULT | PW, "NAME",
      "make an earlier version the current one (as a new version)", NULL, cli_opts_rollback, NULL},
     {"edit", cmd_edit, VAULT | PW, "NAME", "change named parts of a secret, keeping the rest",
-     "Each option changes one part; everything else stays. The old version is kept in the\n"
+     "Each option changes one part; everything else stays. With none, $EDITOR opens on the\n"
+     "public parts (never a sensitive value). The old version is kept in the\n"
      "history. Secret values come from stdin, a file or the terminal, never argv.",
      cli_opts_edit, NULL},
+    {"show", cmd_show, VAULT | PW, "NAME", "show a secret's metadata and public fields",
+     "Every field (sensitive values masked), bindings, tags, URL, notes and times. An\n"
+     "unlocked agent answers in either mode, but sends no notes.",
+     NULL, NULL},
     {"mv", cmd_mv, VAULT | PW, "OLD NEW", "rename a secret (its history moves with it)", NULL, NULL,
      NULL},
     {"cp", cmd_cp, VAULT | PW, "FROM TO", "copy a secret's current version to a new name", NULL,
@@ -120,6 +125,24 @@ const struct cli_cmd cli_commands[] = {
      cli_opts_doctor, NULL},
     {"security", cmd_doctor, VAULT | PW | CLI_HIDDEN, NULL, "the Go secretctl's name for 'doctor'",
      NULL, cli_opts_doctor, NULL},
+    {"read", cmd_read, VAULT | PW, "secretctl://NAME[/FIELD]",
+     "print a secret's value by reference (as 'get')",
+     "The whole path names a secret first (its field 'value' or its only field);\n"
+     "else the last segment is a field of the secret the rest names. Names hold only\n"
+     "letters, digits, '.', '_', '-' and '/', so there is no percent-encoding.",
+     cli_opts_read, NULL},
+    {"inject", cmd_inject, VAULT | PW, NULL,
+     "render {{ secretctl://NAME[/FIELD] }} references into a new 0600 file",
+     "The output holds plaintext, so inject always asks for the vault password (an\n"
+     "agent never serves it). FILE must not exist unless --force; an unknown reference\n"
+     "or an unterminated '{{ secretctl://' is an error with its line, and no file is\n"
+     "left. Other '{{' text is copied as it is.",
+     cli_opts_inject, NULL},
+    {"generate", cmd_generate, VAULT | PW, NULL, "make a random password or passphrase",
+     "From libsodium's CSPRNG, each character (or word) uniform over its set\n"
+     "(randombytes_uniform: no modulo bias). --words picks from the SLIP-0039 list of\n"
+     "1024 words: 10 bits each. With --set the value is stored, never printed.",
+     cli_opts_generate, NULL},
     {"passwd", cmd_passwd, VAULT | PW, NULL, "change the vault password",
      "Rewraps the data key under the new password; the secrets are not re-encrypted.\n"
      "'secretctl password change' (the Go secretctl's spelling) is the same command.",
@@ -128,16 +151,18 @@ const struct cli_cmd cli_commands[] = {
      NULL, password_subs},
     {"audit", NULL, VAULT | PW, NULL, "show, verify, export or prune the audit log", NULL, NULL,
      cli_audit_subs},
-    {"key", NULL, VAULT | PW, NULL, "named keys: create, rotate, encrypt, sign, lifecycle",
+    {"key", NULL, VAULT | PW | CLI_KEY_NAMES, NULL,
+     "named keys: create, rotate, encrypt, sign, lifecycle",
      "A keyring sealed inside the vault: versioned keys with SP 800-57 states, the sc:v1\n"
      "ciphertext format, encryption contexts, scheduled crypto-erase. See docs/KEYS.md.",
      NULL, cli_key_subs},
-    {"sign", cmd_sign, VAULT | PW, "NAME", "sign a file or stdin with a signing key",
+    {"sign", cmd_sign, VAULT | PW | CLI_KEY_NAMES, "NAME",
+     "sign a file or stdin with a signing key",
      "Ed25519 (RFC 8032), ECDSA P-256 (DER or raw), secp256k1 ECDSA (low-S) or BIP-340.\n"
      "The signature goes to stdout in base64, or its bytes to --out.",
      cli_opts_sign, NULL},
-    {"verify", cmd_verify, VAULT | PW, "NAME", "check a signature: exit 0 valid, 1 not", NULL,
-     cli_opts_verify, NULL},
+    {"verify", cmd_verify, VAULT | PW | CLI_KEY_NAMES, "NAME",
+     "check a signature: exit 0 valid, 1 not", NULL, cli_opts_verify, NULL},
     {"run", cmd_run, VAULT | PW | CLI_PASSTHROUGH, "[--] COMMAND [ARGS...]",
      "run a command with secrets in its environment, output redacted",
      "Options end at COMMAND: what follows is the command's own. Each secret's fields\n"
@@ -164,6 +189,12 @@ const struct cli_cmd cli_commands[] = {
      NULL, NULL, NULL},
     {"setup", NULL, 0, NULL, "set up a dedicated run user for a vault (root)", NULL, NULL,
      setup_subs},
+    {"completion", cmd_completion, 0, "bash|zsh|fish", "print a shell completion script",
+     "Generated from the command table: commands, subcommands and options, and secret\n"
+     "names when an agent is unlocked (asked with 'secretctl list' through the agent and\n"
+     "SECRETCTL_NO_PROMPT=1: names only, never a prompt). Load it with\n"
+     "'source <(secretctl completion bash)'.",
+     NULL, NULL},
     {"version", cmd_version, 0, NULL, "print the version", NULL, NULL, NULL},
     {"help", cmd_help, 0, "[COMMAND [SUBCOMMAND]]", "show help",
      "With a command: its full help, the same as 'secretctl COMMAND --help'.", NULL, NULL},
@@ -450,6 +481,11 @@ int main(int argc, char **argv)
 	memcpy(c.fwd_argv, nargv, (size_t)nargc * sizeof(*nargv));
 	if ((cmd->flags & CLI_NEEDS_VAULT) && (r = cli_system_init(&c)) != EXIT_OK)
 		goto out;
+	/* scripts and shell completion: never ask on the terminal */
+	if (getenv("SECRETCTL_NO_PROMPT") != NULL &&
+	    strcmp(getenv("SECRETCTL_NO_PROMPT"), "0") != 0 &&
+	    getenv("SECRETCTL_NO_PROMPT")[0] != '\0')
+		c.no_prompt = 1;
 	if ((cmd->flags & CLI_NEEDS_VAULT) && c.vault_dir == NULL &&
 	    (r = sc_vault_default_dir(&c.vault_dir)) != SC_OK) {
 		r = cli_fail(r, "cannot find the vault directory");

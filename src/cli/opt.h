@@ -29,6 +29,9 @@ struct cli_opt {
 #define CLI_PASSTHROUGH 0x4u    /* options end at the first operand (run) */
 #define CLI_NO_PROMPT 0x8u      /* never ask on the terminal (the MCP server) */
 #define CLI_HIDDEN 0x10u        /* an alias command, not listed by 'help' */
+#define CLI_KEY_NAMES                                                                              \
+	0x20u /* its NAME operands (its subcommands' too) name keys,                               \
+	         not secrets: completion offers no secret names */
 
 struct cli_cmd {
 	const char *name;

@@ -54,8 +54,9 @@ int cli_system_init(struct cli *c)
 
 int cli_system_native(const struct cli *c, const struct cli_cmd *cmd)
 {
-	static const char *const native[] = {"list",   "exists", "get",    "history",    "run",
-	                                     "status", "lock",   "unlock", "mcp-server", NULL};
+	static const char *const native[] = {"list",   "exists",     "get", "history", "show",
+	                                     "read",   "generate",   "run", "status",  "lock",
+	                                     "unlock", "mcp-server", NULL};
 	int i;
 
 	/* help is answered here, without a password */

@@ -551,6 +551,28 @@ static json_t *run_req(const struct sc_agent_run *run)
 	}
 	json_object_set_new(req, "argv", a);
 	json_object_set_new(req, "keys", k);
+	if (run->nrefs > 0) {
+		json_t *rf = json_array();
+		size_t i;
+
+		for (i = 0; rf != NULL && i < run->nrefs; i++) {
+			char *s = NULL;
+
+			if (asprintf(&s, "%s=%s", run->ref_vars[i], run->ref_paths[i]) < 0 ||
+			    json_array_append_new(rf, json_string(s)) != 0) {
+				free(s);
+				json_decref(rf);
+				rf = NULL;
+				break;
+			}
+			free(s);
+		}
+		if (rf == NULL) {
+			json_decref(req);
+			return NULL;
+		}
+		json_object_set_new(req, "refs", rf);
+	}
 	if (e != NULL)
 		json_object_set_new(req, "env", e);
 	if (run->exe != NULL)

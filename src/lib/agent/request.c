@@ -22,9 +22,9 @@ const char *sc_agent_op_name(int op)
 
 /* Members each op accepts beyond "v", "op" and "attach". */
 static const char *const run_members[] = {
-    "argv",       "keys",      "env",         "cwd",    "prefix", "path",          "env_alias",
-    "timeout_ms", "clean_env", "no_sanitize", "origin", "stream", "line_buffered", "capture_max",
-    "stdin",      "exe",       "client",      "tool",   NULL,
+    "argv",        "keys",       "refs",      "env",         "cwd",    "prefix", "path",
+    "env_alias",   "timeout_ms", "clean_env", "no_sanitize", "origin", "stream", "line_buffered",
+    "capture_max", "stdin",      "exe",       "client",      "tool",   NULL,
 };
 static const char *const name_members[] = {"name", "origin", "client", "tool", NULL};
 static const char *const list_members[] = {"origin", "known_gen", "known_vault", "client", NULL};
@@ -131,6 +131,46 @@ static int get_strv(json_t *o, const char *key, int required, size_t maxn, const
 	return SC_OK;
 }
 
+static void free_refs(struct sc_agent_req *q)
+{
+	size_t i;
+
+	for (i = 0; i < q->nrefs; i++) {
+		if (q->ref_vars != NULL)
+			free(q->ref_vars[i]);
+		if (q->ref_paths != NULL)
+			free(q->ref_paths[i]);
+	}
+	free(q->ref_vars);
+	free(q->ref_paths);
+	free(q->refs);
+}
+
+/* "VAR=PATH" -> ref_vars[i], ref_paths[i], each checked. */
+static int decode_refs(struct sc_agent_req *q)
+{
+	size_t i;
+
+	if (q->nrefs == 0)
+		return SC_OK;
+	if ((q->ref_vars = calloc(q->nrefs, sizeof(char *))) == NULL ||
+	    (q->ref_paths = calloc(q->nrefs, sizeof(char *))) == NULL)
+		return SC_ERR_NOMEM;
+	for (i = 0; i < q->nrefs; i++) {
+		const char *eq = strchr(q->refs[i], '=');
+
+		if (eq == NULL)
+			return SC_ERR_INVALID;
+		if ((q->ref_vars[i] = strndup(q->refs[i], (size_t)(eq - q->refs[i]))) == NULL ||
+		    (q->ref_paths[i] = strdup(eq + 1)) == NULL)
+			return SC_ERR_NOMEM;
+		if (sc_env_name_valid(q->ref_vars[i]) != SC_OK ||
+		    sc_name_valid(q->ref_paths[i]) != SC_OK)
+			return SC_ERR_INVALID;
+	}
+	return SC_OK;
+}
+
 static int decode_run(json_t *o, struct sc_agent_req *q)
 {
 	uint64_t u;
@@ -139,13 +179,16 @@ static int decode_run(json_t *o, struct sc_agent_req *q)
 
 	if ((r = get_strv(o, "argv", 1, SC_AGENT_ARGS_MAX, &q->argv, &q->argc)) != SC_OK ||
 	    (r = get_strv(o, "keys", 1, SC_AGENT_ARGS_MAX, &q->keys, &q->nkeys)) != SC_OK ||
+	    (r = get_strv(o, "refs", 0, SC_AGENT_ARGS_MAX, &q->refs, &q->nrefs)) != SC_OK ||
 	    (r = get_strv(o, "env", 0, SC_AGENT_ENV_MAX, &q->env, &q->nenv)) != SC_OK)
 		return r;
-	if (q->argc == 0 || q->argv[0][0] == '\0' || q->nkeys == 0)
+	if (q->argc == 0 || q->argv[0][0] == '\0' || (q->nkeys == 0 && q->nrefs == 0))
 		return SC_ERR_INVALID;
 	for (i = 0; i < q->nkeys; i++)
 		if (sc_glob_valid(q->keys[i]) != SC_OK)
 			return SC_ERR_INVALID;
+	if ((r = decode_refs(q)) != SC_OK)
+		return r;
 	for (i = 0; i < q->nenv; i++)
 		if (strchr(q->env[i], '=') == NULL)
 			return SC_ERR_INVALID;
@@ -357,6 +400,7 @@ int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req
 fail:
 	free(q.argv);
 	free(q.keys);
+	free_refs(&q);
 	free(q.env);
 	json_decref(o);
 	return r;
@@ -366,6 +410,7 @@ void sc_agent_req_release(struct sc_agent_req *req)
 {
 	free(req->argv);
 	free(req->keys);
+	free_refs(req);
 	free(req->env);
 	json_decref(req->json);
 	memset(req, 0, sizeof(*req));

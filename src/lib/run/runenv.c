@@ -2,6 +2,7 @@
  * against the vault, secrets turned into variables (refusing the ones that
  * steer loaders and interpreters), a small base environment, and the
  * sanitizer that redacts every injected sensitive value. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -9,6 +10,7 @@
 
 #include "secretctl/exec.h"
 #include "secretctl/redact.h"
+#include "secretctl/secref.h"
 
 /* More variables than this is a mistake (a "**" over a big vault). */
 #define RUNENV_VARS_MAX 4096
@@ -598,9 +600,47 @@ static int make_sanitizer(struct sc_runenv *re, const struct sc_runenv_opts *o,
 	return sc_sanitizer_compile(re->z);
 }
 
+/* The references: each resolved to a secret and field, its variable
+ * added as a binding would be. refsecs[] keeps the secrets alive. */
+static int ref_injections(struct sc_vault *v, const struct sc_runenv_opts *o, int64_t now,
+                          struct sc_secret **refsecs, struct inj *inj, size_t *ninj,
+                          struct strlist *secrets, char **detail)
+{
+	char name[SC_NAME_MAX + 1], what[SC_NAME_MAX + SC_SECREF_SCHEME_LEN + 1];
+	const char *fname, *hint;
+	const uint8_t *val;
+	size_t i, len;
+	int r, fi, sens;
+
+	for (i = 0; i < o->nrefs; i++) {
+		snprintf(what, sizeof(what), "%s%s", SC_SECREF_SCHEME, o->ref_paths[i]);
+		r = sc_secref_resolve(sc_secref_vault_get, v, o->ref_paths[i], &refsecs[i], &fi,
+		                      name, sizeof(name));
+		if (r != SC_OK) {
+			set_detail(detail, what);
+			return r;
+		}
+		if (sc_secret_is_expired(refsecs[i], now)) {
+			set_detail(detail, name);
+			return SC_ERR_EXPIRED;
+		}
+		if ((r = sc_secret_field(refsecs[i], (size_t)fi, &fname, &val, &len, &sens,
+		                         &hint)) != SC_OK ||
+		    (r = add_inj(inj, ninj, o->ref_vars[i], val, len, sens,
+		                 sc_secret_name(refsecs[i]), fname, detail)) != SC_OK)
+			return r;
+		if (!strlist_has(secrets, name) && (r = strlist_add(secrets, name)) != SC_OK)
+			return r;
+	}
+	if (secrets->n > 1)
+		qsort(secrets->v, secrets->n, sizeof(*secrets->v), cmp_str);
+	return SC_OK;
+}
+
 int sc_runenv_build(struct sc_vault *v, const struct sc_runenv_opts *o, struct sc_runenv **out,
                     char **detail)
 {
+	struct sc_secret **refsecs = NULL;
 	struct strlist names = {0};
 	struct sc_secret **secs = NULL;
 	struct sc_runenv *re = NULL;
@@ -613,7 +653,9 @@ int sc_runenv_build(struct sc_vault *v, const struct sc_runenv_opts *o, struct s
 		*out = NULL;
 	if (detail != NULL)
 		*detail = NULL;
-	if (v == NULL || o == NULL || out == NULL || (o->npatterns > 0 && o->patterns == NULL))
+	if (v == NULL || o == NULL || out == NULL || (o->npatterns > 0 && o->patterns == NULL) ||
+	    (o->nrefs > 0 && (o->ref_vars == NULL || o->ref_paths == NULL)) ||
+	    o->nrefs > RUNENV_VARS_MAX)
 		return SC_ERR_INVALID;
 	if (o->prefix != NULL && o->prefix[0] != '\0' && sc_env_name_valid(o->prefix) != SC_OK) {
 		set_detail(detail, o->prefix);
@@ -645,6 +687,7 @@ int sc_runenv_build(struct sc_vault *v, const struct sc_runenv_opts *o, struct s
 		nb = sc_secret_binding_count(secs[i]);
 		want += nb > 0 ? nb : sc_secret_field_count(secs[i]);
 	}
+	want += o->nrefs;
 	if (want > RUNENV_VARS_MAX) {
 		r = SC_ERR_TOOBIG;
 		goto out;
@@ -657,6 +700,13 @@ int sc_runenv_build(struct sc_vault *v, const struct sc_runenv_opts *o, struct s
 		if ((r = secret_injections(o, secs[i], inj, &ninj, detail)) != SC_OK ||
 		    (r = strlist_add(&re->secrets, names.v[i])) != SC_OK)
 			goto out;
+	if (o->nrefs > 0 &&
+	    ((refsecs = calloc(o->nrefs, sizeof(*refsecs))) == NULL ||
+	     (r = ref_injections(v, o, now, refsecs, inj, &ninj, &re->secrets, detail)) != SC_OK)) {
+		if (refsecs == NULL)
+			r = SC_ERR_NOMEM;
+		goto out;
+	}
 	for (i = 0; i < ninj; i++)
 		if ((r = strlist_add(&re->vars, inj[i].var)) != SC_OK)
 			goto out;
@@ -671,6 +721,10 @@ out:
 		for (i = 0; i < names.n; i++)
 			sc_secret_free(secs[i]);
 	free(secs);
+	if (refsecs != NULL)
+		for (i = 0; i < o->nrefs; i++)
+			sc_secret_free(refsecs[i]);
+	free(refsecs);
 	if (inj != NULL) {
 		/* only pointers and names, but names say which secrets exist */
 		sc_wipe(inj, ninj * sizeof(*inj));
