@@ -136,7 +136,8 @@ static int dup_vars(struct var *vars, size_t n)
 {
 	size_t i;
 
-	qsort(vars, n, sizeof(*vars), cmp_var);
+	if (n > 0) /* qsort(NULL, 0, ...) is undefined */
+		qsort(vars, n, sizeof(*vars), cmp_var);
 	for (i = 1; i < n; i++)
 		if (strcmp(vars[i].name, vars[i - 1].name) == 0) {
 			sc_set_error("'%s' and '%s' both give variable %s (export them apart, or "
@@ -248,7 +249,8 @@ int cmd_export(struct cli *c, int argc, char **argv)
 			rc = cli_error(EXIT_NOTFOUND, "no secret matches '%s'", nm.pats[i]);
 			goto out;
 		}
-	qsort(nm.v, nm.n, sizeof(*nm.v), cmp_str);
+	if (nm.n > 0) /* qsort of NULL, 0 is undefined */
+		qsort(nm.v, nm.n, sizeof(*nm.v), cmp_str);
 	if (json && (r = sc_export_json_new(&ej)) != SC_OK) {
 		rc = cli_fail(r, "out of memory");
 		goto out;

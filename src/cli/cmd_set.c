@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -90,6 +92,38 @@ static int put_in_txn(struct sc_vault *v, void *arg)
 	if (r == SC_OK)
 		r = sc_vault_version(v, sc_secret_name(t->s), &t->version, &keep);
 	return r;
+}
+
+/* No field reads stdin: only public fields, or files. */
+static int stdin_unclaimed(const struct spec *specs, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (specs[i].kind == 's')
+			return 0;
+	return 1;
+}
+
+/* Whether stdin, a pipe or a file (never a terminal or a device), holds
+ * something: a pipe is given a moment for its writer. Nothing is consumed
+ * from a file; a pipe's byte is gone, but the command refuses then. */
+static int stdin_has_data(void)
+{
+	struct pollfd p = {0, POLLIN, 0};
+	struct stat st;
+	off_t at;
+	char b;
+
+	if (fstat(0, &st) != 0)
+		return 0;
+	if (S_ISREG(st.st_mode))
+		return (at = lseek(0, 0, SEEK_CUR)) >= 0 && st.st_size > at;
+	if (!S_ISFIFO(st.st_mode) && !S_ISSOCK(st.st_mode))
+		return 0;
+	if (poll(&p, 1, 200) <= 0 || !(p.revents & (POLLIN | POLLHUP)))
+		return 0;
+	return read(0, &b, 1) == 1;
 }
 
 int cmd_set(struct cli *c, int argc, char **argv)
@@ -216,6 +250,12 @@ int cmd_set(struct cli *c, int argc, char **argv)
 	/* Unlock first: a password on --password-fd 0 precedes the value. */
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK) {
 		rc = cli_fail(r, "cannot unlock the vault");
+		goto out;
+	}
+	/* a value piped in that no field takes is never dropped (issue 19) */
+	if (c->password_fd != 0 && stdin_unclaimed(specs, nspecs) && stdin_has_data()) {
+		rc = cli_usage(c, "a value was piped in, but no field takes it: add --secret-field "
+		                  "value (or -s FIELD) to store it; nothing was stored");
 		goto out;
 	}
 	if ((r = sc_secret_new(&s, name)) != SC_OK) {

@@ -150,7 +150,8 @@ int cli_import_pass(const char *dir, struct sc_import_set *set, int progress)
 
 	if ((r = walk(dir, "", 0, &f)) != SC_OK)
 		goto out;
-	qsort(f.v, f.n, sizeof(*f.v), cmp_str);
+	if (f.n > 0) /* qsort(NULL, 0, ...) is undefined */
+		qsort(f.v, f.n, sizeof(*f.v), cmp_str);
 	for (i = 0; i < f.n && r == SC_OK; i++) {
 		char path[4096], name[4096];
 		uint8_t *buf;

@@ -656,3 +656,25 @@ mcp_entries() {
 		}
 	done <<<"$output"
 }
+
+@test "a piped value no field takes is refused, never dropped (issue 19)" {
+	run sh -c 'printf "piped-value-1" | "$1" set db/tmp --field host=x' sh "$SC_BIN"
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"a value was piped in, but no field takes it: add --secret-field value"* ]]
+	# nothing was stored
+	run sc exists db/tmp
+	[ "$status" -eq 1 ]
+	# from a file too; an empty pipe or /dev/null is no value
+	printf 'file-value-22' >"$BATS_TEST_TMPDIR/v"
+	run sc set db/tmp --field host=x <"$BATS_TEST_TMPDIR/v"
+	[ "$status" -eq 2 ]
+	run sh -c ': | "$1" set db/tmp --field host=x' sh "$SC_BIN"
+	[ "$status" -eq 0 ]
+	run sc set db/tmp2 --field host=x </dev/null
+	[ "$status" -eq 0 ]
+	# taken by a field, it is stored
+	run sh -c 'printf "piped-value-1" | "$1" set db/tmp3 --field host=x --secret-field value' sh "$SC_BIN"
+	[ "$status" -eq 0 ]
+	run sc get db/tmp3 --field value
+	[ "$output" = "piped-value-1" ]
+}

@@ -154,7 +154,8 @@ static void report(struct walk *w, int64_t now, int64_t within, sc_health_fn fn,
 	struct item **f = NULL;
 	size_t i, j, nf = 0;
 
-	qsort(w->it, w->n, sizeof(*w->it), by_subject);
+	if (w->n > 0) /* qsort(NULL, 0, ...) is undefined */
+		qsort(w->it, w->n, sizeof(*w->it), by_subject);
 	for (i = 0; i < w->n; i++) {
 		struct item *it = &w->it[i];
 		struct sc_health_finding x = {0};
@@ -187,7 +188,8 @@ static void report(struct walk *w, int64_t now, int64_t within, sc_health_fn fn,
 	for (i = 0; i < w->n; i++)
 		if (w->it[i].is_field)
 			f[nf++] = &w->it[i];
-	qsort(f, nf, sizeof(*f), by_hash);
+	if (nf > 0) /* qsort(NULL, 0, ...) is undefined */
+		qsort(f, nf, sizeof(*f), by_hash);
 	/* each value held by more than one field: the first, then each other */
 	for (i = 0; i < nf; i = j) {
 		for (j = i + 1; j < nf && memcmp(f[i]->hash, f[j]->hash, 32) == 0; j++) {
