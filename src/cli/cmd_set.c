@@ -252,12 +252,6 @@ int cmd_set(struct cli *c, int argc, char **argv)
 		rc = cli_fail(r, "cannot unlock the vault");
 		goto out;
 	}
-	/* a value piped in that no field takes is never dropped (issue 19) */
-	if (c->password_fd != 0 && stdin_unclaimed(specs, nspecs) && stdin_has_data()) {
-		rc = cli_usage(c, "a value was piped in, but no field takes it: add --secret-field "
-		                  "value (or -s FIELD) to store it; nothing was stored");
-		goto out;
-	}
 	if ((r = sc_secret_new(&s, name)) != SC_OK) {
 		rc = cli_fail(r, "cannot create the secret");
 		goto out;
@@ -294,6 +288,13 @@ int cmd_set(struct cli *c, int argc, char **argv)
 			              specs[i].field);
 			goto out;
 		}
+	}
+	/* a value piped in that no field took is never dropped (issue 19);
+	 * asked after the fields, so --value-file /dev/stdin has read it */
+	if (c->password_fd != 0 && stdin_unclaimed(specs, nspecs) && stdin_has_data()) {
+		rc = cli_usage(c, "a value was piped in, but no field takes it: add --secret-field "
+		                  "value (or -s FIELD) to store it; nothing was stored");
+		goto out;
 	}
 	for (i = 0; i < nhints; i++) {
 		char *val;
