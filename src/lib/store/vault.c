@@ -425,8 +425,13 @@ static int unlock_kind(struct sc_vault *v, int kind_no, const void *cred, size_t
 		r = sc_store_db_err(v->db, rc);
 		goto out;
 	}
-	if (slots == 0)
+	if (slots == 0 && kind_no == SC_KEYSLOT_PASSWORD) {
+		/* its password slot was removed: a token slot opens it */
+		sc_set_error("the vault has no password slot: unlock with its token (--token URI)");
+		r = SC_ERR_AUTH;
+	} else if (slots == 0) {
 		r = SC_ERR_CORRUPT;
+	}
 	if (r != SC_OK)
 		goto out;
 	if ((r = install_dek(v, k)) == SC_OK)
