@@ -65,6 +65,12 @@ int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out)
 		return r;
 	/* a person at the terminal gets three tries (as sudo gives); a
 	 * password from an fd or the environment one */
+	if (unlock && c->token_uri != NULL) {
+		/* --token or SECRETCTL_TOKEN: the token slot, its PIN (token.c) */
+		if ((r = cli_unlock_token(c, v)) != SC_OK)
+			goto fail;
+		unlock = 0;
+	}
 	for (tries = 1; unlock; tries++) {
 		int tty = password_from_tty(c);
 
