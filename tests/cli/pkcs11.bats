@@ -99,6 +99,11 @@ tok() {
 	[ "$(slots)" = "$before" ]
 	run -3 tok keyslot remove 7
 	[[ "$output" == *"no key slot 7"* ]]
+	# passwd has no password slot to rewrap: a clear line, nothing changed
+	run -3 bash -c 'echo "$2" | env -u SECRETCTL_PASSWORD "$0" --token "$1" --pin-fd 0 passwd --new-password-fd 3 3<<<new-password-9' \
+		"$SC_BIN" "$URI" "$PIN"
+	[[ "$output" == *"no password slot"* ]]
+	[ "$(slots)" = "$before" ]
 }
 
 @test "a wrong PIN: exit 4, the tries the token reports, nothing changed" {
