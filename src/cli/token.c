@@ -7,6 +7,7 @@
 
 #include "cli/cli.h"
 #include "secretctl/p11.h"
+#include "secretctl/session.h"
 
 int cli_get_pin(struct cli *c, const char *prompt, char **pin, size_t *len)
 {
@@ -42,9 +43,15 @@ int cli_unlock_token(struct cli *c, struct sc_vault *v)
 
 		if ((r = cli_get_pin(c, "Token PIN: ", &pin, &len)) != SC_OK)
 			return r;
-		r = sc_vault_unlock_pkcs11(v, c->token_uri, pin, len, &flags);
+		int recorded;
+
+		/* the session layer records each wrong PIN in the audit log */
+		r = sc_session_unlock_token(v, SC_AUDIT_SRC_CLI, c->token_uri, pin, len, &flags,
+		                            &recorded);
 		sc_secmem_free(pin);
 		pin = NULL;
+		if (!recorded)
+			cli_warn("cannot record the failed unlock in the audit log");
 		/* a locked PIN is no wrong PIN: the token is not usable */
 		if (r == SC_ERR_AUTH && (flags & SC_P11_PIN_LOCKED))
 			r = SC_ERR_TOKEN;

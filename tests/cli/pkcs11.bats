@@ -109,12 +109,15 @@ tok() {
 @test "a wrong PIN: exit 4, the tries the token reports, nothing changed" {
 	add_slot
 	before=$(sc_vault_hash)
+	pending=$(stat -c %s "$SC_VAULT/audit.pending" 2>/dev/null || echo 0)
 	run -4 bash -c 'echo 000000 | env -u SECRETCTL_PASSWORD "$0" --token "$1" --pin-fd 0 get api/key' \
 		"$SC_BIN" "$URI"
 	[[ "$output" == *"wrong PIN"* ]]
 	[[ "$output" == *"tries left"* ]]
 	[[ "$output" != *"$VAL"* ]]
 	[ "$(sc_vault_hash)" = "$before" ]
+	# the failed unlock is recorded, as a wrong password is
+	[ "$(stat -c %s "$SC_VAULT/audit.pending")" -gt "$pending" ]
 	# a wrong PIN when adding a slot adds none
 	run -4 bash -c 'echo 000000 | "$0" keyslot add pkcs11 --token "$1" --pin-fd 0' "$SC_BIN" \
 		"${URI/vault-kek/other-kek}"
@@ -237,4 +240,26 @@ EOF
 	[ "$output" = "$VAL" ]
 	run -0 tok get api/key
 	[ "$output" = "$VAL" ]
+}
+
+@test "keyslot add: bad input is one line, exit 2, no slot written" {
+	# (the audited outcome moves the audit anchor: the slot table is compared)
+	before=$(slots)
+	run -2 bash -c 'echo "$2" | "$0" keyslot add pkcs11 --token "$1" --pin-fd 0' "$SC_BIN" \
+		"pkcs11:token=sc-bats;object=k?pin-value=$PIN&module-path=$MODULE" "$PIN"
+	[[ "$output" == *"a PIN in the token URI is refused"* ]]
+	run -2 bash -c 'echo "$2" | "$0" keyslot add pkcs11 --token "$1" --pin-fd 0' "$SC_BIN" \
+		"https://example.com/" "$PIN"
+	[[ "$output" == *"bad token URI"* ]]
+	run -2 bash -c 'echo "$2" | "$0" keyslot add pkcs11 --token "$1" --pin-fd 0' "$SC_BIN" \
+		"pkcs11:token=sc-bats?module-path=$MODULE" "$PIN"
+	[[ "$output" == *"no key label"* ]]
+	run -2 sc keyslot add pkcs11
+	[[ "${lines[0]}" == *"needs --token URI"* ]]
+	run -2 sc keyslot add tpm --token "$URI"
+	[[ "${lines[0]}" == *"unknown key slot kind 'tpm'"* ]]
+	run -2 sc keyslot remove abc
+	[ "$(slots)" = "$before" ]
+	run -0 sc keyslot list --json
+	[ "$(jq length <<<"$output")" = 1 ]
 }
