@@ -39,3 +39,6 @@ printf 'bench-secret-value-0123456789' |
 hyperfine --warmup 2 --runs "$runs" --export-json "$tmp/out.json" --style basic \
 	-n password "'$bin' --password-fd 3 get bench/key 3<'$tmp/pw'" \
 	-n token "'$bin' --token '$uri' --pin-fd 3 get bench/key 3<'$tmp/pin'"
+# medians (the machine is shared: the mean carries its outliers)
+jq -r '.results[] | "\(.command): median \(.median * 1000 | floor) ms, min \(.min * 1000 | floor) ms (n=\(.times | length))"' \
+	"$tmp/out.json"
