@@ -263,3 +263,12 @@ EOF
 	run -0 sc keyslot list --json
 	[ "$(jq length <<<"$output")" = 1 ]
 }
+
+@test "backup and restore keep the token slot: the restored vault opens with the token" {
+	add_slot
+	run -0 sc backup -o "$BATS_TEST_TMPDIR/v.scb"
+	[[ "$output" == *"2 key slots"* ]]
+	run -0 sc restore "$BATS_TEST_TMPDIR/v.scb" --to "$BATS_TEST_TMPDIR/restored"
+	SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/restored run -0 tok get api/key
+	[ "$output" = "$VAL" ]
+}
