@@ -288,8 +288,9 @@ int cli_read_secret_fd(int fd, char **out, size_t *len);
  * environment). *pin is secmem. */
 int cli_get_pin(struct cli *c, const char *prompt, char **pin, size_t *len);
 /* Unlock v through the token slot c->token_uri names (three tries at a
- * terminal); a wrong PIN says what the token reports of the tries left. */
-int cli_unlock_token(struct cli *c, struct sc_vault *v);
+ * terminal); a wrong PIN says what the token reports of the tries left.
+ * On SC_OK *pin (secmem, the caller's) is the PIN that opened it. */
+int cli_unlock_token(struct cli *c, struct sc_vault *v, char **pin, size_t *pin_len);
 
 /* "30d", "12h", "45m", "2w", "1y", "90s" -> seconds. */
 int cli_parse_duration(const char *s, int64_t *secs);

@@ -31,7 +31,7 @@ int cli_get_pin(struct cli *c, const char *prompt, char **pin, size_t *len)
 	return r;
 }
 
-int cli_unlock_token(struct cli *c, struct sc_vault *v)
+int cli_unlock_token(struct cli *c, struct sc_vault *v, char **pin_out, size_t *pin_len)
 {
 	unsigned flags = 0;
 	char *pin = NULL;
@@ -48,7 +48,13 @@ int cli_unlock_token(struct cli *c, struct sc_vault *v)
 		/* the session layer records each wrong PIN in the audit log */
 		r = sc_session_unlock_token(v, SC_AUDIT_SRC_CLI, c->token_uri, pin, len, &flags,
 		                            &recorded);
-		sc_secmem_free(pin);
+		if (r == SC_OK) {
+			/* the caller keeps it, for the sanitizer and the agent */
+			*pin_out = pin;
+			*pin_len = len;
+		} else {
+			sc_secmem_free(pin);
+		}
 		pin = NULL;
 		if (!recorded)
 			cli_warn("cannot record the failed unlock in the audit log");

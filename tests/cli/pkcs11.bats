@@ -272,3 +272,11 @@ EOF
 	SECRETCTL_VAULT_DIR=$BATS_TEST_TMPDIR/restored run -0 tok get api/key
 	[ "$output" = "$VAL" ]
 }
+
+@test "a run's output has the PIN redacted, as it has the password" {
+	add_slot
+	printf 'pin=%s\n' "$PIN" >"$BATS_TEST_TMPDIR/echo-pin"
+	run -0 tok run -k api/key -- cat "$BATS_TEST_TMPDIR/echo-pin"
+	[[ "$output" != *"$PIN"* ]]
+	[[ "$output" == "pin="* ]]
+}
