@@ -29,7 +29,9 @@ setup() {
 	softhsm2-util --init-token --free --label sc-bats --pin "$PIN" --so-pin 55667788 >/dev/null
 	URI="pkcs11:token=sc-bats;object=vault-kek?module-path=$MODULE"
 	sc_init
-	sc_put api/key "$VAL"
+	# from a file, not a pipe (helpers' sc_put pipes into --value-file /dev/stdin)
+	printf '%s' "$VAL" >"$BATS_TEST_TMPDIR/val"
+	sc set --value-file "$BATS_TEST_TMPDIR/val" api/key </dev/null >/dev/null 2>&1
 }
 
 teardown() {
