@@ -53,5 +53,8 @@ int sc_keyslot_aad(const struct sc_keyslot_ctx *c, int kind, const uint8_t *para
 /* The password kind's bounds on Argon2id (a vault may not ask for more):
  * SC_OK or SC_ERR_INVALID. */
 int sc_keyslot_password_params_ok(const struct sc_kdf_params *p) SC_WUR;
+/* The SC_P11_PIN_* flags the token reported at this thread's last wrap or
+ * unwrap through a token slot (0 when it said nothing). */
+unsigned sc_keyslot_pkcs11_pin_flags(void);
 
 #endif

@@ -17,4 +17,9 @@
 int sc_session_unlock(struct sc_vault *v, int source, const char *pw, size_t pw_len,
                       int *recorded) SC_WUR;
 
+/* The same through a token slot (sc_vault_unlock_pkcs11): a wrong PIN is
+ * recorded as a failed unlock. */
+int sc_session_unlock_token(struct sc_vault *v, int source, const char *uri, const void *pin,
+                            size_t pin_len, unsigned *pin_flags, int *recorded) SC_WUR;
+
 #endif

@@ -100,6 +100,39 @@ int sc_vault_blind_name(struct sc_vault *v, const char *name, uint8_t out[SC_MAC
 /* Sub-key for the audit chain MAC (32 bytes). */
 int sc_vault_audit_key(struct sc_vault *v, uint8_t out[SC_KEY_LEN]) SC_WUR;
 
+/* ---- key slots beyond the password (vault_slots.c) ----------------------- */
+
+/* One row of the key-slot table, for the list: its number, its kind
+ * (SC_KEYSLOT_*), for a token slot the URI, the token's label (or serial)
+ * and the key's label in it; when it was made and last opened the vault
+ * (Unix seconds; 0: not known, as for a vault's first password slot). */
+struct sc_vault_slot {
+	int64_t id;
+	int kind;
+	char uri[256];
+	char token[65];
+	char label[129];
+	int64_t created, last_used;
+};
+/* Add a PKCS#11 slot to an unlocked vault: the AES-256 key the URI's
+ * object= names in the token (generated there, non-extractable and
+ * sensitive, when it is not there yet) wraps the DEK (CKM_AES_KEY_WRAP_PAD).
+ * pin: the token's user PIN. *id gets the new slot's number. */
+int sc_vault_slot_add_pkcs11(struct sc_vault *v, const char *uri, const void *pin, size_t pin_len,
+                             int64_t *id) SC_WUR;
+/* Every slot, by number; *out is malloc'd (free it). */
+int sc_vault_slots_list(struct sc_vault *v, struct sc_vault_slot **out, size_t *n) SC_WUR;
+/* Remove a slot: SC_ERR_NOT_FOUND for no such slot, SC_ERR_DENIED for the
+ * last one. The vault must be unlocked. */
+int sc_vault_slot_remove(struct sc_vault *v, int64_t id) SC_WUR;
+/* Unlock through a token slot: the first slot whose token the URI names
+ * (NULL: the first token slot), with the PIN; one login, no Argon2.
+ * SC_ERR_AUTH for a wrong PIN (*pin_flags, may be NULL: the SC_P11_PIN_*
+ * flags the token reports) or no slot for that token; SC_ERR_TOKEN for a
+ * token absent, locked, or without the slot's key. */
+int sc_vault_unlock_pkcs11(struct sc_vault *v, const char *uri, const void *pin, size_t pin_len,
+                           unsigned *pin_flags) SC_WUR;
+
 /* ---- the keyring (vault_keyring.c) ---------------------------------------- */
 
 struct sc_keyring;

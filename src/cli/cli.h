@@ -31,6 +31,7 @@ enum {
 	EXIT_READONLY = 11, /* read-only file system */
 	EXIT_NOSPACE = 12,  /* no space left on device */
 	EXIT_LOOKUP = 13,   /* `exists`: the look-up itself failed */
+	EXIT_TOKEN = 14,    /* a hardware token absent, locked, or without its key */
 	EXIT_RUN_FAIL = 125 /* `run`: secretctl failed before the command started */
 };
 
@@ -48,6 +49,8 @@ struct cli {
 	char path[96];               /* its name as typed: "audit list" */
 	char *vault_dir;             /* malloc'd */
 	int password_fd;             /* -1 when not given */
+	const char *token_uri;       /* --token or SECRETCTL_TOKEN: unlock with it */
+	int pin_fd;                  /* --pin-fd: the token's PIN; -1 when not given */
 	int json;
 	int no_prompt; /* never ask on the terminal (MCP server) */
 	/* the dedicated run user (system.c): its configuration when the vault
@@ -85,6 +88,7 @@ extern const struct cli_opt cli_opts_init[], cli_opts_set[], cli_opts_get[], cli
 extern const struct cli_cmd cli_audit_subs[];
 /* Named keys (cmd_key.c, cmd_key_ops.c, cmd_sign.c). */
 extern const struct cli_cmd cli_key_subs[];
+extern const struct cli_cmd cli_keyslot_subs[]; /* cmd_keyslot.c */
 extern const struct cli_opt cli_opts_sign[], cli_opts_verify[];
 int cmd_sign(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
@@ -278,6 +282,15 @@ int cli_split_eq(char *arg, char **val);
 int cli_read_fd(int fd, size_t max, uint8_t **buf, size_t *len);
 /* Read one line from the terminal without echo. */
 int cli_read_tty_secret(const char *prompt, char **out, size_t *len);
+/* One line from fd into secmem (the newline cut). */
+int cli_read_secret_fd(int fd, char **out, size_t *len);
+/* The token's PIN: from --pin-fd, else the terminal (never argv or the
+ * environment). *pin is secmem. */
+int cli_get_pin(struct cli *c, const char *prompt, char **pin, size_t *len);
+/* Unlock v through the token slot c->token_uri names (three tries at a
+ * terminal); a wrong PIN says what the token reports of the tries left.
+ * On SC_OK *pin (secmem, the caller's) is the PIN that opened it. */
+int cli_unlock_token(struct cli *c, struct sc_vault *v, char **pin, size_t *pin_len);
 
 /* "30d", "12h", "45m", "2w", "1y", "90s" -> seconds. */
 int cli_parse_duration(const char *s, int64_t *secs);

@@ -156,6 +156,10 @@ const struct cli_cmd cli_commands[] = {
      "A keyring sealed inside the vault: versioned keys with SP 800-57 states, the sc:v1\n"
      "ciphertext format, encryption contexts, scheduled crypto-erase. See docs/KEYS.md.",
      NULL, cli_key_subs},
+    {"keyslot", NULL, VAULT | PW, NULL, "the vault's key slots: add a token, list, remove",
+     "Each slot wraps the data key: the password (slot 1 at init) and PKCS#11 tokens.\n"
+     "Either opens the vault; unlock with a token by --token URI (or SECRETCTL_TOKEN).",
+     NULL, cli_keyslot_subs},
     {"sign", cmd_sign, VAULT | PW | CLI_KEY_NAMES, "NAME",
      "sign a file or stdin with a signing key",
      "Ed25519 (RFC 8032), ECDSA P-256 (DER or raw), secp256k1 ECDSA (low-S) or BIP-340.\n"
@@ -205,7 +209,8 @@ static void usage_all(FILE *f)
 {
 	const struct cli_cmd *cmd;
 
-	fprintf(f, "usage: secretctl [--vault DIR] [--password-fd N] [--json] [-h|--help] "
+	fprintf(f, "usage: secretctl [--vault DIR] [--password-fd N] [--token URI] [--pin-fd N] "
+	           "[--json] [-h|--help] "
 	           "COMMAND [ARGS]\n\ncommands:\n");
 	for (cmd = cli_commands; cmd->name != NULL; cmd++)
 		if (!(cmd->flags & CLI_HIDDEN))
@@ -388,13 +393,15 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 			argv[j++] = argv[i];
 			continue;
 		}
-		if (strcmp(a, "--vault") == 0 || strcmp(a, "--password-fd") == 0) {
+		if (strcmp(a, "--vault") == 0 || strcmp(a, "--password-fd") == 0 ||
+		    strcmp(a, "--token") == 0 || strcmp(a, "--pin-fd") == 0) {
 			if (i + 1 >= n)
 				return cli_error(EXIT_USAGE, "option '%s' needs a value", a);
 			val = argv[++i];
 			takes = 1;
 		} else if (strncmp(a, "--vault=", 8) == 0 ||
-		           strncmp(a, "--password-fd=", 14) == 0) {
+		           strncmp(a, "--password-fd=", 14) == 0 ||
+		           strncmp(a, "--token=", 8) == 0 || strncmp(a, "--pin-fd=", 9) == 0) {
 			val = strchr(a, '=') + 1;
 			takes = 1;
 		} else if (strcmp(a, "--json") == 0) {
@@ -406,7 +413,21 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 			argv[j++] = argv[i];
 			continue;
 		}
-		if (strncmp(a, "--vault", 7) == 0) {
+		if (strncmp(a, "--token", 7) == 0) {
+			/* a URI is no secret (a PIN in it is refused when used) */
+			if (*val == '\0')
+				return cli_error(EXIT_USAGE, "--token needs a pkcs11: URI");
+			c->token_uri = val;
+		} else if (strncmp(a, "--pin-fd", 8) == 0) {
+			char *end;
+			long fd = strtol(val, &end, 10);
+
+			if (*val == '\0' || *end != '\0' || fd < 0 || fd > 1024)
+				return cli_error(
+				    EXIT_USAGE, "--pin-fd needs a file descriptor number, not '%s'",
+				    val);
+			c->pin_fd = (int)fd;
+		} else if (strncmp(a, "--vault", 7) == 0) {
 			if (*val == '\0')
 				return cli_error(EXIT_USAGE, "--vault needs a directory");
 			free(c->vault_dir);
@@ -430,7 +451,7 @@ static int take_globals(struct cli *c, int *argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	struct cli c = {.password_fd = -1};
+	struct cli c = {.password_fd = -1, .pin_fd = -1};
 	const struct cli_cmd *cmd;
 	int r, nargc;
 	char **nargv;
@@ -454,6 +475,9 @@ int main(int argc, char **argv)
 	nargv = argv + 1;
 	if ((r = take_globals(&c, &nargc, nargv)) != EXIT_OK)
 		goto out;
+	if (c.token_uri == NULL && getenv("SECRETCTL_TOKEN") != NULL &&
+	    *getenv("SECRETCTL_TOKEN") != '\0')
+		c.token_uri = getenv("SECRETCTL_TOKEN");
 	if (nargc < 1 || strcmp(nargv[0], "--help") == 0 || strcmp(nargv[0], "-h") == 0) {
 		usage_all(nargc < 1 ? stderr : stdout);
 		r = nargc < 1 ? EXIT_USAGE : EXIT_OK;

@@ -28,7 +28,7 @@ static void tty_say(const char *msg)
 	close(fd);
 }
 
-/* The password that last opened the vault (secmem), kept so that a run's
+/* The password (or token PIN) that last opened the vault (secmem), kept so that a run's
  * sanitizer and an agent can redact it (issue 11): freed at exit. */
 static char *kept_pw;
 static size_t kept_len;
@@ -65,6 +65,17 @@ int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out)
 		return r;
 	/* a person at the terminal gets three tries (as sudo gives); a
 	 * password from an fd or the environment one */
+	if (unlock && c->token_uri != NULL) {
+		/* --token or SECRETCTL_TOKEN: the token slot, its PIN (token.c) */
+		if ((r = cli_unlock_token(c, v, &pw, &len)) != SC_OK)
+			goto fail;
+		/* kept like a password: a run's sanitizer and the agent redact it */
+		cli_drop_kept_password();
+		kept_pw = pw;
+		kept_len = len;
+		pw = NULL;
+		unlock = 0;
+	}
 	for (tries = 1; unlock; tries++) {
 		int tty = password_from_tty(c);
 

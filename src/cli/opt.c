@@ -175,8 +175,9 @@ void cli_print_help(FILE *f, const struct cli_cmd *cmd, const char *path)
 		fprintf(f,
 		        "\nThe vault password comes from --password-fd N, SECRETCTL_PASSWORD, or "
 		        "the terminal\n(three tries), unless an unlocked agent answers.\n");
-	fprintf(f, "\nglobal options: --vault DIR, --password-fd N, --json "
-	           "(see 'secretctl help')\n");
+	fprintf(f,
+	        "\nglobal options: --vault DIR, --password-fd N, --token URI, --pin-fd N, --json "
+	        "(see 'secretctl help')\n");
 }
 
 /* A usage error: the message, then (without --json) the usage lines. */

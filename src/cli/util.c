@@ -216,6 +216,11 @@ static int read_line_fd(int fd, char **out, size_t *len)
 	return SC_OK;
 }
 
+int cli_read_secret_fd(int fd, char **out, size_t *len)
+{
+	return read_line_fd(fd, out, len);
+}
+
 int cli_read_tty_secret(const char *prompt, char **out, size_t *len)
 {
 	struct termios old, noecho;

@@ -40,7 +40,7 @@ static void test_every_status_has_one_code(void **state)
 	assert_int_equal(cli_exit_status(SC_ERR_READONLY), EXIT_READONLY);
 	assert_int_equal(cli_exit_status(SC_ERR_NOSPACE), EXIT_NOSPACE);
 	assert_int_equal(cli_exit_status(SC_ERR_STATE), EXIT_DENIED);
-	assert_int_equal(cli_exit_status(SC_ERR_TOKEN), EXIT_AUTH);
+	assert_int_equal(cli_exit_status(SC_ERR_TOKEN), EXIT_TOKEN);
 	assert_int_equal(cli_exit_status(SC_ERR_IO), EXIT_FAIL);
 	/* distinct codes, in the man page's order */
 	for (i = 0; i < cli_exits_count; i++)

@@ -19,6 +19,7 @@
 
 #include "secretctl/secretctl.h"
 #include "secretctl/p11.h"
+#include "secretctl/vault.h"
 
 #define MODULE "/usr/lib/softhsm/libsofthsm2.so"
 #define URI_Q "?module-path=" MODULE
@@ -526,6 +527,62 @@ static void test_keyslot_kind(void **state)
 	assert_int_equal(k->unwrap(&c, params, pl, w, wl, "1234", 4, back), SC_ERR_NOT_FOUND);
 }
 
+/* The vault's slot table: a token slot added to an unlocked vault opens it
+ * with the PIN alone, beside the password; listed with its token and key;
+ * the password slot removed, the token still opens it; the last slot
+ * cannot go; a wrong PIN reports the token's flags. */
+static void test_vault_slots(void **state)
+{
+	struct env *e = *state;
+	struct sc_kdf_params kp = {8192, 1};
+	struct sc_vault *v = NULL;
+	struct sc_vault_slot *sl = NULL;
+	char dir[600];
+	unsigned flags = 0;
+	size_t n = 0;
+	int64_t id = 0;
+
+	snprintf(dir, sizeof(dir), "%s/vault", e->dir);
+	assert_int_equal(sc_vault_create(dir, "password1", 9, &kp), SC_OK);
+	assert_int_equal(sc_vault_open(dir, &v), SC_OK);
+	assert_int_equal(sc_vault_slot_add_pkcs11(v, URI, "1234", 4, &id), SC_ERR_LOCKED);
+	assert_int_equal(sc_vault_unlock(v, "password1", 9), SC_OK);
+	assert_int_equal(sc_vault_slot_add_pkcs11(v, URI, "4321", 4, &id), SC_ERR_AUTH);
+	assert_int_equal(sc_vault_slot_add_pkcs11(v, URI, "1234", 4, &id), SC_OK);
+	assert_int_equal(id, 2);
+	assert_int_equal(sc_vault_slots_list(v, &sl, &n), SC_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(sl[0].kind, SC_KEYSLOT_PASSWORD);
+	assert_int_equal(sl[1].kind, SC_KEYSLOT_PKCS11);
+	assert_string_equal(sl[1].token, "secretctl-test");
+	assert_string_equal(sl[1].label, "vault-kek");
+	assert_true(sl[1].created > 0);
+	assert_int_equal(sl[1].last_used, 0);
+	free(sl);
+	sc_vault_close(v);
+	/* the token alone */
+	assert_int_equal(sc_vault_open(dir, &v), SC_OK);
+	assert_int_equal(sc_vault_unlock_pkcs11(v, URI, "0000", 4, &flags), SC_ERR_AUTH);
+	assert_true((flags & SC_P11_PIN_COUNT_LOW) != 0);
+	assert_false(sc_vault_is_unlocked(v));
+	assert_int_equal(sc_vault_unlock_pkcs11(v, "pkcs11:token=another" URI_Q, "1234", 4, NULL),
+	                 SC_ERR_AUTH);
+	assert_int_equal(sc_vault_unlock_pkcs11(v, URI, "1234", 4, NULL), SC_OK);
+	assert_true(sc_vault_is_unlocked(v));
+	assert_int_equal(sc_vault_slot_remove(v, 9), SC_ERR_NOT_FOUND);
+	assert_int_equal(sc_vault_slot_remove(v, 1), SC_OK);
+	assert_int_equal(sc_vault_slot_remove(v, 2), SC_ERR_DENIED);
+	sc_vault_close(v);
+	assert_int_equal(sc_vault_open(dir, &v), SC_OK);
+	assert_int_equal(sc_vault_unlock(v, "password1", 9), SC_ERR_AUTH);
+	assert_int_equal(sc_vault_unlock_pkcs11(v, NULL, "1234", 4, NULL), SC_OK);
+	assert_int_equal(sc_vault_slots_list(v, &sl, &n), SC_OK);
+	assert_int_equal(n, 1);
+	assert_true(sl[0].last_used > 0);
+	free(sl);
+	sc_vault_close(v);
+}
+
 /* Not an assertion: the cost of a wrap and an unwrap through SoftHSM. */
 static void test_timing(void **state)
 {
@@ -570,6 +627,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_ec_sign, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_fork, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_keyslot_kind, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_vault_slots, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_timing, setup, teardown),
 	};
 

@@ -37,7 +37,7 @@ static const struct {
     [SC_ERR_NO_VAULT] = {"no vault found", "no_vault", 3},
     [SC_ERR_INTERNAL] = {"internal error", "internal", 1},
     [SC_ERR_STATE] = {"not allowed in the key's state", "state", 9},
-    [SC_ERR_TOKEN] = {"token not available", "token", 4},
+    [SC_ERR_TOKEN] = {"token not available", "token", 14},
     [SC_ERR_READONLY] = {"read-only file system", "readonly", 11},
     [SC_ERR_NOSPACE] = {"no space left on device", "nospace", 12},
 };

@@ -17,6 +17,14 @@
 #define URI_MAX SC_KEYSLOT_URI_MAX
 #define SEALED_LEN (SC_KEY_LEN + SC_SEAL_OVERHEAD)
 
+/* What the token said about its PIN at this thread's last open. */
+static _Thread_local unsigned last_pin_flags;
+
+unsigned sc_keyslot_pkcs11_pin_flags(void)
+{
+	return last_pin_flags;
+}
+
 int sc_keyslot_pkcs11_params_decode(const uint8_t *in, size_t len, char uri[SC_KEYSLOT_URI_MAX + 1])
 {
 	struct sc_buf b;
@@ -69,7 +77,7 @@ static int p11_wrap(const struct sc_keyslot_ctx *c, const uint8_t dek[SC_KEY_LEN
 		return r;
 	if ((sk = sc_secmem_alloc(SC_KEY_LEN)) == NULL)
 		return SC_ERR_NOMEM;
-	if ((r = sc_p11_open(uri, pin, pin_len, NULL, &t)) != SC_OK)
+	if ((r = sc_p11_open(uri, pin, pin_len, &last_pin_flags, &t)) != SC_OK)
 		goto out;
 	/* the URI's object= names the key: used if there, else made */
 	r = sc_p11_aes_find(t, NULL);
@@ -109,7 +117,7 @@ static int p11_unwrap(const struct sc_keyslot_ctx *c, const uint8_t *params, siz
 		return SC_ERR_CORRUPT;
 	if ((sk = sc_secmem_alloc(SC_KEY_LEN)) == NULL)
 		return SC_ERR_NOMEM;
-	if ((r = sc_p11_open(uri, pin, pin_len, NULL, &t)) != SC_OK)
+	if ((r = sc_p11_open(uri, pin, pin_len, &last_pin_flags, &t)) != SC_OK)
 		goto out;
 	/* a tampered slot and a wrong credential look the same (SC_ERR_AUTH);
 	 * a token or key that is not there keeps its own status */

@@ -387,6 +387,20 @@ static int install_dek(struct sc_vault *v, struct keys *k)
 	return SC_OK;
 }
 
+/* Whether the vault has a key slot of any kind (a vault with none is
+ * corrupt; one without a password slot is opened by its token). */
+static int any_slot(struct sc_vault *v)
+{
+	sqlite3_stmt *q = NULL;
+	int any = 0;
+
+	if (sc_store_prepare_fixed(v->db, "SELECT 1 FROM keyslots LIMIT 1", 0, &q) == SQLITE_OK &&
+	    sqlite3_step(q) == SQLITE_ROW)
+		any = 1;
+	sqlite3_finalize(q);
+	return any;
+}
+
 /* Try every slot of a kind with one credential. */
 static int unlock_kind(struct sc_vault *v, int kind_no, const void *cred, size_t cred_len)
 {
@@ -425,8 +439,13 @@ static int unlock_kind(struct sc_vault *v, int kind_no, const void *cred, size_t
 		r = sc_store_db_err(v->db, rc);
 		goto out;
 	}
-	if (slots == 0)
+	if (slots == 0 && kind_no == SC_KEYSLOT_PASSWORD && any_slot(v)) {
+		/* its password slot was removed: a token slot opens it */
+		sc_set_error("the vault has no password slot: unlock with its token (--token URI)");
+		r = SC_ERR_AUTH;
+	} else if (slots == 0) {
 		r = SC_ERR_CORRUPT;
+	}
 	if (r != SC_OK)
 		goto out;
 	if ((r = install_dek(v, k)) == SC_OK)
@@ -500,7 +519,10 @@ static int passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
 		rc = sqlite3_step(q);
 	sqlite3_finalize(q);
 	if (rc != SQLITE_DONE || sqlite3_changes(v->db) != 1) {
-		r = rc != SQLITE_DONE ? sc_store_db_err(v->db, rc) : SC_ERR_CORRUPT;
+		r = rc != SQLITE_DONE ? sc_store_db_err(v->db, rc) : SC_ERR_NOT_FOUND;
+		if (r == SC_ERR_NOT_FOUND)
+			sc_set_error("the vault has no password slot (it was removed): a token "
+			             "slot opens it");
 		if (!in_txn)
 			sc_store_rollback(v);
 		return r;
