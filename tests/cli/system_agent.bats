@@ -292,10 +292,12 @@ child_pid() {
 	[ "$status" -eq 0 ]
 	run as_owner "$SC_BIN" status
 	[[ "$output" == *"state:  locked"* ]]
-	as_owner env SECRETCTL_PASSWORD="$SC_PW" "$SC_BIN" unlock --timeout 1s >/dev/null
-	run as_owner "$SC_BIN" status
-	[[ "$output" == *"state:  unlocked"* ]]
-	sleep 2.5
+	# (5 s: a loaded CI machine must still find it unlocked right after)
+	as_owner env SECRETCTL_PASSWORD="$SC_PW" "$SC_BIN" unlock --timeout 5s >/dev/null
+	run as_owner "$SC_BIN" --json status
+	[ "$(jq -r .unlocked <<<"$output")" = true ]
+	[ "$(jq -r .timeout <<<"$output")" = 5 ]
+	sleep 6.5
 	run as_owner "$SC_BIN" status
 	[[ "$output" == *"state:  locked"* ]]
 }
