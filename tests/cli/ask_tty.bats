@@ -2,7 +2,7 @@
 # A CLI run through the agent that the policy leaves to a person (`ask`,
 # issue 18): asked at the controlling terminal, and the answer is the vault
 # password, so neither a pipe nor a pty an AI drives can approve it without
-# knowing the password. Real ptys from script(1).
+# knowing the password. Real ptys (tests/cli/pty_drive.py).
 
 bats_require_minimum_version 1.5.0
 
@@ -11,7 +11,6 @@ VAL='Ask-Value-9b2e71'
 
 setup() {
 	load skip
-	command -v script >/dev/null || sc_skip "needs script(1) (util-linux)"
 	BIN=${SECRETCTL_BIN:-$BATS_TEST_DIRNAME/../../build/secretctl}
 	RT=$(mktemp -d /tmp/sc-ask-XXXXXX)
 	export XDG_RUNTIME_DIR="$RT"
@@ -39,18 +38,16 @@ teardown() {
 	rm -rf "$RT"
 }
 
-# Run the command line $1 on a new pty, typing each later argument as a
-# line after a pause (a prompt flushes what was typed before it).
+# Run the command line $1 on a new pty, typing each later argument once
+# the next password prompt has appeared (a prompt flushes what was typed
+# before it): tests/cli/pty_drive.py.
 on_pty() {
-	local cmd=$1
+	local cmd=$1 a=()
 	shift
-	{
-		for line in "$@"; do
-			sleep 1
-			printf '%s\n' "$line"
-		done
-		sleep 1
-	} | script -qec "$cmd" /dev/null
+	for line in "$@"; do
+		a+=("Vault password: " "$line")
+	done
+	python3 "$BATS_TEST_DIRNAME/pty_drive.py" "${a[@]}" -- sh -c "$cmd"
 }
 
 @test "without a terminal an 'ask' run is refused, and says how to allow it" {

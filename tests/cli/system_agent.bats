@@ -281,9 +281,13 @@ child_pid() {
 	run --separate-stderr as_owner env SECRETCTL_PASSWORD="$SC_PW" "$SC_BIN" doctor
 	[[ "$output" == *"run mode: children run as the dedicated run user"* ]]
 	# a forwarded command that prompts gets the caller's terminal: the
-	# password, then the value twice, on a real pty (script(1))
-	(sleep 1; echo "$SC_PW"; sleep 1.5; echo tty-value-31; sleep 0.5; echo tty-value-31; sleep 1) |
-		script -qec "cd /tmp && $(declare -f as_user as_owner); T=$T OWNER=$OWNER as_owner '$SC_BIN' set app/tty" /dev/null >/dev/null
+	# password, then the value twice, on a real pty (each typed once its
+	# prompt is there)
+	(cd /tmp || exit 1; python3 "$BATS_TEST_DIRNAME/pty_drive.py" "Vault password: " "$SC_PW" \
+		"Value for app/tty" tty-value-31 "Repeat the value" tty-value-31 -- \
+		setpriv --reuid="$OWNER" --regid="$OWNER" --clear-groups env -u SECRETCTL_PASSWORD \
+		HOME="$T/home" SECRETCTL_SYSTEM_DIR="$T/etc/secretctl" XDG_RUNTIME_DIR="$T/xdg" \
+		"$SC_BIN" set app/tty >/dev/null)
 	run --separate-stderr as_owner env SECRETCTL_PASSWORD="$SC_PW" "$SC_BIN" get app/tty
 	[ "$status" -eq 0 ]
 	[ "$output" = "tty-value-31" ]
