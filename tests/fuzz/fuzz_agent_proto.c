@@ -15,10 +15,26 @@ static void check(const struct sc_agent_req *q)
 {
 	size_t i;
 
-	if (q->op < SC_AGENT_OP_STATUS || q->op > SC_AGENT_OP_HISTORY || q->json == NULL)
+	if (q->op < SC_AGENT_OP_STATUS || q->op > SC_AGENT_OP_FORWARD || q->json == NULL)
 		abort();
-	if ((q->op == SC_AGENT_OP_UNLOCK) != (q->attach_len == SC_KEY_LEN))
+	/* attachments: unlock the key and at most a password after it,
+	 * forward a password, nothing else any */
+	if (q->op == SC_AGENT_OP_UNLOCK
+	        ? q->attach_len < SC_KEY_LEN || q->attach_len > SC_KEY_LEN + SC_AGENT_PASSWORD_MAX
+	    : q->op == SC_AGENT_OP_FORWARD
+	        ? q->attach_len == 0 || q->attach_len > SC_AGENT_PASSWORD_MAX
+	        : q->attach_len != 0)
 		abort();
+	if (q->op == SC_AGENT_OP_FORWARD) {
+		if (q->argc == 0 || q->argc > SC_AGENT_ARGS_MAX || q->argv[q->argc] != NULL ||
+		    q->argv[0][0] == '-' || q->argv[0][0] == '\0' || q->cwd == NULL ||
+		    q->cwd[0] != '/')
+			abort();
+		for (i = 0; i < q->nenv; i++)
+			if (strchr(q->env[i], '=') == NULL)
+				abort();
+		return;
+	}
 	if (q->op == SC_AGENT_OP_EXISTS || q->op == SC_AGENT_OP_FIELDS ||
 	    q->op == SC_AGENT_OP_GET || q->op == SC_AGENT_OP_HISTORY)
 		if (q->name == NULL || sc_name_valid(q->name) != SC_OK)
