@@ -297,6 +297,10 @@ int cli_parse_duration(const char *s, int64_t *secs);
 /* A duration from now, or a date "YYYY-MM-DD[THH:MM[:SS]Z]" -> unix time. */
 int cli_parse_expiry(const char *s, int64_t *when);
 void cli_format_time(int64_t t, char *buf, size_t len);
+/* A secret's expires_at (or null), created_at and updated_at into o, as
+ * get, show and list print them in JSON. */
+struct json_t;
+void cli_json_set_times(struct json_t *o, const struct sc_secret *s);
 
 /* Jansson allocations are wiped on free (values may pass through it). */
 void cli_json_init(void);

@@ -38,7 +38,6 @@ static void field_names(const struct sc_secret *s, char *buf, size_t cap)
 static json_t *metadata_json(const struct sc_secret *s)
 {
 	json_t *o = json_object(), *tags = json_array();
-	char when[32];
 	size_t i;
 
 	for (i = 0; i < sc_secret_tag_count(s); i++)
@@ -48,16 +47,7 @@ static json_t *metadata_json(const struct sc_secret *s)
 	                    sc_secret_url(s) ? json_string(sc_secret_url(s)) : json_null());
 	json_object_set_new(o, "notes",
 	                    sc_secret_notes(s) ? json_string(sc_secret_notes(s)) : json_null());
-	if (sc_secret_expires(s) != 0) {
-		cli_format_time(sc_secret_expires(s), when, sizeof(when));
-		json_object_set_new(o, "expires_at", json_string(when));
-	} else {
-		json_object_set_new(o, "expires_at", json_null());
-	}
-	cli_format_time(sc_secret_created(s), when, sizeof(when));
-	json_object_set_new(o, "created_at", json_string(when));
-	cli_format_time(sc_secret_updated(s), when, sizeof(when));
-	json_object_set_new(o, "updated_at", json_string(when));
+	cli_json_set_times(o, s);
 	return o;
 }
 

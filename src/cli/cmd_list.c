@@ -34,7 +34,6 @@ static json_t *metadata(const struct sc_secret *s)
 {
 	json_t *o = json_object(), *tags = json_array(), *fields = json_array(),
 	       *bindings = json_object();
-	char when[32];
 	size_t i;
 
 	for (i = 0; i < sc_secret_tag_count(s); i++)
@@ -65,16 +64,7 @@ static json_t *metadata(const struct sc_secret *s)
 	json_object_set_new(o, "has_url", json_boolean(sc_secret_url(s) != NULL));
 	if (sc_secret_url(s) != NULL)
 		json_object_set_new(o, "url", json_string(sc_secret_url(s)));
-	if (sc_secret_expires(s) != 0) {
-		cli_format_time(sc_secret_expires(s), when, sizeof(when));
-		json_object_set_new(o, "expires_at", json_string(when));
-	} else {
-		json_object_set_new(o, "expires_at", json_null());
-	}
-	cli_format_time(sc_secret_created(s), when, sizeof(when));
-	json_object_set_new(o, "created_at", json_string(when));
-	cli_format_time(sc_secret_updated(s), when, sizeof(when));
-	json_object_set_new(o, "updated_at", json_string(when));
+	cli_json_set_times(o, s);
 	return o;
 }
 

@@ -78,7 +78,6 @@ static json_t *show_json(const struct sc_secret *s, int via_agent)
 	const uint8_t *val;
 	size_t i, len;
 	int sens;
-	char when[32];
 
 	json_object_set_new(o, "name", json_string(sc_secret_name(s)));
 	for (i = 0; i < sc_secret_field_count(s); i++) {
@@ -109,16 +108,7 @@ static json_t *show_json(const struct sc_secret *s, int via_agent)
 	else
 		json_object_set_new(
 		    o, "notes", sc_secret_notes(s) ? json_string(sc_secret_notes(s)) : json_null());
-	if (sc_secret_expires(s) != 0) {
-		cli_format_time(sc_secret_expires(s), when, sizeof(when));
-		json_object_set_new(o, "expires_at", json_string(when));
-	} else {
-		json_object_set_new(o, "expires_at", json_null());
-	}
-	cli_format_time(sc_secret_created(s), when, sizeof(when));
-	json_object_set_new(o, "created_at", json_string(when));
-	cli_format_time(sc_secret_updated(s), when, sizeof(when));
-	json_object_set_new(o, "updated_at", json_string(when));
+	cli_json_set_times(o, s);
 	return o;
 }
 

@@ -500,6 +500,22 @@ int cli_parse_expiry(const char *s, int64_t *when)
 	return SC_OK;
 }
 
+void cli_json_set_times(struct json_t *o, const struct sc_secret *s)
+{
+	char when[32];
+
+	if (sc_secret_expires(s) != 0) {
+		cli_format_time(sc_secret_expires(s), when, sizeof(when));
+		json_object_set_new(o, "expires_at", json_string(when));
+	} else {
+		json_object_set_new(o, "expires_at", json_null());
+	}
+	cli_format_time(sc_secret_created(s), when, sizeof(when));
+	json_object_set_new(o, "created_at", json_string(when));
+	cli_format_time(sc_secret_updated(s), when, sizeof(when));
+	json_object_set_new(o, "updated_at", json_string(when));
+}
+
 void cli_format_time(int64_t t, char *buf, size_t len)
 {
 	struct tm tm;
