@@ -7,6 +7,7 @@
 #include <stddef.h>
 
 #include "secretctl/audit.h"
+#include "secretctl/history.h"
 #include "secretctl/vault.h"
 
 /* Unlock an opened vault with a password. A wrong password (SC_ERR_AUTH)
@@ -21,5 +22,77 @@ int sc_session_unlock(struct sc_vault *v, int source, const char *pw, size_t pw_
  * recorded as a failed unlock. */
 int sc_session_unlock_token(struct sc_vault *v, int source, const char *uri, const void *pin,
                             size_t pin_len, unsigned *pin_flags, int *recorded) SC_WUR;
+
+/* ---- a session: the read operations, through the agent or here ----
+ *
+ * A front end (the CLI, the MCP server) asks its questions of a session.
+ * An unlocked agent answers when one runs (and writes the audit entry);
+ * otherwise, or once it has said it is locked, the session gets an
+ * unlocked vault from the front end's acquire hook (which asks for the
+ * password) and answers here, writing the same audit entry as the agent
+ * would: the same op, names, source, client and status. No answer is
+ * given unless its entry is on disk. */
+struct sc_agent_list_gen;
+struct sc_secret;
+
+struct sc_session_hooks {
+	/* An unlocked vault for one operation, held until release. SC_OK and
+	 * *v, or an error with its reason in sc_last_error(). */
+	int (*acquire)(void *arg, struct sc_vault **v);
+	void (*release)(void *arg);
+	/* 1 when the front end already holds an unlocked vault: the agent is
+	 * then not asked (may be NULL: never) */
+	int (*holds_vault)(void *arg);
+	/* a line worth telling the user (may be NULL) */
+	void (*warn)(void *arg, const char *msg);
+	void *arg;
+};
+
+struct sc_session_cfg {
+	const char *vault_dir;
+	int origin;         /* SC_AGENT_ORIGIN_CLI or SC_AGENT_ORIGIN_MCP */
+	const char *client; /* the MCP client's name, read at each entry (may be NULL) */
+	int no_agent;       /* never ask the agent */
+	/* a vault on a read-only file system: answer reads without their
+	 * entry, with a warning (the CLI), instead of refusing (the MCP server) */
+	int readonly_unaudited;
+	struct sc_session_hooks hooks;
+};
+
+struct sc_session;
+
+int sc_session_new(const struct sc_session_cfg *cfg, struct sc_session **out) SC_WUR;
+void sc_session_free(struct sc_session *s);
+
+/* Each returns the operation's status. When the operation succeeded but
+ * its audit entry could not be written, nothing is returned and the
+ * status is the audit write's, with sc_session_unaudited() 1. */
+int sc_session_unaudited(const struct sc_session *s);
+/* The acquire hook's failure for the last operation (SC_OK when none):
+ * the vault could not be unlocked here, its reason in sc_last_error(). */
+int sc_session_open_status(const struct sc_session *s);
+/* 1 when the last answer came from the agent. */
+int sc_session_via_agent(const struct sc_session *s);
+
+/* Every secret's metadata (op "list"; "secret_list" from MCP). With known
+ * and gen, as sc_agent_list: fn is not called when the vault's
+ * generation equals known's. */
+int sc_session_list(struct sc_session *s, sc_vault_walk_fn fn, void *arg,
+                    const struct sc_agent_list_gen *known, struct sc_agent_list_gen *gen) SC_WUR;
+int sc_session_exists(struct sc_session *s, const char *name, int *exists) SC_WUR;
+/* Metadata, non-sensitive values kept (op "show"; the tool's name from
+ * MCP, where "secret_exists" of a missing name is a successful look-up). */
+int sc_session_fields(struct sc_session *s, const char *tool, const char *name,
+                      struct sc_secret **out) SC_WUR;
+/* The whole secret, values included (op "get"): an agent in use-only mode
+ * refuses it, and the session then opens the vault itself. */
+int sc_session_get(struct sc_session *s, const char *name, struct sc_secret **out) SC_WUR;
+/* An earlier version (op "get"): here, with the password (the agent hands
+ * out current values only). */
+int sc_session_get_version(struct sc_session *s, const char *name, uint64_t version,
+                           struct sc_secret **out) SC_WUR;
+/* What changed in each version (op "history"). */
+int sc_session_history(struct sc_session *s, const char *name, sc_history_changes_fn fn, void *arg,
+                       int *deleted) SC_WUR;
 
 #endif

@@ -293,7 +293,7 @@ int agent_op_fields_get(struct agent *a, int fd, const struct sc_agent_req *q, i
 	/* no value leaves without its audit entry on disk */
 	/* secret_exists of a missing name is a successful answer, as the
 	 * server records it with its own key */
-	if ((rr = agent_audit(a, q, whole ? "get" : "fields", &name, 1, NULL,
+	if ((rr = agent_audit(a, q, whole ? "get" : "show", &name, 1, NULL,
 	                      r == SC_ERR_NOT_FOUND && q->tool != NULL &&
 	                              strcmp(q->tool, "secret_exists") == 0
 	                          ? SC_OK

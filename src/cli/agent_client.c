@@ -39,81 +39,58 @@ int cli_agent_connect(struct cli *c, int *fd)
 	return r;
 }
 
-/* A locked agent, or none: the caller asks for the password instead. */
-static int fall_back(int r)
+/* ---- the command's session ---- */
+
+static int session_acquire(void *arg, struct sc_vault **v)
 {
-	if (r == SC_ERR_LOCKED || r == SC_ERR_NOT_FOUND || r == SC_ERR_NO_VAULT) {
-		sc_clear_error();
-		return SC_ERR_LOCKED;
-	}
-	return r;
+	struct cli_session *cs = arg;
+	int r;
+
+	if (cs->v == NULL && (r = cli_open_vault(cs->c, 1, &cs->v)) != SC_OK)
+		return r;
+	*v = cs->v;
+	return SC_OK;
 }
 
-int cli_agent_walk(struct cli *c, sc_vault_walk_fn fn, void *arg)
+static void session_warn(void *arg, const char *msg)
 {
-	int fd, r;
-
-	if ((r = cli_agent_connect(c, &fd)) != SC_OK)
-		return fall_back(r);
-	r = sc_agent_walk(fd, SC_AGENT_ORIGIN_CLI, fn, arg);
-	close(fd);
-	return r == SC_ERR_LOCKED ? fall_back(r) : r;
+	(void)arg;
+	cli_warn("%s", msg);
 }
 
-int cli_agent_exists(struct cli *c, const char *name, int *exists)
+int cli_session_open(struct cli *c, struct cli_session *cs)
 {
-	int fd, r;
+	struct sc_session_cfg cfg = {
+	    .vault_dir = c->vault_dir,
+	    .origin = SC_AGENT_ORIGIN_CLI,
+	    .no_agent = cli_no_agent(),
+	    .readonly_unaudited = 1,
+	    .hooks = {.acquire = session_acquire, .warn = session_warn, .arg = cs},
+	};
 
-	*exists = 0;
-	if ((r = cli_agent_connect(c, &fd)) != SC_OK)
-		return fall_back(r);
-	r = sc_agent_exists(fd, SC_AGENT_ORIGIN_CLI, name, exists);
-	close(fd);
-	return r == SC_ERR_LOCKED ? fall_back(r) : r;
+	memset(cs, 0, sizeof(*cs));
+	cs->c = c;
+	return sc_session_new(&cfg, &cs->s);
 }
 
-int cli_agent_history(struct cli *c, const char *name, sc_history_changes_fn fn, void *arg,
-                      int *deleted)
+void cli_session_close(struct cli_session *cs)
 {
-	int fd, r;
-
-	*deleted = 0;
-	if ((r = cli_agent_connect(c, &fd)) != SC_OK)
-		return fall_back(r);
-	r = sc_agent_history(fd, SC_AGENT_ORIGIN_CLI, name, fn, arg, deleted);
-	close(fd);
-	return r == SC_ERR_LOCKED ? fall_back(r) : r;
+	sc_session_free(cs->s);
+	sc_vault_close(cs->v);
+	memset(cs, 0, sizeof(*cs));
 }
 
-int cli_agent_fields(struct cli *c, const char *name, struct sc_secret **out)
+int cli_session_fail(struct cli_session *cs, int r, const char *fmt, ...)
 {
-	int fd, r;
+	char msg[600];
+	va_list ap;
 
-	*out = NULL;
-	if ((r = cli_agent_connect(c, &fd)) != SC_OK)
-		return fall_back(r);
-	r = sc_agent_fields(fd, SC_AGENT_ORIGIN_CLI, name, out);
-	close(fd);
-	return r == SC_ERR_LOCKED ? fall_back(r) : r;
-}
-
-int cli_agent_get(struct cli *c, const char *name, struct sc_secret **out)
-{
-	int fd, r;
-
-	*out = NULL;
-	if ((r = cli_agent_connect(c, &fd)) != SC_OK)
-		return fall_back(r);
-	r = sc_agent_get(fd, name, out);
-	close(fd);
-	if (r == SC_ERR_DENIED) {
-		/* use-only mode: a value needs the password, as without an agent */
-		fprintf(stderr, "secretctl: the agent does not reveal values in use-only mode "
-		                "(see 'secretctl unlock --reveal'); the password is needed\n");
-		sc_clear_error();
-		return SC_ERR_LOCKED;
-	}
-	return r == SC_ERR_LOCKED ? fall_back(r) : r;
+	if (cs->s != NULL && sc_session_open_status(cs->s) != SC_OK)
+		return cli_fail(sc_session_open_status(cs->s), "cannot unlock the vault");
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	return cli_fail(r, "%s", msg);
 }
 
 /* ---- `secretctl run` through the agent ---- */

@@ -163,18 +163,23 @@ int cli_no_agent(void);
  * then fall back to the password, as they do when the agent answers
  * SC_ERR_LOCKED or SC_ERR_DENIED. */
 int cli_agent_connect(struct cli *c, int *fd);
-/* Ask an unlocked agent instead of opening the vault. SC_ERR_LOCKED: no
- * agent, a locked one, or (get) one in use-only mode: ask for the password
- * and do it in-process. Any other status is the operation's own; the agent
- * has written the audit entry. */
-int cli_agent_walk(struct cli *c, sc_vault_walk_fn fn, void *arg);
-int cli_agent_exists(struct cli *c, const char *name, int *exists);
-int cli_agent_get(struct cli *c, const char *name, struct sc_secret **out);
-/* The metadata and the non-sensitive values (sensitive ones empty, notes
- * "-" when set), in either unlock mode. */
-int cli_agent_fields(struct cli *c, const char *name, struct sc_secret **out);
-int cli_agent_history(struct cli *c, const char *name, sc_history_changes_fn fn, void *arg,
-                      int *deleted);
+/* The command's session (session.h): an unlocked agent answers the reads
+ * when one runs; otherwise the first read opens the vault here with the
+ * password (cli_open_vault) and keeps it for the rest. Either way the
+ * entry is written before the answer. */
+struct sc_session;
+struct cli_session {
+	struct cli *c;
+	struct sc_vault *v;
+	struct sc_session *s;
+};
+int cli_session_open(struct cli *c, struct cli_session *cs);
+void cli_session_close(struct cli_session *cs);
+/* The status to exit with after a failed read: "cannot unlock the vault",
+ * or what failed (the format), with the reason (an audit entry that could
+ * not be written says so). */
+int cli_session_fail(struct cli_session *cs, int r, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* `run` through an unlocked agent, which decrypts and runs the command
  * itself (no value enters this process). SC_ERR_LOCKED: no agent, or it is
  * locked; run without it. SC_OK: done, *status is the exit status. */

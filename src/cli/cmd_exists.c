@@ -23,33 +23,26 @@ int cli_one_name(struct cli *c, int argc, char **argv, const char **name, int *s
 
 int cmd_exists(struct cli *c, int argc, char **argv)
 {
-	struct sc_vault *v = NULL;
+	struct cli_session cs;
 	const char *name;
 	int r, exists = 0;
 
 	if (cli_one_name(c, argc, argv, &name, &r) != CLI_PARSE_END)
 		return r;
-	/* an unlocked agent answers (and audits) without the password */
-	if ((r = cli_agent_exists(c, name, &exists)) == SC_ERR_LOCKED) {
-		if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
-			return cli_fail(r, "cannot unlock the vault");
-		r = sc_vault_exists(v, name, &exists);
-		{
-			int a =
-			    cli_audit(c, v, "exists", &name, 1, NULL, r); /* audit the outcome */
-
-			if (r == SC_OK && a != SC_OK)
-				r = a;
-		}
-		sc_vault_close(v);
-	}
+	if ((r = cli_session_open(c, &cs)) != SC_OK)
+		return cli_fail(r, "out of memory");
+	/* an unlocked agent answers without the password; either way the
+	 * outcome is audited first */
+	r = sc_session_exists(cs.s, name, &exists);
 	if (r != SC_OK) {
 		/* 1 means "absent": `exists || set` must not take a failed
 		 * look-up for that */
-		int rc = cli_fail(r, "cannot look up '%s'", name);
+		int rc = cli_session_fail(&cs, r, "cannot look up '%s'", name);
 
+		cli_session_close(&cs);
 		return rc == EXIT_FAIL ? EXIT_LOOKUP : rc;
 	}
+	cli_session_close(&cs);
 	if (c->json) {
 		json_t *o = json_pack("{s:s,s:b}", "name", name, "exists", exists);
 		char *s = json_dumps(o, JSON_COMPACT);

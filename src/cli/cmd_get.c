@@ -114,38 +114,17 @@ out:
 }
 
 /* Fetch through an unlocked agent (one unlocked with --reveal), else with
- * the password: the first SC_ERR_LOCKED from the agent opens the vault. */
-struct fetch {
-	struct cli *c;
-	struct sc_vault *v;
-	int agent_off, opened;
-	int open_status;
-};
-
+ * the password (the session: the first refusal opens the vault here, and
+ * each value's entry is on disk before it is used). */
 static int fetch_one(void *arg, const char *name, struct sc_secret **out)
 {
-	struct fetch *f = arg;
-	int r;
-
-	if (!f->agent_off) {
-		if ((r = cli_agent_get(f->c, name, out)) != SC_ERR_LOCKED)
-			return r;
-		f->agent_off = 1;
-	}
-	if (f->v == NULL) {
-		if ((r = cli_open_vault(f->c, 1, &f->v)) != SC_OK) {
-			f->open_status = r;
-			return r;
-		}
-		f->opened = 1;
-	}
-	return sc_vault_get(f->v, name, out);
+	return sc_session_get(((struct cli_session *)arg)->s, name, out);
 }
 
 int cli_get_print(struct cli *c, const char *name, const char *field, const char *ref,
                   uint64_t version, int raw, int meta)
 {
-	struct fetch f = {c, NULL, version != 0, 0, SC_OK};
+	struct cli_session cs;
 	struct sc_secret *s = NULL;
 	const char *fname;
 	const uint8_t *val;
@@ -157,26 +136,19 @@ int cli_get_print(struct cli *c, const char *name, const char *field, const char
 	 * audits them); otherwise the password, as without an agent; an
 	 * earlier version: in-process, with the password (the agent hands
 	 * out only current values) */
+	if ((r = cli_session_open(c, &cs)) != SC_OK)
+		return cli_fail(r, "out of memory");
 	if (ref != NULL) {
-		r = sc_secref_resolve(fetch_one, &f, ref, &s, &i, found, sizeof(found));
+		r = sc_secref_resolve(fetch_one, &cs, ref, &s, &i, found, sizeof(found));
 		name = found[0] ? found : ref;
 	} else if (version) {
-		if ((r = cli_open_vault(c, 1, &f.v)) != SC_OK)
-			f.open_status = r;
-		else
-			r = sc_vault_get_version(f.v, name, version, &s);
+		r = sc_session_get_version(cs.s, name, version, &s);
 	} else {
-		r = fetch_one(&f, name, &s);
+		r = fetch_one(&cs, name, &s);
 	}
-	if (f.open_status != SC_OK)
-		return cli_fail(f.open_status, "cannot unlock the vault");
-	if (f.v != NULL) {
-		int a = cli_audit(c, f.v, "get", &name, 1, NULL, r); /* no value without it */
-
-		if (r == SC_OK && a != SC_OK) {
-			rc = cli_fail(a, "cannot write the audit log");
-			goto out;
-		}
+	if (r != SC_OK && (sc_session_open_status(cs.s) != SC_OK || sc_session_unaudited(cs.s))) {
+		rc = cli_session_fail(&cs, r, "cannot read '%s'", ref != NULL ? ref : name);
+		goto out;
 	}
 	if (ref != NULL && r != SC_OK) {
 		if (r == SC_ERR_INVALID && found[0])
@@ -239,7 +211,7 @@ int cli_get_print(struct cli *c, const char *name, const char *field, const char
 		rc = expired ? EXIT_EXPIRED : EXIT_OK;
 out:
 	sc_secret_free(s);
-	sc_vault_close(f.v);
+	cli_session_close(&cs);
 	return rc;
 }
 

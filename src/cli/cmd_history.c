@@ -200,38 +200,31 @@ static int print_history(struct cli *c, const char *name, struct hlist *hl, int 
 static int history_show(struct cli *c, int argc, char **argv)
 {
 	struct cli_parse p;
-	struct sc_vault *v = NULL;
+	struct cli_session cs;
 	struct hlist hl = {0};
 	const char *name;
-	int r, a, deleted = 0, rc;
+	int r, deleted = 0, rc;
 
 	if (cli_parse_none(c, argc, argv, 1, 1, &p) != CLI_PARSE_END)
 		return p.status;
 	name = p.ops[0];
 	if (sc_name_valid(name) != SC_OK)
 		return cli_usage(c, "invalid secret name '%s'", name);
-	/* an unlocked agent answers with the changes only (it audits them) */
-	r = cli_agent_history(c, name, history_collect, &hl, &deleted);
-	if (r == SC_ERR_LOCKED) {
-		hlist_release(&hl);
-		memset(&hl, 0, sizeof(hl));
-		if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
-			return cli_fail(r, "cannot unlock the vault");
-		r = sc_vault_history_changes(v, name, history_collect, &hl, &deleted);
-		if ((a = cli_audit(c, v, "history", &name, 1, NULL, r)) != SC_OK && r == SC_OK) {
-			rc = cli_fail(a, "cannot write the audit log");
-			goto out;
-		}
-	}
+	if ((r = cli_session_open(c, &cs)) != SC_OK)
+		return cli_fail(r, "out of memory");
+	/* an unlocked agent answers with the changes only; either way the
+	 * outcome is audited first */
+	r = sc_session_history(cs.s, name, history_collect, &hl, &deleted);
 	if (r != SC_OK) {
-		rc = r == SC_ERR_NOT_FOUND ? cli_error(EXIT_NOTFOUND, "no secret '%s'", name)
-		                           : cli_fail(r, "cannot read the history of '%s'", name);
+		rc = r == SC_ERR_NOT_FOUND && !sc_session_unaudited(cs.s)
+		         ? cli_error(EXIT_NOTFOUND, "no secret '%s'", name)
+		         : cli_session_fail(&cs, r, "cannot read the history of '%s'", name);
 		goto out;
 	}
 	rc = print_history(c, name, &hl, deleted);
 out:
 	hlist_release(&hl);
-	sc_vault_close(v);
+	cli_session_close(&cs);
 	return rc;
 }
 

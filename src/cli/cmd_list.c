@@ -181,7 +181,7 @@ int cmd_list(struct cli *c, int argc, char **argv)
 {
 	struct cli_parse p;
 	struct collect col = {.expiring = -1};
-	struct sc_vault *v = NULL;
+	struct cli_session cs = {0};
 	size_t i;
 	int ch, r, rc = EXIT_FAIL;
 
@@ -211,20 +211,12 @@ int cmd_list(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "unexpected argument '%s'", p.ops[0]);
 	col.json = c->json;
 	col.now = (int64_t)time(NULL);
-	/* an unlocked agent answers (and audits) without the password */
-	if ((r = cli_agent_walk(c, visit, &col)) == SC_ERR_LOCKED) {
-		if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
-			return cli_fail(r, "cannot unlock the vault");
-		r = sc_vault_walk(v, visit, &col);
-		{
-			int a = cli_audit(c, v, "list", NULL, 0, NULL, r); /* audit the outcome */
-
-			if (r == SC_OK && a != SC_OK)
-				r = a;
-		}
-	}
-	if (r != SC_OK) {
-		rc = cli_fail(r, "cannot list the vault");
+	if ((r = cli_session_open(c, &cs)) != SC_OK)
+		return cli_fail(r, "out of memory");
+	/* an unlocked agent answers without the password; either way the
+	 * outcome is audited first */
+	if ((r = sc_session_list(cs.s, visit, &col, NULL, NULL)) != SC_OK) {
+		rc = cli_session_fail(&cs, r, "cannot list the vault");
 		goto out;
 	}
 	if ((r = sort_items(&col)) != SC_OK) {
@@ -258,6 +250,6 @@ out:
 		json_decref(col.items[i].meta);
 	}
 	free(col.items);
-	sc_vault_close(v);
+	cli_session_close(&cs);
 	return rc;
 }

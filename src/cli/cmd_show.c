@@ -115,29 +115,24 @@ static json_t *show_json(const struct sc_secret *s, int via_agent)
 int cmd_show(struct cli *c, int argc, char **argv)
 {
 	struct cli_parse p;
-	struct sc_vault *v = NULL;
+	struct cli_session cs;
 	struct sc_secret *s = NULL;
 	const char *name;
-	int r, rc, via_agent = 1;
+	int r, rc, via_agent;
 
 	if (cli_parse_none(c, argc, argv, 1, 1, &p) != CLI_PARSE_END)
 		return p.status;
 	name = p.ops[0];
 	if (sc_name_valid(name) != SC_OK)
 		return cli_usage(c, "invalid secret name '%s'", name);
-	if ((r = cli_agent_fields(c, name, &s)) == SC_ERR_LOCKED) {
-		via_agent = 0;
-		if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
-			return cli_fail(r, "cannot unlock the vault");
-		r = sc_vault_get(v, name, &s);
-		if (cli_audit(c, v, "show", &name, 1, NULL, r) != SC_OK && r == SC_OK) {
-			rc = cli_fail(SC_ERR_IO, "cannot write the audit log");
-			goto out;
-		}
-	}
+	if ((r = cli_session_open(c, &cs)) != SC_OK)
+		return cli_fail(r, "out of memory");
+	r = sc_session_fields(cs.s, NULL, name, &s);
+	via_agent = sc_session_via_agent(cs.s);
 	if (r != SC_OK) {
-		rc = r == SC_ERR_NOT_FOUND ? cli_error(EXIT_NOTFOUND, "no secret '%s'", name)
-		                           : cli_fail(r, "cannot read '%s'", name);
+		rc = r == SC_ERR_NOT_FOUND && !sc_session_unaudited(cs.s)
+		         ? cli_error(EXIT_NOTFOUND, "no secret '%s'", name)
+		         : cli_session_fail(&cs, r, "cannot read '%s'", name);
 		goto out;
 	}
 	if (c->json)
@@ -147,6 +142,6 @@ int cmd_show(struct cli *c, int argc, char **argv)
 	rc = EXIT_OK;
 out:
 	sc_secret_free(s);
-	sc_vault_close(v);
+	cli_session_close(&cs);
 	return rc;
 }

@@ -114,6 +114,94 @@ void mcp_send_audit_error(struct mcp_server *s, json_t *id, const char *tool, in
 	    tool, sc_strerror(r));
 }
 
+/* ---- the session: the agent when one is unlocked, else this server's key ---- */
+
+static int sess_acquire(void *arg, struct sc_vault **v)
+{
+	struct mcp_server *s = arg;
+	char msg[512] = "";
+	int r;
+
+	pthread_mutex_lock(&s->vault_lock);
+	if (s->vault == NULL) {
+		r = s->cfg.unlock(s->cfg.unlock_arg, &s->vault, msg, sizeof(msg));
+		if (r == SC_OK && s->vault == NULL)
+			r = SC_ERR_LOCKED;
+		if (r != SC_OK) {
+			pthread_mutex_unlock(&s->vault_lock);
+			sc_set_error("%s", msg[0] ? msg : sc_strerror(r));
+			return r;
+		}
+	}
+	*v = s->vault;
+	return SC_OK;
+}
+
+static void sess_release(void *arg)
+{
+	pthread_mutex_unlock(&((struct mcp_server *)arg)->vault_lock);
+}
+
+static int sess_holds(void *arg)
+{
+	struct mcp_server *s = arg;
+	int own;
+
+	pthread_mutex_lock(&s->vault_lock);
+	own = s->vault != NULL;
+	pthread_mutex_unlock(&s->vault_lock);
+	return own;
+}
+
+static void sess_warn(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "secretctl mcp-server: %s\n", msg);
+}
+
+/* A session for one tool call (they run on several threads). */
+static struct sc_session *mcp_session(struct mcp_server *s, json_t *id, const char *tool)
+{
+	struct sc_session_cfg cfg = {
+	    .vault_dir = s->cfg.vault_dir,
+	    .origin = SC_AGENT_ORIGIN_MCP,
+	    .client = s->client_name,
+	    .no_agent = s->cfg.no_agent,
+	    .hooks = {.acquire = sess_acquire,
+	              .release = sess_release,
+	              .holds_vault = sess_holds,
+	              .warn = sess_warn,
+	              .arg = s},
+	};
+	struct sc_session *ss = NULL;
+
+	if (sc_session_new(&cfg, &ss) != SC_OK)
+		mcp_send_tool_error(s, id, "%s failed: out of memory", tool);
+	return ss;
+}
+
+/* The tool error for a read that failed: an entry that could not be
+ * written, an unlock that failed, or the read's own status. 1 when sent. */
+static int session_error(struct mcp_server *s, struct sc_session *ss, json_t *id, const char *tool,
+                         int r)
+{
+	if (sc_session_unaudited(ss)) {
+		fprintf(stderr, "secretctl mcp-server: cannot write the audit log: %s%s%s\n",
+		        sc_strerror(r), sc_last_error()[0] ? ": " : "", sc_last_error());
+		sc_clear_error();
+		mcp_send_audit_error(s, id, tool, r);
+		return 1;
+	}
+	if (sc_session_open_status(ss) != SC_OK) {
+		/* the unlock's own message */
+		mcp_send_tool_error(s, id, "%s",
+		                    sc_last_error()[0] ? sc_last_error() : sc_strerror(r));
+		sc_clear_error();
+		return 1;
+	}
+	return 0;
+}
+
 static void iso_time(int64_t t, char *buf, size_t n)
 {
 	struct tm tm;
@@ -245,11 +333,10 @@ void mcp_tool_list(struct mcp_server *s, json_t *id, json_t *args)
 {
 	static const char *const str[] = {"tag", "expiring_within", NULL}, *const req[] = {NULL};
 	struct list_ctx c = {.until = -1};
-	struct sc_vault *v;
+	struct sc_session *ss;
 	const char *bad, *within;
 	char *result = NULL;
-	uint64_t gen = 0;
-	int r, a, cacheable, fd;
+	int r, cacheable;
 
 	if ((bad = mcp_check_args(args, str, NULL, req)) != NULL) {
 		mcp_send_tool_error(s, id, "secret_list: %s; arguments: tag?, expiring_within?",
@@ -270,12 +357,14 @@ void mcp_tool_list(struct mcp_server *s, json_t *id, json_t *args)
 		c.until = (int64_t)time(NULL) + d;
 	}
 	/* Without a time filter the answer depends only on the records: keep it
-	 * while the vault's authenticated generation stays the same. */
+	 * while the vault's authenticated generation stays the same. The
+	 * agent (or the vault here) says which vault and generation its list
+	 * is: the same as the kept answer's, and the list is not decoded or
+	 * serialized again. */
 	cacheable = within == NULL;
-	if ((fd = mcp_agent_conn(s)) >= 0) {
-		/* The agent holds the key and audits. It says which generation
-		 * of the vault its list is: the same as the kept answer's, and
-		 * the list is not decoded or serialized again. */
+	if ((ss = mcp_session(s, id, "secret_list")) == NULL)
+		return;
+	{
 		struct sc_agent_list_gen ag, kept = {.known = 1};
 		int have =
 		    cacheable && s->list_cache.result != NULL && same_tag(c.tag, s->list_cache.tag);
@@ -283,9 +372,12 @@ void mcp_tool_list(struct mcp_server *s, json_t *id, json_t *args)
 		kept.gen = s->list_cache.gen;
 		memcpy(kept.vault, s->list_cache.vault, sizeof(kept.vault));
 		c.arr = json_array();
-		r = sc_agent_list(fd, SC_AGENT_ORIGIN_MCP, list_visit, &c, have ? &kept : NULL,
-		                  &ag);
-		close(fd);
+		r = sc_session_list(ss, list_visit, &c, have ? &kept : NULL, &ag);
+		if (r != SC_OK && session_error(s, ss, id, "secret_list", r)) {
+			json_decref(c.arr);
+			sc_session_free(ss);
+			return;
+		}
 		sc_clear_error();
 		if (r == SC_OK && ag.unchanged)
 			result = strdup(s->list_cache.result);
@@ -296,31 +388,8 @@ void mcp_tool_list(struct mcp_server *s, json_t *id, json_t *args)
 		json_decref(c.arr);
 		if (r == SC_OK && cacheable && ag.known && !ag.unchanged)
 			list_cache_keep(s, ag.vault, ag.gen, c.tag, result);
-		goto listed;
 	}
-	if ((v = mcp_vault_acquire(s, id)) == NULL)
-		return;
-	r = sc_vault_generation(v, &gen);
-	if (r == SC_OK && cacheable && s->list_cache.result != NULL && s->list_cache.gen == gen &&
-	    memcmp(s->list_cache.vault, sc_vault_id(v), SC_VAULT_ID_LEN) == 0 &&
-	    same_tag(c.tag, s->list_cache.tag))
-		result = strdup(s->list_cache.result);
-	if (r == SC_OK && result == NULL) {
-		c.arr = json_array();
-		r = sc_vault_walk(v, list_visit, &c);
-		if (r == SC_OK && (result = list_result(c.arr)) == NULL)
-			r = SC_ERR_NOMEM;
-		json_decref(c.arr);
-		if (r == SC_OK && cacheable)
-			list_cache_keep(s, sc_vault_id(v), gen, c.tag, result);
-	}
-	mcp_vault_release(s);
-	if ((a = mcp_audit(s, "secret_list", NULL, 0, NULL, r)) != SC_OK && r == SC_OK) {
-		free(result);
-		mcp_send_audit_error(s, id, "secret_list", a);
-		return;
-	}
-listed:
+	sc_session_free(ss);
 	if (r != SC_OK) {
 		free(result);
 		mcp_send_tool_error(s, id, "secret_list failed: %s", sc_strerror(r));
@@ -334,9 +403,9 @@ listed:
 struct sc_secret *mcp_fetch(struct mcp_server *s, json_t *id, const char *tool, const char *key,
                             int missing_ok)
 {
-	struct sc_vault *v;
+	struct sc_session *ss;
 	struct sc_secret *sec = NULL;
-	int r, a, fd;
+	int r;
 
 	if (sc_name_valid(key) != SC_OK) {
 		mcp_send_tool_error(
@@ -344,24 +413,17 @@ struct sc_secret *mcp_fetch(struct mcp_server *s, json_t *id, const char *tool, 
 		    key);
 		return NULL;
 	}
-	if ((fd = mcp_agent_conn(s)) >= 0) {
-		/* metadata with non-sensitive values only */
-		r = sc_agent_fields_for(fd, SC_AGENT_ORIGIN_MCP, tool, key, &sec);
-		close(fd);
-		sc_clear_error();
-	} else {
-		if ((v = mcp_vault_acquire(s, id)) == NULL)
-			return NULL;
-		r = sc_vault_get(v, key, &sec);
-		mcp_vault_release(s);
-		/* not even "no such secret" without the entry */
-		a = mcp_audit(s, tool, &key, 1, NULL, r);
-		if (a != SC_OK && (r == SC_OK || r == SC_ERR_NOT_FOUND)) {
-			sc_secret_free(sec);
-			mcp_send_audit_error(s, id, tool, a);
-			return NULL;
-		}
+	/* metadata with non-sensitive values only, through the agent; the
+	 * whole secret here (the tools mask what they show) */
+	if ((ss = mcp_session(s, id, tool)) == NULL)
+		return NULL;
+	r = sc_session_fields(ss, tool, key, &sec);
+	if (r != SC_OK && session_error(s, ss, id, tool, r)) {
+		sc_session_free(ss);
+		return NULL;
 	}
+	sc_session_free(ss);
+	sc_clear_error();
 	if (r == SC_ERR_NOT_FOUND && missing_ok)
 		return NULL;
 	if (r == SC_ERR_NOT_FOUND) {
@@ -380,11 +442,11 @@ struct sc_secret *mcp_fetch(struct mcp_server *s, json_t *id, const char *tool, 
 void mcp_tool_exists(struct mcp_server *s, json_t *id, json_t *args)
 {
 	static const char *const str[] = {"key", NULL}, *const req[] = {"key", NULL};
-	struct sc_vault *v;
+	struct sc_session *ss;
 	struct sc_secret *sec = NULL;
 	const char *bad, *key;
 	json_t *o;
-	int r, a, fd;
+	int r;
 
 	if ((bad = mcp_check_args(args, str, NULL, req)) != NULL) {
 		mcp_send_tool_error(s, id, "secret_exists: %s; arguments: key", bad);
@@ -395,22 +457,15 @@ void mcp_tool_exists(struct mcp_server *s, json_t *id, json_t *args)
 		mcp_send_tool_error(s, id, "secret_exists: '%s' is not a valid secret name", key);
 		return;
 	}
-	if ((fd = mcp_agent_conn(s)) >= 0) {
-		r = sc_agent_fields_for(fd, SC_AGENT_ORIGIN_MCP, "secret_exists", key, &sec);
-		close(fd);
-		sc_clear_error();
-	} else {
-		if ((v = mcp_vault_acquire(s, id)) == NULL)
-			return;
-		r = sc_vault_get(v, key, &sec);
-		mcp_vault_release(s);
-		a = mcp_audit(s, "secret_exists", &key, 1, NULL, r == SC_ERR_NOT_FOUND ? SC_OK : r);
-		if (a != SC_OK && (r == SC_OK || r == SC_ERR_NOT_FOUND)) {
-			sc_secret_free(sec);
-			mcp_send_audit_error(s, id, "secret_exists", a);
-			return;
-		}
+	if ((ss = mcp_session(s, id, "secret_exists")) == NULL)
+		return;
+	r = sc_session_fields(ss, "secret_exists", key, &sec);
+	if (r != SC_OK && session_error(s, ss, id, "secret_exists", r)) {
+		sc_session_free(ss);
+		return;
 	}
+	sc_session_free(ss);
+	sc_clear_error();
 	if (r != SC_OK && r != SC_ERR_NOT_FOUND) {
 		mcp_send_tool_error(s, id, "secret_exists failed: %s", sc_strerror(r));
 		return;

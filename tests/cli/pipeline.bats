@@ -147,6 +147,53 @@ cli_decide() {
 	[ "$status" -eq 0 ]
 }
 
+# The audit entries from seq $1 on, without what differs between two
+# runs (seq, time, MACs), one JSON array.
+entries_since() {
+	env SECRETCTL_PASSWORD=$PW "$BIN" audit list --json --limit 1000 |
+		jq -c --argjson n "$1" '[.[] | select(.seq > $n and .op != "unlock" and .op != "lock") | {op, secrets, result}]'
+}
+
+# The sources of the entries from seq $1 on, unique.
+sources_since() {
+	env SECRETCTL_PASSWORD=$PW "$BIN" audit list --json --limit 1000 |
+		jq -r --argjson n "$1" '[.[] | select(.seq > $n and .op != "unlock" and .op != "lock") | .source] | unique | join(",")'
+}
+
+@test "one session: each read writes the same audit entry through the agent as with the password" {
+	printf 'v2' | SECRETCTL_PASSWORD=$PW "$BIN" set api/key --replace >/dev/null
+	reads() {
+		"$BIN" exists api/key
+		"$BIN" exists api/none || true
+		"$BIN" list >/dev/null
+		"$BIN" show api/key >/dev/null
+		"$BIN" history api/key >/dev/null
+		"$BIN" get api/key >/dev/null
+		"$BIN" read secretctl://api/key >/dev/null
+		"$BIN" get api/none 2>/dev/null || true
+	}
+	n0=$(env SECRETCTL_PASSWORD=$PW "$BIN" audit list --json | jq 'map(.seq) | max')
+	# 1: with the password, the vault opened in each command
+	( export SECRETCTL_PASSWORD=$PW SECRETCTL_NO_AGENT=1; reads )
+	own=$(entries_since "$n0")
+	n1=$(env SECRETCTL_PASSWORD=$PW "$BIN" audit list --json | jq 'map(.seq) | max')
+	# 2: through an agent unlocked with --reveal, no password given
+	printf '%s\n' "$PW" | "$BIN" unlock --reveal --password-fd 0 >/dev/null
+	reads </dev/null
+	"$BIN" lock >/dev/null
+	via=$(entries_since "$n1")
+	echo "own: $own"
+	echo "via: $via"
+	[ "$(jq length <<<"$own")" -eq 8 ]
+	[ "$own" = "$via" ]
+	jq -e 'map(.op) | index("show") and index("history") and index("exists") and index("list")' <<<"$via" >/dev/null
+	[ "$(jq '[.[] | select(.secrets[0].name == null and .op == "get" and .result == "error")] | length' <<<"$via")" -eq 1 ]
+	# the source says where the key was
+	[ "$(sources_since "$n0" | cut -d, -f1)" = agent ]
+	[ "$(env SECRETCTL_PASSWORD=$PW "$BIN" audit list --json --limit 1000 | jq -r --argjson a "$n0" --argjson b "$n1" '[.[] | select(.seq > $a and .seq <= $b and .op != "unlock") | .source] | unique | join(",")')" = cli ]
+	[ "$(sources_since "$n1")" = agent ]
+}
+
 @test "mcp policy check says, rule by rule, which secrets reach which programs" {
 	cat >"$POL" <<'YAML'
 version: 1

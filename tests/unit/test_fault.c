@@ -81,6 +81,48 @@ static int op_get(void)
 	return r;
 }
 
+/* A session's read (session.h): no agent, the vault opened through the
+ * hook; the value and its audit entry, or an error and no value. */
+static int sess_acquire(void *arg, struct sc_vault **v)
+{
+	struct sc_vault **held = arg;
+	int r;
+
+	if (*held == NULL && (r = open_unlocked(held)) != SC_OK)
+		return r;
+	*v = *held;
+	return SC_OK;
+}
+
+static int op_session_get(void)
+{
+	struct sc_vault *held = NULL;
+	struct sc_session_cfg cfg = {
+	    .vault_dir = dir,
+	    .origin = SC_AGENT_ORIGIN_CLI,
+	    .no_agent = 1,
+	    .hooks = {.acquire = sess_acquire, .arg = &held},
+	};
+	struct sc_session *ss = NULL;
+	struct sc_secret *s = NULL;
+	const uint8_t *val;
+	const char *fname, *hint;
+	size_t len;
+	int r, sens;
+
+	if ((r = sc_session_new(&cfg, &ss)) != SC_OK)
+		return r;
+	r = sc_session_get(ss, "api/key", &s);
+	if (r != SC_OK && s != NULL)
+		fail_msg("session get: a value with an error (its entry not written)");
+	if (r == SC_OK && (r = sc_secret_field(s, 0, &fname, &val, &len, &sens, &hint)) == SC_OK)
+		r = len == strlen(VAL) && memcmp(val, VAL, len) == 0 ? SC_OK : SC_ERR_CORRUPT;
+	sc_secret_free(s);
+	sc_session_free(ss);
+	sc_vault_close(held);
+	return r;
+}
+
 static int op_set(void)
 {
 	struct sc_vault *v;
@@ -384,6 +426,7 @@ static void run_all(unsigned what, int sticky)
 	loop("rename", prep_rename, op_rename, what, sticky);
 	loop("purge", prep_purge, op_purge, what, sticky);
 	loop("audit verify", NULL, op_audit_verify, what, sticky);
+	loop("session get", NULL, op_session_get, what, sticky);
 	/* Last: after an I/O failure at some points of an append, the log no
 	 * longer verifies (docs/AUDIT.md, open items; the issue-15 work makes
 	 * a write and its entry one durable step). What is checked here is
