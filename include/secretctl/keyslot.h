@@ -12,7 +12,8 @@
 
 /* The kind numbers stored in the keyslots table (never reuse one). */
 #define SC_KEYSLOT_PASSWORD 1
-#define SC_KEYSLOT_PKCS11 3 /* 2 is kept for recovery shares */
+#define SC_KEYSLOT_RECOVERY 2 /* a recovery key, split into shares */
+#define SC_KEYSLOT_PKCS11 3
 
 #define SC_KEYSLOT_PARAMS_MAX 256
 #define SC_KEYSLOT_WRAPPED_MAX 512
@@ -53,6 +54,17 @@ int sc_keyslot_aad(const struct sc_keyslot_ctx *c, int kind, const uint8_t *para
 /* The password kind's bounds on Argon2id (a vault may not ask for more):
  * SC_OK or SC_ERR_INVALID. */
 int sc_keyslot_password_params_ok(const struct sc_kdf_params *p) SC_WUR;
+/* A recovery slot: the key its shares carry, and what the slot says of
+ * the split (the opts of its wrap; public, for the list). */
+#define SC_RECOVERY_KEY_LEN 32
+struct sc_keyslot_recovery {
+	uint16_t identifier; /* the SLIP-0039 split's identifier */
+	uint8_t threshold, count;
+};
+/* What a recovery slot's stored params say of its split: SC_OK or
+ * SC_ERR_CORRUPT. */
+int sc_keyslot_recovery_params(const uint8_t *params, size_t len,
+                               struct sc_keyslot_recovery *rec) SC_WUR;
 /* The SC_P11_PIN_* flags the token reported at this thread's last wrap or
  * unwrap through a token slot (0 when it said nothing). */
 unsigned sc_keyslot_pkcs11_pin_flags(void);

@@ -120,6 +120,15 @@ struct sc_vault_slot {
  * pin: the token's user PIN. *id gets the new slot's number. */
 int sc_vault_slot_add_pkcs11(struct sc_vault *v, const char *uri, const void *pin, size_t pin_len,
                              int64_t *id) SC_WUR;
+/* Add a recovery slot: key (SC_RECOVERY_KEY_LEN bytes, from the caller's
+ * split) wraps the DEK; rec describes the split. */
+struct sc_keyslot_recovery;
+int sc_vault_slot_add_recovery(struct sc_vault *v, const uint8_t *key,
+                               const struct sc_keyslot_recovery *rec, int64_t *id) SC_WUR;
+/* Unlock with a recovery key (from sc_shares_combine): the recovery slot it
+ * opens, in *slot. SC_ERR_AUTH when none does (no recovery slot, or the
+ * shares of another vault or of a removed split). */
+int sc_vault_unlock_recovery(struct sc_vault *v, const uint8_t *key, int64_t *slot) SC_WUR;
 /* Every slot, by number; *out is malloc'd (free it). */
 int sc_vault_slots_list(struct sc_vault *v, struct sc_vault_slot **out, size_t *n) SC_WUR;
 /* Remove a slot: SC_ERR_NOT_FOUND for no such slot, SC_ERR_DENIED for the

@@ -88,7 +88,8 @@ extern const struct cli_opt cli_opts_init[], cli_opts_set[], cli_opts_get[], cli
 extern const struct cli_cmd cli_audit_subs[];
 /* Named keys (cmd_key.c, cmd_key_ops.c, cmd_sign.c). */
 extern const struct cli_cmd cli_key_subs[];
-extern const struct cli_cmd cli_keyslot_subs[]; /* cmd_keyslot.c */
+extern const struct cli_cmd cli_keyslot_subs[];  /* cmd_keyslot.c */
+extern const struct cli_cmd cli_recovery_subs[]; /* cmd_recovery.c */
 extern const struct cli_opt cli_opts_sign[], cli_opts_verify[];
 int cmd_sign(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);

@@ -157,9 +157,14 @@ const struct cli_cmd cli_commands[] = {
      "ciphertext format, encryption contexts, scheduled crypto-erase. See docs/KEYS.md.",
      NULL, cli_key_subs},
     {"keyslot", NULL, VAULT | PW, NULL, "the vault's key slots: add a token, list, remove",
-     "Each slot wraps the data key: the password (slot 1 at init) and PKCS#11 tokens.\n"
+     "Each slot wraps the data key: the password (slot 1 at init), PKCS#11 tokens and\n"
+     "recovery shares ('secretctl recovery split').\n"
      "Either opens the vault; unlock with a token by --token URI (or SECRETCTL_TOKEN).",
      NULL, cli_keyslot_subs},
+    {"recovery", NULL, VAULT | PW, NULL, "recovery shares: split a recovery key, open with them",
+     "A recovery key slot whose key is split into SLIP-0039 shares: any T of N open the\n"
+     "vault and set a new password. See docs/RECOVERY.md.",
+     NULL, cli_recovery_subs},
     {"sign", cmd_sign, VAULT | PW | CLI_KEY_NAMES, "NAME",
      "sign a file or stdin with a signing key",
      "Ed25519 (RFC 8032), ECDSA P-256 (DER or raw), secp256k1 ECDSA (low-S) or BIP-340.\n"

@@ -2,7 +2,8 @@
  * what the vault file says before anything authenticates it: the password
  * kind's parameters (Argon2id cost and salt: a tampered vault must not make
  * us allocate 4 TiB), the PKCS#11 kind's parameters (a pkcs11: URI) and its
- * wrapped-key framing. The first byte picks the decoder. Oracles: what is
+ * wrapped-key framing, the recovery kind's parameters (salt and the split's
+ * shape). The first byte picks the decoder. Oracles: what is
  * accepted encodes back to exactly the same bytes, stays inside the
  * documented bounds, and a refusal leaves the outputs empty. */
 #include <stdint.h>
@@ -64,6 +65,28 @@ static void pkcs11_wrapped(const uint8_t *in, size_t len)
 		abort();
 }
 
+static void recovery_params(const uint8_t *in, size_t len)
+{
+	struct sc_keyslot_recovery rec = {0, 0, 0}, pub = {0, 0, 0};
+	const uint8_t *salt = NULL;
+
+	if (sc_keyslot_recovery_params_decode(in, len, &rec, &salt) != SC_OK) {
+		if (sc_keyslot_recovery_params(in, len, &pub) == SC_OK)
+			abort();
+		return;
+	}
+	/* u8 1, salt[16], u16 identifier (big-endian), u8 threshold, u8 count,
+	 * 1 <= threshold <= count <= 16 */
+	if (len != 21 || in[0] != 1 || salt != in + 1 ||
+	    rec.identifier != ((unsigned)in[17] << 8 | in[18]) || rec.threshold != in[19] ||
+	    rec.count != in[20] || rec.threshold < 1 || rec.threshold > rec.count ||
+	    rec.count > SC_SHARE_MAX)
+		abort();
+	if (sc_keyslot_recovery_params(in, len, &pub) != SC_OK ||
+	    memcmp(&pub, &rec, sizeof(rec)) != 0)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int ready;
@@ -75,15 +98,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (size < 1)
 		return 0;
-	switch (data[0] % 3) {
+	switch (data[0] % 4) {
 	case 0:
 		password_params(data + 1, size - 1);
 		break;
 	case 1:
 		pkcs11_params(data + 1, size - 1);
 		break;
-	default:
+	case 2:
 		pkcs11_wrapped(data + 1, size - 1);
+		break;
+	default:
+		recovery_params(data + 1, size - 1);
 		break;
 	}
 	return 0;

@@ -7,6 +7,7 @@
 static const struct sc_keyslot_kind *const kinds[] = {
     &sc_keyslot_password,
     &sc_keyslot_pkcs11,
+    &sc_keyslot_recovery,
 };
 
 const struct sc_keyslot_kind *sc_keyslot_kind(int kind)

@@ -7,6 +7,7 @@
 
 extern const struct sc_keyslot_kind sc_keyslot_password;
 extern const struct sc_keyslot_kind sc_keyslot_pkcs11;
+extern const struct sc_keyslot_kind sc_keyslot_recovery;
 
 /* The slot kinds' stored parameters, read before anything authenticates
  * them (the fuzz targets' way in). SC_OK or SC_ERR_CORRUPT.
@@ -21,6 +22,9 @@ int sc_keyslot_password_params_encode(const struct sc_kdf_params *p,
 #define SC_KEYSLOT_URI_MAX (SC_KEYSLOT_PARAMS_MAX - 3)
 int sc_keyslot_pkcs11_params_decode(const uint8_t *in, size_t len,
                                     char uri[SC_KEYSLOT_URI_MAX + 1]);
+/* recovery: u8 1, salt[16], u16 identifier, u8 threshold, u8 count. */
+int sc_keyslot_recovery_params_decode(const uint8_t *in, size_t len,
+                                      struct sc_keyslot_recovery *rec, const uint8_t **salt);
 int sc_keyslot_pkcs11_wrapped_split(const uint8_t *wrapped, size_t len, size_t *kw_len);
 
 #endif

@@ -67,10 +67,12 @@ static int uri_matches(const char *given, const char *stored)
 
 /* ---- add ---- */
 
-int sc_vault_slot_add_pkcs11(struct sc_vault *v, const char *uri, const void *pin, size_t pin_len,
-                             int64_t *id)
+/* A new slot of kind k, with cred and the kind's opts, in one transaction
+ * with its row of keyslot_info. */
+static int slot_add(struct sc_vault *v, int k, const void *cred, size_t cred_len, const void *opts,
+                    int64_t *id)
 {
-	const struct sc_keyslot_kind *kind = sc_keyslot_kind(SC_KEYSLOT_PKCS11);
+	const struct sc_keyslot_kind *kind = sc_keyslot_kind(k);
 	uint8_t params[SC_KEYSLOT_PARAMS_MAX], wrapped[SC_KEYSLOT_WRAPPED_MAX];
 	size_t plen = 0, wlen = 0;
 	sqlite3_stmt *q = NULL;
@@ -96,8 +98,8 @@ int sc_vault_slot_add_pkcs11(struct sc_vault *v, const char *uri, const void *pi
 		r = sc_store_db_err(v->db, rc);
 		goto fail;
 	}
-	/* the token generates the key (or has it), wraps; the PIN stays here */
-	if ((r = kind->wrap(&c, v->k->dek, pin, pin_len, uri, params, &plen, wrapped, &wlen)) !=
+	/* a token generates its key (or has it) and wraps; the PIN stays here */
+	if ((r = kind->wrap(&c, v->k->dek, cred, cred_len, opts, params, &plen, wrapped, &wlen)) !=
 	    SC_OK)
 		goto fail;
 	if ((r = sc_store_exec_sql(v->db, info_schema)) != SC_OK)
@@ -107,7 +109,7 @@ int sc_vault_slot_add_pkcs11(struct sc_vault *v, const char *uri, const void *pi
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(q, 1, c.slot_id);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(q, 2, SC_KEYSLOT_PKCS11);
+		rc = sqlite3_bind_int(q, 2, k);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_blob(q, 3, params, (int)plen, SQLITE_STATIC);
 	if (rc == SQLITE_OK)
@@ -138,6 +140,18 @@ int sc_vault_slot_add_pkcs11(struct sc_vault *v, const char *uri, const void *pi
 fail:
 	sc_store_rollback(v);
 	return r;
+}
+
+int sc_vault_slot_add_pkcs11(struct sc_vault *v, const char *uri, const void *pin, size_t pin_len,
+                             int64_t *id)
+{
+	return slot_add(v, SC_KEYSLOT_PKCS11, pin, pin_len, uri, id);
+}
+
+int sc_vault_slot_add_recovery(struct sc_vault *v, const uint8_t *key,
+                               const struct sc_keyslot_recovery *rec, int64_t *id)
+{
+	return slot_add(v, SC_KEYSLOT_RECOVERY, key, SC_RECOVERY_KEY_LEN, rec, id);
 }
 
 /* ---- list ---- */
@@ -197,6 +211,14 @@ int sc_vault_slots_list(struct sc_vault *v, struct sc_vault_slot **out, size_t *
 				snprintf(s->uri, sizeof(s->uri), "%s", uri);
 				uri_names(uri, s);
 			}
+		} else if (s->kind == SC_KEYSLOT_RECOVERY) {
+			struct sc_keyslot_recovery rec;
+
+			if (sc_keyslot_recovery_params(sqlite3_column_blob(q, 2),
+			                               (size_t)sqlite3_column_bytes(q, 2),
+			                               &rec) == SC_OK)
+				snprintf(s->label, sizeof(s->label), "%u of %u shares, split %u",
+				         rec.threshold, rec.count, rec.identifier);
 		}
 	}
 	if (rc != SQLITE_DONE) {
@@ -368,6 +390,67 @@ int sc_vault_unlock_pkcs11(struct sc_vault *v, const char *uri, const void *pin,
 		goto out;
 	if ((r = sc_vault_unlock_dek(v, dek)) == SC_OK)
 		touch(v, used);
+out:
+	sqlite3_finalize(q);
+	sc_secmem_free(dek);
+	return r;
+}
+
+/* ---- unlock with a recovery key ---- */
+
+int sc_vault_unlock_recovery(struct sc_vault *v, const uint8_t *key, int64_t *slot)
+{
+	const struct sc_keyslot_kind *kind = sc_keyslot_kind(SC_KEYSLOT_RECOVERY);
+	sqlite3_stmt *q = NULL;
+	uint8_t *dek = NULL;
+	int rc, r = SC_ERR_NOT_FOUND;
+
+	sc_clear_error();
+	*slot = 0;
+	if (kind == NULL)
+		return SC_ERR_INTERNAL;
+	if ((dek = sc_secmem_alloc(SC_KEY_LEN)) == NULL)
+		return SC_ERR_NOMEM;
+	rc = sc_store_prepare_fixed(
+	    v->db, "SELECT id, params, wrapped FROM keyslots WHERE kind = ? ORDER BY id", 0, &q);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(q, 1, SC_KEYSLOT_RECOVERY);
+	if (rc != SQLITE_OK) {
+		r = sc_store_db_err(v->db, rc);
+		goto out;
+	}
+	/* no KDF: trying each recovery slot costs one HKDF and one open */
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct sc_keyslot_ctx c = {.vault_id = v->id,
+		                           .slot_id = sqlite3_column_int64(q, 0)};
+
+		r = kind->unwrap(&c, sqlite3_column_blob(q, 1), (size_t)sqlite3_column_bytes(q, 1),
+		                 sqlite3_column_blob(q, 2), (size_t)sqlite3_column_bytes(q, 2), key,
+		                 SC_RECOVERY_KEY_LEN, dek);
+		if (r == SC_OK) {
+			*slot = c.slot_id;
+			break;
+		}
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		r = sc_store_db_err(v->db, rc);
+		goto out;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	if (r == SC_ERR_NOT_FOUND) {
+		sc_set_error(
+		    "the vault has no recovery slot ('secretctl recovery split' makes one)");
+		r = SC_ERR_AUTH;
+		goto out;
+	}
+	if (r != SC_OK) {
+		sc_set_error("these shares open no recovery slot of this vault (shares of another "
+		             "vault, or of a split whose slot was removed)");
+		goto out;
+	}
+	if ((r = sc_vault_unlock_dek(v, dek)) == SC_OK)
+		touch(v, *slot);
 out:
 	sqlite3_finalize(q);
 	sc_secmem_free(dek);
