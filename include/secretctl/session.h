@@ -74,6 +74,13 @@ int sc_session_open_status(const struct sc_session *s);
 /* 1 when the last answer came from the agent. */
 int sc_session_via_agent(const struct sc_session *s);
 
+/* A connection to an unlocked agent, for what the front end hands it
+ * whole (a run): SC_OK and *fd, or SC_ERR_LOCKED when no agent runs, it is
+ * locked, the front end holds the vault, or no_agent: then the front end
+ * opens the vault itself. An agent at its connection limit is asked again
+ * for about 1.3 s; *busy (may be NULL) says it stayed busy. */
+int sc_session_agent(struct sc_session *s, int *fd, int *busy) SC_WUR;
+
 /* Every secret's metadata (op "list"; "secret_list" from MCP). With known
  * and gen, as sc_agent_list: fn is not called when the vault's
  * generation equals known's. */

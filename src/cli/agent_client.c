@@ -21,24 +21,6 @@ int cli_no_agent(void)
 	return off != NULL && off[0] != '\0' && strcmp(off, "0") != 0;
 }
 
-int cli_agent_connect(struct cli *c, int *fd)
-{
-	int r;
-
-	*fd = -1;
-	if (cli_no_agent())
-		return SC_ERR_NOT_FOUND;
-	r = sc_agent_connect(c->vault_dir, fd);
-	if (r != SC_OK && r != SC_ERR_NOT_FOUND && r != SC_ERR_NO_VAULT) {
-		/* an unsafe socket directory is worth saying; then go on
-		 * without the agent, as if none ran */
-		cli_warn("not using the agent: %s",
-		         sc_last_error()[0] ? sc_last_error() : sc_strerror(r));
-		sc_clear_error();
-	}
-	return r;
-}
-
 /* ---- the command's session ---- */
 
 static int session_acquire(void *arg, struct sc_vault **v)
@@ -177,8 +159,19 @@ int cli_agent_run(struct cli *c, const struct sc_runenv_opts *ro, const char *pa
 	extern char **environ;
 
 	*status = EXIT_RUN_FAIL;
-	if (ro->no_sanitize || cli_agent_connect(c, &fd) != SC_OK)
+	if (ro->no_sanitize)
 		return SC_ERR_LOCKED;
+	{
+		/* an unlocked agent, if one runs (the session's choice) */
+		struct cli_session cs;
+
+		if (cli_session_open(c, &cs) != SC_OK)
+			return SC_ERR_LOCKED;
+		r = sc_session_agent(cs.s, &fd, NULL);
+		cli_session_close(&cs);
+		if (r != SC_OK)
+			return SC_ERR_LOCKED;
+	}
 	for (n = 0; argv[n] != NULL; n++)
 		;
 	if ((av = calloc(n + 1, sizeof(*av))) == NULL) {

@@ -159,11 +159,6 @@ int cli_parse_count(const char *s, unsigned long max, uint64_t *out);
 
 /* SECRETCTL_NO_AGENT is set (and not 0): use no unlock agent. */
 int cli_no_agent(void);
-/* Connect to the vault's unlock agent (cmd_agent.c): SC_OK with *fd, or
- * SC_ERR_NOT_FOUND when none runs (or SECRETCTL_NO_AGENT is set); callers
- * then fall back to the password, as they do when the agent answers
- * SC_ERR_LOCKED or SC_ERR_DENIED. */
-int cli_agent_connect(struct cli *c, int *fd);
 /* The command's session (session.h): an unlocked agent answers the reads
  * when one runs; otherwise the first read opens the vault here with the
  * password (cli_open_vault) and keeps it for the rest. Either way the

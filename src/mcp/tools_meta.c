@@ -35,6 +35,8 @@ void mcp_vault_release(struct mcp_server *s)
  * itself, applying the policy and writing the audit entries. A server
  * already unlocked with a password keeps using its own key, and one
  * started with SECRETCTL_NO_AGENT set never asks the agent. */
+static struct sc_session *mcp_session(struct mcp_server *s, json_t *id, const char *tool);
+
 int mcp_agent_conn(struct mcp_server *s)
 {
 	return mcp_agent_conn_busy(s, NULL);
@@ -42,37 +44,17 @@ int mcp_agent_conn(struct mcp_server *s)
 
 int mcp_agent_conn_busy(struct mcp_server *s, int *busy)
 {
-	struct sc_agent_status st;
-	int fd, own, r, tries;
+	struct sc_session *ss = mcp_session(s, NULL, NULL);
+	int fd = -1;
 
 	if (busy != NULL)
 		*busy = 0;
-	if (s->cfg.no_agent)
+	if (ss == NULL)
 		return -1;
-	pthread_mutex_lock(&s->vault_lock);
-	own = s->vault != NULL;
-	pthread_mutex_unlock(&s->vault_lock);
-	/* an agent at its connection limit refuses with SC_ERR_BUSY: try
-	 * again for a little while (10 ms, doubling, about 1.3 s in all) */
-	for (tries = 0;; tries++) {
-		if (own || sc_agent_connect(s->cfg.vault_dir, &fd) != SC_OK) {
-			sc_clear_error();
-			return -1;
-		}
-		r = sc_agent_status(fd, &st);
-		if (r == SC_OK && st.unlocked)
-			return fd;
-		sc_clear_error();
-		close(fd);
-		if (r != SC_ERR_BUSY)
-			return -1;
-		if (tries == 7) {
-			if (busy != NULL)
-				*busy = 1;
-			return -1;
-		}
-		nanosleep(&(struct timespec){0, (10L << tries) * 1000 * 1000}, NULL);
-	}
+	if (sc_session_agent(ss, &fd, busy) != SC_OK)
+		fd = -1;
+	sc_session_free(ss);
+	return fd;
 }
 
 /* Record a tool call in the audit log, with the key in this process
@@ -175,7 +157,7 @@ static struct sc_session *mcp_session(struct mcp_server *s, json_t *id, const ch
 	};
 	struct sc_session *ss = NULL;
 
-	if (sc_session_new(&cfg, &ss) != SC_OK)
+	if (sc_session_new(&cfg, &ss) != SC_OK && tool != NULL)
 		mcp_send_tool_error(s, id, "%s failed: out of memory", tool);
 	return ss;
 }

@@ -114,34 +114,83 @@ static int agent_read(const struct sc_session *s, int fd, const struct read *q)
 	return SC_ERR_INTERNAL;
 }
 
+/* Connect to the agent, if one is to be asked: SC_OK and *fd, else
+ * SC_ERR_LOCKED (and the agent is asked no more). */
+static int agent_connect(struct sc_session *s, int *fd)
+{
+	int r;
+
+	*fd = -1;
+	if (s->agent_off ||
+	    (s->cfg.hooks.holds_vault != NULL && s->cfg.hooks.holds_vault(s->cfg.hooks.arg)))
+		return SC_ERR_LOCKED;
+	if ((r = sc_agent_connect(s->cfg.vault_dir, fd)) == SC_OK)
+		return SC_OK;
+	/* an unsafe socket directory is worth saying; then go on as if no
+	 * agent ran */
+	if (r != SC_ERR_NOT_FOUND && r != SC_ERR_NO_VAULT)
+		warn(s, "not using the agent: %s",
+		     sc_last_error()[0] ? sc_last_error() : sc_strerror(r));
+	sc_clear_error();
+	s->agent_off = 1;
+	return SC_ERR_LOCKED;
+}
+
+/* 10 ms, doubling: about 1.3 s in all before a busy agent is given up. */
+#define BUSY_TRIES 7
+
+static void busy_wait(int tries)
+{
+	sc_clear_error();
+	nanosleep(&(struct timespec){0, (10L << tries) * 1000 * 1000}, NULL);
+}
+
+int sc_session_agent(struct sc_session *s, int *fd, int *busy)
+{
+	struct sc_agent_status st;
+	int r, tries;
+
+	if (busy != NULL)
+		*busy = 0;
+	for (tries = 0;; tries++) {
+		if (agent_connect(s, fd) != SC_OK)
+			return SC_ERR_LOCKED;
+		r = sc_agent_status(*fd, &st);
+		if (r == SC_OK && st.unlocked)
+			return SC_OK;
+		close(*fd);
+		*fd = -1;
+		sc_clear_error();
+		if (r != SC_ERR_BUSY) {
+			s->agent_off = 1;
+			return SC_ERR_LOCKED;
+		}
+		if (tries == BUSY_TRIES) {
+			if (busy != NULL)
+				*busy = 1;
+			return SC_ERR_LOCKED;
+		}
+		busy_wait(tries);
+	}
+}
+
 /* Ask the agent. *answered is 1 when its answer is the result. An agent
- * at its connection limit (SC_ERR_BUSY) is asked again for a little while
- * (10 ms, doubling, about 1.3 s in all). */
+ * at its connection limit (SC_ERR_BUSY) is asked again for a little while. */
 static int try_agent(struct sc_session *s, const struct read *q, int *answered)
 {
 	int fd, r, tries;
 
 	*answered = 0;
-	if (q->kind == RD_VERSION || s->agent_off ||
-	    (s->cfg.hooks.holds_vault != NULL && s->cfg.hooks.holds_vault(s->cfg.hooks.arg)))
+	if (q->kind == RD_VERSION)
 		return SC_OK;
 	for (tries = 0;; tries++) {
-		if ((r = sc_agent_connect(s->cfg.vault_dir, &fd)) != SC_OK) {
-			/* an unsafe socket directory is worth saying; then go
-			 * on as if no agent ran */
-			if (r != SC_ERR_NOT_FOUND && r != SC_ERR_NO_VAULT)
-				warn(s, "not using the agent: %s",
-				     sc_last_error()[0] ? sc_last_error() : sc_strerror(r));
-			sc_clear_error();
-			s->agent_off = 1;
+		if (agent_connect(s, &fd) != SC_OK)
 			return SC_OK;
-		}
 		r = agent_read(s, fd, q);
 		close(fd);
-		if (r != SC_ERR_BUSY || tries == 7)
+		if (r != SC_ERR_BUSY || tries == BUSY_TRIES)
 			break;
-		sc_clear_error();
-		nanosleep(&(struct timespec){0, (10L << tries) * 1000 * 1000}, NULL);
+		busy_wait(tries);
 	}
 	if (r == SC_ERR_LOCKED) {
 		sc_clear_error();
