@@ -64,7 +64,11 @@ enum sc_key_op {
 
 #define SC_KEY_EXPORTABLE 0x1u      /* one-way latch: never cleared */
 #define SC_KEY_REQUIRE_CONTEXT 0x2u /* encrypt/decrypt need a non-empty context */
-#define SC_KEY_FLAGS_ALL 0x3u
+#define SC_KEY_IN_TOKEN 0x4u        /* generated in a PKCS#11 token, lives there */
+#define SC_KEY_FLAGS_ALL 0x7u
+/* A token key's reference (the token's URI, the object's id, its public
+ * point) at most: what the keyring stores instead of material. */
+#define SC_KEYS_TOKEN_REF_MAX (1024 + 160)
 
 const char *sc_key_type_name(int type); /* "aes256-gcm", ..., "?" */
 int sc_key_type_parse(const char *s, enum sc_key_type *out) SC_WUR;
@@ -145,6 +149,8 @@ typedef int (*sc_keyring_refs_fn)(const char *name, uint32_t version, uint64_t *
 typedef int (*sc_keys_sig_keygen_fn)(int type, uint8_t *material, size_t cap, size_t *len,
                                      void *arg);
 
+struct sc_p11_token;
+
 int sc_keyring_new(struct sc_keyring **out) SC_WUR;
 void sc_keyring_free(struct sc_keyring *kr);
 void sc_keyring_set_refs(struct sc_keyring *kr, sc_keyring_refs_fn fn, void *arg);
@@ -157,6 +163,23 @@ void sc_keyring_set_sig_keygen(struct sc_keyring *kr, sc_keys_sig_keygen_fn fn, 
  * out that ciphertext. Default 1024; 1 saves on every encryption.
  */
 void sc_keyring_set_reserve(struct sc_keyring *kr, uint64_t block);
+/*
+ * The token (sc_p11_open, not owned; NULL: none) where keys created with
+ * SC_KEY_IN_TOKEN are generated (aes256-gcm, ecdsa-p256), and where their
+ * encryption, decryption, signing, rotation and destruction happen. Without
+ * it those fail with SC_ERR_TOKEN, and a token version whose destruction is
+ * due stays scheduled (unusable) until a call with the token.
+ */
+void sc_keyring_set_token(struct sc_keyring *kr, struct sc_p11_token *t);
+/* The RFC 7512 URI of a token key's object (the token by label and
+ * serial, its module-path, the object's label and id=), NUL-terminated
+ * into buf: version's, or (version 0) the newest version's that still has
+ * one. It opens the token. SC_ERR_INVALID for a software key. */
+int sc_keyring_token_uri(const struct sc_keyring *kr, const char *name, uint32_t version, char *buf,
+                         size_t cap) SC_WUR;
+/* 1 when key name lives in a token and a version's destruction is due
+ * (the next call with the token destroys the object). */
+int sc_keyring_token_due(const struct sc_keyring *kr, const char *name, int64_t now);
 /* Changes with every change that must be saved (create, rotate, state,
  * flags, floors, a new counter reservation, destruction). */
 uint64_t sc_keyring_generation(const struct sc_keyring *kr);

@@ -98,4 +98,38 @@ int sc_p11_key_info(struct sc_p11_token *t, const char *label, struct sc_p11_key
  * both halves of a key pair. SC_ERR_NOT_FOUND when there is none. */
 int sc_p11_destroy(struct sc_p11_token *t, const char *label) SC_WUR;
 
+/* ---- the keyring's named keys (p11_obj.c): found by a CKA_ID ---------- */
+
+#define SC_P11_ID_LEN 16 /* the CKA_ID secretctl gives its keys: random */
+#define SC_P11_ID_MAX 64
+#define SC_P11_GCM_IV_LEN 12
+#define SC_P11_GCM_TAG_LEN 16
+
+/* Generate an AES-256 key (encrypt/decrypt only) or an EC P-256 key pair
+ * (sign only; pub gets the SEC1 point) in the token, under label and a
+ * fresh random CKA_ID written to id: CKA_TOKEN, CKA_SENSITIVE, never
+ * CKA_EXTRACTABLE. */
+int sc_p11_aes_generate_id(struct sc_p11_token *t, const char *label,
+                           uint8_t id[SC_P11_ID_LEN]) SC_WUR;
+int sc_p11_ec_generate_id(struct sc_p11_token *t, const char *label, uint8_t id[SC_P11_ID_LEN],
+                          uint8_t pub[SC_P11_EC_PUB_LEN]) SC_WUR;
+/* AES-GCM (CKM_AES_GCM, 96-bit IV, 128-bit tag) with the AES key under id.
+ * Encrypting writes in_len + 16 bytes (ciphertext || tag) to out; decrypting
+ * takes ciphertext || tag and writes in_len - 16 bytes; *out_len is out's
+ * room on entry. SC_ERR_CORRUPT (out wiped) for a bad tag. A key that is
+ * gone: SC_ERR_NOT_FOUND; one extractable or not sensitive: SC_ERR_PERM. */
+int sc_p11_gcm(struct sc_p11_token *t, const uint8_t *id, size_t id_len, int enc,
+               const uint8_t iv[SC_P11_GCM_IV_LEN], const uint8_t *aad, size_t aad_len,
+               const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len) SC_WUR;
+/* CKM_ECDSA over a SHA-256 digest with the private key under id: r || s. */
+int sc_p11_ec_sign_id(struct sc_p11_token *t, const uint8_t *id, size_t id_len,
+                      const uint8_t digest[32], uint8_t sig[SC_P11_EC_SIG_LEN]) SC_WUR;
+/* C_DestroyObject on every object under id; SC_ERR_NOT_FOUND for none. */
+int sc_p11_destroy_id(struct sc_p11_token *t, const uint8_t *id, size_t id_len) SC_WUR;
+/* The RFC 7512 URI of the object (label, id) on this token: the token by
+ * its label and serial (never a slot), the module-path it was opened with.
+ * *out malloc'd. */
+int sc_p11_object_uri(const struct sc_p11_token *t, const char *label, const uint8_t *id,
+                      size_t id_len, char **out) SC_WUR;
+
 #endif

@@ -17,7 +17,8 @@
  *   u32 nversions, then per version (min_available .. next_version - 1):
  *     u32 version, u8 state, i64 created, activate_at, activated, suspended,
  *     deactivated, compromised, destroyed, destroy_at, u64 reserved,
- *     u16 material_len, material
+ *     u16 material_len, material (a key with SC_KEY_IN_TOKEN: the
+ *     reference to its object in the token, token.c; never key bytes)
  * big-endian throughout; nothing after the last key.
  */
 
@@ -133,10 +134,21 @@ static int decode_version(struct sc_buf *b, const struct kkey *k, uint32_t want,
 			return corrupt("a destroyed version holds material");
 		return SC_OK;
 	}
-	if (need ? ml != need : (ml == 0 || ml > SC_KEY_MATERIAL_MAX))
+	if (k->flags & SC_KEY_IN_TOKEN) {
+		struct sc_keys_tref ref;
+
+		if (ml == 0 || ml > SC_KEYS_TOKEN_REF_MAX)
+			return corrupt("bad token reference length");
+		if ((m = r_bytes(b, ml)) == NULL)
+			return corrupt("truncated token reference");
+		if (sc_keys_tref_parse(m, ml, &ref) != SC_OK ||
+		    (k->type == SC_KEY_ECDSA_P256) != (ref.pub != NULL))
+			return corrupt("bad token reference");
+	} else if (need ? ml != need : (ml == 0 || ml > SC_KEY_MATERIAL_MAX)) {
 		return corrupt("bad material length");
-	if ((m = r_bytes(b, ml)) == NULL)
+	} else if ((m = r_bytes(b, ml)) == NULL) {
 		return corrupt("truncated material");
+	}
 	if ((v->material = sc_secmem_alloc(ml)) == NULL)
 		return SC_ERR_NOMEM;
 	memcpy(v->material, m, ml);
@@ -180,6 +192,9 @@ static int decode_key(struct sc_buf *b, const char *prev, struct kkey **out)
 	if (k->type == 0 || k->type >= SC_KEY_TYPE_MAX || (k->flags & ~SC_KEY_FLAGS_ALL) ||
 	    ((k->flags & SC_KEY_REQUIRE_CONTEXT) &&
 	     (k->type == SC_KEY_HMAC_SHA256 || sc_key_type_is_signing(k->type))) ||
+	    ((k->flags & SC_KEY_IN_TOKEN) &&
+	     ((k->flags & SC_KEY_EXPORTABLE) ||
+	      (k->type != SC_KEY_AES256_GCM && k->type != SC_KEY_ECDSA_P256))) ||
 	    k->created < 0 || k->rotate_every < 0)
 		goto bad;
 	/* live versions are exactly min_available .. next_version - 1 */

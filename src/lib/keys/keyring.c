@@ -122,6 +122,45 @@ void sc_keyring_set_refs(struct sc_keyring *kr, sc_keyring_refs_fn fn, void *arg
 	kr->refs_arg = arg;
 }
 
+void sc_keyring_set_token(struct sc_keyring *kr, struct sc_p11_token *t)
+{
+	kr->tok = t;
+}
+
+int sc_keyring_token_uri(const struct sc_keyring *kr, const char *name, uint32_t version, char *buf,
+                         size_t cap)
+{
+	struct sc_keys_tref ref;
+	struct kver *v = NULL;
+	struct kkey *k;
+	size_t i;
+	int r;
+
+	if (cap > 0)
+		buf[0] = '\0';
+	if ((r = sc_keys_lookup(kr, name, &k)) != SC_OK)
+		return r;
+	if (!(k->flags & SC_KEY_IN_TOKEN)) {
+		sc_set_error("key '%s' does not live in a token", name);
+		return SC_ERR_INVALID;
+	}
+	for (i = k->nv; i > 0 && v == NULL; i--)
+		if (k->v[i - 1].material != NULL &&
+		    (version == 0 || k->v[i - 1].version == version))
+			v = &k->v[i - 1];
+	if (v == NULL) {
+		sc_set_error("key '%s' has no version in its token any more", name);
+		return SC_ERR_NOT_FOUND;
+	}
+	if ((r = sc_keys_tref_parse(v->material, v->material_len, &ref)) != SC_OK)
+		return r;
+	if (ref.uri_len >= cap)
+		return SC_ERR_TOOBIG;
+	memcpy(buf, ref.uri, ref.uri_len);
+	buf[ref.uri_len] = '\0';
+	return SC_OK;
+}
+
 void sc_keyring_set_sig_keygen(struct sc_keyring *kr, sc_keys_sig_keygen_fn fn, void *arg)
 {
 	kr->keygen = fn;
@@ -204,13 +243,17 @@ struct kver *sc_keys_newest(const struct kkey *k)
 	return k->nv > 0 ? &k->v[k->nv - 1] : NULL;
 }
 
-static int make_material(struct sc_keyring *kr, int type, uint8_t **out, uint32_t *out_len)
+static int make_material(struct sc_keyring *kr, const struct kkey *k, uint32_t version,
+                         uint8_t **out, uint32_t *out_len)
 {
-	size_t n = sc_keys_material_len(type), got = 0;
+	size_t n = sc_keys_material_len(k->type), got = 0;
+	int type = k->type;
 	uint8_t *m;
 	int r;
 
 	*out = NULL;
+	if (k->flags & SC_KEY_IN_TOKEN)
+		return sc_keys_tok_generate(kr->tok, k, version, out, out_len);
 	if ((m = sc_secmem_alloc(n > 0 ? n : SC_KEY_MATERIAL_MAX)) == NULL)
 		return SC_ERR_NOMEM;
 	if (n > 0) {
@@ -255,7 +298,7 @@ int sc_keys_add_version(struct sc_keyring *kr, struct kkey *k, int64_t now, int 
 	}
 	v = &k->v[k->nv];
 	memset(v, 0, sizeof(*v));
-	if ((r = make_material(kr, k->type, &v->material, &v->material_len)) != SC_OK)
+	if ((r = make_material(kr, k, k->next_version, &v->material, &v->material_len)) != SC_OK)
 		return r;
 	v->version = k->next_version++;
 	v->created = now;
@@ -292,6 +335,14 @@ int sc_keyring_create(struct sc_keyring *kr, const char *name, enum sc_key_type 
 	if ((p->flags & SC_KEY_REQUIRE_CONTEXT) &&
 	    (type == SC_KEY_HMAC_SHA256 || sc_key_type_is_signing(type))) {
 		sc_set_error("only encryption keys take a context");
+		return SC_ERR_INVALID;
+	}
+	if ((p->flags & SC_KEY_IN_TOKEN) &&
+	    ((p->flags & SC_KEY_EXPORTABLE) ||
+	     (type != SC_KEY_AES256_GCM && type != SC_KEY_ECDSA_P256))) {
+		sc_set_error((p->flags & SC_KEY_EXPORTABLE)
+		                 ? "a key in a token is never exportable"
+		                 : "a key in a token is aes256-gcm or ecdsa-p256");
 		return SC_ERR_INVALID;
 	}
 	at = key_slot(kr, name, &found);

@@ -31,6 +31,8 @@ struct kkey {
 	size_t nv, cap;
 };
 
+struct sc_p11_token;
+
 typedef void (*sc_keys_nonce_fn)(uint8_t *nonce, size_t n, void *arg);
 
 struct sc_keyring {
@@ -44,6 +46,7 @@ struct sc_keyring {
 	void *keygen_arg;
 	sc_keys_nonce_fn nonce_fn;
 	void *nonce_arg;
+	struct sc_p11_token *tok; /* the token of the keys in one (not owned) */
 };
 
 /* keyring.c */
@@ -88,6 +91,35 @@ int sc_keys_aad(const char *name, uint32_t version, int type, const struct sc_ke
  * bad tag). */
 int sc_keys_aead(int enc, int type, const uint8_t *key, const uint8_t *aad, size_t aad_len,
                  const uint8_t *in, size_t in_len, uint8_t *payload, uint8_t *pt_out) SC_WUR;
+
+/* token.c: keys with SC_KEY_IN_TOKEN, whose versions' material is a
+ * reference to an object in the token, never key bytes. Without a token
+ * (t NULL): SC_ERR_TOKEN, saying the key needs it. */
+struct sc_keys_tref {
+	const char *uri; /* not NUL-terminated: uri_len bytes */
+	size_t uri_len;
+	const uint8_t *id; /* the object's CKA_ID */
+	size_t id_len;
+	const uint8_t *pub; /* ecdsa-p256: the SEC1 point; else NULL */
+	size_t pub_len;
+};
+int sc_keys_tref_parse(const uint8_t *m, size_t len, struct sc_keys_tref *out) SC_WUR;
+/* Generate version `version` of k in the token: *ref (secmem) the reference. */
+int sc_keys_tok_generate(struct sc_p11_token *t, const struct kkey *k, uint32_t version,
+                         uint8_t **ref, uint32_t *ref_len) SC_WUR;
+/* sc_keys_aead's contract, AES-GCM done by the token. */
+int sc_keys_tok_aead(struct sc_p11_token *t, const struct kkey *k, const struct kver *v, int enc,
+                     const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t in_len,
+                     uint8_t *payload, uint8_t *pt_out) SC_WUR;
+/* sc_sig_sign's contract (ECDSA P-256, DER or raw), signed by the token. */
+int sc_keys_tok_sign(struct sc_p11_token *t, const struct kkey *k, const struct kver *v,
+                     const struct sc_sig_opts *so, const uint8_t *msg, size_t msg_len,
+                     uint8_t sig[SC_SIG_MAX], size_t *sig_len) SC_WUR;
+/* The public point the reference keeps (no token needed). */
+int sc_keys_tok_pubkey(const struct kkey *k, const struct kver *v, uint8_t pub[SC_SIG_PUB_MAX],
+                       size_t *pub_len) SC_WUR;
+/* C_DestroyObject on the version's object (one already gone is fine). */
+int sc_keys_tok_destroy(struct sc_p11_token *t, const struct kkey *k, const struct kver *v) SC_WUR;
 
 /* ---- test hooks ---- */
 

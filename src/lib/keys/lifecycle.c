@@ -253,6 +253,17 @@ int sc_keys_tick_key(struct sc_keyring *kr, struct kkey *k, int64_t now)
 					first = r;
 				continue;
 			}
+			/* a token's object is destroyed there first: without the
+			 * token the version stays scheduled (and unusable) */
+			if (k->flags & SC_KEY_IN_TOKEN) {
+				if (kr->tok == NULL)
+					continue;
+				if ((r = sc_keys_tok_destroy(kr->tok, k, v)) != SC_OK) {
+					if (first == SC_OK)
+						first = r;
+					continue;
+				}
+			}
 			if ((r = sc_keys_move(k, v, SC_KEY_DESTROYED, now)) != SC_OK)
 				return r;
 			kr->gen++;
@@ -406,6 +417,11 @@ int sc_keyring_trim(struct sc_keyring *kr, const char *name, uint32_t below)
 		if (k->v[i].state != SC_KEY_DESTROYED &&
 		    (r = sc_keys_refs(kr, k, k->v[i].version)) != SC_OK)
 			return r;
+	/* a token's objects go first; a failure stops the trim (an object
+	 * already destroyed stays so: its version then says it is gone) */
+	for (i = 0; i < n && (k->flags & SC_KEY_IN_TOKEN); i++)
+		if ((r = sc_keys_tok_destroy(kr->tok, k, &k->v[i])) != SC_OK)
+			return r;
 	for (i = 0; i < n; i++)
 		sc_keys_erase_material(&k->v[i]);
 	memmove(k->v, k->v + n, (k->nv - n) * sizeof(*k->v));
@@ -422,6 +438,10 @@ int sc_keyring_set_exportable(struct sc_keyring *kr, const char *name)
 
 	if ((r = sc_keys_lookup(kr, name, &k)) != SC_OK)
 		return r;
+	if (k->flags & SC_KEY_IN_TOKEN) {
+		sc_set_error("key '%s' lives in a token and never leaves it", name);
+		return SC_ERR_DENIED;
+	}
 	if (!(k->flags & SC_KEY_EXPORTABLE)) {
 		k->flags |= SC_KEY_EXPORTABLE; /* one way: nothing clears it */
 		kr->gen++;
@@ -473,4 +493,18 @@ int sc_keyring_set_min_decrypt(struct sc_keyring *kr, const char *name, uint32_t
 int sc_keyring_set_min_encrypt(struct sc_keyring *kr, const char *name, uint32_t v)
 {
 	return set_floor(kr, name, v, 0);
+}
+
+int sc_keyring_token_due(const struct sc_keyring *kr, const char *name, int64_t now)
+{
+	const struct kkey *k = sc_keys_find(kr, name);
+	size_t i;
+
+	if (k == NULL || !(k->flags & SC_KEY_IN_TOKEN))
+		return 0;
+	for (i = 0; i < k->nv; i++)
+		if (k->v[i].destroy_at != 0 && k->v[i].destroy_at <= now &&
+		    k->v[i].state != SC_KEY_DESTROYED)
+			return 1;
+	return 0;
 }

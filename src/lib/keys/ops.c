@@ -69,6 +69,17 @@ int sc_keys_aead(int enc, int type, const uint8_t *key, const uint8_t *aad, size
 	return SC_OK;
 }
 
+/* One AEAD call with a version's key: in software, or in the token. */
+static int ver_aead(struct sc_keyring *kr, const struct kkey *k, const struct kver *v, int enc,
+                    const uint8_t *aad, size_t aad_len, const uint8_t *in, size_t in_len,
+                    uint8_t *payload, uint8_t *pt_out)
+{
+	if (k->flags & SC_KEY_IN_TOKEN)
+		return sc_keys_tok_aead(kr->tok, k, v, enc, aad, aad_len, in, in_len, payload,
+		                        pt_out);
+	return sc_keys_aead(enc, k->type, v->material, aad, aad_len, in, in_len, payload, pt_out);
+}
+
 static int check_opts(const struct sc_keys_opts *o)
 {
 	if (o == NULL || o->now < 0) {
@@ -189,8 +200,7 @@ static int seal_text(struct sc_keyring *kr, const struct kkey *k, struct kver *v
 		kr->nonce_fn(payload, SC_NONCE_LEN, kr->nonce_arg);
 	else
 		sc_random(payload, SC_NONCE_LEN);
-	if ((r = sc_keys_aead(1, k->type, v->material, aad, aad_len, pt, pt_len, payload, NULL)) !=
-	    SC_OK)
+	if ((r = ver_aead(kr, k, v, 1, aad, aad_len, pt, pt_len, payload, NULL)) != SC_OK)
 		goto out;
 	r = sc_keys_ct_format(k->name, v->version, payload, plen, out);
 out:
@@ -291,8 +301,10 @@ static int open_text(struct sc_keyring *kr, const char *name, const struct sc_ke
 		r = SC_ERR_NOMEM;
 		goto out;
 	}
-	if ((r = sc_keys_aead(0, k->type, v->material, aad, aad_len, NULL, n, ct.payload, p)) !=
-	    SC_OK) {
+	if ((r = ver_aead(kr, k, v, 0, aad, aad_len, NULL, n, ct.payload, p)) != SC_OK) {
+		/* a token that is not there is no tampered ciphertext */
+		if ((k->flags & SC_KEY_IN_TOKEN) && r != SC_ERR_CORRUPT)
+			goto out;
 		sc_set_error("the ciphertext does not open under version %u of key '%s': "
 		             "tampered, or another encryption context",
 		             v->version, k->name);
@@ -508,6 +520,10 @@ int sc_keyring_export(struct sc_keyring *kr, const char *name, uint32_t version,
 	*out_len = 0;
 	if ((r = sc_keys_lookup(kr, name, &k)) != SC_OK)
 		return r;
+	if (k->flags & SC_KEY_IN_TOKEN) {
+		sc_set_error("key '%s' lives in a token and never leaves it: no export", name);
+		return SC_ERR_DENIED;
+	}
 	if (!(k->flags & SC_KEY_EXPORTABLE)) {
 		sc_set_error("key '%s' is not exportable (--exportable is set at creation or "
 		             "later, and never cleared)",

@@ -4,6 +4,7 @@
  * The private key is deserialised into secmem for one call, then freed. */
 #include <string.h>
 
+#include "keys/keys_int.h"
 #include "secretctl/keys.h"
 #include "secretctl/secmem.h"
 #include "secretctl/sig.h"
@@ -56,6 +57,29 @@ int sc_keys_sig_keygen(int type, uint8_t *material, size_t cap, size_t *len, voi
 	return r;
 }
 
+/* The version of a token key the lifecycle allows for op (rotating first
+ * when due, for signing): NULL for a key that is not in a token. */
+static int token_version(struct sc_keyring *kr, const char *name, const struct sc_keys_opts *o,
+                         int op, struct kkey **kout, struct kver **vout, struct sc_keys_info *info)
+{
+	struct sc_keys_info got = {0, 0, 0};
+	const uint8_t *m;
+	size_t len;
+	int r;
+
+	*kout = NULL;
+	*vout = NULL;
+	if ((*kout = sc_keys_find(kr, name)) == NULL || !((*kout)->flags & SC_KEY_IN_TOKEN))
+		return SC_OK;
+	if ((r = sc_keyring_sig_material(kr, name, o, op, &m, &len, &got)) != SC_OK)
+		return r;
+	if ((*vout = sc_keys_version(*kout, got.version)) == NULL)
+		return SC_ERR_INTERNAL;
+	if (info != NULL)
+		*info = got;
+	return SC_OK;
+}
+
 /* The private key of the version the lifecycle allows for op. */
 static int load_key(struct sc_keyring *kr, const char *name, const struct sc_keys_opts *o, int op,
                     struct sc_sig_key **out, struct sc_keys_info *info)
@@ -77,7 +101,14 @@ int sc_keyring_sign(struct sc_keyring *kr, const char *name, const struct sc_key
 	struct sc_sig_key *k = NULL;
 	int r;
 
+	struct kkey *tk;
+	struct kver *tv;
+
 	*sig_len = 0;
+	if ((r = token_version(kr, name, o, SC_KEY_OP_SIGN, &tk, &tv, info)) != SC_OK)
+		return r;
+	if (tv != NULL)
+		return sc_keys_tok_sign(kr->tok, tk, tv, so, msg, msg_len, sig, sig_len);
 	if ((r = load_key(kr, name, o, SC_KEY_OP_SIGN, &k, info)) != SC_OK)
 		return r;
 	r = sc_sig_sign(k, so, msg, msg_len, sig, sig_len);
@@ -92,7 +123,17 @@ int sc_keyring_pubkey(struct sc_keyring *kr, const char *name, const struct sc_k
 	struct sc_sig_key *k = NULL;
 	int r;
 
+	struct kkey *tk;
+	struct kver *tv;
+
 	*pub_len = 0;
+	if ((r = token_version(kr, name, o, op, &tk, &tv, info)) != SC_OK)
+		return r;
+	if (tv != NULL) {
+		if (alg != NULL)
+			*alg = SC_SIG_P256;
+		return sc_keys_tok_pubkey(tk, tv, pub, pub_len);
+	}
 	if ((r = load_key(kr, name, o, op, &k, info)) != SC_OK)
 		return r;
 	r = sc_sig_key_public(k, pub, pub_len);

@@ -188,6 +188,9 @@ static int find_token(P11KitUri *uri, CK_FUNCTION_LIST **mods, size_t n_mods,
 			t->slot = slots[j];
 			memcpy(t->label, ti.label, sizeof(ti.label));
 			t->label[p11_kit_space_strlen(ti.label, sizeof(ti.label))] = '\0';
+			memcpy(t->serial, ti.serialNumber, sizeof(ti.serialNumber));
+			t->serial[p11_kit_space_strlen(ti.serialNumber, sizeof(ti.serialNumber))] =
+			    '\0';
 		}
 	}
 	return found == 1 ? SC_OK : SC_ERR_NOT_FOUND;
@@ -396,6 +399,11 @@ int sc_p11_open(const char *uri_text, const void *pin, size_t pin_len, unsigned 
 		goto out;
 	}
 	t->pid = getpid();
+	if (p11_kit_uri_get_module_path(uri) != NULL &&
+	    (t->module_path = strdup(p11_kit_uri_get_module_path(uri))) == NULL) {
+		r = SC_ERR_NOMEM;
+		goto out;
+	}
 	rv = t->f->C_OpenSession(t->slot, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL, NULL, &t->s);
 	if (rv != CKR_OK) {
 		r = sc_p11_fail(t, rv, "C_OpenSession");
@@ -428,6 +436,8 @@ out:
 	sc_secmem_free(pin_copy);
 	if (uri != NULL)
 		p11_kit_uri_free(uri);
+	if (t != NULL)
+		free(t->module_path);
 	free(t);
 	return r;
 }
@@ -446,6 +456,7 @@ void sc_p11_close(struct sc_p11_token *t)
 		(void)t->f->C_CloseSession(t->s);
 	}
 	pthread_mutex_unlock(&lock);
+	free(t->module_path);
 	sc_wipe(t, sizeof(*t));
 	free(t);
 }

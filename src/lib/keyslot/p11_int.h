@@ -16,6 +16,8 @@ struct sc_p11_token {
 	CK_SESSION_HANDLE s;
 	pid_t pid;                      /* the process that opened it */
 	char label[33];                 /* the token's label, blanks cut */
+	char serial[17];                /* the token's serial number, blanks cut */
+	char *module_path;              /* the URI's module-path (malloc'd), or NULL */
 	char obj[SC_P11_LABEL_MAX + 1]; /* the URI's object=, or "" */
 };
 
