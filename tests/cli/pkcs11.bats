@@ -8,25 +8,16 @@
 
 bats_require_minimum_version 1.5.0
 
-MODULE=/usr/lib/softhsm/libsofthsm2.so
-PIN=739184
 VAL='Token-Value-5d2c8a1e'
 
 setup() {
 	load helpers
 	load skip
-	[ -f "$MODULE" ] || sc_skip "SoftHSM2 is not installed ($MODULE)"
-	command -v softhsm2-util >/dev/null || sc_skip "softhsm2-util is not installed"
-	command -v pkcs11-tool >/dev/null || sc_skip "pkcs11-tool (opensc) is not installed"
+	load p11_helpers
+	p11_setup sc-bats
 	sc_setup
 	unset SECRETCTL_TOKEN SECRETCTL_NO_AGENT
 	export SECRETCTL_NO_AGENT=1
-	TOK=$BATS_TEST_TMPDIR/tokens
-	mkdir -p "$TOK"
-	printf 'directories.tokendir = %s\nobjectstore.backend = file\nlog.level = ERROR\n' \
-		"$TOK" >"$BATS_TEST_TMPDIR/softhsm2.conf"
-	export SOFTHSM2_CONF=$BATS_TEST_TMPDIR/softhsm2.conf
-	softhsm2-util --init-token --free --label sc-bats --pin "$PIN" --so-pin 55667788 >/dev/null
 	URI="pkcs11:token=sc-bats;object=vault-kek?module-path=$MODULE"
 	sc_init
 	# from a file, not a pipe (helpers' sc_put pipes into --value-file /dev/stdin)

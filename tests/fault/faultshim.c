@@ -19,6 +19,8 @@
  *                         socket: a peer that answers and closes at once
  *                         (the agent refusing a connection) has then closed
  *                         before the request goes out (EPIPE)
+ *   SC_FAULT_TIME_SHIFT=S time() answers S seconds later than the clock (a
+ *                         scheduled key destruction made due without waiting)
  *
  * Only regular files and directories count (never a pipe or a terminal:
  * the command's own messages must get out). */
@@ -48,6 +50,7 @@ int rename(const char *from, const char *to);
 int ftruncate(int fd, off_t len);
 int ftruncate64(int fd, off64_t len);
 ssize_t sendmsg(int fd, const struct msghdr *m, int flags);
+time_t time(time_t *t);
 
 static long fail_at = -1, calls;
 static int fail_errno = EIO, sticky, inited;
@@ -270,4 +273,20 @@ ssize_t sendmsg(int fd, const struct msghdr *m, int flags)
 		nanosleep(&ts, NULL);
 	}
 	return real(fd, m, flags);
+}
+
+time_t time(time_t *t)
+{
+	static time_t (*real)(time_t *);
+	const char *s = getenv("SC_FAULT_TIME_SHIFT");
+	time_t now;
+
+	if (real == NULL)
+		real = (time_t(*)(time_t *))next("time");
+	now = real(NULL);
+	if (s != NULL)
+		now += (time_t)atol(s);
+	if (t != NULL)
+		*t = now;
+	return now;
 }
