@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli/key_cli.h"
+#include "secretctl/p11.h"
 
 #define PW CLI_NEEDS_PASSWORD
 #define VAULT CLI_NEEDS_VAULT
@@ -18,6 +19,8 @@ static const struct cli_opt opts_create[] = {
     {'c', 0, "require-context", NULL, "encrypt and decrypt need an encryption context", 0},
     {'r', 0, "rotate-every", "DURATION", "rotate on the first use past this period (90d, 1y)", 0},
     {'a', 0, "activate-at", "DATE", "pre-activation until DATE (YYYY-MM-DD[THH:MM[:SS]Z])", 0},
+    {'T', 0, "in-token", "URI",
+     "generate the key in this PKCS#11 token (aes256-gcm, ecdsa-p256); it never leaves it", 0},
     {0, 0, NULL, NULL, NULL, 0},
 };
 
@@ -50,7 +53,7 @@ static int key_create(struct cli *c, int argc, char **argv)
 	struct key_session ks;
 	struct cli_parse p;
 	enum sc_key_type type = 0;
-	const char *name;
+	const char *name, *token = NULL;
 	int ch, r, st;
 
 	cli_parse_init(&p, c, argc, argv);
@@ -85,6 +88,13 @@ static int key_create(struct cli *c, int argc, char **argv)
 				    c, "bad --activate-at '%s' (YYYY-MM-DD[THH:MM[:SS]Z])", p.val);
 			}
 			break;
+		case 'T':
+			if (strncmp(p.val, "pkcs11:", 7) != 0)
+				return cli_usage(c, "--in-token needs a pkcs11: URI, not '%s'",
+				                 p.val);
+			token = p.val;
+			kp.flags |= SC_KEY_IN_TOKEN;
+			break;
 		}
 	}
 	if (ch == CLI_PARSE_EXIT)
@@ -96,9 +106,16 @@ static int key_create(struct cli *c, int argc, char **argv)
 		return r;
 	if (type == 0)
 		return cli_usage(c, "--type is needed");
+	if (token != NULL && type != SC_KEY_AES256_GCM && type != SC_KEY_ECDSA_P256)
+		return cli_usage(c, "a key in a token is aes256-gcm or ecdsa-p256, not %s",
+		                 sc_key_type_name(type));
+	if (token != NULL && (kp.flags & SC_KEY_EXPORTABLE))
+		return cli_usage(c, "a key in a token is never --exportable");
 	if ((r = key_open(c, &ks)) != EXIT_OK)
 		return r;
-	st = sc_keyring_create(ks.kr, name, type, &kp, key_now());
+	st = token != NULL ? key_token_open(c, &ks, token) : SC_OK;
+	if (st == SC_OK)
+		st = sc_keyring_create(ks.kr, name, type, &kp, key_now());
 	st = key_commit(c, &ks, "key.create", name, st);
 	key_close(&ks);
 	if (st == SC_ERR_EXISTS)
@@ -111,7 +128,9 @@ static int key_create(struct cli *c, int argc, char **argv)
 		           ? EXIT_OK
 		           : EXIT_FAIL;
 	cli_say("created key '%s' (%s, version 1%s)", name, sc_key_type_name(type),
-	        kp.flags & SC_KEY_EXPORTABLE ? ", exportable" : "");
+	        token != NULL                  ? ", in the token"
+	        : kp.flags & SC_KEY_EXPORTABLE ? ", exportable"
+	                                       : "");
 	return EXIT_OK;
 }
 
@@ -233,6 +252,7 @@ static int key_show(struct cli *c, int argc, char **argv)
 	struct cli_parse p;
 	struct sc_key_meta m;
 	json_t *o = NULL, *arr = NULL;
+	char uri[SC_P11_URI_MAX + 1] = "";
 	const char *name;
 	size_t i;
 	int r, st;
@@ -244,11 +264,19 @@ static int key_show(struct cli *c, int argc, char **argv)
 		return r;
 	if ((r = key_open(c, &ks)) != EXIT_OK)
 		return r;
-	st = sc_keyring_tick(ks.kr, key_now());
+	/* a token version whose destruction is due is destroyed there now */
+	st = sc_keyring_token_due(ks.kr, name, key_now()) ? key_token(c, &ks, name) : SC_OK;
+	if (st == SC_OK)
+		st = sc_keyring_tick(ks.kr, key_now());
 	if (st == SC_ERR_BUSY)
 		st = SC_OK;
 	if (st == SC_OK)
 		st = sc_keyring_key_meta(ks.kr, name, &m);
+	if (st == SC_OK && (m.flags & SC_KEY_IN_TOKEN) &&
+	    sc_keyring_token_uri(ks.kr, name, 0, uri, sizeof(uri)) != SC_OK) {
+		sc_clear_error();
+		uri[0] = '\0';
+	}
 	if ((st = key_commit(c, &ks, "key.show", name, st)) != SC_OK) {
 		key_close(&ks);
 		return key_fail(st, "show key", name);
@@ -262,6 +290,7 @@ static int key_show(struct cli *c, int argc, char **argv)
 		              "min_decrypt_version", (json_int_t)m.min_decrypt,
 		              "min_encrypt_version", (json_int_t)m.min_encrypt);
 		json_object_set_new(o, "created", time_json(m.created));
+		json_object_set_new(o, "token", uri[0] ? json_string(uri) : json_null());
 		arr = json_array();
 	} else {
 		char when[32];
@@ -275,6 +304,11 @@ static int key_show(struct cli *c, int argc, char **argv)
 		if (m.rotate_every != 0)
 			printf("rotate:      every %lld days\n",
 			       (long long)(m.rotate_every / 86400));
+		if (uri[0] != '\0') {
+			printf("token:       ");
+			cli_put_escaped(stdout, uri);
+			printf("\n");
+		}
 		printf("versions:\n");
 	}
 	for (i = 0; i < m.nversions; i++) {
@@ -308,7 +342,8 @@ static int key_rotate(struct cli *c, int argc, char **argv)
 		return r;
 	if ((r = key_open(c, &ks)) != EXIT_OK)
 		return r;
-	st = sc_keyring_rotate(ks.kr, name, key_now(), &ver);
+	if ((st = key_token(c, &ks, name)) == SC_OK)
+		st = sc_keyring_rotate(ks.kr, name, key_now(), &ver);
 	st = key_commit(c, &ks, "key.rotate", name, st);
 	key_close(&ks);
 	if (st != SC_OK)
@@ -481,7 +516,8 @@ static int key_trim(struct cli *c, int argc, char **argv)
 		return cli_usage(c, "--below is needed");
 	if ((r = key_open(c, &ks)) != EXIT_OK)
 		return r;
-	st = sc_keyring_trim(ks.kr, name, below);
+	if ((st = key_token(c, &ks, name)) == SC_OK)
+		st = sc_keyring_trim(ks.kr, name, below);
 	st = key_commit(c, &ks, "key.trim", name, st);
 	key_close(&ks);
 	if (st != SC_OK)

@@ -151,7 +151,8 @@ int cli_key_encrypt(struct cli *c, int argc, char **argv)
 	{
 		struct sc_keys_opts o = {key_now(), a.ctx, 0, 0};
 
-		st = sc_keyring_encrypt(ks.kr, a.name, &o, pt, len, &ct, &info);
+		if ((st = key_token(c, &ks, a.name)) == SC_OK)
+			st = sc_keyring_encrypt(ks.kr, a.name, &o, pt, len, &ct, &info);
 	}
 	st = key_commit(c, &ks, "key.encrypt", a.name, st);
 	if (st == SC_OK)
@@ -201,10 +202,11 @@ static int decrypt_or_rewrap(struct cli *c, int argc, char **argv, int rewrap)
 	{
 		struct sc_keys_opts o = {key_now(), a.ctx, 0, a.allow_compromised};
 
-		if (rewrap)
+		st = key_token(c, &ks, name);
+		if (st == SC_OK && rewrap)
 			st =
 			    sc_keyring_rewrap(ks.kr, name, &o, (const char *)text, len, &ct, &info);
-		else
+		else if (st == SC_OK)
 			st = sc_keyring_decrypt(ks.kr, name, &o, (const char *)text, len, &pt,
 			                        &pt_len, &info);
 	}
@@ -266,8 +268,9 @@ int cli_key_datakey(struct cli *c, int argc, char **argv)
 	{
 		struct sc_keys_opts o = {key_now(), a.ctx, 0, 0};
 
-		st = sc_keyring_datakey(ks.kr, a.name, &o, &wrapped, a.wrapped_only ? NULL : &plain,
-		                        &info);
+		if ((st = key_token(c, &ks, a.name)) == SC_OK)
+			st = sc_keyring_datakey(ks.kr, a.name, &o, &wrapped,
+			                        a.wrapped_only ? NULL : &plain, &info);
 	}
 	st = key_commit(c, &ks, "key.datakey", a.name, st);
 	if (st == SC_OK)

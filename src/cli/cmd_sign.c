@@ -128,7 +128,9 @@ int cmd_sign(struct cli *c, int argc, char **argv)
 	{
 		struct sc_keys_opts o = {key_now(), NULL, a.version, 0};
 
-		st = sc_keyring_sign(ks.kr, a.name, &o, &a.so, msg, len, sig, &sig_len, &info);
+		if ((st = key_token(c, &ks, a.name)) == SC_OK)
+			st = sc_keyring_sign(ks.kr, a.name, &o, &a.so, msg, len, sig, &sig_len,
+			                     &info);
 	}
 	st = key_commit(c, &ks, "key.sign", a.name, st);
 	if (st == SC_OK)

@@ -16,7 +16,8 @@
 struct key_session {
 	struct sc_vault *v;
 	struct sc_keyring *kr;
-	uint64_t gen0; /* the keyring's generation when loaded */
+	uint64_t gen0;            /* the keyring's generation when loaded */
+	struct sc_p11_token *tok; /* the token of a key in one, when opened */
 };
 
 /* Open and unlock the vault, load its keyring. An exit status: EXIT_OK,
@@ -30,6 +31,16 @@ int key_open(struct cli *c, struct key_session *ks);
  */
 int key_commit(struct cli *c, struct key_session *ks, const char *op, const char *name, int st);
 void key_close(struct key_session *ks);
+
+/* key_token.c: when key name lives in a token, open that token (by the
+ * URI its reference keeps: label and serial, never a slot) with the PIN
+ * from --pin-fd or the terminal, and hand it to the keyring; SC_OK too for
+ * a software key or none. A status: SC_ERR_AUTH for a wrong PIN,
+ * SC_ERR_TOKEN for a token absent or locked. key_close closes it. */
+int key_token(struct cli *c, struct key_session *ks, const char *name);
+/* The same for a URI given (key create --in-token). */
+int key_token_open(struct cli *c, struct key_session *ks, const char *uri);
+void key_token_close(struct key_session *ks);
 
 /* Operand and option parsing; each returns SC_OK or SC_ERR_INVALID. */
 int key_parse_version(const char *s, uint32_t *out);

@@ -58,6 +58,7 @@ int key_commit(struct cli *c, struct key_session *ks, const char *op, const char
 
 void key_close(struct key_session *ks)
 {
+	key_token_close(ks);
 	sc_keyring_free(ks->kr);
 	sc_vault_close(ks->v);
 	memset(ks, 0, sizeof(*ks));
