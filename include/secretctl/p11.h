@@ -131,5 +131,8 @@ int sc_p11_destroy_id(struct sc_p11_token *t, const uint8_t *id, size_t id_len) 
  * *out malloc'd. */
 int sc_p11_object_uri(const struct sc_p11_token *t, const char *label, const uint8_t *id,
                       size_t id_len, char **out) SC_WUR;
+/* 1 when URI a names a token (by label or serial) that URI b's token info
+ * matches: the PIN that opened a's token is b's. */
+int sc_p11_uri_same_token(const char *a, const char *b);
 
 #endif

@@ -11,16 +11,24 @@ int key_token_open(struct cli *c, struct key_session *ks, const char *uri)
 {
 	struct sc_p11_token *t = NULL;
 	unsigned flags = 0;
+	const char *kept = NULL;
 	char *pin = NULL;
 	size_t len = 0;
 	int r;
 
 	if (ks->tok != NULL)
 		return SC_OK;
-	if ((r = cli_get_pin(c, "Token PIN: ", &pin, &len)) != SC_OK)
-		return r;
-	r = sc_p11_open(uri, pin, len, &flags, &t);
-	sc_secmem_free(pin);
+	/* the vault was opened with this token's PIN (--token): its --pin-fd
+	 * is read, and the PIN is kept; another token's PIN is asked for */
+	if (c->token_uri != NULL && sc_p11_uri_same_token(c->token_uri, uri) &&
+	    cli_kept_password(&kept, &len)) {
+		r = sc_p11_open(uri, kept, len, &flags, &t);
+	} else {
+		if ((r = cli_get_pin(c, "Token PIN: ", &pin, &len)) != SC_OK)
+			return r;
+		r = sc_p11_open(uri, pin, len, &flags, &t);
+		sc_secmem_free(pin);
+	}
 	/* a locked PIN is no wrong PIN: the token is not usable */
 	if (r == SC_ERR_AUTH && (flags & SC_P11_PIN_LOCKED))
 		r = SC_ERR_TOKEN;

@@ -243,3 +243,17 @@ EOF
 	run -0 env "LEAK=$PIN" "$BATS_TEST_TMPDIR/scan.sh"
 	[[ "$output" != *"hits=0"* ]]
 }
+
+@test "a vault opened by its token slot: one --pin-fd serves the token key too" {
+	printf '%s\n' "$PIN" | sc keyslot add pkcs11 --pin-fd 0 \
+		--token "pkcs11:token=sc-keys;object=vault-kek?module-path=$MODULE" >/dev/null
+	slot="pkcs11:token=sc-keys?module-path=$MODULE"
+	run -0 env -u SECRETCTL_PASSWORD "$SC_BIN" --token "$slot" --pin-fd 3 \
+		key create tk --type aes256-gcm --in-token "$URI" 3<<<"$PIN"
+	run -0 env -u SECRETCTL_PASSWORD "$SC_BIN" --token "$slot" --pin-fd 3 \
+		key encrypt tk --in "$BATS_TEST_TMPDIR/msg" 3<<<"$PIN"
+	printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/ct"
+	run -0 env -u SECRETCTL_PASSWORD "$SC_BIN" --token "$slot" --pin-fd 3 \
+		key decrypt --in "$BATS_TEST_TMPDIR/ct" 3<<<"$PIN"
+	[ "$output" = "attack at dawn" ]
+}

@@ -388,3 +388,24 @@ fail:
 	sc_set_error("token '%s': cannot write the key's URI", t->label);
 	return SC_ERR_NOMEM;
 }
+
+int sc_p11_uri_same_token(const char *a, const char *b)
+{
+	P11KitUri *ua = p11_kit_uri_new(), *ub = p11_kit_uri_new();
+	int same = 0;
+
+	if (ua != NULL && ub != NULL && a != NULL && b != NULL &&
+	    p11_kit_uri_parse(a, P11_KIT_URI_FOR_ANY, ua) == P11_KIT_URI_OK &&
+	    p11_kit_uri_parse(b, P11_KIT_URI_FOR_ANY, ub) == P11_KIT_URI_OK) {
+		CK_TOKEN_INFO *ta = p11_kit_uri_get_token_info(ua);
+
+		/* a names a token (label or serial) and b's token fits it */
+		same = (ta->label[0] != 0 || ta->serialNumber[0] != 0) &&
+		       p11_kit_uri_match_token_info(ua, p11_kit_uri_get_token_info(ub)) == 1;
+	}
+	if (ua != NULL)
+		p11_kit_uri_free(ua);
+	if (ub != NULL)
+		p11_kit_uri_free(ub);
+	return same;
+}
