@@ -257,3 +257,19 @@ EOF
 		key decrypt --in "$BATS_TEST_TMPDIR/ct" 3<<<"$PIN"
 	[ "$output" = "attack at dawn" ]
 }
+
+@test "a create whose save fails leaves no object in the token" {
+	sc_fault_preload
+	# the vault's writes fail (disk full) when the new keyring is saved
+	run -12 env LD_PRELOAD="$PRELOAD" SC_FAULT_N=1 SC_FAULT_STICKY=1 SC_FAULT_CALLS=write,pwrite \
+		SC_FAULT_PATH='*/vault.db-wal' SC_FAULT_ERRNO=ENOSPC "$SC_BIN" --pin-fd 3 \
+		key create t2 --type aes256-gcm --in-token "$URI" 3<<<"$PIN"
+	[[ "$output" == *"cannot create key 't2'"*"no space left"* ]]
+	run -3 sc key show t2
+	run -0 p11_objects
+	[[ "$output" != *"secretctl:t2:"* ]]
+	# the same create without the fault does make the object
+	mk t2 aes256-gcm
+	run -0 p11_objects
+	[[ "$output" == *"secretctl:t2:v1"* ]]
+}

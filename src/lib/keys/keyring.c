@@ -161,6 +161,19 @@ int sc_keyring_token_uri(const struct sc_keyring *kr, const char *name, uint32_t
 	return SC_OK;
 }
 
+int sc_keyring_token_discard(struct sc_keyring *kr, const char *name, uint32_t version)
+{
+	struct kkey *k;
+	struct kver *v;
+	int r;
+
+	if ((r = sc_keys_lookup(kr, name, &k)) != SC_OK)
+		return r;
+	if (!(k->flags & SC_KEY_IN_TOKEN) || (v = sc_keys_version(k, version)) == NULL)
+		return SC_ERR_INVALID;
+	return sc_keys_tok_destroy(kr->tok, k, v);
+}
+
 void sc_keyring_set_sig_keygen(struct sc_keyring *kr, sc_keys_sig_keygen_fn fn, void *arg)
 {
 	kr->keygen = fn;
