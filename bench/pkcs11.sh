@@ -2,7 +2,10 @@
 # pkcs11.sh - what unlocking through a token slot costs: `get` of one secret
 # with the vault opened by a SoftHSM2 key slot (one C_Login, one C_UnwrapKey,
 # no Argon2) beside the default password slot (Argon2id, 64 MiB, t=3), each
-# in a fresh process, the PIN and the password on a file descriptor.
+# in a fresh process, the PIN and the password on a file descriptor. Then
+# named keys in the token beside software keys (key encrypt of 1 KiB with
+# aes256-gcm, sign with ecdsa-p256), the vault opened by the token slot in
+# both, so the difference is the token's AES-GCM or ECDSA (and its lookup).
 # Usage: bench/pkcs11.sh [runs, default 20]
 # SECRETCTL_BIN picks a binary; otherwise a Release build in build-bench/.
 set -eu
@@ -42,3 +45,23 @@ hyperfine --warmup 2 --runs "$runs" --export-json "$tmp/out.json" --style basic 
 # medians (the machine is shared: the mean carries its outliers)
 jq -r '.results[] | "\(.command): median \(.median * 1000 | floor) ms, min \(.min * 1000 | floor) ms (n=\(.times | length))"' \
 	"$tmp/out.json"
+
+# named keys: in the token and in software, the same vault and unlock
+tok="pkcs11:token=bench?module-path=$module"
+head -c 1024 /dev/urandom >"$tmp/msg"
+for k in "tk aes256-gcm --in-token $tok" "sk aes256-gcm" "te ecdsa-p256 --in-token $tok" \
+	"se ecdsa-p256"; do
+	set -- $k
+	name=$1 type=$2
+	shift 2
+	"$bin" --token "$uri" --pin-fd 3 key create "$name" --type "$type" "$@" 3<"$tmp/pin" \
+		>/dev/null 2>&1
+done
+run() { echo "'$bin' --token '$uri' --pin-fd 3 $1 3<'$tmp/pin' >/dev/null"; }
+hyperfine --warmup 2 --runs "$runs" --export-json "$tmp/keys.json" --style basic \
+	-n encrypt-token "$(run "key encrypt tk --in '$tmp/msg'")" \
+	-n encrypt-soft "$(run "key encrypt sk --in '$tmp/msg'")" \
+	-n sign-token "$(run "sign te --in '$tmp/msg'")" \
+	-n sign-soft "$(run "sign se --in '$tmp/msg'")"
+jq -r '.results[] | "\(.command): median \(.median * 1000 | floor) ms, min \(.min * 1000 | floor) ms (n=\(.times | length))"' \
+	"$tmp/keys.json"
