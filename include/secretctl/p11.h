@@ -105,14 +105,20 @@ int sc_p11_destroy(struct sc_p11_token *t, const char *label) SC_WUR;
 #define SC_P11_GCM_IV_LEN 12
 #define SC_P11_GCM_TAG_LEN 16
 
-/* Generate an AES-256 key (encrypt/decrypt only) or an EC P-256 key pair
- * (sign only; pub gets the SEC1 point) in the token, under label and a
- * fresh random CKA_ID written to id: CKA_TOKEN, CKA_SENSITIVE, never
- * CKA_EXTRACTABLE. */
+#define SC_P11_CURVE_P256 1    /* CKK_EC on prime256v1: CKM_ECDSA over a digest */
+#define SC_P11_CURVE_ED25519 2 /* CKK_EC_EDWARDS: CKM_EDDSA over the message */
+#define SC_P11_ED_PUB_LEN 32
+
+/* Generate an AES-256 key (encrypt/decrypt only) or an EC key pair on a
+ * curve (sign only; pub gets the public point, SEC1 uncompressed for P-256,
+ * RFC 8032's 32 bytes for Ed25519, *pub_len its size) in the token, under
+ * label and a fresh random CKA_ID written to id: CKA_TOKEN, CKA_SENSITIVE,
+ * never CKA_EXTRACTABLE. */
 int sc_p11_aes_generate_id(struct sc_p11_token *t, const char *label,
                            uint8_t id[SC_P11_ID_LEN]) SC_WUR;
-int sc_p11_ec_generate_id(struct sc_p11_token *t, const char *label, uint8_t id[SC_P11_ID_LEN],
-                          uint8_t pub[SC_P11_EC_PUB_LEN]) SC_WUR;
+int sc_p11_ec_generate_id(struct sc_p11_token *t, const char *label, int curve,
+                          uint8_t id[SC_P11_ID_LEN], uint8_t pub[SC_P11_EC_PUB_LEN],
+                          size_t *pub_len) SC_WUR;
 /* AES-GCM (CKM_AES_GCM, 96-bit IV, 128-bit tag) with the AES key under id.
  * Encrypting writes in_len + 16 bytes (ciphertext || tag) to out; decrypting
  * takes ciphertext || tag and writes in_len - 16 bytes; *out_len is out's
@@ -121,9 +127,10 @@ int sc_p11_ec_generate_id(struct sc_p11_token *t, const char *label, uint8_t id[
 int sc_p11_gcm(struct sc_p11_token *t, const uint8_t *id, size_t id_len, int enc,
                const uint8_t iv[SC_P11_GCM_IV_LEN], const uint8_t *aad, size_t aad_len,
                const uint8_t *in, size_t in_len, uint8_t *out, size_t *out_len) SC_WUR;
-/* CKM_ECDSA over a SHA-256 digest with the private key under id: r || s. */
-int sc_p11_ec_sign_id(struct sc_p11_token *t, const uint8_t *id, size_t id_len,
-                      const uint8_t digest[32], uint8_t sig[SC_P11_EC_SIG_LEN]) SC_WUR;
+/* Sign with the private key under id: P-256 takes a 32-byte SHA-256
+ * digest (CKM_ECDSA: r || s), Ed25519 the message (CKM_EDDSA: R || S). */
+int sc_p11_ec_sign_id(struct sc_p11_token *t, const uint8_t *id, size_t id_len, int curve,
+                      const uint8_t *data, size_t data_len, uint8_t sig[SC_P11_EC_SIG_LEN]) SC_WUR;
 /* C_DestroyObject on every object under id; SC_ERR_NOT_FOUND for none. */
 int sc_p11_destroy_id(struct sc_p11_token *t, const uint8_t *id, size_t id_len) SC_WUR;
 /* The RFC 7512 URI of the object (label, id) on this token: the token by

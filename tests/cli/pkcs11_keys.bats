@@ -92,6 +92,25 @@ mk() {
 	[[ "$pt" == *"$hex" ]]
 }
 
+@test "ed25519 in the token: CKM_EDDSA, OpenSSL verifies with key pubkey" {
+	run -0 p key create ed --type ed25519 --in-token "$URI"
+	run -0 p sign ed --in "$BATS_TEST_TMPDIR/msg" --out "$BATS_TEST_TMPDIR/sig"
+	[ "$(stat -c %s "$BATS_TEST_TMPDIR/sig")" -eq 64 ]
+	sc key pubkey ed --format pem >"$BATS_TEST_TMPDIR/ed.pem"
+	run -0 openssl pkeyutl -verify -pubin -inkey "$BATS_TEST_TMPDIR/ed.pem" -rawin \
+		-in "$BATS_TEST_TMPDIR/msg" -sigfile "$BATS_TEST_TMPDIR/sig"
+	[[ "$output" == *"Signature Verified Successfully"* ]]
+	printf 'attack at dusk' >"$BATS_TEST_TMPDIR/msg2"
+	run -1 openssl pkeyutl -verify -pubin -inkey "$BATS_TEST_TMPDIR/ed.pem" -rawin \
+		-in "$BATS_TEST_TMPDIR/msg2" -sigfile "$BATS_TEST_TMPDIR/sig"
+	run -0 sc verify ed --in "$BATS_TEST_TMPDIR/msg" --signature "$BATS_TEST_TMPDIR/sig"
+	run -1 sc verify ed --in "$BATS_TEST_TMPDIR/msg2" --signature "$BATS_TEST_TMPDIR/sig"
+	# one form only, as for a software Ed25519 key
+	run -2 p sign ed --sig-format der --in "$BATS_TEST_TMPDIR/msg"
+	run -0 p11_objects
+	[[ "$output" == *"Private Key Object; EC_EDWARDS"*"label:      secretctl:ed:v1"*"sensitive, always sensitive, never extractable"* ]]
+}
+
 @test "lifecycle: suspend refuses (9), resume works, deactivate decrypts only" {
 	mk tk aes256-gcm
 	mk te ecdsa-p256

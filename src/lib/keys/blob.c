@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "keys/keys_int.h"
+#include "secretctl/p11.h"
 
 #define BLOB_MAGIC "SCKR"
 #define BLOB_FORMAT 1
@@ -142,7 +143,9 @@ static int decode_version(struct sc_buf *b, const struct kkey *k, uint32_t want,
 		if ((m = r_bytes(b, ml)) == NULL)
 			return corrupt("truncated token reference");
 		if (sc_keys_tref_parse(m, ml, &ref) != SC_OK ||
-		    (k->type == SC_KEY_ECDSA_P256) != (ref.pub != NULL))
+		    ref.pub_len != (k->type == SC_KEY_ECDSA_P256 ? SC_P11_EC_PUB_LEN
+		                    : k->type == SC_KEY_ED25519  ? SC_P11_ED_PUB_LEN
+		                                                 : 0))
 			return corrupt("bad token reference");
 	} else if (need ? ml != need : (ml == 0 || ml > SC_KEY_MATERIAL_MAX)) {
 		return corrupt("bad material length");
@@ -194,7 +197,8 @@ static int decode_key(struct sc_buf *b, const char *prev, struct kkey **out)
 	     (k->type == SC_KEY_HMAC_SHA256 || sc_key_type_is_signing(k->type))) ||
 	    ((k->flags & SC_KEY_IN_TOKEN) &&
 	     ((k->flags & SC_KEY_EXPORTABLE) ||
-	      (k->type != SC_KEY_AES256_GCM && k->type != SC_KEY_ECDSA_P256))) ||
+	      (k->type != SC_KEY_AES256_GCM && k->type != SC_KEY_ECDSA_P256 &&
+	       k->type != SC_KEY_ED25519))) ||
 	    k->created < 0 || k->rotate_every < 0)
 		goto bad;
 	/* live versions are exactly min_available .. next_version - 1 */

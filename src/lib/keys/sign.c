@@ -131,7 +131,7 @@ int sc_keyring_pubkey(struct sc_keyring *kr, const char *name, const struct sc_k
 		return r;
 	if (tv != NULL) {
 		if (alg != NULL)
-			*alg = SC_SIG_P256;
+			*alg = tk->type == SC_KEY_ED25519 ? SC_SIG_ED25519 : SC_SIG_P256;
 		return sc_keys_tok_pubkey(tk, tv, pub, pub_len);
 	}
 	if ((r = load_key(kr, name, o, op, &k, info)) != SC_OK)

@@ -38,7 +38,9 @@ int sc_keys_tref_parse(const uint8_t *m, size_t len, struct sc_keys_tref *out)
 	out->id = m + o;
 	o += out->id_len;
 	out->pub_len = m[o++];
-	if ((out->pub_len != 0 && out->pub_len != SC_P11_EC_PUB_LEN) || o + out->pub_len != len)
+	if ((out->pub_len != 0 && out->pub_len != SC_P11_EC_PUB_LEN &&
+	     out->pub_len != SC_P11_ED_PUB_LEN) ||
+	    o + out->pub_len != len)
 		goto bad;
 	out->pub = out->pub_len ? m + o : NULL;
 	return SC_OK;
@@ -83,9 +85,11 @@ int sc_keys_tok_generate(struct sc_p11_token *t, const struct kkey *k, uint32_t 
 	if (k->type == SC_KEY_AES256_GCM)
 		r = sc_p11_aes_generate_id(t, label, id);
 	else if (k->type == SC_KEY_ECDSA_P256)
-		r = sc_p11_ec_generate_id(t, label, id, pub), pl = SC_P11_EC_PUB_LEN;
+		r = sc_p11_ec_generate_id(t, label, SC_P11_CURVE_P256, id, pub, &pl);
+	else if (k->type == SC_KEY_ED25519)
+		r = sc_p11_ec_generate_id(t, label, SC_P11_CURVE_ED25519, id, pub, &pl);
 	else {
-		sc_set_error("only aes256-gcm and ecdsa-p256 keys live in a token");
+		sc_set_error("only aes256-gcm, ecdsa-p256 and ed25519 keys live in a token");
 		return SC_ERR_INVALID;
 	}
 	if (r != SC_OK)
@@ -177,6 +181,28 @@ static int sig_der(const uint8_t raw[SC_P11_EC_SIG_LEN], uint8_t *out, size_t *o
 	return SC_OK;
 }
 
+/* Ed25519 in the token: RFC 8032's 64 bytes over the message itself. */
+static int sign_ed25519(struct sc_p11_token *t, const struct kkey *k, const struct kver *v,
+                        const struct sc_keys_tref *ref, const struct sc_sig_opts *so,
+                        const uint8_t *msg, size_t msg_len, uint8_t sig[SC_SIG_MAX],
+                        size_t *sig_len)
+{
+	int r;
+
+	if (so != NULL &&
+	    ((so->scheme != SC_SIG_SCHEME_DEFAULT && so->scheme != SC_SIG_SCHEME_EDDSA) ||
+	     so->format == SC_SIG_FMT_DER || so->format > SC_SIG_FMT_RAW || so->prehashed)) {
+		sc_set_error("key '%s' in a token signs pure Ed25519 only (no DER, no prehash)",
+		             k->name);
+		return SC_ERR_INVALID;
+	}
+	r = sc_p11_ec_sign_id(t, ref->id, ref->id_len, SC_P11_CURVE_ED25519, msg, msg_len, sig);
+	if (r != SC_OK)
+		return tok_fail(k, v, t, r);
+	*sig_len = SC_P11_EC_SIG_LEN;
+	return SC_OK;
+}
+
 int sc_keys_tok_sign(struct sc_p11_token *t, const struct kkey *k, const struct kver *v,
                      const struct sc_sig_opts *so, const uint8_t *msg, size_t msg_len,
                      uint8_t sig[SC_SIG_MAX], size_t *sig_len)
@@ -187,7 +213,7 @@ int sc_keys_tok_sign(struct sc_p11_token *t, const struct kkey *k, const struct 
 	int r;
 
 	*sig_len = 0;
-	if (so != NULL &&
+	if (k->type != SC_KEY_ED25519 && so != NULL &&
 	    ((so->scheme != SC_SIG_SCHEME_DEFAULT && so->scheme != SC_SIG_SCHEME_ECDSA) ||
 	     so->format > SC_SIG_FMT_RAW)) {
 		sc_set_error("key '%s' in a token signs ECDSA only", k->name);
@@ -197,6 +223,8 @@ int sc_keys_tok_sign(struct sc_p11_token *t, const struct kkey *k, const struct 
 		return no_token(k);
 	if ((r = sc_keys_tref_parse(v->material, v->material_len, &ref)) != SC_OK)
 		return r;
+	if (k->type == SC_KEY_ED25519)
+		return sign_ed25519(t, k, v, &ref, so, msg, msg_len, sig, sig_len);
 	if (so != NULL && so->prehashed) {
 		if (msg_len != sizeof(digest)) {
 			sc_set_error("a prehashed message is a 32-byte SHA-256 digest");
@@ -209,7 +237,9 @@ int sc_keys_tok_sign(struct sc_p11_token *t, const struct kkey *k, const struct 
 		sc_set_error("SHA-256 failed");
 		return SC_ERR_CRYPTO;
 	}
-	if ((r = sc_p11_ec_sign_id(t, ref.id, ref.id_len, digest, raw)) != SC_OK)
+	r = sc_p11_ec_sign_id(t, ref.id, ref.id_len, SC_P11_CURVE_P256, digest, sizeof(digest),
+	                      raw);
+	if (r != SC_OK)
 		return tok_fail(k, v, t, r);
 	if (so != NULL && so->format == SC_SIG_FMT_RAW) {
 		memcpy(sig, raw, sizeof(raw));

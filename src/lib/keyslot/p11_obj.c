@@ -154,21 +154,55 @@ int sc_p11_aes_generate_id(struct sc_p11_token *t, const char *label, uint8_t id
 	return SC_OK;
 }
 
-int sc_p11_ec_generate_id(struct sc_p11_token *t, const char *label, uint8_t id[SC_P11_ID_LEN],
-                          uint8_t pub[SC_P11_EC_PUB_LEN])
+/* CKA_EC_PARAMS of a curve, and the size of its public point. */
+static int curve_params(int curve, const uint8_t **params, size_t *params_len, size_t *pub_len,
+                        CK_KEY_TYPE *type, CK_MECHANISM_TYPE *gen)
+{
+	/* PrintableString "edwards25519": what SoftHSM 2.6 and PKCS#11 3.0 take */
+	static const uint8_t ed25519[] = {0x13, 0x0c, 'e', 'd', 'w', 'a', 'r',
+	                                  'd',  's',  '2', '5', '5', '1', '9'};
+
+	if (curve == SC_P11_CURVE_P256) {
+		*params = p256_oid;
+		*params_len = sizeof(p256_oid);
+		*pub_len = SC_P11_EC_PUB_LEN;
+		*type = CKK_EC;
+		*gen = CKM_EC_KEY_PAIR_GEN;
+		return SC_OK;
+	}
+	if (curve == SC_P11_CURVE_ED25519) {
+		*params = ed25519;
+		*params_len = sizeof(ed25519);
+		*pub_len = SC_P11_ED_PUB_LEN;
+		*type = CKK_EC_EDWARDS;
+		*gen = CKM_EC_EDWARDS_KEY_PAIR_GEN;
+		return SC_OK;
+	}
+	sc_set_error("unknown curve %d", curve);
+	return SC_ERR_INVALID;
+}
+
+int sc_p11_ec_generate_id(struct sc_p11_token *t, const char *label, int curve,
+                          uint8_t id[SC_P11_ID_LEN], uint8_t pub[SC_P11_EC_PUB_LEN],
+                          size_t *pub_len)
 {
 	CK_OBJECT_CLASS pub_cls = CKO_PUBLIC_KEY, priv_cls = CKO_PRIVATE_KEY;
-	CK_KEY_TYPE type = CKK_EC;
+	CK_KEY_TYPE type;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-	CK_MECHANISM mech = {CKM_EC_KEY_PAIR_GEN, NULL, 0};
+	CK_MECHANISM mech = {0, NULL, 0};
 	CK_OBJECT_HANDLE hpub, hpriv;
+	const uint8_t *params;
+	size_t params_len, plen;
 	uint8_t point[80];
 	CK_RV rv;
 	int r;
 
-	if ((r = sc_p11_usable(t)) != SC_OK || (r = check_label(t, label)) != SC_OK || id == NULL ||
-	    pub == NULL || (r = fresh_id(t, id)) != SC_OK)
+	if ((r = curve_params(curve, &params, &params_len, &plen, &type, &mech.mechanism)) !=
+	        SC_OK ||
+	    (r = sc_p11_usable(t)) != SC_OK || (r = check_label(t, label)) != SC_OK || id == NULL ||
+	    pub == NULL || pub_len == NULL || (r = fresh_id(t, id)) != SC_OK)
 		return r != SC_OK ? r : SC_ERR_INVALID;
+	*pub_len = 0;
 	CK_ATTRIBUTE pt[] = {
 	    {CKA_CLASS, &pub_cls, sizeof(pub_cls)},
 	    {CKA_KEY_TYPE, &type, sizeof(type)},
@@ -178,7 +212,8 @@ int sc_p11_ec_generate_id(struct sc_p11_token *t, const char *label, uint8_t id[
 	    {CKA_VERIFY, &yes, sizeof(yes)},
 	    {CKA_ENCRYPT, &no, sizeof(no)},
 	    {CKA_WRAP, &no, sizeof(no)},
-	    {CKA_EC_PARAMS, (void *)p256_oid, sizeof(p256_oid)},
+	    {CKA_DERIVE, &no, sizeof(no)},
+	    {CKA_EC_PARAMS, (void *)params, params_len},
 	};
 	CK_ATTRIBUTE st[] = {
 	    {CKA_CLASS, &priv_cls, sizeof(priv_cls)},
@@ -203,14 +238,17 @@ int sc_p11_ec_generate_id(struct sc_p11_token *t, const char *label, uint8_t id[
 		r = sc_p11_fail(t, rv, "C_GetAttributeValue (CKA_EC_POINT)");
 		goto undo;
 	}
-	/* DER OCTET STRING { 04 || X || Y } (PKCS#11 2.40), or the bare point */
-	if (pa.ulValueLen == SC_P11_EC_PUB_LEN + 2 && point[0] == 0x04 &&
-	    point[1] == SC_P11_EC_PUB_LEN && point[2] == 0x04) {
-		memcpy(pub, point + 2, SC_P11_EC_PUB_LEN);
+	/* DER OCTET STRING { point } (PKCS#11 2.40), or the bare point; a
+	 * P-256 point is SEC1 uncompressed (04 || X || Y) */
+	if (pa.ulValueLen == plen + 2 && point[0] == 0x04 && point[1] == plen &&
+	    (curve != SC_P11_CURVE_P256 || point[2] == 0x04)) {
+		memcpy(pub, point + 2, plen);
+		*pub_len = plen;
 		return SC_OK;
 	}
-	if (pa.ulValueLen == SC_P11_EC_PUB_LEN && point[0] == 0x04) {
-		memcpy(pub, point, SC_P11_EC_PUB_LEN);
+	if (pa.ulValueLen == plen && (curve != SC_P11_CURVE_P256 || point[0] == 0x04)) {
+		memcpy(pub, point, plen);
+		*pub_len = plen;
 		return SC_OK;
 	}
 	sc_set_error("token '%s': unexpected CKA_EC_POINT of %lu bytes", t->label,
@@ -286,10 +324,11 @@ int sc_p11_gcm(struct sc_p11_token *t, const uint8_t *id, size_t id_len, int enc
 	return SC_OK;
 }
 
-int sc_p11_ec_sign_id(struct sc_p11_token *t, const uint8_t *id, size_t id_len,
-                      const uint8_t digest[32], uint8_t sig[SC_P11_EC_SIG_LEN])
+int sc_p11_ec_sign_id(struct sc_p11_token *t, const uint8_t *id, size_t id_len, int curve,
+                      const uint8_t *data, size_t data_len, uint8_t sig[SC_P11_EC_SIG_LEN])
 {
-	CK_MECHANISM mech = {CKM_ECDSA, NULL, 0};
+	CK_MECHANISM mech = {curve == SC_P11_CURVE_ED25519 ? CKM_EDDSA : CKM_ECDSA, NULL, 0};
+	CK_KEY_TYPE type = curve == SC_P11_CURVE_ED25519 ? CKK_EC_EDWARDS : CKK_EC;
 	CK_OBJECT_HANDLE h;
 	CK_ULONG n = SC_P11_EC_SIG_LEN;
 	CK_RV rv;
@@ -297,19 +336,22 @@ int sc_p11_ec_sign_id(struct sc_p11_token *t, const uint8_t *id, size_t id_len,
 
 	if ((r = check_args(t, id, id_len)) != SC_OK)
 		return r;
-	if (digest == NULL || sig == NULL) {
+	if ((curve != SC_P11_CURVE_P256 && curve != SC_P11_CURVE_ED25519) ||
+	    (data == NULL && data_len != 0) || sig == NULL ||
+	    (curve == SC_P11_CURVE_P256 && data_len != 32)) {
 		sc_set_error("bad arguments to sign");
 		return SC_ERR_INVALID;
 	}
-	if ((r = key_by_id(t, CKO_PRIVATE_KEY, CKK_EC, id, id_len, &h)) != SC_OK)
+	if ((r = key_by_id(t, CKO_PRIVATE_KEY, type, id, id_len, &h)) != SC_OK)
 		return r;
 	if ((rv = t->f->C_SignInit(t->s, &mech, h)) != CKR_OK)
 		return sc_p11_fail(t, rv, "C_SignInit");
-	if ((rv = t->f->C_Sign(t->s, (CK_BYTE_PTR)digest, 32, sig, &n)) != CKR_OK)
+	rv = t->f->C_Sign(t->s, (CK_BYTE_PTR)(data != NULL ? data : (const uint8_t *)""), data_len,
+	                  sig, &n);
+	if (rv != CKR_OK)
 		return sc_p11_fail(t, rv, "C_Sign");
 	if (n != SC_P11_EC_SIG_LEN) {
-		sc_set_error("token '%s': a P-256 signature of %lu bytes", t->label,
-		             (unsigned long)n);
+		sc_set_error("token '%s': a signature of %lu bytes", t->label, (unsigned long)n);
 		return SC_ERR_CORRUPT;
 	}
 	return SC_OK;
