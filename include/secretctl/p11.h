@@ -116,6 +116,9 @@ int sc_p11_destroy(struct sc_p11_token *t, const char *label) SC_WUR;
  * never CKA_EXTRACTABLE. */
 int sc_p11_aes_generate_id(struct sc_p11_token *t, const char *label,
                            uint8_t id[SC_P11_ID_LEN]) SC_WUR;
+/* A 32-byte generic secret (CKK_GENERIC_SECRET), sign/verify only: HMAC. */
+int sc_p11_hmac_generate_id(struct sc_p11_token *t, const char *label,
+                            uint8_t id[SC_P11_ID_LEN]) SC_WUR;
 int sc_p11_ec_generate_id(struct sc_p11_token *t, const char *label, int curve,
                           uint8_t id[SC_P11_ID_LEN], uint8_t pub[SC_P11_EC_PUB_LEN],
                           size_t *pub_len) SC_WUR;
@@ -131,6 +134,10 @@ int sc_p11_gcm(struct sc_p11_token *t, const uint8_t *id, size_t id_len, int enc
  * digest (CKM_ECDSA: r || s), Ed25519 the message (CKM_EDDSA: R || S). */
 int sc_p11_ec_sign_id(struct sc_p11_token *t, const uint8_t *id, size_t id_len, int curve,
                       const uint8_t *data, size_t data_len, uint8_t sig[SC_P11_EC_SIG_LEN]) SC_WUR;
+#define SC_P11_HMAC_LEN 32
+/* HMAC-SHA-256 (CKM_SHA256_HMAC) of msg with the secret key under id. */
+int sc_p11_hmac_id(struct sc_p11_token *t, const uint8_t *id, size_t id_len, const uint8_t *msg,
+                   size_t msg_len, uint8_t mac[SC_P11_HMAC_LEN]) SC_WUR;
 /* C_DestroyObject on every object under id; SC_ERR_NOT_FOUND for none. */
 int sc_p11_destroy_id(struct sc_p11_token *t, const uint8_t *id, size_t id_len) SC_WUR;
 /* The RFC 7512 URI of the object (label, id) on this token: the token by

@@ -20,7 +20,8 @@ static const struct cli_opt opts_create[] = {
     {'r', 0, "rotate-every", "DURATION", "rotate on the first use past this period (90d, 1y)", 0},
     {'a', 0, "activate-at", "DATE", "pre-activation until DATE (YYYY-MM-DD[THH:MM[:SS]Z])", 0},
     {'T', 0, "in-token", "URI",
-     "generate the key in this PKCS#11 token (aes256-gcm, ecdsa-p256, ed25519); it never leaves it",
+     "generate the key in this PKCS#11 token (aes256-gcm, hmac-sha256, ecdsa-p256, ed25519); "
+     "it never leaves it",
      0},
     {0, 0, NULL, NULL, NULL, 0},
 };
@@ -108,8 +109,10 @@ static int key_create(struct cli *c, int argc, char **argv)
 	if (type == 0)
 		return cli_usage(c, "--type is needed");
 	if (token != NULL && type != SC_KEY_AES256_GCM && type != SC_KEY_ECDSA_P256 &&
-	    type != SC_KEY_ED25519)
-		return cli_usage(c, "a key in a token is aes256-gcm, ecdsa-p256 or ed25519, not %s",
+	    type != SC_KEY_ED25519 && type != SC_KEY_HMAC_SHA256)
+		return cli_usage(c,
+		                 "a key in a token is aes256-gcm, hmac-sha256, ecdsa-p256 or "
+		                 "ed25519, not %s",
 		                 sc_key_type_name(type));
 	if (token != NULL && (kp.flags & SC_KEY_EXPORTABLE))
 		return cli_usage(c, "a key in a token is never --exportable");

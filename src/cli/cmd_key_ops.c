@@ -326,10 +326,11 @@ int cli_key_hmac(struct cli *c, int argc, char **argv)
 	{
 		struct sc_keys_opts o = {key_now(), NULL, 0, a.allow_compromised};
 
-		if (a.mac != NULL)
+		st = key_token(c, &ks, a.name);
+		if (st == SC_OK && a.mac != NULL)
 			st = sc_keyring_hmac_verify(ks.kr, a.name, &o, msg, len, a.mac,
 			                            strlen(a.mac), &info);
-		else
+		else if (st == SC_OK)
 			st = sc_keyring_hmac(ks.kr, a.name, &o, msg, len, &mac, &info);
 	}
 	st = key_commit(c, &ks, a.mac != NULL ? "key.hmac-verify" : "key.hmac", a.name, st);

@@ -111,6 +111,26 @@ mk() {
 	[[ "$output" == *"Private Key Object; EC_EDWARDS"*"label:      secretctl:ed:v1"*"sensitive, always sensitive, never extractable"* ]]
 }
 
+@test "hmac-sha256 in the token: CKM_SHA256_HMAC, the same MAC pkcs11-tool computes" {
+	run -0 p key create hm --type hmac-sha256 --in-token "$URI"
+	run -0 p key hmac hm --in "$BATS_TEST_TMPDIR/msg"
+	[[ "$output" == sc:v1:hm:1:* ]]
+	mac=$output
+	run -0 p key hmac hm --in "$BATS_TEST_TMPDIR/msg" --verify "$mac"
+	printf 'attack at dusk' >"$BATS_TEST_TMPDIR/msg2"
+	run -1 p key hmac hm --in "$BATS_TEST_TMPDIR/msg2" --verify "$mac"
+	# the token itself, asked by pkcs11-tool, gives the same 32 bytes
+	id=$(p11_objects | awk '/label: +secretctl:hm:v1/ {f = 1} f && /ID:/ {print $2; exit}')
+	[ -n "$id" ]
+	pkcs11-tool --module "$MODULE" --login --pin "$PIN" --sign --mechanism SHA256-HMAC \
+		--id "$id" -i "$BATS_TEST_TMPDIR/msg" -o "$BATS_TEST_TMPDIR/tool.mac" >/dev/null 2>&1
+	b64=${mac##*:}
+	ours=$(printf '%s=' "$b64" | tr '_-' '/+' | base64 -d | od -An -tx1 | tr -d ' \n')
+	[ "$ours" = "$(od -An -tx1 "$BATS_TEST_TMPDIR/tool.mac" | tr -d ' \n')" ]
+	run -0 p11_objects
+	[[ "$output" == *"label:      secretctl:hm:v1"*"sensitive, always sensitive, never extractable"* ]]
+}
+
 @test "lifecycle: suspend refuses (9), resume works, deactivate decrypts only" {
 	mk tk aes256-gcm
 	mk te ecdsa-p256

@@ -198,7 +198,7 @@ static int decode_key(struct sc_buf *b, const char *prev, struct kkey **out)
 	    ((k->flags & SC_KEY_IN_TOKEN) &&
 	     ((k->flags & SC_KEY_EXPORTABLE) ||
 	      (k->type != SC_KEY_AES256_GCM && k->type != SC_KEY_ECDSA_P256 &&
-	       k->type != SC_KEY_ED25519))) ||
+	       k->type != SC_KEY_ED25519 && k->type != SC_KEY_HMAC_SHA256))) ||
 	    k->created < 0 || k->rotate_every < 0)
 		goto bad;
 	/* live versions are exactly min_available .. next_version - 1 */

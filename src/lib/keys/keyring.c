@@ -352,10 +352,12 @@ int sc_keyring_create(struct sc_keyring *kr, const char *name, enum sc_key_type 
 	}
 	if ((p->flags & SC_KEY_IN_TOKEN) &&
 	    ((p->flags & SC_KEY_EXPORTABLE) ||
-	     (type != SC_KEY_AES256_GCM && type != SC_KEY_ECDSA_P256 && type != SC_KEY_ED25519))) {
+	     (type != SC_KEY_AES256_GCM && type != SC_KEY_ECDSA_P256 && type != SC_KEY_ED25519 &&
+	      type != SC_KEY_HMAC_SHA256))) {
 		sc_set_error((p->flags & SC_KEY_EXPORTABLE)
 		                 ? "a key in a token is never exportable"
-		                 : "a key in a token is aes256-gcm, ecdsa-p256 or ed25519");
+		                 : "a key in a token is aes256-gcm, hmac-sha256, ecdsa-p256 or "
+		                   "ed25519");
 		return SC_ERR_INVALID;
 	}
 	at = key_slot(kr, name, &found);

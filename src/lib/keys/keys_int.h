@@ -118,6 +118,9 @@ int sc_keys_tok_sign(struct sc_p11_token *t, const struct kkey *k, const struct 
 /* The public point the reference keeps (no token needed). */
 int sc_keys_tok_pubkey(const struct kkey *k, const struct kver *v, uint8_t pub[SC_SIG_PUB_MAX],
                        size_t *pub_len) SC_WUR;
+/* HMAC-SHA-256 of msg, by the token. */
+int sc_keys_tok_hmac(struct sc_p11_token *t, const struct kkey *k, const struct kver *v,
+                     const uint8_t *msg, size_t msg_len, uint8_t mac[32]) SC_WUR;
 /* C_DestroyObject on the version's object (one already gone is fine). */
 int sc_keys_tok_destroy(struct sc_p11_token *t, const struct kkey *k, const struct kver *v) SC_WUR;
 

@@ -80,6 +80,15 @@ static int ver_aead(struct sc_keyring *kr, const struct kkey *k, const struct kv
 	return sc_keys_aead(enc, k->type, v->material, aad, aad_len, in, in_len, payload, pt_out);
 }
 
+/* HMAC-SHA-256 with a version's key: in software, or in the token. */
+static int ver_hmac(struct sc_keyring *kr, const struct kkey *k, const struct kver *v,
+                    const uint8_t *msg, size_t msg_len, uint8_t mac[SC_MAC_LEN])
+{
+	if (k->flags & SC_KEY_IN_TOKEN)
+		return sc_keys_tok_hmac(kr->tok, k, v, msg, msg_len, mac);
+	return sc_hmac_sha256(v->material, v->material_len, msg, msg_len, mac);
+}
+
 static int check_opts(const struct sc_keys_opts *o)
 {
 	if (o == NULL || o->now < 0) {
@@ -434,7 +443,7 @@ int sc_keyring_hmac(struct sc_keyring *kr, const char *name, const struct sc_key
 		return r;
 	if ((r = protect_version(kr, k, o, SC_KEY_OP_SIGN, &v, &rotated)) != SC_OK)
 		return r;
-	if ((r = sc_hmac_sha256(v->material, v->material_len, msg, msg_len, mac)) != SC_OK)
+	if ((r = ver_hmac(kr, k, v, msg, msg_len, mac)) != SC_OK)
 		return r;
 	r = sc_keys_ct_format(k->name, v->version, mac, sizeof(mac), out);
 	if (r == SC_OK)
@@ -458,7 +467,7 @@ int sc_keyring_hmac_verify(struct sc_keyring *kr, const char *name, const struct
 		return r;
 	if ((r = parsed_version(kr, name, o, mac, mac_len, SC_KEY_OP_VERIFY, &ct, &k, &v)) != SC_OK)
 		goto out;
-	if ((r = sc_hmac_sha256(v->material, v->material_len, msg, msg_len, want)) != SC_OK)
+	if ((r = ver_hmac(kr, k, v, msg, msg_len, want)) != SC_OK)
 		goto out;
 	if (ct.payload_len != SC_MAC_LEN || sc_memcmp_ct(want, ct.payload, SC_MAC_LEN) != 0) {
 		sc_set_error("the hmac does not match under version %u of key '%s'", v->version,

@@ -84,12 +84,15 @@ int sc_keys_tok_generate(struct sc_p11_token *t, const struct kkey *k, uint32_t 
 	snprintf(label, sizeof(label), "secretctl:%s:v%u", k->name, version);
 	if (k->type == SC_KEY_AES256_GCM)
 		r = sc_p11_aes_generate_id(t, label, id);
+	else if (k->type == SC_KEY_HMAC_SHA256)
+		r = sc_p11_hmac_generate_id(t, label, id);
 	else if (k->type == SC_KEY_ECDSA_P256)
 		r = sc_p11_ec_generate_id(t, label, SC_P11_CURVE_P256, id, pub, &pl);
 	else if (k->type == SC_KEY_ED25519)
 		r = sc_p11_ec_generate_id(t, label, SC_P11_CURVE_ED25519, id, pub, &pl);
 	else {
-		sc_set_error("only aes256-gcm, ecdsa-p256 and ed25519 keys live in a token");
+		sc_set_error("only aes256-gcm, hmac-sha256, ecdsa-p256 and ed25519 keys live in "
+		             "a token");
 		return SC_ERR_INVALID;
 	}
 	if (r != SC_OK)
@@ -269,6 +272,19 @@ int sc_keys_tok_pubkey(const struct kkey *k, const struct kver *v, uint8_t pub[S
 	memcpy(pub, ref.pub, ref.pub_len);
 	*pub_len = ref.pub_len;
 	return SC_OK;
+}
+
+int sc_keys_tok_hmac(struct sc_p11_token *t, const struct kkey *k, const struct kver *v,
+                     const uint8_t *msg, size_t msg_len, uint8_t mac[32])
+{
+	struct sc_keys_tref ref;
+	int r;
+
+	if (t == NULL)
+		return no_token(k);
+	if ((r = sc_keys_tref_parse(v->material, v->material_len, &ref)) != SC_OK)
+		return r;
+	return tok_fail(k, v, t, sc_p11_hmac_id(t, ref.id, ref.id_len, msg, msg_len, mac));
 }
 
 int sc_keys_tok_destroy(struct sc_p11_token *t, const struct kkey *k, const struct kver *v)

@@ -124,13 +124,17 @@ static int fresh_id(struct sc_p11_token *t, uint8_t id[SC_P11_ID_LEN])
 	return SC_OK;
 }
 
-int sc_p11_aes_generate_id(struct sc_p11_token *t, const char *label, uint8_t id[SC_P11_ID_LEN])
+/* A secret key generated in the token: AES-256 to encrypt/decrypt, or a
+ * 32-byte generic secret to sign/verify (HMAC). */
+static int secret_generate(struct sc_p11_token *t, const char *label, int hmac,
+                           uint8_t id[SC_P11_ID_LEN])
 {
 	CK_OBJECT_CLASS cls = CKO_SECRET_KEY;
-	CK_KEY_TYPE type = CKK_AES;
+	CK_KEY_TYPE type = hmac ? CKK_GENERIC_SECRET : CKK_AES;
 	CK_ULONG len = 32;
 	CK_BBOOL yes = CK_TRUE, no = CK_FALSE;
-	CK_MECHANISM mech = {CKM_AES_KEY_GEN, NULL, 0};
+	CK_BBOOL *crypt = hmac ? &no : &yes, *mac = hmac ? &yes : &no;
+	CK_MECHANISM mech = {hmac ? CKM_GENERIC_SECRET_KEY_GEN : CKM_AES_KEY_GEN, NULL, 0};
 	CK_OBJECT_HANDLE h;
 	CK_RV rv;
 	int r;
@@ -139,18 +143,58 @@ int sc_p11_aes_generate_id(struct sc_p11_token *t, const char *label, uint8_t id
 	    (r = fresh_id(t, id)) != SC_OK)
 		return r != SC_OK ? r : SC_ERR_INVALID;
 	CK_ATTRIBUTE tmpl[] = {
-	    {CKA_CLASS, &cls, sizeof(cls)},     {CKA_KEY_TYPE, &type, sizeof(type)},
-	    {CKA_VALUE_LEN, &len, sizeof(len)}, {CKA_LABEL, (void *)label, strlen(label)},
-	    {CKA_ID, id, SC_P11_ID_LEN},        {CKA_TOKEN, &yes, sizeof(yes)},
-	    {CKA_PRIVATE, &yes, sizeof(yes)},   {CKA_SENSITIVE, &yes, sizeof(yes)},
-	    {CKA_EXTRACTABLE, &no, sizeof(no)}, {CKA_ENCRYPT, &yes, sizeof(yes)},
-	    {CKA_DECRYPT, &yes, sizeof(yes)},   {CKA_WRAP, &no, sizeof(no)},
-	    {CKA_UNWRAP, &no, sizeof(no)},      {CKA_SIGN, &no, sizeof(no)},
-	    {CKA_VERIFY, &no, sizeof(no)},      {CKA_DERIVE, &no, sizeof(no)},
+	    {CKA_CLASS, &cls, sizeof(cls)},       {CKA_KEY_TYPE, &type, sizeof(type)},
+	    {CKA_VALUE_LEN, &len, sizeof(len)},   {CKA_LABEL, (void *)label, strlen(label)},
+	    {CKA_ID, id, SC_P11_ID_LEN},          {CKA_TOKEN, &yes, sizeof(yes)},
+	    {CKA_PRIVATE, &yes, sizeof(yes)},     {CKA_SENSITIVE, &yes, sizeof(yes)},
+	    {CKA_EXTRACTABLE, &no, sizeof(no)},   {CKA_ENCRYPT, crypt, sizeof(*crypt)},
+	    {CKA_DECRYPT, crypt, sizeof(*crypt)}, {CKA_WRAP, &no, sizeof(no)},
+	    {CKA_UNWRAP, &no, sizeof(no)},        {CKA_SIGN, mac, sizeof(*mac)},
+	    {CKA_VERIFY, mac, sizeof(*mac)},      {CKA_DERIVE, &no, sizeof(no)},
 	};
 	rv = t->f->C_GenerateKey(t->s, &mech, tmpl, sizeof(tmpl) / sizeof(tmpl[0]), &h);
 	if (rv != CKR_OK)
 		return sc_p11_fail(t, rv, "C_GenerateKey");
+	return SC_OK;
+}
+
+int sc_p11_aes_generate_id(struct sc_p11_token *t, const char *label, uint8_t id[SC_P11_ID_LEN])
+{
+	return secret_generate(t, label, 0, id);
+}
+
+int sc_p11_hmac_generate_id(struct sc_p11_token *t, const char *label, uint8_t id[SC_P11_ID_LEN])
+{
+	return secret_generate(t, label, 1, id);
+}
+
+int sc_p11_hmac_id(struct sc_p11_token *t, const uint8_t *id, size_t id_len, const uint8_t *msg,
+                   size_t msg_len, uint8_t mac[SC_P11_HMAC_LEN])
+{
+	CK_MECHANISM mech = {CKM_SHA256_HMAC, NULL, 0};
+	CK_OBJECT_HANDLE h;
+	CK_ULONG n = SC_P11_HMAC_LEN;
+	CK_RV rv;
+	int r;
+
+	if ((r = check_args(t, id, id_len)) != SC_OK)
+		return r;
+	if ((msg == NULL && msg_len != 0) || mac == NULL) {
+		sc_set_error("bad arguments to HMAC");
+		return SC_ERR_INVALID;
+	}
+	if ((r = key_by_id(t, CKO_SECRET_KEY, CKK_GENERIC_SECRET, id, id_len, &h)) != SC_OK)
+		return r;
+	if ((rv = t->f->C_SignInit(t->s, &mech, h)) != CKR_OK)
+		return sc_p11_fail(t, rv, "C_SignInit (HMAC)");
+	rv = t->f->C_Sign(t->s, (CK_BYTE_PTR)(msg != NULL ? msg : (const uint8_t *)""), msg_len,
+	                  mac, &n);
+	if (rv != CKR_OK)
+		return sc_p11_fail(t, rv, "C_Sign (HMAC)");
+	if (n != SC_P11_HMAC_LEN) {
+		sc_set_error("token '%s': an HMAC of %lu bytes", t->label, (unsigned long)n);
+		return SC_ERR_CORRUPT;
+	}
 	return SC_OK;
 }
 
