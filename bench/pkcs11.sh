@@ -4,7 +4,7 @@
 # no Argon2) beside the default password slot (Argon2id, 64 MiB, t=3), each
 # in a fresh process, the PIN and the password on a file descriptor. Then
 # named keys in the token beside software keys (key encrypt of 1 KiB with
-# aes256-gcm, sign with ecdsa-p256), the vault opened by the token slot in
+# aes256-gcm, sign with ecdsa-p256 and ed25519), the vault opened by the token slot in
 # both, so the difference is the token's AES-GCM or ECDSA (and its lookup).
 # Usage: bench/pkcs11.sh [runs, default 20]
 # SECRETCTL_BIN picks a binary; otherwise a Release build in build-bench/.
@@ -50,7 +50,7 @@ jq -r '.results[] | "\(.command): median \(.median * 1000 | floor) ms, min \(.mi
 tok="pkcs11:token=bench?module-path=$module"
 head -c 1024 /dev/urandom >"$tmp/msg"
 for k in "tk aes256-gcm --in-token $tok" "sk aes256-gcm" "te ecdsa-p256 --in-token $tok" \
-	"se ecdsa-p256"; do
+	"se ecdsa-p256" "td ed25519 --in-token $tok" "sd ed25519"; do
 	set -- $k
 	name=$1 type=$2
 	shift 2
@@ -62,6 +62,8 @@ hyperfine --warmup 2 --runs "$runs" --export-json "$tmp/keys.json" --style basic
 	-n encrypt-token "$(run "key encrypt tk --in '$tmp/msg'")" \
 	-n encrypt-soft "$(run "key encrypt sk --in '$tmp/msg'")" \
 	-n sign-token "$(run "sign te --in '$tmp/msg'")" \
-	-n sign-soft "$(run "sign se --in '$tmp/msg'")"
+	-n sign-soft "$(run "sign se --in '$tmp/msg'")" \
+	-n sign-ed25519-token "$(run "sign td --in '$tmp/msg'")" \
+	-n sign-ed25519-soft "$(run "sign sd --in '$tmp/msg'")"
 jq -r '.results[] | "\(.command): median \(.median * 1000 | floor) ms, min \(.min * 1000 | floor) ms (n=\(.times | length))"' \
 	"$tmp/keys.json"
