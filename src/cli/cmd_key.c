@@ -187,13 +187,15 @@ static int key_list(struct cli *c, int argc, char **argv)
 			continue;
 		if (arr != NULL)
 			json_array_append_new(
-			    arr, json_pack("{s:s,s:s,s:i,s:s,s:b}", "name", name, "type",
+			    arr, json_pack("{s:s,s:s,s:i,s:s,s:b,s:b}", "name", name, "type",
 			                   sc_key_type_name(m.type), "newest", (json_int_t)m.newest,
 			                   "state", newest_state(ks.kr, name, &m), "exportable",
-			                   (m.flags & SC_KEY_EXPORTABLE) != 0));
+			                   (m.flags & SC_KEY_EXPORTABLE) != 0, "in_token",
+			                   (m.flags & SC_KEY_IN_TOKEN) != 0));
 		else
-			printf("%-24s %-18s v%-4u %s\n", name, sc_key_type_name(m.type), m.newest,
-			       newest_state(ks.kr, name, &m));
+			printf("%-24s %-18s v%-4u %s%s\n", name, sc_key_type_name(m.type), m.newest,
+			       newest_state(ks.kr, name, &m),
+			       (m.flags & SC_KEY_IN_TOKEN) ? "  (in a token)" : "");
 	}
 	key_close(&ks);
 	if (arr != NULL)

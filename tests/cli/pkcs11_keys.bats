@@ -65,6 +65,10 @@ mk() {
 	[[ "$output" != *"slot"* ]]
 	run -0 sc key show tk --json
 	[[ "$(jq -r .token <<<"$output")" == pkcs11:*module-path=* ]]
+	run -0 sc key list
+	[[ "$output" == *"tk "*"aes256-gcm"*"active  (in a token)"* ]]
+	run -0 sc key list --json
+	[ "$(jq -r '.[0].in_token' <<<"$output")" = true ]
 }
 
 @test "ecdsa-p256 in the token: sign there, OpenSSL verifies with key pubkey" {
