@@ -301,7 +301,7 @@ EOF
 	[ "$output" = "attack at dawn" ]
 }
 
-@test "a create whose save fails leaves no object in the token" {
+@test "a create or rotate whose save fails leaves no object in the token" {
 	sc_fault_preload
 	# the vault's writes fail (disk full) when the new keyring is saved
 	run -12 env LD_PRELOAD="$PRELOAD" SC_FAULT_N=1 SC_FAULT_STICKY=1 SC_FAULT_CALLS=write,pwrite \
@@ -315,4 +315,13 @@ EOF
 	mk t2 aes256-gcm
 	run -0 p11_objects
 	[[ "$output" == *"secretctl:t2:v1"* ]]
+	# and a rotation whose save fails leaves no v2 behind
+	run -12 env LD_PRELOAD="$PRELOAD" SC_FAULT_N=1 SC_FAULT_STICKY=1 SC_FAULT_CALLS=write,pwrite \
+		SC_FAULT_PATH='*/vault.db-wal' SC_FAULT_ERRNO=ENOSPC "$SC_BIN" --pin-fd 3 \
+		key rotate t2 3<<<"$PIN"
+	run -0 p11_objects
+	[[ "$output" == *"secretctl:t2:v1"* ]]
+	[[ "$output" != *"secretctl:t2:v2"* ]]
+	run -0 sc key show t2
+	[[ "$output" == *"newest:      v1"* ]]
 }
