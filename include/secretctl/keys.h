@@ -177,10 +177,13 @@ void sc_keyring_set_token(struct sc_keyring *kr, struct sc_p11_token *t);
  * one. It opens the token. SC_ERR_INVALID for a software key. */
 int sc_keyring_token_uri(const struct sc_keyring *kr, const char *name, uint32_t version, char *buf,
                          size_t cap) SC_WUR;
-/* Destroy the token object of a version just made (create, rotate) whose
- * keyring was not saved, so that no object is left without a reference.
- * The keyring itself is not changed: drop it. */
-int sc_keyring_token_discard(struct sc_keyring *kr, const char *name, uint32_t version) SC_WUR;
+/* The token objects this keyring generated (create, rotate, a rotation
+ * that came due in an operation) since it was loaded or last saved: when
+ * the keyring is not saved after all, sc_keyring_token_unsaved destroys
+ * them so that no object is left without a reference (the keyring itself
+ * is not changed: drop it); sc_keyring_token_saved forgets them once it is. */
+void sc_keyring_token_saved(struct sc_keyring *kr);
+int sc_keyring_token_unsaved(struct sc_keyring *kr) SC_WUR;
 /* 1 when key name lives in a token and a version's destruction is due
  * (the next call with the token destroys the object). */
 int sc_keyring_token_due(const struct sc_keyring *kr, const char *name, int64_t now);

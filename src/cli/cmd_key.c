@@ -56,7 +56,7 @@ static int key_create(struct cli *c, int argc, char **argv)
 	struct cli_parse p;
 	enum sc_key_type type = 0;
 	const char *name, *token = NULL;
-	int ch, r, st, made;
+	int ch, r, st;
 
 	cli_parse_init(&p, c, argc, argv);
 	while ((ch = cli_parse_next(&p)) > 0) {
@@ -121,11 +121,7 @@ static int key_create(struct cli *c, int argc, char **argv)
 	st = token != NULL ? key_token_open(c, &ks, token) : SC_OK;
 	if (st == SC_OK)
 		st = sc_keyring_create(ks.kr, name, type, &kp, key_now());
-	made = st == SC_OK && token != NULL;
 	st = key_commit(c, &ks, "key.create", name, st);
-	/* not saved: the object made in the token goes too (no orphan) */
-	if (made && st != SC_OK && sc_keyring_token_discard(ks.kr, name, 1) != SC_OK)
-		cli_warn("the key's object stays in the token without a reference");
 	key_close(&ks);
 	if (st == SC_ERR_EXISTS)
 		return cli_error(EXIT_EXISTS, "key '%s' exists", name);
@@ -344,7 +340,7 @@ static int key_rotate(struct cli *c, int argc, char **argv)
 	struct cli_parse p;
 	const char *name;
 	uint32_t ver = 0;
-	int r, st, made;
+	int r, st;
 
 	if (cli_parse_none(c, argc, argv, 1, 1, &p) != CLI_PARSE_END)
 		return p.status;
@@ -355,10 +351,7 @@ static int key_rotate(struct cli *c, int argc, char **argv)
 		return r;
 	if ((st = key_token(c, &ks, name)) == SC_OK)
 		st = sc_keyring_rotate(ks.kr, name, key_now(), &ver);
-	made = st == SC_OK && ks.tok != NULL;
 	st = key_commit(c, &ks, "key.rotate", name, st);
-	if (made && st != SC_OK && sc_keyring_token_discard(ks.kr, name, ver) != SC_OK)
-		cli_warn("the new version's object stays in the token without a reference");
 	key_close(&ks);
 	if (st != SC_OK)
 		return key_fail(st, "rotate key", name);

@@ -4,6 +4,7 @@
  * its entry), plus the parsing they share. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -38,16 +39,39 @@ static int save(struct sc_vault *v, void *arg)
 	return sc_vault_keyring_save_in_txn(v, arg);
 }
 
+/* Objects a token got for versions the vault will not know of: gone too. */
+static void unsaved(struct key_session *ks)
+{
+	char why[512];
+
+	/* the failure's own detail is what the caller reports: keep it */
+	snprintf(why, sizeof(why), "%s", sc_last_error());
+	if (sc_keyring_token_unsaved(ks->kr) != SC_OK)
+		cli_warn("an object made in the token stays there without a reference: %s",
+		         sc_last_error());
+	if (why[0] != '\0')
+		sc_set_error("%s", why);
+	else
+		sc_clear_error();
+}
+
 int key_commit(struct cli *c, struct key_session *ks, const char *op, const char *name, int st)
 {
 	const char *names[1] = {name};
 	size_t n = name != NULL ? 1 : 0;
 
 	if (st == SC_OK && sc_keyring_generation(ks->kr) != ks->gen0) {
-		if ((st = cli_audit_write(c, ks->v, op, names, n, save, ks->kr)) == SC_OK)
+		if ((st = cli_audit_write(c, ks->v, op, names, n, save, ks->kr)) == SC_OK) {
 			ks->gen0 = sc_keyring_generation(ks->kr);
+			sc_keyring_token_saved(ks->kr);
+		} else {
+			unsaved(ks);
+		}
 		return st;
 	}
+	/* a failure: what it made in a token is not kept either */
+	if (st != SC_OK)
+		unsaved(ks);
 	/* a read, or a failure (whatever it changed in memory is dropped) */
 	{
 		int a = cli_audit(c, ks->v, op, names, n, NULL, st);

@@ -324,4 +324,19 @@ EOF
 	[[ "$output" != *"secretctl:t2:v2"* ]]
 	run -0 sc key show t2
 	[[ "$output" == *"newest:      v1"* ]]
+	# nor a rotation that comes due inside an encryption (--rotate-every)
+	p key create t3 --type aes256-gcm --rotate-every 1d --in-token "$URI" >/dev/null 2>&1
+	run -12 env LD_PRELOAD="$PRELOAD" SC_FAULT_TIME_SHIFT=$((2 * 86400)) SC_FAULT_N=1 \
+		SC_FAULT_STICKY=1 SC_FAULT_CALLS=write,pwrite SC_FAULT_PATH='*/vault.db-wal' \
+		SC_FAULT_ERRNO=ENOSPC "$SC_BIN" --pin-fd 3 key encrypt t3 --in "$BATS_TEST_TMPDIR/msg" \
+		3<<<"$PIN"
+	run -0 p11_objects
+	[[ "$output" == *"secretctl:t3:v1"* ]]
+	[[ "$output" != *"secretctl:t3:v2"* ]]
+	# without the fault the same encryption rotates, and v2 is in the token
+	run -0 env LD_PRELOAD="$PRELOAD" SC_FAULT_TIME_SHIFT=$((2 * 86400)) "$SC_BIN" --pin-fd 3 \
+		key encrypt t3 --in "$BATS_TEST_TMPDIR/msg" 3<<<"$PIN"
+	[[ "$output" == *"rotated to version 2"*"sc:v1:t3:2:"* ]]
+	run -0 p11_objects
+	[[ "$output" == *"secretctl:t3:v2"* ]]
 }

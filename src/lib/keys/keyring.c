@@ -161,17 +161,27 @@ int sc_keyring_token_uri(const struct sc_keyring *kr, const char *name, uint32_t
 	return SC_OK;
 }
 
-int sc_keyring_token_discard(struct sc_keyring *kr, const char *name, uint32_t version)
+void sc_keyring_token_saved(struct sc_keyring *kr)
 {
+	kr->nmade = 0;
+}
+
+int sc_keyring_token_unsaved(struct sc_keyring *kr)
+{
+	int first = SC_OK, r;
 	struct kkey *k;
 	struct kver *v;
-	int r;
+	size_t i;
 
-	if ((r = sc_keys_lookup(kr, name, &k)) != SC_OK)
-		return r;
-	if (!(k->flags & SC_KEY_IN_TOKEN) || (v = sc_keys_version(k, version)) == NULL)
-		return SC_ERR_INVALID;
-	return sc_keys_tok_destroy(kr->tok, k, v);
+	for (i = 0; i < kr->nmade; i++) {
+		if ((k = sc_keys_find(kr, kr->made[i].name)) == NULL ||
+		    (v = sc_keys_version(k, kr->made[i].version)) == NULL)
+			continue;
+		if ((r = sc_keys_tok_destroy(kr->tok, k, v)) != SC_OK && first == SC_OK)
+			first = r;
+	}
+	kr->nmade = 0;
+	return first;
 }
 
 void sc_keyring_set_sig_keygen(struct sc_keyring *kr, sc_keys_sig_keygen_fn fn, void *arg)
@@ -313,6 +323,10 @@ int sc_keys_add_version(struct sc_keyring *kr, struct kkey *k, int64_t now, int 
 	memset(v, 0, sizeof(*v));
 	if ((r = make_material(kr, k, k->next_version, &v->material, &v->material_len)) != SC_OK)
 		return r;
+	if ((k->flags & SC_KEY_IN_TOKEN) && kr->nmade < SC_KEYS_MADE_MAX) {
+		memcpy(kr->made[kr->nmade].name, k->name, sizeof(k->name));
+		kr->made[kr->nmade++].version = k->next_version;
+	}
 	v->version = k->next_version++;
 	v->created = now;
 	v->state = (uint8_t)state;

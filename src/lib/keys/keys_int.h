@@ -33,6 +33,8 @@ struct kkey {
 
 struct sc_p11_token;
 
+#define SC_KEYS_MADE_MAX 8
+
 typedef void (*sc_keys_nonce_fn)(uint8_t *nonce, size_t n, void *arg);
 
 struct sc_keyring {
@@ -47,6 +49,13 @@ struct sc_keyring {
 	sc_keys_nonce_fn nonce_fn;
 	void *nonce_arg;
 	struct sc_p11_token *tok; /* the token of the keys in one (not owned) */
+	/* versions generated in a token and not yet saved (see
+	 * sc_keyring_token_unsaved) */
+	struct {
+		char name[SC_KEY_NAME_MAX + 1];
+		uint32_t version;
+	} made[SC_KEYS_MADE_MAX];
+	size_t nmade;
 };
 
 /* keyring.c */
