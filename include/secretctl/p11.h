@@ -148,5 +148,7 @@ int sc_p11_object_uri(const struct sc_p11_token *t, const char *label, const uin
 /* 1 when URI a names a token (by label or serial) that URI b's token info
  * matches: the PIN that opened a's token is b's. */
 int sc_p11_uri_same_token(const char *a, const char *b);
+/* 1 when the URI names an object (object= or id=), not only a token. */
+int sc_p11_uri_names_object(const char *uri);
 
 #endif

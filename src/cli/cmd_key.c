@@ -116,6 +116,11 @@ static int key_create(struct cli *c, int argc, char **argv)
 		                 sc_key_type_name(type));
 	if (token != NULL && (kp.flags & SC_KEY_EXPORTABLE))
 		return cli_usage(c, "a key in a token is never --exportable");
+	if (token != NULL && sc_p11_uri_names_object(token))
+		return cli_usage(c,
+		                 "--in-token names the token only (no object= or id=): the key is "
+		                 "generated there as secretctl:%s:v1",
+		                 name);
 	if ((r = key_open(c, &ks)) != EXIT_OK)
 		return r;
 	st = token != NULL ? key_token_open(c, &ks, token) : SC_OK;

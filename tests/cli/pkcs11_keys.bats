@@ -178,6 +178,9 @@ mk() {
 	run -9 sc key export te
 	run -2 p key create tx --type aes256-gcm --exportable --in-token "$URI"
 	run -2 p key create tc --type chacha20-poly1305 --in-token "$URI"
+	run -2 p key create to --type aes256-gcm --in-token "pkcs11:token=sc-keys;object=mine?module-path=$MODULE"
+	[[ "$output" == *"names the token only"* ]]
+	run -2 p key create to --type aes256-gcm --in-token "pkcs11:token=sc-keys;id=%01?module-path=$MODULE"
 	run -3 sc key show tx
 }
 

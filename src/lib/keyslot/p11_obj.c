@@ -495,3 +495,19 @@ int sc_p11_uri_same_token(const char *a, const char *b)
 		p11_kit_uri_free(ub);
 	return same;
 }
+
+int sc_p11_uri_names_object(const char *uri)
+{
+	P11KitUri *u = p11_kit_uri_new();
+	CK_ATTRIBUTE *a;
+	int named = 0;
+
+	if (u != NULL && uri != NULL &&
+	    p11_kit_uri_parse(uri, P11_KIT_URI_FOR_ANY, u) == P11_KIT_URI_OK)
+		named =
+		    ((a = p11_kit_uri_get_attribute(u, CKA_LABEL)) != NULL && a->pValue != NULL) ||
+		    ((a = p11_kit_uri_get_attribute(u, CKA_ID)) != NULL && a->pValue != NULL);
+	if (u != NULL)
+		p11_kit_uri_free(u);
+	return named;
+}
