@@ -54,7 +54,7 @@ const struct cli_exit cli_exits[] = {
                   "exists is not known."},
     {EXIT_TOKEN, "A hardware token is not available: absent (not plugged in, or no\n"
                  "PKCS#11 module offers it), its user PIN locked, removed mid-session, or\n"
-                 "the key of its key slot gone from it."},
+                 "the key of its key slot or a named key's object gone from it."},
     {124, ".Cm run :\nthe command ran out of time\n.Pq Fl -timeout ."},
     {EXIT_RUN_FAIL, ".Cm run :\n"
                     ".Nm\n"
