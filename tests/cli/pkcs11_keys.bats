@@ -343,3 +343,37 @@ EOF
 	run -0 p11_objects
 	[[ "$output" == *"secretctl:t3:v2"* ]]
 }
+
+@test "one C_Initialize per process, every session closed (pkcs11-spy counts the calls)" {
+	spy=/usr/lib/x86_64-linux-gnu/pkcs11-spy.so
+	[ -f "$spy" ] || sc_skip "pkcs11-spy (opensc) is not installed"
+	export PKCS11SPY=$MODULE
+	suri="pkcs11:token=sc-keys?module-path=$spy"
+	T=$BATS_TEST_TMPDIR
+	s() {
+		local log=$1 pin=$2
+		shift 2
+		env PKCS11SPY_OUTPUT="$T/$log" "$SC_BIN" --pin-fd 3 "$@" 3<<<"$pin"
+	}
+	n() { grep -oE '^[0-9]+: C_[A-Za-z]+' "$T/$1" | awk '{print $2}' | grep -cx "$2" || true; }
+	run -0 s create.log "$PIN" key create sp --type aes256-gcm --in-token "$suri"
+	run -0 s create-ec.log "$PIN" key create se --type ecdsa-p256 --in-token "$suri"
+	run -0 s encrypt.log "$PIN" key encrypt sp --in "$T/msg"
+	ct=${lines[-1]}
+	printf '%s\n' "$ct" >"$T/ct"
+	printf '%sA\n' "${ct%?}" >"$T/bad"
+	[ "$(cat "$T/bad")" != "$ct" ] || printf '%sB\n' "${ct%?}" >"$T/bad"
+	run -0 s decrypt.log "$PIN" key decrypt --in "$T/ct"
+	run -6 s tamper.log "$PIN" key decrypt --in "$T/bad"
+	run -4 s wrongpin.log 000000 key encrypt sp --in "$T/msg"
+	run -0 s sign.log "$PIN" sign se --in "$T/msg"
+	for log in create create-ec encrypt decrypt tamper wrongpin sign; do
+		[ "$(n $log.log C_Initialize)" -eq 1 ]
+		[ "$(n $log.log C_OpenSession)" -ge 1 ]
+		[ "$(n $log.log C_OpenSession)" -eq "$(n $log.log C_CloseSession)" ]
+	done
+	# the work was done by the token, through the spy
+	[ "$(n encrypt.log C_Encrypt)" -eq 1 ]
+	[ "$(n tamper.log C_Decrypt)" -eq 1 ]
+	[ "$(n sign.log C_Sign)" -eq 1 ]
+}
