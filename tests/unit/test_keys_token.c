@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -200,6 +201,72 @@ static void test_bad_reference_refused(void **state)
 	sc_keyring_free(kr);
 }
 
+/* Not an assertion: what one keyring operation through SoftHSM2 costs, in
+ * process (no start-up, no unlock), beside the same on a software key. */
+static double per_op_us(struct sc_keyring *kr, const char *name, int what, int n)
+{
+	struct sc_keys_opts o = {T0 + 10, NULL, 0, 0};
+	struct sc_sig_opts so = {0};
+	uint8_t msg[1024] = {0}, sig[SC_SIG_MAX], *pt = NULL;
+	struct timespec a, b;
+	size_t sl, pl;
+	char *ct = NULL;
+	int i;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	for (i = 0; i < n; i++) {
+		if (what == 0) {
+			assert_int_equal(
+			    sc_keyring_encrypt(kr, name, &o, msg, sizeof(msg), &ct, NULL), SC_OK);
+			free(ct);
+		} else if (what == 1) {
+			if (ct == NULL)
+				assert_int_equal(
+				    sc_keyring_encrypt(kr, name, &o, msg, sizeof(msg), &ct, NULL),
+				    SC_OK);
+			assert_int_equal(
+			    sc_keyring_decrypt(kr, name, &o, ct, strlen(ct), &pt, &pl, NULL),
+			    SC_OK);
+			sc_secmem_free(pt);
+		} else {
+			assert_int_equal(
+			    sc_keyring_sign(kr, name, &o, &so, msg, sizeof(msg), sig, &sl, NULL),
+			    SC_OK);
+		}
+		if (what != 1)
+			ct = NULL;
+	}
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	if (what == 1)
+		free(ct);
+	return (((double)b.tv_sec - (double)a.tv_sec) * 1e6 +
+	        ((double)b.tv_nsec - (double)a.tv_nsec) / 1e3) /
+	       n;
+}
+
+static void test_timing(void **state)
+{
+	struct env *e = *state;
+	struct sc_keyring *kr = ring(e, "tk", SC_KEY_AES256_GCM);
+	struct sc_key_params tok = {SC_KEY_IN_TOKEN, 0, 0};
+	int n = 200;
+
+	sc_keyring_set_sig_keygen(kr, sc_keys_sig_keygen, NULL);
+	assert_int_equal(sc_keyring_create(kr, "sk", SC_KEY_AES256_GCM, NULL, T0), SC_OK);
+	assert_int_equal(sc_keyring_create(kr, "te", SC_KEY_ECDSA_P256, &tok, T0), SC_OK);
+	assert_int_equal(sc_keyring_create(kr, "se", SC_KEY_ECDSA_P256, NULL, T0), SC_OK);
+	assert_int_equal(sc_keyring_create(kr, "td", SC_KEY_ED25519, &tok, T0), SC_OK);
+	assert_int_equal(sc_keyring_create(kr, "sd", SC_KEY_ED25519, NULL, T0), SC_OK);
+	print_message("1 KiB, per operation (n=%d), token / software key:\n"
+	              "  aes256-gcm encrypt %.1f / %.1f us, decrypt %.1f / %.1f us\n"
+	              "  ecdsa-p256 sign %.1f / %.1f us, ed25519 sign %.1f / %.1f us\n",
+	              n, per_op_us(kr, "tk", 0, n), per_op_us(kr, "sk", 0, n),
+	              per_op_us(kr, "tk", 1, n), per_op_us(kr, "sk", 1, n),
+	              per_op_us(kr, "te", 2, n), per_op_us(kr, "se", 2, n),
+	              per_op_us(kr, "td", 2, n), per_op_us(kr, "sd", 2, n));
+	sc_keyring_free(kr);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -208,6 +275,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_due_destruction_waits_for_the_token, setup,
 	                                    teardown),
 	    cmocka_unit_test_setup_teardown(test_bad_reference_refused, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_timing, setup, teardown),
 	};
 
 	if (sc_init() != SC_OK)
