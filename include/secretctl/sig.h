@@ -29,14 +29,17 @@ enum sc_sig_format {
 };
 
 enum sc_pub_format {
-	SC_PUB_RAW = 0, /* Ed25519 32 bytes; P-256 SEC1 uncompressed 65;
-	                   secp256k1 SEC1 compressed 33 (BIP-340 x-only key:
-	                   its last 32 bytes) */
-	SC_PUB_HEX = 1, /* the raw form in lower-case hex, NUL-terminated */
-	SC_PUB_PEM = 2, /* SubjectPublicKeyInfo PEM (OpenSSL), NUL-terminated;
-	                   EC points are written uncompressed */
-	SC_PUB_SSH = 3  /* "ssh-ed25519 AAAA..." / "ecdsa-sha2-nistp256 AAAA...";
-	                   no form for secp256k1 (SC_ERR_INVALID) */
+	SC_PUB_RAW = 0,     /* Ed25519 32 bytes; P-256 SEC1 uncompressed 65;
+	                       secp256k1 SEC1 compressed 33 (BIP-340 x-only key:
+	                       its last 32 bytes) */
+	SC_PUB_HEX = 1,     /* the raw form in lower-case hex, NUL-terminated */
+	SC_PUB_PEM = 2,     /* SubjectPublicKeyInfo PEM (OpenSSL), NUL-terminated;
+	                       EC points are written uncompressed */
+	SC_PUB_SSH = 3,     /* "ssh-ed25519 AAAA..." / "ecdsa-sha2-nistp256 AAAA...";
+	                       no form for secp256k1 (SC_ERR_INVALID) */
+	SC_PUB_SSH_BLOB = 4 /* the binary key blob inside SC_PUB_SSH (RFC 8709,
+	                       RFC 5656): what an ssh-agent lists and is asked
+	                       to sign with */
 };
 
 #define SC_SIG_PRIV_LEN 32 /* every algorithm: seed or scalar */

@@ -309,6 +309,24 @@ out:
 	return r;
 }
 
+static int encode_ssh_blob(const struct sc_sig_impl *impl, const uint8_t *pub, size_t pub_len,
+                           uint8_t *out, size_t cap, size_t *out_len)
+{
+	struct sc_buf b;
+	const char *type;
+	int r;
+
+	if (impl->pub_ssh == NULL) {
+		sc_set_error("OpenSSH has no key type for %s", impl->name);
+		return SC_ERR_INVALID;
+	}
+	sc_buf_init_fixed(&b, out, cap);
+	if ((r = impl->pub_ssh(pub, pub_len, &b, &type)) != SC_OK)
+		return r;
+	*out_len = b.len;
+	return SC_OK;
+}
+
 static int encode_ssh(const struct sc_sig_impl *impl, const uint8_t *pub, size_t pub_len,
                       const char *comment, uint8_t *out, size_t cap, size_t *out_len)
 {
@@ -386,6 +404,8 @@ int sc_sig_pub_encode(enum sc_sig_alg alg, const uint8_t *pub, size_t pub_len,
 		return encode_pem(impl, pub, pub_len, out, cap, out_len);
 	case SC_PUB_SSH:
 		return encode_ssh(impl, pub, pub_len, comment, out, cap, out_len);
+	case SC_PUB_SSH_BLOB:
+		return encode_ssh_blob(impl, pub, pub_len, out, cap, out_len);
 	}
 	return SC_ERR_INVALID;
 }

@@ -1,0 +1,168 @@
+/* loop.c - the ssh-agent's connections: accept with the peer check
+ * (SO_PEERCRED: the same uid only), read length-prefixed frames of at most
+ * SC_SSHAGENT_MSG_MAX bytes, answer each in order; one poll() over the
+ * listening socket and every connection, so a client that keeps its
+ * connection open (ssh does, for the whole session) blocks nobody. */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "secretctl/fdio.h"
+#include "secretctl/secretctl.h"
+#include "secretctl/sshagent.h"
+
+struct conn {
+	int fd;
+	struct sc_sshagent_peer peer;
+	char program[64];
+	uint8_t *buf; /* 4 + SC_SSHAGENT_MSG_MAX bytes */
+	size_t have;
+};
+
+static void peer_program(int pid, char *out, size_t cap)
+{
+	char path[64], exe[4096];
+	ssize_t n;
+	const char *base;
+
+	snprintf(out, cap, "?");
+	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
+	if ((n = readlink(path, exe, sizeof(exe) - 1)) <= 0)
+		return;
+	exe[n] = '\0';
+	base = strrchr(exe, '/');
+	base = base != NULL ? base + 1 : exe;
+	/* printable only: it is shown in a prompt and kept in the log */
+	for (n = 0; base[n] != '\0' && (size_t)n + 1 < cap; n++)
+		out[n] = base[n] > 0x20 && base[n] < 0x7f ? base[n] : '_';
+	out[n] = '\0';
+}
+
+static void conn_close(struct conn *c)
+{
+	if (c->fd >= 0)
+		(void)close(c->fd);
+	free(c->buf);
+	memset(c, 0, sizeof(*c));
+	c->fd = -1;
+}
+
+static void accept_one(struct conn *conns, int lfd, unsigned uid)
+{
+	struct timeval tv = {5, 0};
+	struct ucred cred;
+	socklen_t cl = sizeof(cred);
+	struct conn *c = NULL;
+	size_t i;
+	int fd;
+
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+		return;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0 || cred.uid != uid) {
+		(void)close(fd); /* someone else's process: not a word */
+		return;
+	}
+	for (i = 0; i < SC_SSHAGENT_CONNS_MAX && c == NULL; i++)
+		if (conns[i].fd < 0)
+			c = &conns[i];
+	if (c == NULL || (c->buf = malloc(4 + SC_SSHAGENT_MSG_MAX)) == NULL) {
+		(void)close(fd); /* too many at once */
+		return;
+	}
+	/* an answer never waits long on a client that does not read */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	c->fd = fd;
+	c->have = 0;
+	c->peer.pid = (int)cred.pid;
+	c->peer.uid = cred.uid;
+	peer_program((int)cred.pid, c->program, sizeof(c->program));
+	c->peer.program = c->program;
+}
+
+/* Read what is there; answer every whole frame. 0: keep, -1: close. */
+static int serve_conn(struct sc_sshagent *a, struct conn *c)
+{
+	ssize_t n = read(c->fd, c->buf + c->have, 4 + SC_SSHAGENT_MSG_MAX - c->have);
+
+	if (n < 0 && (errno == EINTR || errno == EAGAIN))
+		return 0;
+	if (n <= 0)
+		return -1;
+	c->have += (size_t)n;
+	while (c->have >= 4) {
+		uint32_t len = sc_be32_get(c->buf);
+		struct sc_buf out;
+		int r;
+
+		if (len == 0 || len > SC_SSHAGENT_MSG_MAX)
+			return -1;
+		if (c->have < 4 + (size_t)len)
+			return 0;
+		sc_buf_init(&out, 4096, 0);
+		r = sc_sshagent_handle(a, c->buf + 4, len, &c->peer, (int64_t)time(NULL), &out);
+		if (r == SC_OK)
+			r = sc_buf_status(&out);
+		if (r == SC_OK)
+			r = sc_fd_send_all(c->fd, sc_buf_ptr(&out), out.len);
+		sc_buf_release(&out);
+		sc_clear_error();
+		if (r != SC_OK)
+			return -1;
+		memmove(c->buf, c->buf + 4 + len, c->have - 4 - len);
+		c->have -= 4 + (size_t)len;
+	}
+	return 0;
+}
+
+int sc_sshagent_serve(struct sc_sshagent *a, int listen_fd, unsigned uid, volatile int *stop)
+{
+	struct conn conns[SC_SSHAGENT_CONNS_MAX];
+	struct pollfd pf[1 + SC_SSHAGENT_CONNS_MAX];
+	size_t i, np;
+
+	if (a == NULL || listen_fd < 0 || stop == NULL)
+		return SC_ERR_INVALID;
+	for (i = 0; i < SC_SSHAGENT_CONNS_MAX; i++) {
+		memset(&conns[i], 0, sizeof(conns[i]));
+		conns[i].fd = -1;
+	}
+	while (!*stop && sc_sshagent_live(a, (int64_t)time(NULL)) > 0) {
+		pf[0].fd = listen_fd;
+		pf[0].events = POLLIN;
+		np = 1;
+		for (i = 0; i < SC_SSHAGENT_CONNS_MAX; i++)
+			if (conns[i].fd >= 0) {
+				pf[np].fd = conns[i].fd;
+				pf[np].events = POLLIN;
+				np++;
+			}
+		/* wake at least once a second: the stop flag, the lifetimes */
+		if (poll(pf, np, 1000) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (i = 1; i < np; i++) {
+			size_t j;
+
+			if ((pf[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0)
+				continue;
+			for (j = 0; j < SC_SSHAGENT_CONNS_MAX; j++)
+				if (conns[j].fd == pf[i].fd && serve_conn(a, &conns[j]) < 0)
+					conn_close(&conns[j]);
+		}
+		if ((pf[0].revents & POLLIN) != 0)
+			accept_one(conns, listen_fd, uid);
+	}
+	for (i = 0; i < SC_SSHAGENT_CONNS_MAX; i++)
+		if (conns[i].fd >= 0)
+			conn_close(&conns[i]);
+	return SC_OK;
+}
