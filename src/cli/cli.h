@@ -93,6 +93,8 @@ extern const struct cli_cmd cli_recovery_subs[]; /* cmd_recovery.c */
 extern const struct cli_opt cli_opts_sign[], cli_opts_verify[];
 int cmd_sign(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);
+extern const struct cli_opt cli_opts_ssh_agent[]; /* cmd_ssh_agent.c */
+int cmd_ssh_agent(struct cli *c, int argc, char **argv);
 
 /* The commands, one file each (cmd_<name>.c). */
 int cmd_init(struct cli *c, int argc, char **argv);

@@ -172,6 +172,13 @@ const struct cli_cmd cli_commands[] = {
      cli_opts_sign, NULL},
     {"verify", cmd_verify, VAULT | PW | CLI_KEY_NAMES, "NAME",
      "check a signature: exit 0 valid, 1 not", NULL, cli_opts_verify, NULL},
+    {"ssh-agent", cmd_ssh_agent, VAULT | PW | CLI_KEY_NAMES, "KEY[,confirm][,lifetime=DUR]...",
+     "serve ed25519 and ecdsa-p256 keys to ssh and git (OpenSSH agent protocol)",
+     "Prints SSH_AUTH_SOCK for eval, then serves in the foreground until a signal or\n"
+     "until every key's lifetime is over. Each signature loads the key for that call\n"
+     "only and is recorded in the audit log; --confirm asks SSH_ASKPASS or the terminal.\n"
+     "Keys cannot be added or removed through the socket. See docs/CUSTODY.md.",
+     cli_opts_ssh_agent, NULL},
     {"run", cmd_run, VAULT | PW | CLI_PASSTHROUGH, "[--] COMMAND [ARGS...]",
      "run a command with secrets in its environment, output redacted",
      "Options end at COMMAND: what follows is the command's own. Each secret's fields\n"
