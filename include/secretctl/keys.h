@@ -65,7 +65,8 @@ enum sc_key_op {
 #define SC_KEY_EXPORTABLE 0x1u      /* one-way latch: never cleared */
 #define SC_KEY_REQUIRE_CONTEXT 0x2u /* encrypt/decrypt need a non-empty context */
 #define SC_KEY_IN_TOKEN 0x4u        /* generated in a PKCS#11 token, lives there */
-#define SC_KEY_FLAGS_ALL 0x7u
+#define SC_KEY_PASSPHRASE 0x8u      /* signing key sealed again under a passphrase */
+#define SC_KEY_FLAGS_ALL 0xfu
 /* A token key's reference (the token's URI, the object's id, its public
  * point) at most: what the keyring stores instead of material. */
 #define SC_KEYS_TOKEN_REF_MAX (1024 + 160)
@@ -243,6 +244,28 @@ struct sc_key_version_meta {
 	int64_t destroy_at;   /* scheduled destruction; 0: none */
 	uint64_t encryptions; /* counted (reserved, after a reload) */
 };
+/*
+ * Custody keys with a passphrase (keys/passphrase.c): a signing key created
+ * with SC_KEY_PASSPHRASE has each version's private key sealed again under
+ * Argon2id(passphrase), never stored. The passphrase set here (borrowed:
+ * the caller keeps it in secmem, and clears it with NULL) is what create,
+ * rotate (a typo is caught: it must open the newest version) and each
+ * signature use; without it they fail with SC_ERR_AUTH, as with a wrong
+ * one. Public keys and verification need none. t and mem_kib (0: the
+ * vault's defaults) apply to versions made while it is set.
+ */
+#define SC_KEYS_PP_T_MIN 1
+#define SC_KEYS_PP_T_MAX 64
+#define SC_KEYS_PP_MEM_MIN 8192u
+#define SC_KEYS_PP_MEM_MAX (4u * 1024 * 1024)
+#define SC_KEYS_PP_MATERIAL_MAX 192
+struct sc_keys_pp {
+	const uint8_t *passphrase;
+	size_t len;
+	uint32_t t, mem_kib;
+};
+void sc_keyring_set_passphrase(struct sc_keyring *kr, const struct sc_keys_pp *pp);
+
 size_t sc_keyring_count(const struct sc_keyring *kr);
 const char *sc_keyring_name_at(const struct sc_keyring *kr, size_t i); /* sorted; NULL past end */
 int sc_keyring_key_meta(const struct sc_keyring *kr, const char *name,

@@ -147,6 +147,13 @@ static int decode_version(struct sc_buf *b, const struct kkey *k, uint32_t want,
 		                    : k->type == SC_KEY_ED25519  ? SC_P11_ED_PUB_LEN
 		                                                 : 0))
 			return corrupt("bad token reference");
+	} else if (k->flags & SC_KEY_PASSPHRASE) {
+		if (ml == 0 || ml > SC_KEYS_PP_MATERIAL_MAX)
+			return corrupt("bad passphrase blob length");
+		if ((m = r_bytes(b, ml)) == NULL)
+			return corrupt("truncated passphrase blob");
+		if (sc_keys_pp_check(m, ml) != SC_OK)
+			return corrupt("bad passphrase blob");
 	} else if (need ? ml != need : (ml == 0 || ml > SC_KEY_MATERIAL_MAX)) {
 		return corrupt("bad material length");
 	} else if ((m = r_bytes(b, ml)) == NULL) {
@@ -193,6 +200,9 @@ static int decode_key(struct sc_buf *b, const char *prev, struct kkey **out)
 	if (sc_buf_status(b) != SC_OK)
 		goto bad;
 	if (k->type == 0 || k->type >= SC_KEY_TYPE_MAX || (k->flags & ~SC_KEY_FLAGS_ALL) ||
+	    ((k->flags & SC_KEY_PASSPHRASE) &&
+	     (!sc_key_type_is_signing(k->type) ||
+	      (k->flags & (SC_KEY_IN_TOKEN | SC_KEY_EXPORTABLE)))) ||
 	    ((k->flags & SC_KEY_REQUIRE_CONTEXT) &&
 	     (k->type == SC_KEY_HMAC_SHA256 || sc_key_type_is_signing(k->type))) ||
 	    ((k->flags & SC_KEY_IN_TOKEN) &&

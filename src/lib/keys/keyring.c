@@ -266,6 +266,43 @@ struct kver *sc_keys_newest(const struct kkey *k)
 	return k->nv > 0 ? &k->v[k->nv - 1] : NULL;
 }
 
+void sc_keyring_set_passphrase(struct sc_keyring *kr, const struct sc_keys_pp *pp)
+{
+	if (kr == NULL)
+		return;
+	memset(&kr->pp, 0, sizeof(kr->pp));
+	kr->has_pp = pp != NULL && pp->passphrase != NULL;
+	if (kr->has_pp)
+		kr->pp = *pp;
+}
+
+/* A new version's key blob sealed under the passphrase, once that
+ * passphrase is shown to open the newest version (a typo at rotation must
+ * not leave versions under two passphrases). */
+static int pp_seal(struct sc_keyring *kr, const struct kkey *k, uint32_t version,
+                   const uint8_t *blob, size_t len, uint8_t **out, uint32_t *out_len)
+{
+	size_t i;
+
+	if (!kr->has_pp) {
+		sc_set_error("key '%s' is sealed under a passphrase: it is needed here", k->name);
+		return SC_ERR_AUTH;
+	}
+	for (i = k->nv; i > 0; i--) {
+		const struct kver *v = &k->v[i - 1];
+		struct sc_sig_key *sk = NULL;
+		int r;
+
+		if (v->material == NULL)
+			continue;
+		if ((r = sc_keys_pp_unwrap(k, v, &kr->pp, &sk)) != SC_OK)
+			return r;
+		sc_sig_key_free(sk);
+		break;
+	}
+	return sc_keys_pp_wrap(k, version, &kr->pp, blob, len, out, out_len);
+}
+
 static int make_material(struct sc_keyring *kr, const struct kkey *k, uint32_t version,
                          uint8_t **out, uint32_t *out_len)
 {
@@ -292,6 +329,17 @@ static int make_material(struct sc_keyring *kr, const struct kkey *k, uint32_t v
 	           got == 0 || got > SC_KEY_MATERIAL_MAX) {
 		sc_secmem_free(m);
 		return r != SC_OK ? r : SC_ERR_CRYPTO;
+	}
+	if (k->flags & SC_KEY_PASSPHRASE) {
+		uint8_t *w = NULL;
+		uint32_t wl = 0;
+
+		r = pp_seal(kr, k, version, m, got, &w, &wl);
+		sc_secmem_free(m);
+		if (r != SC_OK)
+			return r;
+		m = w;
+		got = wl;
 	}
 	*out = m;
 	*out_len = (uint32_t)got;
@@ -372,6 +420,13 @@ int sc_keyring_create(struct sc_keyring *kr, const char *name, enum sc_key_type 
 		                 ? "a key in a token is never exportable"
 		                 : "a key in a token is aes256-gcm, hmac-sha256, ecdsa-p256 or "
 		                   "ed25519");
+		return SC_ERR_INVALID;
+	}
+	if ((p->flags & SC_KEY_PASSPHRASE) &&
+	    (!sc_key_type_is_signing(type) || (p->flags & (SC_KEY_IN_TOKEN | SC_KEY_EXPORTABLE)))) {
+		sc_set_error(sc_key_type_is_signing(type)
+		                 ? "a passphrase key is a software key and never exportable"
+		                 : "only signing keys take a passphrase");
 		return SC_ERR_INVALID;
 	}
 	at = key_slot(kr, name, &found);

@@ -49,6 +49,8 @@ struct sc_keyring {
 	sc_keys_nonce_fn nonce_fn;
 	void *nonce_arg;
 	struct sc_p11_token *tok; /* the token of the keys in one (not owned) */
+	struct sc_keys_pp pp;     /* sc_keyring_set_passphrase (borrowed) */
+	int has_pp;
 	/* versions generated in a token and not yet saved (see
 	 * sc_keyring_token_unsaved) */
 	struct {
@@ -132,6 +134,19 @@ int sc_keys_tok_hmac(struct sc_p11_token *t, const struct kkey *k, const struct 
                      const uint8_t *msg, size_t msg_len, uint8_t mac[32]) SC_WUR;
 /* C_DestroyObject on the version's object (one already gone is fine). */
 int sc_keys_tok_destroy(struct sc_p11_token *t, const struct kkey *k, const struct kver *v) SC_WUR;
+
+/* passphrase.c: SC_KEY_PASSPHRASE versions. wrap seals a 40-byte key
+ * blob into *out (secmem); unwrap opens one for a signature (SC_ERR_AUTH
+ * for a wrong or missing passphrase); pub reads the public key it keeps;
+ * check validates the form (the blob decoder). */
+int sc_keys_pp_wrap(const struct kkey *k, uint32_t version, const struct sc_keys_pp *pp,
+                    const uint8_t *blob, size_t blob_len, uint8_t **out, uint32_t *out_len) SC_WUR;
+struct sc_sig_key;
+int sc_keys_pp_unwrap(const struct kkey *k, const struct kver *v, const struct sc_keys_pp *pp,
+                      struct sc_sig_key **out) SC_WUR;
+int sc_keys_pp_pub(const struct kver *v, int *alg, uint8_t pub[SC_SIG_PUB_MAX],
+                   size_t *pub_len) SC_WUR;
+int sc_keys_pp_check(const uint8_t *m, size_t len) SC_WUR;
 
 /* ---- test hooks ---- */
 

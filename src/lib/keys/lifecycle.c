@@ -442,6 +442,11 @@ int sc_keyring_set_exportable(struct sc_keyring *kr, const char *name)
 		sc_set_error("key '%s' lives in a token and never leaves it", name);
 		return SC_ERR_DENIED;
 	}
+	if (k->flags & SC_KEY_PASSPHRASE) {
+		sc_set_error("key '%s' is sealed under a passphrase and never leaves the vault",
+		             name);
+		return SC_ERR_DENIED;
+	}
 	if (!(k->flags & SC_KEY_EXPORTABLE)) {
 		k->flags |= SC_KEY_EXPORTABLE; /* one way: nothing clears it */
 		kr->gen++;

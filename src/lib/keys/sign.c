@@ -88,10 +88,46 @@ static int load_key(struct sc_keyring *kr, const char *name, const struct sc_key
 	size_t len;
 	int r;
 
+	struct sc_keys_info got = {0, 0, 0};
+	const struct kkey *k = sc_keys_find(kr, name);
+	const struct kver *v;
+
 	*out = NULL;
-	if ((r = sc_keyring_sig_material(kr, name, o, op, &m, &len, info)) != SC_OK)
+	if ((r = sc_keyring_sig_material(kr, name, o, op, &m, &len, &got)) != SC_OK)
 		return r;
-	return sc_sig_key_deserialize(m, len, out);
+	if (info != NULL)
+		*info = got;
+	if (k == NULL || !(k->flags & SC_KEY_PASSPHRASE))
+		return sc_sig_key_deserialize(m, len, out);
+	if ((v = sc_keys_version(k, got.version)) == NULL)
+		return SC_ERR_INTERNAL;
+	return sc_keys_pp_unwrap(k, v, kr->has_pp ? &kr->pp : NULL, out);
+}
+
+/* A passphrase key's public key, kept beside its sealed private key: the
+ * lifecycle's check, no passphrase. 0 when the key has none. */
+static int pp_public(struct sc_keyring *kr, const char *name, const struct sc_keys_opts *o, int op,
+                     uint8_t pub[SC_SIG_PUB_MAX], size_t *pub_len, int *alg,
+                     struct sc_keys_info *info, int *done)
+{
+	struct sc_keys_info got = {0, 0, 0};
+	const struct kkey *k = sc_keys_find(kr, name);
+	const struct kver *v;
+	const uint8_t *m;
+	size_t len;
+	int r;
+
+	*done = 0;
+	if (k == NULL || !(k->flags & SC_KEY_PASSPHRASE))
+		return SC_OK;
+	*done = 1;
+	if ((r = sc_keyring_sig_material(kr, name, o, op, &m, &len, &got)) != SC_OK)
+		return r;
+	if (info != NULL)
+		*info = got;
+	if ((v = sc_keys_version(k, got.version)) == NULL)
+		return SC_ERR_INTERNAL;
+	return sc_keys_pp_pub(v, alg, pub, pub_len);
 }
 
 int sc_keyring_sign(struct sc_keyring *kr, const char *name, const struct sc_keys_opts *o,
@@ -121,7 +157,7 @@ int sc_keyring_pubkey(struct sc_keyring *kr, const char *name, const struct sc_k
                       struct sc_keys_info *info)
 {
 	struct sc_sig_key *k = NULL;
-	int r;
+	int r, pp;
 
 	struct kkey *tk;
 	struct kver *tv;
@@ -134,6 +170,8 @@ int sc_keyring_pubkey(struct sc_keyring *kr, const char *name, const struct sc_k
 			*alg = tk->type == SC_KEY_ED25519 ? SC_SIG_ED25519 : SC_SIG_P256;
 		return sc_keys_tok_pubkey(tk, tv, pub, pub_len);
 	}
+	if ((r = pp_public(kr, name, o, op, pub, pub_len, alg, info, &pp)) != SC_OK || pp)
+		return r;
 	if ((r = load_key(kr, name, o, op, &k, info)) != SC_OK)
 		return r;
 	r = sc_sig_key_public(k, pub, pub_len);
