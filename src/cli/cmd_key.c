@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/kdfopt.h"
 #include "cli/key_cli.h"
 #include "secretctl/p11.h"
 
@@ -23,6 +24,16 @@ static const struct cli_opt opts_create[] = {
      "generate the key in this PKCS#11 token (aes256-gcm, hmac-sha256, ecdsa-p256, ed25519); "
      "it never leaves it",
      0},
+    {'P', 0, "passphrase", NULL,
+     "seal a signing key under a passphrase too, asked for every signature (custody)", 0},
+    {'F', 0, "passphrase-fd", "N", "the new key's passphrase from fd N (implies --passphrase)", 0},
+    {'M', 0, "kdf-memory", "SIZE", "Argon2id memory for the passphrase (default 64M)", 0},
+    {'K', 0, "kdf-time", "N", "Argon2id passes for the passphrase (default 3)", 0},
+    {0, 0, NULL, NULL, NULL, 0},
+};
+
+static const struct cli_opt opts_rotate[] = {
+    {'F', 0, "passphrase-fd", "N", "a passphrase key's passphrase from fd N", 0},
     {0, 0, NULL, NULL, NULL, 0},
 };
 
@@ -52,11 +63,13 @@ static const struct cli_opt opts_trim[] = {
 static int key_create(struct cli *c, int argc, char **argv)
 {
 	struct sc_key_params kp = {0, 0, 0};
+	struct sc_kdf_params kdf = {0, 0};
 	struct key_session ks;
+	struct key_pp pp;
 	struct cli_parse p;
 	enum sc_key_type type = 0;
 	const char *name, *token = NULL;
-	int ch, r, st;
+	int ch, r, st, ppfd = -1;
 
 	cli_parse_init(&p, c, argc, argv);
 	while ((ch = cli_parse_next(&p)) > 0) {
@@ -97,6 +110,20 @@ static int key_create(struct cli *c, int argc, char **argv)
 			token = p.val;
 			kp.flags |= SC_KEY_IN_TOKEN;
 			break;
+		case 'F':
+			if (cli_parse_fd(p.val, &ppfd) != SC_OK)
+				return cli_usage(c, "bad --passphrase-fd '%s' (a file descriptor)",
+				                 p.val);
+			/* fall through */
+		case 'P':
+			kp.flags |= SC_KEY_PASSPHRASE;
+			break;
+		case 'M':
+		case 'K':
+			if (cli_parse_kdf_opt(ch == 'M' ? 'm' : 't', p.val, &kdf) != SC_OK)
+				return cli_usage(c, "bad --%s '%s'",
+				                 ch == 'M' ? "kdf-memory" : "kdf-time", p.val);
+			break;
 		}
 	}
 	if (ch == CLI_PARSE_EXIT)
@@ -121,11 +148,21 @@ static int key_create(struct cli *c, int argc, char **argv)
 		                 "--in-token names the token only (no object= or id=): the key is "
 		                 "generated there as secretctl:%s:v1",
 		                 name);
+	if ((kp.flags & SC_KEY_PASSPHRASE) &&
+	    (!sc_key_type_is_signing(type) || token != NULL || (kp.flags & SC_KEY_EXPORTABLE)))
+		return cli_usage(c, "--passphrase is for a signing key in software, never "
+		                    "--exportable (ed25519, ecdsa-p256, secp256k1)");
+	if ((kdf.t || kdf.mem_kib) && !(kp.flags & SC_KEY_PASSPHRASE))
+		return cli_usage(c, "--kdf-memory and --kdf-time go with --passphrase");
 	if ((r = key_open(c, &ks)) != EXIT_OK)
 		return r;
+	memset(&pp, 0, sizeof(pp));
 	st = token != NULL ? key_token_open(c, &ks, token) : SC_OK;
+	if (st == SC_OK && (kp.flags & SC_KEY_PASSPHRASE))
+		st = key_pp_get(c, &ks, name, ppfd, 1, &kdf, &pp);
 	if (st == SC_OK)
 		st = sc_keyring_create(ks.kr, name, type, &kp, key_now());
+	key_pp_drop(&ks, &pp);
 	st = key_commit(c, &ks, "key.create", name, st);
 	key_close(&ks);
 	if (st == SC_ERR_EXISTS)
@@ -140,6 +177,7 @@ static int key_create(struct cli *c, int argc, char **argv)
 	cli_say("created key '%s' (%s, version 1%s)", name, sc_key_type_name(type),
 	        token != NULL                  ? ", in the token"
 	        : kp.flags & SC_KEY_EXPORTABLE ? ", exportable"
+	        : kp.flags & SC_KEY_PASSPHRASE ? ", under a passphrase"
 	                                       : "");
 	return EXIT_OK;
 }
@@ -342,20 +380,30 @@ static int key_show(struct cli *c, int argc, char **argv)
 static int key_rotate(struct cli *c, int argc, char **argv)
 {
 	struct key_session ks;
+	struct key_pp pp;
 	struct cli_parse p;
 	const char *name;
 	uint32_t ver = 0;
-	int r, st;
+	int r, st, ch, ppfd = -1;
 
-	if (cli_parse_none(c, argc, argv, 1, 1, &p) != CLI_PARSE_END)
+	cli_parse_init(&p, c, argc, argv);
+	while ((ch = cli_parse_next(&p)) > 0)
+		if (ch == 'F' && cli_parse_fd(p.val, &ppfd) != SC_OK)
+			return cli_usage(c, "bad --passphrase-fd '%s' (a file descriptor)", p.val);
+	if (ch == CLI_PARSE_EXIT)
 		return p.status;
+	if (p.nops != 1)
+		return cli_usage(c, "%s", p.nops ? "one key name" : "a key name is needed");
 	name = p.ops[0];
 	if (key_check_name(c, name, &r) != CLI_PARSE_END)
 		return r;
 	if ((r = key_open(c, &ks)) != EXIT_OK)
 		return r;
-	if ((st = key_token(c, &ks, name)) == SC_OK)
+	if ((st = key_token(c, &ks, name)) == SC_OK &&
+	    (st = key_pp_get(c, &ks, name, ppfd, 0, NULL, &pp)) == SC_OK) {
 		st = sc_keyring_rotate(ks.kr, name, key_now(), &ver);
+		key_pp_drop(&ks, &pp);
+	}
 	st = key_commit(c, &ks, "key.rotate", name, st);
 	key_close(&ks);
 	if (st != SC_OK)
@@ -553,7 +601,7 @@ const struct cli_cmd cli_key_subs[] = {
     {"show", key_show, KV, "NAME", "a key's settings and each version's state and dates", NULL,
      NULL, NULL},
     {"rotate", key_rotate, KV, "NAME", "a new version, used from now on to encrypt and sign", NULL,
-     NULL, NULL},
+     opts_rotate, NULL},
     {"encrypt", cli_key_encrypt, KV, "NAME", "encrypt a file or stdin into an sc:v1 text",
      "The context's pairs are bound as AAD: decrypt needs exactly the same ones.",
      cli_opts_key_encrypt, NULL},

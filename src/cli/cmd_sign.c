@@ -6,6 +6,7 @@
 
 #include <sodium.h>
 
+#include "cli/kdfopt.h"
 #include "cli/key_cli.h"
 
 #define OPT_END                                                                                    \
@@ -25,6 +26,8 @@
 const struct cli_opt cli_opts_sign[] = {
     SIGN_OPTS,
     {'o', 0, "out", "FILE", "write the signature's bytes to FILE (default: base64)", 0},
+    {'F', 0, "passphrase-fd", "N", "a passphrase key's passphrase from fd N (else the terminal)",
+     0},
     OPT_END};
 const struct cli_opt cli_opts_verify[] = {
     SIGN_OPTS,
@@ -41,6 +44,7 @@ struct sign_args {
 	struct sc_sig_opts so;
 	uint32_t version;
 	int allow_compromised;
+	int ppfd; /* --passphrase-fd, -1 when not given */
 };
 
 static int parse(struct cli *c, int argc, char **argv, struct sign_args *a, int *status)
@@ -49,6 +53,7 @@ static int parse(struct cli *c, int argc, char **argv, struct sign_args *a, int 
 	int ch;
 
 	memset(a, 0, sizeof(*a));
+	a->ppfd = -1;
 	cli_parse_init(&p, c, argc, argv);
 	while ((ch = cli_parse_next(&p)) > 0) {
 		switch (ch) {
@@ -63,6 +68,13 @@ static int parse(struct cli *c, int argc, char **argv, struct sign_args *a, int 
 			break;
 		case 'C':
 			a->allow_compromised = 1;
+			break;
+		case 'F':
+			if (cli_parse_fd(p.val, &a->ppfd) != SC_OK) {
+				*status = cli_usage(
+				    c, "bad --passphrase-fd '%s' (a file descriptor)", p.val);
+				return CLI_PARSE_EXIT;
+			}
 			break;
 		case 'p':
 			if (strcmp(p.val, "sha256") != 0) {
@@ -127,10 +139,15 @@ int cmd_sign(struct cli *c, int argc, char **argv)
 		goto out;
 	{
 		struct sc_keys_opts o = {key_now(), NULL, a.version, 0};
+		struct key_pp pp;
 
-		if ((st = key_token(c, &ks, a.name)) == SC_OK)
+		/* a custody key's passphrase: asked now, for this one signature */
+		if ((st = key_token(c, &ks, a.name)) == SC_OK &&
+		    (st = key_pp_get(c, &ks, a.name, a.ppfd, 0, NULL, &pp)) == SC_OK) {
 			st = sc_keyring_sign(ks.kr, a.name, &o, &a.so, msg, len, sig, &sig_len,
 			                     &info);
+			key_pp_drop(&ks, &pp);
+		}
 	}
 	st = key_commit(c, &ks, "key.sign", a.name, st);
 	if (st == SC_OK)

@@ -65,6 +65,21 @@ int key_fail(int st, const char *what, const char *name);
 
 int64_t key_now(void);
 
+/* key_passphrase.c: a custody key's passphrase (SC_KEY_PASSPHRASE) for
+ * one command, from fd (>= 0) or the terminal (asked twice when creating),
+ * lent to ks->kr until key_pp_drop wipes it. Not creating: SC_OK with
+ * nothing read for a key without one (fd given for such a key:
+ * SC_ERR_INVALID). SC_ERR_AUTH when none can be had. */
+struct sc_kdf_params;
+struct key_pp {
+	char *pp; /* secmem */
+	size_t len;
+	struct sc_keys_pp kp;
+};
+int key_pp_get(struct cli *c, struct key_session *ks, const char *name, int fd, int creating,
+               const struct sc_kdf_params *kdf, struct key_pp *pp);
+void key_pp_drop(struct key_session *ks, struct key_pp *pp);
+
 /* The operations' option tables and commands (cmd_key_ops.c, cmd_sign.c),
  * in the `key` subcommand table (cmd_key.c). */
 extern const struct cli_opt cli_opts_key_encrypt[], cli_opts_key_decrypt[], cli_opts_key_datakey[],
