@@ -4,7 +4,7 @@
  *
  *   resolve (sc_exec_resolve) -> policy read from the vault directory ->
  *   policy on the command -> env aliases -> environment (sc_runenv_build) ->
- *   policy on the secrets -> audit (the front end's entry) -> sc_run_exec
+ *   policy on the secrets -> audit (sc_run_plan_audit) -> sc_run_exec
  *
  * The policy file is read afresh for every run on every path: an edit
  * takes effect at the next run, whoever holds the key. */
@@ -37,6 +37,7 @@ struct sc_run_plan {
 	char **keys;              /* the key patterns after env aliases; NULL: unchanged */
 	size_t nkeys;
 	char reason[SC_RUN_REASON_MAX]; /* why a step said no, one line */
+	int audited;                    /* sc_run_plan_audit put an SC_OK entry on disk */
 };
 
 /* Steps 2-4: read <vault_dir>/mcp-policy.yaml, check the command (argv[0]
@@ -75,8 +76,34 @@ struct sc_confine;
 int sc_run_confine(const struct sc_run_plan *pl, const char *vault_dir, struct sc_exec_opts *o,
                    struct sc_confine **hold, char **why) SC_WUR;
 
+/* Who asks, for the run's audit entry: op ("run", or the MCP tool's
+ * name), the source (enum sc_audit_source) and the MCP client's name
+ * (NULL for none). readonly_ok: a vault on a read-only file system, whose
+ * log cannot take the entry, may still run (the CLI says so). */
+struct sc_run_who {
+	const char *op;
+	int source;
+	const char *client;
+	int readonly_ok;
+};
+struct sc_vault;
+/*
+ * Step 7, the run's audit entry, on every path: the outcome status (SC_OK:
+ * the command starts now; else why it does not), the secrets the
+ * environment re injects (NULL: not built yet, then names, the patterns
+ * asked for or the secrets a person was asked about) and cmd, the
+ * command's label. sc_audit_append's status is returned. Only an SC_OK
+ * entry on disk (or SC_ERR_READONLY with who->readonly_ok) marks the plan
+ * audited: sc_run_exec starts nothing else. plan may be NULL for a
+ * refusal only.
+ */
+struct sc_runenv;
+int sc_run_plan_audit(struct sc_run_plan *plan, struct sc_vault *v, const struct sc_run_who *who,
+                      const struct sc_runenv *re, const char *const *names, size_t nnames,
+                      const char *cmd, int status) SC_WUR;
 /* Step 8, the exec step: every path starts its child here, with the
- * options sc_run_confine rewrote for an MCP run. */
+ * options sc_run_confine rewrote for an MCP run, and only once
+ * sc_run_plan_audit recorded it (else SC_ERR_INTERNAL, nothing started). */
 int sc_run_exec(const struct sc_run_plan *plan, const struct sc_exec_opts *o,
                 struct sc_exec_result *res) SC_WUR;
 

@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "secretctl/secretctl.h"
+#include "secretctl/audit.h"
 #include "secretctl/confine.h"
+#include "secretctl/exec.h"
 #include "secretctl/run.h"
 
 static int deny(struct sc_run_plan *pl, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -209,10 +211,55 @@ int sc_run_confine(const struct sc_run_plan *pl, const char *vault_dir, struct s
 	return sc_confine_run(pl->policy, vault_dir, o, hold, why);
 }
 
+int sc_run_plan_audit(struct sc_run_plan *pl, struct sc_vault *v, const struct sc_run_who *who,
+                      const struct sc_runenv *re, const char *const *patterns, size_t npatterns,
+                      const char *cmd, int status)
+{
+	struct sc_audit_event ev = {0};
+	const char **names = NULL;
+	size_t i, n = re != NULL ? sc_runenv_secret_count(re) : 0;
+	char detail[512];
+	int r;
+
+	/* no plan: a refusal made after the plan was let go (an MCP run the
+	 * user declined) */
+	if ((pl == NULL && status == SC_OK) || who == NULL || who->op == NULL)
+		return SC_ERR_INVALID;
+	if (pl != NULL)
+		pl->audited = 0;
+	if (v == NULL)
+		return SC_ERR_LOCKED;
+	if (n > 0 && (names = calloc(n, sizeof(*names))) == NULL)
+		return SC_ERR_NOMEM;
+	for (i = 0; i < n; i++)
+		names[i] = sc_runenv_secret(re, i);
+	ev.op = who->op;
+	ev.source = who->source;
+	ev.client = who->client;
+	/* refused before the keys were resolved: the patterns asked for */
+	ev.names = re != NULL ? names : patterns;
+	ev.n_names = re != NULL ? n : npatterns;
+	ev.cmd = cmd;
+	ev.status = status;
+	/* the step's own error detail is what the caller reports: keep it */
+	snprintf(detail, sizeof(detail), "%s", sc_last_error());
+	r = sc_audit_append(v, &ev);
+	free(names);
+	if (pl != NULL && status == SC_OK &&
+	    (r == SC_OK || (r == SC_ERR_READONLY && who->readonly_ok)))
+		pl->audited = 1;
+	if (r == SC_OK && detail[0] != '\0')
+		sc_set_error("%s", detail);
+	return r;
+}
+
 int sc_run_exec(const struct sc_run_plan *pl, const struct sc_exec_opts *o,
                 struct sc_exec_result *res)
 {
 	/* o is already confined (sc_run_confine, before the audit entry) */
-	(void)pl;
+	if (pl == NULL || !pl->audited) {
+		sc_set_error("a run starts only once its audit entry is on disk");
+		return SC_ERR_INTERNAL;
+	}
 	return sc_exec_run(o, res);
 }
