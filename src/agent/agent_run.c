@@ -42,23 +42,26 @@ static int run_register(struct agent *a, int ctl)
 }
 
 /* Audit a run's outcome before it starts (or why it did not). */
-static int audit_run(struct agent *a, const struct sc_agent_req *q, const struct sc_runenv *re,
-                     const char *path, int status)
+static int audit_run(struct agent *a, struct sc_run_plan *plan, const struct sc_agent_req *q,
+                     const struct sc_runenv *re, const char *path, int status)
 {
-	const char *op = q->origin == SC_AGENT_ORIGIN_MCP ? "secret_run" : "run";
-	const char **names = NULL;
-	size_t i, n = re != NULL ? sc_runenv_secret_count(re) : 0;
+	/* the same entry as the MCP server writes with its own key: the tool
+	 * as the op, the client's name */
+	int mcp = q->origin == SC_AGENT_ORIGIN_MCP;
+	struct sc_run_who who = {
+	    mcp ? (q->tool != NULL ? q->tool : "secret_run") : "run",
+	    agent_audit_source(q->origin),
+	    mcp ? q->client : NULL,
+	    0,
+	};
 	int r;
 
-	if (n > 0 && (names = calloc(n, sizeof(*names))) == NULL)
-		return SC_ERR_NOMEM;
-	for (i = 0; i < n; i++)
-		names[i] = sc_runenv_secret(re, i);
-	/* refused before the keys were resolved: the patterns asked for, as
-	 * the MCP server records them with its own key */
-	r = re == NULL ? agent_audit(a, q, op, q->keys, q->nkeys, path, status)
-	               : agent_audit(a, q, op, names, n, path, status);
-	free(names);
+	/* refused before the keys were resolved (re NULL): the patterns asked
+	 * for, as the MCP server records them with its own key */
+	r = sc_run_plan_audit(plan, a->vault, &who, re, (const char *const *)q->keys, q->nkeys,
+	                      path, status);
+	if (r != SC_OK)
+		agent_log(LOG_ERR, "cannot write the audit log: %s", sc_strerror(r));
 	return r;
 }
 
@@ -167,7 +170,7 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	    SC_OK) {
 		pthread_mutex_lock(&a->lock);
 		if (a->vault != NULL)
-			(void)audit_run(a, q, NULL, label, r);
+			(void)audit_run(a, &plan, q, NULL, label, r);
 		pthread_mutex_unlock(&a->lock);
 		/* a CLI run the policy leaves to a person: the client may ask
 		 * at its terminal, for the password (agent_client.c) */
@@ -191,7 +194,7 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 	if ((r = sc_run_confine(&plan, a->o->vault_dir, &co, &cf, &why)) != SC_OK) {
 		pthread_mutex_lock(&a->lock);
 		if (a->vault != NULL)
-			(void)audit_run(a, q, NULL, path, r);
+			(void)audit_run(a, &plan, q, NULL, path, r);
 		pthread_mutex_unlock(&a->lock);
 		rr = agent_reply_err(fd, r == SC_ERR_NOMEM ? r : SC_ERR_DENIED,
 		                     "the command cannot be confined: %s",
@@ -270,7 +273,7 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
 		free(names);
 	}
 	/* the run starts only once its audit entry is on disk */
-	rr = audit_run(a, q, re, label, r);
+	rr = audit_run(a, &plan, q, re, label, r);
 	if (r == SC_OK)
 		r = rr;
 	if (r == SC_OK && pipe2(ctl, O_CLOEXEC) == 0) {

@@ -123,6 +123,24 @@ static int apply_env_alias(struct cli *c, const char *alias, const char **keys, 
 	return EXIT_OK;
 }
 
+/* The run's audit entry, written by the run pipeline (sc_run_plan_audit):
+ * re's secrets (NULL: none yet). A vault on a read-only file system runs,
+ * unrecorded, and says so, as every CLI command does there. */
+static int run_audit(struct sc_run_plan *plan, struct sc_vault *v, const struct sc_runenv *re,
+                     const char *label, int status)
+{
+	static const struct sc_run_who who = {"run", SC_AUDIT_SRC_CLI, NULL, 1};
+	int r = sc_run_plan_audit(plan, v, &who, re, NULL, 0, label, status);
+
+	if (r == SC_ERR_READONLY) {
+		cli_warn("the vault is on a read-only file system: this run is not recorded in the "
+		         "audit log");
+		sc_clear_error();
+		r = SC_OK;
+	}
+	return r;
+}
+
 int cmd_run(struct cli *c, int argc, char **argv)
 {
 	struct cli_parse p;
@@ -253,8 +271,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	                      (const char *const *)argv + 1, (size_t)(p.nops - 1), keys, nkeys,
 	                      NULL);
 	if (r != SC_OK) {
-		(void)cli_audit(c, v, "run", NULL, 0, label,
-		                r == SC_ERR_DENIED ? r : SC_ERR_DENIED);
+		(void)run_audit(&plan, v, NULL, label, SC_ERR_DENIED);
 		status = run_fail(SC_OK, "refused to run '%s': %s", argv[0],
 		                  plan.reason[0] ? plan.reason : sc_strerror(r));
 		goto out;
@@ -285,7 +302,7 @@ int cmd_run(struct cli *c, int argc, char **argv)
 		                                              (const char *const *)argv + 1,
 		                                              (size_t)(p.nops - 1), names, n);
 		if (r == SC_ERR_DENIED) {
-			(void)cli_audit(c, v, "run", names, n, label, r);
+			(void)run_audit(&plan, v, re, label, r);
 			free(names);
 			status = run_fail(SC_OK, "refused to run '%s': %s", argv[0], plan.reason);
 			goto out;
@@ -294,16 +311,9 @@ int cmd_run(struct cli *c, int argc, char **argv)
 	}
 	{
 		/* audit: the secrets handed to the command, before it starts; it
-		 * does not start unless the entry is on disk */
-		size_t k, n = r == SC_OK ? sc_runenv_secret_count(re) : 0;
-		const char **names = n > 0 ? calloc(n, sizeof(*names)) : NULL;
-		int a;
+		 * does not start unless the entry is on disk (sc_run_exec checks) */
+		int a = run_audit(&plan, v, r == SC_OK ? re : NULL, label, r);
 
-		for (k = 0; names != NULL && k < n; k++)
-			names[k] = sc_runenv_secret(re, k);
-		a = n > 0 && names == NULL ? SC_ERR_NOMEM
-		                           : cli_audit(c, v, "run", names, n, label, r);
-		free(names);
 		if (r == SC_OK && a != SC_OK) {
 			sc_vault_close(v);
 			v = NULL;

@@ -48,6 +48,7 @@ struct mcp_job {
 	/* through the unlock agent: it decrypts, applies the policy, runs and
 	 * audits; this process never holds a value */
 	int agent_fd;
+	int audited; /* its entry is on disk (sc_run_plan_audit): it may start */
 	char **akeys;
 	size_t nakeys;
 	char *alias, *prefix;
@@ -71,6 +72,9 @@ int mcp_agent_conn_busy(struct mcp_server *s, int *busy);
 int mcp_audit(struct mcp_server *s, const char *op, const char *const *names, size_t n,
               const char *cmd, int status);
 void mcp_send_audit_error(struct mcp_server *s, json_t *id, const char *tool, int r);
+struct sc_run_plan;
+int mcp_audit_run(struct mcp_server *s, struct sc_run_plan *plan, const char *tool,
+                  const char *const *names, size_t n, const char *cmd, int status);
 int64_t mcp_parse_duration(const char *s);
 void mcp_tool_list(struct mcp_server *s, json_t *id, json_t *args);
 struct sc_secret *mcp_fetch(struct mcp_server *s, json_t *id, const char *tool, const char *key,

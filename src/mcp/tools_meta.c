@@ -86,6 +86,27 @@ int mcp_audit(struct mcp_server *s, const char *op, const char *const *names, si
 	return r;
 }
 
+/* A run's entry, by the run pipeline (sc_run_plan_audit), with the key in
+ * this process: as mcp_audit, and an SC_OK entry marks plan (NULL for a
+ * refusal) so that sc_run_exec may start its command. */
+int mcp_audit_run(struct mcp_server *s, struct sc_run_plan *plan, const char *tool,
+                  const char *const *names, size_t n, const char *cmd, int status)
+{
+	struct sc_run_who who = {tool, SC_AUDIT_SRC_MCP, s->client_name[0] ? s->client_name : NULL,
+	                         0};
+	int r;
+
+	pthread_mutex_lock(&s->vault_lock);
+	r = sc_run_plan_audit(plan, s->vault, &who, NULL, names, n, cmd, status);
+	pthread_mutex_unlock(&s->vault_lock);
+	if (r != SC_OK) {
+		fprintf(stderr, "secretctl mcp-server: cannot write the audit log: %s%s%s\n",
+		        sc_strerror(r), sc_last_error()[0] ? ": " : "", sc_last_error());
+		sc_clear_error();
+	}
+	return r;
+}
+
 /* The tool error for an entry mcp_audit() could not write. */
 void mcp_send_audit_error(struct mcp_server *s, json_t *id, const char *tool, int r)
 {

@@ -104,7 +104,8 @@ static void *job_main(void *arg)
 	struct mcp_job *j = arg;
 	struct mcp_server *s = j->s;
 	struct sc_exec_result res = {0};
-	struct sc_run_plan jp = {.origin = SC_RUN_ORIGIN_MCP};
+	/* the plan's audit mark travels with the job (start_run) */
+	struct sc_run_plan jp = {.origin = SC_RUN_ORIGIN_MCP, .audited = j->audited};
 	char *detail = NULL;
 	int r;
 
@@ -207,8 +208,8 @@ static void *ask_main(void *arg)
 	json_decref(content);
 	free(msg);
 	if (why != NULL) {
-		(void)mcp_audit(s, j->tool, (const char *const *)a->what.secrets, a->what.nsecrets,
-		                j->label, SC_ERR_DENIED);
+		(void)mcp_audit_run(s, NULL, j->tool, (const char *const *)a->what.secrets,
+		                    a->what.nsecrets, j->label, SC_ERR_DENIED);
 		mcp_send_tool_error(s, j->id, "%s: denied: %s", j->tool, why);
 	} else {
 		if (d == MCP_ASK_ALWAYS) {
@@ -248,7 +249,7 @@ static int start_ask(struct mcp_server *s, struct mcp_job *j, json_t *args,
 	size_t i;
 
 	if (!s->client_elicit) {
-		(void)mcp_audit(s, j->tool, names, nnames, j->label, SC_ERR_DENIED);
+		(void)mcp_audit_run(s, NULL, j->tool, names, nnames, j->label, SC_ERR_DENIED);
 		mcp_send_tool_error(s, j->id,
 		                    "%s: denied by policy: %s; this MCP client did not declare the "
 		                    "elicitation capability when it connected, so the user cannot "
@@ -516,7 +517,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	/* The decision on the command came first, before any secret is decrypted. */
 	if (r != SC_OK && !asking) {
 		mcp_vault_release(s);
-		(void)mcp_audit(s, tool, patterns, npatterns, j->label, SC_ERR_DENIED);
+		(void)mcp_audit_run(s, &plan, tool, patterns, npatterns, j->label, SC_ERR_DENIED);
 		mcp_send_tool_error(s, id, "%s: denied by policy: %s", tool, plan.reason);
 		goto fail;
 	}
@@ -544,7 +545,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 	r = mcp_build_env(s, v, &ro, j, &detail);
 	mcp_vault_release(s);
 	if (r != SC_OK) {
-		(void)mcp_audit(s, tool, patterns, npatterns, j->label, r);
+		(void)mcp_audit_run(s, &plan, tool, patterns, npatterns, j->label, r);
 		mcp_send_tool_error(s, id, "%s: %s%s%s", tool, sc_strerror(r), detail ? ": " : "",
 		                    detail ? detail : "");
 		free(detail);
@@ -580,7 +581,7 @@ static void start_run(struct mcp_server *s, json_t *id, const char *tool, json_t
 			         "the run is not the one the user approved (its program, arguments "
 			         "or secrets changed meanwhile)");
 		if (r != SC_OK)
-			(void)mcp_audit(s, tool, sn, n, j->label, SC_ERR_DENIED);
+			(void)mcp_audit_run(s, &plan, tool, sn, n, j->label, SC_ERR_DENIED);
 		free(sn);
 		if (r != SC_OK) {
 			mcp_send_tool_error(s, id, "%s: denied by policy: %s", tool, plan.reason);
@@ -640,8 +641,8 @@ argv:
 
 		r = sc_run_confine(&plan, s->cfg.vault_dir, &j->opts, &j->confine, &why);
 		if (r != SC_OK) {
-			(void)mcp_audit(s, tool, (const char *const *)j->secrets, j->nsecrets,
-			                j->path, r);
+			(void)mcp_audit_run(s, &plan, tool, (const char *const *)j->secrets,
+			                    j->nsecrets, j->path, r);
 			mcp_send_tool_error(s, id, "%s: the command cannot be confined: %s", tool,
 			                    why != NULL ? why : sc_strerror(r));
 			free(why);
@@ -651,11 +652,12 @@ argv:
 	/* With the key here, the run starts only once its entry is on disk, as
 	 * in the CLI's run: one entry, before the command, for the secrets
 	 * handed to it (through the agent, the agent writes it). */
-	if (j->agent_fd < 0 && (r = mcp_audit(s, tool, (const char *const *)j->secrets, j->nsecrets,
-	                                      j->label, SC_OK)) != SC_OK) {
+	if (j->agent_fd < 0 && (r = mcp_audit_run(s, &plan, tool, (const char *const *)j->secrets,
+	                                          j->nsecrets, j->label, SC_OK)) != SC_OK) {
 		mcp_send_audit_error(s, id, tool, r);
 		goto fail;
 	}
+	j->audited = plan.audited;
 	j->warnings = unexpanded_args(
 	    j->argv, j->env, j->agent_fd >= 0 ? (const char *const *)j->akeys : patterns,
 	    j->agent_fd >= 0 ? j->nakeys : npatterns, mcp_arg_str(args, "env_prefix"));
