@@ -36,6 +36,10 @@ int sc_keys_sig_keygen(int type, uint8_t *material, size_t cap, size_t *len, voi
 	int r;
 
 	*len = 0;
+	if (type == SC_KEY_FROST_ED25519) {
+		sc_set_error("a frost-ed25519 share is made by 'secretctl frost keygen'");
+		return SC_ERR_INVALID;
+	}
 	if ((r = sig_alg(type, &alg)) != SC_OK)
 		return r;
 	if (imp != NULL && imp->priv != NULL)
@@ -89,6 +93,15 @@ static int load_key(struct sc_keyring *kr, const char *name, const struct sc_key
 	int r;
 
 	*out = NULL;
+	{
+		const struct kkey *k = sc_keys_find(kr, name);
+
+		if (k != NULL && k->type == SC_KEY_FROST_ED25519) {
+			sc_set_error("a FROST share signs only with its group ('secretctl frost "
+			             "sign')");
+			return SC_ERR_INVALID;
+		}
+	}
 	if ((r = sc_keyring_sig_material(kr, name, o, op, &m, &len, info)) != SC_OK)
 		return r;
 	return sc_sig_key_deserialize(m, len, out);
