@@ -57,6 +57,10 @@ void sc_frost_peer_stdio(struct sc_frost_peer *p, uint32_t timeout_ms);
 /* Close both fds; a child still running after a short grace is killed
  * (its whole process group). */
 void sc_frost_peer_close(struct sc_frost_peer *p);
+/* Close both fds only (the child sees the end of the session); a later
+ * sc_frost_peer_close reaps it. Hang up on every peer first, then close
+ * each, so that they wind down together. */
+void sc_frost_peer_hangup(struct sc_frost_peer *p);
 
 int sc_frost_frame_send(struct sc_frost_peer *p, uint8_t type, const uint8_t *payload,
                         size_t len) SC_WUR;

@@ -63,18 +63,24 @@ static int spawn_all(struct sc_frost_peer *peers, const struct sc_frost_member *
 {
 	int r;
 
+	*bad = 0;
 	for (size_t i = 0; i < n; i++)
 		peers[i].pid = 0;
-	for (*bad = 0; *bad < n; (*bad)++)
-		if ((r = sc_frost_peer_spawn(m[*bad]->command, environ, timeout_ms,
-		                             &peers[*bad])) != SC_OK)
+	/* *bad as the sessions give it: the failing peer's index + 1 */
+	for (size_t i = 0; i < n; i++)
+		if ((r = sc_frost_peer_spawn(m[i]->command, environ, timeout_ms, &peers[i])) !=
+		    SC_OK) {
+			*bad = i + 1;
 			return r;
+		}
 	return SC_OK;
 }
 
 static void close_all(struct sc_frost_peer *peers, size_t n)
 {
-	for (size_t i = 0; peers != NULL && i < n; i++)
+	for (size_t i = 0; i < n; i++)
+		sc_frost_peer_hangup(&peers[i]);
+	for (size_t i = 0; i < n; i++)
 		sc_frost_peer_close(&peers[i]);
 }
 
@@ -124,13 +130,9 @@ static int keygen(struct cli *c, int argc, char **argv)
 		goto out;
 	for (uint16_t i = 0; i < g.n; i++)
 		mp[i] = &g.members[i];
-	if ((st = spawn_all(peers, mp, g.n, timeout_ms, &bad)) == SC_OK) {
+	if ((st = spawn_all(peers, mp, g.n, timeout_ms, &bad)) == SC_OK)
 		st = sc_frost_kg_coordinate(peers, g.n, (uint16_t)t, g.name, ids, &g.pub, &bad);
-		if (st != SC_OK && bad == 0)
-			bad = SIZE_MAX;
-		else if (st != SC_OK)
-			bad--;
-	}
+	bad = bad == 0 ? SIZE_MAX : bad - 1;
 	close_all(peers, g.n);
 	if (st != SC_OK) {
 		r = session_fail(st, "key generation failed",
@@ -230,13 +232,9 @@ static int sign(struct cli *c, int argc, char **argv)
 		r = cli_fail(st, "cannot read '%s'", in != NULL ? in : "-");
 		goto out;
 	}
-	if ((st = spawn_all(peers, mp, n, timeout_ms, &bad)) == SC_OK) {
+	if ((st = spawn_all(peers, mp, n, timeout_ms, &bad)) == SC_OK)
 		st = sc_frost_sign_coordinate(peers, ids, n, g.name, g.pub, msg, len, sig, &bad);
-		if (st != SC_OK && bad == 0)
-			bad = SIZE_MAX;
-		else if (st != SC_OK)
-			bad--;
-	}
+	bad = bad == 0 ? SIZE_MAX : bad - 1;
 	close_all(peers, n);
 	if (st != SC_OK) {
 		r = session_fail(st, "signing failed", bad < n ? mp[bad]->name : NULL);

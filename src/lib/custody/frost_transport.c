@@ -113,11 +113,8 @@ void sc_frost_peer_stdio(struct sc_frost_peer *p, uint32_t timeout_ms)
 	p->timeout_ms = timeout_ms;
 }
 
-void sc_frost_peer_close(struct sc_frost_peer *p)
+void sc_frost_peer_hangup(struct sc_frost_peer *p)
 {
-	int64_t end;
-	int st;
-
 	if (p->pid <= 0)
 		return;
 	if (p->to >= 0)
@@ -125,6 +122,16 @@ void sc_frost_peer_close(struct sc_frost_peer *p)
 	if (p->from >= 0)
 		close(p->from);
 	p->to = p->from = -1;
+}
+
+void sc_frost_peer_close(struct sc_frost_peer *p)
+{
+	int64_t end;
+	int st;
+
+	if (p->pid <= 0)
+		return;
+	sc_frost_peer_hangup(p);
 	end = now_ms() + CLOSE_GRACE_MS;
 	while (waitpid(p->pid, &st, WNOHANG) == 0) {
 		if (now_ms() >= end) {
