@@ -227,6 +227,36 @@ EOF
 	[[ "$output" == *"participant 'c'"* ]]
 }
 
+@test "a relay that lies about the echo: the participant refuses, nothing is saved" {
+	# flip a bit of the first echo signature the coordinator passes on to c
+	printf 'python3 %s proxy-down 14 0 %q\n' "$PEER" "$(part_cmd c)" >"$T/run-c"
+	run keygen
+	[ "$status" -eq 15 ]
+	[[ "$output" == *"participant 1 saw another round-1 set"* ]]
+	[[ "$output" == *"participant 'c'"* ]]
+	[ ! -e "$T/coord/frost/g1.group" ]
+	run "$SC_BIN" --vault "$T/c" --password-fd 3 key list 3<"$T/pw.c"
+	[[ "$output" != *frost.g1* ]]
+}
+
+@test "a suspended or compromised share does not sign" {
+	keygen >/dev/null 2>&1
+	echo m >"$T/msg"
+	"$SC_BIN" --vault "$T/b" --password-fd 3 key suspend frost.g1 3<"$T/pw.b" 2>/dev/null
+	run coord sign g1 --in "$T/msg" --signers a,b
+	[ "$status" -eq 15 ]
+	[[ "$output" == *"participant 'b': it refused: no usable share"* ]]
+	"$SC_BIN" --vault "$T/b" --password-fd 3 key resume frost.g1 3<"$T/pw.b" 2>/dev/null
+	run coord sign g1 --in "$T/msg" --signers a,b
+	[ "$status" -eq 0 ]
+	"$SC_BIN" --vault "$T/b" --password-fd 3 key compromise frost.g1 3<"$T/pw.b" 2>/dev/null
+	run coord sign g1 --in "$T/msg" --signers a,b
+	[ "$status" -eq 15 ]
+	# the other pair still signs
+	run coord sign g1 --in "$T/msg" --signers a,c
+	[ "$status" -eq 0 ]
+}
+
 @test "a participant that hangs is named after --timeout, exit 15" {
 	keygen >/dev/null 2>&1
 	echo m >"$T/msg"

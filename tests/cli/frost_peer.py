@@ -5,6 +5,8 @@
       run COMMAND (sh -c) as the participant and relay both ways, but flip
       the low bit of byte OFFSET (negative: from the end) of the payload of
       the first frame of TYPE (hex) it sends: a wrong share, a bad signature.
+  frost_peer.py proxy-down TYPE OFFSET COMMAND
+      the same in the frames the coordinator sends it: a relay that lies.
   frost_peer.py attack CASE GROUP GROUPKEY_HEX ID_A CMD_A ID_B CMD_B
       speak to participant A (and B, to get a second real commitment) as a
       coordinator and misbehave: oversized, truncated, stall (half a frame,
@@ -48,37 +50,35 @@ def frame(t, p):
     return struct.pack(">I", len(p) + 1) + bytes([t]) + p
 
 
-def proxy(ftype, offset, command):
-    child = subprocess.Popen(["/bin/sh", "-c", command], stdin=subprocess.PIPE,
-                             stdout=subprocess.PIPE)
-    done = [False]
-
-    def down():
-        src = sys.stdin.buffer
-        while True:
-            b = src.read1(65536) if hasattr(src, "read1") else src.read(1)
-            if not b:
-                break
-            try:
-                child.stdin.write(b)
-                child.stdin.flush()
-            except BrokenPipeError:
-                break
-        child.stdin.close()
-
-    threading.Thread(target=down, daemon=True).start()
-    out = sys.stdout.buffer
+def relay(src, dst, ftype, offset):
+    """Frames from src to dst, the first of ftype (None: none) with a bit flipped."""
+    done = False
     while True:
-        t, p = read_frame(child.stdout)
+        t, p = read_frame(src)
         if t is None:
             break
-        if t == ftype and not done[0]:
+        if t == ftype and not done:
             b = bytearray(p)
             b[offset] ^= 1
             p = bytes(b)
-            done[0] = True
-        out.write(frame(t, p))
-        out.flush()
+            done = True
+        try:
+            dst.write(frame(t, p))
+            dst.flush()
+        except BrokenPipeError:
+            break
+
+
+def proxy(ftype, offset, command, down):
+    child = subprocess.Popen(["/bin/sh", "-c", command], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE)
+
+    def to_child():
+        relay(sys.stdin.buffer, child.stdin, ftype if down else None, offset)
+        child.stdin.close()
+
+    threading.Thread(target=to_child, daemon=True).start()
+    relay(child.stdout, sys.stdout.buffer, None if down else ftype, offset)
     return child.wait()
 
 
@@ -171,8 +171,9 @@ def attack(case, group, gk_hex, id_a, cmd_a, id_b, cmd_b):
 
 
 def main():
-    if len(sys.argv) == 5 and sys.argv[1] == "proxy":
-        return proxy(int(sys.argv[2], 16), int(sys.argv[3]), sys.argv[4])
+    if len(sys.argv) == 5 and sys.argv[1] in ("proxy", "proxy-down"):
+        return proxy(int(sys.argv[2], 16), int(sys.argv[3]), sys.argv[4],
+                     sys.argv[1] == "proxy-down")
     if len(sys.argv) == 9 and sys.argv[1] == "attack":
         return attack(*sys.argv[2:])
     sys.stderr.write(__doc__)
