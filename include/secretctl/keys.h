@@ -40,6 +40,9 @@ enum sc_key_type {
 	SC_KEY_ED25519, /* signing types: material from the signature table */
 	SC_KEY_ECDSA_P256,
 	SC_KEY_SECP256K1,
+	/* a FROST(Ed25519, SHA-512) share: opaque material (the key package,
+	 * frost_keyring.c); never signs alone, never rotated by the keyring */
+	SC_KEY_FROST_ED25519,
 	SC_KEY_TYPE_MAX
 };
 

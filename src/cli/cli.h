@@ -32,6 +32,7 @@ enum {
 	EXIT_NOSPACE = 12,  /* no space left on device */
 	EXIT_LOOKUP = 13,   /* `exists`: the look-up itself failed */
 	EXIT_TOKEN = 14,    /* a hardware token absent, locked, or without its key */
+	EXIT_PEER = 15,     /* frost: a participant failed, timed out or gave a bad share */
 	EXIT_RUN_FAIL = 125 /* `run`: secretctl failed before the command started */
 };
 
@@ -90,6 +91,7 @@ extern const struct cli_cmd cli_audit_subs[];
 extern const struct cli_cmd cli_key_subs[];
 extern const struct cli_cmd cli_keyslot_subs[];  /* cmd_keyslot.c */
 extern const struct cli_cmd cli_recovery_subs[]; /* cmd_recovery.c */
+extern const struct cli_cmd cli_frost_subs[];    /* cmd_frost.c */
 extern const struct cli_opt cli_opts_sign[], cli_opts_verify[];
 int cmd_sign(struct cli *c, int argc, char **argv);
 int cmd_verify(struct cli *c, int argc, char **argv);

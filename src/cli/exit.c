@@ -55,6 +55,10 @@ const struct cli_exit cli_exits[] = {
     {EXIT_TOKEN, "A hardware token is not available: absent (not plugged in, or no\n"
                  "PKCS#11 module offers it), its user PIN locked, removed mid-session, or\n"
                  "the key of its key slot or a named key's object gone from it."},
+    {EXIT_PEER, ".Cm frost :\n"
+                "the other end of a session failed: a participant (named in the message)\n"
+                "or the coordinator did not answer in time, closed the connection, sent a\n"
+                "malformed or unexpected message, refused, or gave a bad signature share."},
     {124, ".Cm run :\nthe command ran out of time\n.Pq Fl -timeout ."},
     {EXIT_RUN_FAIL, ".Cm run :\n"
                     ".Nm\n"

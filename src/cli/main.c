@@ -165,6 +165,11 @@ const struct cli_cmd cli_commands[] = {
      "A recovery key slot whose key is split into SLIP-0039 shares: any T of N open the\n"
      "vault and set a new password. See docs/RECOVERY.md.",
      NULL, cli_recovery_subs},
+    {"frost", NULL, VAULT, NULL, "threshold signatures across devices (FROST, RFC 9591)",
+     "A T-of-N Ed25519 key made by a DKG among participants reached through commands\n"
+     "(locally, or over ssh); each holds a share in its own vault's keyring, none the\n"
+     "key. Signatures are plain Ed25519. See docs/CUSTODY.md.",
+     NULL, cli_frost_subs},
     {"sign", cmd_sign, VAULT | PW | CLI_KEY_NAMES, "NAME",
      "sign a file or stdin with a signing key",
      "Ed25519 (RFC 8032), ECDSA P-256 (DER or raw), secp256k1 ECDSA (low-S) or BIP-340.\n"

@@ -55,6 +55,8 @@ static const char *exit_code_name(int status)
 		return "denied";
 	case EXIT_AUDIT:
 		return "audit";
+	case EXIT_PEER:
+		return "participant";
 	case EXIT_RUN_FAIL:
 		return "run_failed";
 	default:

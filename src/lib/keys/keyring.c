@@ -6,9 +6,10 @@
 #include "keys/keys_int.h"
 
 static const char *const type_names[SC_KEY_TYPE_MAX] = {
-    [SC_KEY_AES256_GCM] = "aes256-gcm",   [SC_KEY_CHACHA20_POLY1305] = "chacha20-poly1305",
-    [SC_KEY_HMAC_SHA256] = "hmac-sha256", [SC_KEY_ED25519] = "ed25519",
-    [SC_KEY_ECDSA_P256] = "ecdsa-p256",   [SC_KEY_SECP256K1] = "secp256k1",
+    [SC_KEY_AES256_GCM] = "aes256-gcm",       [SC_KEY_CHACHA20_POLY1305] = "chacha20-poly1305",
+    [SC_KEY_HMAC_SHA256] = "hmac-sha256",     [SC_KEY_ED25519] = "ed25519",
+    [SC_KEY_ECDSA_P256] = "ecdsa-p256",       [SC_KEY_SECP256K1] = "secp256k1",
+    [SC_KEY_FROST_ED25519] = "frost-ed25519",
 };
 
 const char *sc_key_type_name(int type)
@@ -35,7 +36,8 @@ int sc_key_type_parse(const char *s, enum sc_key_type *out)
 
 int sc_key_type_is_signing(int type)
 {
-	return type == SC_KEY_ED25519 || type == SC_KEY_ECDSA_P256 || type == SC_KEY_SECP256K1;
+	return type == SC_KEY_ED25519 || type == SC_KEY_ECDSA_P256 || type == SC_KEY_SECP256K1 ||
+	       type == SC_KEY_FROST_ED25519;
 }
 
 size_t sc_keys_material_len(int type)

@@ -36,6 +36,10 @@ int sc_keys_sig_keygen(int type, uint8_t *material, size_t cap, size_t *len, voi
 	int r;
 
 	*len = 0;
+	if (type == SC_KEY_FROST_ED25519) {
+		sc_set_error("a frost-ed25519 share is made by 'secretctl frost keygen'");
+		return SC_ERR_INVALID;
+	}
 	if ((r = sig_alg(type, &alg)) != SC_OK)
 		return r;
 	if (imp != NULL && imp->priv != NULL)
@@ -93,6 +97,10 @@ static int load_key(struct sc_keyring *kr, const char *name, const struct sc_key
 	const struct kver *v;
 
 	*out = NULL;
+	if (k != NULL && k->type == SC_KEY_FROST_ED25519) {
+		sc_set_error("a FROST share signs only with its group ('secretctl frost sign')");
+		return SC_ERR_INVALID;
+	}
 	if ((r = sc_keyring_sig_material(kr, name, o, op, &m, &len, &got)) != SC_OK)
 		return r;
 	if (info != NULL)
