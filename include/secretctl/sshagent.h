@@ -19,7 +19,7 @@ struct sc_vault;
 #define SC_SSHAGENT_MSG_MAX (256u * 1024u)
 /* Keys one agent serves, and connections it holds at once. */
 #define SC_SSHAGENT_KEYS_MAX 64
-#define SC_SSHAGENT_CONNS_MAX 32
+#define SC_SSHAGENT_CONNS_MAX 128
 /* A wire public key: "ecdsa-sha2-nistp256" "nistp256" and 65 bytes fit. */
 #define SC_SSHAGENT_BLOB_MAX 128
 
@@ -110,7 +110,8 @@ int sc_sshagent_handle(struct sc_sshagent *a, const uint8_t *msg, size_t len,
  * Accept and serve connections on listen_fd (a bound, listening Unix
  * socket) until *stop becomes nonzero (a signal handler sets it) or no key
  * is left. Peers whose uid is not uid are closed unanswered; at most
- * SC_SSHAGENT_CONNS_MAX connections at once. SC_OK when it stopped.
+ * SC_SSHAGENT_CONNS_MAX connections at once, the one idle longest closed
+ * for a new one; see loop.c for the other bounds. SC_OK when it stopped.
  */
 int sc_sshagent_serve(struct sc_sshagent *a, int listen_fd, unsigned uid,
                       volatile int *stop) SC_WUR;

@@ -14,6 +14,8 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <poll.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -25,13 +27,16 @@
 
 /* A lifetime: at most a year, as a key's own rotation period is. */
 #define LIFETIME_MAX_MS (UINT64_C(366) * 86400 * 1000)
-/* How long a confirmation may take before it counts as no. */
+/* How long a confirmation may take before it counts as no (default;
+ * --confirm-timeout). */
 #define CONFIRM_TIMEOUT_S 60
+static int confirm_timeout_s = CONFIRM_TIMEOUT_S;
 
 const struct cli_opt cli_opts_ssh_agent[] = {
     {'a', 0, "socket", "PATH", "listen on PATH (default: a new directory in $TMPDIR or /tmp)", 0},
     {'c', 0, "confirm", NULL, "ask before every signature by each key (SSH_ASKPASS or the tty)", 0},
     {'t', 0, "lifetime", "DUR", "drop each key DUR after start (30s, 10m, 8h, 7d)", 0},
+    {'T', 0, "confirm-timeout", "DUR", "no answer to a confirmation in DUR is no (default 60s)", 0},
     {0, 0, NULL, NULL, NULL, 0}};
 
 static volatile int stop_flag;
@@ -76,7 +81,7 @@ static int ask_askpass(const char *askpass, const char *prompt)
 		execl(askpass, askpass, prompt, (char *)NULL);
 		_exit(127);
 	}
-	for (i = 0; i < CONFIRM_TIMEOUT_S * 10; i++) {
+	for (i = 0; i < confirm_timeout_s * 10; i++) {
 		if ((w = waitpid(pid, &status, WNOHANG)) == pid)
 			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? SC_OK
 			                                                     : SC_ERR_DENIED;
@@ -89,24 +94,42 @@ static int ask_askpass(const char *askpass, const char *prompt)
 	return SC_ERR_DENIED;
 }
 
-/* The agent's terminal: "y" or "yes" is yes; anything else, EOF or a
- * timeout is no. */
+/* The agent's terminal: "y" or "yes" is yes; anything else, EOF or no
+ * answer in CONFIRM_TIMEOUT_S is no (poll, not a signal: nothing else in
+ * the agent is interrupted). */
 static int ask_tty(const char *prompt)
 {
 	char line[16];
-	FILE *f = fopen("/dev/tty", "r+");
-	int r = SC_ERR_DENIED;
+	struct pollfd pf;
+	size_t n = 0;
+	time_t end = time(NULL) + confirm_timeout_s;
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY), r = SC_ERR_DENIED;
 
-	if (f == NULL)
+	if (fd < 0)
 		return SC_ERR_DENIED;
-	fprintf(f, "%s [y/N] ", prompt);
-	fflush(f);
-	alarm(CONFIRM_TIMEOUT_S);
-	if (fgets(line, sizeof(line), f) != NULL &&
-	    (strcmp(line, "y\n") == 0 || strcmp(line, "yes\n") == 0))
-		r = SC_OK;
-	alarm(0);
-	fclose(f);
+	(void)tcflush(fd, TCIFLUSH); /* nothing typed ahead answers for the owner */
+	if (write(fd, prompt, strlen(prompt)) < 0 || write(fd, " [y/N] ", 7) < 0) {
+		(void)close(fd);
+		return SC_ERR_DENIED;
+	}
+	while (n + 1 < sizeof(line) && time(NULL) < end) {
+		ssize_t k;
+
+		pf.fd = fd;
+		pf.events = POLLIN;
+		if (poll(&pf, 1, (int)(end - time(NULL)) * 1000) <= 0)
+			break;
+		if ((k = read(fd, line + n, 1)) <= 0)
+			break;
+		if (line[n] == '\n') {
+			line[n] = '\0';
+			r = strcmp(line, "y") == 0 || strcmp(line, "yes") == 0 ? SC_OK
+			                                                       : SC_ERR_DENIED;
+			break;
+		}
+		n++;
+	}
+	(void)close(fd);
 	return r;
 }
 
@@ -169,6 +192,22 @@ static int add_key(struct cli *c, struct sc_sshagent *a, char *spec, int confirm
 	return EXIT_OK;
 }
 
+/* A socket file of ours that nobody listens on any more (not a symlink,
+ * not another kind of file, not another user's). */
+static int stale_socket(const struct sockaddr_un *sa)
+{
+	struct stat st;
+	int s, r;
+
+	if (lstat(sa->sun_path, &st) != 0 || !S_ISSOCK(st.st_mode) || st.st_uid != getuid())
+		return 0;
+	if ((s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+		return 0;
+	r = connect(s, (const struct sockaddr *)sa, sizeof(*sa)) != 0 ? errno : 0;
+	(void)close(s);
+	return r == ECONNREFUSED;
+}
+
 /* Bind the socket at path (or at a new directory's agent.PID), 0600. */
 static int listen_at(const char *path, char *dir, size_t dcap, char *sock, size_t scap, int *fd)
 {
@@ -203,6 +242,14 @@ static int listen_at(const char *path, char *dir, size_t dcap, char *sock, size_
 	old = umask(0177);
 	r = bind(s, (struct sockaddr *)&sa, sizeof(sa));
 	umask(old);
+	if (r != 0 && errno == EADDRINUSE && path != NULL && stale_socket(&sa)) {
+		/* what an agent killed before it could tidy up left: nobody
+		 * answers on it, and it is ours */
+		(void)unlink(sock);
+		old = umask(0177);
+		r = bind(s, (struct sockaddr *)&sa, sizeof(sa));
+		umask(old);
+	}
 	if (r != 0 || listen(s, 16) != 0) {
 		int e = errno;
 
@@ -236,6 +283,13 @@ int cmd_ssh_agent(struct cli *c, int argc, char **argv)
 		else if (ch == 't' && parse_lifetime(p.val, &lifetime) != SC_OK)
 			return cli_usage(c, "bad --lifetime '%s' (1s to 366d: 30s, 10m, 8h, 7d)",
 			                 p.val);
+		else if (ch == 'T') {
+			int64_t secs;
+
+			if (parse_lifetime(p.val, &secs) != SC_OK || secs > 3600)
+				return cli_usage(c, "bad --confirm-timeout '%s' (1s to 1h)", p.val);
+			confirm_timeout_s = (int)secs;
+		}
 	}
 	if (ch == CLI_PARSE_EXIT)
 		return p.status;

@@ -267,6 +267,10 @@ EOF
 	run -2 --separate-stderr sc ssh-agent ed,forever
 	[[ "$stderr" == *"bad setting 'forever' for key 'ed'"* ]]
 	run -2 --separate-stderr sc ssh-agent 'bad/name'
+	sc key create pk --type ed25519 --passphrase-fd 3 --kdf-memory 8M --kdf-time 1 3<<<'a passphrase here'
+	run -2 --separate-stderr sc ssh-agent pk
+	[[ "$stderr" == *"key 'pk' is sealed under a passphrase, which the ssh-agent never holds"* ]]
+	run -2 sc ssh-agent --confirm-timeout 2h ed
 	sc key suspend ec 2>/dev/null
 	run -9 --separate-stderr sc ssh-agent ec
 	SECRETCTL_PASSWORD=wrong-password run -4 --separate-stderr sc ssh-agent ed
@@ -321,20 +325,144 @@ EOF
 	# the served blob, well formed: a signature (SIGN_RESPONSE, type 14)
 	run -0 raw "$(sign_req "$blob" 6869)"
 	[ "${output:8:2}" = 0e ]
-	# more connections than it holds at once: the extra ones are closed,
-	# and the agent serves again once they are gone
-	python3 - "$SSH_AUTH_SOCK" <<'EOF'
-import socket, sys
+	# more connections than it holds, all kept open and idle: the one idle
+	# longest makes room, so another client is still served meanwhile
+	run -0 python3 - "$SSH_AUTH_SOCK" <<'EOF'
+import os, socket, subprocess, sys, time
 held = []
-for i in range(40):
+for i in range(140):
     s = socket.socket(socket.AF_UNIX)
     s.connect(sys.argv[1])
     held.append(s)
-for s in held:
-    s.close()
+time.sleep(0.5)
+r = subprocess.run(["ssh-add", "-l"], capture_output=True, timeout=20,
+                   env=dict(os.environ, SSH_AUTH_SOCK=sys.argv[1]))
+print(r.returncode, r.stdout.decode().strip())
 EOF
+	[[ "$output" == "0 256 SHA256:"*" ed (ED25519)" ]]
+}
+
+@test "a client that never reads its answers, or never finishes a frame, holds nobody up" {
+	start_agent ed
+	python3 - "$SSH_AUTH_SOCK" <<'EOF' &
+import socket, struct, sys, time
+c = socket.socket(socket.AF_UNIX)
+c.connect(sys.argv[1])
+c.setblocking(False)
+f = struct.pack(">IB", 1, 11) * 50000
+n = 0
+try:
+    while n < len(f):
+        n += c.send(f[n:])
+except BlockingIOError:
+    pass
+h = socket.socket(socket.AF_UNIX)
+h.connect(sys.argv[1])
+h.send(b"\x00\x00\x01\x00\x0d")  # half a frame, never finished
+time.sleep(15)
+EOF
+	local pyp=$!
+	sleep 0.5
+	# answered at once, not after the stalled client's send timeout
+	run -0 timeout 3 ssh-add -l
+	[[ "$output" == *' ed (ED25519)' ]]
+	kill "$pyp" 2>/dev/null || true
+	wait "$pyp" 2>/dev/null || true
+}
+
+@test "a half frame left unfinished is closed after 10 s" {
+	start_agent ed
+	run -0 timeout 30 python3 - "$SSH_AUTH_SOCK" <<'EOF'
+import socket, sys, time
+h = socket.socket(socket.AF_UNIX)
+h.connect(sys.argv[1])
+h.send(b"\x00\x00\x01\x00\x0d")
+t = time.time()
+h.settimeout(25)
+d = h.recv(10)
+print("closed" if d == b"" else "data", int(time.time() - t))
+EOF
+	[[ "$output" == "closed 1"[0-2] ]]
+}
+
+@test "refused requests on one connection are bounded: the 17th closes it" {
+	start_agent ed
+	local other
+	other=0000000b7373682d6564323535313900000020$(printf '22%.0s' $(seq 32))
+	sc_audit_mark
+	run -0 python3 - "$SSH_AUTH_SOCK" "$(sign_req "$other" 6869)" <<'EOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.connect(sys.argv[1])
+req = bytes.fromhex(sys.argv[2])
+answers = 0
+for i in range(30):
+    try:
+        s.sendall(req)
+        d = s.recv(5)
+    except (BrokenPipeError, ConnectionResetError):
+        break
+    if d != b"\x00\x00\x00\x01\x05":
+        break
+    answers += 1
+print(answers)
+EOF
+	[ "$output" = 16 ]
+	run -0 sc audit list --op ssh-agent.sign
+	[ "$(grep -c 'not_found' <<<"$output")" -eq 17 ]
+}
+
+@test "a confirmation on the terminal left unanswered is no, and the agent stays" {
+	local d=$BATS_TEST_TMPDIR
+	command -v script >/dev/null || skip "script (util-linux) is not installed"
+	# the agent on a pty of its own, nobody typing
+	(sleep 60 | setsid script -qfc "'$SC_BIN' ssh-agent --socket '$d/tty.sock' --confirm-timeout 2s ed,confirm" "$d/tty.log" >/dev/null 2>&1 &)
+	local i
+	for i in $(seq 1 100); do [ -S "$d/tty.sock" ] && break; sleep 0.1; done
+	export SSH_AUTH_SOCK=$d/tty.sock
+	sc key pubkey ed --format ssh >"$d/ed.pub"
+	printf 'x\n' >"$d/msg"
+	run ssh-keygen -Y sign -f "$d/ed.pub" -n file "$d/msg"
+	[ "$status" -ne 0 ]
+	grep -q "allow key 'ed' to sign for ssh-keygen" "$d/tty.log"
+	# still serving
 	run -0 ssh-add -l
 	[[ "$output" == *' ed (ED25519)' ]]
+	run -0 sc audit list --op ssh-agent.sign
+	[[ "$(tail -n 1 <<<"$output")" == *denied* ]]
+	pkill -f "ssh-agent --socket $d/tty.sock" || true
+}
+
+@test "a confirmation that outlasts the key's lifetime signs nothing" {
+	local d=$BATS_TEST_TMPDIR
+	printf '#!/bin/sh\nsleep 3\nexit 0\n' >"$d/slow"
+	chmod +x "$d/slow"
+	export SSH_ASKPASS=$d/slow
+	start_agent ed,confirm,lifetime=2s ec
+	run sign_verify ed
+	[ "$status" -ne 0 ]
+	run -0 sc audit list --op ssh-agent.sign
+	[[ "$(tail -n 1 <<<"$output")" == *'error:expired'* ]]
+}
+
+@test "a stale socket left by a killed agent is taken over; a live one never" {
+	local d=$BATS_TEST_TMPDIR
+	start_agent --socket "$d/s.sock" ed
+	kill -9 "$AG_PID"
+	wait_agent
+	[ -S "$d/s.sock" ]
+	start_agent --socket "$d/s.sock" ed
+	run -0 ssh-add -l
+	# a live agent's socket: refused (exit 7), and it keeps serving
+	run -7 --separate-stderr sc ssh-agent --socket "$d/s.sock" ed
+	run -0 ssh-add -l
+	# a symlink or a plain file at the path: never removed
+	ln -s "$d/elsewhere" "$d/link.sock"
+	run -7 sc ssh-agent --socket "$d/link.sock" ed
+	[ -L "$d/link.sock" ]
+	: >"$d/plain"
+	run -7 sc ssh-agent --socket "$d/plain" ed
+	[ -f "$d/plain" ]
 }
 
 @test "another uid is refused even where it can reach the socket (SO_PEERCRED)" {

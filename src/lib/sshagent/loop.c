@@ -2,7 +2,12 @@
  * (SO_PEERCRED: the same uid only), read length-prefixed frames of at most
  * SC_SSHAGENT_MSG_MAX bytes, answer each in order; one poll() over the
  * listening socket and every connection, so a client that keeps its
- * connection open (ssh does, for the whole session) blocks nobody. */
+ * connection open (ssh does, for the whole session) does not hold others
+ * up. What one client can still do to the others: make them wait while
+ * the owner is asked to confirm one of its requests (as OpenSSH's agent
+ * does). Bounds against the rest: a full table evicts the connection idle
+ * longest; a partial frame older than PARTIAL_S, an answer the client
+ * does not take at once, or REFUSED_MAX refused requests close it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -14,16 +19,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "secretctl/fdio.h"
 #include "secretctl/secretctl.h"
 #include "secretctl/sshagent.h"
+
+#define PARTIAL_S 10
+#define REFUSED_MAX 16
 
 struct conn {
 	int fd;
 	struct sc_sshagent_peer peer;
 	char program[64];
-	uint8_t *buf; /* 4 + SC_SSHAGENT_MSG_MAX bytes */
-	size_t have;
+	uint8_t *buf; /* grown to the frame's length, at most 4 + MSG_MAX */
+	size_t have, cap;
+	time_t last;    /* the last whole frame (or the accept) */
+	time_t partial; /* when the frame being read began; 0: none */
+	unsigned refused;
 };
 
 static void peer_program(int pid, char *out, size_t cap)
@@ -56,45 +66,85 @@ static void conn_close(struct conn *c)
 
 static void accept_one(struct conn *conns, int lfd, unsigned uid)
 {
-	struct timeval tv = {5, 0};
 	struct ucred cred;
 	socklen_t cl = sizeof(cred);
-	struct conn *c = NULL;
+	struct conn *c = NULL, *idle = NULL;
 	size_t i;
 	int fd;
 
-	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0)
+	if ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) < 0)
 		return;
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) != 0 || cred.uid != uid) {
 		(void)close(fd); /* someone else's process: not a word */
 		return;
 	}
-	for (i = 0; i < SC_SSHAGENT_CONNS_MAX && c == NULL; i++)
+	for (i = 0; i < SC_SSHAGENT_CONNS_MAX && c == NULL; i++) {
 		if (conns[i].fd < 0)
 			c = &conns[i];
-	if (c == NULL || (c->buf = malloc(4 + SC_SSHAGENT_MSG_MAX)) == NULL) {
-		(void)close(fd); /* too many at once */
+		else if (idle == NULL || conns[i].last < idle->last)
+			idle = &conns[i];
+	}
+	if (c == NULL) {
+		/* full: the connection idle longest makes room (a client that
+		 * holds many open cannot lock the others out) */
+		conn_close(idle);
+		c = idle;
+	}
+	if ((c->buf = malloc(4096)) == NULL) {
+		(void)close(fd);
 		return;
 	}
-	/* an answer never waits long on a client that does not read */
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	c->cap = 4096;
 	c->fd = fd;
 	c->have = 0;
+	c->last = time(NULL);
+	c->partial = 0;
+	c->refused = 0;
 	c->peer.pid = (int)cred.pid;
 	c->peer.uid = cred.uid;
 	peer_program((int)cred.pid, c->program, sizeof(c->program));
 	c->peer.program = c->program;
 }
 
+/* The whole answer at once, or the connection goes: a client that does
+ * not take its answers holds nobody up. */
+static int send_now(int fd, const uint8_t *p, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return SC_ERR_IO;
+		p += w;
+		n -= (size_t)w;
+	}
+	return SC_OK;
+}
+
 /* Read what is there; answer every whole frame. 0: keep, -1: close. */
 static int serve_conn(struct sc_sshagent *a, struct conn *c)
 {
-	ssize_t n = read(c->fd, c->buf + c->have, 4 + SC_SSHAGENT_MSG_MAX - c->have);
+	ssize_t n;
 
+	if (c->have == c->cap) {
+		size_t need = c->have >= 4 ? 4 + (size_t)sc_be32_get(c->buf) : c->cap;
+		uint8_t *nb;
+
+		if (need <= c->cap || need > 4 + SC_SSHAGENT_MSG_MAX ||
+		    (nb = realloc(c->buf, need)) == NULL)
+			return -1;
+		c->buf = nb;
+		c->cap = need;
+	}
+	n = read(c->fd, c->buf + c->have, c->cap - c->have);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return 0;
 	if (n <= 0)
 		return -1;
+	if (c->have == 0)
+		c->partial = time(NULL);
 	c->have += (size_t)n;
 	while (c->have >= 4) {
 		uint32_t len = sc_be32_get(c->buf);
@@ -105,18 +155,23 @@ static int serve_conn(struct sc_sshagent *a, struct conn *c)
 			return -1;
 		if (c->have < 4 + (size_t)len)
 			return 0;
-		sc_buf_init(&out, 4096, 0);
+		sc_buf_init(&out, 16384, 0);
 		r = sc_sshagent_handle(a, c->buf + 4, len, &c->peer, (int64_t)time(NULL), &out);
 		if (r == SC_OK)
 			r = sc_buf_status(&out);
+		if (r == SC_OK && out.len > 4 && out.d[4] == SC_SSHAGENT_FAILURE &&
+		    c->buf[4] == SC_SSHAGENT_SIGN_REQUEST && ++c->refused > REFUSED_MAX)
+			r = SC_ERR_DENIED; /* each refusal is an audit entry: bounded */
 		if (r == SC_OK)
-			r = sc_fd_send_all(c->fd, sc_buf_ptr(&out), out.len);
+			r = send_now(c->fd, sc_buf_ptr(&out), out.len);
 		sc_buf_release(&out);
 		sc_clear_error();
 		if (r != SC_OK)
 			return -1;
 		memmove(c->buf, c->buf + 4 + len, c->have - 4 - len);
 		c->have -= 4 + (size_t)len;
+		c->last = time(NULL);
+		c->partial = c->have > 0 ? c->last : 0;
 	}
 	return 0;
 }
@@ -160,6 +215,11 @@ int sc_sshagent_serve(struct sc_sshagent *a, int listen_fd, unsigned uid, volati
 		}
 		if ((pf[0].revents & POLLIN) != 0)
 			accept_one(conns, listen_fd, uid);
+		/* a frame begun and not finished in time: its connection goes */
+		for (i = 0; i < SC_SSHAGENT_CONNS_MAX; i++)
+			if (conns[i].fd >= 0 && conns[i].partial != 0 &&
+			    time(NULL) - conns[i].partial > PARTIAL_S)
+				conn_close(&conns[i]);
 	}
 	for (i = 0; i < SC_SSHAGENT_CONNS_MAX; i++)
 		if (conns[i].fd >= 0)

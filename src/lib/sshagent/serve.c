@@ -124,6 +124,14 @@ int sc_sshagent_add(struct sc_sshagent *a, const char *name, int confirm, int64_
 		r = SC_ERR_INVALID;
 		goto out;
 	}
+	if ((m.flags & SC_KEY_PASSPHRASE) != 0) {
+		/* it would be listed and never sign: the agent holds no passphrase */
+		sc_set_error("key '%s' is sealed under a passphrase, which the ssh-agent never "
+		             "holds: sign with it by 'secretctl sign'",
+		             name);
+		r = SC_ERR_INVALID;
+		goto out;
+	}
 	/* the newest version, as the lifecycle lets it sign now */
 	if ((r = sc_keyring_pubkey(kr, name, &o, SC_KEY_OP_SIGN, pub, &pub_len, &alg, &info)) !=
 	    SC_OK)
@@ -273,6 +281,13 @@ int sc_sshagent_handle(struct sc_sshagent *a, const uint8_t *msg, size_t len,
 		crypto_hash_sha256(digest, req.data, req.data_len);
 		if (a->confirm(k->name, peer, digest, a->arg) != SC_OK) {
 			(void)audit(a, k->name, peer, SC_ERR_DENIED);
+			sc_clear_error();
+			return sc_sshagent_put_failure(out);
+		}
+		/* the answer may have taken a while: the lifetime counts again */
+		now = (int64_t)time(NULL);
+		if (!live(k, now)) {
+			(void)audit(a, k->name, peer, SC_ERR_EXPIRED);
 			sc_clear_error();
 			return sc_sshagent_put_failure(out);
 		}
