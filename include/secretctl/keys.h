@@ -108,6 +108,10 @@ int sc_keys_ctx_add_kv(struct sc_keys_ctx *c, const char *kv) SC_WUR;
 size_t sc_keys_ctx_count(const struct sc_keys_ctx *c); /* NULL: 0 */
 /* The canonical encoding (malloc'd). c may be NULL: the empty context. */
 int sc_keys_ctx_encode(const struct sc_keys_ctx *c, uint8_t **out, size_t *out_len) SC_WUR;
+/* The inverse, strict: only a canonical encoding (sorted, no duplicate,
+ * every pair valid, nothing after it) decodes; SC_ERR_INVALID, or
+ * SC_ERR_TOOBIG past SC_KEYS_CTX_ENCODED_MAX. */
+int sc_keys_ctx_decode(const uint8_t *enc, size_t len, struct sc_keys_ctx **out) SC_WUR;
 
 /* ---- ciphertext text format ---------------------------------------------
  *
