@@ -225,11 +225,27 @@ static int apply_batch(struct sc_keyring *kr, const struct sc_keyop *op,
 			r = SC_ERR_INVALID;
 			break;
 		}
-		if ((r = apply_one(kr, op, o, p, n, &one)) == SC_OK) {
+		if (op->kind == SC_KEYOP_ENCRYPT) {
+			/* a ciphertext's text is not secret: straight into the
+			 * output, without a guarded block of its own */
+			char *text = NULL;
+
+			if ((r = sc_keyring_encrypt(kr, op->name, o, p, n, &text, &one.info)) ==
+			    SC_OK) {
+				size_t tl = strlen(text);
+
+				(void)sc_buf_put_u32(&out, (uint32_t)tl);
+				(void)sc_buf_put(&out, text, tl);
+				r = sc_buf_status(&out);
+			}
+			free(text);
+		} else if ((r = apply_one(kr, op, o, p, n, &one)) == SC_OK) {
 			if (sc_buf_put_u32(&out, (uint32_t)one.out_len) != SC_OK ||
 			    sc_buf_put(&out, one.out, one.out_len) != SC_OK)
 				r = sc_buf_status(&out) != SC_OK ? sc_buf_status(&out)
 				                                 : SC_ERR_NOMEM;
+		}
+		if (r == SC_OK) {
 			/* what the batch says: the newest version used, any
 			 * rotation, any compromised version */
 			info.version =
