@@ -106,6 +106,9 @@ int sc_keys_ctx_add(struct sc_keys_ctx *c, const char *key, size_t key_len, cons
 /* "k=v" (split at the first '='). */
 int sc_keys_ctx_add_kv(struct sc_keys_ctx *c, const char *kv) SC_WUR;
 size_t sc_keys_ctx_count(const struct sc_keys_ctx *c); /* NULL: 0 */
+/* The i-th pair in order (pointers into c); SC_ERR_NOT_FOUND past the end. */
+int sc_keys_ctx_at(const struct sc_keys_ctx *c, size_t i, const char **key, size_t *key_len,
+                   const uint8_t **value, size_t *value_len) SC_WUR;
 /* The canonical encoding (malloc'd). c may be NULL: the empty context. */
 int sc_keys_ctx_encode(const struct sc_keys_ctx *c, uint8_t **out, size_t *out_len) SC_WUR;
 /* The inverse, strict: only a canonical encoding (sorted, no duplicate,

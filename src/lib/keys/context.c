@@ -214,3 +214,15 @@ int sc_keys_ctx_decode(const uint8_t *enc, size_t len, struct sc_keys_ctx **out)
 	*out = c;
 	return SC_OK;
 }
+
+int sc_keys_ctx_at(const struct sc_keys_ctx *c, size_t i, const char **key, size_t *key_len,
+                   const uint8_t **value, size_t *value_len)
+{
+	if (c == NULL || i >= c->n)
+		return SC_ERR_NOT_FOUND;
+	*key = c->p[i].key;
+	*key_len = c->p[i].klen;
+	*value = c->p[i].value;
+	*value_len = c->p[i].vlen;
+	return SC_OK;
+}
