@@ -22,6 +22,7 @@ enum sc_keyop_kind {
 	SC_KEYOP_SIGN,
 	SC_KEYOP_VERIFY,
 	SC_KEYOP_PUBKEY,
+	SC_KEYOP_INFO, /* out: the type's name; info.version: the newest version */
 	SC_KEYOP_MAX
 };
 

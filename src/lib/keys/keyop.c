@@ -25,6 +25,7 @@ static const struct {
     [SC_KEYOP_SIGN] = {"sign", "key.sign", 1, 0},
     [SC_KEYOP_VERIFY] = {"verify", "key.verify", 1, 0},
     [SC_KEYOP_PUBKEY] = {"pubkey", "key.pubkey", 0, 0},
+    [SC_KEYOP_INFO] = {"info", "key.info", 0, 0},
 };
 
 static int kind_ok(int k)
@@ -180,6 +181,18 @@ static int apply_one(struct sc_keyring *kr, const struct sc_keyop *op, const str
 		r = sc_keyring_pubkey(kr, op->name, o, SC_KEY_OP_VERIFY, buf, &n, &res->alg,
 		                      &res->info);
 		break;
+	case SC_KEYOP_INFO: {
+		struct sc_key_meta m;
+		const char *tn;
+
+		if ((r = sc_keyring_key_meta(kr, op->name, &m)) != SC_OK)
+			return r;
+		tn = sc_key_type_name(m.type);
+		n = strlen(tn);
+		memcpy(buf, tn, n < sizeof(buf) ? n : sizeof(buf));
+		res->info.version = m.newest;
+		break;
+	}
 	default:
 		return SC_ERR_INVALID;
 	}
