@@ -208,13 +208,21 @@ EOF
 	[[ "$output" == *'"ok":false'* ]]
 	run -0 raw '{"v":1,"op":"key","kop":"encrypt","name":"k1","stray":1}' 6869
 	[[ "$output" == *'"ok":false'* ]]
-	# a context that is not the canonical encoding (two pairs out of order)
+	# the canonical encoding of b=x, a=y is answered; the same pairs out of
+	# order, or cut short, are not
+	run -0 raw '{"v":1,"op":"key","kop":"encrypt","name":"k1","ctx":"000200016100000001790001620000000178"}' 6869
+	[[ "$output" == *'"ok":true'* ]]
+	run -0 raw '{"v":1,"op":"key","kop":"encrypt","name":"k1","ctx":"000200016200000001780001610000000179"}' 6869
+	[[ "$output" == *'"ok":false'* ]]
 	run -0 raw '{"v":1,"op":"key","kop":"encrypt","name":"k1","ctx":"0002000162000000017800016100000001"}' 6869
 	[[ "$output" == *'"ok":false'* ]]
 	run -0 raw '{"v":1,"op":"key","kop":"encrypt","name":"k1","ctx":"zz"}' 6869
 	[[ "$output" == *'"ok":false'* ]]
 	# a batch whose items do not fill the attachment exactly
 	run -0 raw '{"v":1,"op":"key","kop":"encrypt","name":"k1","batch":2}' 000000026869
+	[[ "$output" == *'"ok":false'*"malformed key request"* ]]
+	# ... or leave bytes over after the last item
+	run -0 raw '{"v":1,"op":"key","kop":"encrypt","name":"k1","batch":1}' 00000002686921
 	[[ "$output" == *'"ok":false'*"malformed key request"* ]]
 	run -0 raw '{"v":1,"op":"key","kop":"encrypt","name":"k1","batch":100001}' 6869
 	[[ "$output" == *'"ok":false'* ]]

@@ -429,7 +429,7 @@ keys:
     operations: [sign]
 `, { mode: 0o600 });
     const { client } = await session(v, mode);
-    const deks = [];
+    const deks = [], replies = [];
     // [tool, arguments, must be refused]
     const tries = [
       ["key_decrypt", { key: "app-data", ciphertext: "sc:v1:app-data:1:AAAA" }, true],
@@ -482,6 +482,7 @@ keys:
         else assert.ok(threw === null && r.isError === false, `refused: ${what}: ${threw ?? JSON.stringify(r)}`);
         if (r?.structuredContent?.wrapped) deks.push(r.structuredContent.wrapped);
         assert.equal(keyLeaks(r ?? String(threw), material), null, what);
+        replies.push([what, r ?? String(threw)]);
       }
       // the data keys it made: their plaintexts never appeared
       assert.ok(deks.length >= 1);
@@ -491,6 +492,8 @@ keys:
         assert.equal(dek.length, 32);
         material.push(dek);
       }
+      // no reply held a data key's plaintext in any form
+      for (const [what, r] of replies) assert.equal(keyLeaks(r, material), null, what);
       const again = await client.callTool({ name: "key_list", arguments: {} });
       assert.equal(keyLeaks(again, material), null);
       assert.ok(!JSON.stringify(again).includes("unlisted"));

@@ -230,6 +230,7 @@ for (const mode of ["server key", "agent"]) {
 
 test("through the agent the server holds no key: a locked agent means no key tool works",
   async () => {
+    try { execFileSync(BIN, ["lock"], { env: agentEnv, stdio: "ignore" }); } catch { /* gone */ }
     const client = await plain(agentEnv);
     const r = await call(client, "key_encrypt",
       { key: "app-data", plaintext: "x", context: ["app=web"] });
