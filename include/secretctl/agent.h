@@ -41,6 +41,9 @@ enum sc_agent_op {
 	 * as the run user, on fds 0-2; attach: the vault password, checked
 	 * first. Refused by an ordinary agent. */
 	SC_AGENT_OP_FORWARD,
+	/* a named key's operation (keyop.h) inside the agent: attach: the
+	 * input, then the MAC or signature (aux_len bytes) */
+	SC_AGENT_OP_KEY,
 };
 #define SC_AGENT_PASSWORD_MAX 1024 /* a forward's attachment */
 
@@ -88,6 +91,13 @@ struct sc_agent_req {
 	int stream;    /* fds 0-2 came with the request */
 	int has_stdin; /* fd 0 is the child's stdin (else /dev/null) */
 	size_t capture_max;
+	/* key: the operation (enum sc_keyop_kind), its options, and the
+	 * context (struct sc_keys_ctx *, owned) built from "ctx": ["k=v", ...] */
+	int kop;
+	void *kctx;
+	uint32_t kversion;
+	int allow_compromised, wrapped_only, prehashed, scheme, sig_format;
+	size_t batch, aux_len;
 	/* list: the list the caller holds, by vault id and write generation */
 	int has_known;
 	uint64_t known_gen;
@@ -190,6 +200,16 @@ void sc_agent_set_client(const char *name);
 /* The whole secret; SC_ERR_DENIED unless the agent was unlocked with
  * reveal. */
 int sc_agent_get(int fd, const char *name, struct sc_secret **out) SC_WUR;
+
+/* A named key's operation done by the agent (keyop.h: the same table and
+ * commit as in process): op's input and aux go as the attachment, and
+ * res gets the output (secmem). origin MCP with tool: the agent refuses
+ * what would hand a plaintext out (decrypt, a datakey's plaintext).
+ * SC_ERR_TOKEN for a key in a PKCS#11 token (the caller uses it itself). */
+struct sc_keyop;
+struct sc_keyop_result;
+int sc_agent_key(int fd, int origin, const char *tool, const struct sc_keyop *op,
+                 struct sc_keyop_result *res) SC_WUR;
 
 /* A dedicated run user's agent runs a secretctl command line (argv: the
  * command and its arguments, no global option) as its run user, on fds

@@ -110,8 +110,15 @@ int sc_keys_ctx_add(struct sc_keys_ctx *c, const char *key, size_t key_len, cons
 /* "k=v" (split at the first '='). */
 int sc_keys_ctx_add_kv(struct sc_keys_ctx *c, const char *kv) SC_WUR;
 size_t sc_keys_ctx_count(const struct sc_keys_ctx *c); /* NULL: 0 */
+/* The i-th pair in order (pointers into c); SC_ERR_NOT_FOUND past the end. */
+int sc_keys_ctx_at(const struct sc_keys_ctx *c, size_t i, const char **key, size_t *key_len,
+                   const uint8_t **value, size_t *value_len) SC_WUR;
 /* The canonical encoding (malloc'd). c may be NULL: the empty context. */
 int sc_keys_ctx_encode(const struct sc_keys_ctx *c, uint8_t **out, size_t *out_len) SC_WUR;
+/* The inverse, strict: only a canonical encoding (sorted, no duplicate,
+ * every pair valid, nothing after it) decodes; SC_ERR_INVALID, or
+ * SC_ERR_TOOBIG past SC_KEYS_CTX_ENCODED_MAX. */
+int sc_keys_ctx_decode(const uint8_t *enc, size_t len, struct sc_keys_ctx **out) SC_WUR;
 
 /* ---- ciphertext text format ---------------------------------------------
  *

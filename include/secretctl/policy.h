@@ -166,6 +166,28 @@ int sc_policy_resolve_alias(const struct sc_policy *p, const char *env, const ch
 /* 1 when the policy defines this env alias. */
 int sc_policy_has_env(const struct sc_policy *p, const char *env);
 
+/* ---- keys: the named keys the MCP key tools may use (docs/POLICY.md) ---- */
+
+#define SC_POLICY_KEYS_MAX 256
+#define SC_POLICY_KEY_ENCRYPT 0x1u
+#define SC_POLICY_KEY_DATAKEY 0x2u
+#define SC_POLICY_KEY_SIGN 0x4u
+
+/* May an MCP tool do op (one SC_POLICY_KEY_*) with key name under ctx
+ * (NULL: the empty context; only encrypt and datakey take one)? SC_OK,
+ * or SC_ERR_DENIED with a reason that names the key and the way out. A key
+ * the policy does not name, an operation it does not list, a context none
+ * of its `contexts:` equals (no `contexts:`: only the empty one) are
+ * refused; p NULL (no policy file) refuses all. *confirm (may be NULL) is
+ * 1 when the key says `confirm: always`: every use asks the user. */
+struct sc_keys_ctx;
+int sc_policy_check_key(const struct sc_policy *p, const char *name, unsigned op,
+                        const struct sc_keys_ctx *ctx, int *confirm, char *reason,
+                        size_t reasonlen) SC_WUR;
+/* The keys the policy names, in its order (what key_list shows). */
+size_t sc_policy_key_count(const struct sc_policy *p);
+const char *sc_policy_key_at(const struct sc_policy *p, size_t i, unsigned *ops, int *confirm);
+
 /* The built-in denials, by the id unsafe_allow_builtin_denied uses
  * ("printenv", "inline-code:sh", "proc-environ", ...). */
 size_t sc_policy_builtin_count(void);

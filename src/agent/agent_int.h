@@ -100,6 +100,9 @@ int agent_op_run(struct agent *a, int fd, const struct sc_agent_req *q, const in
  * secretctl child of ours on the caller's fds; reply its exit status. */
 int agent_op_forward(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
                      size_t nfds);
+/* A named key's operation (keyop.h) with the key here; from the MCP
+ * server never one that hands out a plaintext. */
+int agent_op_key(struct agent *a, int fd, const struct sc_agent_req *q);
 void agent_accept_one(struct agent *a, int lfd);
 
 #endif

@@ -70,17 +70,31 @@ static int do_forward(struct agent *a, int fd, const struct sc_agent_req *q, con
 	return agent_op_forward(a, fd, q, fds, nfds);
 }
 
+static int do_key(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
+                  size_t nfds)
+{
+	(void)fds, (void)nfds;
+	return agent_op_key(a, fd, q);
+}
+
 static const struct {
 	int op;
 	unsigned flags;
 	int (*fn)(struct agent *a, int fd, const struct sc_agent_req *q, const int *fds,
 	          size_t nfds);
 } op_table[] = {
-    {SC_AGENT_OP_STATUS, 0, do_status},           {SC_AGENT_OP_LOCK, 0, do_lock},
-    {SC_AGENT_OP_UNLOCK, 0, do_unlock},           {SC_AGENT_OP_LIST, NEEDS_KEY, do_list},
-    {SC_AGENT_OP_EXISTS, NEEDS_KEY, do_exists},   {SC_AGENT_OP_FIELDS, NEEDS_KEY, do_fields},
-    {SC_AGENT_OP_GET, NEEDS_KEY, do_get},         {SC_AGENT_OP_RUN, 0, agent_op_run},
-    {SC_AGENT_OP_HISTORY, NEEDS_KEY, do_history}, {SC_AGENT_OP_FORWARD, 0, do_forward},
+    {SC_AGENT_OP_STATUS, 0, do_status},
+    {SC_AGENT_OP_LOCK, 0, do_lock},
+    {SC_AGENT_OP_UNLOCK, 0, do_unlock},
+    {SC_AGENT_OP_LIST, NEEDS_KEY, do_list},
+    {SC_AGENT_OP_EXISTS, NEEDS_KEY, do_exists},
+    {SC_AGENT_OP_FIELDS, NEEDS_KEY, do_fields},
+    {SC_AGENT_OP_GET, NEEDS_KEY, do_get},
+    {SC_AGENT_OP_RUN, 0, agent_op_run},
+    {SC_AGENT_OP_HISTORY, NEEDS_KEY, do_history},
+    {SC_AGENT_OP_FORWARD, 0, do_forward},
+    /* reads its attachment before it looks at the key, to stay in step */
+    {SC_AGENT_OP_KEY, 0, do_key},
 };
 
 /* The gate: find the op, refuse it while locked when it needs the key,

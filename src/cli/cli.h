@@ -52,6 +52,7 @@ struct cli {
 	int password_fd;             /* -1 when not given */
 	const char *token_uri;       /* --token or SECRETCTL_TOKEN: unlock with it */
 	int pin_fd;                  /* --pin-fd: the token's PIN; -1 when not given */
+	int passphrase_fd;           /* a command's --passphrase-fd N as N + 1; 0: none */
 	int json;
 	int no_prompt; /* never ask on the terminal (MCP server) */
 	/* the dedicated run user (system.c): its configuration when the vault

@@ -26,11 +26,16 @@
 		0, 0, NULL, NULL, NULL, 0                                                          \
 	}
 
-const struct cli_opt cli_opts_key_encrypt[] = {CTX_OPT, IN_OPT, OUT_OPT, OPT_END};
+#define BATCH_OPT                                                                                  \
+	{                                                                                          \
+		'b', 0, "batch", NULL, "one item a line in, one a line out (at most 100000)", 0    \
+	}
+const struct cli_opt cli_opts_key_encrypt[] = {CTX_OPT, IN_OPT, OUT_OPT, BATCH_OPT, OPT_END};
 const struct cli_opt cli_opts_key_decrypt[] = {
     CTX_OPT,
     IN_OPT,
     OUT_OPT,
+    BATCH_OPT,
     {'C', 0, "allow-compromised", NULL, "use a version marked compromised (said loudly)", 0},
     OPT_END};
 const struct cli_opt cli_opts_key_datakey[] = {
@@ -45,7 +50,7 @@ const struct cli_opt cli_opts_key_hmac[] = {
 struct key_args {
 	const char *name, *in, *out, *mac;
 	struct sc_keys_ctx *ctx;
-	int allow_compromised, wrapped_only;
+	int allow_compromised, wrapped_only, batch;
 };
 
 static void args_release(struct key_args *a)
@@ -92,6 +97,9 @@ static int parse_args(struct cli *c, int argc, char **argv, int min_ops, struct 
 		case 'w':
 			a->wrapped_only = 1;
 			break;
+		case 'b':
+			a->batch = 1;
+			break;
 		}
 	}
 	if (ch == CLI_PARSE_EXIT) {
@@ -130,44 +138,166 @@ static int input_fail(int st, const char *in)
 	return cli_fail(st, "cannot read '%s'", in != NULL ? in : "-");
 }
 
+/* --batch: the lines of text (a last one without its newline too) as a
+ * batch's items, u32 length + bytes, into secmem. */
+static int lines_to_batch(const uint8_t *text, size_t len, uint8_t **out, size_t *out_len,
+                          size_t *count)
+{
+	struct sc_buf b;
+	size_t i = 0, n = 0;
+
+	*out = NULL;
+	*out_len = *count = 0;
+	sc_buf_init(&b, len + 4 * (len + 1) + 4, SC_BUF_SECURE);
+	while (i < len) {
+		const uint8_t *nl = memchr(text + i, '\n', len - i);
+		size_t l = nl != NULL ? (size_t)(nl - (text + i)) : len - i;
+
+		if (++n > SC_KEYOP_BATCH_MAX) {
+			sc_buf_release(&b);
+			sc_set_error("a batch holds at most %u lines", SC_KEYOP_BATCH_MAX);
+			return SC_ERR_TOOBIG;
+		}
+		if (sc_buf_put_u32(&b, (uint32_t)l) != SC_OK ||
+		    sc_buf_put(&b, text + i, l) != SC_OK)
+			break;
+		i += l + 1;
+	}
+	if (sc_buf_status(&b) != SC_OK) {
+		int r = sc_buf_status(&b);
+
+		sc_buf_release(&b);
+		return r;
+	}
+	if (n == 0) {
+		sc_buf_release(&b);
+		sc_set_error("the batch has no line");
+		return SC_ERR_INVALID;
+	}
+	*out = sc_buf_steal(&b, out_len);
+	*count = n;
+	return SC_OK;
+}
+
+/* A batch's output, one item a line; an item holding a newline cannot be
+ * a line, and fails the whole output before any of it is written. */
+static int emit_batch(const char *out, const uint8_t *buf, size_t len)
+{
+	struct sc_buf in, txt;
+	const uint8_t *p;
+	uint32_t n;
+	int r;
+
+	sc_buf_init_reader(&in, buf, len);
+	sc_buf_init(&txt, len + 1, SC_BUF_SECURE);
+	while (sc_buf_left(&in) > 0) {
+		if (sc_buf_get_u32(&in, &n) != SC_OK || sc_buf_get_ptr(&in, n, &p) != SC_OK) {
+			sc_buf_release(&txt);
+			return SC_ERR_CORRUPT;
+		}
+		if (memchr(p, '\n', n) != NULL) {
+			sc_buf_release(&txt);
+			sc_set_error("a plaintext holds a newline: it cannot be a line of --batch");
+			return SC_ERR_INVALID;
+		}
+		(void)sc_buf_put(&txt, p, n);
+		(void)sc_buf_put_u8(&txt, '\n');
+	}
+	if ((r = sc_buf_status(&txt)) == SC_OK)
+		r = emit(out, sc_buf_ptr(&txt), txt.len, 0);
+	sc_buf_release(&txt);
+	return r;
+}
+
 int cli_key_encrypt(struct cli *c, int argc, char **argv)
 {
-	struct sc_keys_info info = {0, 0, 0};
-	struct key_session ks;
+	struct sc_keyop_result res;
+	struct sc_keyop op;
 	struct key_args a;
-	uint8_t *pt = NULL;
-	size_t len;
-	char *ct = NULL;
+	uint8_t *pt = NULL, *items = NULL;
+	size_t len, ilen = 0, count = 0;
 	int r, st;
 
+	memset(&res, 0, sizeof(res));
 	if (parse_args(c, argc, argv, 1, &a, &r) != CLI_PARSE_END)
 		return r;
-	if ((st = key_read_input(a.in, SC_KEYS_PLAINTEXT_MAX, 0, &pt, &len)) != SC_OK) {
+	if ((st = key_read_input(a.in, a.batch ? SC_KEYOP_OUT_MAX : SC_KEYS_PLAINTEXT_MAX, 0, &pt,
+	                         &len)) != SC_OK) {
 		r = input_fail(st, a.in);
 		goto out;
 	}
-	if ((r = key_open(c, &ks)) != EXIT_OK)
+	if (a.batch && (st = lines_to_batch(pt, len, &items, &ilen, &count)) != SC_OK) {
+		r = cli_fail(st, "cannot read the batch");
 		goto out;
-	{
-		struct sc_keys_opts o = {key_now(), a.ctx, 0, 0};
-
-		if ((st = key_token(c, &ks, a.name)) == SC_OK)
-			st = sc_keyring_encrypt(ks.kr, a.name, &o, pt, len, &ct, &info);
 	}
-	st = key_commit(c, &ks, "key.encrypt", a.name, st);
-	if (st == SC_OK)
-		key_note(c, &ks, a.name, &info);
-	key_close(&ks);
+	memset(&op, 0, sizeof(op));
+	op.kind = SC_KEYOP_ENCRYPT;
+	op.name = a.name;
+	op.ctx = a.ctx;
+	op.in = a.batch ? items : pt;
+	op.in_len = a.batch ? ilen : len;
+	op.batch = count;
+	if ((r = key_run(c, &op, &res, &st)) != EXIT_OK)
+		goto out;
 	if (st != SC_OK) {
 		r = key_fail(st, "encrypt with key", a.name);
 		goto out;
 	}
-	st = emit(a.out, ct, strlen(ct), 1);
+	st = a.batch ? emit_batch(a.out, res.out, res.out_len)
+	             : emit(a.out, res.out, res.out_len, 1);
 	r = st == SC_OK ? EXIT_OK : cli_fail(st, "cannot write the ciphertext");
 out:
-	free(ct);
+	sc_keyop_result_release(&res);
+	sc_secmem_free(items);
 	sc_secmem_free(pt);
 	args_release(&a);
+	return r;
+}
+
+/* decrypt --batch: each line a ciphertext text of the key NAME. */
+static int decrypt_batch(struct cli *c, struct key_args *a)
+{
+	struct sc_keyop_result res;
+	struct sc_keyop op;
+	uint8_t *text = NULL, *items = NULL;
+	size_t len, ilen = 0, count = 0;
+	int r, st;
+
+	memset(&res, 0, sizeof(res));
+	if (a->name == NULL) {
+		r = cli_usage(c, "--batch needs the key's name");
+		goto out;
+	}
+	if ((st = key_read_input(a->in, SC_KEYOP_OUT_MAX, 0, &text, &len)) != SC_OK) {
+		r = input_fail(st, a->in);
+		goto out;
+	}
+	if ((st = lines_to_batch(text, len, &items, &ilen, &count)) != SC_OK) {
+		r = cli_fail(st, "cannot read the batch");
+		goto out;
+	}
+	memset(&op, 0, sizeof(op));
+	op.kind = SC_KEYOP_DECRYPT;
+	op.name = a->name;
+	op.ctx = a->ctx;
+	op.allow_compromised = a->allow_compromised;
+	op.in = items;
+	op.in_len = ilen;
+	op.batch = count;
+	if ((r = key_run(c, &op, &res, &st)) != EXIT_OK)
+		goto out;
+	if (st == SC_ERR_CORRUPT && *sc_last_error() == '\0')
+		sc_set_error("tampered with, or made under another key, version or context");
+	if (st != SC_OK) {
+		r = key_fail(st, "decrypt with key", a->name);
+		goto out;
+	}
+	st = emit_batch(a->out, res.out, res.out_len);
+	r = st == SC_OK ? EXIT_OK : cli_fail(st, "cannot write the output");
+out:
+	sc_keyop_result_release(&res);
+	sc_secmem_free(items);
+	sc_secmem_free(text);
 	return r;
 }
 
@@ -176,6 +306,7 @@ static int decrypt_or_rewrap(struct cli *c, int argc, char **argv, int rewrap)
 {
 	struct sc_keys_info info = {0, 0, 0};
 	struct sc_keys_ct parsed = {{0}, 0, NULL, 0};
+	struct sc_keyop_result res;
 	struct key_session ks;
 	struct key_args a;
 	uint8_t *text = NULL, *pt = NULL;
@@ -184,8 +315,14 @@ static int decrypt_or_rewrap(struct cli *c, int argc, char **argv, int rewrap)
 	const char *name;
 	int r, st;
 
+	memset(&res, 0, sizeof(res));
 	if (parse_args(c, argc, argv, rewrap, &a, &r) != CLI_PARSE_END)
 		return r;
+	if (a.batch) {
+		r = decrypt_batch(c, &a);
+		args_release(&a);
+		return r;
+	}
 	if ((st = key_read_input(a.in, KEY_IN_MAX, 1, &text, &len)) != SC_OK) {
 		r = input_fail(st, a.in);
 		goto out;
@@ -197,23 +334,35 @@ static int decrypt_or_rewrap(struct cli *c, int argc, char **argv, int rewrap)
 		goto out;
 	}
 	name = a.name != NULL ? a.name : parsed.name;
-	if ((r = key_open(c, &ks)) != EXIT_OK)
-		goto out;
-	{
+	if (!rewrap) {
+		struct sc_keyop op;
+
+		memset(&op, 0, sizeof(op));
+		op.kind = SC_KEYOP_DECRYPT;
+		op.name = name;
+		op.ctx = a.ctx;
+		op.allow_compromised = a.allow_compromised;
+		op.in = text;
+		op.in_len = len;
+		if ((r = key_run(c, &op, &res, &st)) != EXIT_OK)
+			goto out;
+		pt = res.out;
+		pt_len = res.out_len;
+		res.out = NULL;
+	} else {
 		struct sc_keys_opts o = {key_now(), a.ctx, 0, a.allow_compromised};
 
+		if ((r = key_open(c, &ks)) != EXIT_OK)
+			goto out;
 		st = key_token(c, &ks, name);
-		if (st == SC_OK && rewrap)
+		if (st == SC_OK)
 			st =
 			    sc_keyring_rewrap(ks.kr, name, &o, (const char *)text, len, &ct, &info);
-		else if (st == SC_OK)
-			st = sc_keyring_decrypt(ks.kr, name, &o, (const char *)text, len, &pt,
-			                        &pt_len, &info);
+		st = key_commit(c, &ks, "key.rewrap", name, st);
+		if (st == SC_OK)
+			key_note(c, &ks, name, &info);
+		key_close(&ks);
 	}
-	st = key_commit(c, &ks, rewrap ? "key.rewrap" : "key.decrypt", name, st);
-	if (st == SC_OK)
-		key_note(c, &ks, name, &info);
-	key_close(&ks);
 	if (st == SC_ERR_CORRUPT && *sc_last_error() == '\0')
 		sc_set_error("tampered with, or made under another key, version or context");
 	if (st != SC_OK) {
@@ -223,6 +372,7 @@ static int decrypt_or_rewrap(struct cli *c, int argc, char **argv, int rewrap)
 	st = rewrap ? emit(a.out, ct, strlen(ct), 1) : emit(a.out, pt, pt_len, 0);
 	r = st == SC_OK ? EXIT_OK : cli_fail(st, "cannot write the output");
 out:
+	sc_keyop_result_release(&res);
 	sc_keys_ct_release(&parsed);
 	free(ct);
 	sc_secmem_free(pt);
@@ -254,89 +404,78 @@ static char *b64_secmem(const uint8_t *buf, size_t len)
 
 int cli_key_datakey(struct cli *c, int argc, char **argv)
 {
-	struct sc_keys_info info = {0, 0, 0};
-	struct key_session ks;
+	struct sc_keyop_result res;
+	struct sc_keyop op;
 	struct key_args a;
-	uint8_t *plain = NULL;
-	char *wrapped = NULL, *b64 = NULL;
+	char *b64 = NULL;
 	int r, st;
 
+	memset(&res, 0, sizeof(res));
 	if (parse_args(c, argc, argv, 1, &a, &r) != CLI_PARSE_END)
 		return r;
-	if ((r = key_open(c, &ks)) != EXIT_OK)
+	memset(&op, 0, sizeof(op));
+	op.kind = SC_KEYOP_DATAKEY;
+	op.name = a.name;
+	op.ctx = a.ctx;
+	op.wrapped_only = a.wrapped_only;
+	if ((r = key_run(c, &op, &res, &st)) != EXIT_OK)
 		goto out;
-	{
-		struct sc_keys_opts o = {key_now(), a.ctx, 0, 0};
-
-		if ((st = key_token(c, &ks, a.name)) == SC_OK)
-			st = sc_keyring_datakey(ks.kr, a.name, &o, &wrapped,
-			                        a.wrapped_only ? NULL : &plain, &info);
-	}
-	st = key_commit(c, &ks, "key.datakey", a.name, st);
-	if (st == SC_OK)
-		key_note(c, &ks, a.name, &info);
-	key_close(&ks);
 	if (st != SC_OK) {
 		r = key_fail(st, "make a data key with key", a.name);
 		goto out;
 	}
-	if (plain != NULL && (b64 = b64_secmem(plain, SC_KEYS_DATAKEY_LEN)) == NULL) {
+	if (res.plain != NULL && (b64 = b64_secmem(res.plain, SC_KEYS_DATAKEY_LEN)) == NULL) {
 		r = cli_fail(SC_ERR_NOMEM, "cannot encode the data key");
 		goto out;
 	}
 	if (c->json) {
-		json_t *o =
-		    json_pack("{s:s,s:i}", "wrapped", wrapped, "version", (json_int_t)info.version);
+		json_t *o = json_pack("{s:s%,s:i}", "wrapped", (const char *)res.out, res.out_len,
+		                      "version", (json_int_t)res.info.version);
 
 		if (b64 != NULL)
 			json_object_set_new(o, "plaintext_base64", json_string(b64));
 		r = key_print_json(o) == SC_OK ? EXIT_OK : EXIT_FAIL;
 		goto out;
 	}
-	printf("%s\n", wrapped);
+	printf("%.*s\n", (int)res.out_len, (const char *)res.out);
 	if (b64 != NULL)
 		printf("%s\n", b64);
 	r = fflush(stdout) == 0 ? EXIT_OK : cli_fail(SC_ERR_IO, "cannot write the data key");
 out:
 	sc_secmem_free(b64);
-	sc_secmem_free(plain);
-	free(wrapped);
+	sc_keyop_result_release(&res);
 	args_release(&a);
 	return r;
 }
 
 int cli_key_hmac(struct cli *c, int argc, char **argv)
 {
-	struct sc_keys_info info = {0, 0, 0};
-	struct key_session ks;
+	struct sc_keyop_result res;
+	struct sc_keyop op;
 	struct key_args a;
 	uint8_t *msg = NULL;
 	size_t len;
-	char *mac = NULL;
 	int r, st;
 
+	memset(&res, 0, sizeof(res));
 	if (parse_args(c, argc, argv, 1, &a, &r) != CLI_PARSE_END)
 		return r;
 	if ((st = key_read_input(a.in, SC_KEYS_PLAINTEXT_MAX, 0, &msg, &len)) != SC_OK) {
 		r = input_fail(st, a.in);
 		goto out;
 	}
-	if ((r = key_open(c, &ks)) != EXIT_OK)
-		goto out;
-	{
-		struct sc_keys_opts o = {key_now(), NULL, 0, a.allow_compromised};
-
-		st = key_token(c, &ks, a.name);
-		if (st == SC_OK && a.mac != NULL)
-			st = sc_keyring_hmac_verify(ks.kr, a.name, &o, msg, len, a.mac,
-			                            strlen(a.mac), &info);
-		else if (st == SC_OK)
-			st = sc_keyring_hmac(ks.kr, a.name, &o, msg, len, &mac, &info);
+	memset(&op, 0, sizeof(op));
+	op.kind = a.mac != NULL ? SC_KEYOP_HMAC_VERIFY : SC_KEYOP_HMAC;
+	op.name = a.name;
+	op.allow_compromised = a.allow_compromised;
+	op.in = msg;
+	op.in_len = len;
+	if (a.mac != NULL) {
+		op.aux = (const uint8_t *)a.mac;
+		op.aux_len = strlen(a.mac);
 	}
-	st = key_commit(c, &ks, a.mac != NULL ? "key.hmac-verify" : "key.hmac", a.name, st);
-	if (st == SC_OK)
-		key_note(c, &ks, a.name, &info);
-	key_close(&ks);
+	if ((r = key_run(c, &op, &res, &st)) != EXIT_OK)
+		goto out;
 	if (a.mac != NULL && st == SC_ERR_CORRUPT) {
 		sc_clear_error();
 		r = cli_error(EXIT_FAIL, "the MAC does not match (key '%s')", a.name);
@@ -346,13 +485,13 @@ int cli_key_hmac(struct cli *c, int argc, char **argv)
 		r = key_fail(st, "hmac with key", a.name);
 		goto out;
 	}
-	if (mac != NULL)
-		st = emit(NULL, mac, strlen(mac), 1);
+	if (a.mac == NULL)
+		st = emit(NULL, res.out, res.out_len, 1);
 	else
-		cli_say("the MAC matches (key '%s', version %u)", a.name, info.version);
+		cli_say("the MAC matches (key '%s', version %u)", a.name, res.info.version);
 	r = st == SC_OK ? EXIT_OK : cli_fail(st, "cannot write the MAC");
 out:
-	free(mac);
+	sc_keyop_result_release(&res);
 	sc_secmem_free(msg);
 	args_release(&a);
 	return r;

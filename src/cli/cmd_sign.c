@@ -123,40 +123,37 @@ static int parse(struct cli *c, int argc, char **argv, struct sign_args *a, int 
 
 int cmd_sign(struct cli *c, int argc, char **argv)
 {
-	struct sc_keys_info info = {0, 0, 0};
-	struct key_session ks;
+	struct sc_keyop_result res;
+	struct sc_keyop op;
 	struct sign_args a;
 	uint8_t *msg = NULL, sig[SC_SIG_MAX];
 	char b64[sodium_base64_ENCODED_LEN(SC_SIG_MAX, sodium_base64_VARIANT_ORIGINAL)];
 	size_t len, sig_len = 0;
 	int r, st;
 
+	memset(&res, 0, sizeof(res));
 	if (parse(c, argc, argv, &a, &r) != CLI_PARSE_END)
 		return r;
 	if ((st = key_read_input(a.in, SC_KEYS_PLAINTEXT_MAX, 0, &msg, &len)) != SC_OK)
 		return cli_fail(st, "cannot read '%s'", a.in != NULL ? a.in : "-");
-	if ((r = key_open(c, &ks)) != EXIT_OK)
+	memset(&op, 0, sizeof(op));
+	op.kind = SC_KEYOP_SIGN;
+	op.name = a.name;
+	op.version = a.version;
+	op.so = a.so;
+	op.in = msg;
+	op.in_len = len;
+	/* a custody key's passphrase, if it has one: asked for this one
+	 * signature (key_run) */
+	c->passphrase_fd = a.ppfd + 1;
+	if ((r = key_run(c, &op, &res, &st)) != EXIT_OK)
 		goto out;
-	{
-		struct sc_keys_opts o = {key_now(), NULL, a.version, 0};
-		struct key_pp pp;
-
-		/* a custody key's passphrase: asked now, for this one signature */
-		if ((st = key_token(c, &ks, a.name)) == SC_OK &&
-		    (st = key_pp_get(c, &ks, a.name, a.ppfd, 0, NULL, &pp)) == SC_OK) {
-			st = sc_keyring_sign(ks.kr, a.name, &o, &a.so, msg, len, sig, &sig_len,
-			                     &info);
-			key_pp_drop(&ks, &pp);
-		}
-	}
-	st = key_commit(c, &ks, "key.sign", a.name, st);
-	if (st == SC_OK)
-		key_note(c, &ks, a.name, &info);
-	key_close(&ks);
 	if (st != SC_OK) {
 		r = key_fail(st, "sign with key", a.name);
 		goto out;
 	}
+	sig_len = res.out_len <= SC_SIG_MAX ? res.out_len : 0;
+	memcpy(sig, res.out, sig_len);
 	if (a.out != NULL) {
 		st = key_write_file(a.out, sig, sig_len);
 	} else {
@@ -165,6 +162,7 @@ int cmd_sign(struct cli *c, int argc, char **argv)
 	}
 	r = st == SC_OK ? EXIT_OK : cli_fail(st, "cannot write the signature");
 out:
+	sc_keyop_result_release(&res);
 	sc_secmem_free(msg);
 	return r;
 }
@@ -200,8 +198,8 @@ static int read_signature(const char *path, uint8_t sig[SC_SIG_MAX], size_t *sig
 
 int cmd_verify(struct cli *c, int argc, char **argv)
 {
-	struct sc_keys_info info = {0, 0, 0};
-	struct key_session ks;
+	struct sc_keyop_result res;
+	struct sc_keyop op;
 	struct sign_args a;
 	uint8_t *msg = NULL, sig[SC_SIG_MAX];
 	size_t len, sig_len = 0;
@@ -209,6 +207,7 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 
 	if (parse(c, argc, argv, &a, &r) != CLI_PARSE_END)
 		return r;
+	memset(&res, 0, sizeof(res));
 	if (a.sig == NULL)
 		return cli_usage(c, "--signature is needed");
 	if ((a.in == NULL || strcmp(a.in, "-") == 0) && strcmp(a.sig, "-") == 0)
@@ -217,17 +216,18 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		return cli_fail(st, "cannot read the signature");
 	if ((st = key_read_input(a.in, SC_KEYS_PLAINTEXT_MAX, 0, &msg, &len)) != SC_OK)
 		return cli_fail(st, "cannot read '%s'", a.in != NULL ? a.in : "-");
-	if ((r = key_open(c, &ks)) != EXIT_OK)
+	memset(&op, 0, sizeof(op));
+	op.kind = SC_KEYOP_VERIFY;
+	op.name = a.name;
+	op.version = a.version;
+	op.allow_compromised = a.allow_compromised;
+	op.so = a.so;
+	op.in = msg;
+	op.in_len = len;
+	op.aux = sig;
+	op.aux_len = sig_len;
+	if ((r = key_run(c, &op, &res, &st)) != EXIT_OK)
 		goto out;
-	{
-		struct sc_keys_opts o = {key_now(), NULL, a.version, a.allow_compromised};
-
-		st = sc_keyring_verify(ks.kr, a.name, &o, &a.so, msg, len, sig, sig_len, &info);
-	}
-	st = key_commit(c, &ks, "key.verify", a.name, st);
-	if (st == SC_OK)
-		key_note(c, &ks, a.name, &info);
-	key_close(&ks);
 	if (st == SC_ERR_CORRUPT) {
 		sc_clear_error();
 		r = cli_error(EXIT_FAIL, "the signature does not verify (key '%s')", a.name);
@@ -237,18 +237,19 @@ int cmd_verify(struct cli *c, int argc, char **argv)
 		r = key_fail(st, "verify with key", a.name);
 		goto out;
 	}
-	cli_say("the signature verifies (key '%s', version %u)", a.name, info.version);
+	cli_say("the signature verifies (key '%s', version %u)", a.name, res.info.version);
 	r = EXIT_OK;
 out:
+	sc_keyop_result_release(&res);
 	sc_secmem_free(msg);
 	return r;
 }
 
 int cli_key_pubkey(struct cli *c, int argc, char **argv)
 {
-	struct sc_keys_info info = {0, 0, 0};
 	enum sc_pub_format fmt = SC_PUB_PEM;
-	struct key_session ks;
+	struct sc_keyop_result res;
+	struct sc_keyop op;
 	struct cli_parse p;
 	uint8_t pub[SC_SIG_PUB_MAX], text[SC_SIG_PUB_TEXT_MAX];
 	size_t pub_len = 0, text_len = 0;
@@ -280,22 +281,25 @@ int cli_key_pubkey(struct cli *c, int argc, char **argv)
 	name = p.ops[0];
 	if (key_check_name(c, name, &r) != CLI_PARSE_END)
 		return r;
-	if ((r = key_open(c, &ks)) != EXIT_OK)
+	memset(&op, 0, sizeof(op));
+	op.kind = SC_KEYOP_PUBKEY;
+	op.name = name;
+	op.version = ver;
+	/* a public key is given for any version that can still verify */
+	op.allow_compromised = 1;
+	if ((r = key_run(c, &op, &res, &st)) != EXIT_OK)
 		return r;
-	{
-		struct sc_keys_opts o = {key_now(), NULL, ver, 1};
-
-		/* a public key is given for any version that can still verify */
-		st = sc_keyring_pubkey(ks.kr, name, &o, SC_KEY_OP_VERIFY, pub, &pub_len, &alg,
-		                       &info);
+	if (st == SC_OK) {
+		pub_len = res.out_len <= sizeof(pub) ? res.out_len : 0;
+		memcpy(pub, res.out, pub_len);
+		alg = res.alg;
 	}
+	sc_keyop_result_release(&res);
 	if (st == SC_OK && fmt != SC_PUB_RAW)
 		st = sc_sig_pub_encode(alg, pub, pub_len, fmt, name, text, sizeof(text), &text_len);
 	if (st == SC_ERR_INVALID && fmt == SC_PUB_SSH)
 		sc_set_error("OpenSSH has no form for %s keys (pem, hex, raw)",
 		             sc_sig_alg_name(alg));
-	st = key_commit(c, &ks, "key.pubkey", name, st);
-	key_close(&ks);
 	if (st != SC_OK)
 		return key_fail(st, "give the public key of", name);
 	if (fmt == SC_PUB_RAW)

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "secretctl/keyop.h"
 #include "secretctl/keys.h"
 
 /* Input files (--in): at most this much (a plaintext's bound, and room
@@ -60,6 +61,14 @@ int key_print_json(json_t *o);
 /* Notes after an operation: a compromised version used, a rotation. */
 void key_note(struct cli *c, struct key_session *ks, const char *name,
               const struct sc_keys_info *info);
+/* The same, printed only (the entry is the commit's). */
+void key_say(const char *name, const struct sc_keys_info *info);
+/* Run a key operation: with an unlocked agent, inside it (the key never
+ * here); else on the vault here, committed and audited the same way. An
+ * exit status when the vault could not be opened (the error printed),
+ * else EXIT_OK with the operation's status in *st and, on SC_OK, its
+ * result in *res (release it). */
+int key_run(struct cli *c, const struct sc_keyop *op, struct sc_keyop_result *res, int *st);
 /* The failure of an operation on key name, with its status. */
 int key_fail(int st, const char *what, const char *name);
 

@@ -34,50 +34,26 @@ int key_open(struct cli *c, struct key_session *ks)
 	return EXIT_OK;
 }
 
-static int save(struct sc_vault *v, void *arg)
-{
-	return sc_vault_keyring_save_in_txn(v, arg);
-}
-
-/* Objects a token got for versions the vault will not know of: gone too. */
-static void unsaved(struct key_session *ks)
-{
-	char why[512];
-
-	/* the failure's own detail is what the caller reports: keep it */
-	snprintf(why, sizeof(why), "%s", sc_last_error());
-	if (sc_keyring_token_unsaved(ks->kr) != SC_OK)
-		cli_warn("an object made in the token stays there without a reference: %s",
-		         sc_last_error());
-	if (why[0] != '\0')
-		sc_set_error("%s", why);
-	else
-		sc_clear_error();
-}
-
 int key_commit(struct cli *c, struct key_session *ks, const char *op, const char *name, int st)
 {
-	const char *names[1] = {name};
-	size_t n = name != NULL ? 1 : 0;
+	const struct sc_keyop_who who = {SC_AUDIT_SRC_CLI, NULL};
+	int changed = st == SC_OK && sc_keyring_generation(ks->kr) != ks->gen0;
+	int r;
 
-	if (st == SC_OK && sc_keyring_generation(ks->kr) != ks->gen0) {
-		if ((st = cli_audit_write(c, ks->v, op, names, n, save, ks->kr)) == SC_OK) {
-			ks->gen0 = sc_keyring_generation(ks->kr);
-			sc_keyring_token_saved(ks->kr);
-		} else {
-			unsaved(ks);
-		}
-		return st;
+	(void)c;
+	r = sc_keyop_commit(ks->v, ks->kr, ks->gen0, &who, op, name, NULL, st);
+	if (r == SC_ERR_READONLY && st == SC_OK && !changed) {
+		/* as cli_audit: a read of a vault on a read-only file system is
+		 * answered, and says it is not recorded */
+		cli_warn("the vault is on a read-only file system: this %s is not recorded in the "
+		         "audit log",
+		         op);
+		sc_clear_error();
+		r = SC_OK;
 	}
-	/* a failure: what it made in a token is not kept either */
-	if (st != SC_OK)
-		unsaved(ks);
-	/* a read, or a failure (whatever it changed in memory is dropped) */
-	{
-		int a = cli_audit(c, ks->v, op, names, n, NULL, st);
-
-		return st != SC_OK ? st : a;
-	}
+	if (r == SC_OK && changed)
+		ks->gen0 = sc_keyring_generation(ks->kr);
+	return r;
 }
 
 void key_close(struct key_session *ks)
@@ -189,22 +165,93 @@ int key_print_json(json_t *o)
 	return r;
 }
 
-void key_note(struct cli *c, struct key_session *ks, const char *name,
-              const struct sc_keys_info *info)
+void key_say(const char *name, const struct sc_keys_info *info)
 {
 	if (info->compromised)
 		cli_warn("version %u of key '%s' is COMPROMISED: rewrap what it protects under a "
 		         "new version (key rotate %s, key rewrap %s)",
 		         info->version, name, name, name);
-	if (info->rotated) {
-		const char *names[1] = {name};
-
+	if (info->rotated)
 		cli_say("key '%s' was rotated to version %u first (its rotation period or "
 		        "message limit was reached)",
 		        name, info->version);
+}
+
+void key_note(struct cli *c, struct key_session *ks, const char *name,
+              const struct sc_keys_info *info)
+{
+	key_say(name, info);
+	if (info->rotated) {
+		const char *names[1] = {name};
+
 		/* the rotation is saved with the operation's entry; say it too */
 		(void)cli_audit(c, ks->v, "key.rotate", names, 1, NULL, SC_OK);
 	}
+}
+
+/* ---- one operation, through the agent or here ---- */
+
+static int run_local(struct cli *c, const struct sc_keyop *op, struct sc_keyop_result *res, int *st)
+{
+	const struct sc_keyop_who who = {SC_AUDIT_SRC_CLI, NULL};
+	struct key_session ks;
+	int r;
+
+	if ((r = key_open(c, &ks)) != EXIT_OK)
+		return r;
+	/* verifying and the public key need no private part: no PIN asked for */
+	*st = op->kind == SC_KEYOP_VERIFY || op->kind == SC_KEYOP_PUBKEY
+	          ? SC_OK
+	          : key_token(c, &ks, op->name);
+	if (*st == SC_OK && op->kind == SC_KEYOP_SIGN) {
+		/* a custody key's passphrase: asked now, for this one signature */
+		struct key_pp pp;
+
+		if ((*st = key_pp_get(c, &ks, op->name, c->passphrase_fd - 1, 0, NULL, &pp)) ==
+		    SC_OK) {
+			*st = sc_keyop_apply(ks.kr, op, key_now(), res);
+			key_pp_drop(&ks, &pp);
+		}
+	} else if (*st == SC_OK) {
+		*st = sc_keyop_apply(ks.kr, op, key_now(), res);
+	}
+	*st = sc_keyop_commit(ks.v, ks.kr, ks.gen0, &who, sc_keyop_audit_op(op->kind), op->name,
+	                      &res->info, *st);
+	if (*st != SC_OK)
+		sc_keyop_result_release(res);
+	key_close(&ks);
+	return EXIT_OK;
+}
+
+int key_run(struct cli *c, const struct sc_keyop *op, struct sc_keyop_result *res, int *st)
+{
+	struct cli_session cs;
+	int fd = -1, r = SC_ERR_LOCKED;
+
+	memset(res, 0, sizeof(*res));
+	/* an unlocked agent, if one runs: the key is used there */
+	if (cli_session_open(c, &cs) == SC_OK) {
+		r = sc_session_agent(cs.s, &fd, NULL);
+		cli_session_close(&cs);
+	}
+	if (r == SC_OK) {
+		*st = sc_agent_key(fd, SC_AGENT_ORIGIN_CLI, NULL, op, res);
+		close(fd);
+		/* locked since, a key in a token (its PIN is asked for here),
+		 * or a custody key whose passphrase the agent never holds
+		 * (SC_ERR_AUTH can mean nothing else from an unlocked agent):
+		 * the vault here, as without an agent */
+		if (*st != SC_ERR_LOCKED && *st != SC_ERR_TOKEN && *st != SC_ERR_AUTH) {
+			if (*st == SC_OK)
+				key_say(op->name, &res->info);
+			return EXIT_OK;
+		}
+		sc_clear_error();
+	}
+	r = run_local(c, op, res, st);
+	if (r == EXIT_OK && *st == SC_OK)
+		key_say(op->name, &res->info);
+	return r;
 }
 
 int key_fail(int st, const char *what, const char *name)

@@ -146,6 +146,66 @@ static const struct mcp_tool {
      "\"required\":[\"exit_code\",\"stdout\",\"stderr\",\"duration_ms\",\"timed_out\"]},"
      "\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":true,\"idempotentHint\":false,"
      "\"openWorldHint\":true}}"},
+    {"key_list", mcp_tool_key_list,
+     "{\"title\":\"List the keys you may use\","
+     "\"description\":\"List the named keys the user's policy lets you use, with the "
+     "operations allowed on each (encrypt, datakey, sign), whether each signature asks the "
+     "user (confirm), the key's type and newest version. Never returns key material.\","
+     "\"inputSchema\":{\"type\":\"object\",\"properties\":{},\"additionalProperties\":false},"
+     "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"keys\":{\"type\":\"array\"}},"
+     "\"required\":[\"keys\"]},"
+     "\"annotations\":{\"readOnlyHint\":true,\"destructiveHint\":false,\"idempotentHint\":true,"
+     "\"openWorldHint\":false}}"},
+    {"key_encrypt", mcp_tool_key_encrypt,
+     "{\"title\":\"Encrypt with a named key\","
+     "\"description\":\"Encrypt data with a named key the policy allows, under an encryption "
+     "context the policy allows. Returns an sc:v1 ciphertext text; there is no decrypt tool.\","
+     "\"inputSchema\":{\"type\":\"object\",\"properties\":{"
+     "\"key\":{\"type\":\"string\",\"description\":\"The key's name (see key_list).\"},"
+     "\"plaintext\":{\"type\":\"string\",\"description\":\"The data as text.\"},"
+     "\"plaintext_base64\":{\"type\":\"string\",\"description\":\"Or the data in base64.\"},"
+     "\"context\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":"
+     "\"Encryption context pairs k=v (bound to the ciphertext).\"}},"
+     "\"required\":[\"key\"],\"additionalProperties\":false},"
+     "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
+     "\"version\":{\"type\":\"integer\"},\"ciphertext\":{\"type\":\"string\"}},"
+     "\"required\":[\"key\",\"version\",\"ciphertext\"]},"
+     "\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":false,\"idempotentHint\":false,"
+     "\"openWorldHint\":false}}"},
+    {"key_datakey", mcp_tool_key_datakey,
+     "{\"title\":\"Make a wrapped data key\","
+     "\"description\":\"Make a fresh 256-bit data key wrapped by a named key the policy "
+     "allows, under an allowed encryption context. Only the wrapped form is returned, never "
+     "the plaintext key.\","
+     "\"inputSchema\":{\"type\":\"object\",\"properties\":{"
+     "\"key\":{\"type\":\"string\",\"description\":\"The key's name (see key_list).\"},"
+     "\"context\":{\"type\":\"array\",\"items\":{\"type\":\"string\"},\"description\":"
+     "\"Encryption context pairs k=v.\"}},"
+     "\"required\":[\"key\"],\"additionalProperties\":false},"
+     "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
+     "\"version\":{\"type\":\"integer\"},\"wrapped\":{\"type\":\"string\"}},"
+     "\"required\":[\"key\",\"version\",\"wrapped\"]},"
+     "\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":false,\"idempotentHint\":false,"
+     "\"openWorldHint\":false}}"},
+    {"key_sign", mcp_tool_key_sign,
+     "{\"title\":\"Sign with a named key\","
+     "\"description\":\"Sign a message with a named signing key the policy allows. A key the "
+     "policy marks confirm: always asks the user for every signature (showing the key, your "
+     "client's name and the message's SHA-256) and is refused when they decline.\","
+     "\"inputSchema\":{\"type\":\"object\",\"properties\":{"
+     "\"key\":{\"type\":\"string\",\"description\":\"The key's name (see key_list).\"},"
+     "\"message\":{\"type\":\"string\",\"description\":\"The message as text.\"},"
+     "\"message_base64\":{\"type\":\"string\",\"description\":\"Or in base64.\"},"
+     "\"prehashed\":{\"type\":\"string\",\"description\":\"sha256: the message is a "
+     "32-byte SHA-256 digest (ECDSA, BIP-340).\"},"
+     "\"scheme\":{\"type\":\"string\",\"description\":\"eddsa, ecdsa or bip340.\"},"
+     "\"format\":{\"type\":\"string\",\"description\":\"ECDSA: der or raw.\"}},"
+     "\"required\":[\"key\"],\"additionalProperties\":false},"
+     "\"outputSchema\":{\"type\":\"object\",\"properties\":{\"key\":{\"type\":\"string\"},"
+     "\"version\":{\"type\":\"integer\"},\"signature_base64\":{\"type\":\"string\"}},"
+     "\"required\":[\"key\",\"version\",\"signature_base64\"]},"
+     "\"annotations\":{\"readOnlyHint\":false,\"destructiveHint\":false,\"idempotentHint\":false,"
+     "\"openWorldHint\":false}}"},
 };
 
 /* Say at start-up when the policy is invalid (every run reads it again). */

@@ -86,5 +86,10 @@ void mcp_tool_get_field(struct mcp_server *s, json_t *id, json_t *args);
 void mcp_jobs_reap(struct mcp_server *s);
 void mcp_tool_run(struct mcp_server *s, json_t *id, json_t *args);
 void mcp_tool_run_bindings(struct mcp_server *s, json_t *id, json_t *args);
+/* tools_key.c: the named-key tools, for the keys the policy's keys: names */
+void mcp_tool_key_list(struct mcp_server *s, json_t *id, json_t *args);
+void mcp_tool_key_encrypt(struct mcp_server *s, json_t *id, json_t *args);
+void mcp_tool_key_datakey(struct mcp_server *s, json_t *id, json_t *args);
+void mcp_tool_key_sign(struct mcp_server *s, json_t *id, json_t *args);
 
 #endif

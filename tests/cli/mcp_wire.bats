@@ -69,12 +69,12 @@ resp() {
 	[ "$(resp '"p"' | jq -c .result)" = "{}" ]
 }
 
-@test "tools/list works with and without params and lists exactly the seven tools" {
+@test "tools/list works with and without params and lists exactly the eleven tools" {
 	mcp "$INIT" '{"jsonrpc":"2.0","id":1,"method":"tools/list"}' '{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"cursor":"x"}}'
-	[ "$(resp 1 | jq -c '[.result.tools[].name] | sort')" = '["secret_exists","secret_get_field","secret_get_masked","secret_list","secret_list_fields","secret_run","secret_run_with_bindings"]' ]
-	[ "$(resp 2 | jq '.result.tools | length')" -eq 7 ]
+	[ "$(resp 1 | jq -c '[.result.tools[].name] | sort')" = '["key_datakey","key_encrypt","key_list","key_sign","secret_exists","secret_get_field","secret_get_masked","secret_list","secret_list_fields","secret_run","secret_run_with_bindings"]' ]
+	[ "$(resp 2 | jq '.result.tools | length')" -eq 11 ]
 	# every tool has a title, a description, both schemas and annotations
-	[ "$(resp 1 | jq '[.result.tools[] | select(.title and .description and .inputSchema and .outputSchema and .annotations)] | length')" -eq 7 ]
+	[ "$(resp 1 | jq '[.result.tools[] | select(.title and .description and .inputSchema and .outputSchema and .annotations)] | length')" -eq 11 ]
 }
 
 @test "tools/call with bad params is -32602; an unknown tool too" {

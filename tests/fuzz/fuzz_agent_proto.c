@@ -1,8 +1,10 @@
 /* fuzz_agent_proto.c - the unlock agent's request decoder and framing, fed
- * arbitrary bytes: first byte 0 decodes the rest as one frame body, any
- * other value pushes the rest through a socketpair and decodes every frame
- * read from it, as the agent does. Decoded requests must keep the
- * decoder's promises (bounds, counts, terminators). */
+ * arbitrary bytes: first byte 0 decodes the rest as one frame body, 2 checks
+ * the rest as a key operation's batch attachment (sc_keyop_check: the
+ * next two bytes the item count), any other value pushes the rest through a
+ * socketpair and decodes every frame read from it, as the agent does.
+ * Decoded requests must keep the decoder's promises (bounds, counts,
+ * terminators; a key request's context canonical). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +12,75 @@
 #include <unistd.h>
 
 #include "secretctl/agent.h"
+#include "secretctl/buf.h"
+#include "secretctl/keyop.h"
+
+/* A key request: a known operation on a valid key name, bounded counts,
+ * the MAC or signature inside the attachment, and a context whose
+ * encoding decodes back to itself. */
+static void check_key(const struct sc_agent_req *q)
+{
+	struct sc_keys_ctx *back = NULL;
+	uint8_t *e1 = NULL, *e2 = NULL;
+	size_t l1 = 0, l2 = 0;
+
+	if (q->kop <= 0 || q->kop >= SC_KEYOP_MAX || q->name == NULL ||
+	    sc_keys_name_valid(q->name) != SC_OK || q->batch > SC_KEYOP_BATCH_MAX ||
+	    q->aux_len > q->attach_len || q->attach_len > SC_AGENT_ATTACH_MAX ||
+	    q->scheme > SC_SIG_SCHEME_BIP340 || q->sig_format > SC_SIG_FMT_RAW)
+		abort();
+	if (q->kctx == NULL)
+		return;
+	if (sc_keys_ctx_encode(q->kctx, &e1, &l1) != SC_OK ||
+	    sc_keys_ctx_decode(e1, l1, &back) != SC_OK ||
+	    sc_keys_ctx_encode(back, &e2, &l2) != SC_OK || l1 != l2 || memcmp(e1, e2, l1) != 0 ||
+	    l1 > SC_KEYS_CTX_ENCODED_MAX || sc_keys_ctx_count(q->kctx) == 0)
+		abort();
+	free(e1);
+	free(e2);
+	sc_keys_ctx_free(back);
+}
+
+/* A batch attachment sc_keyop_check accepts: exactly count items, each
+ * bounded, filling the buffer. */
+static void check_batch(const uint8_t *p, size_t n)
+{
+	struct sc_keyop op;
+	struct sc_buf b;
+	const uint8_t *item;
+	uint32_t len;
+	size_t i;
+
+	if (n < 2)
+		return;
+	memset(&op, 0, sizeof(op));
+	op.kind = p[0] & 1 ? SC_KEYOP_DECRYPT : SC_KEYOP_ENCRYPT;
+	op.name = "k";
+	op.batch = (size_t)(p[0] >> 1) << 8 | p[1];
+	op.in = p + 2;
+	op.in_len = n - 2;
+	if (op.batch == 0 || sc_keyop_check(&op) != SC_OK)
+		return;
+	sc_buf_init_reader(&b, op.in, op.in_len);
+	for (i = 0; i < op.batch; i++)
+		if (sc_buf_get_u32(&b, &len) != SC_OK || len > SC_KEYOP_IN_MAX ||
+		    sc_buf_get_ptr(&b, len, &item) != SC_OK)
+			abort();
+	if (sc_buf_left(&b) != 0)
+		abort();
+}
 
 static void check(const struct sc_agent_req *q)
 {
 	size_t i;
 
-	if (q->op < SC_AGENT_OP_STATUS || q->op > SC_AGENT_OP_FORWARD || q->json == NULL)
+	if (q->op < SC_AGENT_OP_STATUS || q->op > SC_AGENT_OP_KEY || q->json == NULL)
+		abort();
+	if (q->op == SC_AGENT_OP_KEY) {
+		check_key(q);
+		return;
+	}
+	if (q->kop != 0 || q->kctx != NULL || q->batch != 0 || q->aux_len != 0)
 		abort();
 	/* attachments: unlock the key and at most a password after it,
 	 * forward a password, nothing else any */
@@ -87,6 +152,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (data[0] == 0 || size > 65536) {
 		decode_one(data + 1, size - 1);
+		return 0;
+	}
+	if (data[0] == 2) {
+		check_batch(data + 1, size - 1);
+		sc_clear_error();
 		return 0;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)

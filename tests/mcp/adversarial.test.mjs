@@ -387,3 +387,123 @@ confinement:
     }
   });
 }
+
+// ---- the key tools (issues 12 and 14): an AI trying to get key material
+// or a plaintext data key out, to use a key the policy does not name, a
+// context it does not allow, or to flood the server. The keys are made
+// exportable here only so the test knows their material to look for.
+
+// every 8-byte window of secret, in what the reply holds or decodes to
+function keyLeaks(reply, secrets) {
+  const text = JSON.stringify(reply);
+  const blobs = [Buffer.from(text, "latin1")];
+  for (const m of text.match(/[0-9a-fA-F]{16,}/g) ?? [])
+    blobs.push(Buffer.from(m.length % 2 ? m.slice(1) : m, "hex"));
+  for (const m of text.match(/[A-Za-z0-9+/_-]{12,}={0,2}/g) ?? [])
+    for (const k of [0, 1, 2, 3]) blobs.push(Buffer.from(m.slice(k), "base64"));
+  for (const s of secrets)
+    for (let i = 0; i + 8 <= s.length; i++) {
+      const w = s.subarray(i, i + 8);
+      if (blobs.some((b) => b.includes(w))) return `a key's bytes at offset ${i}`;
+    }
+  return null;
+}
+
+for (const mode of ["server", "agent"]) {
+  test(`the key tools give no key material, no DEK, nothing unlisted: ${mode}`, async () => {
+    const v = vault();
+    const nope = (args) => v.sc(args, "", { SECRETCTL_NO_AGENT: "1" });
+    nope(["key", "create", "app-data", "--type", "aes256-gcm", "--exportable"]);
+    nope(["key", "create", "signer", "--type", "ed25519", "--exportable"]);
+    nope(["key", "create", "unlisted", "--type", "aes256-gcm", "--exportable"]);
+    const material = ["app-data", "signer", "unlisted"].map((k) =>
+      Buffer.from(nope(["key", "export", k]).toString().trim(), "base64"));
+    writeFileSync(path.join(v.vdir, "mcp-policy.yaml"), `version: 1
+default_action: deny
+keys:
+  - name: app-data
+    operations: [encrypt, datakey]
+    contexts:
+      - {app: web}
+  - name: signer
+    operations: [sign]
+`, { mode: 0o600 });
+    const { client } = await session(v, mode);
+    const deks = [], replies = [];
+    // [tool, arguments, must be refused]
+    const tries = [
+      ["key_decrypt", { key: "app-data", ciphertext: "sc:v1:app-data:1:AAAA" }, true],
+      ["key_export", { key: "app-data" }, true],
+      ["key_datakey", { key: "app-data", context: ["app=web"], wrapped_only: false }, true],
+      ["key_datakey", { key: "app-data", context: ["app=web"], plaintext: true }, true],
+      ["key_datakey", { key: "app-data", context: ["app=web"] }, false],
+      ["key_encrypt", { key: "app-data", context: ["app=web"], plaintext: "x", export: true },
+        true],
+      ["key_list", { include_material: true }, true],
+      ["key_list", {}, false],
+      ["key_encrypt", { key: "unlisted", plaintext: "x" }, true],
+      ["key_datakey", { key: "unlisted" }, true],
+      ["key_sign", { key: "unlisted", message: "x" }, true],
+      ["key_sign", { key: "app-data", message: "x" }, true],
+      ["key_encrypt", { key: "signer", plaintext: "x" }, true],
+      ["key_encrypt", { key: "../app-data", plaintext: "x" }, true],
+      ["key_encrypt", { key: "app-data\n", plaintext: "x", context: ["app=web"] }, true],
+      ["key_encrypt", { key: "*", plaintext: "x" }, true],
+      ["key_encrypt", { key: "app-data", plaintext: "x", context: ["app=db"] }, true],
+      ["key_encrypt", { key: "app-data", plaintext: "x", context: ["app=web", "x=1"] }, true],
+      ["key_encrypt", { key: "app-data", plaintext: "x", context: ["app=web", "app=db"] }, true],
+      ["key_encrypt", { key: "app-data", plaintext: "x", context: ["app"] }, true],
+      ["key_encrypt", { key: "app-data", plaintext: "x" }, true],
+      ["key_datakey", { key: "app-data", context: ["app=*"] }, true],
+      // the key's own wrapped DEK fed back: it only wraps again
+      ["key_encrypt", { key: "app-data", plaintext: "DEK", context: ["app=web"] }, false],
+      ["key_sign", { key: "signer", message: "x", prehashed: "sha512" }, true],
+      ["key_sign", { key: "signer", message: "x", message_base64: "eA==" }, true],
+      ["key_sign", { key: "signer", message: "release" }, false],
+      // huge inputs: one string past the bound, and base64 that decodes to nothing
+      ["key_encrypt", { key: "app-data", plaintext: "A".repeat(70000), context: ["app=web"] },
+        true],
+      ["key_sign", { key: "signer", message_base64: "!!not base64!!" }, true],
+      ["key_encrypt", { key: "app-data", plaintext: "x",
+        context: Array.from({ length: 300 }, (_, i) => `k${i}=v`) }, true],
+    ];
+    try {
+      for (const [tool, args0, refused] of tries) {
+        const args = { ...args0 };
+        if (args.plaintext === "DEK") args.plaintext = deks[0] ?? "none";
+        let r, threw = null;
+        try {
+          r = await client.callTool({ name: tool, arguments: args });
+        } catch (e) {
+          threw = e;
+        }
+        const what = `${tool} ${JSON.stringify(args).slice(0, 120)}`;
+        if (refused) assert.ok(threw !== null || r.isError === true, `not refused: ${what}`);
+        else assert.ok(threw === null && r.isError === false, `refused: ${what}: ${threw ?? JSON.stringify(r)}`);
+        if (r?.structuredContent?.wrapped) deks.push(r.structuredContent.wrapped);
+        assert.equal(keyLeaks(r ?? String(threw), material), null, what);
+        replies.push([what, r ?? String(threw)]);
+      }
+      // the data keys it made: their plaintexts never appeared
+      assert.ok(deks.length >= 1);
+      for (const w of deks) {
+        const dek = execFileSync(BIN, ["key", "decrypt", "--context", "app=web", "--in", "-"],
+          { env: { ...v.env, SECRETCTL_PASSWORD: PW, SECRETCTL_NO_AGENT: "1" }, input: `${w}\n` });
+        assert.equal(dek.length, 32);
+        material.push(dek);
+      }
+      // no reply held a data key's plaintext in any form
+      for (const [what, r] of replies) assert.equal(keyLeaks(r, material), null, what);
+      const again = await client.callTool({ name: "key_list", arguments: {} });
+      assert.equal(keyLeaks(again, material), null);
+      assert.ok(!JSON.stringify(again).includes("unlisted"));
+      // a line over the server's bound is answered and the session goes on
+      await assert.rejects(client.callTool({ name: "key_encrypt",
+        arguments: { key: "app-data", plaintext: "B".repeat(1200 * 1024) } }));
+      await client.ping();
+    } finally {
+      await client.close();
+      if (mode === "agent") spawnSync(BIN, ["lock"], { env: v.env });
+    }
+  });
+}

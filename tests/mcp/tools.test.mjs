@@ -20,11 +20,11 @@ before(async () => {
 });
 after(async () => { await client.close(); });
 
-test("tools/list: seven tools with schemas and annotations", async () => {
+test("tools/list: eleven tools with schemas and annotations", async () => {
   const { tools } = await client.listTools();
-  assert.deepEqual(tools.map((t) => t.name).sort(), ["secret_exists", "secret_get_field",
-    "secret_get_masked", "secret_list", "secret_list_fields", "secret_run",
-    "secret_run_with_bindings"]);
+  assert.deepEqual(tools.map((t) => t.name).sort(), ["key_datakey", "key_encrypt", "key_list",
+    "key_sign", "secret_exists", "secret_get_field", "secret_get_masked", "secret_list",
+    "secret_list_fields", "secret_run", "secret_run_with_bindings"]);
   for (const t of tools) {
     assert.equal(t.inputSchema.type, "object");
     assert.equal(t.outputSchema.type, "object");

@@ -190,6 +190,59 @@ static void test_rejects(void **state)
 
 /* Bound as AAD: the same pairs in any order open; any difference fails
  * as corrupt, never as other data. */
+/* The agent's wire form: only the canonical encoding decodes, and it
+ * decodes to the same pairs (encoded again: the same bytes). */
+static void test_decode_strict(void **state)
+{
+	static const char *const kv[] = {"b=x", "a=y", "empty="};
+	/* a=y, b=x in order; b=x, a=y out of order; a duplicate; cut short */
+	static const uint8_t good[] = {0,   2, 0, 1,   'a', 0, 0, 0, 1,
+	                               'y', 0, 1, 'b', 0,   0, 0, 1, 'x'};
+	static const uint8_t order[] = {0,   2, 0, 1,   'b', 0, 0, 0, 1,
+	                                'x', 0, 1, 'a', 0,   0, 0, 1, 'y'};
+	static const uint8_t dup[] = {0, 2, 0, 1, 'a', 0, 0, 0, 1, 'y', 0, 1, 'a', 0, 0, 0, 1, 'x'};
+	static const uint8_t empty_key[] = {0, 1, 0, 0, 0, 0, 0, 1, 'x'};
+	static const uint8_t nul_key[] = {0, 1, 0, 1, 0, 0, 0, 0, 1, 'x'};
+	static const uint8_t none[] = {0, 0};
+	struct sc_keys_ctx *c = ctx_of(kv, 3), *d = NULL;
+	uint8_t *e1, *e2, more[sizeof(good) + 1];
+	size_t l1, l2;
+
+	(void)state;
+	assert_int_equal(sc_keys_ctx_encode(c, &e1, &l1), SC_OK);
+	assert_int_equal(sc_keys_ctx_decode(e1, l1, &d), SC_OK);
+	assert_int_equal(sc_keys_ctx_count(d), 3);
+	assert_int_equal(sc_keys_ctx_encode(d, &e2, &l2), SC_OK);
+	assert_int_equal(l1, l2);
+	assert_memory_equal(e1, e2, l1);
+	free(e1);
+	free(e2);
+	sc_keys_ctx_free(c);
+	sc_keys_ctx_free(d);
+	d = NULL;
+	assert_int_equal(sc_keys_ctx_decode(good, sizeof(good), &d), SC_OK);
+	assert_int_equal(sc_keys_ctx_count(d), 2);
+	sc_keys_ctx_free(d);
+	d = NULL;
+	assert_int_equal(sc_keys_ctx_decode(none, sizeof(none), &d), SC_OK);
+	assert_int_equal(sc_keys_ctx_count(d), 0);
+	sc_keys_ctx_free(d);
+	d = NULL;
+	assert_int_equal(sc_keys_ctx_decode(order, sizeof(order), &d), SC_ERR_INVALID);
+	assert_null(d);
+	assert_int_equal(sc_keys_ctx_decode(dup, sizeof(dup), &d), SC_ERR_INVALID);
+	assert_int_equal(sc_keys_ctx_decode(empty_key, sizeof(empty_key), &d), SC_ERR_INVALID);
+	assert_int_equal(sc_keys_ctx_decode(nul_key, sizeof(nul_key), &d), SC_ERR_INVALID);
+	assert_int_equal(sc_keys_ctx_decode(good, sizeof(good) - 1, &d), SC_ERR_INVALID);
+	assert_int_equal(sc_keys_ctx_decode(good, 1, &d), SC_ERR_INVALID);
+	memcpy(more, good, sizeof(good));
+	more[sizeof(good)] = 0;
+	assert_int_equal(sc_keys_ctx_decode(more, sizeof(more), &d), SC_ERR_INVALID);
+	assert_int_equal(sc_keys_ctx_decode(good, SC_KEYS_CTX_ENCODED_MAX + 1, &d), SC_ERR_TOOBIG);
+	assert_null(d);
+	sc_clear_error();
+}
+
 static void test_context_binds(void **state)
 {
 	static const char *const ab[] = {"a=1", "b=2"}, *const ba[] = {"b=2", "a=1"};
@@ -250,7 +303,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_known_encoding), cmocka_unit_test(test_order_does_not_matter),
 	    cmocka_unit_test(test_empty_context),  cmocka_unit_test(test_rejects),
-	    cmocka_unit_test(test_context_binds),
+	    cmocka_unit_test(test_context_binds),  cmocka_unit_test(test_decode_strict),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

@@ -121,7 +121,7 @@ static int recv_reply(int fd, json_t **out)
 	return SC_OK;
 }
 
-static json_t *new_req(int op)
+json_t *sc_agent_new_req(int op)
 {
 	return json_pack("{s:s}", "op", sc_agent_op_name(op));
 }
@@ -147,7 +147,7 @@ static int refusal_after_send(int fd, int r)
 	return r;
 }
 
-static int call(int fd, json_t *req, const void *attach, size_t alen, json_t **reply)
+int sc_agent_call(int fd, json_t *req, const void *attach, size_t alen, json_t **reply)
 {
 	int r, e;
 
@@ -176,7 +176,7 @@ int sc_agent_status(int fd, struct sc_agent_status *st)
 	int r;
 
 	memset(st, 0, sizeof(*st));
-	if ((r = call(fd, new_req(SC_AGENT_OP_STATUS), NULL, 0, &rep)) != SC_OK)
+	if ((r = sc_agent_call(fd, sc_agent_new_req(SC_AGENT_OP_STATUS), NULL, 0, &rep)) != SC_OK)
 		return r;
 	st->unlocked = json_is_true(json_object_get(rep, "unlocked"));
 	st->reveal = json_is_true(json_object_get(rep, "reveal"));
@@ -193,7 +193,7 @@ int sc_agent_lock(int fd)
 	json_t *rep;
 	int r;
 
-	if ((r = call(fd, new_req(SC_AGENT_OP_LOCK), NULL, 0, &rep)) != SC_OK)
+	if ((r = sc_agent_call(fd, sc_agent_new_req(SC_AGENT_OP_LOCK), NULL, 0, &rep)) != SC_OK)
 		return r;
 	json_decref(rep);
 	return SC_OK;
@@ -202,7 +202,7 @@ int sc_agent_lock(int fd)
 int sc_agent_unlock(int fd, const uint8_t *dek, const char *pw, size_t pw_len, uint32_t timeout_s,
                     int reveal)
 {
-	json_t *req = new_req(SC_AGENT_OP_UNLOCK), *rep;
+	json_t *req = sc_agent_new_req(SC_AGENT_OP_UNLOCK), *rep;
 	uint8_t *att;
 	int r;
 
@@ -219,7 +219,7 @@ int sc_agent_unlock(int fd, const uint8_t *dek, const char *pw, size_t pw_len, u
 		memcpy(att + SC_KEY_LEN, pw, pw_len);
 	json_object_set_new(req, "timeout", json_integer(timeout_s));
 	json_object_set_new(req, "reveal", json_boolean(reveal));
-	r = call(fd, req, att, SC_KEY_LEN + pw_len, &rep);
+	r = sc_agent_call(fd, req, att, SC_KEY_LEN + pw_len, &rep);
 	sc_secmem_free(att);
 	if (r != SC_OK)
 		return r;
@@ -299,7 +299,7 @@ void sc_agent_set_client(const char *name)
 }
 
 /* origin MCP: the client's name and the tool, for the agent's audit */
-static int add_caller(json_t *req, int origin, const char *tool)
+int sc_agent_add_caller(json_t *req, int origin, const char *tool)
 {
 	if (req == NULL || origin != SC_AGENT_ORIGIN_MCP)
 		return 0;
@@ -313,11 +313,11 @@ static int add_caller(json_t *req, int origin, const char *tool)
 
 static json_t *origin_req(int op, int origin)
 {
-	json_t *req = new_req(op);
+	json_t *req = sc_agent_new_req(op);
 
 	if (req != NULL && origin != SC_AGENT_ORIGIN_CLI &&
 	    (json_object_set_new(req, "origin", json_integer(origin)) != 0 ||
-	     add_caller(req, origin, NULL) != 0)) {
+	     sc_agent_add_caller(req, origin, NULL) != 0)) {
 		json_decref(req);
 		return NULL;
 	}
@@ -352,7 +352,7 @@ int sc_agent_list(int fd, int origin, sc_vault_walk_fn fn, void *arg,
 			req = NULL;
 		}
 	}
-	if ((r = call(fd, req, NULL, 0, &rep)) != SC_OK)
+	if ((r = sc_agent_call(fd, req, NULL, 0, &rep)) != SC_OK)
 		return r;
 	/* the first frame says which vault, and which generation of it, this
 	 * list is: both, or the caller keeps nothing */
@@ -402,7 +402,8 @@ int sc_agent_exists(int fd, int origin, const char *name, int *exists)
 	int r;
 
 	*exists = 0;
-	if ((r = call(fd, name_req(SC_AGENT_OP_EXISTS, origin, name), NULL, 0, &rep)) != SC_OK)
+	if ((r = sc_agent_call(fd, name_req(SC_AGENT_OP_EXISTS, origin, name), NULL, 0, &rep)) !=
+	    SC_OK)
 		return r;
 	*exists = json_is_true(json_object_get(rep, "exists"));
 	json_decref(rep);
@@ -459,7 +460,8 @@ int sc_agent_history(int fd, int origin, const char *name, sc_history_changes_fn
 	int r;
 
 	*deleted = 0;
-	if ((r = call(fd, name_req(SC_AGENT_OP_HISTORY, origin, name), NULL, 0, &rep)) != SC_OK)
+	if ((r = sc_agent_call(fd, name_req(SC_AGENT_OP_HISTORY, origin, name), NULL, 0, &rep)) !=
+	    SC_OK)
 		return r;
 	vers = json_object_get(rep, "versions");
 	r = SC_ERR_CORRUPT;
@@ -490,11 +492,11 @@ static int get_one(int fd, int op, int origin, const char *tool, const char *nam
 	int r;
 
 	*out = NULL;
-	if (req != NULL && tool != NULL && add_caller(req, origin, tool) != 0) {
+	if (req != NULL && tool != NULL && sc_agent_add_caller(req, origin, tool) != 0) {
 		json_decref(req);
 		req = NULL;
 	}
-	if ((r = call(fd, req, NULL, 0, &rep)) != SC_OK)
+	if ((r = sc_agent_call(fd, req, NULL, 0, &rep)) != SC_OK)
 		return r;
 	r = reply_secret(fd, rep, out);
 	json_decref(rep);
@@ -532,7 +534,7 @@ static json_t *strv_json(const char *const *v, size_t n, int nul_terminated)
 
 static json_t *run_req(const struct sc_agent_run *run)
 {
-	json_t *req = new_req(SC_AGENT_OP_RUN), *a, *k, *e = NULL;
+	json_t *req = sc_agent_new_req(SC_AGENT_OP_RUN), *a, *k, *e = NULL;
 	char cwd[PATH_MAX];
 	int stream = run->out_fd >= 0;
 
@@ -591,7 +593,7 @@ static json_t *run_req(const struct sc_agent_run *run)
 	json_object_set_new(req, "clean_env", json_boolean(run->clean_env));
 	if (run->origin != SC_AGENT_ORIGIN_CLI) {
 		json_object_set_new(req, "origin", json_integer(run->origin));
-		(void)add_caller(req, run->origin, run->tool);
+		(void)sc_agent_add_caller(req, run->origin, run->tool);
 	}
 	json_object_set_new(req, "stream", json_boolean(stream));
 	json_object_set_new(req, "line_buffered", json_boolean(run->line_buffered));
@@ -744,7 +746,7 @@ int sc_agent_run(int fd, const struct sc_agent_run *run, int ctl_fd, struct sc_e
 int sc_agent_forward(int fd, const char *const *argv, char *const *env, const char *cwd,
                      const char *pw, size_t pw_len, const int fds[3], int *exit_status)
 {
-	json_t *req = new_req(SC_AGENT_OP_FORWARD), *a, *e, *rep = NULL;
+	json_t *req = sc_agent_new_req(SC_AGENT_OP_FORWARD), *a, *e, *rep = NULL;
 	json_int_t x;
 	size_t i;
 	int r, er;

@@ -1,6 +1,7 @@
 /* request.c - the agent's strict request decoder, and the metadata view
  * of a secret the agent sends back (no values). */
 #include "agent/agent_int.h"
+#include "secretctl/keyop.h"
 
 /* ---- the request decoder ---- */
 
@@ -10,6 +11,7 @@ static const char *const op_names[] = {
     [SC_AGENT_OP_EXISTS] = "exists",   [SC_AGENT_OP_FIELDS] = "fields",
     [SC_AGENT_OP_GET] = "get",         [SC_AGENT_OP_RUN] = "run",
     [SC_AGENT_OP_HISTORY] = "history", [SC_AGENT_OP_FORWARD] = "forward",
+    [SC_AGENT_OP_KEY] = "key",
 };
 #define NOPS (sizeof(op_names) / sizeof(op_names[0]))
 
@@ -30,6 +32,11 @@ static const char *const name_members[] = {"name", "origin", "client", "tool", N
 static const char *const list_members[] = {"origin", "known_gen", "known_vault", "client", NULL};
 static const char *const unlock_members[] = {"timeout", "reveal", NULL};
 static const char *const forward_members[] = {"argv", "env", "cwd", NULL};
+static const char *const key_members[] = {
+    "kop",          "name",      "ctx",    "version", "allow_compromised",
+    "wrapped_only", "prehashed", "scheme", "format",  "batch",
+    "aux_len",      "origin",    "client", "tool",    NULL,
+};
 static const char *const no_members[] = {NULL};
 
 static int member_allowed(const char *const *list, const char *key)
@@ -239,6 +246,67 @@ static int decode_forward(json_t *o, struct sc_agent_req *q)
 	return SC_OK;
 }
 
+/* key: the operation and its options, each bounded; the context pairs
+ * checked as the keyring checks them. The input's shape (the batch's
+ * items) is checked by sc_keyop_check before it is used. */
+static int decode_key(json_t *o, struct sc_agent_req *q)
+{
+	const char *kop, *hex = NULL, *end = NULL;
+	uint8_t *enc;
+	size_t elen = 0;
+	uint64_t u;
+	int r;
+
+	if ((r = get_str(o, "kop", 1, 16, &kop)) != SC_OK)
+		return r;
+	if (sc_keyop_kind_parse(kop, &q->kop) != SC_OK)
+		return SC_ERR_INVALID;
+	if ((r = get_str(o, "name", 1, SC_KEY_NAME_MAX, &q->name)) != SC_OK)
+		return r;
+	if (sc_keys_name_valid(q->name) != SC_OK) {
+		sc_clear_error();
+		return SC_ERR_NAME;
+	}
+	if ((r = get_uint(o, "version", UINT32_MAX, &u)) != SC_OK)
+		return r;
+	q->kversion = (uint32_t)u;
+	if ((r = get_uint(o, "batch", SC_KEYOP_BATCH_MAX, &u)) != SC_OK)
+		return r;
+	q->batch = (size_t)u;
+	if ((r = get_uint(o, "aux_len", SC_KEYOP_IN_MAX, &u)) != SC_OK)
+		return r;
+	q->aux_len = (size_t)u;
+	if (q->aux_len > q->attach_len)
+		return SC_ERR_INVALID;
+	if ((r = get_uint(o, "scheme", SC_SIG_SCHEME_BIP340, &u)) != SC_OK)
+		return r;
+	q->scheme = (int)u;
+	if ((r = get_uint(o, "format", SC_SIG_FMT_RAW, &u)) != SC_OK)
+		return r;
+	q->sig_format = (int)u;
+	if ((r = get_bool(o, "allow_compromised", &q->allow_compromised)) != SC_OK ||
+	    (r = get_bool(o, "wrapped_only", &q->wrapped_only)) != SC_OK ||
+	    (r = get_bool(o, "prehashed", &q->prehashed)) != SC_OK)
+		return r;
+	/* the context's canonical encoding (keys.h), in hex: any value bytes
+	 * travel, and only one form decodes */
+	if ((r = get_str(o, "ctx", 0, 2 * SC_KEYS_CTX_ENCODED_MAX, &hex)) != SC_OK)
+		return r;
+	if (hex == NULL)
+		return SC_OK;
+	if ((enc = malloc(SC_KEYS_CTX_ENCODED_MAX)) == NULL)
+		return SC_ERR_NOMEM;
+	if (sodium_hex2bin(enc, SC_KEYS_CTX_ENCODED_MAX, hex, strlen(hex), NULL, &elen, &end) !=
+	        0 ||
+	    *end != '\0')
+		r = SC_ERR_INVALID;
+	else if ((r = sc_keys_ctx_decode(enc, elen, (struct sc_keys_ctx **)&q->kctx)) != SC_OK)
+		r = SC_ERR_INVALID;
+	sc_clear_error();
+	free(enc);
+	return r;
+}
+
 /* A vault id as the list frames carry it: exactly 32 hex digits. */
 int sc_agent_vault_id_from_hex(const char *vh, uint8_t out[SC_VAULT_ID_LEN])
 {
@@ -325,6 +393,9 @@ int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req
 	case SC_AGENT_OP_FORWARD:
 		members = forward_members;
 		break;
+	case SC_AGENT_OP_KEY:
+		members = key_members;
+		break;
 	default:
 		members = no_members;
 	}
@@ -351,9 +422,10 @@ int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req
 	if (q.tool != NULL &&
 	    (q.tool[0] == '\0' || strspn(q.tool, "abcdefghijklmnopqrstuvwxyz_") != strlen(q.tool)))
 		goto fail;
-	/* only unlock and forward carry an attachment: exactly the key, or a
-	 * password */
-	if ((q.op == SC_AGENT_OP_UNLOCK || q.op == SC_AGENT_OP_FORWARD) != (q.attach_len != 0))
+	/* only unlock and forward carry an attachment (exactly the key, or a
+	 * password), and a key operation may (its input) */
+	if (q.op != SC_AGENT_OP_KEY &&
+	    (q.op == SC_AGENT_OP_UNLOCK || q.op == SC_AGENT_OP_FORWARD) != (q.attach_len != 0))
 		goto fail;
 	/* unlock: the key, then (optional) the password, for the sanitizer */
 	if (q.op == SC_AGENT_OP_UNLOCK &&
@@ -391,6 +463,10 @@ int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req
 		if ((r = decode_forward(o, &q)) != SC_OK)
 			goto fail;
 		break;
+	case SC_AGENT_OP_KEY:
+		if ((r = decode_key(o, &q)) != SC_OK)
+			goto fail;
+		break;
 	default:
 		break;
 	}
@@ -398,6 +474,7 @@ int sc_agent_req_decode(const uint8_t *buf, size_t len, struct sc_agent_req *req
 	*req = q;
 	return SC_OK;
 fail:
+	sc_keys_ctx_free(q.kctx);
 	free(q.argv);
 	free(q.keys);
 	free_refs(&q);
@@ -408,6 +485,7 @@ fail:
 
 void sc_agent_req_release(struct sc_agent_req *req)
 {
+	sc_keys_ctx_free(req->kctx);
 	free(req->argv);
 	free(req->keys);
 	free_refs(req);

@@ -167,3 +167,62 @@ int sc_keys_ctx_encode(const struct sc_keys_ctx *c, uint8_t **out, size_t *out_l
 	*out_len = n;
 	return SC_OK;
 }
+
+int sc_keys_ctx_decode(const uint8_t *enc, size_t len, struct sc_keys_ctx **out)
+{
+	struct sc_keys_ctx *c = NULL;
+	struct sc_buf b;
+	uint16_t n, kl;
+	uint32_t vl;
+	const uint8_t *k, *v;
+	size_t i;
+	int r;
+
+	*out = NULL;
+	if (len > SC_KEYS_CTX_ENCODED_MAX)
+		return SC_ERR_TOOBIG;
+	if ((r = sc_keys_ctx_new(&c)) != SC_OK)
+		return r;
+	sc_buf_init_reader(&b, enc, len);
+	r = sc_buf_get_u16(&b, &n) == SC_OK && n <= SC_KEYS_CTX_PAIRS_MAX ? SC_OK : SC_ERR_INVALID;
+	for (i = 0; r == SC_OK && i < n; i++) {
+		if (sc_buf_get_u16(&b, &kl) != SC_OK || sc_buf_get_ptr(&b, kl, &k) != SC_OK ||
+		    sc_buf_get_u32(&b, &vl) != SC_OK || sc_buf_get_ptr(&b, vl, &v) != SC_OK) {
+			r = SC_ERR_INVALID;
+			break;
+		}
+		/* sorted and without duplicates: each key after the last */
+		if (c->n > 0 &&
+		    key_cmp(c->p[c->n - 1].key, c->p[c->n - 1].klen, (const char *)k, kl) >= 0) {
+			r = SC_ERR_INVALID;
+			break;
+		}
+		if (memchr(k, '\0', kl) != NULL) {
+			r = SC_ERR_INVALID;
+			break;
+		}
+		r = sc_keys_ctx_add(c, (const char *)k, kl, v, vl);
+	}
+	if (r == SC_OK && sc_buf_left(&b) != 0)
+		r = SC_ERR_INVALID;
+	if (r != SC_OK) {
+		sc_keys_ctx_free(c);
+		if (r != SC_ERR_NOMEM && *sc_last_error() == '\0')
+			sc_set_error("a malformed encryption context");
+		return r == SC_ERR_NOMEM ? r : SC_ERR_INVALID;
+	}
+	*out = c;
+	return SC_OK;
+}
+
+int sc_keys_ctx_at(const struct sc_keys_ctx *c, size_t i, const char **key, size_t *key_len,
+                   const uint8_t **value, size_t *value_len)
+{
+	if (c == NULL || i >= c->n)
+		return SC_ERR_NOT_FOUND;
+	*key = c->p[i].key;
+	*key_len = c->p[i].klen;
+	*value = c->p[i].value;
+	*value_len = c->p[i].vlen;
+	return SC_OK;
+}

@@ -58,6 +58,7 @@ void sc_policy_free(struct sc_policy *p)
 	for (i = 0; i < p->nconf_write; i++)
 		free(p->conf_write[i]);
 	free(p->conf_write);
+	sc_policy_keys_release(p);
 	free(p);
 }
 

@@ -96,6 +96,21 @@ struct envalias {
 	size_t n;
 };
 
+/* keys: one named key the MCP tools may use (schema_keys.c) */
+struct keyctx {
+	char **k, **v; /* a context's pairs; a value "*" allows any */
+	size_t n;
+};
+
+struct keyent {
+	char *name;
+	unsigned ops; /* SC_POLICY_KEY_* */
+	int confirm;  /* confirm: always */
+	struct keyctx *ctx;
+	size_t nctx; /* 0: only the empty context */
+	int line;
+};
+
 #define BUILTIN_MAX 128
 
 struct sc_policy {
@@ -116,6 +131,9 @@ struct sc_policy {
 	int conf_mode, conf_net;
 	char **conf_write;
 	size_t nconf_write;
+	/* keys: (schema_keys.c) */
+	struct keyent *keys;
+	size_t nkeys;
 };
 
 /* ---- built-in denials ----------------------------------------------------- */
@@ -165,6 +183,9 @@ int sc_policy_has_ctl(const char *s);
 /* limits: and confinement: (schema_limits.c) */
 int sc_policy_k_limits(struct pctx *c, struct sc_policy *p, const struct ynode *v);
 int sc_policy_k_confinement(struct pctx *c, struct sc_policy *p, const struct ynode *v);
+/* keys: (schema_keys.c) */
+int sc_policy_k_keys(struct pctx *c, struct sc_policy *p, const struct ynode *v);
+void sc_policy_keys_release(struct sc_policy *p);
 /* The policy file read with the checks sc_policy_load makes (owner, mode,
  * no symlink, a regular file, the size bound): *buf malloc'd, NUL-ended;
  * *st the file's. */

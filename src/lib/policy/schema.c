@@ -581,11 +581,12 @@ static const struct key_handler root_keys[] = {
     {"unsafe_allow_builtin_denied", k_unsafe},
     {"cli_runs", k_cli_runs},
     {"confinement", sc_policy_k_confinement},
+    {"keys", sc_policy_k_keys},
 };
 
 #define ROOT_KEYS_LIST                                                                             \
 	"version, default_action, allowed_commands, denied_commands, env_aliases, rules, "         \
-	"secret_commands, limits, unsafe_allow_builtin_denied, cli_runs, confinement"
+	"secret_commands, limits, unsafe_allow_builtin_denied, cli_runs, confinement, keys"
 
 int sc_policy_from_tree(struct pctx *c, const struct ynode *root, struct sc_policy *p)
 {
