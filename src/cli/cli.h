@@ -102,6 +102,8 @@ int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_exists(struct cli *c, int argc, char **argv);
 int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_passwd(struct cli *c, int argc, char **argv);
+int cmd_rekey(struct cli *c, int argc, char **argv); /* cmd_rekey.c */
+extern const struct cli_opt cli_opts_rekey[];
 int cmd_run(struct cli *c, int argc, char **argv);
 int cmd_mcp_server(struct cli *c, int argc, char **argv);
 int cmd_mcp_policy_check(struct cli *c, int argc, char **argv);

@@ -66,7 +66,7 @@ int sc_store_head_open(struct sc_vault *v, uint64_t chain, uint64_t anchor, cons
 	if ((pt = malloc(n)) == NULL)
 		return SC_ERR_NOMEM;
 	head_aad(v, chain, anchor, aad, &aad_len);
-	if ((r = sc_open(v->k->meta, aad, aad_len, body, len, pt)) != SC_OK)
+	if ((r = sc_store_open_either(v, 1, aad, aad_len, body, len, pt)) != SC_OK)
 		goto out;
 	r = SC_ERR_CORRUPT;
 	if (memcmp(pt, HEAD_MAGIC, 4) != 0)
@@ -245,7 +245,7 @@ int sc_store_hist_row_get(struct sc_vault *v, uint64_t chain, uint64_t ver,
 		goto out;
 	}
 	row_aad(v, chain, ver, idx, aad, &aad_len);
-	if ((r = sc_open(v->k->rec, aad, aad_len, body, len, pt)) != SC_OK)
+	if ((r = sc_store_open_either(v, 0, aad, aad_len, body, len, pt)) != SC_OK)
 		goto out;
 	if (sc_record_decode(pt, len - SC_SEAL_OVERHEAD, out) != SC_OK ||
 	    (want_name != NULL && strcmp((*out)->name, want_name) != 0)) {
