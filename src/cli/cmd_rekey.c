@@ -19,6 +19,37 @@ const struct cli_opt cli_opts_rekey[] = {
     {0, 0, NULL, NULL, NULL, 0},
 };
 
+int cli_dek_describe(const struct sc_dek_info *d, int64_t since, int64_t now, char *buf, size_t len)
+{
+	int64_t t = d->created > 0 ? d->created : since, days = t > 0 ? (now - t) / 86400 : 0;
+	int overdue = t > 0 && now - t > d->period;
+	char when[32];
+
+	if (d->created > 0) {
+		cli_format_time(d->created, when, sizeof(when));
+		snprintf(buf, len,
+		         "version %" PRIu64 ", made %s (%" PRId64 " days ago; cryptoperiod %" PRId64
+		         " days)%s%s",
+		         d->version, when, days, d->period / 86400,
+		         overdue ? ": past its cryptoperiod, run 'secretctl rekey'" : "",
+		         d->rekey_pending
+		             ? "; a rekey has begun: run 'secretctl rekey' to finish it"
+		             : "");
+	} else if (since > 0) {
+		/* a vault from before the DEK's date was kept: its oldest trace */
+		snprintf(
+		    buf, len,
+		    "at least %" PRId64 " days old (no key-age record exists: the oldest trace of "
+		    "the vault, its first audit entry, oldest secret or vault.db; cryptoperiod "
+		    "%" PRId64 " days)%s",
+		    days, d->period / 86400,
+		    overdue ? ": past its cryptoperiod, run 'secretctl rekey'" : "");
+	} else {
+		snprintf(buf, len, "of unknown age (nothing dates it)");
+	}
+	return overdue;
+}
+
 static int finish_in_txn(struct sc_vault *v, void *arg)
 {
 	(void)v;
