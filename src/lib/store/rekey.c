@@ -530,9 +530,13 @@ int sc_rekey_migrate(struct sc_rekey *rk)
 	sc_clear_error();
 	if (!rk->v->k->rekeying && (r = begin(rk)) != SC_OK)
 		return r;
-	while (phase != PHASE_DONE)
+	while (phase != PHASE_DONE) {
 		if ((r = batch(rk, &phase)) != SC_OK)
 			return r;
+		/* a gap between batches: a writer waiting in SQLite's busy
+		 * handler (every read is audited: a write) gets its turn */
+		usleep(1000);
+	}
 	return SC_OK;
 }
 
