@@ -268,6 +268,52 @@ out:
 	return r;
 }
 
+int sc_store_record_reseal(struct sc_vault *v, const struct entry *e)
+{
+	sqlite3_stmt *q = NULL;
+	uint8_t *pt = NULL, *sealed = NULL, aad[64];
+	size_t cap = 0, n, aad_len;
+	int rc, r;
+
+	rc = sc_store_stmt_prepare(v, "SELECT body FROM records WHERE id = ?", &q);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 1, (sqlite3_int64)e->id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ? SC_ERR_CORRUPT : sc_store_db_err(v->db, rc);
+		sc_store_stmt_done(v, q);
+		return r;
+	}
+	r = record_open(v, NULL, NULL, e->id, e->version, sqlite3_column_blob(q, 0),
+	                (size_t)sqlite3_column_bytes(q, 0), &pt, &cap, &n);
+	sc_store_stmt_done(v, q);
+	q = NULL;
+	if (r != SC_OK)
+		goto out;
+	if ((sealed = malloc(n + SC_SEAL_OVERHEAD)) == NULL) {
+		r = SC_ERR_NOMEM;
+		goto out;
+	}
+	/* the same plaintext under the same AAD, under the newest record key */
+	record_aad(v, e->id, e->version, aad, &aad_len);
+	if ((r = sc_seal(v->k->rec, aad, aad_len, pt, n, sealed)) != SC_OK)
+		goto out;
+	rc = sc_store_stmt_prepare(v, "UPDATE records SET body = ? WHERE id = ?", &q);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(q, 1, sealed, (int)(n + SC_SEAL_OVERHEAD), SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 2, (sqlite3_int64)e->id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	r = rc == SQLITE_DONE ? SC_OK : sc_store_db_err(v->db, rc);
+	sc_store_stmt_done(v, q);
+out:
+	sc_secmem_free(pt);
+	free(sealed);
+	return r;
+}
+
 int sc_store_record_write(struct sc_vault *v, uint64_t id, uint64_t version,
                           const struct sc_secret *s)
 {

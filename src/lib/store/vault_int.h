@@ -163,6 +163,8 @@ int sc_store_record_load(struct sc_vault *v, const struct entry *e, const char *
 int sc_store_record_write(struct sc_vault *v, uint64_t id, uint64_t version,
                           const struct sc_secret *s);
 int sc_store_record_delete(struct sc_vault *v, uint64_t id);
+/* Record e's body sealed again, as it is, under the newest record key. */
+int sc_store_record_reseal(struct sc_vault *v, const struct entry *e);
 /* A read transaction unless the caller holds one. */
 int sc_store_begin_read(struct sc_vault *v, int *began);
 void sc_store_end_read(struct sc_vault *v, int began);
@@ -200,6 +202,9 @@ int sc_store_hist_row_get(struct sc_vault *v, uint64_t chain, uint64_t ver,
                           const uint8_t idx[SC_MAC_LEN], const char *want_name,
                           struct sc_secret **out);
 int sc_store_hist_row_del(struct sc_vault *v, uint64_t chain, uint64_t ver);
+/* Row (chain, ver) sealed again, as it is, under the newest record key. */
+int sc_store_hist_row_reseal(struct sc_vault *v, uint64_t chain, uint64_t ver,
+                             const uint8_t idx[SC_MAC_LEN]);
 int sc_store_hist_chain_del(struct sc_vault *v, uint64_t chain);
 int sc_store_hist_chain_used(struct sc_vault *v, uint64_t chain, int *used);
 unsigned sc_store_hist_keep(const struct hist_head *h);
