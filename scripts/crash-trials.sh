@@ -7,7 +7,7 @@
 # TRIALS per command (default 10); commands: set-new set-over delete
 # passwd prune rekey (default all). Prints one line per command and exits 1
 # if any trial failed. rekey runs over its own vault of 300 secrets with
-# history, a deleted one and a named key, 16 records a batch; after a kill
+# history, a deleted one and a named key, 32 records a batch; after a kill
 # every value must read back as before, and a rerun must finish it.
 set -euo pipefail
 
@@ -96,7 +96,7 @@ start() { # the command under test, in the background; sets PID
 	passwd) printf '%s\n' "$newpw" |
 		"$bin" passwd --new-password-fd 0 "${kdf[@]}" >/dev/null 2>&1 & ;;
 	prune) "$bin" audit prune --before 2999-01-01 >/dev/null 2>&1 & ;;
-	rekey) "$bin" rekey --batch 16 >/dev/null 2>&1 & ;;
+	rekey) "$bin" rekey --batch 32 >/dev/null 2>&1 & ;;
 	esac
 	PID=$!
 }

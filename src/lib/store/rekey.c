@@ -5,12 +5,14 @@
  *
  * The journal is three meta rows: rekey_key (the new DEK sealed under the
  * old version's meta key: whoever opens a slot, which still wraps the old
- * DEK, gets both), rekey_phase (0: buckets and their records, 1: history
- * chains, 2: all sealed again) and rekey_cursor (the next bucket, or the
- * last chain done). Every batch moves the cursor in its own transaction,
- * so a kill leaves the work done so far and a rerun goes on from there;
- * between the begin and the end every writer seals under the new DEK and
- * every reader opens under either (dek.c). */
+ * DEK, gets both), rekey_phase (0: the records in id order, each with its
+ * history chain; 1: the index buckets; 2: the chains of deleted secrets;
+ * 3: all sealed again) and rekey_cursor (the last record or chain done, or
+ * the next bucket). Records and chains go in id order, their B-trees'
+ * order, so a page is written once in all, not once a batch. Every batch moves the cursor in its
+ * own transaction, so a kill leaves the work done so far and a rerun goes on from there; between
+ * the begin and the end every writer seals under the new DEK and every reader opens under either
+ * (dek.c). */
 #include "store/vault_int.h"
 #include "secretctl/keys.h"
 #include "secretctl/rekey.h"
@@ -31,11 +33,16 @@ struct sc_rekey {
 	int64_t period;
 	uint8_t *next; /* secmem: the new DEK */
 	struct sc_rekey_report rep;
+	/* the index sorted by id, as of the bucket versions in idx_bver */
+	struct bucket idx;
+	uint64_t idx_bver[NBUCKETS];
+	int idx_ok;
 };
 
-#define PHASE_BUCKETS 0
-#define PHASE_HISTORY 1
-#define PHASE_DONE 2
+#define PHASE_RECORDS 0
+#define PHASE_BUCKETS 1
+#define PHASE_HISTORY 2
+#define PHASE_DONE 3
 
 void sc_rekey_free(struct sc_rekey *rk)
 {
@@ -49,6 +56,7 @@ void sc_rekey_free(struct sc_rekey *rk)
 		sc_wipe(rk->slots, rk->n * sizeof(*rk->slots));
 	free(rk->slots);
 	sc_secmem_free(rk->next);
+	sc_store_bucket_release(&rk->idx);
 	free(rk);
 }
 
@@ -302,7 +310,7 @@ static int begin(struct sc_rekey *rk)
 	sc_store_dek_aad(v, "secretctl/v1/rekey", old->ver, old->ver + 1, aad, &aad_len);
 	if ((r = sc_seal(old->meta, aad, aad_len, rk->next, SC_KEY_LEN, sealed)) != SC_OK ||
 	    (r = sc_store_meta_put(v->db, "rekey_key", sealed, (int)sizeof(sealed))) != SC_OK ||
-	    (r = journal_put(v, PHASE_BUCKETS, 0)) != SC_OK)
+	    (r = journal_put(v, PHASE_RECORDS, 0)) != SC_OK)
 		goto fail;
 	if ((k = sc_secmem_alloc(sizeof(*k))) == NULL ||
 	    (t = sc_secmem_alloc(sizeof(*t))) == NULL) {
@@ -343,49 +351,6 @@ fail:
 
 /* ---- the batches ---- */
 
-static int chain_pass(struct sc_vault *v, uint64_t chain, uint64_t anchor, int reseal,
-                      uint64_t *rows);
-
-/* Buckets from *cursor on, each with its records and their chains, until
- * batch records. */
-static int batch_buckets(struct sc_rekey *rk, uint64_t *cursor, uint64_t *phase)
-{
-	struct sc_vault *v = rk->v;
-	struct state st;
-	struct bucket bk = {0};
-	uint64_t b = *cursor;
-	size_t i, done = 0;
-	int r;
-
-	if ((r = sc_store_state_read(v, &st)) != SC_OK)
-		return r;
-	for (; b < NBUCKETS && done < rk->batch; b++) {
-		if (st.bver[b] == 0)
-			continue;
-		if ((r = sc_store_bucket_read(v, &st, (unsigned)b, &bk)) != SC_OK)
-			goto out;
-		/* each record, and its chain's head and rows (the chain of a
-		 * record is anchored to its version) */
-		for (i = 0; i < bk.n; i++, done++)
-			if ((r = sc_store_record_reseal(v, &bk.e[i])) != SC_OK ||
-			    (r = chain_pass(v, bk.e[i].id, bk.e[i].version, 1, &rk->rep.history)) !=
-			        SC_OK)
-				goto out;
-		if ((r = sc_store_bucket_write(v, (unsigned)b, st.bver[b], &bk)) != SC_OK)
-			goto out;
-		sc_store_bucket_release(&bk);
-	}
-	rk->rep.records += done;
-	*cursor = b;
-	if (b >= NBUCKETS) {
-		*phase = PHASE_HISTORY;
-		*cursor = 0;
-	}
-out:
-	sc_store_bucket_release(&bk);
-	return r;
-}
-
 static int by_id(const void *a, const void *b)
 {
 	const struct entry *x = a, *y = b;
@@ -415,6 +380,85 @@ static uint64_t anchor_of(const struct bucket *all, uint64_t chain)
 
 	e = all->n ? bsearch(&key, all->e, all->n, sizeof(*all->e), by_id) : NULL;
 	return e != NULL ? e->version : 0;
+}
+
+static int chain_pass(struct sc_vault *v, uint64_t chain, uint64_t anchor, int reseal,
+                      uint64_t *rows);
+
+/* The records after *cursor in id order, each with its history chain
+ * (anchored to its version), until batch records. The index is kept from
+ * batch to batch while no bucket changes. */
+static int batch_records(struct sc_rekey *rk, uint64_t *cursor, uint64_t *phase)
+{
+	struct sc_vault *v = rk->v;
+	struct state st;
+	size_t lo, hi, mid, done = 0;
+	int r;
+
+	if ((r = sc_store_state_read(v, &st)) != SC_OK)
+		return r;
+	if (!rk->idx_ok || memcmp(rk->idx_bver, st.bver, sizeof(st.bver)) != 0) {
+		rk->idx_ok = 0;
+		sc_store_bucket_release(&rk->idx);
+		if ((r = sc_store_buckets_read_all(v, &st, &rk->idx)) != SC_OK)
+			return r;
+		if (rk->idx.n > 1)
+			qsort(rk->idx.e, rk->idx.n, sizeof(*rk->idx.e), by_id);
+		memcpy(rk->idx_bver, st.bver, sizeof(st.bver));
+		rk->idx_ok = 1;
+	}
+	for (lo = 0, hi = rk->idx.n; lo < hi;) {
+		mid = lo + (hi - lo) / 2;
+		if (rk->idx.e[mid].id <= *cursor)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (; lo < rk->idx.n && done < rk->batch; lo++, done++) {
+		const struct entry *e = &rk->idx.e[lo];
+
+		if ((r = sc_store_record_reseal(v, e)) != SC_OK ||
+		    (r = chain_pass(v, e->id, e->version, 1, &rk->rep.history)) != SC_OK)
+			return r;
+		*cursor = e->id;
+	}
+	rk->rep.records += done;
+	if (lo >= rk->idx.n) {
+		*phase = PHASE_BUCKETS;
+		*cursor = 0;
+	}
+	return SC_OK;
+}
+
+/* Buckets from *cursor on, until batch entries. */
+static int batch_buckets(struct sc_rekey *rk, uint64_t *cursor, uint64_t *phase)
+{
+	struct sc_vault *v = rk->v;
+	struct state st;
+	struct bucket bk = {0};
+	uint64_t b = *cursor;
+	size_t done = 0;
+	int r;
+
+	if ((r = sc_store_state_read(v, &st)) != SC_OK)
+		return r;
+	for (; b < NBUCKETS && done < rk->batch; b++) {
+		if (st.bver[b] == 0)
+			continue;
+		if ((r = sc_store_bucket_read(v, &st, (unsigned)b, &bk)) != SC_OK ||
+		    (r = sc_store_bucket_write(v, (unsigned)b, st.bver[b], &bk)) != SC_OK)
+			goto out;
+		done += bk.n + 1;
+		sc_store_bucket_release(&bk);
+	}
+	*cursor = b;
+	if (b >= NBUCKETS) {
+		*phase = PHASE_HISTORY;
+		*cursor = 0;
+	}
+out:
+	sc_store_bucket_release(&bk);
+	return r;
 }
 
 /* Open (and, when reseal, seal again under the newest keys) one chain's
@@ -515,7 +559,9 @@ static int batch(struct sc_rekey *rk, uint64_t *phase)
 		return r;
 	if ((r = journal_get(v, phase, &cursor)) != SC_OK)
 		goto fail;
-	if (*phase == PHASE_BUCKETS) {
+	if (*phase == PHASE_RECORDS) {
+		r = batch_records(rk, &cursor, phase);
+	} else if (*phase == PHASE_BUCKETS) {
 		r = batch_buckets(rk, &cursor, phase);
 	} else if (*phase == PHASE_HISTORY) {
 		r = chains(v, &cursor, rk->batch, 1, &rk->rep.history, &more);
@@ -537,7 +583,7 @@ fail:
 
 int sc_rekey_migrate(struct sc_rekey *rk)
 {
-	uint64_t phase = PHASE_BUCKETS;
+	uint64_t phase = PHASE_RECORDS;
 	int r;
 
 	sc_clear_error();
@@ -560,7 +606,8 @@ int sc_rekey_restart(struct sc_rekey *rk)
 
 	if ((r = sc_store_exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
 		return r;
-	if ((r = journal_put(v, PHASE_BUCKETS, 0)) != SC_OK ||
+	rk->idx_ok = 0;
+	if ((r = journal_put(v, PHASE_RECORDS, 0)) != SC_OK ||
 	    (r = sc_store_exec_kept(v, "COMMIT;")) != SC_OK) {
 		sc_store_rollback(v);
 		return r;
