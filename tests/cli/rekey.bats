@@ -30,6 +30,7 @@ setup() {
 }
 
 teardown() {
+	[ -z "${HOLDER:-}" ] || kill "$HOLDER" 2>/dev/null || true
 	if [ -n "${RT:-}" ]; then
 		XDG_RUNTIME_DIR=$RT "$SC_BIN" lock >/dev/null 2>&1 || true
 		rm -rf "$RT"
@@ -114,13 +115,26 @@ many() {
 	# the searches can find: the copy holds both
 	holds "$pre" "$oldslot"
 	holds "$pre" "$oldrec"
+	# another process holds the vault open (idle), so that closing ours is
+	# not the last close, which would checkpoint by itself
+	python3 -c 'import sqlite3, sys, time
+c = sqlite3.connect(sys.argv[1]); c.execute("SELECT count(*) FROM meta").fetchall()
+print("open", flush=True); time.sleep(60)' "$SC_VAULT/vault.db" >"$BATS_TEST_TMPDIR/holder" &
+	HOLDER=$!
+	for _ in $(seq 1 100); do
+		grep -q open "$BATS_TEST_TMPDIR/holder" && break
+		sleep 0.05
+	done
 	run -0 --separate-stderr sc rekey
+	[[ "$output" == *"the WAL checkpointed and truncated"* ]]
 	# no byte of the old slot's wrapped key, nor of an old record, is left
 	# in the database or its WAL (secure_delete, the checkpoint)
 	run holds "$SC_VAULT" "$oldslot"
 	[ "$status" -eq 1 ]
 	run holds "$SC_VAULT" "$oldrec"
 	[ "$status" -eq 1 ]
+	kill "$HOLDER"
+	HOLDER=
 	# the copy alone is a whole old vault: the old password opens it
 	SECRETCTL_VAULT_DIR=$pre run -0 sc get api/key
 	[ "$output" = 'Rekey-Value-91ac' ]
@@ -173,7 +187,7 @@ pending() {
 }
 
 @test "a rekey killed mid-way: the vault reads, slot changes wait, a rerun finishes it" {
-	local pid i try
+	local pid i try journal
 	many 1500
 	cp -a "$SC_VAULT" "$BATS_TEST_TMPDIR/start"
 	# kill it once its journal is on disk, before it ends (a try that came
@@ -192,6 +206,13 @@ pending() {
 		[ "$(pending)" = true ] && break
 	done
 	[ "$(pending)" = true ]
+	# the journal: the new DEK sealed under the old key. Whoever has the
+	# old DEK (a copy taken before, the old password) could open it, so
+	# once the rekey ends it must be gone from every file, not just
+	# unlinked from the table (secure_delete, the checkpoint)
+	journal=$(hexq "SELECT hex(value) FROM meta WHERE key = 'rekey_key'")
+	[ ${#journal} -gt 40 ]
+	holds "$SC_VAULT" "$journal"
 	values_intact
 	run -0 sc get big/K_999
 	[ "$output" = 'bulk-value-999-e1b2c3' ]
@@ -204,6 +225,8 @@ pending() {
 	run -0 --separate-stderr sc rekey
 	[[ "$output" == *"replaces version 1 (an unfinished rekey resumed)"* ]]
 	[ "$(dek_version)" = 2 ]
+	run holds "$SC_VAULT" "$journal"
+	[ "$status" -eq 1 ]
 	values_intact
 	run -0 sc get big/K_1500
 	[ "$output" = 'bulk-value-1500-e1b2c3' ]
