@@ -628,6 +628,7 @@ static int noop(const struct sc_secret *s, void *arg)
 static int check_new_only(struct sc_rekey *rk)
 {
 	struct sc_vault *v = rk->v;
+	struct sc_keyring *kr = NULL;
 	uint64_t cursor = 0, rows = 0;
 	int r, more;
 
@@ -635,6 +636,8 @@ static int check_new_only(struct sc_rekey *rk)
 	r = sc_vault_walk(v, noop, NULL);
 	if (r == SC_OK)
 		r = chains(v, &cursor, 0, 0, &rows, &more);
+	if (r == SC_OK && (r = sc_vault_keyring_load(v, &kr)) == SC_OK)
+		sc_keyring_free(kr); /* the named keys, if any, open too */
 	v->strict = 0;
 	if (r == SC_ERR_CORRUPT || r == SC_ERR_AUTH) {
 		sc_set_error("some of the vault does not open under the new data key yet: nothing "
