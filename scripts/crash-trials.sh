@@ -5,8 +5,10 @@
 # command that had exited 0 before the kill is complete.
 #   scripts/crash-trials.sh [-n TRIALS] [-b BINARY] [COMMAND...]
 # TRIALS per command (default 10); commands: set-new set-over delete
-# passwd prune (default all). Prints one line per command and exits 1 if
-# any trial failed.
+# passwd prune rekey (default all). Prints one line per command and exits 1
+# if any trial failed. rekey runs over its own vault of 300 secrets with
+# history, a deleted one and a named key, 32 records a batch; after a kill
+# every value must read back as before, and a rerun must finish it.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -21,7 +23,7 @@ while getopts n:b: o; do
 done
 shift $((OPTIND - 1))
 cmds=("$@")
-[ ${#cmds[@]} -gt 0 ] || cmds=(set-new set-over delete passwd prune)
+[ ${#cmds[@]} -gt 0 ] || cmds=(set-new set-over delete passwd prune rekey)
 [ -x "$bin" ] || {
 	echo "crash-trials: no binary at '$bin'" >&2
 	exit 2
@@ -43,6 +45,37 @@ printf 'old-target-value' | "$bin" set target/x --tag before 2>/dev/null
 "$bin" get target/x >/dev/null
 head -c 100000 /dev/urandom | base64 -w0 >"$work/big"
 
+# rekey's template: the same and 300 secrets, each with a kept version,
+# one deleted, a named key and a ciphertext of it
+cp -a "$work/template" "$work/template-rk"
+export SECRETCTL_VAULT_DIR=$work/template-rk
+for i in $(seq 1 300); do echo "K_$i=first-value-$i"; done >"$work/bulk1.env"
+for i in $(seq 1 300); do echo "K_$i=second-value-$i-$RANDOM"; done >"$work/bulk2.env"
+"$bin" import --format env --prefix bulk/ "$work/bulk1.env" >/dev/null 2>&1
+"$bin" import --format env --prefix bulk/ --on-conflict replace "$work/bulk2.env" >/dev/null 2>&1
+"$bin" delete bulk/K_300 >/dev/null 2>&1
+"$bin" key create crash-key --type aes256-gcm >/dev/null 2>&1
+printf 'a message under the named key' >"$work/msg"
+"$bin" key encrypt crash-key --in "$work/msg" >"$work/ct" 2>/dev/null
+
+# everything the rekey template holds, as one hash: every value, a kept
+# version, the deleted one's history, the named key's plaintext; a step
+# that fails makes a hash that matches nothing
+contents() {
+	{
+		"$bin" export --format json 2>/dev/null | jq -S '.secrets' || echo "export failed $RANDOM"
+		"$bin" get --version 1 bulk/K_17 2>/dev/null || echo "no version $RANDOM"
+		"$bin" history bulk/K_300 2>/dev/null || echo "no history $RANDOM"
+		"$bin" key decrypt --in "$work/ct" 2>/dev/null || echo "no decrypt $RANDOM"
+	} | sha256sum | cut -c1-16
+}
+[ "$("$bin" export --format json 2>/dev/null | jq '.secrets | length')" -eq 301 ] || {
+	echo "crash-trials: the rekey template is not as built" >&2
+	exit 1
+}
+RK_BEFORE=$(contents)
+export SECRETCTL_VAULT_DIR=$work/template
+
 # value NAME [PW]: the secret's value, "absent", or "unreadable".
 value() {
 	local out
@@ -63,6 +96,7 @@ start() { # the command under test, in the background; sets PID
 	passwd) printf '%s\n' "$newpw" |
 		"$bin" passwd --new-password-fd 0 "${kdf[@]}" >/dev/null 2>&1 & ;;
 	prune) "$bin" audit prune --before 2999-01-01 >/dev/null 2>&1 & ;;
+	rekey) "$bin" rekey --batch 32 >/dev/null 2>&1 & ;;
 	esac
 	PID=$!
 }
@@ -94,6 +128,10 @@ check() {
 		echo "keep/one changed"
 		return
 	}
+	if [ "$cmd" = rekey ]; then
+		check_rekey "$acked"
+		return
+	fi
 	case $cmd in
 	set-new) got=$(value new/x) before=absent ;;
 	set-over) got=$(value target/x) before=$OLD ;;
@@ -108,12 +146,38 @@ check() {
 	fi
 }
 
+# check_rekey ACKED: every value as before the rekey, which a rerun finishes
+check_rekey() {
+	local pending
+	pending=$("$bin" --json status 2>/dev/null | jq -r .data_key.rekey_pending)
+	if [ "$1" = 1 ] && [ "$pending" != false ]; then
+		echo "acknowledged, but a rekey is still pending ($pending)"
+		return
+	fi
+	[ "$(contents)" = "$RK_BEFORE" ] || {
+		echo "the values differ after the kill"
+		return
+	}
+	"$bin" rekey >/dev/null 2>&1 || {
+		echo "a rerun of rekey fails: $("$bin" rekey 2>&1 | head -1)"
+		return
+	}
+	[ "$("$bin" --json status 2>/dev/null | jq -r .data_key.rekey_pending)" = false ] || {
+		echo "still pending after the rerun"
+		return
+	}
+	[ "$(contents)" = "$RK_BEFORE" ] || echo "the values differ after the rerun"
+	"$bin" audit verify >/dev/null 2>&1 || echo "audit verify fails after the rerun"
+}
+
 KEEP=$(value keep/one) OLD=$(value target/x)
 BIG=$(sha256sum <"$work/big" | cut -c1-16)
 failed=0
 for cmd in "${cmds[@]}"; do
+	tmpl=$work/template
+	[ "$cmd" != rekey ] || tmpl=$work/template-rk
 	# how long the command takes, to spread the kills over it
-	rm -rf "$work/v" && cp -a "$work/template" "$work/v"
+	rm -rf "$work/v" && cp -a "$tmpl" "$work/v"
 	export SECRETCTL_VAULT_DIR=$work/v
 	t0=$(date +%s%N)
 	start "$cmd"
@@ -124,7 +188,7 @@ for cmd in "${cmds[@]}"; do
 	span=$((($(date +%s%N) - t0) / 1000)) # microseconds
 	killed=0 done=0 bad=0
 	for _ in $(seq "$n"); do
-		rm -rf "$work/v" && cp -a "$work/template" "$work/v"
+		rm -rf "$work/v" && cp -a "$tmpl" "$work/v"
 		start "$cmd"
 		delay=$((RANDOM * 32768 + RANDOM))
 		delay=$((delay % (span * 3 / 2 + 1)))

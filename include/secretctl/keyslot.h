@@ -54,6 +54,9 @@ int sc_keyslot_aad(const struct sc_keyslot_ctx *c, int kind, const uint8_t *para
 /* The password kind's bounds on Argon2id (a vault may not ask for more):
  * SC_OK or SC_ERR_INVALID. */
 int sc_keyslot_password_params_ok(const struct sc_kdf_params *p) SC_WUR;
+/* What a password slot's stored params say of its Argon2id cost (a rekey
+ * wraps the new DEK at the same cost): SC_OK or SC_ERR_CORRUPT. */
+int sc_keyslot_password_params(const uint8_t *params, size_t len, struct sc_kdf_params *kp) SC_WUR;
 /* A recovery slot: the key its shares carry, and what the slot says of
  * the split (the opts of its wrap; public, for the list). */
 #define SC_RECOVERY_KEY_LEN 32

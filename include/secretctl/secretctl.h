@@ -20,6 +20,7 @@
 #include "secretctl/history.h"
 /* keyslot/ */
 #include "secretctl/keyslot.h"
+#include "secretctl/rekey.h"
 #include "secretctl/p11.h"
 #include "secretctl/shares.h"
 #include "secretctl/frost.h"

@@ -107,6 +107,13 @@ int cmd_list(struct cli *c, int argc, char **argv);
 int cmd_exists(struct cli *c, int argc, char **argv);
 int cmd_delete(struct cli *c, int argc, char **argv);
 int cmd_passwd(struct cli *c, int argc, char **argv);
+int cmd_rekey(struct cli *c, int argc, char **argv); /* cmd_rekey.c */
+extern const struct cli_opt cli_opts_rekey[];
+/* The DEK's facts in words for status and doctor (since: the vault's oldest
+ * trace when its DEK has no date); 1 when past its cryptoperiod. */
+struct sc_dek_info;
+int cli_dek_describe(const struct sc_dek_info *d, int64_t since, int64_t now, char *buf,
+                     size_t len);
 int cmd_run(struct cli *c, int argc, char **argv);
 int cmd_mcp_server(struct cli *c, int argc, char **argv);
 int cmd_mcp_policy_check(struct cli *c, int argc, char **argv);

@@ -124,7 +124,8 @@ int cmd_doctor(struct cli *c, int argc, char **argv)
 	const char *pnote = NULL;
 	int64_t within = 30 * 86400, now = (int64_t)time(NULL), since = 0;
 	uint64_t nsecrets = 0;
-	char dek[256] = "";
+	struct sc_dek_info di = {0};
+	char dek[512] = "";
 	int ch, r;
 
 	cli_parse_init(&p, c, argc, argv);
@@ -153,24 +154,21 @@ int cmd_doctor(struct cli *c, int argc, char **argv)
 	}
 	r = sc_health_values(v, now, within, on_finding, &o, &nsecrets);
 	if (r == SC_OK)
+		r = sc_vault_dek_info(v, &di);
+	if (r == SC_OK && di.created == 0)
 		r = sc_health_dek_since(v, &since);
 	if (cli_audit(c, v, "doctor", NULL, 0, NULL, r) != SC_OK && r == SC_OK)
 		r = SC_ERR_IO; /* read every value: not without its entry */
 	sc_vault_close(v);
 	if (r != SC_OK)
 		goto fail;
-	if (since > 0 && now - since > SC_HEALTH_DEK_MAX_AGE) {
-		snprintf(dek, sizeof(dek),
-		         "at least %lld days old (older than %d); there is no re-key yet: move the "
-		         "secrets to a new vault",
-		         (long long)((now - since) / 86400), SC_HEALTH_DEK_MAX_AGE / 86400);
+	if (cli_dek_describe(&di, since, now, dek, sizeof(dek)))
 		add(&o, sc_health_kind_name(SC_HEALTH_OLD_DEK), "data key", dek);
-	}
-	snprintf(dek, sizeof(dek),
-	         since > 0 ? "at least %lld days old (no key-age record exists: the oldest trace "
-	                     "of the vault, its first audit entry, oldest secret or vault.db)"
-	                   : "of unknown age (nothing dates it)",
-	         (long long)((now - since) / 86400));
+	else if (di.rekey_pending)
+		add(&o, sc_health_kind_name(SC_HEALTH_OLD_DEK), "data key",
+		    "a rekey has begun and not finished: run 'secretctl rekey'");
+	if (di.created > 0)
+		since = di.created;
 	policy_findings(c, &o, &pnote);
 report:
 	if (o.arr != NULL) {

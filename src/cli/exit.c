@@ -42,9 +42,13 @@ const struct cli_exit cli_exits[] = {
                    ".Cm run\n"
                    "refuses it."},
     {EXIT_DENIED, "Refused by policy or by a built-in rule; a key operation its version's\n"
-                  "state forbids (the message names the state and the way out), or an\n"
+                  "state forbids (the message names the state and the way out), an\n"
                   "export of a key not created\n"
-                  ".Fl -exportable ."},
+                  ".Fl -exportable ,\n"
+                  "or a\n"
+                  ".Cm rekey\n"
+                  "that would leave a key slot it cannot rewrap (a recovery slot without\n"
+                  ".Fl -drop-slot ) ."},
     {EXIT_AUDIT, "Audit log verification failed\n"
                  ".Pq Cm audit verify , audit prune ."},
     {EXIT_READONLY, "The vault is on a read-only file system: reads work, writes fail."},

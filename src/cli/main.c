@@ -147,6 +147,13 @@ const struct cli_cmd cli_commands[] = {
      "Rewraps the data key under the new password; the secrets are not re-encrypted.\n"
      "'secretctl password change' (the Go secretctl's spelling) is the same command.",
      cli_opts_passwd, NULL},
+    {"rekey", cmd_rekey, VAULT | PW, NULL,
+     "replace the data key: re-encrypt everything under a new one",
+     "A new data key version; every record, index bucket, history row and the sealed\n"
+     "state sealed again under it in batches while reads go on (a kill leaves a vault\n"
+     "that opens; run it again to finish); every key slot rewrapped, then the old key\n"
+     "destroyed. A recovery slot cannot be rewrapped without its shares: --drop-slot.",
+     cli_opts_rekey, NULL},
     {"password", NULL, VAULT | PW | CLI_HIDDEN, NULL, "the Go secretctl's 'password change'", NULL,
      NULL, password_subs},
     {"audit", NULL, VAULT | PW, NULL, "show, verify, export or prune the audit log", NULL, NULL,

@@ -24,7 +24,7 @@ strong() {
 	run -0 sc doctor
 	[[ "$output" == *"2 secrets checked, 0 findings"* ]]
 	[[ "$output" == *"run mode: children run as you: any process of your uid"*"'secretctl setup system-agent' (root) moves the vault and its runs under a dedicated user"* ]]
-	[[ "$output" == *"data key: at least 0 days old (no key-age record exists"* ]]
+	[[ "$output" == *"data key: version 1, made "*" (0 days ago; cryptoperiod 365 days)"* ]]
 	[[ "$output" == *"policy: no MCP policy file"* ]]
 	run -0 --separate-stderr sc --json doctor
 	[ "$(jq -r .clean <<<"$output")" = true ]

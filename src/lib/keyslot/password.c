@@ -41,6 +41,13 @@ int sc_keyslot_password_params_decode(const uint8_t *in, size_t len, struct sc_k
 	return SC_OK;
 }
 
+int sc_keyslot_password_params(const uint8_t *params, size_t len, struct sc_kdf_params *kp)
+{
+	const uint8_t *salt;
+
+	return sc_keyslot_password_params_decode(params, len, kp, &salt);
+}
+
 int sc_keyslot_password_params_encode(const struct sc_kdf_params *p,
                                       const uint8_t salt[SC_SALT_LEN],
                                       uint8_t out[SC_KEYSLOT_PARAMS_MAX], size_t *out_len)

@@ -66,7 +66,7 @@ int sc_store_head_open(struct sc_vault *v, uint64_t chain, uint64_t anchor, cons
 	if ((pt = malloc(n)) == NULL)
 		return SC_ERR_NOMEM;
 	head_aad(v, chain, anchor, aad, &aad_len);
-	if ((r = sc_open(v->k->meta, aad, aad_len, body, len, pt)) != SC_OK)
+	if ((r = sc_store_open_either(v, 1, aad, aad_len, body, len, pt)) != SC_OK)
 		goto out;
 	r = SC_ERR_CORRUPT;
 	if (memcmp(pt, HEAD_MAGIC, 4) != 0)
@@ -245,7 +245,7 @@ int sc_store_hist_row_get(struct sc_vault *v, uint64_t chain, uint64_t ver,
 		goto out;
 	}
 	row_aad(v, chain, ver, idx, aad, &aad_len);
-	if ((r = sc_open(v->k->rec, aad, aad_len, body, len, pt)) != SC_OK)
+	if ((r = sc_store_open_either(v, 0, aad, aad_len, body, len, pt)) != SC_OK)
 		goto out;
 	if (sc_record_decode(pt, len - SC_SEAL_OVERHEAD, out) != SC_OK ||
 	    (want_name != NULL && strcmp((*out)->name, want_name) != 0)) {
@@ -256,6 +256,60 @@ int sc_store_hist_row_get(struct sc_vault *v, uint64_t chain, uint64_t ver,
 out:
 	sc_secmem_free(pt);
 	sc_store_stmt_done(v, q);
+	return r;
+}
+
+int sc_store_hist_row_reseal(struct sc_vault *v, uint64_t chain, uint64_t ver,
+                             const uint8_t idx[SC_MAC_LEN])
+{
+	sqlite3_stmt *q = NULL;
+	uint8_t aad[128], *pt = NULL, *sealed = NULL;
+	size_t aad_len, len = 0;
+	int rc, r;
+
+	rc = sc_store_stmt_prepare(v, "SELECT body FROM history WHERE chain = ? AND ver = ?", &q);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 1, (sqlite3_int64)chain);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 2, (sqlite3_int64)ver);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ? SC_ERR_CORRUPT : sc_store_db_err(v->db, rc);
+		goto out;
+	}
+	len = (size_t)sqlite3_column_bytes(q, 0);
+	if (sqlite3_column_blob(q, 0) == NULL || len < SC_SEAL_OVERHEAD ||
+	    len > RECORD_MAX + SC_SEAL_OVERHEAD) {
+		r = SC_ERR_CORRUPT;
+		goto out;
+	}
+	if ((pt = sc_secmem_alloc(len - SC_SEAL_OVERHEAD + 1)) == NULL ||
+	    (sealed = malloc(len)) == NULL) {
+		r = SC_ERR_NOMEM;
+		goto out;
+	}
+	row_aad(v, chain, ver, idx, aad, &aad_len);
+	if ((r = sc_store_open_either(v, 0, aad, aad_len, sqlite3_column_blob(q, 0), len, pt)) !=
+	        SC_OK ||
+	    (r = sc_seal(v->k->rec, aad, aad_len, pt, len - SC_SEAL_OVERHEAD, sealed)) != SC_OK)
+		goto out;
+	sc_store_stmt_done(v, q);
+	rc =
+	    sc_store_stmt_prepare(v, "UPDATE history SET body = ? WHERE chain = ? AND ver = ?", &q);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(q, 1, sealed, (int)len, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 2, (sqlite3_int64)chain);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 3, (sqlite3_int64)ver);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	r = rc == SQLITE_DONE ? SC_OK : sc_store_db_err(v->db, rc);
+out:
+	sc_store_stmt_done(v, q);
+	sc_secmem_free(pt);
+	free(sealed);
 	return r;
 }
 

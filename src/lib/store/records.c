@@ -24,10 +24,10 @@ static void record_aad(const struct sc_vault *v, uint64_t id, uint64_t version, 
 
 /* Decrypt the sealed body of record (id, version) into *pt (secmem scratch,
  * grown as needed); *pt_len gets the plaintext length. gk, when not NULL,
- * holds v->k->rec keyed for a walk. */
-static int record_open(struct sc_vault *v, struct sc_gcm_key *gk, uint64_t id, uint64_t version,
-                       const uint8_t *body, size_t len, uint8_t **pt, size_t *pt_cap,
-                       size_t *pt_len)
+ * holds v->k->rec keyed for a walk (gko the old version's during a rekey). */
+static int record_open(struct sc_vault *v, struct sc_gcm_key *gk, struct sc_gcm_key *gko,
+                       uint64_t id, uint64_t version, const uint8_t *body, size_t len, uint8_t **pt,
+                       size_t *pt_cap, size_t *pt_len)
 {
 	uint8_t aad[64];
 	size_t aad_len, n;
@@ -44,9 +44,14 @@ static int record_open(struct sc_vault *v, struct sc_gcm_key *gk, uint64_t id, u
 	}
 	record_aad(v, id, version, aad, &aad_len);
 	*pt_len = n;
-	if (gk != NULL)
-		return sc_gcm_key_open(gk, aad, aad_len, body, len, *pt);
-	return sc_open(v->k->rec, aad, aad_len, body, len, *pt);
+	if (gk != NULL) {
+		int r = sc_gcm_key_open(gk, aad, aad_len, body, len, *pt);
+
+		if (r != SC_OK && gko != NULL)
+			r = sc_gcm_key_open(gko, aad, aad_len, body, len, *pt);
+		return r;
+	}
+	return sc_store_open_either(v, 0, aad, aad_len, body, len, *pt);
 }
 
 static int record_load(struct sc_vault *v, const struct entry *e, const char *want_name,
@@ -71,7 +76,7 @@ static int record_load(struct sc_vault *v, const struct entry *e, const char *wa
 		r = rc == SQLITE_DONE ? SC_ERR_CORRUPT : sc_store_db_err(v->db, rc);
 		goto out;
 	}
-	if ((r = record_open(v, NULL, e->id, e->version, sqlite3_column_blob(q, 0),
+	if ((r = record_open(v, NULL, NULL, e->id, e->version, sqlite3_column_blob(q, 0),
 	                     (size_t)sqlite3_column_bytes(q, 0), &pt, &cap, &n)) != SC_OK)
 		goto out;
 	if ((r = sc_record_decode(pt, n, out)) != SC_OK) {
@@ -258,6 +263,52 @@ static int record_write(struct sc_vault *v, uint64_t id, uint64_t version,
 	r = rc == SQLITE_DONE ? SC_OK : sc_store_db_err(v->db, rc);
 out:
 	sc_store_stmt_done(v, q);
+	sc_secmem_free(pt);
+	free(sealed);
+	return r;
+}
+
+int sc_store_record_reseal(struct sc_vault *v, const struct entry *e)
+{
+	sqlite3_stmt *q = NULL;
+	uint8_t *pt = NULL, *sealed = NULL, aad[64];
+	size_t cap = 0, n, aad_len;
+	int rc, r;
+
+	rc = sc_store_stmt_prepare(v, "SELECT body FROM records WHERE id = ?", &q);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 1, (sqlite3_int64)e->id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	if (rc != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ? SC_ERR_CORRUPT : sc_store_db_err(v->db, rc);
+		sc_store_stmt_done(v, q);
+		return r;
+	}
+	r = record_open(v, NULL, NULL, e->id, e->version, sqlite3_column_blob(q, 0),
+	                (size_t)sqlite3_column_bytes(q, 0), &pt, &cap, &n);
+	sc_store_stmt_done(v, q);
+	q = NULL;
+	if (r != SC_OK)
+		goto out;
+	if ((sealed = malloc(n + SC_SEAL_OVERHEAD)) == NULL) {
+		r = SC_ERR_NOMEM;
+		goto out;
+	}
+	/* the same plaintext under the same AAD, under the newest record key */
+	record_aad(v, e->id, e->version, aad, &aad_len);
+	if ((r = sc_seal(v->k->rec, aad, aad_len, pt, n, sealed)) != SC_OK)
+		goto out;
+	rc = sc_store_stmt_prepare(v, "UPDATE records SET body = ? WHERE id = ?", &q);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(q, 1, sealed, (int)(n + SC_SEAL_OVERHEAD), SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q, 2, (sqlite3_int64)e->id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	r = rc == SQLITE_DONE ? SC_OK : sc_store_db_err(v->db, rc);
+	sc_store_stmt_done(v, q);
+out:
 	sc_secmem_free(pt);
 	free(sealed);
 	return r;
@@ -640,21 +691,29 @@ int sc_vault_walk(struct sc_vault *v, sc_vault_walk_fn fn, void *arg)
 	struct state st;
 	struct bucket all = {0};
 	struct sc_secret s;
-	struct sc_gcm_key *gk = NULL;
+	struct sc_gcm_key *gk = NULL, *gko = NULL;
 	struct sc_mac_key *mk = NULL;
 	sqlite3_stmt *q = NULL;
 	uint8_t *pt = NULL, *arena = NULL;
 	size_t pt_cap = 0, arena_cap = 0, n, seen = 0;
-	int rc, r;
+	int rc, r, began;
 
 	if (v->k == NULL)
 		return SC_ERR_LOCKED;
-	if ((r = begin_read(v)) != SC_OK)
+	/* inside a transaction too (a rekey's last check, in its write) */
+	if ((r = sc_store_begin_read(v, &began)) != SC_OK)
 		return r;
 	/* keyed once for the walk: no key schedule or HMAC pads per record */
 	if ((r = sc_gcm_key_new(v->k->rec, &gk)) != SC_OK ||
 	    (r = sc_mac_key_new(v->k->idx, SC_KEY_LEN, &mk)) != SC_OK ||
 	    (r = sc_store_state_read(v, &st)) != SC_OK)
+		goto out;
+	/* the state read may have taken up a rekey begun since the unlock */
+	sc_gcm_key_free(gk);
+	gk = NULL;
+	if ((r = sc_gcm_key_new(v->k->rec, &gk)) != SC_OK ||
+	    (sc_store_old_key(v, 0) != NULL &&
+	     (r = sc_gcm_key_new(sc_store_old_key(v, 0), &gko)) != SC_OK))
 		goto out;
 	if ((r = sc_store_buckets_read_all(v, &st, &all)) != SC_OK)
 		goto out;
@@ -674,7 +733,7 @@ int sc_vault_walk(struct sc_vault *v, sc_vault_walk_fn fn, void *arg)
 			r = SC_ERR_CORRUPT; /* a row the index does not list */
 			goto out;
 		}
-		if ((r = record_open(v, gk, id, all.e[seen].version, sqlite3_column_blob(q, 1),
+		if ((r = record_open(v, gk, gko, id, all.e[seen].version, sqlite3_column_blob(q, 1),
 		                     (size_t)sqlite3_column_bytes(q, 1), &pt, &pt_cap, &n)) !=
 		    SC_OK)
 			goto out;
@@ -700,8 +759,9 @@ int sc_vault_walk(struct sc_vault *v, sc_vault_walk_fn fn, void *arg)
 	r = seen == all.n ? SC_OK : SC_ERR_CORRUPT; /* an indexed record is missing */
 out:
 	sc_store_stmt_done(v, q);
-	end_txn(v, 0);
+	sc_store_end_read(v, began);
 	sc_gcm_key_free(gk);
+	sc_gcm_key_free(gko);
 	sc_mac_key_free(mk);
 	if (arena != NULL)
 		sc_wipe(arena, arena_cap);

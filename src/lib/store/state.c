@@ -136,7 +136,12 @@ int sc_store_state_read(struct sc_vault *v, struct state *st)
 	}
 	len -= SC_SEAL_OVERHEAD;
 	state_aad(v, aad, &aad_len);
-	if ((r = sc_open(v->k->meta, aad, aad_len, body, len + SC_SEAL_OVERHEAD, pt)) != SC_OK)
+	r = sc_store_open_either(v, 1, aad, aad_len, body, len + SC_SEAL_OVERHEAD, pt);
+	/* a rekey begun (or ended) since this handle was unlocked sealed the
+	 * state under the new DEK: take up the vault's keys as they are now */
+	if (r != SC_OK && sc_store_keys_reload(v) == SC_OK)
+		r = sc_store_open_either(v, 1, aad, aad_len, body, len + SC_SEAL_OVERHEAD, pt);
+	if (r != SC_OK)
 		goto out;
 	r = sc_store_state_parse(pt, len, st);
 out:
@@ -204,8 +209,9 @@ int sc_store_bucket_reserve(struct bucket *bk, size_t n)
 
 /* Open bucket b's sealed body (gk: v->k->meta keyed, or NULL) and append its
  * entries to bk. */
-static int bucket_decode(struct sc_vault *v, struct sc_gcm_key *gk, const struct state *st,
-                         unsigned b, const uint8_t *body, size_t len, struct bucket *bk)
+static int bucket_decode(struct sc_vault *v, struct sc_gcm_key *gk, struct sc_gcm_key *gko,
+                         const struct state *st, unsigned b, const uint8_t *body, size_t len,
+                         struct bucket *bk)
 {
 	uint8_t aad[64], *pt;
 	size_t aad_len;
@@ -217,10 +223,13 @@ static int bucket_decode(struct sc_vault *v, struct sc_gcm_key *gk, const struct
 	if ((pt = malloc(len)) == NULL)
 		return SC_ERR_NOMEM;
 	bucket_aad(v, b, st->bver[b], aad, &aad_len);
-	if (gk != NULL)
+	if (gk != NULL) {
 		r = sc_gcm_key_open(gk, aad, aad_len, body, len + SC_SEAL_OVERHEAD, pt);
-	else
-		r = sc_open(v->k->meta, aad, aad_len, body, len + SC_SEAL_OVERHEAD, pt);
+		if (r != SC_OK && gko != NULL)
+			r = sc_gcm_key_open(gko, aad, aad_len, body, len + SC_SEAL_OVERHEAD, pt);
+	} else {
+		r = sc_store_open_either(v, 1, aad, aad_len, body, len + SC_SEAL_OVERHEAD, pt);
+	}
 	if (r != SC_OK)
 		goto out;
 	r = sc_store_bucket_parse(pt, len, bk);
@@ -257,7 +266,7 @@ int sc_store_bucket_read(struct sc_vault *v, const struct state *st, unsigned b,
 		r = rc == SQLITE_DONE ? SC_ERR_CORRUPT : sc_store_db_err(v->db, rc);
 		goto out;
 	}
-	r = bucket_decode(v, NULL, st, b, sqlite3_column_blob(q, 0),
+	r = bucket_decode(v, NULL, NULL, st, b, sqlite3_column_blob(q, 0),
 	                  (size_t)sqlite3_column_bytes(q, 0), bk);
 out:
 	sc_store_stmt_done(v, q);
@@ -271,7 +280,7 @@ out:
  * for a bucket never written), without 256 statements and key set-ups. */
 int sc_store_buckets_read_all(struct sc_vault *v, const struct state *st, struct bucket *all)
 {
-	struct sc_gcm_key *gk = NULL;
+	struct sc_gcm_key *gk = NULL, *gko = NULL;
 	sqlite3_stmt *q = NULL;
 	uint8_t seen[NBUCKETS] = {0};
 	unsigned b;
@@ -279,6 +288,11 @@ int sc_store_buckets_read_all(struct sc_vault *v, const struct state *st, struct
 
 	if ((r = sc_gcm_key_new(v->k->meta, &gk)) != SC_OK)
 		return r;
+	if (sc_store_old_key(v, 1) != NULL &&
+	    (r = sc_gcm_key_new(sc_store_old_key(v, 1), &gko)) != SC_OK) {
+		sc_gcm_key_free(gk);
+		return r;
+	}
 	rc = sc_store_stmt_prepare(v, "SELECT id, body FROM buckets ORDER BY id", &q);
 	if (rc != SQLITE_OK) {
 		r = sc_store_db_err(v->db, rc);
@@ -294,7 +308,7 @@ int sc_store_buckets_read_all(struct sc_vault *v, const struct state *st, struct
 			goto out;
 		}
 		seen[id] = 1;
-		if ((r = bucket_decode(v, gk, st, (unsigned)id, sqlite3_column_blob(q, 1),
+		if ((r = bucket_decode(v, gk, gko, st, (unsigned)id, sqlite3_column_blob(q, 1),
 		                       (size_t)sqlite3_column_bytes(q, 1), all)) != SC_OK)
 			goto out;
 	}
@@ -311,6 +325,7 @@ int sc_store_buckets_read_all(struct sc_vault *v, const struct state *st, struct
 out:
 	sc_store_stmt_done(v, q);
 	sc_gcm_key_free(gk);
+	sc_gcm_key_free(gko);
 	return r;
 }
 

@@ -10,29 +10,6 @@
 
 /* ---- keys ---- */
 
-static int derive_keys(struct sc_vault *v, struct keys *k)
-{
-	static const struct {
-		const char *info;
-		size_t off;
-	} sub[] = {
-	    {"secretctl/v1/record", offsetof(struct keys, rec)},
-	    {"secretctl/v1/index", offsetof(struct keys, idx)},
-	    {"secretctl/v1/meta", offsetof(struct keys, meta)},
-	    {"secretctl/v1/audit", offsetof(struct keys, audit)},
-	    {"secretctl/v1/keyring", offsetof(struct keys, keyring)},
-	};
-	size_t i;
-	int r;
-
-	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++)
-		if ((r = sc_hkdf(k->dek, SC_KEY_LEN, v->id, ID_LEN, (const uint8_t *)sub[i].info,
-		                 strlen(sub[i].info), (uint8_t *)k + sub[i].off, SC_KEY_LEN)) !=
-		    SC_OK)
-			return r;
-	return SC_OK;
-}
-
 /* Wrap the DEK into the password slot (slot 1). */
 static int wrap_password(const struct sc_vault *v, const uint8_t *dek, const char *pw,
                          size_t pw_len, const struct sc_kdf_params *kp, uint8_t *params,
@@ -186,7 +163,7 @@ int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
 	v.k = k;
 	sc_random(v.id, ID_LEN);
 	sc_random(k->dek, SC_KEY_LEN);
-	if ((r = derive_keys(&v, k)) != SC_OK)
+	if ((r = sc_store_derive_keys(&v, k->dek, k)) != SC_OK)
 		goto fail;
 	if ((r = wrap_password(&v, k->dek, pw, pw_len, &kp, sp, &splen, wrapped, &wlen)) != SC_OK)
 		goto fail;
@@ -197,7 +174,8 @@ int sc_vault_create(const char *dir, const char *pw, size_t pw_len,
 		goto fail;
 	sc_be64_put(fmt, SC_VAULT_FORMAT);
 	if ((r = sc_store_meta_put(v.db, "format", fmt, 8)) != SC_OK ||
-	    (r = sc_store_meta_put(v.db, "vault_id", v.id, ID_LEN)) != SC_OK)
+	    (r = sc_store_meta_put(v.db, "vault_id", v.id, ID_LEN)) != SC_OK ||
+	    (r = sc_store_meta_put_u64(v.db, "dek_created", (uint64_t)time(NULL))) != SC_OK)
 		goto fail;
 	rc = sc_store_prepare_fixed(
 	    v.db, "INSERT INTO keyslots (id, kind, params, wrapped) VALUES (1, ?, ?, ?)", 0, &q);
@@ -376,7 +354,7 @@ static int install_dek(struct sc_vault *v, struct keys *k)
 	struct state st;
 	int r;
 
-	if ((r = derive_keys(v, k)) != SC_OK)
+	if ((r = sc_store_keys_load(v, k)) != SC_OK)
 		return r;
 	sc_secmem_free(v->k);
 	v->k = k;
@@ -507,6 +485,12 @@ static int passwd(struct sc_vault *v, const char *new_pw, size_t new_pw_len,
 		return SC_ERR_INTERNAL;
 	if (!in_txn && (r = sc_store_exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
 		return r;
+	/* a rekey rewraps this slot with the password it was given */
+	if ((r = sc_store_rekey_refuse(v)) != SC_OK) {
+		if (!in_txn)
+			sc_store_rollback(v);
+		return r;
+	}
 	rc = sc_store_prepare_fixed(
 	    v->db, "UPDATE keyslots SET params = ?, wrapped = ? WHERE id = 1 AND kind = ?", 0, &q);
 	if (rc == SQLITE_OK)

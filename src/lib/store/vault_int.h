@@ -51,6 +51,12 @@ struct bucket {
 	size_t n, cap;
 };
 
+/* dek is the DEK the key slots wrap (version ver). The index and audit
+ * keys come from the first DEK and are carried from version to version
+ * (dek.c), so blinded names and the audit chain outlive a rekey. While a
+ * rekey runs (rekeying), rec, meta and keyring are the new DEK's (next):
+ * everything is written under them; old_rec and old_meta still open what
+ * the rekey has not reached yet. */
 struct keys {
 	uint8_t dek[SC_KEY_LEN];
 	uint8_t rec[SC_KEY_LEN];
@@ -58,6 +64,11 @@ struct keys {
 	uint8_t meta[SC_KEY_LEN];
 	uint8_t audit[SC_KEY_LEN];
 	uint8_t keyring[SC_KEY_LEN];
+	uint8_t next[SC_KEY_LEN];
+	uint8_t old_rec[SC_KEY_LEN];
+	uint8_t old_meta[SC_KEY_LEN];
+	uint64_t ver;
+	int rekeying;
 };
 
 #define STMT_CACHE 40
@@ -75,6 +86,8 @@ struct sc_vault {
 	} stmts[STMT_CACHE];
 	int nstmts;
 	int readonly; /* on a read-only file system */
+	int strict;   /* open under the newest keys only (a rekey's last check) */
+	int reloading;
 };
 
 /* Shared between the parts of this module. */
@@ -115,6 +128,33 @@ int sc_store_buckets_read_all(struct sc_vault *v, const struct state *st, struct
 int sc_store_bucket_write(struct sc_vault *v, unsigned b, uint64_t ver, const struct bucket *bk);
 struct entry *sc_store_bucket_find(struct bucket *bk, const uint8_t idx[SC_MAC_LEN]);
 
+/* ---- dek.c: the DEK's versions and a rekey's journal ---- */
+/* The sub-keys of k->dek (set by the caller) for the vault as it is now:
+ * its DEK version, the carried keys, a running rekey's new DEK. Does not
+ * check them against the state. */
+int sc_store_keys_load(struct sc_vault *v, struct keys *k);
+/* Load afresh from v->k->dek (a rekey began or ended since): SC_OK when the
+ * keys changed. */
+int sc_store_keys_reload(struct sc_vault *v);
+/* Open a body sealed under the record key (meta 0) or the meta key (1):
+ * the newest first, then during a rekey the old one (unless v->strict). */
+int sc_store_open_either(struct sc_vault *v, int meta, const uint8_t *aad, size_t aad_len,
+                         const uint8_t *body, size_t len, uint8_t *pt);
+/* The old version's key for a keyed walk (NULL when none applies). */
+const uint8_t *sc_store_old_key(const struct sc_vault *v, int meta);
+/* Whether a rekey has begun and not finished (SC_ERR_BUSY with the way
+ * out when so: for the commands that change key slots). */
+int sc_store_rekey_refuse(struct sc_vault *v);
+/* Public meta rows as numbers; *found 0 when absent. */
+int sc_store_meta_u64(sqlite3 *db, const char *key, uint64_t *val, int *found);
+int sc_store_meta_put_u64(sqlite3 *db, const char *key, uint64_t val);
+int sc_store_meta_del(sqlite3 *db, const char *key);
+/* The domain-separated AAD of dek.c's sealed rows. */
+void sc_store_dek_aad(const struct sc_vault *v, const char *dom, uint64_t a, uint64_t b,
+                      uint8_t *aad, size_t *n);
+/* The sub-keys of a DEK. */
+int sc_store_derive_keys(const struct sc_vault *v, const uint8_t dek[SC_KEY_LEN], struct keys *k);
+
 /* ---- records.c, for the version operations (versions.c) ---- */
 int sc_store_blind(struct sc_vault *v, const char *name, uint8_t idx[SC_MAC_LEN]);
 /* Decrypt and decode record e (its name must be want_name when given). */
@@ -123,6 +163,8 @@ int sc_store_record_load(struct sc_vault *v, const struct entry *e, const char *
 int sc_store_record_write(struct sc_vault *v, uint64_t id, uint64_t version,
                           const struct sc_secret *s);
 int sc_store_record_delete(struct sc_vault *v, uint64_t id);
+/* Record e's body sealed again, as it is, under the newest record key. */
+int sc_store_record_reseal(struct sc_vault *v, const struct entry *e);
 /* A read transaction unless the caller holds one. */
 int sc_store_begin_read(struct sc_vault *v, int *began);
 void sc_store_end_read(struct sc_vault *v, int began);
@@ -160,6 +202,9 @@ int sc_store_hist_row_get(struct sc_vault *v, uint64_t chain, uint64_t ver,
                           const uint8_t idx[SC_MAC_LEN], const char *want_name,
                           struct sc_secret **out);
 int sc_store_hist_row_del(struct sc_vault *v, uint64_t chain, uint64_t ver);
+/* Row (chain, ver) sealed again, as it is, under the newest record key. */
+int sc_store_hist_row_reseal(struct sc_vault *v, uint64_t chain, uint64_t ver,
+                             const uint8_t idx[SC_MAC_LEN]);
 int sc_store_hist_chain_del(struct sc_vault *v, uint64_t chain);
 int sc_store_hist_chain_used(struct sc_vault *v, uint64_t chain, int *used);
 unsigned sc_store_hist_keep(const struct hist_head *h);

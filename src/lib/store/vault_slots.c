@@ -87,6 +87,9 @@ static int slot_add(struct sc_vault *v, int k, const void *cred, size_t cred_len
 		return SC_ERR_LOCKED;
 	if ((r = sc_store_exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
 		return r;
+	/* a new slot would wrap the DEK the rekey is replacing */
+	if ((r = sc_store_rekey_refuse(v)) != SC_OK)
+		goto fail;
 	rc = sc_store_prepare_fixed(v->db, "SELECT coalesce(max(id), 0) + 1 FROM keyslots", 0, &q);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		c.slot_id = sqlite3_column_int64(q, 0);
@@ -247,6 +250,8 @@ int sc_vault_slot_remove(struct sc_vault *v, int64_t id)
 		return SC_ERR_LOCKED;
 	if ((r = sc_store_exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
 		return r;
+	if ((r = sc_store_rekey_refuse(v)) != SC_OK)
+		goto fail;
 	rc = sc_store_prepare_fixed(v->db, "SELECT count(*), count(id = ? OR NULL) FROM keyslots",
 	                            0, &q);
 	if (rc == SQLITE_OK)
