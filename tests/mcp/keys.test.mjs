@@ -36,6 +36,8 @@ keys:
     confirm: always
   - name: named-but-missing
     operations: [encrypt]
+  - name: cold-signer
+    operations: [sign]
 `;
 
 const sc = (args, env = v.env, input = "") =>
@@ -51,6 +53,10 @@ before(() => {
   vaultSc(["key", "create", "not-in-policy", "--type", "aes256-gcm"]);
   vaultSc(["key", "create", "ci-signer", "--type", "ed25519"]);
   vaultSc(["key", "create", "release-signer", "--type", "ecdsa-p256"]);
+  // a custody key under a passphrase (fd 0): neither the server nor the
+  // agent ever holds it
+  vaultSc(["key", "create", "cold-signer", "--type", "ed25519", "--passphrase-fd", "0",
+    "--kdf-memory", "8M", "--kdf-time", "1"], "cold passphrase 99\n");
   rt = mkdtempSync("/tmp/sc-mcpkeys-");
   agentEnv = { ...v.env, XDG_RUNTIME_DIR: rt };
   delete agentEnv.SECRETCTL_PASSWORD;
@@ -117,7 +123,7 @@ for (const mode of ["server key", "agent"]) {
     assert.equal(r.isError, false, textOf(r));
     const keys = r.structuredContent.keys;
     assert.deepEqual(keys.map((k) => k.name),
-      ["app-data", "ci-signer", "release-signer", "named-but-missing"]);
+      ["app-data", "ci-signer", "release-signer", "named-but-missing", "cold-signer"]);
     const app = keys[0];
     assert.deepEqual(app.operations, ["encrypt", "datakey"]);
     assert.equal(app.type, "aes256-gcm");
@@ -182,6 +188,15 @@ for (const mode of ["server key", "agent"]) {
     const sig = Buffer.from(r.structuredContent.signature_base64, "base64");
     assert.ok(verify(null, Buffer.from("release 1.2.3"), pem("ci-signer"), sig));
     assert.ok(!verify(null, Buffer.from("release 1.2.4"), pem("ci-signer"), sig));
+  });
+
+  test(`${mode}: a key under a passphrase signs nothing through MCP`, async () => {
+    const client = await plain(envOf());
+    const r = await call(client, "key_sign", { key: "cold-signer", message: "drain it" });
+    assert.equal(r.isError, true, textOf(r));
+    assert.match(textOf(r), /passphrase/);
+    assert.equal(r.structuredContent?.signature_base64, undefined);
+    assert.ok(!JSON.stringify(r).includes("cold passphrase"));
   });
 
   test(`${mode}: confirm: always asks with key, client and digest; accepted signs`,
