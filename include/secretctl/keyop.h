@@ -53,6 +53,10 @@ struct sc_keyop {
 	/* the MAC's text (hmac-verify) or the signature's bytes (verify) */
 	const uint8_t *aux;
 	size_t aux_len;
+	/* sign: a person confirmed this very signature (the CLI's terminal,
+	 * MCP's elicitation). A key made with SC_KEY_CONFIRM signs nothing
+	 * without it (SC_ERR_DENIED); the unlock agent never sets it. */
+	int confirmed;
 };
 
 struct sc_keyop_result {

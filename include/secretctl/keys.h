@@ -69,7 +69,11 @@ enum sc_key_op {
 #define SC_KEY_REQUIRE_CONTEXT 0x2u /* encrypt/decrypt need a non-empty context */
 #define SC_KEY_IN_TOKEN 0x4u        /* generated in a PKCS#11 token, lives there */
 #define SC_KEY_PASSPHRASE 0x8u      /* signing key sealed again under a passphrase */
-#define SC_KEY_FLAGS_ALL 0xfu
+/* a signing key whose every signature a person confirms: on the terminal
+ * (the CLI), by elicitation (MCP), SSH_ASKPASS (the ssh-agent); the unlock
+ * agent, which can ask no one, never signs with it */
+#define SC_KEY_CONFIRM 0x10u
+#define SC_KEY_FLAGS_ALL 0x1fu
 /* A token key's reference (the token's URI, the object's id, its public
  * point) at most: what the keyring stores instead of material. */
 #define SC_KEYS_TOKEN_REF_MAX (1024 + 160)

@@ -200,6 +200,7 @@ static int decode_key(struct sc_buf *b, const char *prev, struct kkey **out)
 	if (sc_buf_status(b) != SC_OK)
 		goto bad;
 	if (k->type == 0 || k->type >= SC_KEY_TYPE_MAX || (k->flags & ~SC_KEY_FLAGS_ALL) ||
+	    ((k->flags & SC_KEY_CONFIRM) && !sc_key_type_is_signing(k->type)) ||
 	    ((k->flags & SC_KEY_PASSPHRASE) &&
 	     (!sc_key_type_is_signing(k->type) ||
 	      (k->flags & (SC_KEY_IN_TOKEN | SC_KEY_EXPORTABLE)))) ||

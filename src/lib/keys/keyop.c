@@ -171,9 +171,19 @@ static int apply_one(struct sc_keyring *kr, const struct sc_keyop *op, const str
 	case SC_KEYOP_HMAC_VERIFY:
 		return sc_keyring_hmac_verify(kr, op->name, o, in, in_len, (const char *)op->aux,
 		                              op->aux_len, &res->info);
-	case SC_KEYOP_SIGN:
+	case SC_KEYOP_SIGN: {
+		struct sc_key_meta m;
+
+		if (!op->confirmed && sc_keyring_key_meta(kr, op->name, &m) == SC_OK &&
+		    (m.flags & SC_KEY_CONFIRM)) {
+			sc_set_error("key '%s' asks a person to confirm each signature: sign with "
+			             "'secretctl sign' at a terminal (the agent cannot ask)",
+			             op->name);
+			return SC_ERR_DENIED;
+		}
 		r = sc_keyring_sign(kr, op->name, o, &so, in, in_len, buf, &n, &res->info);
 		break;
+	}
 	case SC_KEYOP_VERIFY:
 		return sc_keyring_verify(kr, op->name, o, &so, in, in_len, op->aux, op->aux_len,
 		                         &res->info);

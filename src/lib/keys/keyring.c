@@ -424,6 +424,10 @@ int sc_keyring_create(struct sc_keyring *kr, const char *name, enum sc_key_type 
 		                   "ed25519");
 		return SC_ERR_INVALID;
 	}
+	if ((p->flags & SC_KEY_CONFIRM) && !sc_key_type_is_signing(type)) {
+		sc_set_error("only signing keys take a confirmation per use");
+		return SC_ERR_INVALID;
+	}
 	if ((p->flags & SC_KEY_PASSPHRASE) &&
 	    (!sc_key_type_is_signing(type) || (p->flags & (SC_KEY_IN_TOKEN | SC_KEY_EXPORTABLE)))) {
 		sc_set_error(sc_key_type_is_signing(type)
