@@ -293,6 +293,9 @@ int cli_split_eq(char *arg, char **val);
 
 /* Read all of fd (at most max bytes) into secmem. */
 int cli_read_fd(int fd, size_t max, uint8_t **buf, size_t *len);
+/* confirm.c: a yes from the person at /dev/tty within timeout_s: SC_OK;
+ * SC_ERR_DENIED for no (or silence), SC_ERR_LOCKED without a terminal. */
+int cli_confirm_tty(const char *prompt, int timeout_s);
 /* Read one line from the terminal without echo. */
 int cli_read_tty_secret(const char *prompt, char **out, size_t *len);
 /* One line from fd into secmem (the newline cut). */

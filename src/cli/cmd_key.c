@@ -24,6 +24,8 @@ static const struct cli_opt opts_create[] = {
      "generate the key in this PKCS#11 token (aes256-gcm, hmac-sha256, ecdsa-p256, ed25519); "
      "it never leaves it",
      0},
+    {'N', 0, "confirm", NULL,
+     "ask the person at the terminal before every signature (signing keys; never the agent)", 0},
     {'P', 0, "passphrase", NULL,
      "seal a signing key under a passphrase too, asked for every signature (custody)", 0},
     {'F', 0, "passphrase-fd", "N", "the new key's passphrase from fd N (implies --passphrase)", 0},
@@ -118,6 +120,9 @@ static int key_create(struct cli *c, int argc, char **argv)
 		case 'P':
 			kp.flags |= SC_KEY_PASSPHRASE;
 			break;
+		case 'N':
+			kp.flags |= SC_KEY_CONFIRM;
+			break;
 		case 'M':
 		case 'K':
 			if (cli_parse_kdf_opt(ch == 'M' ? 'm' : 't', p.val, &kdf) != SC_OK)
@@ -152,6 +157,9 @@ static int key_create(struct cli *c, int argc, char **argv)
 	    (!sc_key_type_is_signing(type) || token != NULL || (kp.flags & SC_KEY_EXPORTABLE)))
 		return cli_usage(c, "--passphrase is for a signing key in software, never "
 		                    "--exportable (ed25519, ecdsa-p256, secp256k1)");
+	if ((kp.flags & SC_KEY_CONFIRM) && !sc_key_type_is_signing(type))
+		return cli_usage(c,
+		                 "--confirm is for a signing key (ed25519, ecdsa-p256, secp256k1)");
 	if ((kdf.t || kdf.mem_kib) && !(kp.flags & SC_KEY_PASSPHRASE))
 		return cli_usage(c, "--kdf-memory and --kdf-time go with --passphrase");
 	if ((r = key_open(c, &ks)) != EXIT_OK)

@@ -94,45 +94,6 @@ static int ask_askpass(const char *askpass, const char *prompt)
 	return SC_ERR_DENIED;
 }
 
-/* The agent's terminal: "y" or "yes" is yes; anything else, EOF or no
- * answer in CONFIRM_TIMEOUT_S is no (poll, not a signal: nothing else in
- * the agent is interrupted). */
-static int ask_tty(const char *prompt)
-{
-	char line[16];
-	struct pollfd pf;
-	size_t n = 0;
-	time_t end = time(NULL) + confirm_timeout_s;
-	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY), r = SC_ERR_DENIED;
-
-	if (fd < 0)
-		return SC_ERR_DENIED;
-	(void)tcflush(fd, TCIFLUSH); /* nothing typed ahead answers for the owner */
-	if (write(fd, prompt, strlen(prompt)) < 0 || write(fd, " [y/N] ", 7) < 0) {
-		(void)close(fd);
-		return SC_ERR_DENIED;
-	}
-	while (n + 1 < sizeof(line) && time(NULL) < end) {
-		ssize_t k;
-
-		pf.fd = fd;
-		pf.events = POLLIN;
-		if (poll(&pf, 1, (int)(end - time(NULL)) * 1000) <= 0)
-			break;
-		if ((k = read(fd, line + n, 1)) <= 0)
-			break;
-		if (line[n] == '\n') {
-			line[n] = '\0';
-			r = strcmp(line, "y") == 0 || strcmp(line, "yes") == 0 ? SC_OK
-			                                                       : SC_ERR_DENIED;
-			break;
-		}
-		n++;
-	}
-	(void)close(fd);
-	return r;
-}
-
 static int confirm(const char *key, const struct sc_sshagent_peer *peer, const uint8_t digest[32],
                    void *arg)
 {
@@ -147,7 +108,7 @@ static int confirm(const char *key, const struct sc_sshagent_peer *peer, const u
 	         key, peer->program, peer->pid, hex);
 	if (askpass != NULL && askpass[0] != '\0')
 		return ask_askpass(askpass, prompt);
-	return ask_tty(prompt);
+	return cli_confirm_tty(prompt, confirm_timeout_s) == SC_OK ? SC_OK : SC_ERR_DENIED;
 }
 
 static int can_confirm(void)

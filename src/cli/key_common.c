@@ -10,7 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "cli/key_cli.h"
+
+/* How long a key's confirmation may wait for its answer. */
+#define KEY_CONFIRM_S 60
 
 int64_t key_now(void)
 {
@@ -191,6 +196,45 @@ void key_note(struct cli *c, struct key_session *ks, const char *name,
 
 /* ---- one operation, through the agent or here ---- */
 
+/* A key made with --confirm: the person at the terminal says yes to this
+ * signature, shown the key, the program that ran us and the message's
+ * SHA-256; then op->confirmed. No terminal, a no or silence: refused. */
+static int key_confirm(struct key_session *ks, struct sc_keyop *op)
+{
+	struct sc_key_meta m;
+	uint8_t h[crypto_hash_sha256_BYTES];
+	char hex[2 * sizeof(h) + 1], prompt[512], parent[64] = "?", path[64], exe[4096];
+	const char *base;
+	ssize_t n;
+	int r;
+
+	if (sc_keyring_key_meta(ks->kr, op->name, &m) != SC_OK || !(m.flags & SC_KEY_CONFIRM))
+		return SC_OK;
+	crypto_hash_sha256(h, op->in, op->in_len);
+	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
+	snprintf(path, sizeof(path), "/proc/%ld/exe", (long)getppid());
+	if ((n = readlink(path, exe, sizeof(exe) - 1)) > 0) {
+		exe[n] = '\0';
+		base = strrchr(exe, '/');
+		snprintf(parent, sizeof(parent), "%.63s", base != NULL ? base + 1 : exe);
+		for (n = 0; parent[n] != '\0'; n++)
+			if (parent[n] <= 0x20 || parent[n] >= 0x7f)
+				parent[n] = '_';
+	}
+	snprintf(prompt, sizeof(prompt),
+	         "secretctl: sign with key '%s' for %s (pid %ld)?\nSHA-256 of the message: %s",
+	         op->name, parent, (long)getppid(), hex);
+	if ((r = cli_confirm_tty(prompt, KEY_CONFIRM_S)) == SC_OK) {
+		op->confirmed = 1;
+		return SC_OK;
+	}
+	sc_set_error(r == SC_ERR_LOCKED ? "key '%s' asks for a confirmation per signature: run "
+	                                  "'secretctl sign' at a terminal"
+	                                : "the signature by key '%s' was not confirmed",
+	             op->name);
+	return SC_ERR_DENIED;
+}
+
 static int run_local(struct cli *c, const struct sc_keyop *op, struct sc_keyop_result *res, int *st)
 {
 	const struct sc_keyop_who who = {SC_AUDIT_SRC_CLI, NULL};
@@ -204,12 +248,15 @@ static int run_local(struct cli *c, const struct sc_keyop *op, struct sc_keyop_r
 	          ? SC_OK
 	          : key_token(c, &ks, op->name);
 	if (*st == SC_OK && op->kind == SC_KEYOP_SIGN) {
-		/* a custody key's passphrase: asked now, for this one signature */
+		/* a custody key's passphrase: asked now, for this one signature;
+		 * a key that asks for confirmation: the person at the terminal */
+		struct sc_keyop one = *op;
 		struct key_pp pp;
 
-		if ((*st = key_pp_get(c, &ks, op->name, c->passphrase_fd - 1, 0, NULL, &pp)) ==
-		    SC_OK) {
-			*st = sc_keyop_apply(ks.kr, op, key_now(), res);
+		if ((*st = key_confirm(&ks, &one)) == SC_OK &&
+		    (*st = key_pp_get(c, &ks, op->name, c->passphrase_fd - 1, 0, NULL, &pp)) ==
+		        SC_OK) {
+			*st = sc_keyop_apply(ks.kr, &one, key_now(), res);
 			key_pp_drop(&ks, &pp);
 		}
 	} else if (*st == SC_OK) {
@@ -238,10 +285,12 @@ int key_run(struct cli *c, const struct sc_keyop *op, struct sc_keyop_result *re
 		*st = sc_agent_key(fd, SC_AGENT_ORIGIN_CLI, NULL, op, res);
 		close(fd);
 		/* locked since, a key in a token (its PIN is asked for here),
-		 * or a custody key whose passphrase the agent never holds
-		 * (SC_ERR_AUTH can mean nothing else from an unlocked agent):
-		 * the vault here, as without an agent */
-		if (*st != SC_ERR_LOCKED && *st != SC_ERR_TOKEN && *st != SC_ERR_AUTH) {
+		 * a custody key whose passphrase the agent never holds
+		 * (SC_ERR_AUTH can mean nothing else from an unlocked agent),
+		 * or a key whose signatures a person confirms (the agent cannot
+		 * ask: SC_ERR_DENIED): the vault here, as without an agent */
+		if (*st != SC_ERR_LOCKED && *st != SC_ERR_TOKEN && *st != SC_ERR_AUTH &&
+		    !(*st == SC_ERR_DENIED && op->kind == SC_KEYOP_SIGN)) {
 			if (*st == SC_OK)
 				key_say(op->name, &res->info);
 			return EXIT_OK;

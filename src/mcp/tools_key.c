@@ -364,6 +364,10 @@ static void sign_now(struct sign_job *j)
 	j->op.name = j->name;
 	j->op.in = j->msg;
 	j->op.in_len = j->len;
+	/* the user said yes to this signature (confirm: always): what a key
+	 * made with --confirm needs, with the key here (the agent takes no
+	 * one's word for it and refuses such a key) */
+	j->op.confirmed = j->confirm;
 	if ((st = key_do(j->s, j->id, "key_sign", &j->op, &res)) != SC_OK) {
 		send_failure(j->s, j->id, "key_sign", j->name, st);
 		return;

@@ -141,7 +141,13 @@ int sc_sshagent_add(struct sc_sshagent *a, const char *name, int confirm, int64_
 	snprintf(k->name, sizeof(k->name), "%s", name);
 	k->alg = (enum sc_sig_alg)alg;
 	k->version = info.version;
-	k->confirm = confirm;
+	/* a key made to ask for each signature asks here too */
+	k->confirm = confirm || (m.flags & SC_KEY_CONFIRM) != 0;
+	if (k->confirm && a->confirm == NULL) {
+		sc_set_error("key '%s' asks for a confirmation per signature", name);
+		r = SC_ERR_INVALID;
+		goto out;
+	}
 	k->expires = lifetime_s > 0 ? now + lifetime_s : 0;
 	if ((r = sc_sig_pub_encode(k->alg, pub, pub_len, SC_PUB_SSH_BLOB, NULL, k->blob,
 	                           sizeof(k->blob), &k->blob_len)) != SC_OK)
