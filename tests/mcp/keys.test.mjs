@@ -38,6 +38,8 @@ keys:
     operations: [encrypt]
   - name: cold-signer
     operations: [sign]
+  - name: person-signer
+    operations: [sign]
 `;
 
 const sc = (args, env = v.env, input = "") =>
@@ -57,6 +59,8 @@ before(() => {
   // agent ever holds it
   vaultSc(["key", "create", "cold-signer", "--type", "ed25519", "--passphrase-fd", "0",
     "--kdf-memory", "8M", "--kdf-time", "1"], "cold passphrase 99\n");
+  // a key made to ask a person for each signature (key create --confirm)
+  vaultSc(["key", "create", "person-signer", "--type", "ed25519", "--confirm"]);
   rt = mkdtempSync("/tmp/sc-mcpkeys-");
   agentEnv = { ...v.env, XDG_RUNTIME_DIR: rt };
   delete agentEnv.SECRETCTL_PASSWORD;
@@ -123,7 +127,8 @@ for (const mode of ["server key", "agent"]) {
     assert.equal(r.isError, false, textOf(r));
     const keys = r.structuredContent.keys;
     assert.deepEqual(keys.map((k) => k.name),
-      ["app-data", "ci-signer", "release-signer", "named-but-missing", "cold-signer"]);
+      ["app-data", "ci-signer", "release-signer", "named-but-missing", "cold-signer",
+        "person-signer"]);
     const app = keys[0];
     assert.deepEqual(app.operations, ["encrypt", "datakey"]);
     assert.equal(app.type, "aes256-gcm");
@@ -197,6 +202,14 @@ for (const mode of ["server key", "agent"]) {
     assert.match(textOf(r), /passphrase/);
     assert.equal(r.structuredContent?.signature_base64, undefined);
     assert.ok(!JSON.stringify(r).includes("cold passphrase"));
+  });
+
+  test(`${mode}: a key made with --confirm signs nothing unasked`, async () => {
+    const client = await plain(envOf());
+    const r = await call(client, "key_sign", { key: "person-signer", message: "move funds" });
+    assert.equal(r.isError, true, textOf(r));
+    assert.match(textOf(r), /confirm/);
+    assert.equal(r.structuredContent?.signature_base64, undefined);
   });
 
   test(`${mode}: confirm: always asks with key, client and digest; accepted signs`,
