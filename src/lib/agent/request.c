@@ -302,6 +302,12 @@ static int decode_key(json_t *o, struct sc_agent_req *q)
 		r = SC_ERR_INVALID;
 	else if ((r = sc_keys_ctx_decode(enc, elen, (struct sc_keys_ctx **)&q->kctx)) != SC_OK)
 		r = SC_ERR_INVALID;
+	else if (sc_keys_ctx_count(q->kctx) == 0) {
+		/* the empty context travels as no "ctx": one form only */
+		sc_keys_ctx_free((struct sc_keys_ctx *)q->kctx);
+		q->kctx = NULL;
+		r = SC_ERR_INVALID;
+	}
 	sc_clear_error();
 	free(enc);
 	return r;
