@@ -107,6 +107,10 @@ void sc_exec_prog_release(struct sc_exec_prog *p);
 /* "psql (pg_wrapper)", or "psql" when both names agree: the basenames of
  * argv0 and real, for the audit log. */
 void sc_exec_prog_label(const struct sc_exec_prog *p, const char *argv0, char *buf, size_t len);
+/* The basename of process pid's executable (/proc/PID/exe), printable
+ * only (anything else as '_'), for a prompt or an audit entry: a hint,
+ * not a proof. "?" when it cannot be read. */
+void sc_exec_pid_name(long pid, char *out, size_t cap);
 
 /* With o->check_id set: SC_OK when o->path still leads to the file
  * (dev, ino) the policy saw; SC_ERR_DENIED when another was swapped in,

@@ -203,24 +203,14 @@ static int key_confirm(struct key_session *ks, struct sc_keyop *op)
 {
 	struct sc_key_meta m;
 	uint8_t h[crypto_hash_sha256_BYTES];
-	char hex[2 * sizeof(h) + 1], prompt[512], parent[64] = "?", path[64], exe[4096];
-	const char *base;
-	ssize_t n;
+	char hex[2 * sizeof(h) + 1], prompt[512], parent[64];
 	int r;
 
 	if (sc_keyring_key_meta(ks->kr, op->name, &m) != SC_OK || !(m.flags & SC_KEY_CONFIRM))
 		return SC_OK;
 	crypto_hash_sha256(h, op->in, op->in_len);
 	sodium_bin2hex(hex, sizeof(hex), h, sizeof(h));
-	snprintf(path, sizeof(path), "/proc/%ld/exe", (long)getppid());
-	if ((n = readlink(path, exe, sizeof(exe) - 1)) > 0) {
-		exe[n] = '\0';
-		base = strrchr(exe, '/');
-		snprintf(parent, sizeof(parent), "%.63s", base != NULL ? base + 1 : exe);
-		for (n = 0; parent[n] != '\0'; n++)
-			if (parent[n] <= 0x20 || parent[n] >= 0x7f)
-				parent[n] = '_';
-	}
+	sc_exec_pid_name((long)getppid(), parent, sizeof(parent));
 	snprintf(prompt, sizeof(prompt),
 	         "secretctl: sign with key '%s' for %s (pid %ld)?\nSHA-256 of the message: %s",
 	         op->name, parent, (long)getppid(), hex);

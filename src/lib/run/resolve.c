@@ -157,6 +157,26 @@ static const char *base_name(const char *s)
 	return b != NULL && b[1] != '\0' ? b + 1 : s;
 }
 
+void sc_exec_pid_name(long pid, char *out, size_t cap)
+{
+	char path[64], exe[4096];
+	const char *base;
+	ssize_t n;
+
+	if (cap == 0)
+		return;
+	snprintf(out, cap, "?");
+	snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
+	if ((n = readlink(path, exe, sizeof(exe) - 1)) <= 0)
+		return;
+	exe[n] = '\0';
+	base = strrchr(exe, '/');
+	base = base != NULL ? base + 1 : exe;
+	for (n = 0; base[n] != '\0' && (size_t)n + 1 < cap; n++)
+		out[n] = base[n] > 0x20 && base[n] < 0x7f ? base[n] : '_';
+	out[n] = '\0';
+}
+
 void sc_exec_prog_label(const struct sc_exec_prog *p, const char *argv0, char *buf, size_t len)
 {
 	const char *given = base_name(argv0 != NULL ? argv0 : p->found);

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "secretctl/exec.h"
 #include "secretctl/secretctl.h"
 #include "secretctl/sshagent.h"
 
@@ -35,25 +36,6 @@ struct conn {
 	time_t partial; /* when the frame being read began; 0: none */
 	unsigned refused;
 };
-
-static void peer_program(int pid, char *out, size_t cap)
-{
-	char path[64], exe[4096];
-	ssize_t n;
-	const char *base;
-
-	snprintf(out, cap, "?");
-	snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-	if ((n = readlink(path, exe, sizeof(exe) - 1)) <= 0)
-		return;
-	exe[n] = '\0';
-	base = strrchr(exe, '/');
-	base = base != NULL ? base + 1 : exe;
-	/* printable only: it is shown in a prompt and kept in the log */
-	for (n = 0; base[n] != '\0' && (size_t)n + 1 < cap; n++)
-		out[n] = base[n] > 0x20 && base[n] < 0x7f ? base[n] : '_';
-	out[n] = '\0';
-}
 
 static void conn_close(struct conn *c)
 {
@@ -102,7 +84,7 @@ static void accept_one(struct conn *conns, int lfd, unsigned uid)
 	c->refused = 0;
 	c->peer.pid = (int)cred.pid;
 	c->peer.uid = cred.uid;
-	peer_program((int)cred.pid, c->program, sizeof(c->program));
+	sc_exec_pid_name((long)cred.pid, c->program, sizeof(c->program));
 	c->peer.program = c->program;
 }
 
