@@ -57,6 +57,17 @@ int mcp_agent_conn_busy(struct mcp_server *s, int *busy)
 	return fd;
 }
 
+/* An entry that could not be written: why, to stderr (the user's log). */
+static int audit_failed(int r)
+{
+	if (r != SC_OK) {
+		fprintf(stderr, "secretctl mcp-server: cannot write the audit log: %s%s%s\n",
+		        sc_strerror(r), sc_last_error()[0] ? ": " : "", sc_last_error());
+		sc_clear_error();
+	}
+	return r;
+}
+
 /* Record a tool call in the audit log, with the key in this process
  * (vault_lock must NOT be held; through the agent, the agent audits). As in
  * the CLI, nothing is answered and no command starts unless this returns
@@ -78,12 +89,7 @@ int mcp_audit(struct mcp_server *s, const char *op, const char *const *names, si
 	pthread_mutex_lock(&s->vault_lock);
 	r = s->vault != NULL ? sc_audit_append(s->vault, &ev) : SC_ERR_LOCKED;
 	pthread_mutex_unlock(&s->vault_lock);
-	if (r != SC_OK) {
-		fprintf(stderr, "secretctl mcp-server: cannot write the audit log: %s%s%s\n",
-		        sc_strerror(r), sc_last_error()[0] ? ": " : "", sc_last_error());
-		sc_clear_error();
-	}
-	return r;
+	return audit_failed(r);
 }
 
 /* A run's entry, by the run pipeline (sc_run_plan_audit), with the key in
@@ -99,12 +105,7 @@ int mcp_audit_run(struct mcp_server *s, struct sc_run_plan *plan, const char *to
 	pthread_mutex_lock(&s->vault_lock);
 	r = sc_run_plan_audit(plan, s->vault, &who, NULL, names, n, cmd, status);
 	pthread_mutex_unlock(&s->vault_lock);
-	if (r != SC_OK) {
-		fprintf(stderr, "secretctl mcp-server: cannot write the audit log: %s%s%s\n",
-		        sc_strerror(r), sc_last_error()[0] ? ": " : "", sc_last_error());
-		sc_clear_error();
-	}
-	return r;
+	return audit_failed(r);
 }
 
 /* The tool error for an entry mcp_audit() could not write. */
