@@ -11,6 +11,7 @@ set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${1:-11}
 bin=${SECRETCTL_BIN:-"$root/build/secretctl"}
+case $bin in /*) ;; *) bin=$(pwd)/$bin ;; esac # the ssh participant starts in $HOME
 tmp=$(mktemp -d)
 sshd_pid=
 cleanup() {
