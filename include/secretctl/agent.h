@@ -42,7 +42,8 @@ enum sc_agent_op {
 	 * first. Refused by an ordinary agent. */
 	SC_AGENT_OP_FORWARD,
 	/* a named key's operation (keyop.h) inside the agent: attach: the
-	 * input, then the MAC or signature (aux_len bytes) */
+	 * input, then the MAC or signature (aux_len bytes), then a custody
+	 * key's passphrase for a signature (pp_len bytes, used once) */
 	SC_AGENT_OP_KEY,
 };
 #define SC_AGENT_PASSWORD_MAX 1024 /* a forward's attachment */
@@ -97,7 +98,7 @@ struct sc_agent_req {
 	void *kctx;
 	uint32_t kversion;
 	int allow_compromised, wrapped_only, prehashed, scheme, sig_format;
-	size_t batch, aux_len;
+	size_t batch, aux_len, pp_len;
 	/* list: the list the caller holds, by vault id and write generation */
 	int has_known;
 	uint64_t known_gen;

@@ -112,6 +112,17 @@ void sc_exec_prog_label(const struct sc_exec_prog *p, const char *argv0, char *b
  * not a proof. "?" when it cannot be read. */
 void sc_exec_pid_name(long pid, char *out, size_t cap);
 
+/* Ask a person through an askpass program, as OpenSSH's ssh-agent does
+ * for its confirm keys (run/askpass.c): program (an absolute path) runs
+ * with prompt as its one argument and SSH_ASKPASS_PROMPT=confirm, stdin
+ * and stdout on /dev/null; exit status 0 is yes. SC_OK yes, SC_ERR_DENIED
+ * no, SC_ERR_TIMEOUT no answer in timeout_s (killed), SC_ERR_NOEXEC it
+ * could not be started. Safe in a threaded process (posix_spawn). */
+int sc_exec_askpass_confirm(const char *program, const char *prompt, int timeout_s);
+/* The askpass program a process may use: $SSH_ASKPASS when it is an
+ * absolute path to an executable, else NULL. */
+const char *sc_exec_askpass(void);
+
 /* With o->check_id set: SC_OK when o->path still leads to the file
  * (dev, ino) the policy saw; SC_ERR_DENIED when another was swapped in,
  * SC_ERR_NOEXEC when it is gone. sc_exec_run() calls it; so does the

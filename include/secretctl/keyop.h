@@ -34,6 +34,9 @@ enum sc_keyop_kind {
 /* A batch's whole output at most (SC_ERR_TOOBIG past it): what one agent
  * reply carries. */
 #define SC_KEYOP_OUT_MAX (16u * 1024 * 1024)
+/* A custody key's passphrase, as one signature takes it: at most this
+ * many bytes. */
+#define SC_KEYOP_PP_MAX 1024u
 
 struct sc_keyop {
 	int kind;                      /* enum sc_keyop_kind */
@@ -57,6 +60,12 @@ struct sc_keyop {
 	 * MCP's elicitation). A key made with SC_KEY_CONFIRM signs nothing
 	 * without it (SC_ERR_DENIED); the unlock agent never sets it. */
 	int confirmed;
+	/* sign: the passphrase of a key made with SC_KEY_PASSPHRASE (borrowed,
+	 * in the caller's secmem), used for this one signature and dropped
+	 * from the keyring before the call returns; NULL: none given. Given
+	 * for a key without one: SC_ERR_INVALID. */
+	const uint8_t *passphrase;
+	size_t passphrase_len;
 };
 
 struct sc_keyop_result {

@@ -23,6 +23,7 @@
 
 #include "cli/cli.h"
 #include "secretctl/duration.h"
+#include "secretctl/exec.h"
 #include "secretctl/sshagent.h"
 
 /* A lifetime: at most a year, as a key's own rotation period is. */
@@ -61,44 +62,11 @@ static int parse_lifetime(const char *s, int64_t *out)
 	return SC_OK;
 }
 
-/* Run SSH_ASKPASS as ssh-agent does (SSH_ASKPASS_PROMPT=confirm): its
- * exit status 0 is yes. Killed, and no, after CONFIRM_TIMEOUT_S. */
-static int ask_askpass(const char *askpass, const char *prompt)
-{
-	pid_t pid = fork(), w;
-	int status = 0, i;
-
-	if (pid < 0)
-		return SC_ERR_IO;
-	if (pid == 0) {
-		int fd = open("/dev/null", O_RDWR);
-
-		if (fd >= 0) {
-			(void)dup2(fd, STDIN_FILENO);
-			(void)dup2(fd, STDOUT_FILENO);
-		}
-		(void)setenv("SSH_ASKPASS_PROMPT", "confirm", 1);
-		execl(askpass, askpass, prompt, (char *)NULL);
-		_exit(127);
-	}
-	for (i = 0; i < confirm_timeout_s * 10; i++) {
-		if ((w = waitpid(pid, &status, WNOHANG)) == pid)
-			return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? SC_OK
-			                                                     : SC_ERR_DENIED;
-		if (w < 0 && errno != EINTR)
-			return SC_ERR_DENIED;
-		(void)usleep(100000);
-	}
-	(void)kill(pid, SIGKILL);
-	(void)waitpid(pid, &status, 0);
-	return SC_ERR_DENIED;
-}
-
 static int confirm(const char *key, const struct sc_sshagent_peer *peer, const uint8_t digest[32],
                    void *arg)
 {
 	char hex[2 * 32 + 1], prompt[512];
-	const char *askpass = getenv("SSH_ASKPASS");
+	const char *askpass = sc_exec_askpass();
 
 	(void)arg;
 	sodium_bin2hex(hex, sizeof(hex), digest, 32);
@@ -106,8 +74,10 @@ static int confirm(const char *key, const struct sc_sshagent_peer *peer, const u
 	         "secretctl ssh-agent: allow key '%s' to sign for %s (pid %d)?\n"
 	         "SHA-256 of the data: %s",
 	         key, peer->program, peer->pid, hex);
-	if (askpass != NULL && askpass[0] != '\0')
-		return ask_askpass(askpass, prompt);
+	if (askpass != NULL)
+		return sc_exec_askpass_confirm(askpass, prompt, confirm_timeout_s) == SC_OK
+		           ? SC_OK
+		           : SC_ERR_DENIED;
 	return cli_confirm_tty(prompt, confirm_timeout_s) == SC_OK ? SC_OK : SC_ERR_DENIED;
 }
 
@@ -117,7 +87,7 @@ static int can_confirm(void)
 	int fd;
 
 	if (askpass != NULL && askpass[0] != '\0')
-		return access(askpass, X_OK) == 0;
+		return sc_exec_askpass() != NULL;
 	if ((fd = open("/dev/tty", O_RDWR | O_CLOEXEC)) < 0)
 		return 0;
 	(void)close(fd);

@@ -88,6 +88,10 @@ struct key_pp {
 int key_pp_get(struct cli *c, struct key_session *ks, const char *name, int fd, int creating,
                const struct sc_kdf_params *kdf, struct key_pp *pp);
 void key_pp_drop(struct key_session *ks, struct key_pp *pp);
+/* A signature's passphrase only, from fd (>= 0) or the terminal, into
+ * pp->pp (secmem; nothing lent): SC_ERR_AUTH when none can be had. */
+int key_pp_read(struct cli *c, const char *name, int fd, struct key_pp *pp);
+void key_pp_wipe(struct key_pp *pp);
 
 /* The operations' option tables and commands (cmd_key_ops.c, cmd_sign.c),
  * in the `key` subcommand table (cmd_key.c). */

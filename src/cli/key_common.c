@@ -225,9 +225,28 @@ static int key_confirm(struct key_session *ks, struct sc_keyop *op)
 	return SC_ERR_DENIED;
 }
 
-static int run_local(struct cli *c, const struct sc_keyop *op, struct sc_keyop_result *res, int *st)
+/* A signature's key made with --passphrase and no passphrase given yet:
+ * asked at the terminal now, for this one signature. */
+static int sign_pp(struct cli *c, struct key_session *ks, struct sc_keyop *one, struct key_pp *pp)
+{
+	struct sc_key_meta m;
+	int r;
+
+	if (one->passphrase != NULL || sc_keyring_key_meta(ks->kr, one->name, &m) != SC_OK ||
+	    !(m.flags & SC_KEY_PASSPHRASE))
+		return SC_OK;
+	if ((r = key_pp_read(c, one->name, -1, pp)) == SC_OK) {
+		one->passphrase = (const uint8_t *)pp->pp;
+		one->passphrase_len = pp->len;
+	}
+	return r;
+}
+
+static int run_local(struct cli *c, const struct sc_keyop *op, struct key_pp *pp,
+                     struct sc_keyop_result *res, int *st)
 {
 	const struct sc_keyop_who who = {SC_AUDIT_SRC_CLI, NULL};
+	struct sc_keyop one = *op;
 	struct key_session ks;
 	int r;
 
@@ -237,21 +256,12 @@ static int run_local(struct cli *c, const struct sc_keyop *op, struct sc_keyop_r
 	*st = op->kind == SC_KEYOP_VERIFY || op->kind == SC_KEYOP_PUBKEY
 	          ? SC_OK
 	          : key_token(c, &ks, op->name);
-	if (*st == SC_OK && op->kind == SC_KEYOP_SIGN) {
-		/* a custody key's passphrase: asked now, for this one signature;
-		 * a key that asks for confirmation: the person at the terminal */
-		struct sc_keyop one = *op;
-		struct key_pp pp;
-
-		if ((*st = key_confirm(&ks, &one)) == SC_OK &&
-		    (*st = key_pp_get(c, &ks, op->name, c->passphrase_fd - 1, 0, NULL, &pp)) ==
-		        SC_OK) {
-			*st = sc_keyop_apply(ks.kr, &one, key_now(), res);
-			key_pp_drop(&ks, &pp);
-		}
-	} else if (*st == SC_OK) {
-		*st = sc_keyop_apply(ks.kr, op, key_now(), res);
-	}
+	/* a signature: a key that asks for confirmation asks the person at the
+	 * terminal; a custody key's passphrase, if not given, is asked next */
+	if (*st == SC_OK && op->kind == SC_KEYOP_SIGN && (*st = key_confirm(&ks, &one)) == SC_OK)
+		*st = sign_pp(c, &ks, &one, pp);
+	if (*st == SC_OK)
+		*st = sc_keyop_apply(ks.kr, &one, key_now(), res);
 	*st = sc_keyop_commit(ks.v, ks.kr, ks.gen0, &who, sc_keyop_audit_op(op->kind), op->name,
 	                      &res->info, *st);
 	if (*st != SC_OK)
@@ -260,37 +270,75 @@ static int run_local(struct cli *c, const struct sc_keyop *op, struct sc_keyop_r
 	return EXIT_OK;
 }
 
-int key_run(struct cli *c, const struct sc_keyop *op, struct sc_keyop_result *res, int *st)
+/* The operation through an unlocked agent, if one runs: 1 with its status
+ * in *st, 0 when there is none. */
+static int agent_try(struct cli *c, const struct sc_keyop *op, struct sc_keyop_result *res, int *st)
 {
 	struct cli_session cs;
 	int fd = -1, r = SC_ERR_LOCKED;
 
-	memset(res, 0, sizeof(*res));
-	/* an unlocked agent, if one runs: the key is used there */
 	if (cli_session_open(c, &cs) == SC_OK) {
 		r = sc_session_agent(cs.s, &fd, NULL);
 		cli_session_close(&cs);
 	}
-	if (r == SC_OK) {
-		*st = sc_agent_key(fd, SC_AGENT_ORIGIN_CLI, NULL, op, res);
-		close(fd);
-		/* locked since, a key in a token (its PIN is asked for here),
-		 * a custody key whose passphrase the agent never holds
-		 * (SC_ERR_AUTH can mean nothing else from an unlocked agent),
-		 * or a key whose signatures a person confirms (the agent cannot
-		 * ask: SC_ERR_DENIED): the vault here, as without an agent */
-		if (*st != SC_ERR_LOCKED && *st != SC_ERR_TOKEN && *st != SC_ERR_AUTH &&
-		    !(*st == SC_ERR_DENIED && op->kind == SC_KEYOP_SIGN)) {
+	if (r != SC_OK)
+		return 0;
+	*st = sc_agent_key(fd, SC_AGENT_ORIGIN_CLI, NULL, op, res);
+	close(fd);
+	return 1;
+}
+
+int key_run(struct cli *c, const struct sc_keyop *op, struct sc_keyop_result *res, int *st)
+{
+	struct sc_keyop one = *op;
+	struct key_pp pp;
+	int r;
+
+	memset(res, 0, sizeof(*res));
+	memset(&pp, 0, sizeof(pp));
+	/* a signature's passphrase from --passphrase-fd: read once, for the
+	 * agent or the vault here, and wiped when the command is done */
+	if (op->kind == SC_KEYOP_SIGN && c->passphrase_fd > 0) {
+		if ((*st = key_pp_read(c, op->name, c->passphrase_fd - 1, &pp)) != SC_OK)
+			return EXIT_OK;
+		one.passphrase = (const uint8_t *)pp.pp;
+		one.passphrase_len = pp.len;
+	}
+	/* an unlocked agent, if one runs: the key is used there */
+	if (agent_try(c, &one, res, st)) {
+		/* a custody key and no passphrase yet (SC_ERR_AUTH can mean
+		 * nothing else from an unlocked agent): asked at the terminal,
+		 * and the agent asked again with it; a wrong one is final */
+		if (*st == SC_ERR_AUTH && one.passphrase == NULL && op->kind == SC_KEYOP_SIGN) {
+			sc_clear_error();
+			if ((*st = key_pp_read(c, op->name, -1, &pp)) != SC_OK)
+				goto done;
+			one.passphrase = (const uint8_t *)pp.pp;
+			one.passphrase_len = pp.len;
+			if (!agent_try(c, &one, res, st))
+				*st = SC_ERR_LOCKED;
+		}
+		/* locked since, a key in a token (its PIN is asked for here), or
+		 * a key whose signatures a person confirms and an agent with no
+		 * askpass to ask with (a refusal that says the caller may ask):
+		 * the vault here, as without an agent. A "no" is final. */
+		if (*st != SC_ERR_LOCKED && *st != SC_ERR_TOKEN &&
+		    !(*st == SC_ERR_DENIED && op->kind == SC_KEYOP_SIGN &&
+		      sc_agent_refusal_asks())) {
 			if (*st == SC_OK)
 				key_say(op->name, &res->info);
-			return EXIT_OK;
+			goto done;
 		}
 		sc_clear_error();
 	}
-	r = run_local(c, op, res, st);
+	r = run_local(c, &one, &pp, res, st);
 	if (r == EXIT_OK && *st == SC_OK)
 		key_say(op->name, &res->info);
+	key_pp_wipe(&pp);
 	return r;
+done:
+	key_pp_wipe(&pp);
+	return EXIT_OK;
 }
 
 int key_fail(int st, const char *what, const char *name)

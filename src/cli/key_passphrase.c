@@ -8,6 +8,7 @@
 #include <sodium.h>
 
 #include "cli/key_cli.h"
+#include "secretctl/keyop.h"
 #include "secretctl/secmem.h"
 
 #define PP_MIN 8
@@ -41,6 +42,27 @@ static int read_pp(struct cli *c, const char *name, int fd, int confirm, char **
 		*out = NULL;
 	}
 	return r;
+}
+
+int key_pp_read(struct cli *c, const char *name, int fd, struct key_pp *pp)
+{
+	int r;
+
+	memset(pp, 0, sizeof(*pp));
+	if ((r = read_pp(c, name, fd, 0, &pp->pp, &pp->len)) != SC_OK)
+		return r;
+	if (pp->len == 0 || pp->len > SC_KEYOP_PP_MAX) {
+		key_pp_wipe(pp);
+		sc_set_error("a key's passphrase is 1 to %u bytes", SC_KEYOP_PP_MAX);
+		return SC_ERR_INVALID;
+	}
+	return SC_OK;
+}
+
+void key_pp_wipe(struct key_pp *pp)
+{
+	sc_secmem_free(pp->pp);
+	memset(pp, 0, sizeof(*pp));
 }
 
 int key_pp_get(struct cli *c, struct key_session *ks, const char *name, int fd, int creating,

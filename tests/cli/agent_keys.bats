@@ -228,6 +228,15 @@ EOF
 	[[ "$output" == *'"ok":false'* ]]
 	run -0 raw '{"v":1,"op":"key","kop":"encrypt","name":"k1","aux_len":9}' 6869
 	[[ "$output" == *'"ok":false'* ]]
+	# a passphrase goes with a signature only, inside the attachment, and
+	# is at most 1024 bytes; the decoder refuses any other before the key
+	# is looked at
+	run -0 raw '{"v":1,"op":"key","kop":"encrypt","name":"k1","pp_len":1}' 6869
+	[[ "$output" == *'"ok":false'*"malformed request ("* ]]
+	run -0 raw '{"v":1,"op":"key","kop":"sign","name":"k1","pp_len":3}' 6869
+	[[ "$output" == *'"ok":false'*"malformed request ("* ]]
+	run -0 raw '{"v":1,"op":"key","kop":"sign","name":"k1","pp_len":1025,"attach":1026}'
+	[[ "$output" == *'"ok":false'*"malformed request ("* ]]
 	# a datakey takes no input; sign takes no batch
 	run -0 raw '{"v":1,"op":"key","kop":"datakey","name":"k1"}' 6869
 	[[ "$output" == *'"ok":false'* ]]
@@ -248,21 +257,34 @@ EOF
 	run -0 sc key encrypt k1 --in "$BATS_TEST_TMPDIR/msg"
 }
 
-@test "a passphrase key through an unlocked agent: the agent never signs with it" {
+@test "a passphrase key through an unlocked agent: signed there with the passphrase, never kept" {
 	local pp='an agent passphrase 7'
 	vault key create cold --type ed25519 --passphrase-fd 3 --kdf-memory 8M --kdf-time 1 3<<<"$pp" 2>/dev/null
 	agent_on
 	# no password here and no passphrase: nothing is signed
 	run -4 --separate-stderr setsid -w "$SC_BIN" sign cold --in "$BATS_TEST_TMPDIR/msg" </dev/null
-	# the agent refused it (it holds no passphrase); the CLI, given the
-	# vault password and the passphrase, signs here
-	SECRETCTL_PASSWORD=$SC_PW run -0 "$SC_BIN" sign cold --in "$BATS_TEST_TMPDIR/msg" \
+	[[ "$stderr" == *"key 'cold' needs its passphrase: use --passphrase-fd N or a terminal"* ]]
+	# the passphrase alone, no vault password: the agent signs, once
+	run -0 env -u SECRETCTL_PASSWORD "$SC_BIN" sign cold --in "$BATS_TEST_TMPDIR/msg" \
 		--out "$BATS_TEST_TMPDIR/sig" --passphrase-fd 3 3<<<"$pp"
 	"$SC_BIN" key pubkey cold >"$BATS_TEST_TMPDIR/cold.pem"
 	run -0 openssl pkeyutl -verify -pubin -inkey "$BATS_TEST_TMPDIR/cold.pem" -rawin \
 		-in "$BATS_TEST_TMPDIR/msg" -sigfile "$BATS_TEST_TMPDIR/sig"
-	# the agent's own entries for the key are refusals only
+	# it kept nothing: the next signature without the passphrase is refused
+	run -4 setsid -w "$SC_BIN" sign cold --in "$BATS_TEST_TMPDIR/msg" </dev/null
+	# a wrong one is refused there and is final: even with the vault
+	# password at hand the CLI does not try the vault itself
+	SECRETCTL_PASSWORD=$SC_PW run -4 --separate-stderr "$SC_BIN" sign cold \
+		--in "$BATS_TEST_TMPDIR/msg" --passphrase-fd 3 3<<<'not the passphrase'
+	[[ "$stderr" == *"wrong passphrase for key 'cold'"* ]]
+	# --passphrase-fd for a key without one is a mistake there too
+	vault key create warm --type ed25519 2>/dev/null
+	run -2 --separate-stderr "$SC_BIN" sign warm --in "$BATS_TEST_TMPDIR/msg" --passphrase-fd 3 3<<<"$pp"
+	[[ "$stderr" == *"key 'warm' has no passphrase"* ]]
+	# every entry is the agent's: refusals, the one good signature, the
+	# wrong passphrase; none from the CLI's own vault path
 	run -0 vault audit list --op key.sign
-	[ "$(grep -c ' agent .* ok ' <<<"$output")" -eq 0 ]
-	[ "$(grep -c ' agent .*error:auth' <<<"$output")" -ge 1 ]
+	[ "$(grep -c ' agent .* ok ' <<<"$output")" -eq 1 ]
+	[ "$(grep -c ' agent .*error:auth' <<<"$output")" -eq 3 ]
+	[ "$(grep -c ' cli ' <<<"$output")" -eq 0 ]
 }

@@ -55,7 +55,7 @@ teardown() {
 	local d=$BATS_TEST_TMPDIR
 	export XDG_RUNTIME_DIR=$RT
 	unset SECRETCTL_NO_AGENT
-	printf '%s\n' "$SC_PW" | "$SC_BIN" unlock --password-fd 0 >/dev/null
+	printf '%s\n' "$SC_PW" | env -u SSH_ASKPASS "$SC_BIN" unlock --password-fd 0 >/dev/null
 	unset SECRETCTL_PASSWORD
 	# an AI agent's shell, no terminal, no password: nothing signed
 	run --separate-stderr setsid -w "$SC_BIN" sign c --in "$d/msg" --out "$d/sig" </dev/null
@@ -71,6 +71,37 @@ teardown() {
 	# a key without --confirm still signs in the agent, without a password
 	SECRETCTL_NO_AGENT=1 SECRETCTL_PASSWORD=$SC_PW "$SC_BIN" key create plain --type ed25519 2>/dev/null
 	run -0 setsid -w "$SC_BIN" sign plain --in "$d/msg" --out "$d/sig4" </dev/null
+}
+
+@test "an agent unlocked with SSH_ASKPASS asks there: yes signs in the agent, no is final" {
+	local d=$BATS_TEST_TMPDIR
+	export XDG_RUNTIME_DIR=$RT
+	unset SECRETCTL_NO_AGENT
+	# the person's answers, one per line, and what they were shown
+	printf '#!/bin/sh\nprintf "%%s|%%s\\n" "$SSH_ASKPASS_PROMPT" "$1" >>"%s/shown"\nexit "$(cat "%s/answer")"\n' "$d" "$d" >"$d/ask"
+	chmod +x "$d/ask"
+	printf '%s\n' "$SC_PW" | SSH_ASKPASS=$d/ask "$SC_BIN" unlock --password-fd 0 >/dev/null
+	unset SECRETCTL_PASSWORD
+	# yes: signed in the agent, no terminal and no password anywhere
+	echo 0 >"$d/answer"
+	run -0 setsid -w "$SC_BIN" sign c --in "$d/msg" --out "$d/sig" </dev/null
+	sc key pubkey c >"$d/c.pem"
+	run -0 openssl pkeyutl -verify -pubin -inkey "$d/c.pem" -rawin -in "$d/msg" -sigfile "$d/sig"
+	run -0 cat "$d/shown"
+	[[ "$output" == "confirm|secretctl agent: sign with key 'c' for secretctl (pid "* ]]
+	[[ "$output" == *"SHA-256 of the message: $DIGEST"* ]]
+	# no: refused there, and final: the CLI does not go to the vault
+	# itself even with the password at hand
+	echo 1 >"$d/answer"
+	SECRETCTL_PASSWORD=$SC_PW run -9 --separate-stderr setsid -w "$SC_BIN" sign c \
+		--in "$d/msg" --out "$d/sig2" </dev/null
+	[[ "$stderr" == *"the signature by key 'c' was not confirmed"* ]]
+	[ ! -e "$d/sig2" ]
+	[ "$(grep -c "^confirm|" "$d/shown")" -eq 2 ]
+	run -0 env SECRETCTL_NO_AGENT=1 SECRETCTL_PASSWORD="$SC_PW" "$SC_BIN" audit list --op key.sign
+	[ "$(grep -c ' agent .* ok ' <<<"$output")" -eq 1 ]
+	[ "$(grep -c ' agent .*denied' <<<"$output")" -eq 1 ]
+	[ "$(grep -c ' cli ' <<<"$output")" -eq 0 ]
 }
 
 @test "only signing keys take --confirm" {

@@ -29,6 +29,10 @@ static void check_key(const struct sc_agent_req *q)
 	    q->aux_len > q->attach_len || q->attach_len > SC_AGENT_ATTACH_MAX ||
 	    q->scheme > SC_SIG_SCHEME_BIP340 || q->sig_format > SC_SIG_FMT_RAW)
 		abort();
+	/* a passphrase: a signature's only, inside the attachment after aux */
+	if (q->pp_len > SC_KEYOP_PP_MAX || q->pp_len > q->attach_len - q->aux_len ||
+	    (q->pp_len > 0 && q->kop != SC_KEYOP_SIGN))
+		abort();
 	if (q->kctx == NULL)
 		return;
 	if (sc_keys_ctx_encode(q->kctx, &e1, &l1) != SC_OK ||

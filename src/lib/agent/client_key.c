@@ -24,6 +24,9 @@ static json_t *key_req(int origin, const char *tool, const struct sc_keyop *op)
 	if (!bad && op->aux != NULL)
 		bad =
 		    json_object_set_new(req, "aux_len", json_integer((json_int_t)op->aux_len)) != 0;
+	if (!bad && op->passphrase != NULL)
+		bad = json_object_set_new(req, "pp_len",
+		                          json_integer((json_int_t)op->passphrase_len)) != 0;
 	if (!bad && op->allow_compromised)
 		bad = json_object_set_new(req, "allow_compromised", json_true()) != 0;
 	if (!bad && op->wrapped_only)
@@ -65,7 +68,7 @@ int sc_agent_key(int fd, int origin, const char *tool, const struct sc_keyop *op
 	json_t *rep = NULL;
 	uint8_t *att = NULL;
 	const uint8_t *send = op->in;
-	size_t alen = op->in_len + op->aux_len, plen;
+	size_t alen = op->in_len + op->aux_len + (op->passphrase ? op->passphrase_len : 0), plen;
 	json_int_t n;
 	int r;
 
@@ -77,13 +80,16 @@ int sc_agent_key(int fd, int origin, const char *tool, const struct sc_keyop *op
 		sc_set_error("the input is larger than the agent takes in one request");
 		return SC_ERR_TOOBIG;
 	}
-	if (op->aux != NULL) {
-		/* input, then aux: one attachment */
+	if (op->aux != NULL || op->passphrase != NULL) {
+		/* input, then aux, then the passphrase: one attachment, in secmem */
 		if ((att = sc_secmem_alloc(alen ? alen : 1)) == NULL)
 			return SC_ERR_NOMEM;
 		if (op->in_len)
 			memcpy(att, op->in, op->in_len);
-		memcpy(att + op->in_len, op->aux, op->aux_len);
+		if (op->aux_len)
+			memcpy(att + op->in_len, op->aux, op->aux_len);
+		if (op->passphrase != NULL)
+			memcpy(att + op->in_len + op->aux_len, op->passphrase, op->passphrase_len);
 		send = att;
 	}
 	r = sc_agent_call(fd, key_req(origin, tool, op), send, alen, &rep);

@@ -33,9 +33,9 @@ static const char *const list_members[] = {"origin", "known_gen", "known_vault",
 static const char *const unlock_members[] = {"timeout", "reveal", NULL};
 static const char *const forward_members[] = {"argv", "env", "cwd", NULL};
 static const char *const key_members[] = {
-    "kop",          "name",      "ctx",    "version", "allow_compromised",
-    "wrapped_only", "prehashed", "scheme", "format",  "batch",
-    "aux_len",      "origin",    "client", "tool",    NULL,
+    "kop",       "name",   "ctx",    "version", "allow_compromised", "wrapped_only",
+    "prehashed", "scheme", "format", "batch",   "aux_len",           "pp_len",
+    "origin",    "client", "tool",   NULL,
 };
 static const char *const no_members[] = {NULL};
 
@@ -276,7 +276,12 @@ static int decode_key(json_t *o, struct sc_agent_req *q)
 	if ((r = get_uint(o, "aux_len", SC_KEYOP_IN_MAX, &u)) != SC_OK)
 		return r;
 	q->aux_len = (size_t)u;
-	if (q->aux_len > q->attach_len)
+	if ((r = get_uint(o, "pp_len", SC_KEYOP_PP_MAX, &u)) != SC_OK)
+		return r;
+	q->pp_len = (size_t)u;
+	/* the passphrase comes last in the attachment, for a signature only */
+	if (q->aux_len > q->attach_len || q->pp_len > q->attach_len - q->aux_len ||
+	    (q->pp_len > 0 && q->kop != SC_KEYOP_SIGN))
 		return SC_ERR_INVALID;
 	if ((r = get_uint(o, "scheme", SC_SIG_SCHEME_BIP340, &u)) != SC_OK)
 		return r;

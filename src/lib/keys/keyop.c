@@ -93,6 +93,13 @@ int sc_keyop_check(const struct sc_keyop *op)
 	}
 	if (op->aux_len > SC_KEYOP_IN_MAX)
 		return SC_ERR_TOOBIG;
+	if (op->passphrase != NULL && (op->kind != SC_KEYOP_SIGN || op->passphrase_len == 0 ||
+	                               op->passphrase_len > SC_KEYOP_PP_MAX)) {
+		sc_set_error("%s", op->kind != SC_KEYOP_SIGN
+		                       ? "a passphrase goes with a signature only"
+		                       : "a key's passphrase is 1 to 1024 bytes");
+		return SC_ERR_INVALID;
+	}
 	if (op->batch == 0)
 		return op->in_len > SC_KEYOP_IN_MAX ? SC_ERR_TOOBIG : SC_OK;
 	if (!kinds[op->kind].batch) {
@@ -139,6 +146,35 @@ static int take_text(char *s, uint8_t **out, size_t *len)
 	return SC_OK;
 }
 
+/* A signature, with the passphrase the request brought (if any) lent to
+ * the keyring for this call only. */
+static int sign_once(struct sc_keyring *kr, const struct sc_keyop *op, const struct sc_keys_opts *o,
+                     const struct sc_sig_opts *so, const uint8_t *in, size_t in_len, uint8_t *sig,
+                     size_t *sig_len, struct sc_keys_info *info)
+{
+	struct sc_keys_pp pp;
+	struct sc_key_meta m;
+	int r;
+
+	if (op->passphrase == NULL)
+		return sc_keyring_sign(kr, op->name, o, so, in, in_len, sig, sig_len, info);
+	if ((r = sc_keyring_key_meta(kr, op->name, &m)) != SC_OK)
+		return r;
+	if (!(m.flags & SC_KEY_PASSPHRASE)) {
+		sc_set_error("key '%s' has no passphrase (one is given only for keys made with "
+		             "--passphrase)",
+		             op->name);
+		return SC_ERR_INVALID;
+	}
+	memset(&pp, 0, sizeof(pp));
+	pp.passphrase = op->passphrase;
+	pp.len = op->passphrase_len;
+	sc_keyring_set_passphrase(kr, &pp);
+	r = sc_keyring_sign(kr, op->name, o, so, in, in_len, sig, sig_len, info);
+	sc_keyring_set_passphrase(kr, NULL);
+	return r;
+}
+
 static int apply_one(struct sc_keyring *kr, const struct sc_keyop *op, const struct sc_keys_opts *o,
                      const uint8_t *in, size_t in_len, struct sc_keyop_result *res)
 {
@@ -177,11 +213,12 @@ static int apply_one(struct sc_keyring *kr, const struct sc_keyop *op, const str
 		if (!op->confirmed && sc_keyring_key_meta(kr, op->name, &m) == SC_OK &&
 		    (m.flags & SC_KEY_CONFIRM)) {
 			sc_set_error("key '%s' asks a person to confirm each signature: sign with "
-			             "'secretctl sign' at a terminal (the agent cannot ask)",
+			             "'secretctl sign' at a terminal, or unlock the agent with "
+			             "SSH_ASKPASS set",
 			             op->name);
 			return SC_ERR_DENIED;
 		}
-		r = sc_keyring_sign(kr, op->name, o, &so, in, in_len, buf, &n, &res->info);
+		r = sign_once(kr, op, o, &so, in, in_len, buf, &n, &res->info);
 		break;
 	}
 	case SC_KEYOP_VERIFY:
