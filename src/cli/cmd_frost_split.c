@@ -19,6 +19,7 @@
 struct split_args {
 	const char *key;
 	int fresh, keep, destroy;
+	int stop; /* --help was answered: nothing more to do */
 	uint64_t t;
 	uint32_t timeout_ms;
 };
@@ -102,8 +103,10 @@ static int parse(struct cli *c, int argc, char **argv, struct split_args *a,
 		else if (ch == 'p' && (r = frost_cli_member(c, p.val, g)) != EXIT_OK)
 			return r;
 	}
-	if (ch == CLI_PARSE_EXIT)
+	if (ch == CLI_PARSE_EXIT) {
+		a->stop = 1;
 		return p.status;
+	}
 	if (p.nops != 1 || !sc_frost_name_valid(p.ops[0]))
 		return cli_usage(c, "%s", p.nops != 1 ? "one group name" : "invalid group name");
 	if ((a->key != NULL) == a->fresh)
@@ -153,7 +156,7 @@ static int deal(struct sc_frost_group *g, const uint8_t *secret, const struct sp
 
 int frost_cli_split(struct cli *c, int argc, char **argv)
 {
-	struct split_args a = {NULL, 0, 0, 0, 0, FROST_CLI_TIMEOUT_MS};
+	struct split_args a = {NULL, 0, 0, 0, 0, 0, FROST_CLI_TIMEOUT_MS};
 	struct sc_frost_group g;
 	struct key_session ks;
 	uint8_t *secret = NULL;
@@ -164,7 +167,7 @@ int frost_cli_split(struct cli *c, int argc, char **argv)
 	memset(&ks, 0, sizeof(ks));
 	if ((g.members = calloc(FROST_CLI_MEMBERS_MAX, sizeof(*g.members))) == NULL)
 		return cli_fail(SC_ERR_NOMEM, "frost split");
-	if ((r = parse(c, argc, argv, &a, &g)) != EXIT_OK ||
+	if ((r = parse(c, argc, argv, &a, &g)) != EXIT_OK || a.stop ||
 	    (r = frost_cli_group_absent(c, g.name)) != EXIT_OK)
 		goto out;
 	if (a.key != NULL) {
