@@ -1,6 +1,7 @@
 /* cmd_frost.c - `secretctl frost`: the coordinator's commands (keygen,
- * sign, pubkey, list) over the library's FROST sessions (custody/frost_*.c).
- * The coordinator holds no secret: it relays, aggregates and verifies. */
+ * sign, pubkey, list; split is cmd_frost_split.c) over the library's FROST
+ * sessions (custody/frost_*.c). The coordinator holds no secret: it
+ * relays, aggregates and verifies. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -285,7 +286,7 @@ const struct cli_cmd cli_frost_subs[] = {
      "--destroy-original. The dealer wipes the polynomial and the shares when done.",
      cli_opts_frost_split, NULL},
     {"participate", cmd_frost_participate, CLI_NEEDS_VAULT | CLI_NEEDS_PASSWORD, NULL,
-     "answer a coordinator on stdin/stdout (run by keygen and sign, not by hand)",
+     "answer a coordinator on stdin/stdout (run by keygen, split and sign, not by hand)",
      "Speaks framed messages on standard input and output and shows what it is asked\n"
      "on standard error: the group, and for a signature the message's SHA-256. With\n"
      "--confirm it asks on the terminal before it signs. One signature per run; the\n"
