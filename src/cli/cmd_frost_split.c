@@ -219,6 +219,14 @@ int frost_cli_split(struct cli *c, int argc, char **argv)
 		}
 	}
 	r = frost_cli_print_key(sc_frost_pubkeys_group_key(g.pub), "hex");
+	/* trust on first use: the owner compares these with what each
+	 * participant's own terminal showed */
+	for (uint16_t i = 0; i < g.n; i++) {
+		char hex[2 * 8 + 1];
+
+		sodium_bin2hex(hex, sizeof(hex), g.members[i].id_pub, 8);
+		cli_say("participant '%s': identity %s", g.members[i].name, hex);
+	}
 	cli_say("group '%s': %u of %u from a trusted dealer, each participant holds its share in "
 	        "its own vault",
 	        g.name, (unsigned)a.t, g.n);

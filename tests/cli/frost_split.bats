@@ -66,6 +66,11 @@ EOF
 	[ "$status" -eq 0 ]
 	[ "${lines[0]}" = "$(dealer key pubkey orig --format hex)" ]
 	[[ "$stderr" == *"key 'orig' stays in this vault"* ]]
+	# each participant's identity, to compare with what its terminal showed
+	for v in a b c; do
+		id=$("$SC_BIN" --vault "$T/$v" --password-fd 3 key pubkey frost-identity --format hex 3<"$T/pw.$v")
+		[[ "$stderr" == *"participant '$v': identity ${id:0:16}"* ]]
+	done
 	[ "$(dealer frost pubkey g1 --format hex)" = "${lines[0]}" ]
 	[ "$("$SC_BIN" --vault "$T/coord" frost list)" = "$(printf 'g1\t2-of-3\ta,b,c')" ]
 	for pair in a,b a,c b,c b,a a,b,c; do
