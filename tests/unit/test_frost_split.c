@@ -4,7 +4,8 @@
  * participant facing a hand-made dealer (a share off its commitment, for
  * another identifier, of another size, not sealed to it); a dealer facing
  * hand-made participants (a hello badly signed or of the wrong size, one
- * identity twice, other public keys or a bad signature at the end). */
+ * identity twice, other public keys or a bad signature at the end); the
+ * first request's bounds. */
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -414,10 +415,64 @@ static void test_dealer_refuses_bad_participants(void **state)
 		sc_frost_share_free(shares[i]);
 }
 
+/* The first request, SP_BEGIN, through a pipe: the same bounds as KG_BEGIN. */
+static int request(const uint8_t *payload, size_t len, struct sc_frost_request *rq)
+{
+	struct sc_frost_peer p, c;
+	int r;
+
+	link_peers(&c, &p);
+	assert_int_equal(sc_frost_frame_send(&c, SC_FROST_F_SP_BEGIN, payload, len), SC_OK);
+	close(c.to);
+	c.to = -1;
+	r = sc_frost_request_recv(&p, rq);
+	close(c.from);
+	unlink_peer(&p);
+	return r;
+}
+
+static void test_split_request(void **state)
+{
+	uint8_t pl[32 + 7 + 4 + 1];
+	struct sc_frost_request rq;
+
+	(void)state;
+	memset(pl, 7, 32);
+	sc_be16_put(pl + 32, 2); /* id */
+	sc_be16_put(pl + 34, 2); /* min */
+	sc_be16_put(pl + 36, 3); /* max */
+	pl[38] = 4;
+	memcpy(pl + 39, "unit", 4);
+	assert_int_equal(request(pl, 43, &rq), SC_OK);
+	assert_int_equal(rq.type, SC_FROST_F_SP_BEGIN);
+	assert_int_equal(rq.id, 2);
+	assert_int_equal(rq.min, 2);
+	assert_int_equal(rq.max, 3);
+	assert_string_equal(rq.group, "unit");
+	/* a trailing byte, a truncated name */
+	assert_int_equal(request(pl, 44, &rq), SC_ERR_CORRUPT);
+	assert_int_equal(request(pl, 42, &rq), SC_ERR_CORRUPT);
+	/* min above max, min 1, identifier 0 or above max */
+	sc_be16_put(pl + 34, 4);
+	assert_int_equal(request(pl, 43, &rq), SC_ERR_CORRUPT);
+	sc_be16_put(pl + 34, 1);
+	assert_int_equal(request(pl, 43, &rq), SC_ERR_CORRUPT);
+	sc_be16_put(pl + 34, 2);
+	sc_be16_put(pl + 32, 0);
+	assert_int_equal(request(pl, 43, &rq), SC_ERR_CORRUPT);
+	sc_be16_put(pl + 32, 4);
+	assert_int_equal(request(pl, 43, &rq), SC_ERR_CORRUPT);
+	/* a group name that is not one */
+	sc_be16_put(pl + 32, 1);
+	memcpy(pl + 39, "u/it", 4);
+	assert_int_equal(request(pl, 43, &rq), SC_ERR_CORRUPT);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_split_key_every_pair),
+	    cmocka_unit_test(test_split_request),
 	    cmocka_unit_test(test_participant_refuses_bad_shares),
 	    cmocka_unit_test(test_dealer_refuses_bad_participants),
 	};
