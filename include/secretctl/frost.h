@@ -83,6 +83,10 @@ int sc_frost_dealer_split(const uint8_t *secret, uint16_t min, uint16_t max,
 int sc_frost_share_verify(const struct sc_frost_share *share, struct sc_frost_key_package **kp,
                           struct sc_frost_pubkeys **pub) SC_WUR;
 uint16_t sc_frost_share_id(const struct sc_frost_share *share);
+/* The FROST secret of an Ed25519 key: its RFC 8032 scalar (the clamped low
+ * half of SHA-512(seed)) reduced mod L, so that secret * B is the key's
+ * public key. secret should be secmem. */
+int sc_frost_secret_from_seed(const uint8_t seed[32], uint8_t secret[SC_FROST_SCALAR_LEN]) SC_WUR;
 void sc_frost_share_free(struct sc_frost_share *share);
 
 uint16_t sc_frost_key_package_id(const struct sc_frost_key_package *kp);

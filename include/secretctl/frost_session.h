@@ -35,6 +35,10 @@ enum sc_frost_frame_type {
 	SC_FROST_F_SG_COMMIT = 0x21,  /* participant: its commitment */
 	SC_FROST_F_SG_PACKAGE = 0x22, /* coordinator: the signing package */
 	SC_FROST_F_SG_SHARE = 0x23,   /* participant: its signature share */
+	SC_FROST_F_SP_BEGIN = 0x30,   /* dealer: session, id, min, max, group */
+	SC_FROST_F_SP_HELLO = 0x31,   /* participant: identity, box key, signature */
+	SC_FROST_F_SP_SHARE = 0x32,   /* dealer: its dealer share (0x08), sealed to the box key */
+	SC_FROST_F_SP_DONE = 0x33,    /* participant: its public keys, signed; share stored */
 	SC_FROST_F_ERROR = 0x7f,      /* participant: it refuses (a short text) */
 };
 
@@ -88,10 +92,10 @@ int sc_frost_name_valid(const char *name);
 
 /* ---- what a participant is asked first --------------------------------------- */
 struct sc_frost_request {
-	uint8_t type; /* SC_FROST_F_KG_BEGIN or SC_FROST_F_SG_BEGIN */
+	uint8_t type; /* SC_FROST_F_KG_BEGIN, SC_FROST_F_SP_BEGIN or SC_FROST_F_SG_BEGIN */
 	char group[SC_FROST_NAME_MAX + 1];
-	uint16_t id, min, max;                 /* key generation */
-	uint8_t session[SC_FROST_SESSION_LEN]; /* key generation */
+	uint16_t id, min, max;                 /* key generation, split */
+	uint8_t session[SC_FROST_SESSION_LEN]; /* key generation, split */
 	uint8_t group_key[SC_FROST_POINT_LEN]; /* signing */
 };
 int sc_frost_request_recv(struct sc_frost_peer *p, struct sc_frost_request *req) SC_WUR;
@@ -117,6 +121,31 @@ int sc_frost_kg_participate(struct sc_frost_peer *coord, const struct sc_frost_r
                             struct sc_frost_pubkeys **pub) SC_WUR;
 int sc_frost_kg_done(struct sc_frost_peer *coord, const struct sc_frost_request *req,
                      const struct sc_frost_identity *id, const struct sc_frost_pubkeys *pub) SC_WUR;
+
+/* ---- trusted-dealer split (frost_split.c) ------------------------------------
+ * The dealer hands shares[i] (identifier i+1, from sc_frost_dealer_split,
+ * all of one threshold, n of them) to peers[i]: SP_BEGIN; the participant's
+ * SP_HELLO (its identity key and a fresh X25519 box key, signed by the
+ * identity key over the session, group and place); SP_SHARE, the dealer
+ * share (0x08: the share and the VSS commitment) sealed to that box key
+ * (crypto_box_seal); the participant's SP_DONE, its public keys signed.
+ * The dealer checks that every participant derived its own public keys.
+ * The caller wipes the shares after. *culprit: index + 1 of the failing
+ * peer, 0 when none. */
+int sc_frost_split_coordinate(struct sc_frost_peer *peers, uint16_t n, const char *group,
+                              struct sc_frost_share *const *shares,
+                              uint8_t (*id_pubs)[SC_FROST_ID_PUB_LEN],
+                              struct sc_frost_pubkeys **pub, size_t *culprit) SC_WUR;
+/* The participant's side after a SP_BEGIN request: on SC_OK its share,
+ * checked against the dealer's VSS commitment (a share that does not
+ * verify is refused: SC_ERR_CORRUPT), as *kp (secmem) and *pub; the
+ * caller stores *kp, then calls sc_frost_split_done. */
+int sc_frost_split_participate(struct sc_frost_peer *coord, const struct sc_frost_request *req,
+                               const struct sc_frost_identity *id, struct sc_frost_key_package **kp,
+                               struct sc_frost_pubkeys **pub) SC_WUR;
+int sc_frost_split_done(struct sc_frost_peer *coord, const struct sc_frost_request *req,
+                        const struct sc_frost_identity *id,
+                        const struct sc_frost_pubkeys *pub) SC_WUR;
 
 /* ---- signing (frost_session.c) -------------------------------------------------
  * The coordinator's two rounds with peers[0..n), ids[i] the identifier of

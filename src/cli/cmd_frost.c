@@ -1,6 +1,7 @@
 /* cmd_frost.c - `secretctl frost`: the coordinator's commands (keygen,
- * sign, pubkey, list) over the library's FROST sessions (custody/frost_*.c).
- * The coordinator holds no secret: it relays, aggregates and verifies. */
+ * sign, pubkey, list; split is cmd_frost_split.c) over the library's FROST
+ * sessions (custody/frost_*.c). The coordinator holds no secret: it
+ * relays, aggregates and verifies. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,6 @@
 #include "cli/frost_cli.h"
 #include "secretctl/secmem.h"
 #include "secretctl/sig.h"
-
-extern char **environ;
 
 #define OPT_END                                                                                    \
 	{                                                                                          \
@@ -29,6 +28,17 @@ const struct cli_opt cli_opts_frost_keygen[] = {
      "a participant and the command that reaches its 'frost participate' (repeat, 2 to 32)", 0},
     TIMEOUT_OPT,
     OPT_END};
+const struct cli_opt cli_opts_frost_split[] = {
+    {'k', 0, "key", "KEY", "split this vault's exportable ed25519 key KEY", 0},
+    {'F', 0, "fresh", NULL, "split a fresh random key instead (never stored whole)", 0},
+    {'K', 0, "keep-original", NULL, "with --key: KEY stays here, usable as before", 0},
+    {'D', 0, "destroy-original", NULL,
+     "with --key: schedule KEY's crypto-erase (7 days; unusable from now)", 0},
+    {'t', 0, "threshold", "T", "any T of the participants sign (2 to their number)", 0},
+    {'p', 0, "participant", "NAME=COMMAND",
+     "a participant and the command that reaches its 'frost participate' (repeat, 2 to 32)", 0},
+    TIMEOUT_OPT,
+    OPT_END};
 const struct cli_opt cli_opts_frost_sign[] = {
     {'i', 0, "in", "FILE", "the message: FILE ('-' or none: standard input)", 0},
     {'s', 0, "signers", "NAME,NAME[,...]", "the participants that sign (at least T)", 0},
@@ -37,52 +47,6 @@ const struct cli_opt cli_opts_frost_sign[] = {
     OPT_END};
 const struct cli_opt cli_opts_frost_pubkey[] = {
     {'f', 0, "format", "FORMAT", "pem (default), hex or raw", 0}, OPT_END};
-
-static int parse_timeout(struct cli *c, const char *s, uint32_t *ms)
-{
-	uint64_t secs;
-
-	if (cli_parse_count(s, 3600, &secs) != SC_OK) {
-		sc_clear_error();
-		return cli_usage(c, "bad --timeout '%s' (seconds, 1 to 3600)", s);
-	}
-	*ms = (uint32_t)(secs * 1000);
-	return EXIT_OK;
-}
-
-/* A failure of the session: a participant's (named, EXIT_PEER) or ours. */
-static int session_fail(int r, const char *what, const char *who)
-{
-	if (who != NULL)
-		return cli_error(EXIT_PEER, "%s: participant '%s': %s", what, who, sc_last_error());
-	return cli_fail(r, "%s", what);
-}
-
-static int spawn_all(struct sc_frost_peer *peers, const struct sc_frost_member **m, size_t n,
-                     uint32_t timeout_ms, size_t *bad)
-{
-	int r;
-
-	*bad = 0;
-	for (size_t i = 0; i < n; i++)
-		peers[i].pid = 0;
-	/* *bad as the sessions give it: the failing peer's index + 1 */
-	for (size_t i = 0; i < n; i++)
-		if ((r = sc_frost_peer_spawn(m[i]->command, environ, timeout_ms, &peers[i])) !=
-		    SC_OK) {
-			*bad = i + 1;
-			return r;
-		}
-	return SC_OK;
-}
-
-static void close_all(struct sc_frost_peer *peers, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		sc_frost_peer_hangup(&peers[i]);
-	for (size_t i = 0; i < n; i++)
-		sc_frost_peer_close(&peers[i]);
-}
 
 static int keygen(struct cli *c, int argc, char **argv)
 {
@@ -106,7 +70,7 @@ static int keygen(struct cli *c, int argc, char **argv)
 			r = cli_usage(c, "bad --threshold '%s'", p.val);
 			goto out;
 		}
-		if (ch == 'T' && (r = parse_timeout(c, p.val, &timeout_ms)) != EXIT_OK)
+		if (ch == 'T' && (r = frost_cli_parse_timeout(c, p.val, &timeout_ms)) != EXIT_OK)
 			goto out;
 		if (ch == 'p' && (r = frost_cli_member(c, p.val, &g)) != EXIT_OK)
 			goto out;
@@ -130,13 +94,13 @@ static int keygen(struct cli *c, int argc, char **argv)
 		goto out;
 	for (uint16_t i = 0; i < g.n; i++)
 		mp[i] = &g.members[i];
-	if ((st = spawn_all(peers, mp, g.n, timeout_ms, &bad)) == SC_OK)
+	if ((st = frost_cli_spawn_all(peers, mp, g.n, timeout_ms, &bad)) == SC_OK)
 		st = sc_frost_kg_coordinate(peers, g.n, (uint16_t)t, g.name, ids, &g.pub, &bad);
 	bad = bad == 0 ? SIZE_MAX : bad - 1;
-	close_all(peers, g.n);
+	frost_cli_close_all(peers, g.n);
 	if (st != SC_OK) {
-		r = session_fail(st, "key generation failed",
-		                 bad < g.n ? g.members[bad].name : NULL);
+		r = frost_cli_session_fail(st, "key generation failed",
+		                           bad < g.n ? g.members[bad].name : NULL);
 		goto out;
 	}
 	for (uint16_t i = 0; i < g.n; i++)
@@ -210,7 +174,8 @@ static int sign(struct cli *c, int argc, char **argv)
 			out = p.val;
 		else if (ch == 's')
 			signers = p.val;
-		else if (ch == 'T' && (r = parse_timeout(c, p.val, &timeout_ms)) != EXIT_OK)
+		else if (ch == 'T' &&
+		         (r = frost_cli_parse_timeout(c, p.val, &timeout_ms)) != EXIT_OK)
 			return r;
 	}
 	if (ch == CLI_PARSE_EXIT)
@@ -232,12 +197,12 @@ static int sign(struct cli *c, int argc, char **argv)
 		r = cli_fail(st, "cannot read '%s'", in != NULL ? in : "-");
 		goto out;
 	}
-	if ((st = spawn_all(peers, mp, n, timeout_ms, &bad)) == SC_OK)
+	if ((st = frost_cli_spawn_all(peers, mp, n, timeout_ms, &bad)) == SC_OK)
 		st = sc_frost_sign_coordinate(peers, ids, n, g.name, g.pub, msg, len, sig, &bad);
 	bad = bad == 0 ? SIZE_MAX : bad - 1;
-	close_all(peers, n);
+	frost_cli_close_all(peers, n);
 	if (st != SC_OK) {
-		r = session_fail(st, "signing failed", bad < n ? mp[bad]->name : NULL);
+		r = frost_cli_session_fail(st, "signing failed", bad < n ? mp[bad]->name : NULL);
 		goto out;
 	}
 	r = frost_cli_write_sig(out, sig);
@@ -312,8 +277,16 @@ const struct cli_cmd cli_frost_subs[] = {
      "each participant's identity key and echoed; shares travel sealed between them.\n"
      "Each share is kept in its participant's keyring; the group here. Prints the key.",
      cli_opts_frost_keygen, NULL},
+    {"split", frost_cli_split, CLI_NEEDS_VAULT | CLI_NEEDS_PASSWORD, "GROUP",
+     "split a key (this vault's exportable ed25519 --key, or --fresh) into T-of-N shares",
+     "A trusted dealer (RFC 9591 appendix C): Shamir shares of the key's scalar with a\n"
+     "VSS commitment, each sealed to its participant's box key and checked by it\n"
+     "against the commitment before it is kept. The group key is the key's public key.\n"
+     "With --key say what happens to the key here: --keep-original or\n"
+     "--destroy-original. The dealer wipes the polynomial and the shares when done.",
+     cli_opts_frost_split, NULL},
     {"participate", cmd_frost_participate, CLI_NEEDS_VAULT | CLI_NEEDS_PASSWORD, NULL,
-     "answer a coordinator on stdin/stdout (run by keygen and sign, not by hand)",
+     "answer a coordinator on stdin/stdout (run by keygen, split and sign, not by hand)",
      "Speaks framed messages on standard input and output and shows what it is asked\n"
      "on standard error: the group, and for a signature the message's SHA-256. With\n"
      "--confirm it asks on the terminal before it signs. One signature per run; the\n"

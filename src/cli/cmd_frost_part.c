@@ -14,6 +14,8 @@
 #include "secretctl/secmem.h"
 #include "secretctl/sig.h"
 
+extern char **environ;
+
 #define PART_TIMEOUT_MS (300u * 1000u)
 
 const struct cli_opt cli_opts_frost_participate[] = {
@@ -106,6 +108,45 @@ static int do_keygen(struct part *pt, const char *kname)
 	return EXIT_OK;
 }
 
+/* A trusted dealer's share: checked against its VSS commitment, stored. */
+static int do_split(struct part *pt, const char *kname)
+{
+	struct sc_frost_keyring_identity ki = {pt->ks.kr, key_now()};
+	struct sc_frost_key_package *kp = NULL;
+	struct sc_frost_pubkeys *pub = NULL;
+	struct sc_frost_identity id;
+	char hex[2 * 8 + 1];
+	int made = 0, st;
+
+	cli_say("frost split '%s': participant %u of %u, threshold %u, from a trusted dealer",
+	        pt->req.group, pt->req.id, pt->req.max, pt->req.min);
+	if ((st = sc_frost_keyring_identity(&ki, &id, &made)) != SC_OK) {
+		sc_frost_frame_refuse(&pt->coord, "no identity key");
+		return cli_fail(st, "cannot use the identity key");
+	}
+	sodium_bin2hex(hex, sizeof(hex), id.pub, 8);
+	cli_say("frost split '%s': this vault's identity %s%s", pt->req.group, hex,
+	        made ? " (made now)" : "");
+	st = sc_frost_split_participate(&pt->coord, &pt->req, &id, &kp, &pub);
+	if (st == SC_OK &&
+	    (st = sc_frost_keyring_store(pt->ks.kr, pt->req.group, kp, key_now())) != SC_OK)
+		sc_frost_frame_refuse(&pt->coord, "cannot store the share");
+	st = key_commit(pt->c, &pt->ks, "frost.split", kname, st);
+	if (st == SC_OK && (st = sc_frost_split_done(&pt->coord, &pt->req, &id, pub)) != SC_OK)
+		cli_warn("the share is stored, but the dealer did not hear it");
+	if (st == SC_OK)
+		sodium_bin2hex(hex, sizeof(hex), sc_frost_pubkeys_group_key(pub), 8);
+	sc_frost_key_package_free(kp);
+	sc_frost_pubkeys_free(pub);
+	if (st != SC_OK)
+		return cli_error(EXIT_PEER, "frost split '%s' failed: %s", pt->req.group,
+		                 sc_last_error());
+	cli_say("frost split '%s': share checked against the dealer's commitment, stored as key "
+	        "'%s' (group key %s...)",
+	        pt->req.group, kname, hex);
+	return EXIT_OK;
+}
+
 static int do_sign(struct part *pt, const char *kname)
 {
 	struct sc_frost_key_package *kp = NULL;
@@ -167,7 +208,9 @@ int cmd_frost_participate(struct cli *c, int argc, char **argv)
 		sc_frost_frame_refuse(&pt.coord, "cannot unlock the participant's vault");
 		return r;
 	}
-	r = pt.req.type == SC_FROST_F_KG_BEGIN ? do_keygen(&pt, kname) : do_sign(&pt, kname);
+	r = pt.req.type == SC_FROST_F_KG_BEGIN   ? do_keygen(&pt, kname)
+	    : pt.req.type == SC_FROST_F_SP_BEGIN ? do_split(&pt, kname)
+	                                         : do_sign(&pt, kname);
 	key_close(&pt.ks);
 	return r;
 }
@@ -260,4 +303,50 @@ int frost_cli_write_sig(const char *path, const uint8_t sig[SC_FROST_SIG_LEN])
 	if (puts(b64) < 0 || fflush(stdout) != 0)
 		return cli_fail(SC_ERR_IO, "cannot write the signature");
 	return EXIT_OK;
+}
+
+int frost_cli_parse_timeout(struct cli *c, const char *s, uint32_t *ms)
+{
+	uint64_t secs;
+
+	if (cli_parse_count(s, 3600, &secs) != SC_OK) {
+		sc_clear_error();
+		return cli_usage(c, "bad --timeout '%s' (seconds, 1 to 3600)", s);
+	}
+	*ms = (uint32_t)(secs * 1000);
+	return EXIT_OK;
+}
+
+/* A failure of the session: a participant's (named, EXIT_PEER) or ours. */
+int frost_cli_session_fail(int r, const char *what, const char *who)
+{
+	if (who != NULL)
+		return cli_error(EXIT_PEER, "%s: participant '%s': %s", what, who, sc_last_error());
+	return cli_fail(r, "%s", what);
+}
+
+int frost_cli_spawn_all(struct sc_frost_peer *peers, const struct sc_frost_member **m, size_t n,
+                        uint32_t timeout_ms, size_t *bad)
+{
+	int r;
+
+	*bad = 0;
+	for (size_t i = 0; i < n; i++)
+		peers[i].pid = 0;
+	/* *bad as the sessions give it: the failing peer's index + 1 */
+	for (size_t i = 0; i < n; i++)
+		if ((r = sc_frost_peer_spawn(m[i]->command, environ, timeout_ms, &peers[i])) !=
+		    SC_OK) {
+			*bad = i + 1;
+			return r;
+		}
+	return SC_OK;
+}
+
+void frost_cli_close_all(struct sc_frost_peer *peers, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sc_frost_peer_hangup(&peers[i]);
+	for (size_t i = 0; i < n; i++)
+		sc_frost_peer_close(&peers[i]);
 }

@@ -10,6 +10,18 @@
 #define FROST_CLI_TIMEOUT_MS (120u * 1000u)
 
 extern const struct cli_opt cli_opts_frost_participate[];
+extern const struct cli_opt cli_opts_frost_split[];
+/* cmd_frost_split.c: the trusted dealer's `frost split`. */
+int frost_cli_split(struct cli *c, int argc, char **argv);
+
+/* cmd_frost.c: --timeout SECS into *ms (an exit status). */
+int frost_cli_parse_timeout(struct cli *c, const char *s, uint32_t *ms);
+/* A failed session: the participant named (who, EXIT_PEER) or ours. */
+int frost_cli_session_fail(int r, const char *what, const char *who);
+/* Start each member's command; *bad: index + 1 of the one that did not. */
+int frost_cli_spawn_all(struct sc_frost_peer *peers, const struct sc_frost_member **m, size_t n,
+                        uint32_t timeout_ms, size_t *bad);
+void frost_cli_close_all(struct sc_frost_peer *peers, size_t n);
 int cmd_frost_participate(struct cli *c, int argc, char **argv);
 
 /* --participant NAME=COMMAND appended to g (names distinct). */

@@ -377,3 +377,11 @@ EOF
 	[ "$(n tamper.log C_Decrypt)" -eq 1 ]
 	[ "$(n sign.log C_Sign)" -eq 1 ]
 }
+
+@test "frost split refuses a key in the token: its private part never leaves it" {
+	mk ted ed25519
+	run -9 sc frost split g --key ted --keep-original --threshold 2 --participant a=x \
+		--participant b=y
+	[[ "$output" == *"key 'ted' lives in a token: its private part never leaves it"* ]]
+	[ ! -e "$SC_VAULT/frost/g.group" ]
+}

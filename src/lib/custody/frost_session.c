@@ -34,17 +34,18 @@ static int get_name(struct sc_buf *b, char out[SC_FROST_NAME_MAX + 1])
 
 int sc_frost_request_recv(struct sc_frost_peer *p, struct sc_frost_request *req)
 {
-	static const uint8_t want[] = {SC_FROST_F_KG_BEGIN, SC_FROST_F_SG_BEGIN};
+	static const uint8_t want[] = {SC_FROST_F_KG_BEGIN, SC_FROST_F_SP_BEGIN,
+	                               SC_FROST_F_SG_BEGIN};
 	struct sc_buf b;
 	uint8_t *pl = NULL;
 	size_t len;
 	int r;
 
 	memset(req, 0, sizeof(*req));
-	if ((r = sc_frost_frame_recv(p, want, 2, REQUEST_MAX, 0, &req->type, &pl, &len)) != SC_OK)
+	if ((r = sc_frost_frame_recv(p, want, 3, REQUEST_MAX, 0, &req->type, &pl, &len)) != SC_OK)
 		return r;
 	sc_buf_init_reader(&b, pl, len);
-	if (req->type == SC_FROST_F_KG_BEGIN) {
+	if (req->type == SC_FROST_F_KG_BEGIN || req->type == SC_FROST_F_SP_BEGIN) {
 		r = sc_buf_get(&b, req->session, SC_FROST_SESSION_LEN);
 		if (r == SC_OK && (r = sc_buf_get_u16(&b, &req->id)) == SC_OK &&
 		    (r = sc_buf_get_u16(&b, &req->min)) == SC_OK)

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -270,10 +271,14 @@ fail:
 
 void sc_frost_frame_refuse(struct sc_frost_peer *p, const char *text)
 {
+	char keep[512];
 	size_t n = strlen(text);
 
 	if (n > SC_FROST_ERROR_MAX)
 		n = SC_FROST_ERROR_MAX;
+	/* best effort: the peer may be gone, and then the reason we refuse
+	 * stays the error, not the failed send */
+	snprintf(keep, sizeof(keep), "%s", sc_last_error());
 	if (sc_frost_frame_send(p, SC_FROST_F_ERROR, (const uint8_t *)text, n) != SC_OK)
-		return; /* best effort: the peer may be gone */
+		sc_set_error("%s", keep);
 }

@@ -37,7 +37,8 @@ int sc_keys_sig_keygen(int type, uint8_t *material, size_t cap, size_t *len, voi
 
 	*len = 0;
 	if (type == SC_KEY_FROST_ED25519) {
-		sc_set_error("a frost-ed25519 share is made by 'secretctl frost keygen'");
+		sc_set_error(
+		    "a frost-ed25519 share is made by 'secretctl frost keygen' or 'frost split'");
 		return SC_ERR_INVALID;
 	}
 	if ((r = sig_alg(type, &alg)) != SC_OK)
