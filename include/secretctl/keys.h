@@ -239,8 +239,22 @@ int sc_keyring_tick(struct sc_keyring *kr, int64_t now) SC_WUR;
  * min_decrypt and <= min_encrypt and no references. */
 int sc_keyring_trim(struct sc_keyring *kr, const char *name, uint32_t below) SC_WUR;
 
+/* The settings `key config` changes. exportable and confirm are one-way
+ * latches: they are set, never cleared (SC_ERR_DENIED for a key that can
+ * never be exported: in a token, under a passphrase). require_context is
+ * for the encryption types, on or off. rotate_every: seconds, 0 never. */
 int sc_keyring_set_exportable(struct sc_keyring *kr, const char *name) SC_WUR; /* latch */
+int sc_keyring_set_confirm(struct sc_keyring *kr, const char *name) SC_WUR;    /* latch */
+int sc_keyring_set_require_context(struct sc_keyring *kr, const char *name, int on) SC_WUR;
 int sc_keyring_set_rotate_every(struct sc_keyring *kr, const char *name, int64_t secs) SC_WUR;
+/* The floors, as Vault transit's min_decryption_version and
+ * min_encryption_version: each between min_available and the newest
+ * version, raised or lowered at will, and min_encrypt >= min_decrypt (a
+ * text made under a version must decrypt). 0 keeps a floor as it is;
+ * both are checked as they will be, then both set, or neither
+ * (SC_ERR_INVALID out of range, SC_ERR_STATE encrypt under decrypt). */
+int sc_keyring_set_floors(struct sc_keyring *kr, const char *name, uint32_t min_decrypt,
+                          uint32_t min_encrypt) SC_WUR;
 int sc_keyring_set_min_decrypt(struct sc_keyring *kr, const char *name, uint32_t v) SC_WUR;
 int sc_keyring_set_min_encrypt(struct sc_keyring *kr, const char *name, uint32_t v) SC_WUR;
 

@@ -92,7 +92,7 @@ void key_pp_drop(struct key_session *ks, struct key_pp *pp);
 /* The operations' option tables and commands (cmd_key_ops.c, cmd_sign.c),
  * in the `key` subcommand table (cmd_key.c). */
 extern const struct cli_opt cli_opts_key_encrypt[], cli_opts_key_decrypt[], cli_opts_key_datakey[],
-    cli_opts_key_hmac[], cli_opts_key_pubkey[];
+    cli_opts_key_hmac[], cli_opts_key_pubkey[], cli_opts_key_config[];
 int cli_key_encrypt(struct cli *c, int argc, char **argv);
 int cli_key_decrypt(struct cli *c, int argc, char **argv);
 int cli_key_rewrap(struct cli *c, int argc, char **argv);
@@ -100,4 +100,5 @@ int cli_key_datakey(struct cli *c, int argc, char **argv);
 int cli_key_hmac(struct cli *c, int argc, char **argv);
 int cli_key_export(struct cli *c, int argc, char **argv);
 int cli_key_pubkey(struct cli *c, int argc, char **argv);
+int cli_key_config(struct cli *c, int argc, char **argv); /* cmd_key_config.c */
 #endif
