@@ -313,7 +313,9 @@ struct sc_keys_opts {
 struct sc_keys_info {
 	uint32_t version; /* the version used (encrypting: the one written) */
 	int rotated;      /* the key was rotated first (period or counter) */
-	int compromised;  /* a compromised version was used: tell the user */
+	/* the compromised version used (allow_compromised; for rewrap the
+	 * one decrypted), 0 for none: the front end tells the user loudly */
+	uint32_t compromised;
 };
 
 /* Encrypt under the newest version (rotating first when due). *out is a

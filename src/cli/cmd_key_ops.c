@@ -358,9 +358,9 @@ static int decrypt_or_rewrap(struct cli *c, int argc, char **argv, int rewrap)
 		if (st == SC_OK)
 			st =
 			    sc_keyring_rewrap(ks.kr, name, &o, (const char *)text, len, &ct, &info);
-		st = key_commit(c, &ks, "key.rewrap", name, st);
+		st = key_commit_info(c, &ks, "key.rewrap", name, &info, st);
 		if (st == SC_OK)
-			key_note(c, &ks, name, &info);
+			key_say(name, &info);
 		key_close(&ks);
 	}
 	if (st == SC_ERR_CORRUPT && *sc_last_error() == '\0')

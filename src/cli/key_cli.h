@@ -31,6 +31,10 @@ int key_open(struct cli *c, struct key_session *ks);
  * means the caller may hand out its result; anything else fails closed.
  */
 int key_commit(struct cli *c, struct key_session *ks, const char *op, const char *name, int st);
+/* The same for an operation's outcome info (a rotation on the way, a
+ * compromised version used: their entries are sc_keyop_commit's). */
+int key_commit_info(struct cli *c, struct key_session *ks, const char *op, const char *name,
+                    const struct sc_keys_info *info, int st);
 void key_close(struct key_session *ks);
 
 /* key_token.c: when key name lives in a token, open that token (by the
