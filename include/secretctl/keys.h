@@ -302,6 +302,38 @@ int sc_keyring_key_meta(const struct sc_keyring *kr, const char *name,
 int sc_keyring_version_at(const struct sc_keyring *kr, const char *name, size_t i,
                           struct sc_key_version_meta *out) SC_WUR;
 
+/* ---- a JSON batch (key encrypt|decrypt --batch-json) ---------------------
+ *
+ * A JSON array of item objects, or JSON lines (one object a line; blank
+ * lines skipped). Each item: exactly one of "in" (a string: the input's
+ * bytes as UTF-8) and "in_b64" (standard padded base64), an optional
+ * "context" (an object of string values: its own encryption context) and
+ * an optional "id" (a scalar, given back with its result). Anything else
+ * - an unknown member, a duplicate key, a nested id, a context value not a
+ * string, more than SC_KEYS_JBATCH_MAX items, an input over item_max,
+ * more than SC_KEYS_JBATCH_BYTES_MAX bytes - refuses the whole batch
+ * (SC_ERR_INVALID or SC_ERR_TOOBIG, the detail naming the item). Jansson
+ * itself bounds nesting (2048 levels); an item nests two at most.
+ */
+#define SC_KEYS_JBATCH_MAX 100000u
+#define SC_KEYS_JBATCH_BYTES_MAX (32u * 1024 * 1024)
+#define SC_KEYS_JBATCH_ID_MAX 256
+struct sc_keys_jitem {
+	const uint8_t *in; /* in the batch's arena */
+	size_t in_len;
+	struct sc_keys_ctx *ctx; /* NULL: the empty context */
+	char *id;                /* the id's compact JSON, or NULL */
+};
+struct sc_keys_jbatch {
+	struct sc_keys_jitem *items;
+	size_t n;
+	uint8_t *arena; /* secmem: every item's input, one guarded block */
+	size_t used, cap;
+};
+int sc_keys_jbatch_parse(const uint8_t *buf, size_t len, size_t item_max,
+                         struct sc_keys_jbatch *out) SC_WUR;
+void sc_keys_jbatch_free(struct sc_keys_jbatch *b);
+
 /* ---- operations -------------------------------------------------------- */
 
 struct sc_keys_opts {

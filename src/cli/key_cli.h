@@ -105,4 +105,8 @@ int cli_key_hmac(struct cli *c, int argc, char **argv);
 int cli_key_export(struct cli *c, int argc, char **argv);
 int cli_key_pubkey(struct cli *c, int argc, char **argv);
 int cli_key_config(struct cli *c, int argc, char **argv); /* cmd_key_config.c */
+/* cmd_key_batch.c: encrypt or decrypt (kind) the JSON batch read from in
+ * with key name; results to outp or standard output. An exit status. */
+int cli_key_batch_json(struct cli *c, int kind, const char *name, const char *in, const char *outp,
+                       int allow_compromised);
 #endif
