@@ -366,6 +366,84 @@ static void test_schedule_destroy(void **state)
 	sc_keyring_free(kr);
 }
 
+/* Destruction is allowed from every live state (SP 800-57: pre-activation,
+ * active, suspended, deactivated, compromised -> destroyed), only by
+ * scheduling it: while scheduled the version does nothing, cancel gives
+ * back the state it had, and the due date crypto-erases it. */
+static void test_destroy_from_every_state(void **state)
+{
+	int st;
+
+	(void)state;
+	for (st = P; st <= C; st++) {
+		struct sc_keyring *kr = ring_in(st);
+		struct sc_keys_opts o = {T0 + 1, NULL, 0, 1};
+		char *ct = NULL;
+
+		assert_true(expect_allowed(st, X));
+		assert_int_equal(sc_keyring_schedule_destroy(kr, "k", 1, 7, T0), SC_OK);
+		assert_int_equal(
+		    sc_keyring_encrypt(kr, "k", &o, (const uint8_t *)"x", 1, &ct, NULL),
+		    SC_ERR_STATE);
+		assert_non_null(strstr(sc_last_error(), "key cancel-destroy k --version 1"));
+		assert_null(ct);
+		/* a compromise can still be marked while scheduled */
+		if (st != C) {
+			assert_int_equal(sc_keyring_cancel_destroy(kr, "k", 1), SC_OK);
+			assert_int_equal(state_of(kr, "k", 1), st);
+			assert_int_equal(sc_keyring_schedule_destroy(kr, "k", 1, 7, T0), SC_OK);
+		}
+		/* pre-activation past its date: destroyed, never activated first */
+		assert_int_equal(sc_keyring_tick(kr, T0 + 7 * DAY), SC_OK);
+		assert_int_equal(state_of(kr, "k", 1), X);
+		assert_null(sc_keys_find(kr, "k")->v[0].material);
+		/* destroyed is final: nothing schedules, cancels or moves it */
+		assert_int_equal(sc_keyring_schedule_destroy(kr, "k", 1, 7, T0 + 7 * DAY),
+		                 SC_ERR_STATE);
+		assert_int_equal(sc_keyring_cancel_destroy(kr, "k", 1), SC_ERR_STATE);
+		assert_int_equal(sc_keyring_set_state(kr, "k", 1, SC_KEY_COMPROMISED, T0 + 7 * DAY),
+		                 SC_ERR_STATE);
+		sc_keyring_free(kr);
+	}
+}
+
+/* info.compromised names the compromised version used, not a yes: a
+ * decrypt under version 2, and a rewrap of a version-2 text under 3. */
+static void test_compromised_info(void **state)
+{
+	struct sc_keyring *kr = ring_in(A);
+	struct sc_keys_opts o = {T0 + 1, NULL, 0, 0};
+	struct sc_keys_info info;
+	char *ct = NULL, *re = NULL;
+	uint8_t *pt = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(sc_keyring_rotate(kr, "k", T0, NULL), SC_OK);
+	assert_int_equal(sc_keyring_encrypt(kr, "k", &o, (const uint8_t *)"x", 1, &ct, &info),
+	                 SC_OK);
+	assert_int_equal(info.compromised, 0);
+	assert_int_equal(sc_keyring_rotate(kr, "k", T0, NULL), SC_OK);
+	assert_int_equal(sc_keyring_set_state(kr, "k", 2, SC_KEY_COMPROMISED, T0 + 1), SC_OK);
+	o.allow_compromised = 1;
+	assert_int_equal(sc_keyring_decrypt(kr, "k", &o, ct, strlen(ct), &pt, &n, &info), SC_OK);
+	assert_int_equal(info.version, 2);
+	assert_int_equal(info.compromised, 2);
+	sc_secmem_free(pt);
+	assert_int_equal(sc_keyring_rewrap(kr, "k", &o, ct, strlen(ct), &re, &info), SC_OK);
+	assert_int_equal(info.version, 3);
+	assert_int_equal(info.compromised, 2);
+	free(re);
+	re = NULL;
+	/* the flag alone says nothing: an active version is not reported */
+	assert_int_equal(sc_keyring_encrypt(kr, "k", &o, (const uint8_t *)"y", 1, &re, &info),
+	                 SC_OK);
+	assert_int_equal(info.compromised, 0);
+	free(re);
+	free(ct);
+	sc_keyring_free(kr);
+}
+
 static void test_destroy_refused_while_referenced(void **state)
 {
 	struct sc_keyring *kr = ring_in(A);
@@ -657,6 +735,8 @@ int main(void)
 	    cmocka_unit_test(test_op_table),
 	    cmocka_unit_test(test_activate_at),
 	    cmocka_unit_test(test_schedule_destroy),
+	    cmocka_unit_test(test_destroy_from_every_state),
+	    cmocka_unit_test(test_compromised_info),
 	    cmocka_unit_test(test_destroy_refused_while_referenced),
 	    cmocka_unit_test(test_trim),
 	    cmocka_unit_test(test_flags),
