@@ -100,6 +100,10 @@ int sc_keyop_check(const struct sc_keyop *op) SC_WUR;
 int sc_keyop_apply(struct sc_keyring *kr, const struct sc_keyop *op, int64_t now,
                    struct sc_keyop_result *res) SC_WUR;
 
+/* The audit op of a use of a compromised version (allow_compromised) is
+ * the operation's with this appended: "key.decrypt.compromised". */
+#define SC_KEYOP_COMPROMISED_SUFFIX ".compromised"
+
 /* Who an entry is written for. */
 struct sc_keyop_who {
 	int source;         /* enum sc_audit_source */
@@ -109,7 +113,9 @@ struct sc_keyop_who {
 /* Record the outcome st of op (the audit op) on key name, for who: when st is SC_OK and
  * the keyring's generation moved past gen0, the keyring is saved and the
  * entry written in one transaction (both or neither); otherwise the
- * outcome is appended. A rotation made on the way is recorded as its own
+ * outcome is appended. A compromised version used (info->compromised)
+ * marks the entry's op with SC_KEYOP_COMPROMISED_SUFFIX. A rotation made
+ * on the way is recorded as its own
  * "key.rotate" entry. Objects a token made for a keyring that is not
  * saved are destroyed again. SC_OK means the caller may hand out the result;
  * anything else fails closed. The operation's error detail survives. */

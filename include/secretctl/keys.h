@@ -239,8 +239,22 @@ int sc_keyring_tick(struct sc_keyring *kr, int64_t now) SC_WUR;
  * min_decrypt and <= min_encrypt and no references. */
 int sc_keyring_trim(struct sc_keyring *kr, const char *name, uint32_t below) SC_WUR;
 
+/* The settings `key config` changes. exportable and confirm are one-way
+ * latches: they are set, never cleared (SC_ERR_DENIED for a key that can
+ * never be exported: in a token, under a passphrase). require_context is
+ * for the encryption types, on or off. rotate_every: seconds, 0 never. */
 int sc_keyring_set_exportable(struct sc_keyring *kr, const char *name) SC_WUR; /* latch */
+int sc_keyring_set_confirm(struct sc_keyring *kr, const char *name) SC_WUR;    /* latch */
+int sc_keyring_set_require_context(struct sc_keyring *kr, const char *name, int on) SC_WUR;
 int sc_keyring_set_rotate_every(struct sc_keyring *kr, const char *name, int64_t secs) SC_WUR;
+/* The floors, as Vault transit's min_decryption_version and
+ * min_encryption_version: each between min_available and the newest
+ * version, raised or lowered at will, and min_encrypt >= min_decrypt (a
+ * text made under a version must decrypt). 0 keeps a floor as it is;
+ * both are checked as they will be, then both set, or neither
+ * (SC_ERR_INVALID out of range, SC_ERR_STATE encrypt under decrypt). */
+int sc_keyring_set_floors(struct sc_keyring *kr, const char *name, uint32_t min_decrypt,
+                          uint32_t min_encrypt) SC_WUR;
 int sc_keyring_set_min_decrypt(struct sc_keyring *kr, const char *name, uint32_t v) SC_WUR;
 int sc_keyring_set_min_encrypt(struct sc_keyring *kr, const char *name, uint32_t v) SC_WUR;
 
@@ -288,6 +302,38 @@ int sc_keyring_key_meta(const struct sc_keyring *kr, const char *name,
 int sc_keyring_version_at(const struct sc_keyring *kr, const char *name, size_t i,
                           struct sc_key_version_meta *out) SC_WUR;
 
+/* ---- a JSON batch (key encrypt|decrypt --batch-json) ---------------------
+ *
+ * A JSON array of item objects, or JSON lines (one object a line; blank
+ * lines skipped). Each item: exactly one of "in" (a string: the input's
+ * bytes as UTF-8) and "in_b64" (standard padded base64), an optional
+ * "context" (an object of string values: its own encryption context) and
+ * an optional "id" (a scalar, given back with its result). Anything else
+ * - an unknown member, a duplicate key, a nested id, a context value not a
+ * string, more than SC_KEYS_JBATCH_MAX items, an input over item_max,
+ * more than SC_KEYS_JBATCH_BYTES_MAX bytes - refuses the whole batch
+ * (SC_ERR_INVALID or SC_ERR_TOOBIG, the detail naming the item). Jansson
+ * itself bounds nesting (2048 levels); an item nests two at most.
+ */
+#define SC_KEYS_JBATCH_MAX 100000u
+#define SC_KEYS_JBATCH_BYTES_MAX (32u * 1024 * 1024)
+#define SC_KEYS_JBATCH_ID_MAX 256
+struct sc_keys_jitem {
+	const uint8_t *in; /* in the batch's arena */
+	size_t in_len;
+	struct sc_keys_ctx *ctx; /* NULL: the empty context */
+	char *id;                /* the id's compact JSON, or NULL */
+};
+struct sc_keys_jbatch {
+	struct sc_keys_jitem *items;
+	size_t n;
+	uint8_t *arena; /* secmem: every item's input, one guarded block */
+	size_t used, cap;
+};
+int sc_keys_jbatch_parse(const uint8_t *buf, size_t len, size_t item_max,
+                         struct sc_keys_jbatch *out) SC_WUR;
+void sc_keys_jbatch_free(struct sc_keys_jbatch *b);
+
 /* ---- operations -------------------------------------------------------- */
 
 struct sc_keys_opts {
@@ -299,7 +345,9 @@ struct sc_keys_opts {
 struct sc_keys_info {
 	uint32_t version; /* the version used (encrypting: the one written) */
 	int rotated;      /* the key was rotated first (period or counter) */
-	int compromised;  /* a compromised version was used: tell the user */
+	/* the compromised version used (allow_compromised; for rewrap the
+	 * one decrypted), 0 for none: the front end tells the user loudly */
+	uint32_t compromised;
 };
 
 /* Encrypt under the newest version (rotating first when due). *out is a

@@ -23,9 +23,9 @@ static int mcp_refuses(const struct sc_agent_req *q)
 
 static int reply_result(int fd, const struct sc_keyop_result *res)
 {
-	json_t *m =
-	    json_pack("{s:I,s:b,s:b,s:i}", "version", (json_int_t)res->info.version, "rotated",
-	              res->info.rotated, "compromised", res->info.compromised, "alg", res->alg);
+	json_t *m = json_pack("{s:I,s:b,s:I,s:i}", "version", (json_int_t)res->info.version,
+	                      "rotated", res->info.rotated, "compromised",
+	                      (json_int_t)res->info.compromised, "alg", res->alg);
 	uint8_t *att = NULL;
 	size_t alen = res->out_len + (res->plain != NULL ? SC_KEYS_DATAKEY_LEN : 0);
 	int r;
@@ -138,6 +138,13 @@ int agent_op_key(struct agent *a, int fd, const struct sc_agent_req *q)
 		r = agent_reply_err(fd, SC_ERR_DENIED,
 		                    "no plaintext leaves the agent for the MCP server (%s)",
 		                    sc_keyop_kind_name(q->kop));
+		goto out;
+	}
+	/* a compromised version is used only where a person says so and is
+	 * told loudly: never for the MCP server, whatever its policy */
+	if (q->origin == SC_AGENT_ORIGIN_MCP && q->allow_compromised) {
+		r = agent_reply_err(fd, SC_ERR_DENIED,
+		                    "the MCP server never uses a compromised key version");
 		goto out;
 	}
 	pthread_mutex_lock(&a->lock);

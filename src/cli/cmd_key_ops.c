@@ -30,12 +30,21 @@
 	{                                                                                          \
 		'b', 0, "batch", NULL, "one item a line in, one a line out (at most 100000)", 0    \
 	}
-const struct cli_opt cli_opts_key_encrypt[] = {CTX_OPT, IN_OPT, OUT_OPT, BATCH_OPT, OPT_END};
+#define BATCH_JSON_OPT                                                                             \
+	{                                                                                          \
+		'J', 0, "batch-json", NULL,                                                        \
+		    "a JSON array (or JSON lines) of {in|in_b64, context, id} in, a JSON array "   \
+		    "out; a failing item fails alone",                                             \
+		    0                                                                              \
+	}
+const struct cli_opt cli_opts_key_encrypt[] = {CTX_OPT,   IN_OPT,         OUT_OPT,
+                                               BATCH_OPT, BATCH_JSON_OPT, OPT_END};
 const struct cli_opt cli_opts_key_decrypt[] = {
     CTX_OPT,
     IN_OPT,
     OUT_OPT,
     BATCH_OPT,
+    BATCH_JSON_OPT,
     {'C', 0, "allow-compromised", NULL, "use a version marked compromised (said loudly)", 0},
     OPT_END};
 const struct cli_opt cli_opts_key_datakey[] = {
@@ -50,7 +59,7 @@ const struct cli_opt cli_opts_key_hmac[] = {
 struct key_args {
 	const char *name, *in, *out, *mac;
 	struct sc_keys_ctx *ctx;
-	int allow_compromised, wrapped_only, batch;
+	int allow_compromised, wrapped_only, batch, batch_json;
 };
 
 static void args_release(struct key_args *a)
@@ -100,6 +109,9 @@ static int parse_args(struct cli *c, int argc, char **argv, int min_ops, struct 
 		case 'b':
 			a->batch = 1;
 			break;
+		case 'J':
+			a->batch_json = 1;
+			break;
 		}
 	}
 	if (ch == CLI_PARSE_EXIT) {
@@ -118,6 +130,15 @@ static int parse_args(struct cli *c, int argc, char **argv, int min_ops, struct 
 			args_release(a);
 			return CLI_PARSE_EXIT;
 		}
+	}
+	if (a->batch_json && (a->batch || a->ctx != NULL || a->name == NULL)) {
+		*status =
+		    cli_usage(c, "%s",
+		              a->name == NULL ? "--batch-json needs the key's name"
+		                              : "--batch-json takes no --batch or --context (each "
+		                                "item carries its own context)");
+		args_release(a);
+		return CLI_PARSE_EXIT;
 	}
 	return CLI_PARSE_END;
 }
@@ -221,6 +242,11 @@ int cli_key_encrypt(struct cli *c, int argc, char **argv)
 	memset(&res, 0, sizeof(res));
 	if (parse_args(c, argc, argv, 1, &a, &r) != CLI_PARSE_END)
 		return r;
+	if (a.batch_json) {
+		r = cli_key_batch_json(c, SC_KEYOP_ENCRYPT, a.name, a.in, a.out, 0);
+		args_release(&a);
+		return r;
+	}
 	if ((st = key_read_input(a.in, a.batch ? SC_KEYOP_OUT_MAX : SC_KEYS_PLAINTEXT_MAX, 0, &pt,
 	                         &len)) != SC_OK) {
 		r = input_fail(st, a.in);
@@ -318,6 +344,17 @@ static int decrypt_or_rewrap(struct cli *c, int argc, char **argv, int rewrap)
 	memset(&res, 0, sizeof(res));
 	if (parse_args(c, argc, argv, rewrap, &a, &r) != CLI_PARSE_END)
 		return r;
+	if (rewrap && (a.batch || a.batch_json)) {
+		/* the option table is decrypt's: a batch of rewraps is not built */
+		args_release(&a);
+		return cli_usage(c, "rewrap takes one text (no --batch or --batch-json)");
+	}
+	if (a.batch_json) {
+		r = cli_key_batch_json(c, SC_KEYOP_DECRYPT, a.name, a.in, a.out,
+		                       a.allow_compromised);
+		args_release(&a);
+		return r;
+	}
 	if (a.batch) {
 		r = decrypt_batch(c, &a);
 		args_release(&a);
@@ -358,9 +395,9 @@ static int decrypt_or_rewrap(struct cli *c, int argc, char **argv, int rewrap)
 		if (st == SC_OK)
 			st =
 			    sc_keyring_rewrap(ks.kr, name, &o, (const char *)text, len, &ct, &info);
-		st = key_commit(c, &ks, "key.rewrap", name, st);
+		st = key_commit_info(c, &ks, "key.rewrap", name, &info, st);
 		if (st == SC_OK)
-			key_note(c, &ks, name, &info);
+			key_say(name, &info);
 		key_close(&ks);
 	}
 	if (st == SC_ERR_CORRUPT && *sc_last_error() == '\0')

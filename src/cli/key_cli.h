@@ -31,6 +31,10 @@ int key_open(struct cli *c, struct key_session *ks);
  * means the caller may hand out its result; anything else fails closed.
  */
 int key_commit(struct cli *c, struct key_session *ks, const char *op, const char *name, int st);
+/* The same for an operation's outcome info (a rotation on the way, a
+ * compromised version used: their entries are sc_keyop_commit's). */
+int key_commit_info(struct cli *c, struct key_session *ks, const char *op, const char *name,
+                    const struct sc_keys_info *info, int st);
 void key_close(struct key_session *ks);
 
 /* key_token.c: when key name lives in a token, open that token (by the
@@ -96,7 +100,7 @@ void key_pp_wipe(struct key_pp *pp);
 /* The operations' option tables and commands (cmd_key_ops.c, cmd_sign.c),
  * in the `key` subcommand table (cmd_key.c). */
 extern const struct cli_opt cli_opts_key_encrypt[], cli_opts_key_decrypt[], cli_opts_key_datakey[],
-    cli_opts_key_hmac[], cli_opts_key_pubkey[];
+    cli_opts_key_hmac[], cli_opts_key_pubkey[], cli_opts_key_config[];
 int cli_key_encrypt(struct cli *c, int argc, char **argv);
 int cli_key_decrypt(struct cli *c, int argc, char **argv);
 int cli_key_rewrap(struct cli *c, int argc, char **argv);
@@ -104,4 +108,9 @@ int cli_key_datakey(struct cli *c, int argc, char **argv);
 int cli_key_hmac(struct cli *c, int argc, char **argv);
 int cli_key_export(struct cli *c, int argc, char **argv);
 int cli_key_pubkey(struct cli *c, int argc, char **argv);
+int cli_key_config(struct cli *c, int argc, char **argv); /* cmd_key_config.c */
+/* cmd_key_batch.c: encrypt or decrypt (kind) the JSON batch read from in
+ * with key name; results to outp or standard output. An exit status. */
+int cli_key_batch_json(struct cli *c, int kind, const char *name, const char *in, const char *outp,
+                       int allow_compromised);
 #endif

@@ -41,12 +41,18 @@ int key_open(struct cli *c, struct key_session *ks)
 
 int key_commit(struct cli *c, struct key_session *ks, const char *op, const char *name, int st)
 {
+	return key_commit_info(c, ks, op, name, NULL, st);
+}
+
+int key_commit_info(struct cli *c, struct key_session *ks, const char *op, const char *name,
+                    const struct sc_keys_info *info, int st)
+{
 	const struct sc_keyop_who who = {SC_AUDIT_SRC_CLI, NULL};
 	int changed = st == SC_OK && sc_keyring_generation(ks->kr) != ks->gen0;
 	int r;
 
 	(void)c;
-	r = sc_keyop_commit(ks->v, ks->kr, ks->gen0, &who, op, name, NULL, st);
+	r = sc_keyop_commit(ks->v, ks->kr, ks->gen0, &who, op, name, info, st);
 	if (r == SC_ERR_READONLY && st == SC_OK && !changed) {
 		/* as cli_audit: a read of a vault on a read-only file system is
 		 * answered, and says it is not recorded */
@@ -173,9 +179,10 @@ int key_print_json(json_t *o)
 void key_say(const char *name, const struct sc_keys_info *info)
 {
 	if (info->compromised)
-		cli_warn("version %u of key '%s' is COMPROMISED: rewrap what it protects under a "
-		         "new version (key rotate %s, key rewrap %s)",
-		         info->version, name, name, name);
+		cli_warn("version %u of key '%s' is COMPROMISED and was used (--allow-compromised; "
+		         "recorded in the audit log): rewrap what it protects under a new version "
+		         "(key rotate %s, key rewrap %s)",
+		         info->compromised, name, name, name);
 	if (info->rotated)
 		cli_say("key '%s' was rotated to version %u first (its rotation period or "
 		        "message limit was reached)",

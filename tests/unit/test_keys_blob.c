@@ -66,8 +66,7 @@ static struct sc_keyring *rich(char **ct_a, char **ct_b)
 	sc_keys_ctx_free(c);
 	assert_int_equal(sc_keyring_rotate(kr, "c", T0, NULL), SC_OK);
 	assert_int_equal(sc_keyring_rotate(kr, "c", T0, NULL), SC_OK);
-	assert_int_equal(sc_keyring_set_min_decrypt(kr, "c", 3), SC_OK);
-	assert_int_equal(sc_keyring_set_min_encrypt(kr, "c", 3), SC_OK);
+	assert_int_equal(sc_keyring_set_floors(kr, "c", 3, 3), SC_OK);
 	assert_int_equal(sc_keyring_trim(kr, "c", 3), SC_OK);
 	assert_int_equal(sc_keyring_rotate(kr, "d", T0, NULL), SC_OK);
 	assert_int_equal(sc_keyring_schedule_destroy(kr, "d", 1, 7, T0), SC_OK);

@@ -366,6 +366,84 @@ static void test_schedule_destroy(void **state)
 	sc_keyring_free(kr);
 }
 
+/* Destruction is allowed from every live state (SP 800-57: pre-activation,
+ * active, suspended, deactivated, compromised -> destroyed), only by
+ * scheduling it: while scheduled the version does nothing, cancel gives
+ * back the state it had, and the due date crypto-erases it. */
+static void test_destroy_from_every_state(void **state)
+{
+	int st;
+
+	(void)state;
+	for (st = P; st <= C; st++) {
+		struct sc_keyring *kr = ring_in(st);
+		struct sc_keys_opts o = {T0 + 1, NULL, 0, 1};
+		char *ct = NULL;
+
+		assert_true(expect_allowed(st, X));
+		assert_int_equal(sc_keyring_schedule_destroy(kr, "k", 1, 7, T0), SC_OK);
+		assert_int_equal(
+		    sc_keyring_encrypt(kr, "k", &o, (const uint8_t *)"x", 1, &ct, NULL),
+		    SC_ERR_STATE);
+		assert_non_null(strstr(sc_last_error(), "key cancel-destroy k --version 1"));
+		assert_null(ct);
+		/* a compromise can still be marked while scheduled */
+		if (st != C) {
+			assert_int_equal(sc_keyring_cancel_destroy(kr, "k", 1), SC_OK);
+			assert_int_equal(state_of(kr, "k", 1), st);
+			assert_int_equal(sc_keyring_schedule_destroy(kr, "k", 1, 7, T0), SC_OK);
+		}
+		/* pre-activation past its date: destroyed, never activated first */
+		assert_int_equal(sc_keyring_tick(kr, T0 + 7 * DAY), SC_OK);
+		assert_int_equal(state_of(kr, "k", 1), X);
+		assert_null(sc_keys_find(kr, "k")->v[0].material);
+		/* destroyed is final: nothing schedules, cancels or moves it */
+		assert_int_equal(sc_keyring_schedule_destroy(kr, "k", 1, 7, T0 + 7 * DAY),
+		                 SC_ERR_STATE);
+		assert_int_equal(sc_keyring_cancel_destroy(kr, "k", 1), SC_ERR_STATE);
+		assert_int_equal(sc_keyring_set_state(kr, "k", 1, SC_KEY_COMPROMISED, T0 + 7 * DAY),
+		                 SC_ERR_STATE);
+		sc_keyring_free(kr);
+	}
+}
+
+/* info.compromised names the compromised version used, not a yes: a
+ * decrypt under version 2, and a rewrap of a version-2 text under 3. */
+static void test_compromised_info(void **state)
+{
+	struct sc_keyring *kr = ring_in(A);
+	struct sc_keys_opts o = {T0 + 1, NULL, 0, 0};
+	struct sc_keys_info info;
+	char *ct = NULL, *re = NULL;
+	uint8_t *pt = NULL;
+	size_t n = 0;
+
+	(void)state;
+	assert_int_equal(sc_keyring_rotate(kr, "k", T0, NULL), SC_OK);
+	assert_int_equal(sc_keyring_encrypt(kr, "k", &o, (const uint8_t *)"x", 1, &ct, &info),
+	                 SC_OK);
+	assert_int_equal(info.compromised, 0);
+	assert_int_equal(sc_keyring_rotate(kr, "k", T0, NULL), SC_OK);
+	assert_int_equal(sc_keyring_set_state(kr, "k", 2, SC_KEY_COMPROMISED, T0 + 1), SC_OK);
+	o.allow_compromised = 1;
+	assert_int_equal(sc_keyring_decrypt(kr, "k", &o, ct, strlen(ct), &pt, &n, &info), SC_OK);
+	assert_int_equal(info.version, 2);
+	assert_int_equal(info.compromised, 2);
+	sc_secmem_free(pt);
+	assert_int_equal(sc_keyring_rewrap(kr, "k", &o, ct, strlen(ct), &re, &info), SC_OK);
+	assert_int_equal(info.version, 3);
+	assert_int_equal(info.compromised, 2);
+	free(re);
+	re = NULL;
+	/* the flag alone says nothing: an active version is not reported */
+	assert_int_equal(sc_keyring_encrypt(kr, "k", &o, (const uint8_t *)"y", 1, &re, &info),
+	                 SC_OK);
+	assert_int_equal(info.compromised, 0);
+	free(re);
+	free(ct);
+	sc_keyring_free(kr);
+}
+
 static void test_destroy_refused_while_referenced(void **state)
 {
 	struct sc_keyring *kr = ring_in(A);
@@ -421,9 +499,9 @@ static void test_trim(void **state)
 	/* floors first: trim below 3 needs both at 3 */
 	assert_int_equal(sc_keyring_trim(kr, "k", 3), SC_ERR_STATE);
 	assert_non_null(strstr(sc_last_error(), "min-decrypt-version"));
-	assert_int_equal(sc_keyring_set_min_decrypt(kr, "k", 3), SC_OK);
-	assert_int_equal(sc_keyring_trim(kr, "k", 3), SC_ERR_STATE);
 	assert_int_equal(sc_keyring_set_min_encrypt(kr, "k", 3), SC_OK);
+	assert_int_equal(sc_keyring_trim(kr, "k", 3), SC_ERR_STATE);
+	assert_int_equal(sc_keyring_set_min_decrypt(kr, "k", 3), SC_OK);
 	assert_int_equal(sc_keyring_set_min_encrypt(kr, "k", 4), SC_ERR_INVALID);
 	/* below the decrypt floor, version 1 no longer decrypts */
 	assert_int_equal(sc_keyring_decrypt(kr, "k", &o, ct1, strlen(ct1), &pt, &n, NULL),
@@ -494,6 +572,124 @@ static void test_flags(void **state)
 	sc_keyring_free(kr);
 }
 
+/* The floors as `key config` sets them: raised and lowered within
+ * [min_available, newest], encrypt never under decrypt, both or neither. */
+static void test_floors(void **state)
+{
+	struct sc_keyring *kr = ring();
+	struct sc_keys_opts o = {T0, NULL, 0, 0};
+	struct sc_key_meta km;
+	char *ct1 = NULL, *ct = NULL;
+	uint8_t *pt = NULL;
+	size_t n = 0;
+	uint64_t g;
+
+	(void)state;
+	assert_int_equal(sc_keyring_create(kr, "k", SC_KEY_AES256_GCM, NULL, T0), SC_OK);
+	assert_int_equal(sc_keyring_encrypt(kr, "k", &o, (const uint8_t *)"1", 1, &ct1, NULL),
+	                 SC_OK);
+	assert_int_equal(sc_keyring_rotate(kr, "k", T0, NULL), SC_OK);
+	assert_int_equal(sc_keyring_rotate(kr, "k", T0, NULL), SC_OK);
+	/* above the newest, or 0 and out of range: refused, nothing changed */
+	g = sc_keyring_generation(kr);
+	assert_int_equal(sc_keyring_set_floors(kr, "k", 0, 4), SC_ERR_INVALID);
+	assert_non_null(strstr(sc_last_error(), "between 1 and 3, not 4"));
+	assert_non_null(strstr(sc_last_error(), "key rotate"));
+	assert_int_equal(sc_keyring_set_floors(kr, "k", 4, 4), SC_ERR_INVALID);
+	assert_int_equal(sc_keyring_set_min_decrypt(kr, "k", 0), SC_ERR_INVALID);
+	assert_int_equal(sc_keyring_set_floors(kr, "nope", 1, 1), SC_ERR_NOT_FOUND);
+	/* the encrypt floor under the decrypt one: refused as a whole */
+	assert_int_equal(sc_keyring_set_floors(kr, "k", 3, 2), SC_ERR_STATE);
+	assert_non_null(strstr(sc_last_error(), "--min-decrypt-version 3 --min-encrypt-version 3"));
+	assert_int_equal(sc_keyring_set_min_decrypt(kr, "k", 2), SC_ERR_STATE);
+	assert_int_equal(sc_keyring_generation(kr), g);
+	assert_int_equal(sc_keyring_key_meta(kr, "k", &km), SC_OK);
+	assert_int_equal(km.min_decrypt, 1);
+	assert_int_equal(km.min_encrypt, 1);
+	/* both at once: raised */
+	assert_int_equal(sc_keyring_set_floors(kr, "k", 2, 3), SC_OK);
+	assert_true(sc_keyring_generation(kr) != g);
+	assert_int_equal(sc_keyring_key_meta(kr, "k", &km), SC_OK);
+	assert_int_equal(km.min_decrypt, 2);
+	assert_int_equal(km.min_encrypt, 3);
+	/* what they mean: v1 no longer decrypts, v2 no longer encrypts */
+	assert_int_equal(sc_keyring_decrypt(kr, "k", &o, ct1, strlen(ct1), &pt, &n, NULL),
+	                 SC_ERR_STATE);
+	assert_non_null(strstr(sc_last_error(), "key config k --min-decrypt-version 1"));
+	o.version = 2;
+	assert_int_equal(sc_keyring_encrypt(kr, "k", &o, (const uint8_t *)"2", 1, &ct, NULL),
+	                 SC_ERR_STATE);
+	assert_null(ct);
+	o.version = 0;
+	/* the same values again change nothing (no save needed) */
+	g = sc_keyring_generation(kr);
+	assert_int_equal(sc_keyring_set_floors(kr, "k", 2, 3), SC_OK);
+	assert_int_equal(sc_keyring_generation(kr), g);
+	/* lowered again: v1 decrypts once more */
+	assert_int_equal(sc_keyring_set_floors(kr, "k", 1, 0), SC_OK);
+	assert_int_equal(sc_keyring_decrypt(kr, "k", &o, ct1, strlen(ct1), &pt, &n, NULL), SC_OK);
+	assert_int_equal(n, 1);
+	sc_secmem_free(pt);
+	assert_int_equal(sc_keyring_set_min_encrypt(kr, "k", 1), SC_OK);
+	assert_int_equal(sc_keyring_key_meta(kr, "k", &km), SC_OK);
+	assert_int_equal(km.min_encrypt, 1);
+	free(ct1);
+	sc_keyring_free(kr);
+}
+
+static int keygen32(int type, uint8_t *m, size_t cap, size_t *len, void *arg)
+{
+	(void)type;
+	(void)arg;
+	assert_true(cap >= 32);
+	memset(m, 0x42, 32);
+	*len = 32;
+	return SC_OK;
+}
+
+/* require_context on and off; confirm a latch like exportable. */
+static void test_config_flags(void **state)
+{
+	struct sc_keyring *kr = ring();
+	struct sc_keys_opts o = {T0, NULL, 0, 0};
+	struct sc_key_meta km;
+	char *ct = NULL;
+	uint64_t g;
+
+	(void)state;
+	sc_keyring_set_sig_keygen(kr, keygen32, NULL);
+	assert_int_equal(sc_keyring_create(kr, "k", SC_KEY_CHACHA20_POLY1305, NULL, T0), SC_OK);
+	assert_int_equal(sc_keyring_create(kr, "h", SC_KEY_HMAC_SHA256, NULL, T0), SC_OK);
+	assert_int_equal(sc_keyring_create(kr, "s", SC_KEY_ED25519, NULL, T0), SC_OK);
+	assert_int_equal(sc_keyring_set_require_context(kr, "k", 1), SC_OK);
+	assert_int_equal(sc_keyring_encrypt(kr, "k", &o, (const uint8_t *)"x", 1, &ct, NULL),
+	                 SC_ERR_INVALID);
+	assert_null(ct);
+	assert_int_equal(sc_keyring_set_require_context(kr, "k", 0), SC_OK);
+	assert_int_equal(sc_keyring_encrypt(kr, "k", &o, (const uint8_t *)"x", 1, &ct, NULL),
+	                 SC_OK);
+	free(ct);
+	g = sc_keyring_generation(kr);
+	assert_int_equal(sc_keyring_set_require_context(kr, "h", 1), SC_ERR_INVALID);
+	assert_int_equal(sc_keyring_set_require_context(kr, "s", 1), SC_ERR_INVALID);
+	assert_int_equal(sc_keyring_set_require_context(kr, "k", 0), SC_OK);
+	assert_int_equal(sc_keyring_generation(kr), g);
+	/* confirm: signing keys only, and set once for good */
+	assert_int_equal(sc_keyring_set_confirm(kr, "k"), SC_ERR_INVALID);
+	assert_int_equal(sc_keyring_set_confirm(kr, "s"), SC_OK);
+	assert_int_equal(sc_keyring_set_confirm(kr, "s"), SC_OK);
+	assert_int_equal(sc_keyring_key_meta(kr, "s", &km), SC_OK);
+	assert_int_equal(km.flags, SC_KEY_CONFIRM);
+	/* the rotation period: set, then off */
+	assert_int_equal(sc_keyring_set_rotate_every(kr, "k", 90 * DAY), SC_OK);
+	assert_int_equal(sc_keyring_key_meta(kr, "k", &km), SC_OK);
+	assert_int_equal(km.rotate_every, 90 * DAY);
+	assert_int_equal(sc_keyring_set_rotate_every(kr, "k", 0), SC_OK);
+	assert_int_equal(sc_keyring_key_meta(kr, "k", &km), SC_OK);
+	assert_int_equal(km.rotate_every, 0);
+	sc_keyring_free(kr);
+}
+
 static void test_names(void **state)
 {
 	char longname[SC_KEY_NAME_MAX + 2];
@@ -539,9 +735,13 @@ int main(void)
 	    cmocka_unit_test(test_op_table),
 	    cmocka_unit_test(test_activate_at),
 	    cmocka_unit_test(test_schedule_destroy),
+	    cmocka_unit_test(test_destroy_from_every_state),
+	    cmocka_unit_test(test_compromised_info),
 	    cmocka_unit_test(test_destroy_refused_while_referenced),
 	    cmocka_unit_test(test_trim),
 	    cmocka_unit_test(test_flags),
+	    cmocka_unit_test(test_floors),
+	    cmocka_unit_test(test_config_flags),
 	    cmocka_unit_test(test_names),
 	};
 

@@ -177,6 +177,38 @@ static void test_counter_limit(void **state)
 
 /* Reservations: the generation moves when a new block is reserved, a
  * reloaded keyring counts every reserved encryption as used. */
+/* The real nonce source: 2,000 encryptions of one plaintext under one
+ * version, every 96-bit nonce different, every one counted. */
+static void test_nonces_distinct(void **state)
+{
+	struct sc_keyring *kr = ring1("k", SC_KEY_CHACHA20_POLY1305, NULL);
+	struct sc_keys_opts o = {T0, NULL, 0, 0};
+	struct sc_key_version_meta m;
+	enum { N = 2000 };
+	static uint8_t nonces[N][12];
+	size_t i, j;
+
+	(void)state;
+	for (i = 0; i < N; i++) {
+		struct sc_keys_ct p = {{0}, 0, NULL, 0};
+		char *ct = NULL;
+
+		assert_int_equal(
+		    sc_keyring_encrypt(kr, "k", &o, (const uint8_t *)"same", 4, &ct, NULL), SC_OK);
+		assert_int_equal(sc_keys_ct_parse(ct, strlen(ct), &p), SC_OK);
+		assert_int_equal(p.payload_len, 12 + 4 + 16);
+		memcpy(nonces[i], p.payload, 12);
+		sc_keys_ct_release(&p);
+		free(ct);
+	}
+	for (i = 0; i < N; i++)
+		for (j = i + 1; j < N; j++)
+			assert_memory_not_equal(nonces[i], nonces[j], 12);
+	assert_int_equal(sc_keyring_version_at(kr, "k", 0, &m), SC_OK);
+	assert_true(m.encryptions >= N);
+	sc_keyring_free(kr);
+}
+
 static void test_counter_reservation(void **state)
 {
 	struct sc_keyring *kr = ring1("k", SC_KEY_AES256_GCM, NULL), *back = NULL;
@@ -489,6 +521,7 @@ int main(void)
 	    cmocka_unit_test(test_rotate_and_rewrap),
 	    cmocka_unit_test(test_min_encrypt_floor),
 	    cmocka_unit_test(test_counter_limit),
+	    cmocka_unit_test(test_nonces_distinct),
 	    cmocka_unit_test(test_counter_reservation),
 	    cmocka_unit_test(test_rotate_every),
 	    cmocka_unit_test(test_datakey),

@@ -116,7 +116,7 @@ int sc_agent_key(int fd, int origin, const char *tool, const struct sc_keyop *op
 	}
 	t.info.version = u32_of(rep, "version");
 	t.info.rotated = json_is_true(json_object_get(rep, "rotated"));
-	t.info.compromised = json_is_true(json_object_get(rep, "compromised"));
+	t.info.compromised = u32_of(rep, "compromised"); /* the version, 0 none */
 	t.alg = (int)u32_of(rep, "alg");
 	*res = t;
 	memset(&t, 0, sizeof(t));

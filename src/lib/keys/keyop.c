@@ -307,11 +307,12 @@ static int apply_batch(struct sc_keyring *kr, const struct sc_keyop *op,
 		}
 		if (r == SC_OK) {
 			/* what the batch says: the newest version used, any
-			 * rotation, any compromised version */
+			 * rotation, the first compromised version used */
 			info.version =
 			    one.info.version > info.version ? one.info.version : info.version;
 			info.rotated |= one.info.rotated;
-			info.compromised |= one.info.compromised;
+			if (info.compromised == 0)
+				info.compromised = one.info.compromised;
 		} else if (*sc_last_error() == '\0') {
 			sc_set_error("batch item %zu failed", i + 1);
 		}
@@ -388,6 +389,7 @@ int sc_keyop_commit(struct sc_vault *v, struct sc_keyring *kr, uint64_t gen0,
                     const struct sc_keys_info *info, int st)
 {
 	const char *names[1] = {name};
+	char marked[SC_AUDIT_OP_MAX + 1];
 	struct sc_audit_event ev = {
 	    .op = op,
 	    .source = who->source,
@@ -400,6 +402,15 @@ int sc_keyop_commit(struct sc_vault *v, struct sc_keyring *kr, uint64_t gen0,
 
 	if (v == NULL || !sc_vault_is_unlocked(v))
 		return SC_ERR_LOCKED;
+	/* a compromised version used (--allow-compromised): the entry says
+	 * so in its op, "key.decrypt.compromised", found apart from the
+	 * ordinary uses and in the same MAC-chained line */
+	if (st == SC_OK && info != NULL && info->compromised) {
+		if (strlen(op) + strlen(SC_KEYOP_COMPROMISED_SUFFIX) > SC_AUDIT_OP_MAX)
+			return SC_ERR_INTERNAL;
+		snprintf(marked, sizeof(marked), "%s%s", op, SC_KEYOP_COMPROMISED_SUFFIX);
+		ev.op = marked;
+	}
 	if (st == SC_OK && sc_keyring_generation(kr) != gen0) {
 		if ((r = sc_audit_append_with(v, &ev, save, kr)) != SC_OK) {
 			ev.status = r;

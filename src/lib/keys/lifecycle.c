@@ -470,34 +470,103 @@ int sc_keyring_set_rotate_every(struct sc_keyring *kr, const char *name, int64_t
 	return SC_OK;
 }
 
-static int set_floor(struct sc_keyring *kr, const char *name, uint32_t v, int dec)
+/* A floor outside [min_available, newest], with the way out. */
+static int bad_floor(const struct kkey *k, const char *which, uint32_t v)
+{
+	uint32_t newest = k->next_version - 1;
+
+	sc_set_error("key '%s': min_%s_version must be between %u and %u, not %u%s", k->name, which,
+	             k->min_available, newest, v,
+	             v > newest ? " (for a floor above the newest version, make that version "
+	                          "first: key rotate)"
+	             : k->min_available > 1 ? " (the versions below were trimmed)"
+	                                    : "");
+	return SC_ERR_INVALID;
+}
+
+int sc_keyring_set_floors(struct sc_keyring *kr, const char *name, uint32_t dec, uint32_t enc)
+{
+	struct kkey *k;
+	uint32_t d, e, newest;
+	int r;
+
+	if ((r = sc_keys_lookup(kr, name, &k)) != SC_OK)
+		return r;
+	d = dec != 0 ? dec : k->min_decrypt;
+	e = enc != 0 ? enc : k->min_encrypt;
+	newest = k->next_version - 1;
+	/* Vault transit's rules: each floor between the oldest version kept
+	 * and the newest, raised or lowered at will, and the encrypt floor
+	 * never under the decrypt one (what it encrypts must decrypt) */
+	if (d < k->min_available || d > newest)
+		return bad_floor(k, "decrypt", d);
+	if (e < k->min_available || e > newest)
+		return bad_floor(k, "encrypt", e);
+	if (e < d) {
+		sc_set_error("key '%s': min_encrypt_version %u would be below min_decrypt_version "
+		             "%u (it would make texts that cannot be decrypted): raise both "
+		             "(key config %s --min-decrypt-version %u --min-encrypt-version %u)",
+		             name, e, d, name, d, d);
+		return SC_ERR_STATE;
+	}
+	if (d != k->min_decrypt || e != k->min_encrypt) {
+		k->min_decrypt = d;
+		k->min_encrypt = e;
+		kr->gen++;
+	}
+	return SC_OK;
+}
+
+int sc_keyring_set_min_decrypt(struct sc_keyring *kr, const char *name, uint32_t v)
+{
+	if (v == 0)
+		return sc_keyring_set_floors(kr, name, UINT32_MAX, 0);
+	return sc_keyring_set_floors(kr, name, v, 0);
+}
+
+int sc_keyring_set_min_encrypt(struct sc_keyring *kr, const char *name, uint32_t v)
+{
+	if (v == 0)
+		return sc_keyring_set_floors(kr, name, 0, UINT32_MAX);
+	return sc_keyring_set_floors(kr, name, 0, v);
+}
+
+int sc_keyring_set_require_context(struct sc_keyring *kr, const char *name, int on)
 {
 	struct kkey *k;
 	int r;
 
 	if ((r = sc_keys_lookup(kr, name, &k)) != SC_OK)
 		return r;
-	if (v < k->min_available || v >= k->next_version) {
-		sc_set_error("key '%s': min_%s_version must be between %u and %u", name,
-		             dec ? "decrypt" : "encrypt", k->min_available, k->next_version - 1);
+	if (on && k->type != SC_KEY_AES256_GCM && k->type != SC_KEY_CHACHA20_POLY1305) {
+		sc_set_error("key '%s' is a %s key: only encryption keys take a context", name,
+		             sc_key_type_name(k->type));
 		return SC_ERR_INVALID;
 	}
-	if (dec)
-		k->min_decrypt = v;
-	else
-		k->min_encrypt = v;
-	kr->gen++;
+	if (((k->flags & SC_KEY_REQUIRE_CONTEXT) != 0) != (on != 0)) {
+		k->flags ^= SC_KEY_REQUIRE_CONTEXT;
+		kr->gen++;
+	}
 	return SC_OK;
 }
 
-int sc_keyring_set_min_decrypt(struct sc_keyring *kr, const char *name, uint32_t v)
+int sc_keyring_set_confirm(struct sc_keyring *kr, const char *name)
 {
-	return set_floor(kr, name, v, 1);
-}
+	struct kkey *k;
+	int r;
 
-int sc_keyring_set_min_encrypt(struct sc_keyring *kr, const char *name, uint32_t v)
-{
-	return set_floor(kr, name, v, 0);
+	if ((r = sc_keys_lookup(kr, name, &k)) != SC_OK)
+		return r;
+	if (!sc_key_type_is_signing(k->type)) {
+		sc_set_error("key '%s' is a %s key: only signing keys ask for a confirmation", name,
+		             sc_key_type_name(k->type));
+		return SC_ERR_INVALID;
+	}
+	if (!(k->flags & SC_KEY_CONFIRM)) {
+		k->flags |= SC_KEY_CONFIRM; /* one way: nothing clears it */
+		kr->gen++;
+	}
+	return SC_OK;
 }
 
 int sc_keyring_token_due(const struct sc_keyring *kr, const char *name, int64_t now)

@@ -121,7 +121,7 @@ static void fill_info(struct sc_keys_info *info, const struct kver *v, int rotat
 		return;
 	info->version = v->version;
 	info->rotated = rotated;
-	info->compromised = v->state == SC_KEY_COMPROMISED;
+	info->compromised = v->state == SC_KEY_COMPROMISED ? v->version : 0;
 }
 
 /*
@@ -372,6 +372,9 @@ int sc_keyring_rewrap(struct sc_keyring *kr, const char *name, const struct sc_k
 	if ((r = seal_text(kr, k, nv, o->ctx, pt, n, out)) != SC_OK)
 		goto out;
 	fill_info(info, nv, rotated);
+	/* what was opened counts too: a compromised text rewrapped is said */
+	if (info != NULL && v->state == SC_KEY_COMPROMISED)
+		info->compromised = v->version;
 out:
 	sc_secmem_free(pt);
 	return r;
