@@ -7,23 +7,6 @@
 #include "secretctl/keys.h"
 #include "store/vault_int.h"
 
-static const char kr_dom[] = "secretctl/v1/keyring-row";
-
-static int row_mac(const struct sc_vault *v, const uint8_t *sealed, size_t len,
-                   uint8_t mac[SC_MAC_LEN])
-{
-	uint8_t *buf;
-	int r;
-
-	if ((buf = malloc(sizeof(kr_dom) + len)) == NULL)
-		return SC_ERR_NOMEM;
-	memcpy(buf, kr_dom, sizeof(kr_dom));
-	memcpy(buf + sizeof(kr_dom), sealed, len);
-	r = sc_hmac_sha256(v->k->keyring, SC_KEY_LEN, buf, sizeof(kr_dom) + len, mac);
-	free(buf);
-	return r;
-}
-
 static int table_exists(struct sc_vault *v, int *exists)
 {
 	sqlite3_stmt *q = NULL;
@@ -42,8 +25,23 @@ static int table_exists(struct sc_vault *v, int *exists)
 	return rc == SQLITE_DONE ? SC_OK : sc_store_db_err(v->db, rc);
 }
 
-static void install_hooks(struct sc_keyring *kr)
+/* The keyring's reference hook: the vault's index (keyrefs.c) counts
+ * every item, current or kept in a history, that uses the version. */
+static int refs_hook(const char *name, uint32_t version, uint64_t *count, void *arg)
 {
+	struct sc_vault_key_refs n;
+	int r;
+
+	*count = 0;
+	if ((r = sc_vault_key_refs(arg, name, version, &n)) != SC_OK)
+		return r;
+	*count = n.records + n.history;
+	return SC_OK;
+}
+
+static void install_hooks(struct sc_vault *v, struct sc_keyring *kr)
+{
+	sc_keyring_set_refs(kr, refs_hook, v);
 	sc_keyring_set_sig_keygen(kr, sc_keys_sig_keygen, NULL);
 	/* one process, one command: every reservation is saved with it */
 	sc_keyring_set_reserve(kr, 1);
@@ -57,7 +55,7 @@ int sc_vault_keyring_load(struct sc_vault *v, struct sc_keyring **out)
 	uint8_t mac[SC_MAC_LEN];
 	const uint8_t *body;
 	size_t len;
-	int r, rc, exists;
+	int r, rc, exists, has_refs;
 
 	*out = NULL;
 	if (v == NULL || v->k == NULL)
@@ -89,7 +87,7 @@ int sc_vault_keyring_load(struct sc_vault *v, struct sc_keyring **out)
 		r = SC_ERR_CORRUPT;
 		goto out;
 	}
-	if ((r = row_mac(v, body, len, mac)) != SC_OK)
+	if ((r = sc_store_anchor_mac(v, mac, &has_refs)) != SC_OK)
 		goto out;
 	if (sc_memcmp_ct(mac, st.kr_mac, SC_MAC_LEN) != 0) {
 		sc_set_error("the vault's keyring is not the one its sealed state names "
@@ -100,7 +98,7 @@ int sc_vault_keyring_load(struct sc_vault *v, struct sc_keyring **out)
 	if ((r = sc_keyring_open(v->k->keyring, v->id, body, len, &kr)) != SC_OK)
 		goto out;
 done:
-	install_hooks(kr);
+	install_hooks(v, kr);
 	*out = kr;
 	kr = NULL;
 	r = SC_OK;
@@ -130,9 +128,7 @@ int sc_vault_keyring_save_in_txn(struct sc_vault *v, const struct sc_keyring *kr
 		r = SC_ERR_TOOBIG;
 		goto out;
 	}
-	if ((r = row_mac(v, sealed, len, st.kr_mac)) != SC_OK)
-		goto out;
-	st.has_keyring = 1;
+	st.has_keyring = 1; /* the state's write anchors the row */
 	if ((r = sc_store_exec_sql(v->db, "CREATE TABLE IF NOT EXISTS keyring (id INTEGER PRIMARY "
 	                                  "KEY CHECK (id = 1), body BLOB NOT NULL);")) != SC_OK)
 		goto out;
