@@ -13,12 +13,12 @@
 static int one_batch(struct sc_vault *v, const char *name, size_t batch,
                      struct sc_vault_rewrap_report *rep, int *done)
 {
-	struct sc_store_ref_place *pl = NULL;
+	struct sc_store_ref_place *pl = NULL, again;
 	struct sc_keyring *kr = NULL;
 	struct sc_key_meta m;
 	struct sc_secret *s = NULL, *s2 = NULL;
 	uint64_t gen0;
-	size_t n = 0, i, nf, fields = 0;
+	size_t n = 0, i, nf, fields = 0, left = 0;
 	int r;
 
 	*done = 0;
@@ -67,6 +67,16 @@ static int one_batch(struct sc_vault *v, const char *name, size_t batch,
 	v->refs_defer = 0;
 	if ((r = sc_store_refs_flush(v)) != SC_OK)
 		goto fail;
+	/* the batch's first item must have left the old versions: a batch
+	 * that moved nothing would come round again for ever */
+	if ((r = sc_store_refs_below(v, name, m.newest, &again, 1, &left)) != SC_OK)
+		goto fail;
+	if (left > 0 && again.kind == pl[0].kind && again.chain == pl[0].chain &&
+	    again.ver == pl[0].ver) {
+		sc_set_error("the reference index still lists an item the rewrap wrote");
+		r = SC_ERR_INTERNAL;
+		goto fail;
+	}
 	if (sc_keyring_generation(kr) != gen0 && (r = sc_vault_keyring_save_in_txn(v, kr)) != SC_OK)
 		goto fail;
 	if ((r = sc_store_exec_kept(v, "COMMIT;")) != SC_OK)

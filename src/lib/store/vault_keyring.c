@@ -25,6 +25,48 @@ static int table_exists(struct sc_vault *v, int *exists)
 	return rc == SQLITE_DONE ? SC_OK : sc_store_db_err(v->db, rc);
 }
 
+/* A sealed row's identity: its random nonce and its GCM tag. */
+static void origin_of(const uint8_t *sealed, size_t len, uint8_t tag[SC_KEYRING_ORIGIN_LEN])
+{
+	memcpy(tag, sealed, SC_NONCE_LEN);
+	memcpy(tag + SC_NONCE_LEN, sealed + len - SC_TAG_LEN, SC_TAG_LEN);
+}
+
+/* Refuse to save a copy of the keyring read before another command saved
+ * its own: the later save would drop what the other made (a version a
+ * secret is sealed under, a counter reservation). */
+static int check_origin(struct sc_vault *v, const struct sc_keyring *kr)
+{
+	sqlite3_stmt *q = NULL;
+	uint8_t want[SC_KEYRING_ORIGIN_LEN], have[SC_KEYRING_ORIGIN_LEN];
+	int rc, r = SC_OK, exists, known;
+
+	if ((r = table_exists(v, &exists)) != SC_OK)
+		return r;
+	known = sc_keyring_get_origin(kr, want);
+	if (!exists)
+		return known ? SC_ERR_CORRUPT : SC_OK;
+	rc = sqlite3_prepare_v2(v->db, "SELECT body FROM keyring WHERE id = 1", -1, &q, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		size_t len = (size_t)sqlite3_column_bytes(q, 0);
+
+		if (sqlite3_column_blob(q, 0) == NULL || len < SC_SEAL_OVERHEAD)
+			r = SC_ERR_CORRUPT;
+		else
+			origin_of(sqlite3_column_blob(q, 0), len, have);
+		if (r == SC_OK && (!known || sc_memcmp_ct(want, have, sizeof(want)) != 0)) {
+			sc_set_error(
+			    "the vault's keyring changed since this command read it (another "
+			    "command saved it meanwhile): run it again");
+			r = SC_ERR_BUSY;
+		}
+	} else if (rc != SQLITE_DONE) {
+		r = sc_store_db_err(v->db, rc);
+	}
+	sqlite3_finalize(q);
+	return r;
+}
+
 /* The keyring's reference hook: the vault's index (keyrefs.c) counts
  * every item, current or kept in a history, that uses the version. */
 static int refs_hook(const char *name, uint32_t version, uint64_t *count, void *arg)
@@ -55,6 +97,7 @@ int sc_vault_keyring_load(struct sc_vault *v, struct sc_keyring **out)
 	uint8_t mac[SC_MAC_LEN];
 	const uint8_t *body;
 	size_t len;
+	uint8_t tag[SC_KEYRING_ORIGIN_LEN];
 	int r, rc, exists, has_refs;
 
 	*out = NULL;
@@ -97,6 +140,8 @@ int sc_vault_keyring_load(struct sc_vault *v, struct sc_keyring **out)
 	}
 	if ((r = sc_keyring_open(v->k->keyring, v->id, body, len, &kr)) != SC_OK)
 		goto out;
+	origin_of(body, len, tag);
+	sc_keyring_set_origin(kr, tag);
 done:
 	install_hooks(v, kr);
 	*out = kr;
@@ -120,7 +165,7 @@ int sc_vault_keyring_save_in_txn(struct sc_vault *v, const struct sc_keyring *kr
 		return SC_ERR_LOCKED;
 	if (sqlite3_get_autocommit(v->db))
 		return SC_ERR_INVALID; /* only inside the caller's transaction */
-	if ((r = sc_store_state_read(v, &st)) != SC_OK)
+	if ((r = sc_store_state_read(v, &st)) != SC_OK || (r = check_origin(v, kr)) != SC_OK)
 		return r;
 	if ((r = sc_keyring_seal(kr, v->k->keyring, v->id, &sealed, &len)) != SC_OK)
 		return r;
@@ -142,7 +187,14 @@ int sc_vault_keyring_save_in_txn(struct sc_vault *v, const struct sc_keyring *kr
 		r = sc_store_db_err(v->db, rc);
 		goto out;
 	}
-	r = sc_store_state_write(v, &st);
+	if ((r = sc_store_state_write(v, &st)) == SC_OK) {
+		uint8_t tag[SC_KEYRING_ORIGIN_LEN];
+
+		/* the copy saved is the one on disk now (a rolled-back transaction
+		 * leaves it saying so: the next save is refused, not lost) */
+		origin_of(sealed, len, tag);
+		sc_keyring_set_origin((struct sc_keyring *)kr, tag);
+	}
 out:
 	sqlite3_finalize(q);
 	free(sealed);
