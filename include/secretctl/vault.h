@@ -168,6 +168,14 @@ struct sc_vault_key_refs {
 int sc_vault_key_refs(struct sc_vault *v, const char *name, uint32_t version,
                       struct sc_vault_key_refs *out) SC_WUR;
 
+/* Many writes in one transaction (a bulk load): with defer, the index is
+ * kept in memory and written once by flush, which must come before the
+ * COMMIT; abandon drops it (after a ROLLBACK). Without them every write
+ * writes the index. */
+void sc_vault_refs_defer(struct sc_vault *v);
+int sc_vault_refs_flush(struct sc_vault *v) SC_WUR;
+void sc_vault_refs_abandon(struct sc_vault *v);
+
 /* Seal every item under an older version of key name again under its
  * newest, `batch` items a transaction (0: the default). Resumable: a
  * crash leaves each item under its old version or its new one, and a

@@ -518,6 +518,23 @@ int sc_store_refs_reseal(struct sc_vault *v, const uint8_t old_key[SC_KEY_LEN])
 	return sc_store_refs_flush(v);
 }
 
+void sc_vault_refs_defer(struct sc_vault *v)
+{
+	v->refs_defer = 1;
+}
+
+int sc_vault_refs_flush(struct sc_vault *v)
+{
+	v->refs_defer = 0;
+	return sc_store_refs_flush(v);
+}
+
+void sc_vault_refs_abandon(struct sc_vault *v)
+{
+	v->refs_defer = 0;
+	sc_store_refs_drop(v);
+}
+
 /* ---- queries ---- */
 
 int sc_vault_key_refs(struct sc_vault *v, const char *name, uint32_t version,

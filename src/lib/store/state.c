@@ -199,8 +199,10 @@ int sc_store_anchor_mac(struct sc_vault *v, uint8_t mac[SC_MAC_LEN], int *has_re
 	*has_refs = 0;
 	if ((r = row_body(v, "keyring", "SELECT body FROM keyring WHERE id = 1", &kr, &kr_len)) !=
 	        SC_OK ||
-	    (r = row_body(v, "keyrefs", "SELECT body FROM keyrefs WHERE id = 1", &refs,
-	                  &refs_len)) != SC_OK)
+	    (r = row_body(v, "keyrefs",
+	                  "SELECT substr(body, 1, 12) || substr(body, -16, 16) FROM keyrefs "
+	                  "WHERE id = 1",
+	                  &refs, &refs_len)) != SC_OK)
 		goto out;
 	if (kr == NULL) {
 		sc_set_error("the vault's keyring is missing");
@@ -208,8 +210,15 @@ int sc_store_anchor_mac(struct sc_vault *v, uint8_t mac[SC_MAC_LEN], int *has_re
 		goto out;
 	}
 	/* without a reference index: the MAC of the keyring row alone, as
-	 * vaults made before the index have it */
-	n = sizeof(kr_dom) + kr_len + (refs ? sizeof(refs_dom) + refs_len : 0);
+	 * vaults made before the index have it; with one, of its nonce and
+	 * GCM tag too, which only that row has (sealed under the keyring key:
+	 * no other body opens with them), so a large index is not hashed
+	 * on every write */
+	if (refs != NULL && refs_len != SC_SEAL_OVERHEAD) {
+		r = SC_ERR_CORRUPT;
+		goto out;
+	}
+	n = sizeof(kr_dom) + kr_len + (refs ? sizeof(refs_dom) + SC_SEAL_OVERHEAD : 0);
 	if ((buf = malloc(n)) == NULL) {
 		r = SC_ERR_NOMEM;
 		goto out;
@@ -217,8 +226,10 @@ int sc_store_anchor_mac(struct sc_vault *v, uint8_t mac[SC_MAC_LEN], int *has_re
 	memcpy(buf, kr_dom, sizeof(kr_dom));
 	memcpy(buf + sizeof(kr_dom), kr, kr_len);
 	if (refs != NULL) {
-		memcpy(buf + sizeof(kr_dom) + kr_len, refs_dom, sizeof(refs_dom));
-		memcpy(buf + sizeof(kr_dom) + kr_len + sizeof(refs_dom), refs, refs_len);
+		uint8_t *p = buf + sizeof(kr_dom) + kr_len;
+
+		memcpy(p, refs_dom, sizeof(refs_dom));
+		memcpy(p + sizeof(refs_dom), refs, SC_SEAL_OVERHEAD); /* nonce || tag */
 		*has_refs = 1;
 	}
 	r = sc_hmac_sha256(v->k->keyring, SC_KEY_LEN, buf, n, mac);
