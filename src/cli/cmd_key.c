@@ -634,7 +634,7 @@ const struct cli_cmd cli_key_subs[] = {
      "wrong data.",
      cli_opts_key_decrypt, NULL},
     {"rewrap", cli_key_rewrap, KV, "NAME", "re-encrypt an sc:v1 text under the newest version",
-     "With --all: every item of the vault (secrets set --under NAME, their history)\n"
+     "With --all: every item of the vault (secrets sealed under NAME, their history)\n"
      "under an older version, in batches; run it again after an interruption.",
      cli_opts_key_rewrap, NULL},
     {"datakey", cli_key_datakey, KV, "NAME", "a fresh 256-bit data key, wrapped and in the clear",
