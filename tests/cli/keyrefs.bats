@@ -169,10 +169,15 @@ items() { # items of key $1 version $2, from --json
 	sqlite3 "$BATS_TEST_TMPDIR/old.db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null 2>&1 || true
 	put_under db2 'second-value-long2'
 	sqlite3 "$SC_VAULT/vault.db" 'PRAGMA wal_checkpoint(TRUNCATE);' >/dev/null
+	# the whole older row (its tag and body): the state's anchor refuses it
+	tag=$(sqlite3 "$BATS_TEST_TMPDIR/old.db" "SELECT hex(tag) FROM keyrefs WHERE id = 1")
 	old=$(sqlite3 "$BATS_TEST_TMPDIR/old.db" "SELECT hex(body) FROM keyrefs WHERE id = 1")
-	sqlite3 "$SC_VAULT/vault.db" "UPDATE keyrefs SET body = x'$old' WHERE id = 1"
+	sqlite3 "$SC_VAULT/vault.db" "UPDATE keyrefs SET tag = x'$tag', body = x'$old' WHERE id = 1"
 	run -6 sc key show k1
 	[[ "$output" == *"rolled back or replaced"* ]]
+	# the body alone, under the newer tag: refused too
+	sqlite3 "$SC_VAULT/vault.db" "UPDATE keyrefs SET tag = (SELECT tag FROM keyrefs) WHERE id = 1"
+	run -6 sc get db2
 	sqlite3 "$SC_VAULT/vault.db" "DELETE FROM keyrefs"
 	run -6 sc key show k1
 }

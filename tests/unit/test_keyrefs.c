@@ -285,6 +285,7 @@ static void test_rollback_refused(void **state)
 	char *dir, *path;
 	sqlite3_stmt *q;
 	void *old = NULL;
+	uint8_t tag[28];
 	int len = 0;
 
 	(void)state;
@@ -293,22 +294,28 @@ static void test_rollback_refused(void **state)
 	put_under(v, "a", "alpha-value-123456", "k");
 	assert_true(asprintf(&path, "%s/vault.db", dir) > 0);
 	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
-	assert_int_equal(sqlite3_prepare_v2(db, "SELECT body FROM keyrefs", -1, &q, NULL),
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT tag, body FROM keyrefs", -1, &q, NULL),
 	                 SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
-	len = sqlite3_column_bytes(q, 0);
+	assert_int_equal(sqlite3_column_bytes(q, 0), sizeof(tag));
+	memcpy(tag, sqlite3_column_blob(q, 0), sizeof(tag));
+	len = sqlite3_column_bytes(q, 1);
 	old = malloc((size_t)len);
-	memcpy(old, sqlite3_column_blob(q, 0), (size_t)len);
+	memcpy(old, sqlite3_column_blob(q, 1), (size_t)len);
 	sqlite3_finalize(q);
 	put_under(v, "b", "bravo-value-123456", "k");
 	refs(v, 1, 2, 0);
-	assert_int_equal(sqlite3_prepare_v2(db, "UPDATE keyrefs SET body = ?", -1, &q, NULL),
-	                 SQLITE_OK);
-	assert_int_equal(sqlite3_bind_blob(q, 1, old, len, SQLITE_STATIC), SQLITE_OK);
+	/* the whole older row, its tag with its body */
+	assert_int_equal(
+	    sqlite3_prepare_v2(db, "UPDATE keyrefs SET tag = ?, body = ?", -1, &q, NULL),
+	    SQLITE_OK);
+	assert_int_equal(sqlite3_bind_blob(q, 1, tag, sizeof(tag), SQLITE_STATIC), SQLITE_OK);
+	assert_int_equal(sqlite3_bind_blob(q, 2, old, len, SQLITE_STATIC), SQLITE_OK);
 	assert_int_equal(sqlite3_step(q), SQLITE_DONE);
 	sqlite3_finalize(q);
 	sqlite3_close(db);
 	assert_int_equal(sc_vault_key_refs(v, "k", 1, &n), SC_ERR_CORRUPT);
+	assert_non_null(strstr(sc_last_error(), "rolled back or replaced"));
 	free(old);
 	free(path);
 	done(v, dir);

@@ -144,7 +144,7 @@ static int load(struct sc_vault *v, struct sc_store_refs **out)
 	sqlite3_stmt *q = NULL;
 	struct sc_store_refs *x = NULL;
 	struct state st;
-	uint8_t aad[64], mac[SC_MAC_LEN], *pt = NULL, *body = NULL;
+	uint8_t aad[64], mac[SC_MAC_LEN], *pt = NULL, *body = NULL, tagcol[SC_SEAL_OVERHEAD];
 	size_t len, aad_len;
 	int rc, r, has_refs;
 
@@ -165,7 +165,7 @@ static int load(struct sc_vault *v, struct sc_store_refs **out)
 		return SC_OK;
 	if (rc != SQLITE_ROW)
 		return sc_store_db_err(v->db, rc);
-	rc = sc_store_stmt_prepare(v, "SELECT body FROM keyrefs WHERE id = 1", &q);
+	rc = sc_store_stmt_prepare(v, "SELECT tag, body FROM keyrefs WHERE id = 1", &q);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	if (rc == SQLITE_DONE) {
@@ -176,19 +176,28 @@ static int load(struct sc_vault *v, struct sc_store_refs **out)
 		r = sc_store_db_err(v->db, rc);
 		goto out;
 	}
-	len = (size_t)sqlite3_column_bytes(q, 0);
-	if (sqlite3_column_blob(q, 0) == NULL || len < SC_SEAL_OVERHEAD + 10 || len > (64u << 20)) {
+	len = (size_t)sqlite3_column_bytes(q, 1);
+	if (sqlite3_column_blob(q, 1) == NULL || len < SC_SEAL_OVERHEAD + 10 || len > (64u << 20) ||
+	    sqlite3_column_bytes(q, 0) != SC_SEAL_OVERHEAD || sqlite3_column_blob(q, 0) == NULL) {
 		r = SC_ERR_CORRUPT;
 		goto out;
 	}
+	memcpy(tagcol, sqlite3_column_blob(q, 0), SC_SEAL_OVERHEAD);
 	/* a copy: the checks below read the row through statements of their own */
 	if ((body = malloc(len)) == NULL) {
 		r = SC_ERR_NOMEM;
 		goto out;
 	}
-	memcpy(body, sqlite3_column_blob(q, 0), len);
+	memcpy(body, sqlite3_column_blob(q, 1), len);
 	sc_store_stmt_done(v, q);
 	q = NULL;
+	/* the anchor binds the tag column: it must be the body's own */
+	if (memcmp(tagcol, body, SC_NONCE_LEN) != 0 ||
+	    memcmp(tagcol + SC_NONCE_LEN, body + len - SC_TAG_LEN, SC_TAG_LEN) != 0) {
+		sc_set_error("the vault's key reference index does not match its tag");
+		r = SC_ERR_CORRUPT;
+		goto out;
+	}
 	/* the copy held is the one whose random nonce and tag these are */
 	if (v->refs != NULL && v->refs->sealed_len == len &&
 	    memcmp(v->refs->tag, body, SC_NONCE_LEN) == 0 &&
@@ -241,7 +250,7 @@ static int save(struct sc_vault *v, struct sc_store_refs *x)
 	sqlite3_stmt *q = NULL;
 	struct state st;
 	struct sc_buf w;
-	uint8_t aad[64], *pt = NULL, *sealed = NULL;
+	uint8_t aad[64], *pt = NULL, *sealed = NULL, tag[SC_SEAL_OVERHEAD];
 	size_t len, aad_len, i, nused = 0;
 	uint16_t *remap = NULL;
 	int rc, r;
@@ -291,13 +300,20 @@ static int save(struct sc_vault *v, struct sc_store_refs *x)
 	refs_aad(v, aad, &aad_len);
 	if ((r = sc_seal(v->k->keyring, aad, aad_len, pt, len, sealed)) != SC_OK)
 		goto out;
+	/* the row's nonce and tag in a column of their own, before the body:
+	 * the state's anchor reads them without the body's pages */
+	memcpy(tag, sealed, SC_NONCE_LEN);
+	memcpy(tag + SC_NONCE_LEN, sealed + len + SC_SEAL_OVERHEAD - SC_TAG_LEN, SC_TAG_LEN);
 	if ((r = sc_store_exec_sql(v->db, "CREATE TABLE IF NOT EXISTS keyrefs (id INTEGER PRIMARY "
-	                                  "KEY CHECK (id = 1), body BLOB NOT NULL);")) != SC_OK)
+	                                  "KEY CHECK (id = 1), tag BLOB NOT NULL, body BLOB NOT "
+	                                  "NULL);")) != SC_OK)
 		goto out;
-	rc =
-	    sc_store_stmt_prepare(v, "INSERT OR REPLACE INTO keyrefs (id, body) VALUES (1, ?)", &q);
+	rc = sc_store_stmt_prepare(
+	    v, "INSERT OR REPLACE INTO keyrefs (id, tag, body) VALUES (1, ?, ?)", &q);
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(q, 1, sealed, (int)(len + SC_SEAL_OVERHEAD), SQLITE_STATIC);
+		rc = sqlite3_bind_blob(q, 1, tag, SC_SEAL_OVERHEAD, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(q, 2, sealed, (int)(len + SC_SEAL_OVERHEAD), SQLITE_STATIC);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	sc_store_stmt_done(v, q);
@@ -314,8 +330,7 @@ static int save(struct sc_vault *v, struct sc_store_refs *x)
 	}
 	if ((r = sc_store_state_write(v, &st)) != SC_OK)
 		goto out;
-	memcpy(x->tag, sealed, SC_NONCE_LEN);
-	memcpy(x->tag + SC_NONCE_LEN, sealed + len + SC_SEAL_OVERHEAD - SC_TAG_LEN, SC_TAG_LEN);
+	memcpy(x->tag, tag, sizeof(tag));
 	x->sealed_len = len + SC_SEAL_OVERHEAD;
 	x->dirty = 0;
 out:

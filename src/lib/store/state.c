@@ -199,10 +199,8 @@ int sc_store_anchor_mac(struct sc_vault *v, uint8_t mac[SC_MAC_LEN], int *has_re
 	*has_refs = 0;
 	if ((r = row_body(v, "keyring", "SELECT body FROM keyring WHERE id = 1", &kr, &kr_len)) !=
 	        SC_OK ||
-	    (r = row_body(v, "keyrefs",
-	                  "SELECT substr(body, 1, 12) || substr(body, -16, 16) FROM keyrefs "
-	                  "WHERE id = 1",
-	                  &refs, &refs_len)) != SC_OK)
+	    (r = row_body(v, "keyrefs", "SELECT tag FROM keyrefs WHERE id = 1", &refs,
+	                  &refs_len)) != SC_OK)
 		goto out;
 	if (kr == NULL) {
 		sc_set_error("the vault's keyring is missing");
