@@ -4,7 +4,7 @@
 # from long runs): kill -9 at random instants leaves a vault that opens,
 # verifies, and holds each secret as it was before or after; 50 for rekey
 # (about 20 s), which a rerun must then finish; 50 for key rewrap --all
-# (about 60 s on a loaded machine), whose index must then tell the truth.
+# (about 25 s), whose index must then tell the truth.
 
 bats_require_minimum_version 1.5.0
 
