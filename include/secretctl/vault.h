@@ -181,7 +181,7 @@ void sc_vault_refs_abandon(struct sc_vault *v);
  * crash leaves each item under its old version or its new one, and a
  * rerun goes on. Fails (the items of the failing batch unchanged) when an
  * item's version does not open: the key's lifecycle error says which. */
-#define SC_REWRAP_BATCH_DEFAULT 2000
+#define SC_REWRAP_BATCH_DEFAULT 10000
 #define SC_REWRAP_BATCH_MAX 100000
 struct sc_vault_rewrap_report {
 	uint32_t version; /* the newest version, where the items went */

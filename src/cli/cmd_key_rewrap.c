@@ -17,7 +17,7 @@ const struct cli_opt cli_opts_key_rewrap[] = {
     {'C', 0, "allow-compromised", NULL, "use a version marked compromised (said loudly)", 0},
     {'A', 0, "all", NULL,
      "every item of the vault under an older version of NAME (its secrets and their history)", 0},
-    {'n', 0, "items-per-batch", "N", "with --all: items per transaction (default 2000)", 0},
+    {'n', 0, "items-per-batch", "N", "with --all: items per transaction (default 10000)", 0},
     {0, 0, NULL, NULL, NULL, 0},
 };
 
