@@ -5,10 +5,15 @@
 # command that had exited 0 before the kill is complete.
 #   scripts/crash-trials.sh [-n TRIALS] [-b BINARY] [COMMAND...]
 # TRIALS per command (default 10); commands: set-new set-over delete
-# passwd prune rekey (default all). Prints one line per command and exits 1
+# passwd prune rekey rewrap (default all). Prints one line per command and exits 1
 # if any trial failed. rekey runs over its own vault of 300 secrets with
 # history, a deleted one and a named key, 32 records a batch; after a kill
 # every value must read back as before, and a rerun must finish it.
+# rewrap (`key rewrap --all`) runs over a vault of 60 secrets sealed under
+# a named key, each with a kept version, one deleted, the key rotated, 2
+# items a batch: after a kill every value (current and kept) reads back,
+# the reference index counts every item once, under the old version or
+# the new, and a rerun moves the rest.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -23,7 +28,7 @@ while getopts n:b: o; do
 done
 shift $((OPTIND - 1))
 cmds=("$@")
-[ ${#cmds[@]} -gt 0 ] || cmds=(set-new set-over delete passwd prune rekey)
+[ ${#cmds[@]} -gt 0 ] || cmds=(set-new set-over delete passwd prune rekey rewrap)
 [ -x "$bin" ] || {
 	echo "crash-trials: no binary at '$bin'" >&2
 	exit 2
@@ -74,6 +79,35 @@ contents() {
 	exit 1
 }
 RK_BEFORE=$(contents)
+
+# rewrap's template: 60 secrets under a named key, each with a kept
+# version, one deleted, the key rotated since (120 items under version 1)
+cp -a "$work/template" "$work/template-rw"
+export SECRETCTL_VAULT_DIR=$work/template-rw
+"$bin" key create rw-key --type aes256-gcm >/dev/null 2>&1
+for i in $(seq 1 60); do
+	printf 'first-sealed-%s' "$i" | "$bin" set "rw/s$i" --under rw-key >/dev/null 2>&1
+	printf 'second-sealed-%s' "$i" | "$bin" set "rw/s$i" --replace >/dev/null 2>&1
+done
+"$bin" delete rw/s60 >/dev/null 2>&1
+"$bin" key rotate rw-key >/dev/null 2>&1
+rw_items() { # items under version $1 of rw-key
+	"$bin" key show rw-key --json 2>/dev/null |
+		jq -r ".versions[] | select(.version == $1) | .items" 2>/dev/null || echo "?$RANDOM"
+}
+rw_contents() {
+	{
+		"$bin" export --format json 2>/dev/null | jq -S '.secrets' || echo "export failed $RANDOM"
+		for i in 1 17 42 60; do
+			"$bin" get --version 1 "rw/s$i" 2>/dev/null || echo "no version $RANDOM"
+		done
+	} | sha256sum | cut -c1-16
+}
+[ "$(rw_items 1)" = 120 ] || {
+	echo "crash-trials: the rewrap template is not as built ($(rw_items 1) items)" >&2
+	exit 1
+}
+RW_BEFORE=$(rw_contents)
 export SECRETCTL_VAULT_DIR=$work/template
 
 # value NAME [PW]: the secret's value, "absent", or "unreadable".
@@ -97,6 +131,7 @@ start() { # the command under test, in the background; sets PID
 		"$bin" passwd --new-password-fd 0 "${kdf[@]}" >/dev/null 2>&1 & ;;
 	prune) "$bin" audit prune --before 2999-01-01 >/dev/null 2>&1 & ;;
 	rekey) "$bin" rekey --batch 32 >/dev/null 2>&1 & ;;
+	rewrap) "$bin" key rewrap --all rw-key --items-per-batch 2 >/dev/null 2>&1 & ;;
 	esac
 	PID=$!
 }
@@ -130,6 +165,10 @@ check() {
 	}
 	if [ "$cmd" = rekey ]; then
 		check_rekey "$acked"
+		return
+	fi
+	if [ "$cmd" = rewrap ]; then
+		check_rewrap "$acked"
 		return
 	fi
 	case $cmd in
@@ -170,12 +209,53 @@ check_rekey() {
 	"$bin" audit verify >/dev/null 2>&1 || echo "audit verify fails after the rerun"
 }
 
+# check_rewrap ACKED: every value as before, every item counted once under
+# one version or the other; a rerun moves the rest
+check_rewrap() {
+	local v1 v2
+	v1=$(rw_items 1) v2=$(rw_items 2)
+	if ! [ "$v1" -ge 0 ] 2>/dev/null || ! [ "$v2" -ge 0 ] 2>/dev/null ||
+		[ $((v1 + v2)) -ne 120 ]; then
+		echo "the index counts $v1 + $v2 items, not 120"
+		return
+	fi
+	if [ "$1" = 1 ] && [ "$v1" != 0 ]; then
+		echo "acknowledged, but $v1 items are still under version 1"
+		return
+	fi
+	[ "$(rw_contents)" = "$RW_BEFORE" ] || {
+		echo "the values differ after the kill"
+		return
+	}
+	"$bin" key rewrap --all rw-key >/dev/null 2>&1 || {
+		echo "a rerun fails: $("$bin" key rewrap --all rw-key 2>&1 | head -1)"
+		return
+	}
+	[ "$(rw_items 1)" = 0 ] && [ "$(rw_items 2)" = 120 ] || {
+		echo "after the rerun: $(rw_items 1) + $(rw_items 2) items"
+		return
+	}
+	[ "$(rw_contents)" = "$RW_BEFORE" ] || {
+		echo "the values differ after the rerun"
+		return
+	}
+	# the index tells the truth: with version 1 scheduled for destruction
+	# (it then does nothing) every value still reads back
+	"$bin" key destroy rw-key --version 1 --days 7 >/dev/null 2>&1 || {
+		echo "version 1 cannot be scheduled for destruction after the rerun"
+		return
+	}
+	[ "$(rw_contents)" = "$RW_BEFORE" ] || echo "a value still needs version 1 after the rerun"
+	"$bin" audit verify >/dev/null 2>&1 || echo "audit verify fails after the rerun"
+}
+
 KEEP=$(value keep/one) OLD=$(value target/x)
 BIG=$(sha256sum <"$work/big" | cut -c1-16)
 failed=0
 for cmd in "${cmds[@]}"; do
 	tmpl=$work/template
 	[ "$cmd" != rekey ] || tmpl=$work/template-rk
+	[ "$cmd" != rewrap ] || tmpl=$work/template-rw
 	# how long the command takes, to spread the kills over it
 	rm -rf "$work/v" && cp -a "$tmpl" "$work/v"
 	export SECRETCTL_VAULT_DIR=$work/v

@@ -169,6 +169,12 @@ struct sc_p11_token;
 int sc_keyring_new(struct sc_keyring **out) SC_WUR;
 void sc_keyring_free(struct sc_keyring *kr);
 void sc_keyring_set_refs(struct sc_keyring *kr, sc_keyring_refs_fn fn, void *arg);
+/* Which stored copy this keyring was read from (or last saved as), for
+ * the store to refuse saving a copy another process changed meanwhile:
+ * an opaque tag (the sealed row's nonce and GCM tag). get: 0 when none. */
+#define SC_KEYRING_ORIGIN_LEN 28
+void sc_keyring_set_origin(struct sc_keyring *kr, const uint8_t tag[SC_KEYRING_ORIGIN_LEN]);
+int sc_keyring_get_origin(const struct sc_keyring *kr, uint8_t tag[SC_KEYRING_ORIGIN_LEN]);
 void sc_keyring_set_sig_keygen(struct sc_keyring *kr, sc_keys_sig_keygen_fn fn, void *arg);
 /*
  * Counter reservation: the blob records, per version, how many

@@ -48,6 +48,11 @@ size_t sc_secret_field_count(const struct sc_secret *s);
  * follows it), length and flags. */
 int sc_secret_field(const struct sc_secret *s, size_t i, const char **name, const uint8_t **value,
                     size_t *len, int *sensitive, const char **hint) SC_WUR;
+/* Seal field's value under the named key (keys.h) when the secret is
+ * written (NULL: no longer); the key's name is checked then. Reading it
+ * back gives the plaintext, and the key's name. */
+int sc_secret_set_field_key(struct sc_secret *s, const char *field, const char *key) SC_WUR;
+const char *sc_secret_field_key(const struct sc_secret *s, size_t i); /* NULL: none */
 /* Index of the field with this name, or -1. */
 int sc_secret_field_index(const struct sc_secret *s, const char *name);
 size_t sc_secret_binding_count(const struct sc_secret *s);

@@ -86,6 +86,11 @@ int sc_vault_checkpoint(struct sc_vault *v) SC_WUR;
  * record set (rollback, deletion, swap). */
 typedef int (*sc_vault_walk_fn)(const struct sc_secret *s, void *arg);
 int sc_vault_walk(struct sc_vault *v, sc_vault_walk_fn fn, void *arg) SC_WUR;
+/* The same for metadata (list): a field sealed under a named key is not
+ * opened, its value is empty (sc_secret_field_key names the key), so a
+ * key version suspended or destroyed does not stop a list. A value read
+ * through sc_vault_walk or sc_vault_get fails with the key's error. */
+int sc_vault_walk_meta(struct sc_vault *v, sc_vault_walk_fn fn, void *arg) SC_WUR;
 /* Number of secrets (from the authenticated index). */
 int sc_vault_count(struct sc_vault *v, size_t *count) SC_WUR;
 
@@ -152,6 +157,38 @@ int sc_vault_keyring_load(struct sc_vault *v, struct sc_keyring **out) SC_WUR;
 /* Seal and store kr, and anchor it in the state, inside a transaction the
  * caller holds (an audited write: sc_audit_append_with). */
 int sc_vault_keyring_save_in_txn(struct sc_vault *v, const struct sc_keyring *kr) SC_WUR;
+
+/* ---- the reference index (keyrefs.c, fieldkeys.c, rewrap.c) ------------ */
+
+/* Items (a secret's current record, a kept version in its history) whose
+ * fields are sealed under key name's version (0: any version). */
+struct sc_vault_key_refs {
+	uint64_t records, history;
+};
+int sc_vault_key_refs(struct sc_vault *v, const char *name, uint32_t version,
+                      struct sc_vault_key_refs *out) SC_WUR;
+
+/* Many writes in one transaction (a bulk load): with defer, the index is
+ * kept in memory and written once by flush, which must come before the
+ * COMMIT; abandon drops it (after a ROLLBACK). Without them every write
+ * writes the index. */
+void sc_vault_refs_defer(struct sc_vault *v);
+int sc_vault_refs_flush(struct sc_vault *v) SC_WUR;
+void sc_vault_refs_abandon(struct sc_vault *v);
+
+/* Seal every item under an older version of key name again under its
+ * newest, `batch` items a transaction (0: the default). Resumable: a
+ * crash leaves each item under its old version or its new one, and a
+ * rerun goes on. Fails (the items of the failing batch unchanged) when an
+ * item's version does not open: the key's lifecycle error says which. */
+#define SC_REWRAP_BATCH_DEFAULT 10000
+#define SC_REWRAP_BATCH_MAX 100000
+struct sc_vault_rewrap_report {
+	uint32_t version; /* the newest version, where the items went */
+	uint64_t items, fields, batches;
+};
+int sc_vault_key_rewrap_all(struct sc_vault *v, const char *name, size_t batch,
+                            struct sc_vault_rewrap_report *rep) SC_WUR;
 
 /* The audit anchor kept inside the sealed vault state: the sequence
  * number and MAC of the newest audit entry. */

@@ -176,7 +176,7 @@ int agent_op_list(struct agent *a, int fd, const struct sc_agent_req *q)
 	b.gen = gen;
 	b.vid = vid;
 	if (r == SC_OK)
-		r = sc_vault_walk(a->vault, batch_add, &b);
+		r = sc_vault_walk_meta(a->vault, batch_add, &b);
 	if ((rr = agent_audit(a, q, op, NULL, 0, NULL, r)) != SC_OK && r == SC_OK)
 		r = rr;
 	if (r == SC_OK && !b.flushed && b.len > 0) {

@@ -270,13 +270,19 @@ static void print_time(const char *label, int64_t t)
 	printf(" %s %s", label, buf);
 }
 
-static void show_version(json_t *arr, const struct sc_key_version_meta *vm)
+/* rf: the items of the vault sealed under the version (reference index) */
+static void show_version(json_t *arr, const struct sc_key_version_meta *vm,
+                         const struct sc_vault_key_refs *rf)
 {
 	const char *state = sc_key_state_name(vm->state);
+	unsigned long long items = (unsigned long long)(rf->records + rf->history);
 
 	if (arr != NULL) {
-		json_t *o = json_pack("{s:i,s:s,s:I}", "version", (json_int_t)vm->version, "state",
-		                      state, "encryptions", (json_int_t)vm->encryptions);
+		json_t *o =
+		    json_pack("{s:i,s:s,s:I,s:I,s:I,s:I}", "version", (json_int_t)vm->version,
+		              "state", state, "encryptions", (json_int_t)vm->encryptions, "items",
+		              (json_int_t)items, "items_current", (json_int_t)rf->records,
+		              "items_history", (json_int_t)rf->history);
 
 		json_object_set_new(o, "created", time_json(vm->created));
 		json_object_set_new(o, "activate_at", time_json(vm->activate_at));
@@ -301,6 +307,9 @@ static void show_version(json_t *arr, const struct sc_key_version_meta *vm)
 	print_time("DESTRUCTION SCHEDULED", vm->destroy_at);
 	if (vm->encryptions != 0)
 		printf(" encryptions %llu", (unsigned long long)vm->encryptions);
+	if (items != 0)
+		printf(" items %llu (%llu current, %llu in history)", items,
+		       (unsigned long long)rf->records, (unsigned long long)rf->history);
 	putchar('\n');
 }
 
@@ -371,9 +380,16 @@ static int key_show(struct cli *c, int argc, char **argv)
 	}
 	for (i = 0; i < m.nversions; i++) {
 		struct sc_key_version_meta vm;
+		struct sc_vault_key_refs rf;
 
-		if (sc_keyring_version_at(ks.kr, name, i, &vm) == SC_OK)
-			show_version(arr, &vm);
+		if (sc_keyring_version_at(ks.kr, name, i, &vm) != SC_OK)
+			continue;
+		if ((r = sc_vault_key_refs(ks.v, name, vm.version, &rf)) != SC_OK) {
+			json_decref(o);
+			key_close(&ks);
+			return cli_fail(r, "cannot read the key reference index");
+		}
+		show_version(arr, &vm, &rf);
 	}
 	key_close(&ks);
 	if (o != NULL) {
@@ -621,7 +637,9 @@ const struct cli_cmd cli_key_subs[] = {
      "wrong data.",
      cli_opts_key_decrypt, NULL},
     {"rewrap", cli_key_rewrap, KV, "NAME", "re-encrypt an sc:v1 text under the newest version",
-     NULL, cli_opts_key_decrypt, NULL},
+     "With --all: every item of the vault (secrets sealed under NAME, their history)\n"
+     "under an older version, in batches; run it again after an interruption.",
+     cli_opts_key_rewrap, NULL},
     {"datakey", cli_key_datakey, KV, "NAME", "a fresh 256-bit data key, wrapped and in the clear",
      "Prints the wrapped key (sc:v1) and, unless --wrapped-only, the key in base64.",
      cli_opts_key_datakey, NULL},

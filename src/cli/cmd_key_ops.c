@@ -112,6 +112,9 @@ static int parse_args(struct cli *c, int argc, char **argv, int min_ops, struct 
 		case 'J':
 			a->batch_json = 1;
 			break;
+		case 'A':
+		case 'n': /* cli_key_rewrap_all's */
+			break;
 		}
 	}
 	if (ch == CLI_PARSE_EXIT) {
@@ -425,6 +428,12 @@ int cli_key_decrypt(struct cli *c, int argc, char **argv)
 
 int cli_key_rewrap(struct cli *c, int argc, char **argv)
 {
+	int i;
+
+	/* --all: the vault's own items, not a text (cmd_key_rewrap.c) */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--all") == 0 || strncmp(argv[i], "--items-per-batch", 17) == 0)
+			return cli_key_rewrap_all(c, argc, argv);
 	return decrypt_or_rewrap(c, argc, argv, 1);
 }
 

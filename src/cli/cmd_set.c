@@ -11,6 +11,7 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "secretctl/keys.h"
 #include "secretctl/sanitize.h"
 
 #define MAX_SPECS 64
@@ -31,6 +32,8 @@ const struct cli_opt cli_opts_set[] = {
     {'R', 0, "replace", NULL,
      "replace an existing secret whole, even when that drops parts it has (else refused)", 0},
     {'k', 0, "keep", "N", "keep N versions of this secret (default 10)", 0},
+    {'U', 0, "under", "KEY",
+     "seal every field's value under named key KEY (key create), inside the record", 0},
     {'V', 0, "value", NULL,
      "a value never goes on the command line (ps shows it); pipe it in, or use "
      "--value-file FILE",
@@ -46,7 +49,7 @@ struct spec {
 
 /* set on an existing name: what it would drop, said by name (never value) */
 struct set_txn {
-	const struct sc_secret *s;
+	struct sc_secret *s;
 	int replace;
 	unsigned keep;
 	uint64_t version; /* out: the version written */
@@ -77,6 +80,23 @@ static int put_in_txn(struct sc_vault *v, void *arg)
 	int r;
 
 	r = sc_vault_get(v, sc_secret_name(t->s), &old);
+	if (r == SC_OK) {
+		size_t i;
+		int j;
+
+		/* a field sealed under a key stays so: a set never drops a key */
+		for (i = 0; i < sc_secret_field_count(t->s) && r == SC_OK; i++) {
+			const char *fname;
+
+			if (sc_secret_field_key(t->s, i) != NULL ||
+			    sc_secret_field(t->s, i, &fname, NULL, NULL, NULL, NULL) != SC_OK ||
+			    (j = sc_secret_field_index(old, fname)) < 0 ||
+			    sc_secret_field_key(old, (size_t)j) == NULL)
+				continue;
+			r = sc_secret_set_field_key(t->s, fname,
+			                            sc_secret_field_key(old, (size_t)j));
+		}
+	}
 	if (r == SC_OK && !t->replace) {
 		r = sc_secret_diff(old, t->s, drop_seen, t);
 		if (r == SC_OK && t->dropped[0] != '\0') {
@@ -132,7 +152,7 @@ int cmd_set(struct cli *c, int argc, char **argv)
 	struct spec specs[MAX_SPECS];
 	char *bindings[SC_BINDINGS_MAX], *tags[SC_TAGS_MAX], *hints[SC_FIELDS_MAX];
 	size_t nspecs = 0, nbind = 0, ntags = 0, nhints = 0, i;
-	const char *notes = NULL, *url = NULL, *name;
+	const char *notes = NULL, *url = NULL, *name, *under = NULL;
 	int64_t expires = 0;
 	struct sc_secret *s = NULL;
 	struct sc_vault *v = NULL;
@@ -202,6 +222,14 @@ int cmd_set(struct cli *c, int argc, char **argv)
 				return cli_usage(c, "bad --keep '%s' (1-%d versions)", optarg,
 				                 SC_HISTORY_KEEP_MAX);
 			break;
+		case 'U':
+			if (sc_keys_name_valid(optarg) != SC_OK)
+				return cli_usage(c,
+				                 "invalid key name '%s' for --under (1-64 of "
+				                 "[A-Za-z0-9._-], first alphanumeric)",
+				                 optarg);
+			under = optarg;
+			break;
 		case 'h':
 			if (nhints == SC_FIELDS_MAX)
 				return cli_usage(c, "too many hints");
@@ -263,6 +291,8 @@ int cmd_set(struct cli *c, int argc, char **argv)
 		if (specs[i].kind == 'f') {
 			r = sc_secret_add_field(s, specs[i].field, specs[i].arg,
 			                        strlen(specs[i].arg), 0);
+			if (r == SC_OK && under != NULL)
+				r = sc_secret_set_field_key(s, specs[i].field, under);
 		} else {
 			r = specs[i].kind == 'F'
 			        ? cli_read_value_file(specs[i].arg, &buf, &len)
@@ -274,6 +304,8 @@ int cmd_set(struct cli *c, int argc, char **argv)
 			}
 			if (r == SC_OK)
 				r = sc_secret_add_field(s, specs[i].field, buf, len, 1);
+			if (r == SC_OK && under != NULL)
+				r = sc_secret_set_field_key(s, specs[i].field, under);
 			if (r == SC_OK && len < SC_SANITIZE_MIN_LEN)
 				cli_warn(
 				    "field '%s' is shorter than %d bytes: 'run' cannot redact it "

@@ -20,7 +20,13 @@ const struct cli_exit cli_exits[] = {
                 "the signature or MAC does not match;\n"
                 "for\n"
                 ".Cm doctor :\n"
-                "it found something (the report says what)."},
+                "it found something (the report says what);\n"
+                "for\n"
+                ".Cm key trim\n"
+                "and\n"
+                ".Cm key destroy :\n"
+                "an item of the vault still needs the version\n"
+                ".Pq Cm key rewrap Fl -all ."},
     {EXIT_USAGE, "Bad command line or bad input: unknown command or option, missing or extra\n"
                  "argument, invalid name, tag or date, empty or oversized value, a value given\n"
                  "on the command line, a password shorter than 8 characters."},
@@ -42,7 +48,8 @@ const struct cli_exit cli_exits[] = {
                    ".Cm run\n"
                    "refuses it."},
     {EXIT_DENIED, "Refused by policy or by a built-in rule; a key operation its version's\n"
-                  "state forbids (the message names the state and the way out), an\n"
+                  "state forbids (the message names the state and the way out), a read\n"
+                  "of a secret sealed under such a version, an\n"
                   "export of a key not created\n"
                   ".Fl -exportable ,\n"
                   "or a\n"

@@ -99,6 +99,9 @@ void key_pp_wipe(struct key_pp *pp);
 
 /* The operations' option tables and commands (cmd_key_ops.c, cmd_sign.c),
  * in the `key` subcommand table (cmd_key.c). */
+/* cmd_key_rewrap.c */
+extern const struct cli_opt cli_opts_key_rewrap[];
+int cli_key_rewrap_all(struct cli *c, int argc, char **argv);
 extern const struct cli_opt cli_opts_key_encrypt[], cli_opts_key_decrypt[], cli_opts_key_datakey[],
     cli_opts_key_hmac[], cli_opts_key_pubkey[], cli_opts_key_config[];
 int cli_key_encrypt(struct cli *c, int argc, char **argv);

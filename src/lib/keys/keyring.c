@@ -124,6 +124,20 @@ void sc_keyring_set_refs(struct sc_keyring *kr, sc_keyring_refs_fn fn, void *arg
 	kr->refs_arg = arg;
 }
 
+void sc_keyring_set_origin(struct sc_keyring *kr, const uint8_t tag[SC_KEYRING_ORIGIN_LEN])
+{
+	memcpy(kr->origin, tag, SC_KEYRING_ORIGIN_LEN);
+	kr->has_origin = 1;
+}
+
+int sc_keyring_get_origin(const struct sc_keyring *kr, uint8_t tag[SC_KEYRING_ORIGIN_LEN])
+{
+	if (!kr->has_origin)
+		return 0;
+	memcpy(tag, kr->origin, SC_KEYRING_ORIGIN_LEN);
+	return 1;
+}
+
 void sc_keyring_set_token(struct sc_keyring *kr, struct sc_p11_token *t)
 {
 	kr->tok = t;

@@ -58,6 +58,9 @@ struct sc_keyring {
 		uint32_t version;
 	} made[SC_KEYS_MADE_MAX];
 	size_t nmade;
+	/* sc_keyring_set_origin: the stored row this copy was read from */
+	uint8_t origin[SC_KEYRING_ORIGIN_LEN];
+	int has_origin;
 };
 
 /* keyring.c */

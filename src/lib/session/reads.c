@@ -219,7 +219,7 @@ static int local_list(struct sc_vault *v, const struct read *q)
 	int r;
 
 	if (g == NULL)
-		return sc_vault_walk(v, q->walk, q->arg);
+		return sc_vault_walk_meta(v, q->walk, q->arg);
 	memset(g, 0, sizeof(*g));
 	if ((r = sc_vault_generation(v, &gen)) != SC_OK)
 		return r;
@@ -231,7 +231,7 @@ static int local_list(struct sc_vault *v, const struct read *q)
 		g->unchanged = 1;
 		return SC_OK;
 	}
-	return sc_vault_walk(v, q->walk, q->arg);
+	return sc_vault_walk_meta(v, q->walk, q->arg);
 }
 
 static int local_read(struct sc_vault *v, const struct read *q)

@@ -204,6 +204,8 @@ int sc_store_hist_row_put(struct sc_vault *v, uint64_t chain, uint64_t ver,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	r = rc == SQLITE_DONE ? SC_OK : sc_store_db_err(v->db, rc);
+	if (r == SC_OK)
+		r = sc_store_refs_note(v, SC_REF_HISTORY, chain, ver, idx, s);
 out:
 	sc_store_stmt_done(v, q);
 	sc_secmem_free(pt);
@@ -331,14 +333,20 @@ static int exec_chain(struct sc_vault *v, const char *sql, uint64_t chain, uint6
 
 int sc_store_hist_row_del(struct sc_vault *v, uint64_t chain, uint64_t ver)
 {
-	return exec_chain(v, "DELETE FROM history WHERE chain = ? AND ver = ?", chain, ver);
+	int r = exec_chain(v, "DELETE FROM history WHERE chain = ? AND ver = ?", chain, ver);
+
+	return r != SC_OK ? r : sc_store_refs_note(v, SC_REF_HISTORY, chain, ver, NULL, NULL);
 }
 
 int sc_store_hist_chain_del(struct sc_vault *v, uint64_t chain)
 {
+	int r;
+
 	if (!sc_store_hist_enabled(v))
 		return SC_OK;
-	return exec_chain(v, "DELETE FROM history WHERE chain = ?", chain, 0);
+	if ((r = exec_chain(v, "DELETE FROM history WHERE chain = ?", chain, 0)) != SC_OK)
+		return r;
+	return sc_store_refs_note(v, SC_REF_HISTORY, chain, 0, NULL, NULL);
 }
 
 int sc_store_hist_chain_used(struct sc_vault *v, uint64_t chain, int *used)

@@ -8,13 +8,22 @@
  *   u8 nbindings { u8 len, env; u8 len, field }
  *   u8 ntags     { u8 len, tag }
  *   u32 len, notes; u16 len, url          (absent = length 0)
+ *
+ * "SCR2" is the same body for a secret with a field sealed under a named
+ * key (fieldkeys.c): its flags gain bit1, and such a field's value is the
+ * sc:v1 text of keys.h (which names the key and version). A secret
+ * without one is written as SCR1, so older vaults keep their bytes.
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "secretctl/keys.h"
 #include "store/secret_int.h"
 
 #define MAGIC "SCR1"
+#define MAGIC2 "SCR2"
+#define FLAG_SENSITIVE 1u
+#define FLAG_WRAPPED 2u
 #define KIND_SECRET 1
 
 static void put_str(struct sc_buf *w, const char *s, int lenbytes)
@@ -49,11 +58,18 @@ int sc_record_encode_buf(const struct sc_secret *s, uint8_t *buf, size_t len)
 {
 	struct sc_buf w;
 	size_t i;
+	int v2 = 0;
 
 	if (len != sc_record_encoded_len(s))
 		return SC_ERR_INTERNAL;
+	for (i = 0; i < s->nfields; i++) {
+		/* a value still to seal under its key is never written */
+		if (s->fields[i].key[0] != '\0' && !s->fields[i].wrapped)
+			return SC_ERR_INTERNAL;
+		v2 |= s->fields[i].wrapped;
+	}
 	sc_buf_init_fixed(&w, buf, len);
-	sc_buf_put(&w, MAGIC, 4);
+	sc_buf_put(&w, v2 ? MAGIC2 : MAGIC, 4);
 	sc_buf_put_u8(&w, KIND_SECRET);
 	put_str(&w, s->name, 2);
 	sc_buf_put_uint(&w, (uint64_t)s->created, 8);
@@ -62,7 +78,8 @@ int sc_record_encode_buf(const struct sc_secret *s, uint8_t *buf, size_t len)
 	sc_buf_put_u8(&w, (uint8_t)s->nfields);
 	for (i = 0; i < s->nfields; i++) {
 		put_str(&w, s->fields[i].name, 1);
-		sc_buf_put_u8(&w, s->fields[i].sensitive ? 1 : 0);
+		sc_buf_put_u8(&w, (uint8_t)((s->fields[i].sensitive ? FLAG_SENSITIVE : 0) |
+		                            (s->fields[i].wrapped ? FLAG_WRAPPED : 0)));
 		put_str(&w, s->fields[i].hint, 2);
 		sc_buf_put_uint(&w, s->fields[i].len, 4);
 		sc_buf_put(&w, s->fields[i].value, s->fields[i].len);
@@ -149,6 +166,18 @@ static int get_text(struct rbuf *r, int lenbytes, size_t max, int allow_absent, 
 	return SC_OK;
 }
 
+/* The key a wrapped field's sc:v1 text names (checked, not opened). */
+static int wrapped_key(struct sc_field *f)
+{
+	struct sc_keys_ct ct;
+
+	if (sc_keys_ct_parse((const char *)f->value, f->len, &ct) != SC_OK)
+		return SC_ERR_CORRUPT;
+	memcpy(f->key, ct.name, sizeof(f->key));
+	sc_keys_ct_release(&ct);
+	return SC_OK;
+}
+
 static int decode(struct rbuf *r, struct sc_secret *s)
 {
 	uint64_t v, n, i, j;
@@ -156,10 +185,13 @@ static int decode(struct rbuf *r, struct sc_secret *s)
 
 	const uint8_t *magic;
 	uint8_t kind;
+	int v2, any = 0;
 
-	if (sc_buf_get_ptr(&r->b, 4, &magic) != SC_OK || memcmp(magic, MAGIC, 4) != 0 ||
+	if (sc_buf_get_ptr(&r->b, 4, &magic) != SC_OK ||
+	    (memcmp(magic, MAGIC, 4) != 0 && memcmp(magic, MAGIC2, 4) != 0) ||
 	    sc_buf_get_u8(&r->b, &kind) != SC_OK || kind != KIND_SECRET)
 		return SC_ERR_CORRUPT;
+	v2 = memcmp(magic, MAGIC2, 4) == 0;
 	if ((rc = get_text(r, 2, SC_NAME_MAX, 0, &s->name)) != SC_OK)
 		return rc;
 	if (sc_name_valid(s->name) != SC_OK)
@@ -192,9 +224,10 @@ static int decode(struct rbuf *r, struct sc_secret *s)
 				return SC_ERR_CORRUPT;
 		if ((rc = get_uint(r, 1, &v)) != SC_OK)
 			return rc;
-		if (v > 1)
+		if (v > (v2 ? (FLAG_SENSITIVE | FLAG_WRAPPED) : FLAG_SENSITIVE))
 			return SC_ERR_CORRUPT;
-		f->sensitive = (int)v;
+		f->sensitive = (int)(v & FLAG_SENSITIVE);
+		f->wrapped = (v & FLAG_WRAPPED) != 0;
 		if ((rc = get_text(r, 2, SC_HINT_MAX, 1, &f->hint)) != SC_OK)
 			return rc;
 		if ((rc = get_uint(r, 4, &v)) != SC_OK)
@@ -205,7 +238,12 @@ static int decode(struct rbuf *r, struct sc_secret *s)
 			return rc;
 		f->len = (size_t)v;
 		s->nfields = (size_t)i + 1;
+		if (f->wrapped && (rc = wrapped_key(f)) != SC_OK)
+			return rc;
+		any |= f->wrapped;
 	}
+	if (v2 && !any)
+		return SC_ERR_CORRUPT; /* SCR2 only for a secret with such a field */
 
 	if ((rc = get_uint(r, 1, &n)) != SC_OK)
 		return rc;

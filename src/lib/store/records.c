@@ -1,6 +1,7 @@
 /* records.c - the vault's records: blinded lookup, get, put, delete, the
  * generation and the audit anchor, and the verified walk over every record.
  * A record's AAD binds vault id, record id and version. */
+#include "secretctl/keys.h"
 #include "store/vault_int.h"
 
 /* ---- records ---- */
@@ -200,7 +201,13 @@ int sc_vault_get(struct sc_vault *v, const char *name, struct sc_secret **out)
 		r = SC_ERR_NOT_FOUND;
 		goto out;
 	}
-	r = record_load(v, e, name, out);
+	if ((r = record_load(v, e, name, out)) == SC_OK) {
+		struct sc_keyring *kr = NULL;
+
+		/* the one way out for a value: sealed fields opened here */
+		r = sc_store_fk_open(v, &kr, out);
+		sc_keyring_free(kr);
+	}
 out:
 	sc_store_end_read(v, began);
 	sc_store_bucket_release(&bk);
@@ -261,6 +268,8 @@ static int record_write(struct sc_vault *v, uint64_t id, uint64_t version,
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	r = rc == SQLITE_DONE ? SC_OK : sc_store_db_err(v->db, rc);
+	if (r == SC_OK)
+		r = sc_store_refs_note(v, SC_REF_RECORD, id, version, NULL, s);
 out:
 	sc_store_stmt_done(v, q);
 	sc_secmem_free(pt);
@@ -331,7 +340,9 @@ int sc_store_record_delete(struct sc_vault *v, uint64_t id)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	sc_store_stmt_done(v, q);
-	return rc == SQLITE_DONE ? SC_OK : sc_store_db_err(v->db, rc);
+	if (rc != SQLITE_DONE)
+		return sc_store_db_err(v->db, rc);
+	return sc_store_refs_note(v, SC_REF_RECORD, id, 0, NULL, NULL);
 }
 
 static int new_record_id(struct sc_vault *v, uint64_t *id)
@@ -448,7 +459,7 @@ static int modify_body(struct sc_vault *v, const char *name, const struct sc_sec
 	struct state st;
 	struct bucket bk = {0};
 	struct entry *e;
-	struct sc_secret *old = NULL, tmp;
+	struct sc_secret *old = NULL, *sealed = NULL, tmp;
 	uint8_t idx[SC_MAC_LEN];
 	uint64_t gen;
 	unsigned b;
@@ -486,10 +497,15 @@ static int modify_body(struct sc_vault *v, const char *name, const struct sc_sec
 			r = sc_store_db_err(v->db, rc);
 			goto out;
 		}
+		if ((r = sc_store_refs_note(v, SC_REF_RECORD, e->id, 0, NULL, NULL)) != SC_OK)
+			goto out;
 		*e = bk.e[bk.n - 1];
 		bk.n--;
 	} else {
-		tmp = *s;
+		/* fields named for a key are sealed under it first (fieldkeys.c) */
+		if ((r = sc_store_fk_seal(v, s, &sealed)) != SC_OK)
+			goto out;
+		tmp = sealed != NULL ? *sealed : *s;
 		tmp.updated = (int64_t)time(NULL);
 		tmp.created = tmp.updated;
 		if (e != NULL) {
@@ -524,6 +540,7 @@ static int modify_body(struct sc_vault *v, const char *name, const struct sc_sec
 		goto out;
 out:
 	sc_secret_free(old);
+	sc_secret_free(sealed);
 	sc_store_bucket_release(&bk);
 	return r;
 }
@@ -686,8 +703,10 @@ out:
 	return r;
 }
 
-int sc_vault_walk(struct sc_vault *v, sc_vault_walk_fn fn, void *arg)
+static int walk(struct sc_vault *v, sc_vault_walk_fn fn, void *arg, int open)
 {
+	struct sc_keyring *kr = NULL;
+	struct sc_secret *opened = NULL;
 	struct state st;
 	struct bucket all = {0};
 	struct sc_secret s;
@@ -749,7 +768,16 @@ int sc_vault_walk(struct sc_vault *v, sc_vault_walk_fn fn, void *arg)
 			goto out;
 		}
 		seen++;
-		if ((r = fn(&s, arg)) != 0)
+		/* sealed fields opened for the walker, the keyring read once;
+		 * for metadata (open 2) left out: values empty, never the text */
+		if (open == 1 && (r = sc_store_fk_open_copy(v, &kr, &s, &opened)) != SC_OK)
+			goto out;
+		if (open == 2 && (r = sc_store_fk_blank_copy(&s, &opened)) != SC_OK)
+			goto out;
+		r = fn(opened != NULL ? opened : &s, arg);
+		sc_secret_free(opened);
+		opened = NULL;
+		if (r != 0)
 			goto out;
 	}
 	if (rc != SQLITE_DONE) {
@@ -768,5 +796,21 @@ out:
 	sc_secmem_free(arena);
 	sc_secmem_free(pt);
 	sc_store_bucket_release(&all);
+	sc_keyring_free(kr);
 	return r;
+}
+
+int sc_vault_walk(struct sc_vault *v, sc_vault_walk_fn fn, void *arg)
+{
+	return walk(v, fn, arg, 1);
+}
+
+int sc_store_walk_sealed(struct sc_vault *v, sc_vault_walk_fn fn, void *arg)
+{
+	return walk(v, fn, arg, 0);
+}
+
+int sc_vault_walk_meta(struct sc_vault *v, sc_vault_walk_fn fn, void *arg)
+{
+	return walk(v, fn, arg, 2);
 }

@@ -328,10 +328,13 @@ static int begin(struct sc_rekey *rk)
 	memcpy(k->next, rk->next, SC_KEY_LEN);
 	k->rekeying = 1;
 	v->k = k;
-	if (kr != NULL)
-		r = sc_vault_keyring_save_in_txn(v, kr);
-	else
+	/* the reference index goes with the keyring, under its new key */
+	if (kr != NULL) {
+		if ((r = sc_store_refs_reseal(v, old->keyring)) == SC_OK)
+			r = sc_vault_keyring_save_in_txn(v, kr);
+	} else {
 		r = sc_store_state_write(v, &st);
+	}
 	if (r != SC_OK || (r = sc_store_exec_kept(v, "COMMIT;")) != SC_OK)
 		goto fail;
 	sc_secmem_free(old);
@@ -633,7 +636,7 @@ static int check_new_only(struct sc_rekey *rk)
 	int r, more;
 
 	v->strict = 1;
-	r = sc_vault_walk(v, noop, NULL);
+	r = sc_store_walk_sealed(v, noop, NULL);
 	if (r == SC_OK)
 		r = chains(v, &cursor, 0, 0, &rows, &more);
 	if (r == SC_OK && (r = sc_vault_keyring_load(v, &kr)) == SC_OK)

@@ -378,3 +378,29 @@ int sc_secret_is_expired(const struct sc_secret *s, int64_t now)
 {
 	return s->expires != 0 && s->expires <= now;
 }
+
+int sc_secret_set_field_key(struct sc_secret *s, const char *field, const char *key)
+{
+	int i = sc_secret_field_index(s, field);
+	size_t n;
+
+	if (i < 0)
+		return SC_ERR_NOT_FOUND;
+	if (s->arena != NULL || s->fields[i].wrapped)
+		return SC_ERR_INVALID; /* a decoded secret, or a sealed value */
+	if (key == NULL) {
+		s->fields[i].key[0] = '\0';
+		return SC_OK;
+	}
+	if ((n = strlen(key)) == 0 || n > SC_FIELD_KEY_MAX)
+		return SC_ERR_NAME;
+	memcpy(s->fields[i].key, key, n + 1);
+	return SC_OK;
+}
+
+const char *sc_secret_field_key(const struct sc_secret *s, size_t i)
+{
+	if (i >= s->nfields || s->fields[i].key[0] == '\0')
+		return NULL;
+	return s->fields[i].key;
+}

@@ -18,6 +18,10 @@ int sc_secret_clone(const struct sc_secret *s, const char *name, struct sc_secre
 		const struct sc_field *f = &s->fields[i];
 
 		r = sc_secret_add_field(c, f->name, f->value, f->len, f->sensitive);
+		if (r == SC_OK) {
+			memcpy(c->fields[i].key, f->key, sizeof(f->key));
+			c->fields[i].wrapped = f->wrapped;
+		}
 		if (r == SC_OK && f->hint != NULL)
 			r = sc_secret_set_hint(c, f->name, f->hint);
 	}

@@ -5,12 +5,18 @@
 
 #include "secretctl/secretctl.h"
 
+#define SC_FIELD_KEY_MAX 64 /* SC_KEY_NAME_MAX */
+
 struct sc_field {
 	char *name;
 	uint8_t *value; /* NUL follows value[len] */
 	size_t len;
 	int sensitive;
 	char *hint;
+	/* sealed under a named key (fieldkeys.c): key names it; wrapped says
+	 * value is then the sc:v1 text, else the plaintext still to seal */
+	char key[SC_FIELD_KEY_MAX + 1];
+	int wrapped;
 };
 
 struct sc_binding {

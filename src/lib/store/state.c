@@ -149,13 +149,107 @@ out:
 	return r;
 }
 
-int sc_store_state_write(struct sc_vault *v, const struct state *st)
+/* One sealed row's body (NULL, 0 when the table or row is absent). */
+static int row_body(struct sc_vault *v, const char *table, const char *sql, uint8_t **out,
+                    size_t *len)
+{
+	sqlite3_stmt *q = NULL;
+	int rc, r = SC_OK;
+
+	*out = NULL;
+	*len = 0;
+	rc = sc_store_stmt_prepare(
+	    v, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", &q);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(q);
+	sc_store_stmt_done(v, q);
+	q = NULL;
+	if (rc == SQLITE_DONE)
+		return SC_OK;
+	if (rc != SQLITE_ROW)
+		return sc_store_db_err(v->db, rc);
+	if ((rc = sc_store_stmt_prepare(v, sql, &q)) == SQLITE_OK &&
+	    (rc = sqlite3_step(q)) == SQLITE_ROW) {
+		*len = (size_t)sqlite3_column_bytes(q, 0);
+		if (*len == 0 || sqlite3_column_blob(q, 0) == NULL)
+			r = SC_ERR_CORRUPT;
+		else if ((*out = malloc(*len)) == NULL)
+			r = SC_ERR_NOMEM;
+		else
+			memcpy(*out, sqlite3_column_blob(q, 0), *len);
+	} else if (rc != SQLITE_DONE) {
+		r = sc_store_db_err(v->db, rc);
+	}
+	sc_store_stmt_done(v, q);
+	if (r != SC_OK)
+		*len = 0;
+	return r;
+}
+
+int sc_store_anchor_mac(struct sc_vault *v, uint8_t mac[SC_MAC_LEN], int *has_refs)
+{
+	static const char kr_dom[] = "secretctl/v1/keyring-row";
+	static const char refs_dom[] = "secretctl/v1/keyrefs-row";
+	uint8_t *kr = NULL, *refs = NULL, *buf = NULL;
+	size_t kr_len, refs_len, n;
+	int r;
+
+	*has_refs = 0;
+	if ((r = row_body(v, "keyring", "SELECT body FROM keyring WHERE id = 1", &kr, &kr_len)) !=
+	        SC_OK ||
+	    (r = row_body(v, "keyrefs", "SELECT tag FROM keyrefs WHERE id = 1", &refs,
+	                  &refs_len)) != SC_OK)
+		goto out;
+	if (kr == NULL) {
+		sc_set_error("the vault's keyring is missing");
+		r = SC_ERR_CORRUPT;
+		goto out;
+	}
+	/* without a reference index: the MAC of the keyring row alone, as
+	 * vaults made before the index have it; with one, of its nonce and
+	 * GCM tag too, which only that row has (sealed under the keyring key:
+	 * no other body opens with them), so a large index is not hashed
+	 * on every write */
+	if (refs != NULL && refs_len != SC_SEAL_OVERHEAD) {
+		r = SC_ERR_CORRUPT;
+		goto out;
+	}
+	n = sizeof(kr_dom) + kr_len + (refs ? sizeof(refs_dom) + SC_SEAL_OVERHEAD : 0);
+	if ((buf = malloc(n)) == NULL) {
+		r = SC_ERR_NOMEM;
+		goto out;
+	}
+	memcpy(buf, kr_dom, sizeof(kr_dom));
+	memcpy(buf + sizeof(kr_dom), kr, kr_len);
+	if (refs != NULL) {
+		uint8_t *p = buf + sizeof(kr_dom) + kr_len;
+
+		memcpy(p, refs_dom, sizeof(refs_dom));
+		memcpy(p + sizeof(refs_dom), refs, SC_SEAL_OVERHEAD); /* nonce || tag */
+		*has_refs = 1;
+	}
+	r = sc_hmac_sha256(v->k->keyring, SC_KEY_LEN, buf, n, mac);
+out:
+	free(kr);
+	free(refs);
+	free(buf);
+	return r;
+}
+
+int sc_store_state_write(struct sc_vault *v, const struct state *st_in)
 {
 	sqlite3_stmt *q = NULL;
 	uint8_t aad[64], pt[STATE2_LEN], sealed[STATE2_LEN + SC_SEAL_OVERHEAD];
+	struct state stc = *st_in, *st = &stc;
 	size_t aad_len, len;
-	int rc, r;
+	int rc, r, has_refs;
 
+	/* the keyring row's anchor is always what the rows are now: a caller's
+	 * state read before a row changed in its transaction cannot undo it */
+	if (st->has_keyring && (r = sc_store_anchor_mac(v, st->kr_mac, &has_refs)) != SC_OK)
+		return r;
 	len = sc_store_state_format(st, pt);
 	state_aad(v, aad, &aad_len);
 	if ((r = sc_seal(v->k->meta, aad, aad_len, pt, len, sealed)) != SC_OK)

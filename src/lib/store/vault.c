@@ -326,6 +326,7 @@ void sc_vault_close(struct sc_vault *v)
 		return;
 	sc_secmem_free(v->k);
 	sc_store_stmts_release(v);
+	sc_store_refs_free(v->refs);
 	if (v->db != NULL)
 		sqlite3_close(v->db);
 	free(v->dir);

@@ -88,6 +88,8 @@ struct sc_vault {
 	int readonly; /* on a read-only file system */
 	int strict;   /* open under the newest keys only (a rekey's last check) */
 	int reloading;
+	struct sc_store_refs *refs; /* keyrefs.c: the index as last read or written */
+	int refs_defer;             /* keyrefs.c: changes wait for sc_store_refs_flush */
 };
 
 /* Shared between the parts of this module. */
@@ -120,6 +122,10 @@ int sc_store_bucket_parse(const uint8_t *pt, size_t len, struct bucket *bk);
 size_t sc_store_bucket_format_len(const struct bucket *bk);
 void sc_store_bucket_format(const struct bucket *bk, uint8_t *pt);
 int sc_store_state_read(struct sc_vault *v, struct state *st);
+/* The MAC that anchors the keyring row and, when there is one, the
+ * reference index row (keyrefs.c) in the state: computed from the rows as
+ * they are. A state with has_keyring gets it on every write. */
+int sc_store_anchor_mac(struct sc_vault *v, uint8_t mac[SC_MAC_LEN], int *has_refs);
 int sc_store_state_write(struct sc_vault *v, const struct state *st);
 void sc_store_bucket_release(struct bucket *bk);
 int sc_store_bucket_reserve(struct bucket *bk, size_t n);
@@ -154,6 +160,53 @@ void sc_store_dek_aad(const struct sc_vault *v, const char *dom, uint64_t a, uin
                       uint8_t *aad, size_t *n);
 /* The sub-keys of a DEK. */
 int sc_store_derive_keys(const struct sc_vault *v, const uint8_t dek[SC_KEY_LEN], struct keys *k);
+
+/* ---- keyrefs.c: the reference index ----
+ * note: the body at a place (a record: SC_REF_RECORD, chain its id; a kept
+ * version: SC_REF_HISTORY, chain and ver) is now s (NULL: gone; for the
+ * history, ver 0 with s NULL: the whole chain). Written at once, unless
+ * v->refs_defer: then by sc_store_refs_flush (drop on a rollback). */
+#define SC_REF_RECORD 1
+#define SC_REF_HISTORY 2
+struct sc_store_refs;
+struct sc_store_ref_place {
+	int kind;
+	uint64_t chain, ver;
+	uint8_t idx[SC_MAC_LEN];
+};
+/* ver: a record's version (its AAD's); idx: a kept version's blinded
+ * name (NULL for a record, or with s NULL) */
+int sc_store_refs_note(struct sc_vault *v, int kind, uint64_t chain, uint64_t ver,
+                       const uint8_t *idx, const struct sc_secret *s);
+int sc_store_refs_flush(struct sc_vault *v);
+void sc_store_refs_drop(struct sc_vault *v);
+void sc_store_refs_free(struct sc_store_refs *x);
+/* The row read under old_key sealed again under v->k->keyring (a rekey). */
+int sc_store_refs_reseal(struct sc_vault *v, const uint8_t old_key[SC_KEY_LEN]);
+/* Up to cap places whose fields use key name below version `below`. */
+int sc_store_refs_below(struct sc_vault *v, const char *name, uint32_t below,
+                        struct sc_store_ref_place *out, size_t cap, size_t *n);
+
+/* ---- fieldkeys.c: fields sealed under a named key ----
+ * seal: *out (NULL when nothing to seal) is s with every field that names
+ * a key and holds its plaintext sealed under the key's newest version; the
+ * keyring is saved in the caller's transaction. open: *s replaced by a
+ * copy with every sealed field opened (nothing done when none is). kr
+ * caches the keyring between calls (NULL at first; free it). */
+struct sc_keyring;
+int sc_store_fk_seal(struct sc_vault *v, const struct sc_secret *s, struct sc_secret **out);
+int sc_store_fk_open(struct sc_vault *v, struct sc_keyring **kr, struct sc_secret **s);
+/* As open, into *out (NULL when s has no sealed field). */
+int sc_store_fk_open_copy(struct sc_vault *v, struct sc_keyring **kr, const struct sc_secret *s,
+                          struct sc_secret **out);
+/* s with its fields under key name below version `below` sealed again
+ * under the key's newest (*nfields of them), in *out. */
+int sc_store_fk_rewrap(struct sc_vault *v, struct sc_keyring *kr, const char *name, uint32_t below,
+                       const struct sc_secret *s, struct sc_secret **out, size_t *nfields);
+/* s with every sealed field's value empty, in *out (NULL when none). */
+int sc_store_fk_blank_copy(const struct sc_secret *s, struct sc_secret **out);
+/* sc_vault_walk without opening sealed fields (a rekey's check). */
+int sc_store_walk_sealed(struct sc_vault *v, sc_vault_walk_fn fn, void *arg);
 
 /* ---- records.c, for the version operations (versions.c) ---- */
 int sc_store_blind(struct sc_vault *v, const char *name, uint8_t idx[SC_MAC_LEN]);

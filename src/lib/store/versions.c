@@ -1,6 +1,7 @@
 /* versions.c - the operations over a secret's versions (history.h): walk
  * the history, get a version, rollback, undelete, purge, rename, copy and
  * prune, each inside one transaction. The rows and heads are history.c's. */
+#include "secretctl/keys.h"
 #include "store/vault_int.h"
 
 /* ---- where a name lives ---- */
@@ -184,6 +185,7 @@ typedef int (*walk_fn)(uint64_t ver, struct sc_secret *s, int current, void *arg
 static int walk_line(struct sc_vault *v, const char *name, walk_fn fn, void *arg, int *deleted)
 {
 	struct line ln;
+	struct sc_keyring *kr = NULL;
 	struct sc_secret *s;
 	size_t i;
 	int r, began;
@@ -200,17 +202,20 @@ static int walk_line(struct sc_vault *v, const char *name, walk_fn fn, void *arg
 	*deleted = ln.deleted;
 	for (i = 0; i < ln.h.n; i++) {
 		if ((r = sc_store_hist_row_get(v, ln.chain, ln.h.vers[i], ln.idx, name, &s)) !=
-		    SC_OK)
+		        SC_OK ||
+		    (r = sc_store_fk_open(v, &kr, &s)) != SC_OK)
 			goto out;
 		if ((r = fn(ln.h.vers[i], s, 0, arg)) != 0)
 			goto out;
 	}
 	if (!ln.deleted) {
-		if ((r = sc_store_record_load(v, &ln.live, name, &s)) != SC_OK)
+		if ((r = sc_store_record_load(v, &ln.live, name, &s)) != SC_OK ||
+		    (r = sc_store_fk_open(v, &kr, &s)) != SC_OK)
 			goto out;
 		r = fn(ln.h.cur, s, 1, arg);
 	}
 out:
+	sc_keyring_free(kr);
 	line_release(&ln);
 	sc_store_end_read(v, began);
 	return r;
@@ -314,6 +319,7 @@ int sc_vault_get_version(struct sc_vault *v, const char *name, uint64_t version,
                          struct sc_secret **out)
 {
 	struct line ln;
+	struct sc_keyring *kr = NULL;
 	int r, began;
 
 	*out = NULL;
@@ -325,6 +331,9 @@ int sc_vault_get_version(struct sc_vault *v, const char *name, uint64_t version,
 		return r;
 	if ((r = line_open(v, name, &ln)) == SC_OK)
 		r = line_load(v, &ln, name, version, out);
+	if (r == SC_OK)
+		r = sc_store_fk_open(v, &kr, out);
+	sc_keyring_free(kr);
 	line_release(&ln);
 	sc_store_end_read(v, began);
 	return r;
