@@ -102,4 +102,47 @@ int sc_session_get_version(struct sc_session *s, const char *name, uint64_t vers
 int sc_session_history(struct sc_session *s, const char *name, sc_history_changes_fn fn, void *arg,
                        int *deleted) SC_WUR;
 
+/* ---- audited operations on an unlocked vault (session/writes.c) ----
+ *
+ * Each does one operation and writes its audit entry itself (op and
+ * names as docs/AUDIT.md lists them), so a front end never writes one. A
+ * write and its entry are one step (sc_audit_append_with): on SC_OK both
+ * are durable, on anything else neither, and the failure is then recorded
+ * as an outcome when the log can take it. Each keeps the failure's
+ * sc_last_error(). */
+struct sc_session_who {
+	int source;         /* enum sc_audit_source */
+	const char *client; /* the MCP client's name, or NULL */
+	/* A vault on a read-only file system cannot take an entry: the
+	 * outcome goes unrecorded and warn is told so (NULL: refused). */
+	void (*warn)(void *arg, const char *msg);
+	void *arg;
+};
+
+/* Store s (op "set"). Unless replace, a new version that would drop parts
+ * of the current one is refused with SC_ERR_DENIED and dropped names them
+ * (never values). keep: versions kept (as sc_vault_put_keep_in_txn). */
+struct sc_session_set {
+	int replace;
+	unsigned keep;
+	uint64_t version;  /* out: the version written */
+	char dropped[512]; /* out, on SC_ERR_DENIED */
+};
+int sc_session_set(struct sc_vault *v, const struct sc_session_who *who, const struct sc_secret *s,
+                   struct sc_session_set *io) SC_WUR;
+/* Delete name (op "delete"), its versions kept; with purge every version
+ * too (op "purge"; the caller then erases the WAL, sc_vault_erase_wal). */
+int sc_session_delete(struct sc_vault *v, const struct sc_session_who *who, const char *name,
+                      int purge) SC_WUR;
+
+/* Plaintext out of the vault (op "export", at most SC_AUDIT_SECRETS_MAX
+ * names an entry): the entries are made durable first, as intent, then
+ * buf is written to a new file at path (0600, O_EXCL, fsynced; removed
+ * again if the write fails) or to fd 1 when path is NULL. A write that
+ * fails after its entries is recorded as an "export" error entry.
+ * *recorded (may be NULL) says whether the entries were on disk. */
+int sc_session_export(struct sc_vault *v, const struct sc_session_who *who,
+                      const char *const *names, size_t n, const char *path, const char *buf,
+                      size_t len, int *recorded) SC_WUR;
+
 #endif

@@ -250,6 +250,10 @@ int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out);
 int cli_kept_password(const char **pw, size_t *len);
 void cli_drop_kept_password(void);
 
+/* Who the CLI is, for the library's audited operations (session.h):
+ * source cli, and the read-only note on stderr. */
+struct sc_session_who;
+const struct sc_session_who *cli_who(void);
 /* The audit log (audit_hook.c). Record an operation's outcome once it is
  * known: op ("get", "set", "run", ...), the secret names involved (the log
  * keeps only blinded ids), cmd (for run: the command; only its basename is

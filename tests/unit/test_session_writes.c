@@ -1,0 +1,342 @@
+/* test_session_writes.c - the library's audited operations (session/
+ * writes.c), called directly, no front end: each leaves its own audit
+ * entry (op, source, client, the blinded names, the outcome), and when the
+ * entry cannot be written (SC_FAULT_AUDIT) the operation fails and changes
+ * nothing: no write without its entry, no export file without its. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "secretctl/fault.h"
+#include "secretctl/secretctl.h"
+#include "secretctl/session.h"
+
+#define PW "session-writes-password"
+
+static const struct sc_session_who cli = {.source = SC_AUDIT_SRC_CLI};
+static const struct sc_session_who mcp = {.source = SC_AUDIT_SRC_MCP, .client = "test-client"};
+
+struct fx {
+	char dir[256];
+	struct sc_vault *v;
+};
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	(void)st;
+	(void)f;
+	return flag == FTW_DP ? rmdir(p) : unlink(p);
+}
+
+static int setup(void **state)
+{
+	static const struct sc_kdf_params kp = {8192, 1};
+	const char *tmp = getenv("SC_TEST_TMP");
+	struct fx *f = calloc(1, sizeof(*f));
+
+	assert_non_null(f);
+	if (tmp == NULL || *tmp == '\0')
+		tmp = "/tmp";
+	mkdir(tmp, 0700);
+	snprintf(f->dir, sizeof(f->dir), "%s/sesswr-XXXXXX", tmp);
+	assert_non_null(mkdtemp(f->dir));
+	assert_int_equal(sc_vault_create(f->dir, PW, strlen(PW), &kp), SC_OK);
+	assert_int_equal(sc_vault_open(f->dir, &f->v), SC_OK);
+	assert_int_equal(sc_vault_unlock(f->v, PW, strlen(PW)), SC_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+
+	sc_fault_disarm();
+	sc_vault_close(f->v);
+	nftw(f->dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(f);
+	return 0;
+}
+
+static struct sc_secret *secret(const char *name, const char *field, const char *val)
+{
+	struct sc_secret *s = NULL;
+
+	assert_int_equal(sc_secret_new(&s, name), SC_OK);
+	assert_int_equal(sc_secret_add_field(s, field, val, strlen(val), 1), SC_OK);
+	return s;
+}
+
+/* The number of chained entries, and the last one in *last. */
+static size_t log_last(struct fx *f, struct sc_audit_entry *last)
+{
+	struct sc_audit_reader *rd = NULL;
+	struct sc_audit_entry *e = calloc(1, sizeof(*e));
+	size_t n = 0;
+	int r;
+
+	assert_non_null(e);
+	memset(last, 0, sizeof(*last));
+	if (sc_audit_reader_open(f->dir, &rd) != SC_OK) {
+		free(e);
+		return 0;
+	}
+	while ((r = sc_audit_reader_next(rd, e)) == SC_OK) {
+		if (e->kind == SC_AUDIT_ENTRY) {
+			n++;
+			memcpy(last, e, sizeof(*e));
+		}
+	}
+	assert_int_equal(r, SC_ERR_NOT_FOUND);
+	sc_audit_reader_free(rd);
+	free(e);
+	return n;
+}
+
+static struct sc_audit_entry *entry(void)
+{
+	struct sc_audit_entry *e = calloc(1, sizeof(*e));
+
+	assert_non_null(e);
+	return e;
+}
+
+static void assert_names(struct fx *f, const struct sc_audit_entry *e, const char *name)
+{
+	uint8_t id[SC_MAC_LEN];
+
+	assert_int_equal(e->n_secrets, 1);
+	assert_int_equal(sc_vault_blind_name(f->v, name, id), SC_OK);
+	assert_memory_equal(e->secrets[0], id, SC_MAC_LEN);
+}
+
+static void assert_value(struct fx *f, const char *name, const char *want)
+{
+	struct sc_secret *s = NULL;
+	const uint8_t *val;
+	size_t len;
+
+	assert_int_equal(sc_vault_get(f->v, name, &s), SC_OK);
+	assert_int_equal(sc_secret_field(s, 0, NULL, &val, &len, NULL, NULL), SC_OK);
+	assert_int_equal(len, strlen(want));
+	assert_memory_equal(val, want, len);
+	sc_secret_free(s);
+}
+
+static void assert_verifies(struct fx *f)
+{
+	struct sc_audit_report rep;
+
+	memset(&rep, 0, sizeof(rep));
+	assert_int_equal(sc_audit_verify(f->v, &rep), SC_OK);
+	assert_int_equal(rep.lag, 0);
+}
+
+static void test_set_is_audited(void **state)
+{
+	struct fx *f = *state;
+	struct sc_session_set io = {0};
+	struct sc_audit_entry *e = entry();
+	struct sc_secret *s = secret("api/key", "value", "first-value");
+	size_t n;
+
+	assert_int_equal(sc_session_set(f->v, &mcp, s, &io), SC_OK);
+	assert_int_equal(io.version, 1);
+	n = log_last(f, e);
+	assert_int_equal(n, 1);
+	assert_string_equal(e->op, "set");
+	assert_int_equal(e->source, SC_AUDIT_SRC_MCP);
+	assert_string_equal(e->client, "test-client");
+	assert_int_equal(e->result, SC_AUDIT_OK);
+	assert_names(f, e, "api/key");
+	sc_secret_free(s);
+
+	/* a new version that drops a field: refused, and the refusal is
+	 * recorded; the vault keeps version 1 */
+	s = secret("api/key", "other", "second-value");
+	assert_int_equal(sc_session_set(f->v, &cli, s, &io), SC_ERR_DENIED);
+	assert_non_null(strstr(io.dropped, "field value"));
+	assert_int_equal(log_last(f, e), n + 1);
+	assert_string_equal(e->op, "set");
+	assert_int_equal(e->source, SC_AUDIT_SRC_CLI);
+	assert_int_equal(e->result, SC_AUDIT_DENIED);
+	assert_value(f, "api/key", "first-value");
+	/* with replace it goes in as version 2 */
+	io.replace = 1;
+	assert_int_equal(sc_session_set(f->v, &cli, s, &io), SC_OK);
+	assert_int_equal(io.version, 2);
+	assert_int_equal(log_last(f, e), n + 2);
+	assert_int_equal(e->result, SC_AUDIT_OK);
+	sc_secret_free(s);
+	assert_verifies(f);
+	free(e);
+}
+
+static void test_set_unrecorded_is_undone(void **state)
+{
+	struct fx *f = *state;
+	struct sc_session_set io = {0};
+	struct sc_audit_entry *e = entry();
+	struct sc_secret *s = secret("api/key", "value", "first-value");
+	size_t n;
+	int e_before;
+
+	assert_int_equal(sc_session_set(f->v, &cli, s, &io), SC_OK);
+	sc_secret_free(s);
+	n = log_last(f, e);
+	/* the log cannot take an entry: the write fails and is not there */
+	s = secret("api/key", "value", "second-value");
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(sc_session_set(f->v, &cli, s, &io), SC_OK);
+	assert_true(sc_fault_failed() > 0);
+	sc_fault_disarm();
+	sc_secret_free(s);
+	assert_value(f, "api/key", "first-value");
+	assert_int_equal(log_last(f, e), n);
+	/* a new name either */
+	s = secret("api/new", "value", "new-value");
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(sc_session_set(f->v, &cli, s, &io), SC_OK);
+	sc_fault_disarm();
+	sc_secret_free(s);
+	e_before = 1;
+	assert_int_equal(sc_vault_exists(f->v, "api/new", &e_before), SC_OK);
+	assert_false(e_before);
+	assert_verifies(f);
+	free(e);
+}
+
+static void test_delete_is_audited(void **state)
+{
+	struct fx *f = *state;
+	struct sc_session_set io = {0};
+	struct sc_audit_entry *e = entry();
+	struct sc_secret *s = secret("tmp/a", "value", "a-value");
+	int ex = 0;
+
+	assert_int_equal(sc_session_set(f->v, &cli, s, &io), SC_OK);
+	sc_secret_free(s);
+	s = secret("tmp/b", "value", "b-value");
+	assert_int_equal(sc_session_set(f->v, &cli, s, &io), SC_OK);
+	sc_secret_free(s);
+
+	/* the log cannot take the entry: still there */
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(sc_session_delete(f->v, &cli, "tmp/a", 0), SC_OK);
+	sc_fault_disarm();
+	assert_int_equal(sc_vault_exists(f->v, "tmp/a", &ex), SC_OK);
+	assert_true(ex);
+	assert_int_equal(log_last(f, e), 2);
+
+	assert_int_equal(sc_session_delete(f->v, &cli, "tmp/a", 0), SC_OK);
+	assert_int_equal(log_last(f, e), 3);
+	assert_string_equal(e->op, "delete");
+	assert_int_equal(e->result, SC_AUDIT_OK);
+	assert_names(f, e, "tmp/a");
+	assert_int_equal(sc_vault_exists(f->v, "tmp/a", &ex), SC_OK);
+	assert_false(ex);
+
+	assert_int_equal(sc_session_delete(f->v, &cli, "tmp/b", 1), SC_OK);
+	assert_int_equal(log_last(f, e), 4);
+	assert_string_equal(e->op, "purge");
+	assert_names(f, e, "tmp/b");
+
+	/* a missing name: the failure is recorded */
+	assert_int_equal(sc_session_delete(f->v, &cli, "tmp/none", 0), SC_ERR_NOT_FOUND);
+	assert_int_equal(log_last(f, e), 5);
+	assert_string_equal(e->op, "delete");
+	assert_int_equal(e->result, SC_AUDIT_ERROR);
+	assert_string_equal(e->code, "not_found");
+	assert_verifies(f);
+	free(e);
+}
+
+static void test_export_is_audited(void **state)
+{
+	struct fx *f = *state;
+	static const char body[] = "API_KEY=x\n";
+	const char *names[] = {"api/key"};
+	struct sc_audit_entry *e = entry();
+	char path[300], got[64];
+	struct stat st;
+	FILE *in;
+	int rec = -1;
+
+	snprintf(path, sizeof(path), "%s/out.env", f->dir);
+	assert_int_equal(
+	    sc_session_export(f->v, &cli, names, 1, path, body, sizeof(body) - 1, &rec), SC_OK);
+	assert_int_equal(rec, 1);
+	assert_int_equal(log_last(f, e), 1);
+	assert_string_equal(e->op, "export");
+	assert_int_equal(e->result, SC_AUDIT_OK);
+	assert_names(f, e, "api/key");
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_non_null(in = fopen(path, "r"));
+	assert_int_equal(fread(got, 1, sizeof(got), in), sizeof(body) - 1);
+	fclose(in);
+	assert_memory_equal(got, body, sizeof(body) - 1);
+	/* never over a file that exists: the intent is there, then the error */
+	assert_int_equal(
+	    sc_session_export(f->v, &cli, names, 1, path, body, sizeof(body) - 1, &rec),
+	    SC_ERR_EXISTS);
+	assert_int_equal(rec, 1);
+	assert_int_equal(log_last(f, e), 3);
+	assert_string_equal(e->op, "export");
+	assert_int_equal(e->result, SC_AUDIT_ERROR);
+	assert_string_equal(e->code, "exists");
+	/* nothing selected: one entry with no names */
+	assert_int_equal(sc_session_export(f->v, &cli, NULL, 0, NULL, NULL, 0, &rec), SC_OK);
+	assert_int_equal(log_last(f, e), 4);
+	assert_int_equal(e->n_secrets, 0);
+	assert_verifies(f);
+	free(e);
+}
+
+static void test_export_unrecorded_writes_nothing(void **state)
+{
+	struct fx *f = *state;
+	static const char body[] = "API_KEY=x\n";
+	const char *names[] = {"api/key"};
+	struct sc_audit_entry *e = entry();
+	char path[300];
+	struct stat st;
+	int rec = -1;
+
+	snprintf(path, sizeof(path), "%s/out.env", f->dir);
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(
+	    sc_session_export(f->v, &cli, names, 1, path, body, sizeof(body) - 1, &rec), SC_OK);
+	assert_true(sc_fault_failed() > 0);
+	sc_fault_disarm();
+	assert_int_equal(rec, 0);
+	assert_int_not_equal(lstat(path, &st), 0);
+	assert_int_equal(log_last(f, e), 0);
+	free(e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test_setup_teardown(test_set_is_audited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_set_unrecorded_is_undone, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_delete_is_audited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_export_is_audited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_export_unrecorded_writes_nothing, setup, teardown),
+	};
+
+	if (sc_init() != SC_OK)
+		return 1;
+	umask(077);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
