@@ -145,4 +145,29 @@ int sc_session_export(struct sc_vault *v, const struct sc_session_who *who,
                       const char *const *names, size_t n, const char *path, const char *buf,
                       size_t len, int *recorded) SC_WUR;
 
+/* The versions (session/writes_versions.c), each one audited step as above.
+ * rollback (op "rollback"): a new version equal to *to (0: the one before
+ * the current; *to says which), *made the new one. undelete (op
+ * "undelete"): *version brought back. prune (op "history-prune", name
+ * NULL: every secret): keep versions, *dropped erased (then the caller
+ * erases the WAL). rename and copy (ops "mv", "cp"; both names). */
+int sc_session_rollback(struct sc_vault *v, const struct sc_session_who *who, const char *name,
+                        uint64_t *to, uint64_t *made) SC_WUR;
+int sc_session_undelete(struct sc_vault *v, const struct sc_session_who *who, const char *name,
+                        uint64_t *version) SC_WUR;
+int sc_session_prune(struct sc_vault *v, const struct sc_session_who *who, const char *name,
+                     unsigned keep, size_t *dropped) SC_WUR;
+int sc_session_rename(struct sc_vault *v, const struct sc_session_who *who, const char *from,
+                      const char *to, int copy) SC_WUR;
+
+/* Change a secret in place (op "edit"): in the write's transaction the
+ * current version (cur, its number cur_version) is read, fn changes next
+ * (a copy of cur), and next is written as a new version with keep (as
+ * sc_vault_put_keep_in_txn); fn's error writes nothing. *version gets
+ * the version written. */
+typedef int (*sc_session_edit_fn)(const struct sc_secret *cur, uint64_t cur_version,
+                                  struct sc_secret *next, void *arg);
+int sc_session_edit(struct sc_vault *v, const struct sc_session_who *who, const char *name,
+                    unsigned keep, sc_session_edit_fn fn, void *arg, uint64_t *version) SC_WUR;
+
 #endif

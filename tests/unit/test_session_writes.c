@@ -325,6 +325,130 @@ static void test_export_unrecorded_writes_nothing(void **state)
 	free(e);
 }
 
+static void put(struct fx *f, const char *name, const char *val)
+{
+	struct sc_session_set io = {.replace = 1};
+	struct sc_secret *s = secret(name, "value", val);
+
+	assert_int_equal(sc_session_set(f->v, &cli, s, &io), SC_OK);
+	sc_secret_free(s);
+}
+
+static void assert_last(struct fx *f, size_t n, const char *op, int result, const char *name)
+{
+	struct sc_audit_entry *e = entry();
+
+	assert_int_equal(log_last(f, e), n);
+	assert_string_equal(e->op, op);
+	assert_int_equal(e->result, result);
+	if (name != NULL)
+		assert_names(f, e, name);
+	free(e);
+}
+
+static void test_versions_are_audited(void **state)
+{
+	struct fx *f = *state;
+	struct sc_audit_entry *e = entry();
+	uint64_t to = 0, made = 0, ver = 0;
+	size_t dropped = 9;
+	int ex;
+
+	put(f, "db/pw", "one");
+	put(f, "db/pw", "two");
+	assert_int_equal(sc_session_rollback(f->v, &cli, "db/pw", &to, &made), SC_OK);
+	assert_int_equal(to, 1);
+	assert_int_equal(made, 3);
+	assert_value(f, "db/pw", "one");
+	assert_last(f, 3, "rollback", SC_AUDIT_OK, "db/pw");
+	/* not written when the log cannot take the entry */
+	to = 2;
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(sc_session_rollback(f->v, &cli, "db/pw", &to, &made), SC_OK);
+	sc_fault_disarm();
+	assert_value(f, "db/pw", "one");
+	assert_int_equal(log_last(f, e), 3);
+
+	assert_int_equal(sc_session_prune(f->v, &cli, "db/pw", 1, &dropped), SC_OK);
+	assert_int_equal(dropped, 2);
+	assert_last(f, 4, "history-prune", SC_AUDIT_OK, "db/pw");
+	assert_int_equal(sc_session_prune(f->v, &cli, NULL, 1, &dropped), SC_OK);
+	assert_int_equal(log_last(f, e), 5);
+	assert_string_equal(e->op, "history-prune");
+	assert_int_equal(e->n_secrets, 0);
+
+	assert_int_equal(sc_session_rename(f->v, &cli, "db/pw", "db/pass", 0), SC_OK);
+	assert_int_equal(log_last(f, e), 6);
+	assert_string_equal(e->op, "mv");
+	assert_int_equal(e->n_secrets, 2);
+	assert_value(f, "db/pass", "one");
+	assert_int_equal(sc_session_rename(f->v, &cli, "db/pass", "db/copy", 1), SC_OK);
+	assert_last(f, 7, "cp", SC_AUDIT_OK, NULL);
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(sc_session_rename(f->v, &cli, "db/pass", "db/moved", 0), SC_OK);
+	sc_fault_disarm();
+	assert_int_equal(sc_vault_exists(f->v, "db/moved", &ex), SC_OK);
+	assert_false(ex);
+
+	assert_int_equal(sc_session_delete(f->v, &cli, "db/copy", 0), SC_OK);
+	assert_int_equal(sc_session_undelete(f->v, &cli, "db/copy", &ver), SC_OK);
+	assert_int_equal(ver, 1);
+	assert_last(f, 9, "undelete", SC_AUDIT_OK, "db/copy");
+	/* a live secret cannot be undeleted: the failure is recorded */
+	assert_int_equal(sc_session_undelete(f->v, &cli, "db/copy", &ver), SC_ERR_EXISTS);
+	assert_last(f, 10, "undelete", SC_AUDIT_ERROR, "db/copy");
+	assert_verifies(f);
+	free(e);
+}
+
+static int change_value(const struct sc_secret *cur, uint64_t now, struct sc_secret *next,
+                        void *arg)
+{
+	uint64_t *seen = arg;
+	int r;
+
+	(void)cur;
+	*seen = now;
+	if ((r = sc_secret_remove_field(next, "value")) != SC_OK)
+		return r;
+	return sc_secret_add_field(next, "value", "edited", 6, 1);
+}
+
+static int refuse(const struct sc_secret *cur, uint64_t now, struct sc_secret *next, void *arg)
+{
+	(void)cur;
+	(void)now;
+	(void)next;
+	(void)arg;
+	return SC_ERR_INVALID;
+}
+
+static void test_edit_is_audited(void **state)
+{
+	struct fx *f = *state;
+	uint64_t seen = 0, ver = 0;
+
+	put(f, "app/tok", "orig");
+	assert_int_equal(sc_session_edit(f->v, &mcp, "app/tok", 0, change_value, &seen, &ver),
+	                 SC_OK);
+	assert_int_equal(seen, 1);
+	assert_int_equal(ver, 2);
+	assert_value(f, "app/tok", "edited");
+	assert_last(f, 2, "edit", SC_AUDIT_OK, "app/tok");
+	/* the change refused: nothing written, the refusal recorded */
+	assert_int_equal(sc_session_edit(f->v, &cli, "app/tok", 0, refuse, NULL, &ver),
+	                 SC_ERR_INVALID);
+	assert_last(f, 3, "edit", SC_AUDIT_ERROR, "app/tok");
+	/* the log cannot take the entry: the edit is not there */
+	put(f, "app/tok", "orig");
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(sc_session_edit(f->v, &cli, "app/tok", 0, change_value, &seen, &ver),
+	                     SC_OK);
+	sc_fault_disarm();
+	assert_value(f, "app/tok", "orig");
+	assert_verifies(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +457,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_delete_is_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export_is_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_export_unrecorded_writes_nothing, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_versions_are_audited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_edit_is_audited, setup, teardown),
 	};
 
 	if (sc_init() != SC_OK)
