@@ -130,6 +130,19 @@ struct sc_session_set {
 };
 int sc_session_set(struct sc_vault *v, const struct sc_session_who *who, const struct sc_secret *s,
                    struct sc_session_set *io) SC_WUR;
+/* Store a generated value (op "generate", the name as given): path is
+ * NAME[/FIELD]: an existing secret of that whole name (its field "value",
+ * or its only field); else FIELD of an existing NAME; else a new secret
+ * of that whole name with the field "value". A refusal (a secret of
+ * several fields, none named) is SC_ERR_INVALID with why said by name. */
+struct sc_session_gen {
+	char name[SC_NAME_MAX + 1];        /* out: the secret written */
+	char field[SC_FIELD_NAME_MAX + 1]; /* out: its field */
+	uint64_t version;                  /* out */
+	char why[2 * SC_NAME_MAX + 64];    /* out: a refusal's reason */
+};
+int sc_session_generate(struct sc_vault *v, const struct sc_session_who *who, const char *path,
+                        const char *val, size_t len, struct sc_session_gen *out) SC_WUR;
 /* Delete name (op "delete"), its versions kept; with purge every version
  * too (op "purge"; the caller then erases the WAL, sc_vault_erase_wal). */
 int sc_session_delete(struct sc_vault *v, const struct sc_session_who *who, const char *name,

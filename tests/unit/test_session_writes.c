@@ -449,6 +449,47 @@ static void test_edit_is_audited(void **state)
 	assert_verifies(f);
 }
 
+static void test_generate_is_audited(void **state)
+{
+	struct fx *f = *state;
+	struct sc_session_gen g;
+	struct sc_secret *s;
+	int ex = 1;
+
+	assert_int_equal(sc_session_generate(f->v, &cli, "gen/one", "Gen-1", 5, &g), SC_OK);
+	assert_string_equal(g.name, "gen/one");
+	assert_string_equal(g.field, "value");
+	assert_int_equal(g.version, 1);
+	assert_value(f, "gen/one", "Gen-1");
+	assert_last(f, 1, "generate", SC_AUDIT_OK, "gen/one");
+	/* FIELD of an existing NAME: the entry names the path as given */
+	s = secret("gen/two", "user", "u");
+	assert_int_equal(sc_secret_add_field(s, "pass", "p", 1, 1), SC_OK);
+	{
+		struct sc_session_set io = {0};
+
+		assert_int_equal(sc_session_set(f->v, &cli, s, &io), SC_OK);
+	}
+	sc_secret_free(s);
+	assert_int_equal(sc_session_generate(f->v, &cli, "gen/two/pass", "Gen-2", 5, &g), SC_OK);
+	assert_string_equal(g.name, "gen/two");
+	assert_string_equal(g.field, "pass");
+	assert_int_equal(g.version, 2);
+	assert_last(f, 3, "generate", SC_AUDIT_OK, "gen/two/pass");
+	/* several fields, none named: refused and recorded */
+	assert_int_equal(sc_session_generate(f->v, &cli, "gen/two", "Gen-3", 5, &g),
+	                 SC_ERR_INVALID);
+	assert_non_null(strstr(g.why, "several fields"));
+	assert_last(f, 4, "generate", SC_AUDIT_ERROR, "gen/two");
+	/* the log cannot take the entry: nothing stored */
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(sc_session_generate(f->v, &cli, "gen/three", "Gen-4", 5, &g), SC_OK);
+	sc_fault_disarm();
+	assert_int_equal(sc_vault_exists(f->v, "gen/three", &ex), SC_OK);
+	assert_false(ex);
+	assert_verifies(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -459,6 +500,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_export_unrecorded_writes_nothing, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_versions_are_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_edit_is_audited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_generate_is_audited, setup, teardown),
 	};
 
 	if (sc_init() != SC_OK)

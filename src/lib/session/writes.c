@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "secretctl/fdio.h"
+#include "secretctl/secref.h"
 #include "secretctl/secretctl.h"
 #include "session/session_int.h"
 
@@ -148,6 +149,79 @@ int sc_session_delete(struct sc_vault *v, const struct sc_session_who *who, cons
 		return SC_ERR_INVALID;
 	return sc_sess_write(v, who, purge ? "purge" : "delete", &name, 1,
 	                     purge ? purge_in_txn : delete_in_txn, (void *)name);
+}
+
+/* ---- generate ---- */
+
+struct gen_txn {
+	const char *path, *val;
+	size_t len;
+	struct sc_session_gen *out;
+};
+
+/* NAME[/FIELD]: an existing secret of that whole name (its field "value",
+ * or its only field); else FIELD of an existing NAME; else a new secret of
+ * that whole name with the field "value". */
+static int gen_in_txn(struct sc_vault *v, void *arg)
+{
+	struct gen_txn *g = arg;
+	struct sc_session_gen *t = g->out;
+	struct sc_secret *cur = NULL, *s = NULL;
+	const char *slash = strrchr(g->path, '/'), *fname;
+	unsigned keep;
+	int r, i;
+
+	snprintf(t->name, sizeof(t->name), "%s", g->path);
+	snprintf(t->field, sizeof(t->field), "value");
+	r = sc_vault_get(v, g->path, &cur);
+	if (r == SC_ERR_NOT_FOUND && slash != NULL && sc_field_name_valid(slash + 1) == SC_OK) {
+		snprintf(t->name, sizeof(t->name), "%.*s", (int)(slash - g->path), g->path);
+		r = sc_vault_get(v, t->name, &cur);
+		if (r == SC_OK)
+			snprintf(t->field, sizeof(t->field), "%s", slash + 1);
+		else if (r == SC_ERR_NOT_FOUND)
+			snprintf(t->name, sizeof(t->name), "%s", g->path);
+	}
+	if (r == SC_ERR_NOT_FOUND) {
+		r = sc_secret_new(&s, t->name);
+	} else if (r == SC_OK) {
+		if (strcmp(t->name, g->path) == 0) {
+			if ((i = sc_secret_pick_field(cur, NULL)) == -2) {
+				snprintf(t->why, sizeof(t->why),
+				         "'%s' has several fields; name one: --set %s/FIELD",
+				         t->name, t->name);
+				r = SC_ERR_INVALID;
+				goto out;
+			}
+			if (i >= 0 && sc_secret_field(cur, (size_t)i, &fname, NULL, NULL, NULL,
+			                              NULL) == SC_OK)
+				snprintf(t->field, sizeof(t->field), "%s", fname);
+		}
+		r = sc_secret_clone(cur, NULL, &s);
+		if (r == SC_OK && (r = sc_secret_remove_field(s, t->field)) == SC_ERR_NOT_FOUND)
+			r = SC_OK;
+	}
+	if (r != SC_OK)
+		goto out;
+	if ((r = sc_secret_add_field(s, t->field, g->val, g->len, 1)) != SC_OK ||
+	    (r = sc_vault_put_keep_in_txn(v, s, 0)) != SC_OK)
+		goto out;
+	r = sc_vault_version(v, t->name, &t->version, &keep);
+out:
+	sc_secret_free(cur);
+	sc_secret_free(s);
+	return r;
+}
+
+int sc_session_generate(struct sc_vault *v, const struct sc_session_who *who, const char *path,
+                        const char *val, size_t len, struct sc_session_gen *out)
+{
+	struct gen_txn g = {.path = path, .val = val, .len = len, .out = out};
+
+	if (who == NULL || path == NULL || val == NULL || out == NULL)
+		return SC_ERR_INVALID;
+	memset(out, 0, sizeof(*out));
+	return sc_sess_write(v, who, "generate", &path, 1, gen_in_txn, &g);
 }
 
 /* ---- export ---- */
