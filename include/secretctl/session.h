@@ -183,4 +183,26 @@ typedef int (*sc_session_edit_fn)(const struct sc_secret *cur, uint64_t cur_vers
 int sc_session_edit(struct sc_vault *v, const struct sc_session_who *who, const char *name,
                     unsigned keep, sc_session_edit_fn fn, void *arg, uint64_t *version) SC_WUR;
 
+/* The key slots (session/writes_slots.c), each one audited step as
+ * above. passwd (op "passwd"; "recovery.open" with after_recovery, the
+ * password set after an unlock by recovery shares): the password slot
+ * rewrapped with kp (then the caller runs sc_vault_checkpoint). A token
+ * slot added (op "keyslot.add"). A recovery split (op "recovery.split"):
+ * a random key split into rec->count SLIP-0039 shares, any rec->threshold
+ * of which give it back (rec->identifier set), *set the shares (free with
+ * sc_share_set_free; show them only on SC_OK), *id the slot the key
+ * wraps the DEK in. A slot removed (op "keyslot.remove"; the WAL
+ * checkpointed after, its status returned). */
+struct sc_kdf_params;
+int sc_session_passwd(struct sc_vault *v, const struct sc_session_who *who, const char *pw,
+                      size_t pw_len, const struct sc_kdf_params *kp, int after_recovery) SC_WUR;
+int sc_session_slot_add_pkcs11(struct sc_vault *v, const struct sc_session_who *who,
+                               const char *uri, const void *pin, size_t pin_len,
+                               int64_t *id) SC_WUR;
+struct sc_share_set;
+int sc_session_recovery_split(struct sc_vault *v, const struct sc_session_who *who,
+                              struct sc_keyslot_recovery *rec, struct sc_share_set **set,
+                              int64_t *id) SC_WUR;
+int sc_session_slot_remove(struct sc_vault *v, const struct sc_session_who *who, int64_t id) SC_WUR;
+
 #endif

@@ -20,6 +20,7 @@
 #include "secretctl/fault.h"
 #include "secretctl/secretctl.h"
 #include "secretctl/session.h"
+#include "secretctl/shares.h"
 
 #define PW "session-writes-password"
 
@@ -490,6 +491,75 @@ static void test_generate_is_audited(void **state)
 	assert_verifies(f);
 }
 
+static size_t nslots(struct fx *f)
+{
+	struct sc_vault_slot *sl = NULL;
+	size_t n = 0;
+
+	assert_int_equal(sc_vault_slots_list(f->v, &sl, &n), SC_OK);
+	free(sl);
+	return n;
+}
+
+static void reopen(struct fx *f, const char *pw, int want)
+{
+	struct sc_vault *v = NULL;
+
+	assert_int_equal(sc_vault_open(f->dir, &v), SC_OK);
+	assert_int_equal(sc_vault_unlock(v, pw, strlen(pw)), want);
+	sc_vault_close(v);
+}
+
+static void test_slots_are_audited(void **state)
+{
+	static const struct sc_kdf_params kp = {8192, 1};
+	struct fx *f = *state;
+	struct sc_keyslot_recovery rec = {.threshold = 2, .count = 3};
+	struct sc_share_set *set = NULL;
+	int64_t id = 0;
+
+	/* passwd: the new password and its entry, or neither */
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(sc_session_passwd(f->v, &cli, "new-pw-1", 8, &kp, 0), SC_OK);
+	sc_fault_disarm();
+	reopen(f, PW, SC_OK);
+	reopen(f, "new-pw-1", SC_ERR_AUTH);
+	assert_int_equal(sc_session_passwd(f->v, &cli, "new-pw-1", 8, &kp, 0), SC_OK);
+	assert_last(f, 1, "passwd", SC_AUDIT_OK, NULL);
+	reopen(f, "new-pw-1", SC_OK);
+	assert_int_equal(sc_session_passwd(f->v, &cli, "new-pw-2", 8, &kp, 1), SC_OK);
+	assert_last(f, 2, "recovery.open", SC_AUDIT_OK, NULL);
+
+	/* a recovery split: shares and slot only with the entry */
+	assert_int_equal(nslots(f), 1);
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(sc_session_recovery_split(f->v, &cli, &rec, &set, &id), SC_OK);
+	sc_fault_disarm();
+	assert_null(set);
+	assert_int_equal(id, 0);
+	assert_int_equal(nslots(f), 1);
+	assert_int_equal(sc_session_recovery_split(f->v, &mcp, &rec, &set, &id), SC_OK);
+	assert_non_null(set);
+	assert_int_equal(sc_share_set_members(set, 0), 3);
+	assert_true(id > 1);
+	assert_int_equal(nslots(f), 2);
+	assert_last(f, 3, "recovery.split", SC_AUDIT_OK, NULL);
+	sc_share_set_free(set);
+
+	/* removed: the slot and its entry, or neither */
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(sc_session_slot_remove(f->v, &cli, id), SC_OK);
+	sc_fault_disarm();
+	assert_int_equal(nslots(f), 2);
+	assert_int_equal(sc_session_slot_remove(f->v, &cli, id), SC_OK);
+	assert_int_equal(nslots(f), 1);
+	assert_last(f, 4, "keyslot.remove", SC_AUDIT_OK, NULL);
+	/* the last slot: refused, and recorded */
+	assert_int_equal(sc_session_slot_remove(f->v, &cli, 1), SC_ERR_DENIED);
+	assert_last(f, 5, "keyslot.remove", SC_AUDIT_DENIED, NULL);
+	assert_verifies(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -501,6 +571,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_versions_are_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_edit_is_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_generate_is_audited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_slots_are_audited, setup, teardown),
 	};
 
 	if (sc_init() != SC_OK)
