@@ -205,4 +205,18 @@ int sc_session_recovery_split(struct sc_vault *v, const struct sc_session_who *w
                               int64_t *id) SC_WUR;
 int sc_session_slot_remove(struct sc_vault *v, const struct sc_session_who *who, int64_t id) SC_WUR;
 
+/* A backup of v to a new file at path (op "backup"; sc_backup_write):
+ * the file is created (0600, O_EXCL), the entry made durable as intent
+ * (so the backup holds it too), the backup written; a backup that then
+ * fails is removed and recorded as a "backup" error entry. *failed_at
+ * (may be NULL) says where it stopped: SC_SESSION_AT_CREATE (nothing
+ * made), SC_SESSION_AT_AUDIT (the entry: file removed), SC_SESSION_AT_WRITE. */
+#define SC_SESSION_AT_CREATE 1
+#define SC_SESSION_AT_AUDIT 2
+#define SC_SESSION_AT_WRITE 3
+struct sc_backup_info;
+int sc_session_backup(struct sc_vault *v, const struct sc_session_who *who, const char *path,
+                      const char *pass, size_t pass_len, const struct sc_kdf_params *kp,
+                      struct sc_backup_info *info, int *failed_at) SC_WUR;
+
 #endif

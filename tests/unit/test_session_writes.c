@@ -17,6 +17,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "secretctl/backup.h"
 #include "secretctl/fault.h"
 #include "secretctl/secretctl.h"
 #include "secretctl/session.h"
@@ -560,6 +561,39 @@ static void test_slots_are_audited(void **state)
 	assert_verifies(f);
 }
 
+static void test_backup_is_audited(void **state)
+{
+	struct fx *f = *state;
+	struct sc_backup_info info;
+	struct sc_audit_entry *e = entry();
+	char path[300];
+	struct stat st;
+	int at = -1;
+
+	put(f, "bk/one", "backed-up");
+	snprintf(path, sizeof(path), "%s/vault.bk", f->dir);
+	/* the log cannot take the entry: no backup file is left */
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(sc_session_backup(f->v, &cli, path, NULL, 0, NULL, &info, &at), SC_OK);
+	sc_fault_disarm();
+	assert_int_equal(at, SC_SESSION_AT_AUDIT);
+	assert_int_not_equal(lstat(path, &st), 0);
+	assert_int_equal(log_last(f, e), 1);
+
+	assert_int_equal(sc_session_backup(f->v, &cli, path, NULL, 0, NULL, &info, &at), SC_OK);
+	assert_int_equal(at, 0);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	assert_last(f, 2, "backup", SC_AUDIT_OK, NULL);
+	/* never over a file: nothing made, nothing recorded */
+	assert_int_equal(sc_session_backup(f->v, &cli, path, NULL, 0, NULL, &info, &at),
+	                 SC_ERR_EXISTS);
+	assert_int_equal(at, SC_SESSION_AT_CREATE);
+	assert_int_equal(log_last(f, e), 2);
+	assert_verifies(f);
+	free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -572,6 +606,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_edit_is_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_generate_is_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_slots_are_audited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_backup_is_audited, setup, teardown),
 	};
 
 	if (sc_init() != SC_OK)

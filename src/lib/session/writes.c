@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "secretctl/backup.h"
 #include "secretctl/fdio.h"
 #include "secretctl/secref.h"
 #include "secretctl/secretctl.h"
@@ -278,4 +279,48 @@ int sc_session_export(struct sc_vault *v, const struct sc_session_who *who,
 	if ((r = write_out(path, buf != NULL ? buf : "", len)) != SC_OK)
 		(void)sc_sess_record(v, who, "export", NULL, 0, r); /* what became of it */
 	return r;
+}
+
+/* ---- backup ---- */
+
+int sc_session_backup(struct sc_vault *v, const struct sc_session_who *who, const char *path,
+                      const char *pass, size_t pass_len, const struct sc_kdf_params *kp,
+                      struct sc_backup_info *info, int *failed_at)
+{
+	int fd, r, at;
+
+	if (failed_at == NULL)
+		failed_at = &at;
+	*failed_at = SC_SESSION_AT_CREATE;
+	if (who == NULL || path == NULL || info == NULL)
+		return SC_ERR_INVALID;
+	if (v == NULL || !sc_vault_is_unlocked(v))
+		return SC_ERR_LOCKED;
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
+	if (fd < 0) {
+		int e = errno;
+
+		sc_set_error("'%s': %s", path, strerror(e));
+		return e == EEXIST ? SC_ERR_EXISTS : sc_status_from_errno(e);
+	}
+	/* the intent, durable first: a backup the log cannot take is not made */
+	if ((r = sc_sess_record(v, who, "backup", NULL, 0, SC_OK)) != SC_OK) {
+		*failed_at = SC_SESSION_AT_AUDIT;
+		close(fd);
+		unlink(path);
+		return r;
+	}
+	*failed_at = SC_SESSION_AT_WRITE;
+	r = sc_backup_write(v, fd, pass, pass_len, kp, info);
+	if (close(fd) != 0 && r == SC_OK) {
+		sc_set_error("'%s': %s", path, strerror(errno));
+		r = SC_ERR_IO;
+	}
+	if (r != SC_OK) {
+		unlink(path);
+		(void)sc_sess_record(v, who, "backup", NULL, 0, r); /* what became of it */
+		return r;
+	}
+	*failed_at = 0;
+	return SC_OK;
 }
