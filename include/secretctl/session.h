@@ -219,4 +219,28 @@ int sc_session_backup(struct sc_vault *v, const struct sc_session_who *who, cons
                       const char *pass, size_t pass_len, const struct sc_kdf_params *kp,
                       struct sc_backup_info *info, int *failed_at) SC_WUR;
 
+/* Reads that hand something out (session/readouts.c), each with its
+ * entry on disk before anything is handed back, and nothing handed back
+ * without it (*recorded, may be NULL, is 0 then).
+ * inject (op "inject", the secrets the references resolved to): tpl
+ * rendered as sc_inject_render into *out (secmem). A render that fails
+ * returns its status (line, why) and is recorded as that outcome.
+ * doctor (op "doctor"): sc_health_values (findings to fn), the DEK's
+ * info and, for a vault older than that record, sc_health_dek_since. */
+int sc_session_inject(struct sc_vault *v, const struct sc_session_who *who, const char *tpl,
+                      size_t len, uint8_t **out, size_t *out_len, size_t *bad_line, char *why,
+                      size_t cap, int *recorded) SC_WUR;
+struct sc_health_finding;
+struct sc_dek_info;
+int sc_session_doctor(struct sc_vault *v, const struct sc_session_who *who, int64_t now,
+                      int64_t within, void (*fn)(void *arg, const struct sc_health_finding *f),
+                      void *arg, uint64_t *nsecrets, struct sc_dek_info *di, int64_t *since) SC_WUR;
+
+/* audit prune (op "audit.prune", session/writes_audit.c): the entry first,
+ * as intent (a prune the log cannot record does not happen; a prune up
+ * to now removes it, and its checkpoint records the prune), then
+ * sc_audit_prune; a prune that fails is recorded as an error entry. */
+int sc_session_audit_prune(struct sc_vault *v, const struct sc_session_who *who, int64_t before_ms,
+                           uint64_t *removed, int *recorded) SC_WUR;
+
 #endif

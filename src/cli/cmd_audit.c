@@ -750,17 +750,11 @@ static int audit_prune(struct cli *c, int argc, char **argv)
 			       (unsigned long long)removed, removed == 1 ? "y" : "ies");
 		return EXIT_OK;
 	}
-	/* The entry first: a prune the log cannot record does not happen. (A
-	 * prune up to now removes this entry too; its checkpoint, MACed, then
-	 * records the prune: who, when, up to which entry.) */
-	if ((a = cli_audit(c, v, "audit.prune", NULL, 0, NULL, SC_OK)) != SC_OK) {
-		sc_vault_close(v);
-		return cli_fail(a, "not pruning: cannot write the audit log");
-	}
-	r = sc_audit_prune(v, before, &removed);
-	if (r != SC_OK)
-		(void)cli_audit(c, v, "audit.prune", NULL, 0, NULL, r); /* if it can be */
+	/* the entry first, as intent, then the prune (the library) */
+	r = sc_session_audit_prune(v, cli_who(), before, &removed, &a);
 	sc_vault_close(v);
+	if (r != SC_OK && !a)
+		return cli_fail(r, "not pruning: cannot write the audit log");
 	if (r != SC_OK)
 		return r == SC_ERR_CORRUPT ? (cli_fail(r, "cannot prune"), EXIT_AUDIT)
 		                           : cli_fail(r, "cannot prune the audit log");

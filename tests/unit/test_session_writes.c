@@ -19,6 +19,8 @@
 
 #include "secretctl/backup.h"
 #include "secretctl/fault.h"
+#include "secretctl/health.h"
+#include "secretctl/rekey.h"
 #include "secretctl/secretctl.h"
 #include "secretctl/session.h"
 #include "secretctl/shares.h"
@@ -594,6 +596,64 @@ static void test_backup_is_audited(void **state)
 	free(e);
 }
 
+static void on_finding(void *arg, const struct sc_health_finding *hf)
+{
+	(void)hf;
+	(*(int *)arg)++;
+}
+
+static void test_readouts_are_audited(void **state)
+{
+	static const char tpl[] = "key={{ secretctl://inj/one }}\n";
+	struct fx *f = *state;
+	struct sc_dek_info di;
+	uint8_t *out = NULL;
+	size_t olen = 0, line = 0;
+	uint64_t nsec = 0, removed = 0;
+	int64_t since = 0;
+	char why[256];
+	int rec = -1, found = 0;
+
+	put(f, "inj/one", "Injected-1");
+	assert_int_equal(sc_session_inject(f->v, &cli, tpl, sizeof(tpl) - 1, &out, &olen, &line,
+	                                   why, sizeof(why), &rec),
+	                 SC_OK);
+	assert_int_equal(rec, 1);
+	assert_int_equal(olen, strlen("key=Injected-1\n"));
+	assert_memory_equal(out, "key=Injected-1\n", olen);
+	sc_secmem_free(out);
+	assert_last(f, 2, "inject", SC_AUDIT_OK, "inj/one");
+	/* nothing handed out without its entry */
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(sc_session_inject(f->v, &cli, tpl, sizeof(tpl) - 1, &out, &olen, &line,
+	                                       why, sizeof(why), &rec),
+	                     SC_OK);
+	sc_fault_disarm();
+	assert_int_equal(rec, 0);
+	assert_null(out);
+	assert_int_equal(olen, 0);
+
+	assert_int_equal(
+	    sc_session_doctor(f->v, &cli, 0, 86400, on_finding, &found, &nsec, &di, &since), SC_OK);
+	assert_int_equal(nsec, 1);
+	assert_last(f, 3, "doctor", SC_AUDIT_OK, NULL);
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(
+	    sc_session_doctor(f->v, &cli, 0, 86400, on_finding, &found, &nsec, &di, &since), SC_OK);
+	sc_fault_disarm();
+
+	/* prune: not without its entry; with it, the old entries go */
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(sc_session_audit_prune(f->v, &cli, INT64_MAX, &removed, &rec), SC_OK);
+	sc_fault_disarm();
+	assert_int_equal(rec, 0);
+	assert_int_equal(log_last(f, (struct sc_audit_entry[]){{0}}), 3);
+	assert_int_equal(sc_session_audit_prune(f->v, &cli, INT64_MAX, &removed, &rec), SC_OK);
+	assert_int_equal(rec, 1);
+	assert_int_equal(removed, 4); /* its own entry too: the checkpoint records it */
+	assert_verifies(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -607,6 +667,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_generate_is_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_slots_are_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_backup_is_audited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_readouts_are_audited, setup, teardown),
 	};
 
 	if (sc_init() != SC_OK)
