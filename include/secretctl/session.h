@@ -243,4 +243,14 @@ int sc_session_doctor(struct sc_vault *v, const struct sc_session_who *who, int6
 int sc_session_audit_prune(struct sc_vault *v, const struct sc_session_who *who, int64_t before_ms,
                            uint64_t *removed, int *recorded) SC_WUR;
 
+/* An import (op "import"): apply writes the secrets named in names
+ * inside the write's transaction (sc_vault_put_keep_in_txn and the like);
+ * the writes and the entry of the first SC_AUDIT_SECRETS_MAX names are
+ * one step, the entries of the names after them are appended after the
+ * commit. *logged (may be NULL) counts the names in the log: less than n
+ * when one of those later entries could not be written. */
+int sc_session_import(struct sc_vault *v, const struct sc_session_who *who,
+                      const char *const *names, size_t n, sc_audit_apply_fn apply, void *arg,
+                      size_t *logged) SC_WUR;
+
 #endif

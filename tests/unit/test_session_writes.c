@@ -654,6 +654,49 @@ static void test_readouts_are_audited(void **state)
 	assert_verifies(f);
 }
 
+static int import_two(struct sc_vault *v, void *arg)
+{
+	const char *const *names = arg;
+	int i, r = SC_OK;
+
+	for (i = 0; i < 2 && r == SC_OK; i++) {
+		struct sc_secret *s = secret(names[i], "value", "imported");
+
+		r = sc_vault_put_keep_in_txn(v, s, 0);
+		sc_secret_free(s);
+	}
+	return r;
+}
+
+static void test_import_is_audited(void **state)
+{
+	struct fx *f = *state;
+	const char *names[] = {"imp/a", "imp/b"};
+	struct sc_audit_entry *e = entry();
+	uint8_t id[SC_MAC_LEN];
+	size_t logged = 9;
+	int ex = 1;
+
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(sc_session_import(f->v, &cli, names, 2, import_two, names, &logged),
+	                     SC_OK);
+	sc_fault_disarm();
+	assert_int_equal(logged, 0);
+	assert_int_equal(sc_vault_exists(f->v, "imp/a", &ex), SC_OK);
+	assert_false(ex);
+	assert_int_equal(sc_session_import(f->v, &cli, names, 2, import_two, names, &logged),
+	                 SC_OK);
+	assert_int_equal(logged, 2);
+	assert_value(f, "imp/b", "imported");
+	assert_int_equal(log_last(f, e), 1);
+	assert_string_equal(e->op, "import");
+	assert_int_equal(e->n_secrets, 2);
+	assert_int_equal(sc_vault_blind_name(f->v, "imp/b", id), SC_OK);
+	assert_memory_equal(e->secrets[1], id, SC_MAC_LEN);
+	assert_verifies(f);
+	free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -668,6 +711,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_slots_are_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_backup_is_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readouts_are_audited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_import_is_audited, setup, teardown),
 	};
 
 	if (sc_init() != SC_OK)

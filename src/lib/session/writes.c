@@ -324,3 +324,33 @@ int sc_session_backup(struct sc_vault *v, const struct sc_session_who *who, cons
 	*failed_at = 0;
 	return SC_OK;
 }
+
+/* ---- import ---- */
+
+int sc_session_import(struct sc_vault *v, const struct sc_session_who *who,
+                      const char *const *names, size_t n, sc_audit_apply_fn apply, void *arg,
+                      size_t *logged)
+{
+	size_t i, first = n < SC_AUDIT_SECRETS_MAX ? n : SC_AUDIT_SECRETS_MAX, done;
+	int r;
+
+	if (logged == NULL)
+		logged = &done;
+	*logged = 0;
+	if (who == NULL || apply == NULL || (n > 0 && names == NULL))
+		return SC_ERR_INVALID;
+	/* one transaction with its audit entry (the first names; the rest in
+	 * the entries that follow, as an audit entry holds at most 512) */
+	if ((r = sc_sess_write(v, who, "import", names, first, apply, arg)) != SC_OK)
+		return r;
+	*logged = first;
+	for (i = first; i < n; i += SC_AUDIT_SECRETS_MAX) {
+		size_t k = n - i < SC_AUDIT_SECRETS_MAX ? n - i : SC_AUDIT_SECRETS_MAX;
+
+		if (sc_sess_record(v, who, "import", names + i, k, SC_OK) != SC_OK)
+			break;
+		*logged = i + k;
+	}
+	sc_clear_error();
+	return SC_OK;
+}
