@@ -253,4 +253,13 @@ int sc_session_import(struct sc_vault *v, const struct sc_session_who *who,
                       const char *const *names, size_t n, sc_audit_apply_fn apply, void *arg,
                       size_t *logged) SC_WUR;
 
+/* A prepared rekey carried out (op "rekey"; rekey.h): sc_rekey_migrate,
+ * its failure recorded (a rerun goes on), then the check, the slots
+ * rewrapped and the old key dropped with the entry as one step
+ * (sc_rekey_finish_in_txn). SC_ERR_CORRUPT: see sc_rekey_restart. The
+ * caller then runs sc_rekey_done. */
+struct sc_rekey;
+int sc_session_rekey(struct sc_vault *v, const struct sc_session_who *who,
+                     struct sc_rekey *rk) SC_WUR;
+
 #endif

@@ -697,6 +697,37 @@ static void test_import_is_audited(void **state)
 	free(e);
 }
 
+static void test_rekey_is_audited(void **state)
+{
+	struct fx *f = *state;
+	struct sc_rekey_opts o = {.pw = PW, .pw_len = strlen(PW)};
+	struct sc_dek_info d0, d1;
+	struct sc_rekey *rk = NULL;
+
+	put(f, "rk/one", "kept-across");
+	assert_int_equal(sc_vault_dek_info(f->v, &d0), SC_OK);
+	/* the log cannot take the entry: the old key stays the key */
+	assert_int_equal(sc_rekey_prepare(f->v, &o, &rk), SC_OK);
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(sc_session_rekey(f->v, &cli, rk), SC_OK);
+	sc_fault_disarm();
+	sc_rekey_free(rk);
+	rk = NULL;
+	assert_int_equal(sc_vault_dek_info(f->v, &d1), SC_OK);
+	assert_int_equal(d1.version, d0.version);
+	assert_int_equal(log_last(f, (struct sc_audit_entry[]){{0}}), 1);
+	/* a rerun goes on, and finishes with its entry */
+	assert_int_equal(sc_rekey_prepare(f->v, &o, &rk), SC_OK);
+	assert_int_equal(sc_session_rekey(f->v, &cli, rk), SC_OK);
+	sc_rekey_done(rk);
+	sc_rekey_free(rk);
+	assert_int_equal(sc_vault_dek_info(f->v, &d1), SC_OK);
+	assert_true(d1.version > d0.version);
+	assert_last(f, 2, "rekey", SC_AUDIT_OK, NULL);
+	assert_value(f, "rk/one", "kept-across");
+	assert_verifies(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -712,6 +743,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_backup_is_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_readouts_are_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_import_is_audited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rekey_is_audited, setup, teardown),
 	};
 
 	if (sc_init() != SC_OK)

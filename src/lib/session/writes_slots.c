@@ -1,5 +1,6 @@
 /* writes_slots.c - the audited operations on the key slots (session.h):
  * each the change and its entry in one step (sc_sess_write). */
+#include "secretctl/rekey.h"
 #include "secretctl/secretctl.h"
 #include "secretctl/shares.h"
 #include "session/session_int.h"
@@ -113,4 +114,27 @@ int sc_session_slot_remove(struct sc_vault *v, const struct sc_session_who *who,
 		return r;
 	/* no WAL frame keeps the removed slot's wrapped key */
 	return sc_vault_checkpoint(v);
+}
+
+/* ---- rekey ---- */
+
+static int rekey_in_txn(struct sc_vault *v, void *arg)
+{
+	(void)v;
+	return sc_rekey_finish_in_txn(arg);
+}
+
+int sc_session_rekey(struct sc_vault *v, const struct sc_session_who *who, struct sc_rekey *rk)
+{
+	int r;
+
+	if (who == NULL || rk == NULL)
+		return SC_ERR_INVALID;
+	if ((r = sc_rekey_migrate(rk)) != SC_OK) {
+		/* the vault reads as before under either key; a rerun goes on */
+		(void)sc_sess_record(v, who, "rekey", NULL, 0, r);
+		return r;
+	}
+	/* the check, the slots, the old key dropped and the entry: one step */
+	return sc_sess_write(v, who, "rekey", NULL, 0, rekey_in_txn, rk);
 }
