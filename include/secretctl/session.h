@@ -242,6 +242,12 @@ int sc_session_doctor(struct sc_vault *v, const struct sc_session_who *who, int6
  * sc_audit_prune; a prune that fails is recorded as an error entry. */
 int sc_session_audit_prune(struct sc_vault *v, const struct sc_session_who *who, int64_t before_ms,
                            uint64_t *removed, int *recorded) SC_WUR;
+/* The log read out whole (op "audit.export"): its entry on disk first,
+ * then *rd reads the log from the start (the entry included); no reader
+ * without the entry. *recorded (may be NULL) says whether it was. */
+struct sc_audit_reader;
+int sc_session_audit_export(struct sc_vault *v, const struct sc_session_who *who,
+                            struct sc_audit_reader **rd, int *recorded) SC_WUR;
 
 /* An import (op "import"): apply writes the secrets named in names
  * inside the write's transaction (sc_vault_put_keep_in_txn and the like);

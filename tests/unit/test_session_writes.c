@@ -728,6 +728,34 @@ static void test_rekey_is_audited(void **state)
 	assert_verifies(f);
 }
 
+static void test_audit_export_is_audited(void **state)
+{
+	struct fx *f = *state;
+	struct sc_audit_reader *rd = NULL;
+	struct sc_audit_entry *e = entry();
+	size_t n = 0;
+	int rec = -1, r;
+
+	put(f, "ae/one", "x");
+	sc_fault_arm(SC_FAULT_AUDIT, 1, 1);
+	assert_int_not_equal(sc_session_audit_export(f->v, &cli, &rd, &rec), SC_OK);
+	sc_fault_disarm();
+	assert_int_equal(rec, 0);
+	assert_null(rd);
+	assert_int_equal(sc_session_audit_export(f->v, &mcp, &rd, &rec), SC_OK);
+	assert_int_equal(rec, 1);
+	assert_non_null(rd);
+	/* the reader holds the export's own entry, last */
+	while ((r = sc_audit_reader_next(rd, e)) == SC_OK)
+		n++;
+	assert_int_equal(r, SC_ERR_NOT_FOUND);
+	sc_audit_reader_free(rd);
+	assert_int_equal(n, 2);
+	assert_string_equal(e->op, "audit.export");
+	assert_string_equal(e->client, "test-client");
+	free(e);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -744,6 +772,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_readouts_are_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_import_is_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rekey_is_audited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_audit_export_is_audited, setup, teardown),
 	};
 
 	if (sc_init() != SC_OK)

@@ -23,3 +23,22 @@ int sc_session_audit_prune(struct sc_vault *v, const struct sc_session_who *who,
 		(void)sc_sess_record(v, who, "audit.prune", NULL, 0, r); /* if it can be */
 	return r;
 }
+
+int sc_session_audit_export(struct sc_vault *v, const struct sc_session_who *who,
+                            struct sc_audit_reader **rd, int *recorded)
+{
+	int r;
+
+	if (recorded != NULL)
+		*recorded = 0;
+	if (who == NULL || rd == NULL)
+		return SC_ERR_INVALID;
+	*rd = NULL;
+	/* as reads do: the entry is on disk before anything is read out, and
+	 * nothing is without it (the export then holds it too) */
+	if ((r = sc_sess_record(v, who, "audit.export", NULL, 0, SC_OK)) != SC_OK)
+		return r;
+	if (recorded != NULL)
+		*recorded = 1;
+	return sc_audit_reader_open(sc_vault_dir(v), rd);
+}
