@@ -11,6 +11,9 @@
 
 #define SC_FAULT_ALLOC 1u /* secmem, and the allocators of SQLite and Jansson */
 #define SC_FAULT_IO 2u    /* our own file I/O, and SQLite's through its VFS */
+/* the audit log's own writes only (also counted under SC_FAULT_IO): an
+ * append that cannot write its entry, whatever else the operation does */
+#define SC_FAULT_AUDIT 4u
 
 /* Hook SQLite's and Jansson's allocators and SQLite's VFS into the
  * counter. Call once, before sc_init() and before any SQLite call. */

@@ -139,6 +139,14 @@ int sc_vault_slots_list(struct sc_vault *v, struct sc_vault_slot **out, size_t *
 /* Remove a slot: SC_ERR_NOT_FOUND for no such slot, SC_ERR_DENIED for the
  * last one. The vault must be unlocked. */
 int sc_vault_slot_remove(struct sc_vault *v, int64_t id) SC_WUR;
+/* The same three inside the caller's transaction (the audit log's
+ * sc_audit_append_with); remove then wants sc_vault_checkpoint after the
+ * commit, so no WAL frame keeps the removed slot's wrapped key. */
+int sc_vault_slot_add_pkcs11_in_txn(struct sc_vault *v, const char *uri, const void *pin,
+                                    size_t pin_len, int64_t *id) SC_WUR;
+int sc_vault_slot_add_recovery_in_txn(struct sc_vault *v, const uint8_t *key,
+                                      const struct sc_keyslot_recovery *rec, int64_t *id) SC_WUR;
+int sc_vault_slot_remove_in_txn(struct sc_vault *v, int64_t id) SC_WUR;
 /* Unlock through a token slot: the first slot whose token the URI names
  * (NULL: the first token slot), with the PIN; one login, no Argon2.
  * SC_ERR_AUTH for a wrong PIN (*pin_flags, may be NULL: the SC_P11_PIN_*

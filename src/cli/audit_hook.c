@@ -1,10 +1,26 @@
-/* audit_hook.c - how CLI commands record what they did in the audit log:
- * one call after each operation's outcome (failed unlocks are recorded
- * by the session layer in the library). */
+/* audit_hook.c - who the CLI is for the library's audited operations
+ * (session.h: every operation writes its own entry there), and the one
+ * outcome the CLI still records itself: key.rotate (key_common.c). */
 #include <string.h>
 
 #include "cli/cli.h"
 #include "secretctl/audit.h"
+#include "secretctl/session.h"
+
+/* the readonly note as it always was: plain text, whatever --json says
+ * (not cli_warn: util.c calls into this file, no import circle) */
+static void who_warn(void *arg, const char *msg)
+{
+	(void)arg;
+	fprintf(stderr, "secretctl: warning: %s\n", msg);
+}
+
+const struct sc_session_who *cli_who(void)
+{
+	static const struct sc_session_who who = {.source = SC_AUDIT_SRC_CLI, .warn = who_warn};
+
+	return &who;
+}
 
 int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *const *names, size_t n,
               const char *cmd, int status)
@@ -41,24 +57,5 @@ int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *con
 	}
 	if (detail[0] != '\0')
 		sc_set_error("%s", detail);
-	return r;
-}
-
-int cli_audit_write(struct cli *c, struct sc_vault *v, const char *op, const char *const *names,
-                    size_t n, sc_audit_apply_fn fn, void *arg)
-{
-	struct sc_audit_event ev = {
-	    .op = op,
-	    .source = SC_AUDIT_SRC_CLI,
-	    .names = names,
-	    .n_names = n,
-	    .status = SC_OK,
-	};
-	int r;
-
-	if (v == NULL || !sc_vault_is_unlocked(v))
-		return SC_ERR_LOCKED;
-	if ((r = sc_audit_append_with(v, &ev, fn, arg)) != SC_OK)
-		(void)cli_audit(c, v, op, names, n, NULL, r); /* the failure, if it can be */
 	return r;
 }

@@ -250,21 +250,17 @@ int cli_open_vault(struct cli *c, int unlock, struct sc_vault **out);
 int cli_kept_password(const char **pw, size_t *len);
 void cli_drop_kept_password(void);
 
-/* The audit log (audit_hook.c). Record an operation's outcome once it is
- * known: op ("get", "set", "run", ...), the secret names involved (the log
- * keeps only blinded ids), cmd (for run: the command; only its basename is
- * kept; else NULL) and status (SC_OK, SC_ERR_DENIED, or the error). v must
- * be unlocked. Returns SC_OK once the entry is on disk; on anything else a
- * command fails closed (prints no value, reports the error). Keeps
- * sc_last_error() of the operation. */
+/* Who the CLI is, for the library's audited operations (session.h):
+ * source cli, and the read-only note on stderr. */
+struct sc_session_who;
+const struct sc_session_who *cli_who(void);
+/* The audit log (audit_hook.c), for key.rotate only: every other
+ * operation is audited by the library call that performs it. Record an
+ * outcome: op, the secret names (the log keeps only blinded ids), cmd
+ * (else NULL) and status. v must be unlocked. SC_OK once the entry is on
+ * disk. Keeps sc_last_error() of the operation. */
 int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *const *names, size_t n,
               const char *cmd, int status);
-/* A write and its audit entry as one step (sc_audit_append_with): fn does
- * the write inside the vault's transaction; on SC_OK both are on disk, on
- * anything else neither is, and the failure is recorded as an outcome
- * when the log can take it. Keeps the failure's sc_last_error(). */
-int cli_audit_write(struct cli *c, struct sc_vault *v, const char *op, const char *const *names,
-                    size_t n, sc_audit_apply_fn fn, void *arg);
 
 /* Signal forwarding for a run (forward.c): INT, TERM, HUP, QUIT, USR1 and
  * USR2 are written as bytes into ctl[1]; ctl[0] is the run's ctl_fd.

@@ -278,17 +278,20 @@ static int open_for_reading(struct cli *c, struct sc_vault **v, struct name_map 
 /* Visit the entries that match, in order; with limit, only the last
  * `limit` of them (a first pass counts). */
 static int each_entry(struct cli *c, const struct filter *f, uint64_t limit,
-                      void (*fn)(const struct sc_audit_entry *, void *), void *arg)
+                      void (*fn)(const struct sc_audit_entry *, void *), void *arg,
+                      struct sc_audit_reader *rd)
 {
-	struct sc_audit_reader *rd = NULL;
 	struct sc_audit_entry *e;
 	uint64_t total = 0, i = 0, skip = 0;
 	int pass, r = SC_OK;
 
-	if ((e = malloc(sizeof(*e))) == NULL)
+	/* rd: a reader already open, for one pass (no limit), or NULL */
+	if ((e = malloc(sizeof(*e))) == NULL) {
+		sc_audit_reader_free(rd);
 		return cli_fail(SC_ERR_NOMEM, "out of memory");
+	}
 	for (pass = limit > 0 ? 0 : 1; pass < 2; pass++) {
-		if ((r = sc_audit_reader_open(c->vault_dir, &rd)) != SC_OK)
+		if (rd == NULL && (r = sc_audit_reader_open(c->vault_dir, &rd)) != SC_OK)
 			break;
 		i = 0;
 		while ((r = sc_audit_reader_next(rd, e)) == SC_OK) {
@@ -405,7 +408,7 @@ static int audit_list(struct cli *c, int argc, char **argv)
 		rc = cli_fail(SC_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	rc = each_entry(c, &f, limit, list_one, &lc);
+	rc = each_entry(c, &f, limit, list_one, &lc, NULL);
 	if (rc == EXIT_OK && lc.arr != NULL)
 		rc = dump_json(lc.arr);
 out:
@@ -593,9 +596,10 @@ static int audit_export(struct cli *c, int argc, char **argv)
 	struct list_ctx lc = {0};
 	struct name_map nm;
 	struct sc_vault *v = NULL;
+	struct sc_audit_reader *rd = NULL;
 	struct cli_parse p;
 	const char *format = "json", *output = NULL;
-	int ch, rc;
+	int ch, rc, r, recorded = 0;
 
 	cli_parse_init(&p, c, argc, argv);
 	while ((ch = cli_parse_next(&p)) > 0) {
@@ -625,13 +629,15 @@ static int audit_export(struct cli *c, int argc, char **argv)
 	}
 	/* as reads do: the entry is on disk before anything is printed, and
 	 * nothing is printed without it (the export then holds it too) */
-	if ((rc = cli_audit(c, v, "audit.export", NULL, 0, NULL, SC_OK)) != SC_OK) {
-		rc = cli_fail(rc, "cannot write the audit log");
+	if ((r = sc_session_audit_export(v, cli_who(), &rd, &recorded)) != SC_OK) {
+		rc = cli_fail(r, recorded ? "cannot read the audit log"
+		                          : "cannot write the audit log");
 		map_release(&nm);
 		sc_vault_close(v);
 		return rc;
 	}
 	if (output != NULL && (rc = output_to(output)) != EXIT_OK) {
+		sc_audit_reader_free(rd);
 		map_release(&nm);
 		sc_vault_close(v);
 		return rc;
@@ -642,10 +648,11 @@ static int audit_export(struct cli *c, int argc, char **argv)
 		fputs("seq,time,op,source,client,pid,uid,secrets,secret_ids,command,result,code,"
 		      "late,pending,prev,mac\n",
 		      stdout);
-		rc = each_entry(c, &f, 0, csv_one, &lc);
+		rc = each_entry(c, &f, 0, csv_one, &lc, rd);
 	} else if ((lc.arr = json_array()) == NULL) {
+		sc_audit_reader_free(rd);
 		rc = cli_fail(SC_ERR_NOMEM, "out of memory");
-	} else if ((rc = each_entry(c, &f, 0, list_one, &lc)) == EXIT_OK) {
+	} else if ((rc = each_entry(c, &f, 0, list_one, &lc, rd)) == EXIT_OK) {
 		rc = dump_json(lc.arr);
 	}
 	if (rc == EXIT_OK && output != NULL && (fflush(stdout) != 0 || fsync(1) != 0))
@@ -750,17 +757,11 @@ static int audit_prune(struct cli *c, int argc, char **argv)
 			       (unsigned long long)removed, removed == 1 ? "y" : "ies");
 		return EXIT_OK;
 	}
-	/* The entry first: a prune the log cannot record does not happen. (A
-	 * prune up to now removes this entry too; its checkpoint, MACed, then
-	 * records the prune: who, when, up to which entry.) */
-	if ((a = cli_audit(c, v, "audit.prune", NULL, 0, NULL, SC_OK)) != SC_OK) {
-		sc_vault_close(v);
-		return cli_fail(a, "not pruning: cannot write the audit log");
-	}
-	r = sc_audit_prune(v, before, &removed);
-	if (r != SC_OK)
-		(void)cli_audit(c, v, "audit.prune", NULL, 0, NULL, r); /* if it can be */
+	/* the entry first, as intent, then the prune (the library) */
+	r = sc_session_audit_prune(v, cli_who(), before, &removed, &a);
 	sc_vault_close(v);
+	if (r != SC_OK && !a)
+		return cli_fail(r, "not pruning: cannot write the audit log");
 	if (r != SC_OK)
 		return r == SC_ERR_CORRUPT ? (cli_fail(r, "cannot prune"), EXIT_AUDIT)
 		                           : cli_fail(r, "cannot prune the audit log");

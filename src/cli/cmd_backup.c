@@ -2,8 +2,6 @@
  * `secretctl restore FILE [--to DIR] [--force]`: the format and the checks
  * are the library's (backup/); this reads the options and credentials and
  * says what happened. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -216,7 +214,7 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 	struct sc_vault *v = NULL;
 	char *pass = NULL;
 	size_t plen = 0;
-	int r, fd;
+	int r, at = 0;
 
 	if ((r = parse(c, argc, argv, &o, &p)) >= 0)
 		return r;
@@ -235,34 +233,17 @@ int cmd_backup(struct cli *c, int argc, char **argv)
 		sc_vault_close(v);
 		return cli_fail(r, "cannot read the backup passphrase");
 	}
-	fd = open(o.out, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY, 0600);
-	if (fd < 0) {
-		int e = errno;
-
-		sc_secmem_free(pass);
-		sc_vault_close(v);
-		sc_set_error("'%s': %s", o.out, strerror(e));
-		return cli_fail(e == EEXIST ? SC_ERR_EXISTS : sc_status_from_errno(e),
-		                "cannot create the backup");
-	}
+	/* the file, its entry (as intent, first) and the backup: the library */
 	cli_slow_begin();
-	r = sc_backup_write(v, fd, pass, plen, &o.kp, &in);
+	r = sc_session_backup(v, cli_who(), o.out, pass, plen, &o.kp, &in, &at);
 	cli_slow_end();
 	sc_secmem_free(pass);
-	if (close(fd) != 0 && r == SC_OK) {
-		sc_set_error("'%s': %s", o.out, strerror(errno));
-		r = SC_ERR_IO;
-	}
-	if (r != SC_OK) {
-		unlink(o.out);
-		(void)cli_audit(c, v, "backup", NULL, 0, NULL, r);
-		sc_vault_close(v);
-		return cli_fail(r, "cannot write the backup");
-	}
-	if ((r = cli_audit(c, v, "backup", NULL, 0, NULL, SC_OK)) != SC_OK)
-		cli_warn("the backup was written, but its audit entry was not: %s",
-		         sc_last_error());
 	sc_vault_close(v);
+	if (r != SC_OK)
+		return cli_fail(r, at == SC_SESSION_AT_CREATE  ? "cannot create the backup"
+		                   : at == SC_SESSION_AT_AUDIT ? "not backing up: cannot write the "
+		                                                 "audit log"
+		                                               : "cannot write the backup");
 	print_info(c, "backup written to", o.out, &in, 0);
 	return EXIT_OK;
 }

@@ -5,21 +5,12 @@
 #include <jansson.h>
 
 #include "cli/cli.h"
+#include "secretctl/session.h"
 
 const struct cli_opt cli_opts_delete[] = {
     {'p', 0, "purge", NULL, "erase every version too, live or deleted (no undelete)", 0},
     {0, 0, NULL, NULL, NULL, 0},
 };
-
-static int delete_in_txn(struct sc_vault *v, void *name)
-{
-	return sc_vault_delete_in_txn(v, name);
-}
-
-static int purge_in_txn(struct sc_vault *v, void *name)
-{
-	return sc_vault_purge_in_txn(v, name);
-}
 
 int cmd_delete(struct cli *c, int argc, char **argv)
 {
@@ -42,8 +33,7 @@ int cmd_delete(struct cli *c, int argc, char **argv)
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
 	/* the delete and its audit entry: one step, both or neither */
-	r = cli_audit_write(c, v, purge ? "purge" : "delete", &name, 1,
-	                    purge ? purge_in_txn : delete_in_txn, (void *)name);
+	r = sc_session_delete(v, cli_who(), name, purge);
 	if (r == SC_OK && purge && sc_vault_erase_wal(v) != SC_OK) {
 		cli_warn("%s", sc_last_error());
 		sc_clear_error();

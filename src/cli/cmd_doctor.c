@@ -152,13 +152,8 @@ int cmd_doctor(struct cli *c, int argc, char **argv)
 		}
 		goto fail;
 	}
-	r = sc_health_values(v, now, within, on_finding, &o, &nsecrets);
-	if (r == SC_OK)
-		r = sc_vault_dek_info(v, &di);
-	if (r == SC_OK && di.created == 0)
-		r = sc_health_dek_since(v, &since);
-	if (cli_audit(c, v, "doctor", NULL, 0, NULL, r) != SC_OK && r == SC_OK)
-		r = SC_ERR_IO; /* read every value: not without its entry */
+	/* every value read, and the entry: not without it */
+	r = sc_session_doctor(v, cli_who(), now, within, on_finding, &o, &nsecrets, &di, &since);
 	sc_vault_close(v);
 	if (r != SC_OK)
 		goto fail;

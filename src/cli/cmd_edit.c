@@ -128,32 +128,24 @@ static int apply(struct edit_txn *t, struct sc_secret *s, const struct edit_op *
 	return SC_ERR_INTERNAL;
 }
 
-static int edit_in_txn(struct sc_vault *v, void *arg)
+/* the changes, inside the edit's transaction (sc_session_edit): s is a
+ * copy of the current version */
+static int edit_change(const struct sc_secret *cur, uint64_t now, struct sc_secret *s, void *arg)
 {
 	struct edit_txn *t = arg;
-	struct sc_secret *cur = NULL, *s = NULL;
-	unsigned keep;
 	size_t i;
 	int r;
 
-	/* read, change and write in one transaction: nothing in between */
-	if ((r = sc_vault_get(v, t->name, &cur)) != SC_OK ||
-	    (r = sc_secret_clone(cur, NULL, &s)) != SC_OK)
-		goto out;
+	(void)cur;
+	(void)now;
 	for (i = 0; i < t->n; i++)
 		if ((r = apply(t, s, &t->ops[i])) != SC_OK)
-			goto out;
+			return r;
 	if (sc_secret_field_count(s) == 0) {
 		snprintf(t->why, sizeof(t->why), "'%s' would have no field left", t->name);
-		r = SC_ERR_INVALID;
-		goto out;
+		return SC_ERR_INVALID;
 	}
-	if ((r = sc_vault_put_keep_in_txn(v, s, t->keep)) == SC_OK)
-		r = sc_vault_version(v, t->name, &t->version, &keep);
-out:
-	sc_secret_free(cur);
-	sc_secret_free(s);
-	return r;
+	return SC_OK;
 }
 
 int cmd_edit(struct cli *c, int argc, char **argv)
@@ -245,7 +237,7 @@ int cmd_edit(struct cli *c, int argc, char **argv)
 	t.ops = ops;
 	t.n = n;
 	t.keep = (unsigned)keep;
-	r = cli_audit_write(c, v, "edit", &t.name, 1, edit_in_txn, &t);
+	r = sc_session_edit(v, cli_who(), t.name, t.keep, edit_change, &t, &t.version);
 	if (r != SC_OK) {
 		if (t.why[0] != '\0') {
 			sc_clear_error();
@@ -281,14 +273,6 @@ struct two_names {
 	int copy;
 };
 
-static int two_in_txn(struct sc_vault *v, void *arg)
-{
-	struct two_names *t = arg;
-
-	return t->copy ? sc_vault_copy_in_txn(v, t->names[0], t->names[1])
-	               : sc_vault_rename_in_txn(v, t->names[0], t->names[1]);
-}
-
 static int mv_cp(struct cli *c, int argc, char **argv, int copy)
 {
 	struct cli_parse p;
@@ -308,7 +292,7 @@ static int mv_cp(struct cli *c, int argc, char **argv, int copy)
 		return cli_usage(c, "'%s' and '%s' are the same name", t.names[0], t.names[1]);
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
-	r = cli_audit_write(c, v, copy ? "cp" : "mv", t.names, 2, two_in_txn, &t);
+	r = sc_session_rename(v, cli_who(), t.names[0], t.names[1], copy);
 	sc_vault_close(v);
 	if (r == SC_ERR_NOT_FOUND)
 		return cli_error(EXIT_NOTFOUND, "no secret '%s'", t.names[0]);

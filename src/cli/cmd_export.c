@@ -3,8 +3,6 @@
  * password (never an agent; the MCP server has no such tool), writes -o
  * files new and 0600, will not print a .env to a terminal without
  * --force, and is audited (blinded names) before a byte is written. */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "secretctl/port.h"
+#include "secretctl/session.h"
 
 const struct cli_opt cli_opts_export[] = {
     {'f', 0, "format", "env|json", "env (KEY=VALUE lines, the default) or json (everything)", 0},
@@ -148,45 +147,6 @@ static int dup_vars(struct var *vars, size_t n)
 	return SC_OK;
 }
 
-/* the export's audit entries: at most SC_AUDIT_SECRETS_MAX names each */
-static int audit_names(struct cli *c, struct sc_vault *v, struct names *nm)
-{
-	size_t i = 0;
-	int r = SC_OK;
-
-	if (nm->n == 0)
-		return cli_audit(c, v, "export", NULL, 0, NULL, SC_OK);
-	for (i = 0; i < nm->n && r == SC_OK; i += SC_AUDIT_SECRETS_MAX) {
-		size_t k = nm->n - i < SC_AUDIT_SECRETS_MAX ? nm->n - i : SC_AUDIT_SECRETS_MAX;
-
-		r = cli_audit(c, v, "export", (const char *const *)nm->v + i, k, NULL, SC_OK);
-	}
-	return r;
-}
-
-static int write_out(const char *path, const char *buf, size_t len)
-{
-	int fd, r;
-
-	if (path == NULL)
-		return sc_fd_write_all(1, buf, len);
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		sc_set_error("'%s': %s", path, errno == EEXIST ? "it exists" : strerror(errno));
-		return errno == EEXIST ? SC_ERR_EXISTS : sc_status_from_errno(errno);
-	}
-	r = sc_fd_write_all(fd, buf, len);
-	if (r == SC_OK && fsync(fd) != 0)
-		r = sc_status_from_errno(errno);
-	if (close(fd) != 0 && r == SC_OK)
-		r = sc_status_from_errno(errno);
-	if (r != SC_OK) {
-		sc_set_error("'%s': %s", path, strerror(errno));
-		unlink(path); /* no half-written file of plaintext */
-	}
-	return r;
-}
-
 int cmd_export(struct cli *c, int argc, char **argv)
 {
 	struct cli_parse p;
@@ -198,7 +158,7 @@ int cmd_export(struct cli *c, int argc, char **argv)
 	const char *format = "env", *output = NULL;
 	char *out = NULL;
 	struct stat st;
-	int ch, r, rc = EXIT_FAIL, force = 0, json;
+	int ch, r, rc = EXIT_FAIL, force = 0, json, recorded = 0;
 
 	cli_parse_init(&p, c, argc, argv);
 	while ((ch = cli_parse_next(&p)) > 0) {
@@ -276,12 +236,14 @@ int cmd_export(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	/* recorded before anything is written: an export the log cannot take
-	 * does not happen */
-	if ((r = audit_names(c, v, &nm)) != SC_OK) {
+	 * does not happen (the library writes the entries, then the output) */
+	r = sc_session_export(v, cli_who(), (const char *const *)nm.v, nm.n, output, out, len,
+	                      &recorded);
+	if (r != SC_OK && !recorded) {
 		rc = cli_fail(r, "cannot record the export in the audit log");
 		goto out;
 	}
-	if ((output != NULL || len > 0) && (r = write_out(output, out ? out : "", len)) != SC_OK) {
+	if (r != SC_OK) {
 		rc = cli_fail(r, "cannot write the export");
 		goto out;
 	}

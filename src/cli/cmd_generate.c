@@ -26,84 +26,15 @@ const struct cli_opt cli_opts_generate[] = {
     {0, 0, NULL, NULL, NULL, 0},
 };
 
-struct gen_txn {
-	const char *path;
-	const char *val;
-	size_t len;
-	char name[SC_NAME_MAX + 1];
-	char field[SC_FIELD_NAME_MAX + 1];
-	uint64_t version;
-	char why[2 * SC_NAME_MAX + 64];
-};
-
-/* NAME[/FIELD]: an existing secret of that whole name (its field "value",
- * or its only field); else FIELD of an existing NAME; else a new secret of
- * that whole name with the field "value". */
-static int gen_in_txn(struct sc_vault *v, void *arg)
-{
-	struct gen_txn *t = arg;
-	struct sc_secret *cur = NULL, *s = NULL;
-	const char *slash = strrchr(t->path, '/'), *fname;
-	unsigned keep;
-	int r, i;
-
-	snprintf(t->name, sizeof(t->name), "%s", t->path);
-	snprintf(t->field, sizeof(t->field), "value");
-	r = sc_vault_get(v, t->path, &cur);
-	if (r == SC_ERR_NOT_FOUND && slash != NULL && sc_field_name_valid(slash + 1) == SC_OK) {
-		snprintf(t->name, sizeof(t->name), "%.*s", (int)(slash - t->path), t->path);
-		r = sc_vault_get(v, t->name, &cur);
-		if (r == SC_OK)
-			snprintf(t->field, sizeof(t->field), "%s", slash + 1);
-		else if (r == SC_ERR_NOT_FOUND)
-			snprintf(t->name, sizeof(t->name), "%s", t->path);
-	}
-	if (r == SC_ERR_NOT_FOUND) {
-		r = sc_secret_new(&s, t->name);
-	} else if (r == SC_OK) {
-		if (strcmp(t->name, t->path) == 0) {
-			if ((i = sc_secret_pick_field(cur, NULL)) == -2) {
-				snprintf(t->why, sizeof(t->why),
-				         "'%s' has several fields; name one: --set %s/FIELD",
-				         t->name, t->name);
-				r = SC_ERR_INVALID;
-				goto out;
-			}
-			if (i >= 0 && sc_secret_field(cur, (size_t)i, &fname, NULL, NULL, NULL,
-			                              NULL) == SC_OK)
-				snprintf(t->field, sizeof(t->field), "%s", fname);
-		}
-		r = sc_secret_clone(cur, NULL, &s);
-		if (r == SC_OK && (r = sc_secret_remove_field(s, t->field)) == SC_ERR_NOT_FOUND)
-			r = SC_OK;
-	}
-	if (r != SC_OK)
-		goto out;
-	if ((r = sc_secret_add_field(s, t->field, t->val, t->len, 1)) != SC_OK ||
-	    (r = sc_vault_put_keep_in_txn(v, s, 0)) != SC_OK)
-		goto out;
-	r = sc_vault_version(v, t->name, &t->version, &keep);
-out:
-	sc_secret_free(cur);
-	sc_secret_free(s);
-	return r;
-}
-
 static int gen_store(struct cli *c, const char *path, const char *val, size_t len, unsigned bits)
 {
 	struct sc_vault *v = NULL;
-	struct gen_txn t;
-	const char *name;
+	struct sc_session_gen t;
 	int r;
 
-	memset(&t, 0, sizeof(t));
-	t.path = path;
-	t.val = val;
-	t.len = len;
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
-	name = path;
-	r = cli_audit_write(c, v, "generate", &name, 1, gen_in_txn, &t);
+	r = sc_session_generate(v, cli_who(), path, val, len, &t);
 	sc_vault_close(v);
 	if (r != SC_OK) {
 		if (t.why[0] != '\0') {

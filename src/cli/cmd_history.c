@@ -236,13 +236,6 @@ struct prune_txn {
 	size_t dropped;
 };
 
-static int prune_in_txn(struct sc_vault *v, void *arg)
-{
-	struct prune_txn *t = arg;
-
-	return sc_vault_prune_in_txn(v, t->name, t->keep, &t->dropped);
-}
-
 static int history_prune(struct cli *c, int argc, char **argv)
 {
 	struct cli_parse p;
@@ -266,7 +259,7 @@ static int history_prune(struct cli *c, int argc, char **argv)
 	t.keep = (unsigned)keep;
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
-	r = cli_audit_write(c, v, "history-prune", &t.name, t.name != NULL, prune_in_txn, &t);
+	r = sc_session_prune(v, cli_who(), t.name, t.keep, &t.dropped);
 	if (r == SC_OK && t.dropped > 0 && sc_vault_erase_wal(v) != SC_OK) {
 		cli_warn("%s", sc_last_error());
 		sc_clear_error();
@@ -315,13 +308,6 @@ struct rollback_txn {
 	uint64_t to, made;
 };
 
-static int rollback_in_txn(struct sc_vault *v, void *arg)
-{
-	struct rollback_txn *t = arg;
-
-	return sc_vault_rollback_in_txn(v, t->name, &t->to, &t->made);
-}
-
 int cmd_rollback(struct cli *c, int argc, char **argv)
 {
 	struct cli_parse p;
@@ -344,7 +330,7 @@ int cmd_rollback(struct cli *c, int argc, char **argv)
 	given = t.to != 0;
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
-	r = cli_audit_write(c, v, "rollback", &t.name, 1, rollback_in_txn, &t);
+	r = sc_session_rollback(v, cli_who(), t.name, &t.to, &t.made);
 	sc_vault_close(v);
 	if (r == SC_ERR_NOT_FOUND && given && sc_last_error()[0] == '\0')
 		return cli_error(EXIT_NOTFOUND,
@@ -372,13 +358,6 @@ struct undelete_txn {
 	uint64_t version;
 };
 
-static int undelete_in_txn(struct sc_vault *v, void *arg)
-{
-	struct undelete_txn *t = arg;
-
-	return sc_vault_undelete_in_txn(v, t->name, &t->version);
-}
-
 int cmd_undelete(struct cli *c, int argc, char **argv)
 {
 	struct sc_vault *v = NULL;
@@ -389,7 +368,7 @@ int cmd_undelete(struct cli *c, int argc, char **argv)
 		return r;
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
-	r = cli_audit_write(c, v, "undelete", &t.name, 1, undelete_in_txn, &t);
+	r = sc_session_undelete(v, cli_who(), t.name, &t.version);
 	sc_vault_close(v);
 	if (r == SC_ERR_NOT_FOUND)
 		return cli_error(EXIT_NOTFOUND, "no deleted secret '%s' (purged, or never written)",

@@ -207,7 +207,7 @@ int cmd_import(struct cli *c, int argc, char **argv)
 	struct sc_vault *v = NULL;
 	const char *fmt = NULL, *prefix = NULL, *file, *tags[SC_TAGS_MAX], **names = NULL;
 	uint8_t *buf = NULL;
-	size_t len = 0, ntags = 0, i, n, nnames = 0;
+	size_t len = 0, ntags = 0, i, n, nnames = 0, logged = 0;
 	int ch, r, rc = EXIT_FAIL, format = -1, dry = 0;
 
 	cli_parse_init(&p, c, argc, argv);
@@ -333,23 +333,16 @@ int cmd_import(struct cli *c, int argc, char **argv)
 		rc = cli_fail(SC_ERR_NOMEM, "out of memory");
 		goto out;
 	}
-	/* one transaction with its audit entry (the first names; the rest in
-	 * the entries that follow, as an audit entry holds at most 512) */
-	r = cli_audit_write(c, v, "import", names,
-	                    nnames < SC_AUDIT_SECRETS_MAX ? nnames : SC_AUDIT_SECRETS_MAX, apply,
-	                    &pl);
+	/* the writes and their audit entries (the library) */
+	r = sc_session_import(v, cli_who(), names, nnames, apply, &pl, &logged);
 	if (r != SC_OK) {
 		rc = cli_fail(r, "nothing imported");
 		goto out;
 	}
-	for (i = SC_AUDIT_SECRETS_MAX; i < nnames; i += SC_AUDIT_SECRETS_MAX) {
-		size_t k = nnames - i < SC_AUDIT_SECRETS_MAX ? nnames - i : SC_AUDIT_SECRETS_MAX;
-
-		if (cli_audit(c, v, "import", names + i, k, NULL, SC_OK) != SC_OK)
-			cli_warn("imported, but the names after the first %zu are not all in the "
-			         "audit log",
-			         i);
-	}
+	if (logged < nnames)
+		cli_warn("imported, but the names after the first %zu are not all in the "
+		         "audit log",
+		         logged);
 	rc = summary(c, &pl, 0);
 out:
 	free(names);

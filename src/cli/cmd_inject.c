@@ -23,29 +23,6 @@ const struct cli_opt cli_opts_inject[] = {
     {0, 0, NULL, NULL, NULL, 0},
 };
 
-struct names {
-	const char *v[INJECT_NAMES_MAX];
-	char *own[INJECT_NAMES_MAX];
-	size_t n;
-};
-
-static int note_name(void *arg, const char *name)
-{
-	struct names *nm = arg;
-	size_t i;
-
-	for (i = 0; i < nm->n; i++)
-		if (strcmp(nm->v[i], name) == 0)
-			return SC_OK;
-	if (nm->n == INJECT_NAMES_MAX)
-		return SC_ERR_TOOBIG;
-	if ((nm->own[nm->n] = strdup(name)) == NULL)
-		return SC_ERR_NOMEM;
-	nm->v[nm->n] = nm->own[nm->n];
-	nm->n++;
-	return SC_OK;
-}
-
 /* Write all of buf to a new file: O_CREAT|O_EXCL 0600 at path, or (force)
  * beside it under a temporary name, then renamed over it. Nothing is left
  * behind on failure. */
@@ -104,13 +81,12 @@ int cmd_inject(struct cli *c, int argc, char **argv)
 {
 	struct cli_parse p;
 	const char *in = NULL, *out = NULL;
-	static struct names nm;
 	struct sc_vault *v = NULL;
 	uint8_t *tpl = NULL, *res = NULL;
-	size_t tlen = 0, rlen = 0, line = 0, i;
+	size_t tlen = 0, rlen = 0, line = 0;
 	char why[512];
 	struct stat st;
-	int ch, r, rc = EXIT_FAIL, force = 0, a;
+	int ch, r, rc = EXIT_FAIL, force = 0, recorded = 0;
 
 	cli_parse_init(&p, c, argc, argv);
 	while ((ch = cli_parse_next(&p)) > 0) {
@@ -140,10 +116,10 @@ int cmd_inject(struct cli *c, int argc, char **argv)
 		rc = cli_fail(r, "cannot unlock the vault");
 		goto out;
 	}
-	r = sc_inject_render((const char *)tpl, tlen, sc_secref_vault_get, v, note_name, &nm, &res,
-	                     &rlen, &line, why, sizeof(why));
-	a = cli_audit(c, v, "inject", nm.v, nm.n, NULL, r);
-	if (r != SC_OK) {
+	/* the render and its entry; nothing handed back without it */
+	r = sc_session_inject(v, cli_who(), (const char *)tpl, tlen, &res, &rlen, &line, why,
+	                      sizeof(why), &recorded);
+	if (r != SC_OK && recorded) {
 		if (r == SC_ERR_INVALID || r == SC_ERR_NOT_FOUND)
 			rc = cli_error(r == SC_ERR_NOT_FOUND ? EXIT_NOTFOUND : EXIT_USAGE,
 			               "%s:%zu: %s", in, line, why);
@@ -151,8 +127,8 @@ int cmd_inject(struct cli *c, int argc, char **argv)
 			rc = cli_fail(r, "cannot render '%s'", in);
 		goto out;
 	}
-	if (a != SC_OK) {
-		rc = cli_fail(a, "cannot write the audit log");
+	if (r != SC_OK) {
+		rc = cli_fail(r, "cannot write the audit log");
 		goto out;
 	}
 	if ((r = write_out(out, res, rlen, force)) != SC_OK) {
@@ -166,8 +142,5 @@ out:
 	sc_vault_close(v);
 	sc_secmem_free(tpl);
 	sc_secmem_free(res);
-	for (i = 0; i < nm.n; i++)
-		free(nm.own[i]);
-	nm.n = 0;
 	return rc;
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/key_cli.h"
+#include "secretctl/session.h"
 
 const struct cli_opt cli_opts_key_rewrap[] = {
     {'c', 0, "context", "K=V", "an encryption context pair (repeatable; bound as AAD)", 0},
@@ -56,11 +57,7 @@ int cli_key_rewrap_all(struct cli *c, int argc, char **argv)
 		return r;
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
-	st = sc_vault_key_rewrap_all(v, name, (size_t)n, &rep);
-	/* one entry for the run, its outcome (each batch is already durable) */
-	r = cli_audit(c, v, "key.rewrap-all", &name, 1, NULL, st);
-	if (st == SC_OK && r != SC_OK)
-		st = r;
+	st = sc_session_key_rewrap_all(v, cli_who(), name, (size_t)n, &rep);
 	sc_vault_close(v);
 	if (st != SC_OK) {
 		if (rep.items > 0)

@@ -29,7 +29,7 @@ static int ks_add(struct cli *c, int argc, char **argv)
 	char *pin = NULL;
 	size_t len;
 	int64_t id;
-	int r, st;
+	int r;
 
 	if (cli_parse_none(c, argc, argv, 1, 1, &p) != CLI_PARSE_END)
 		return p.status;
@@ -45,14 +45,12 @@ static int ks_add(struct cli *c, int argc, char **argv)
 		sc_vault_close(v);
 		return cli_fail(r, "cannot read the token's PIN");
 	}
-	r = sc_vault_slot_add_pkcs11(v, uri, pin, len, &id);
+	/* the slot and its audit entry: one step, both or neither */
+	r = sc_session_slot_add_pkcs11(v, cli_who(), uri, pin, len, &id);
 	sc_secmem_free(pin);
-	st = cli_audit(c, v, "keyslot.add", NULL, 0, NULL, r);
 	sc_vault_close(v);
 	if (r != SC_OK)
 		return cli_fail(r, "cannot add the token slot");
-	if (st != SC_OK)
-		cli_warn("the slot was added, but the audit log could not record it");
 	if (c->json)
 		cli_print_json(json_pack("{s:I,s:s,s:s}", "id", (json_int_t)id, "kind", "pkcs11",
 		                         "token", uri));
@@ -125,7 +123,7 @@ static int ks_remove(struct cli *c, int argc, char **argv)
 	struct cli_parse p;
 	struct sc_vault *v = NULL;
 	uint64_t id;
-	int r, st;
+	int r;
 
 	if (cli_parse_none(c, argc, argv, 1, 1, &p) != CLI_PARSE_END)
 		return p.status;
@@ -134,13 +132,11 @@ static int ks_remove(struct cli *c, int argc, char **argv)
 		                 p.ops[0]);
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
-	r = sc_vault_slot_remove(v, (int64_t)id);
-	st = cli_audit(c, v, "keyslot.remove", NULL, 0, NULL, r);
+	/* the removal and its audit entry: one step, both or neither */
+	r = sc_session_slot_remove(v, cli_who(), (int64_t)id);
 	sc_vault_close(v);
 	if (r != SC_OK)
 		return cli_fail(r, "cannot remove key slot %" PRIu64, id);
-	if (st != SC_OK)
-		cli_warn("the slot was removed, but the audit log could not record it");
 	if (c->json)
 		cli_print_json(json_pack("{s:I,s:b}", "id", (json_int_t)id, "removed", 1));
 	else

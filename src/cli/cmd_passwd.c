@@ -6,19 +6,6 @@
 #include "cli/cli.h"
 #include "cli/kdfopt.h"
 
-struct passwd_args {
-	const char *pw;
-	size_t len;
-	const struct sc_kdf_params *kp;
-};
-
-static int passwd_in_txn(struct sc_vault *v, void *arg)
-{
-	const struct passwd_args *pa = arg;
-
-	return sc_vault_passwd_in_txn(v, pa->pw, pa->len, pa->kp);
-}
-
 const struct cli_opt cli_opts_passwd[] = {
     {'n', 0, "new-password-fd", "N", "read the new password from file descriptor N", 0},
     {'m', 0, "kdf-memory", "SIZE", "Argon2id memory: KiB, or with M or G (default 64M)", 0},
@@ -96,11 +83,9 @@ int cmd_passwd(struct cli *c, int argc, char **argv)
 		return cli_fail(r, "cannot read the new password");
 	}
 	{
-		struct passwd_args pa = {pw, len, &kp};
-
 		/* the new slot and its audit entry: one step, both or neither */
 		cli_slow_begin();
-		r = cli_audit_write(c, v, "passwd", NULL, 0, passwd_in_txn, &pa);
+		r = sc_session_passwd(v, cli_who(), pw, len, &kp, 0);
 		cli_slow_end();
 		if (r == SC_OK && sc_vault_checkpoint(v) != SC_OK) {
 			/* committed: only the WAL's old frames could not be

@@ -68,11 +68,9 @@ static int rec_split(struct cli *c, int argc, char **argv)
 	struct cli_parse p;
 	struct sc_vault *v = NULL;
 	struct sc_share_set *set = NULL;
-	struct sc_share_info info;
 	struct sc_keyslot_recovery rec = {0};
-	uint8_t *key = NULL;
 	int64_t slot = 0;
-	int ch, r, st;
+	int ch, r;
 
 	cli_parse_init(&p, c, argc, argv);
 	while ((ch = cli_parse_next(&p)) > 0) {
@@ -93,27 +91,12 @@ static int rec_split(struct cli *c, int argc, char **argv)
 		                 rec.count);
 	if ((r = cli_open_vault(c, 1, &v)) != SC_OK)
 		return cli_fail(r, "cannot unlock the vault");
-	if ((key = sc_secmem_alloc(SC_RECOVERY_KEY_LEN)) == NULL) {
-		sc_vault_close(v);
-		return cli_fail(SC_ERR_NOMEM, "out of memory");
-	}
-	sc_random(key, SC_RECOVERY_KEY_LEN);
-	r = sc_shares_split_simple(key, SC_RECOVERY_KEY_LEN, rec.threshold, rec.count, &set);
-	if (r == SC_OK && (r = sc_share_inspect(sc_share_set_mnemonic(set, 0, 0), &info)) == SC_OK)
-		rec.identifier = info.identifier;
-	/* the slot exists only once the shares are made; they are printed
-	 * only once the slot is stored */
-	if (r == SC_OK)
-		r = sc_vault_slot_add_recovery(v, key, &rec, &slot);
-	sc_secmem_free(key);
-	st = cli_audit(c, v, "recovery.split", NULL, 0, NULL, r);
+	/* the key, its shares, the slot and its audit entry: printed only
+	 * once the slot and its entry are stored */
+	r = sc_session_recovery_split(v, cli_who(), &rec, &set, &slot);
 	sc_vault_close(v);
-	if (r != SC_OK) {
-		sc_share_set_free(set);
+	if (r != SC_OK)
 		return cli_fail(r, "cannot make the recovery shares");
-	}
-	if (st != SC_OK)
-		cli_warn("the slot was added, but the audit log could not record it");
 	print_shares(c, set, rec.threshold, rec.count, rec.identifier, slot);
 	sc_share_set_free(set);
 	if (!c->json)
@@ -226,19 +209,6 @@ static void record_failure(struct sc_vault *v, int status)
 		sc_set_error("%s", detail);
 }
 
-struct newpw {
-	const char *pw;
-	size_t len;
-	const struct sc_kdf_params *kp;
-};
-
-static int newpw_in_txn(struct sc_vault *v, void *arg)
-{
-	const struct newpw *n = arg;
-
-	return sc_vault_passwd_in_txn(v, n->pw, n->len, n->kp);
-}
-
 static int rec_open(struct cli *c, int argc, char **argv)
 {
 	struct cli_parse p;
@@ -309,11 +279,9 @@ static int rec_open(struct cli *c, int argc, char **argv)
 		goto out;
 	}
 	{
-		struct newpw n = {pw, len, &kp};
-
 		/* the new password and its audit entry: one step, both or neither */
 		cli_slow_begin();
-		r = cli_audit_write(c, v, "recovery.open", NULL, 0, newpw_in_txn, &n);
+		r = sc_session_passwd(v, cli_who(), pw, len, &kp, 1);
 		cli_slow_end();
 		if (r == SC_OK && sc_vault_checkpoint(v) != SC_OK) {
 			cli_warn("%s", sc_last_error());

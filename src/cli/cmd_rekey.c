@@ -50,12 +50,6 @@ int cli_dek_describe(const struct sc_dek_info *d, int64_t since, int64_t now, ch
 	return overdue;
 }
 
-static int finish_in_txn(struct sc_vault *v, void *arg)
-{
-	(void)v;
-	return sc_rekey_finish_in_txn(arg);
-}
-
 /* Which kinds of slot the rekey keeps (and so needs a credential for). */
 static int kinds_kept(struct sc_vault *v, const int64_t *drop, size_t ndrop, int *pw, int *tok)
 {
@@ -212,13 +206,9 @@ int cmd_rekey(struct cli *c, int argc, char **argv)
 		goto fail; /* nothing changed */
 	begun = 1;
 	for (attempt = 0; attempt < 2; attempt++) {
-		if ((r = sc_rekey_migrate(rk)) != SC_OK) {
-			/* the vault reads as before under either key; a rerun goes on */
-			(void)cli_audit(c, v, "rekey", NULL, 0, NULL, r);
-			goto fail;
-		}
-		/* the check, the slots, the old key dropped and the entry: one step */
-		r = cli_audit_write(c, v, "rekey", NULL, 0, finish_in_txn, rk);
+		/* the migration, then the check, the slots, the old key dropped
+		 * and the entry as one step (the library) */
+		r = sc_session_rekey(v, cli_who(), rk);
 		if (r != SC_ERR_CORRUPT || attempt > 0 || sc_rekey_restart(rk) != SC_OK)
 			break;
 		sc_clear_error();

@@ -13,6 +13,7 @@
 #include "cli/cli.h"
 #include "secretctl/keys.h"
 #include "secretctl/sanitize.h"
+#include "secretctl/session.h"
 
 #define MAX_SPECS 64
 
@@ -46,73 +47,6 @@ struct spec {
 	const char *arg; /* inline value, file name, or NULL for stdin/terminal */
 	int kind;        /* 'f' inline public, 's' secret from stdin/tty, 'F' secret from file */
 };
-
-/* set on an existing name: what it would drop, said by name (never value) */
-struct set_txn {
-	struct sc_secret *s;
-	int replace;
-	unsigned keep;
-	uint64_t version; /* out: the version written */
-	char dropped[512];
-};
-
-static void drop_add(struct set_txn *t, const char *what, const char *name)
-{
-	size_t n = strlen(t->dropped);
-
-	snprintf(t->dropped + n, sizeof(t->dropped) - n, "%s%s%s%s", n ? ", " : "", what,
-	         name ? " " : "", name ? name : "");
-}
-
-static int drop_seen(int kind, const char *what, const char *name, void *arg)
-{
-	/* a set drops what the current version has and the new one lacks */
-	if (kind == SC_DIFF_REMOVED && strcmp(what, "expires") != 0)
-		drop_add(arg, what, name);
-	return 0;
-}
-
-static int put_in_txn(struct sc_vault *v, void *arg)
-{
-	struct set_txn *t = arg;
-	struct sc_secret *old = NULL;
-	unsigned keep;
-	int r;
-
-	r = sc_vault_get(v, sc_secret_name(t->s), &old);
-	if (r == SC_OK) {
-		size_t i;
-		int j;
-
-		/* a field sealed under a key stays so: a set never drops a key */
-		for (i = 0; i < sc_secret_field_count(t->s) && r == SC_OK; i++) {
-			const char *fname;
-
-			if (sc_secret_field_key(t->s, i) != NULL ||
-			    sc_secret_field(t->s, i, &fname, NULL, NULL, NULL, NULL) != SC_OK ||
-			    (j = sc_secret_field_index(old, fname)) < 0 ||
-			    sc_secret_field_key(old, (size_t)j) == NULL)
-				continue;
-			r = sc_secret_set_field_key(t->s, fname,
-			                            sc_secret_field_key(old, (size_t)j));
-		}
-	}
-	if (r == SC_OK && !t->replace) {
-		r = sc_secret_diff(old, t->s, drop_seen, t);
-		if (r == SC_OK && t->dropped[0] != '\0') {
-			sc_set_error("it would drop %s", t->dropped);
-			r = SC_ERR_DENIED;
-		}
-	} else if (r == SC_ERR_NOT_FOUND) {
-		r = SC_OK;
-	}
-	sc_secret_free(old);
-	if (r == SC_OK)
-		r = sc_vault_put_keep_in_txn(v, t->s, t->keep);
-	if (r == SC_OK)
-		r = sc_vault_version(v, sc_secret_name(t->s), &t->version, &keep);
-	return r;
-}
 
 /* No field reads stdin: only public fields, or files. */
 static int stdin_unclaimed(const struct spec *specs, size_t n)
@@ -157,7 +91,7 @@ int cmd_set(struct cli *c, int argc, char **argv)
 	struct sc_secret *s = NULL;
 	struct sc_vault *v = NULL;
 	int ch, r, stdin_used = 0, confirm = 1, rc = EXIT_FAIL, txn_replace = 0;
-	struct set_txn txn;
+	struct sc_session_set txn;
 	unsigned long keep_n = 0;
 	char *end;
 
@@ -378,10 +312,9 @@ int cmd_set(struct cli *c, int argc, char **argv)
 	sc_secret_set_expires(s, expires);
 	/* the write and its audit entry: one step, both or neither */
 	memset(&txn, 0, sizeof(txn));
-	txn.s = s;
 	txn.replace = txn_replace;
 	txn.keep = (unsigned)keep_n;
-	r = cli_audit_write(c, v, "set", &name, 1, put_in_txn, &txn);
+	r = sc_session_set(v, cli_who(), s, &txn);
 	if (r == SC_ERR_DENIED) {
 		sc_clear_error();
 		rc = cli_error(EXIT_DENIED,

@@ -15,6 +15,7 @@
 
 #include "cli/cli.h"
 #include "secretctl/history.h"
+#include "secretctl/session.h"
 
 struct buf {
 	char *p;
@@ -237,39 +238,32 @@ static int apply_line(struct edtxn *t, const struct sc_secret *cur, struct sc_se
 #undef BAD
 }
 
-static int edit_txn(struct sc_vault *v, void *arg)
+/* the change, inside the edit's transaction (sc_session_edit): s is a
+ * copy of cur, the current version now */
+static int edit_change(const struct sc_secret *cur, uint64_t now, struct sc_secret *s, void *arg)
 {
 	struct edtxn *t = arg;
-	struct sc_secret *cur = NULL, *s = NULL;
 	const char *fname, *env, *bf;
 	char *p, *nl;
-	unsigned keep;
 	size_t i;
 	int r, sens, seen = 0;
-	uint64_t now;
 
-	if ((r = sc_vault_get(v, t->name, &cur)) != SC_OK ||
-	    (r = sc_vault_version(v, t->name, &now, &keep)) != SC_OK)
-		goto out;
 	if (now != t->base) {
 		snprintf(t->why, sizeof(t->why), "'%s' changed while it was being edited", t->name);
-		r = SC_ERR_BUSY;
-		goto out;
+		return SC_ERR_BUSY;
 	}
-	if ((r = sc_secret_clone(cur, NULL, &s)) != SC_OK)
-		goto out;
 	/* keep only the sensitive fields; everything else comes from the file */
 	for (i = 0; i < sc_secret_field_count(cur); i++)
 		if (sc_secret_field(cur, i, &fname, NULL, NULL, &sens, NULL) == SC_OK && !sens &&
 		    (r = sc_secret_remove_field(s, fname)) != SC_OK)
-			goto out;
+			return r;
 	for (i = 0; i < sc_secret_binding_count(cur); i++)
 		if (sc_secret_binding(cur, i, &env, &bf) == SC_OK &&
 		    (r = sc_secret_remove_binding(s, env)) != SC_OK)
-			goto out;
+			return r;
 	for (i = 0; i < sc_secret_tag_count(cur); i++)
 		if ((r = sc_secret_remove_tag(s, sc_secret_tag(cur, i))) != SC_OK)
-			goto out;
+			return r;
 	sc_secret_clear_notes(s);
 	sc_secret_clear_url(s);
 	sc_secret_set_expires(s, 0);
@@ -285,8 +279,7 @@ static int edit_txn(struct sc_vault *v, void *arg)
 		if (*p != '\0' && *p != '#' && (r = apply_line(t, cur, s, p, &seen)) != SC_OK) {
 			if (t->why[0] == '\0')
 				snprintf(t->why, sizeof(t->why), "%s", sc_strerror(r));
-			r = SC_ERR_INVALID;
-			goto out;
+			return SC_ERR_INVALID;
 		}
 		if (nl == NULL)
 			break;
@@ -297,20 +290,13 @@ static int edit_txn(struct sc_vault *v, void *arg)
 		    sc_secret_field_index(s, bf) < 0) {
 			snprintf(t->why, sizeof(t->why), "binding '%s' names no field '%s'", env,
 			         bf);
-			r = SC_ERR_INVALID;
-			goto out;
+			return SC_ERR_INVALID;
 		}
 	if (sc_secret_field_count(s) == 0) {
 		snprintf(t->why, sizeof(t->why), "'%s' would have no field left", t->name);
-		r = SC_ERR_INVALID;
-		goto out;
+		return SC_ERR_INVALID;
 	}
-	if ((r = sc_vault_put_keep_in_txn(v, s, 0)) == SC_OK)
-		r = sc_vault_version(v, t->name, &t->version, &keep);
-out:
-	sc_secret_free(cur);
-	sc_secret_free(s);
-	return r;
+	return SC_OK;
 }
 
 /* $EDITOR (else vi) on path, through sh so EDITOR may hold arguments
@@ -422,7 +408,7 @@ int cli_edit_in_editor(struct cli *c, const char *name)
 		goto out;
 	}
 	t.text = (char *)back;
-	r = cli_audit_write(c, v, "edit", &t.name, 1, edit_txn, &t);
+	r = sc_session_edit(v, cli_who(), t.name, 0, edit_change, &t, &t.version);
 	if (r != SC_OK) {
 		if (t.why[0] != '\0' && t.line > 0)
 			rc = cli_error(EXIT_USAGE, "line %zu: %s; nothing changed", t.line, t.why);

@@ -121,7 +121,7 @@ out:
 
 int sc_audit_write_all(int fd, const char *p, size_t n)
 {
-	if (sc_fault_hit(SC_FAULT_IO)) {
+	if (sc_fault_hit(SC_FAULT_IO | SC_FAULT_AUDIT)) {
 		sc_set_error("cannot write the audit log: %s", strerror(EIO));
 		return SC_ERR_IO;
 	}

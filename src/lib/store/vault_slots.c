@@ -67,10 +67,10 @@ static int uri_matches(const char *given, const char *stored)
 
 /* ---- add ---- */
 
-/* A new slot of kind k, with cred and the kind's opts, in one transaction
- * with its row of keyslot_info. */
-static int slot_add(struct sc_vault *v, int k, const void *cred, size_t cred_len, const void *opts,
-                    int64_t *id)
+/* A new slot of kind k, with cred and the kind's opts, with its row of
+ * keyslot_info, inside the caller's transaction. */
+static int slot_add_in_txn(struct sc_vault *v, int k, const void *cred, size_t cred_len,
+                           const void *opts, int64_t *id)
 {
 	const struct sc_keyslot_kind *kind = sc_keyslot_kind(k);
 	uint8_t params[SC_KEYSLOT_PARAMS_MAX], wrapped[SC_KEYSLOT_WRAPPED_MAX];
@@ -85,11 +85,9 @@ static int slot_add(struct sc_vault *v, int k, const void *cred, size_t cred_len
 		return SC_ERR_INTERNAL;
 	if (v->k == NULL)
 		return SC_ERR_LOCKED;
-	if ((r = sc_store_exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
-		return r;
 	/* a new slot would wrap the DEK the rekey is replacing */
 	if ((r = sc_store_rekey_refuse(v)) != SC_OK)
-		goto fail;
+		return r;
 	rc = sc_store_prepare_fixed(v->db, "SELECT coalesce(max(id), 0) + 1 FROM keyslots", 0, &q);
 	if (rc == SQLITE_OK && (rc = sqlite3_step(q)) == SQLITE_ROW) {
 		c.slot_id = sqlite3_column_int64(q, 0);
@@ -97,16 +95,14 @@ static int slot_add(struct sc_vault *v, int k, const void *cred, size_t cred_len
 	}
 	sqlite3_finalize(q);
 	q = NULL;
-	if (rc != SQLITE_DONE) {
-		r = sc_store_db_err(v->db, rc);
-		goto fail;
-	}
+	if (rc != SQLITE_DONE)
+		return sc_store_db_err(v->db, rc);
 	/* a token generates its key (or has it) and wraps; the PIN stays here */
 	if ((r = kind->wrap(&c, v->k->dek, cred, cred_len, opts, params, &plen, wrapped, &wlen)) !=
 	    SC_OK)
-		goto fail;
+		return r;
 	if ((r = sc_store_exec_sql(v->db, info_schema)) != SC_OK)
-		goto fail;
+		return r;
 	rc = sc_store_prepare_fixed(
 	    v->db, "INSERT INTO keyslots (id, kind, params, wrapped) VALUES (?, ?, ?, ?)", 0, &q);
 	if (rc == SQLITE_OK)
@@ -132,29 +128,63 @@ static int slot_add(struct sc_vault *v, int k, const void *cred, size_t cred_len
 	if (rc == SQLITE_OK)
 		rc = sqlite3_step(q);
 	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE) {
-		r = sc_store_db_err(v->db, rc);
-		goto fail;
-	}
-	if ((r = sc_store_exec_kept(v, "COMMIT;")) != SC_OK)
-		goto fail;
+	if (rc != SQLITE_DONE)
+		return sc_store_db_err(v->db, rc);
 	*id = c.slot_id;
 	return SC_OK;
-fail:
+}
+
+/* the end of a transaction of its own: committed after r SC_OK, else rolled back */
+static int in_own_txn(struct sc_vault *v, int r)
+{
+	if (r == SC_OK && (r = sc_store_exec_kept(v, "COMMIT;")) == SC_OK)
+		return SC_OK;
 	sc_store_rollback(v);
 	return r;
+}
+
+int sc_vault_slot_add_pkcs11_in_txn(struct sc_vault *v, const char *uri, const void *pin,
+                                    size_t pin_len, int64_t *id)
+{
+	return slot_add_in_txn(v, SC_KEYSLOT_PKCS11, pin, pin_len, uri, id);
 }
 
 int sc_vault_slot_add_pkcs11(struct sc_vault *v, const char *uri, const void *pin, size_t pin_len,
                              int64_t *id)
 {
-	return slot_add(v, SC_KEYSLOT_PKCS11, pin, pin_len, uri, id);
+	int r;
+
+	*id = 0;
+	if (v->k == NULL)
+		return SC_ERR_LOCKED;
+	if ((r = sc_store_exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
+		return r;
+	r = in_own_txn(v, sc_vault_slot_add_pkcs11_in_txn(v, uri, pin, pin_len, id));
+	if (r != SC_OK)
+		*id = 0;
+	return r;
+}
+
+int sc_vault_slot_add_recovery_in_txn(struct sc_vault *v, const uint8_t *key,
+                                      const struct sc_keyslot_recovery *rec, int64_t *id)
+{
+	return slot_add_in_txn(v, SC_KEYSLOT_RECOVERY, key, SC_RECOVERY_KEY_LEN, rec, id);
 }
 
 int sc_vault_slot_add_recovery(struct sc_vault *v, const uint8_t *key,
                                const struct sc_keyslot_recovery *rec, int64_t *id)
 {
-	return slot_add(v, SC_KEYSLOT_RECOVERY, key, SC_RECOVERY_KEY_LEN, rec, id);
+	int r;
+
+	*id = 0;
+	if (v->k == NULL)
+		return SC_ERR_LOCKED;
+	if ((r = sc_store_exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
+		return r;
+	r = in_own_txn(v, sc_vault_slot_add_recovery_in_txn(v, key, rec, id));
+	if (r != SC_OK)
+		*id = 0;
+	return r;
 }
 
 /* ---- list ---- */
@@ -239,7 +269,7 @@ out:
 
 /* ---- remove ---- */
 
-int sc_vault_slot_remove(struct sc_vault *v, int64_t id)
+int sc_vault_slot_remove_in_txn(struct sc_vault *v, int64_t id)
 {
 	sqlite3_stmt *q = NULL;
 	int64_t total = 0;
@@ -248,10 +278,8 @@ int sc_vault_slot_remove(struct sc_vault *v, int64_t id)
 	sc_clear_error();
 	if (v->k == NULL)
 		return SC_ERR_LOCKED;
-	if ((r = sc_store_exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
-		return r;
 	if ((r = sc_store_rekey_refuse(v)) != SC_OK)
-		goto fail;
+		return r;
 	rc = sc_store_prepare_fixed(v->db, "SELECT count(*), count(id = ? OR NULL) FROM keyslots",
 	                            0, &q);
 	if (rc == SQLITE_OK)
@@ -264,19 +292,15 @@ int sc_vault_slot_remove(struct sc_vault *v, int64_t id)
 	q = NULL;
 	if (rc == SQLITE_NOTFOUND) {
 		sc_set_error("no key slot %lld (see 'secretctl keyslot list')", (long long)id);
-		r = SC_ERR_NOT_FOUND;
-		goto fail;
+		return SC_ERR_NOT_FOUND;
 	}
-	if (rc != SQLITE_DONE) {
-		r = sc_store_db_err(v->db, rc);
-		goto fail;
-	}
+	if (rc != SQLITE_DONE)
+		return sc_store_db_err(v->db, rc);
 	if (total <= 1) {
 		sc_set_error(
 		    "slot %lld is the vault's last key slot: add another before removing it",
 		    (long long)id);
-		r = SC_ERR_DENIED;
-		goto fail;
+		return SC_ERR_DENIED;
 	}
 	rc = sc_store_prepare_fixed(v->db, "DELETE FROM keyslots WHERE id = ?", 0, &q);
 	if (rc == SQLITE_OK)
@@ -293,17 +317,21 @@ int sc_vault_slot_remove(struct sc_vault *v, int64_t id)
 			rc = sqlite3_step(q);
 		sqlite3_finalize(q);
 	}
-	if (rc != SQLITE_DONE) {
-		r = sc_store_db_err(v->db, rc);
-		goto fail;
-	}
-	if ((r = sc_store_exec_kept(v, "COMMIT;")) != SC_OK)
-		goto fail;
+	return rc == SQLITE_DONE ? SC_OK : sc_store_db_err(v->db, rc);
+}
+
+int sc_vault_slot_remove(struct sc_vault *v, int64_t id)
+{
+	int r;
+
+	if (v->k == NULL)
+		return SC_ERR_LOCKED;
+	if ((r = sc_store_exec_kept(v, "BEGIN IMMEDIATE;")) != SC_OK)
+		return r;
+	if ((r = in_own_txn(v, sc_vault_slot_remove_in_txn(v, id))) != SC_OK)
+		return r;
 	/* no WAL frame keeps the removed slot's wrapped key */
 	return sc_vault_checkpoint(v);
-fail:
-	sc_store_rollback(v);
-	return r;
 }
 
 /* ---- unlock through a token ---- */
