@@ -254,13 +254,6 @@ void cli_drop_kept_password(void);
  * source cli, and the read-only note on stderr. */
 struct sc_session_who;
 const struct sc_session_who *cli_who(void);
-/* The audit log (audit_hook.c), for key.rotate only: every other
- * operation is audited by the library call that performs it. Record an
- * outcome: op, the secret names (the log keeps only blinded ids), cmd
- * (else NULL) and status. v must be unlocked. SC_OK once the entry is on
- * disk. Keeps sc_last_error() of the operation. */
-int cli_audit(struct cli *c, struct sc_vault *v, const char *op, const char *const *names, size_t n,
-              const char *cmd, int status);
 
 /* Signal forwarding for a run (forward.c): INT, TERM, HUP, QUIT, USR1 and
  * USR2 are written as bytes into ctl[1]; ctl[0] is the run's ctl_fd.

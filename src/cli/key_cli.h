@@ -62,10 +62,8 @@ int key_read_input(const char *path, size_t max, int strip_nl, uint8_t **buf, si
 int key_write_file(const char *path, const uint8_t *buf, size_t len);
 /* Print one JSON value (compact) and a newline; takes the reference. */
 int key_print_json(json_t *o);
-/* Notes after an operation: a compromised version used, a rotation. */
-void key_note(struct cli *c, struct key_session *ks, const char *name,
-              const struct sc_keys_info *info);
-/* The same, printed only (the entry is the commit's). */
+/* Notes after an operation: a compromised version used, a rotation
+ * (printed only: the entries are the commit's). */
 void key_say(const char *name, const struct sc_keys_info *info);
 /* Run a key operation: with an unlocked agent, inside it (the key never
  * here); else on the vault here, committed and audited the same way. An

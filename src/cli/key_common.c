@@ -54,8 +54,8 @@ int key_commit_info(struct cli *c, struct key_session *ks, const char *op, const
 	(void)c;
 	r = sc_keyop_commit(ks->v, ks->kr, ks->gen0, &who, op, name, info, st);
 	if (r == SC_ERR_READONLY && st == SC_OK && !changed) {
-		/* as cli_audit: a read of a vault on a read-only file system is
-		 * answered, and says it is not recorded */
+		/* as the session layer does: a read of a vault on a read-only
+		 * file system is answered, and says it is not recorded */
 		cli_warn("the vault is on a read-only file system: this %s is not recorded in the "
 		         "audit log",
 		         op);
@@ -187,18 +187,6 @@ void key_say(const char *name, const struct sc_keys_info *info)
 		cli_say("key '%s' was rotated to version %u first (its rotation period or "
 		        "message limit was reached)",
 		        name, info->version);
-}
-
-void key_note(struct cli *c, struct key_session *ks, const char *name,
-              const struct sc_keys_info *info)
-{
-	key_say(name, info);
-	if (info->rotated) {
-		const char *names[1] = {name};
-
-		/* the rotation is saved with the operation's entry; say it too */
-		(void)cli_audit(c, ks->v, "key.rotate", names, 1, NULL, SC_OK);
-	}
 }
 
 /* ---- one operation, through the agent or here ---- */

@@ -20,6 +20,7 @@
 #include "secretctl/backup.h"
 #include "secretctl/fault.h"
 #include "secretctl/health.h"
+#include "secretctl/keys.h"
 #include "secretctl/rekey.h"
 #include "secretctl/secretctl.h"
 #include "secretctl/session.h"
@@ -728,6 +729,53 @@ static void test_rekey_is_audited(void **state)
 	assert_verifies(f);
 }
 
+/* key rewrap --all: the run's one entry from the library, either way; and
+ * a set that names no key keeps a field sealed under its key sealed. */
+static void test_rewrap_all_is_audited(void **state)
+{
+	struct fx *f = *state;
+	struct sc_vault_rewrap_report rep;
+	struct sc_session_set io = {.replace = 1};
+	struct sc_keyring *kr = NULL;
+	struct sc_secret *s, *got = NULL;
+	int i;
+
+	assert_int_equal(sc_vault_keyring_load(f->v, &kr), SC_OK);
+	assert_int_equal(sc_keyring_create(kr, "k", SC_KEY_AES256_GCM, NULL, 1), SC_OK);
+	assert_int_equal(sc_vault_txn_begin(f->v), SC_OK);
+	assert_int_equal(sc_vault_keyring_save_in_txn(f->v, kr), SC_OK);
+	assert_int_equal(sc_vault_txn_commit(f->v), SC_OK);
+	sc_keyring_free(kr);
+	s = secret("rw/one", "value", "sealed-under-k-v1");
+	assert_int_equal(sc_secret_set_field_key(s, "value", "k"), SC_OK);
+	assert_int_equal(sc_session_set(f->v, &cli, s, &io), SC_OK);
+	sc_secret_free(s);
+	/* a new value with no key named: still under k */
+	put(f, "rw/one", "second-value-still");
+	assert_int_equal(sc_vault_get(f->v, "rw/one", &got), SC_OK);
+	i = sc_secret_field_index(got, "value");
+	assert_true(i >= 0);
+	assert_non_null(sc_secret_field_key(got, (size_t)i));
+	assert_string_equal(sc_secret_field_key(got, (size_t)i), "k");
+	sc_secret_free(got);
+	assert_int_equal(sc_vault_keyring_load(f->v, &kr), SC_OK);
+	assert_int_equal(sc_keyring_rotate(kr, "k", 2, NULL), SC_OK);
+	assert_int_equal(sc_vault_txn_begin(f->v), SC_OK);
+	assert_int_equal(sc_vault_keyring_save_in_txn(f->v, kr), SC_OK);
+	assert_int_equal(sc_vault_txn_commit(f->v), SC_OK);
+	sc_keyring_free(kr);
+	memset(&rep, 0, sizeof(rep));
+	assert_int_equal(sc_session_key_rewrap_all(f->v, &mcp, "k", 10, &rep), SC_OK);
+	assert_true(rep.items >= 1);
+	assert_int_equal(rep.version, 2);
+	assert_last(f, 3, "key.rewrap-all", SC_AUDIT_OK, "k");
+	assert_value(f, "rw/one", "second-value-still");
+	/* no such key: refused, and recorded */
+	assert_int_not_equal(sc_session_key_rewrap_all(f->v, &cli, "nope", 10, &rep), SC_OK);
+	assert_last(f, 4, "key.rewrap-all", SC_AUDIT_ERROR, "nope");
+	assert_verifies(f);
+}
+
 static void test_audit_export_is_audited(void **state)
 {
 	struct fx *f = *state;
@@ -773,6 +821,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_import_is_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_rekey_is_audited, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_audit_export_is_audited, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_rewrap_all_is_audited, setup, teardown),
 	};
 
 	if (sc_init() != SC_OK)
