@@ -208,10 +208,13 @@ int sc_keys_jbatch_parse(const uint8_t *buf, size_t len, size_t item_max,
 		json_t *a = json_loadb((const char *)buf, len, flags, &e);
 		size_t k;
 
-		if (a == NULL)
+		if (a == NULL) {
+			sc_keys_jbatch_free(&b);
 			return parse_fail(&e, 0);
+		}
 		if (json_array_size(a) > SC_KEYS_JBATCH_MAX) {
 			json_decref(a);
+			sc_keys_jbatch_free(&b);
 			sc_set_error("a batch holds at most %u items", SC_KEYS_JBATCH_MAX);
 			return SC_ERR_TOOBIG;
 		}
